@@ -1,0 +1,66 @@
+"""Command line for estimates: ``python -m salarymodel.predict``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ._errors import ModelIntegrityError, ModelVersionError
+
+__all__ = ["build_parser", "main", "format_estimate"]
+
+
+def format_estimate(estimate) -> str:
+    """One readable line: who, median and band."""
+    who = f"{estimate.country}, {estimate.years:g} years ({estimate.level})"
+    if estimate.company:
+        who += f", {estimate.company}" + ("" if estimate.company_known else " (unknown: market estimate)")
+    cur = estimate.currency
+    return (f"{who}: median {estimate.median:,.0f} {cur}; {estimate.confidence:.0%} band "
+            f"{estimate.low:,.0f} - {estimate.high:,.0f} {cur} (base salary per year, {estimate.reference_year} money)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m salarymodel.predict",
+        description="Estimate an ML engineer's annual base salary with a confidence band.",
+        epilog="Examples:\n  python -m salarymodel.predict --country Germany --years 5\n"
+               "  python -m salarymodel.predict --country India --years 3 --company TCS --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--country", help="country name or ISO code, e.g. Germany, DE, USA, india")
+    parser.add_argument("--years", type=float, help="years of experience, 0 to 50")
+    parser.add_argument("--company", default=None, help="employer (optional); unknown ones give the market estimate")
+    parser.add_argument("--confidence", type=float, default=0.8, help="band coverage in (0, 1), default 0.8")
+    parser.add_argument("--currency", default=None, help="ISO currency code (default: the country's own)")
+    parser.add_argument("--json", action="store_true", help="print a JSON object instead of a sentence")
+    parser.add_argument("--model", type=Path, default=None,
+                        help="model folder from 'python -m salarymodel.train --out DIR' (default: ./models if it "
+                             "holds a model, else the default model)")
+    return parser
+
+
+def _load(path: Path | None):
+    from .serve import default_model, load_model
+
+    if path is None and Path("models", "salary_model.json").exists():
+        path = Path("models")
+    return load_model(path) if path is not None else default_model()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.country is None or args.years is None:
+        parser.error("--country and --years are required")
+    try:
+        model = _load(args.model)
+        estimate = model.predict(args.country, args.years, args.company,
+                                 confidence=args.confidence, currency=args.currency)
+    except (ValueError, TypeError, ModelIntegrityError, ModelVersionError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(estimate.to_dict()) if args.json else format_estimate(estimate))
+    return 0

@@ -1,0 +1,54 @@
+"""Exceptions raised by salarymodel."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "FiguresError",
+    "UnknownCountryError",
+    "ModelIntegrityError",
+    "ModelVersionError",
+]
+
+
+class FiguresError(ValueError):
+    """A figures file failed validation.
+
+    Parameters
+    ----------
+    path : str
+        The file that was read.
+    problems : sequence of str
+        One readable line per problem, each naming row, column and value.
+    """
+
+    def __init__(self, path: str, problems: Sequence[str]) -> None:
+        self.path = path
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(
+            f"{len(self.problems)} problem(s) in figures file {path}:\n{lines}"
+        )
+
+
+class UnknownCountryError(ValueError):
+    """The model has no data for the requested country."""
+
+    def __init__(self, given: object, known: Sequence[str], reason: str = "") -> None:
+        self.given = given
+        self.known = list(known)
+        detail = f" ({reason})" if reason else ""
+        super().__init__(
+            f"The 'country' parameter got {given!r}{detail}; the model has data for "
+            f"{', '.join(self.known)}. Pass one of these (name or ISO code), or train "
+            "with your own figures for that country (--figures)."
+        )
+
+
+class ModelIntegrityError(RuntimeError):
+    """A model file does not match its model card, or the card is unreadable."""
+
+
+class ModelVersionError(RuntimeError):
+    """A model file was written by an incompatible library or format version."""

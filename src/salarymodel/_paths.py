@@ -1,0 +1,50 @@
+"""Where the package finds its shipped data and writes its outputs.
+
+Paths are defined here once. Shipped input data is read through
+:mod:`importlib.resources`, so an installed package never depends on a
+source checkout; ``data/raw/`` in the repository is the same folder.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+__all__ = [
+    "raw_data_file",
+    "default_model_dir",
+    "MODEL_FILE",
+    "CARD_FILE",
+    "CARD_MARKDOWN_FILE",
+    "TRAINING_SET_FILE",
+]
+
+MODEL_FILE = "salary_model.joblib"
+CARD_FILE = "salary_model.json"
+CARD_MARKDOWN_FILE = "salary_model.md"
+TRAINING_SET_FILE = "training_set.csv"
+
+# Environment variable that points the module-level API at a model folder.
+MODEL_DIR_ENV = "SALARYMODEL_MODEL_DIR"
+
+
+def raw_data_file(name: str) -> Path:
+    """Return the path of a shipped raw data file (``data/raw/<name>``)."""
+    return Path(str(resources.files("salarymodel").joinpath("_data", name)))
+
+
+def default_model_dir() -> Path:
+    """Folder of the default model used by :func:`salarymodel.predict`.
+
+    ``$SALARYMODEL_MODEL_DIR`` wins; otherwise a per-user cache folder
+    (``$XDG_CACHE_HOME/salarymodel`` or ``~/.cache/salarymodel``), keyed by
+    the package version so an upgrade never serves a stale model.
+    """
+    from . import __version__
+
+    explicit = os.environ.get(MODEL_DIR_ENV)
+    if explicit:
+        return Path(explicit)
+    cache_root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache_root) / "salarymodel" / f"default-{__version__}"

@@ -1,0 +1,69 @@
+"""The model card: facts about a trained model, as JSON and as Markdown."""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+from importlib import metadata
+
+__all__ = ["library_versions", "render_markdown"]
+
+_LIBRARIES = ("scikit-learn", "numpy", "pandas", "joblib", "scipy", "currencyconverter", "pycountry")
+
+
+def library_versions() -> dict[str, str]:
+    """Installed versions of the libraries a model depends on."""
+    versions = {"python": platform.python_version()}
+    for name in _LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def render_markdown(card: dict) -> str:
+    """Markdown model card built from named sections."""
+    money = card["money"]
+    lines = [
+        f"# Model card: salarymodel {card['package']['version']}",
+        "",
+        "## Description",
+        "Estimates the annual base salary of a Machine Learning Engineer from country, years of "
+        "experience and employer, with a conformal confidence band. Trained on a synthetic set "
+        "that reproduces salary figures reported by career and salary sites.",
+        "",
+        f"- created: {card['created_at']}",
+        f"- seed: {card['seed']}, training rows: {card['rows']}",
+        f"- reference year: {money['reference_year']} (prices and exchange rates)",
+        "",
+        "## Intended use and limits",
+        "- Rough market orientation for ML engineer base pay in the countries listed below.",
+        "- Not for individual pay decisions: the ground data are a few dozen published figures.",
+        "- Total compensation (bonus, equity) is not modelled.",
+        "- Outside the years a country's figures cover, the median is held flat and the band widens.",
+        "",
+        "## Data",
+        f"- countries: {', '.join(card['countries'])}",
+        f"- figures used: {', '.join(card['figures']['used'])}",
+    ]
+    for item in card["figures"]["excluded"]:
+        lines.append(f"- excluded {item['id']}: {item['reason']}")
+    lines += ["", "## Money basis",
+              f"- FX: {money['fx_source']}"]
+    for currency in sorted({c for c in card["currencies"]}):
+        lines.append(f"- 1 USD = {money['per_usd'][currency]:.4f} {currency}")
+    for item in money["cpi_used"]:
+        lines.append(f"- CPI {item['country']} {item['from_year']}->{item['to_year']}: x{item['factor']:.4f} ({item['source']})")
+    lines += ["", "## Evaluation results", "Coverage of the bands on a held-out synthetic set (another seed):", "",
+              "| nominal | overall | " + " | ".join(card["countries"]) + " | mean width |",
+              "|---|---|" + "---|" * len(card["countries"]) + "---|"]
+    for key, level in card["metrics"]["calibration"]["levels"].items():
+        countries = " | ".join(f"{level['by_country'].get(c, float('nan')):.3f}" for c in card["countries"])
+        lines.append(f"| {key} | {level['overall']:.3f} | {countries} | {level['mean_relative_width']:.2f} |")
+    lines += ["", "## Libraries", ", ".join(f"{k} {v}" for k, v in card["libraries"].items()), ""]
+    return "\n".join(lines)

@@ -1,0 +1,45 @@
+"""Calibration metrics: how often bands cover held-out salaries, and how wide they are."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["CONFIDENCES", "coverage_report"]
+
+CONFIDENCES = (0.5, 0.8, 0.9, 0.95)
+
+
+def coverage_report(model, rows: pd.DataFrame, confidences=CONFIDENCES) -> dict:
+    """Coverage of the model's bands on held-out synthetic rows.
+
+    Parameters
+    ----------
+    model : SalaryModel
+    rows : pandas.DataFrame
+        Held-out rows from :func:`make_training_set` (another seed).
+    confidences : sequence of float
+        Nominal levels to check.
+
+    Returns
+    -------
+    dict
+        ``{"rows": n, "levels": {"0.8": {"overall": .., "by_country": {..},
+        "by_level": {..}, "mean_relative_width": ..}, ...}}``; the width is
+        (high - low) / median, averaged over rows.
+    """
+    features = rows[["country", "company", "years"]]
+    salary = rows["salary_usd"].to_numpy()
+    report: dict = {"rows": int(len(rows)), "levels": {}}
+    for confidence in confidences:
+        band = model.predict_frame(features, confidence=confidence, currency="USD")
+        inside = pd.Series((salary >= band["low"].to_numpy()) & (salary <= band["high"].to_numpy()), index=rows.index)
+        width = ((band["high"] - band["low"]) / band["median"]).to_numpy()
+        report["levels"][f"{confidence:g}"] = {
+            "nominal": confidence,
+            "overall": float(inside.mean()),
+            "by_country": {k: float(v) for k, v in inside.groupby(rows["country"]).mean().items()},
+            "by_level": {k: float(v) for k, v in inside.groupby(rows["level"]).mean().items()},
+            "mean_relative_width": float(np.mean(width)),
+        }
+    return report

@@ -1,0 +1,202 @@
+"""The scikit-learn estimator: log salary from country, company and years.
+
+:class:`SalaryRegressor` fits a centre (ridge regression on per-country
+spline curves of years plus company offsets), a local scale (the same
+features on the log absolute residual) and conformal scores per country on
+a held-out part of its training rows. Bands are equal-tailed conformal
+bands on the normalised residual (:mod:`salarymodel.bands`), so they adapt
+to where the reported figures disagree, and they widen linearly with the
+distance in years from the country's data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
+from sklearn.linear_model import Ridge
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import SplineTransformer
+from sklearn.utils.validation import check_is_fitted
+
+from .bands import NormalisedResidualScore, check_confidence, conformal_bounds
+
+__all__ = ["SalaryFeatures", "SalaryRegressor", "FEATURES"]
+
+FEATURES = ["country", "company", "years"]
+# Residuals below 1% of salary are floored before taking logs for the scale fit.
+_RESIDUAL_FLOOR = 0.01
+
+
+def _columns(X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Country codes, company keys ('' for the market) and years as arrays."""
+    missing = [c for c in FEATURES if c not in X.columns]
+    if missing:
+        raise ValueError(f"X must have columns {FEATURES}; missing {missing}.")
+    country = X["country"].astype(str).to_numpy()
+    company = X["company"].astype(object).where(X["company"].notna(), "").astype(str).to_numpy()
+    years = X["years"].to_numpy(dtype=float)
+    return country, company, years
+
+
+class SalaryFeatures(TransformerMixin, BaseEstimator):
+    """Design matrix: country and company indicators plus per-country splines.
+
+    Years are clamped to each country's observed range before the spline
+    basis is taken, so a curve is flat (not wild) outside its data.
+
+    Parameters
+    ----------
+    n_knots : int, default=6
+        Knots of the B-spline basis over the observed years.
+    degree : int, default=3
+        Degree of the spline pieces.
+    """
+
+    def __init__(self, *, n_knots: int = 6, degree: int = 3) -> None:
+        self.n_knots = n_knots
+        self.degree = degree
+
+    def fit(self, X: pd.DataFrame, y=None) -> "SalaryFeatures":
+        country, company, years = _columns(X)
+        self.countries_ = np.unique(country)
+        pairs = sorted({(c, k) for c, k in zip(country, company) if k})
+        self.companies_ = pairs
+        frame = pd.DataFrame({"country": country, "years": years})
+        span = frame.groupby("country")["years"].agg(["min", "max"])
+        self.years_range_ = {c: (float(span.at[c, "min"]), float(span.at[c, "max"])) for c in self.countries_}
+        self.spline_ = SplineTransformer(n_knots=self.n_knots, degree=self.degree,
+                                         extrapolation="constant").fit(years.reshape(-1, 1))
+        self.n_features_in_ = len(FEATURES)
+        return self
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        check_is_fitted(self)
+        country, company, years = _columns(X)
+        index = {c: i for i, c in enumerate(self.countries_)}
+        country_idx = np.array([index.get(c, -1) for c in country])
+        if (country_idx < 0).any():
+            unknown = sorted(set(country[country_idx < 0]))
+            raise ValueError(f"Unknown country code(s) {unknown}; the model knows {list(self.countries_)}.")
+        lows = np.array([self.years_range_[c][0] for c in self.countries_])[country_idx]
+        highs = np.array([self.years_range_[c][1] for c in self.countries_])[country_idx]
+        basis = self.spline_.transform(np.clip(years, lows, highs).reshape(-1, 1))
+        n, n_basis = basis.shape
+        n_countries = len(self.countries_)
+        onehot = np.zeros((n, n_countries))
+        onehot[np.arange(n), country_idx] = 1.0
+        curves = np.zeros((n, n_countries * n_basis))
+        for i in range(n_countries):
+            rows = country_idx == i
+            curves[rows, i * n_basis:(i + 1) * n_basis] = basis[rows]
+        company_index = {pair: i for i, pair in enumerate(self.companies_)}
+        offsets = np.zeros((n, len(self.companies_)))
+        for row, pair in enumerate(zip(country, company)):
+            col = company_index.get(pair)
+            if col is not None:
+                offsets[row, col] = 1.0
+        return np.hstack([onehot, curves, offsets])
+
+    def distance_outside(self, country: np.ndarray, years: np.ndarray) -> np.ndarray:
+        """Years between each row and its country's observed range (0 inside)."""
+        lows = np.array([self.years_range_[c][0] for c in country])
+        highs = np.array([self.years_range_[c][1] for c in country])
+        return np.maximum(lows - years, 0.0) + np.maximum(years - highs, 0.0)
+
+
+class SalaryRegressor(RegressorMixin, BaseEstimator):
+    """Median and conformal band of log salary.
+
+    Parameters
+    ----------
+    n_knots : int, default=6
+        Spline knots of each country's curve.
+    alpha : float, default=1.0
+        Ridge penalty of the centre and scale fits.
+    calibration_size : float, default=0.25
+        Share of rows held out to calibrate the bands.
+    widening : float, default=0.05
+        Relative growth of the band's scale per year of distance from the
+        country's observed years (5% per year by default).
+    random_state : int, default=0
+        Seed of the calibration split.
+
+    Attributes
+    ----------
+    centre_ : Pipeline
+        Features -> ridge on log salary.
+    scale_ : Pipeline
+        Features -> ridge on the log absolute residual.
+    scores_ : dict of str to ndarray
+        Sorted calibration scores per country (Mondrian calibration).
+    """
+
+    def __init__(self, *, n_knots: int = 6, alpha: float = 1.0, calibration_size: float = 0.25,
+                 widening: float = 0.05, random_state: int = 0) -> None:
+        self.n_knots = n_knots
+        self.alpha = alpha
+        self.calibration_size = calibration_size
+        self.widening = widening
+        self.random_state = random_state
+
+    def fit(self, X: pd.DataFrame, y: np.ndarray) -> "SalaryRegressor":
+        """Fit centre and scale, then calibrate scores on held-out rows.
+
+        Parameters
+        ----------
+        X : DataFrame with columns country, company, years
+        y : array-like of shape (n,)
+            Log salary.
+        """
+        if not 0.0 < self.calibration_size < 1.0:
+            raise ValueError(f"The 'calibration_size' parameter of SalaryRegressor must be a float in (0, 1). "
+                             f"Got {self.calibration_size!r} instead.")
+        y = np.asarray(y, dtype=float)
+        if not np.isfinite(y).all():
+            raise ValueError("y (log salary) must be finite.")
+        rng = np.random.default_rng(self.random_state)
+        order = rng.permutation(len(y))
+        n_cal = int(round(len(y) * self.calibration_size))
+        cal, fit = order[:n_cal], order[n_cal:]
+        X = X.reset_index(drop=True)
+        X_fit, X_cal = X.iloc[fit], X.iloc[cal]
+        features = SalaryFeatures(n_knots=self.n_knots).fit(X)
+        self.centre_ = Pipeline([("features", features), ("ridge", Ridge(alpha=self.alpha))]).fit(X_fit, y[fit])
+        residual = y[fit] - self.centre_.predict(X_fit)
+        self.scale_ = Pipeline([("features", features), ("ridge", Ridge(alpha=self.alpha))]).fit(
+            X_fit, np.log(np.abs(residual) + _RESIDUAL_FLOOR))
+        centre, scale = self.centre_scale(X_cal)
+        scores = NormalisedResidualScore.score(y[cal], centre, scale)
+        cal_country = X_cal["country"].astype(str).to_numpy()
+        self.scores_ = {c: np.sort(scores[cal_country == c]) for c in features.countries_}
+        self.n_features_in_ = len(FEATURES)
+        return self
+
+    def centre_scale(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Centre (log salary) and band scale, widened outside the data."""
+        check_is_fitted(self)
+        centre = self.centre_.predict(X)
+        features = self.centre_.named_steps["features"]
+        distance = features.distance_outside(X["country"].astype(str).to_numpy(), X["years"].to_numpy(float))
+        scale = np.exp(self.scale_.predict(X)) * (1.0 + self.widening * distance)
+        return centre, scale
+
+    def score_bounds(self, country: str, confidence: float) -> tuple[float, float, float]:
+        """Lower, median and upper calibration score for a country."""
+        scores = self.scores_[country]
+        low, high = conformal_bounds(scores, confidence)
+        return low, float(np.median(scores)), high
+
+    def predict_interval(self, X: pd.DataFrame, confidence: float = 0.8) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Low, median and high log salary at ``confidence``."""
+        confidence = check_confidence(confidence, "predict_interval")
+        centre, scale = self.centre_scale(X)
+        country = X["country"].astype(str).to_numpy()
+        bounds = np.array([self.score_bounds(c, confidence) for c in self.scores_])
+        index = {c: i for i, c in enumerate(self.scores_)}
+        rows = bounds[[index[c] for c in country]]
+        return tuple(NormalisedResidualScore.bound(centre, scale, rows[:, j]) for j in range(3))
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """Median log salary."""
+        return self.predict_interval(X, 0.5)[1]

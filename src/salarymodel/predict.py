@@ -1,0 +1,12 @@
+"""``python -m salarymodel.predict``: see :mod:`salarymodel._cli_predict`.
+
+Use ``from salarymodel import predict`` for the function; this module is only
+the command line.
+"""
+
+import sys
+
+from ._cli_predict import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,156 @@
+"""Training pipeline: figures -> normalised -> synthetic set -> model -> artifact.
+
+Run ``python -m salarymodel.train --help``. All computation happens before
+anything is written, and every write is atomic, so a failed run leaves the
+previous model and training set untouched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from ._errors import FiguresError
+from ._paths import TRAINING_SET_FILE
+from .card import library_versions, now_iso, render_markdown
+from .metrics import coverage_report
+from .model import FEATURES, SalaryRegressor
+from .persist import save_artifact, write_atomic
+from .serve import SalaryModel
+from .synthetic import DEFAULT_ROWS, make_training_set, plan_training_set
+
+__all__ = ["TrainingResult", "train", "main"]
+
+# The held-out set for the card's calibration check uses seed + this offset.
+HOLDOUT_SEED_OFFSET = 1
+
+
+@dataclass
+class TrainingResult:
+    """What a training run produced."""
+
+    model: SalaryModel
+    card: dict
+    training_set: pd.DataFrame
+    seconds: float
+
+    def summary(self) -> str:
+        """A short human-readable report of the run."""
+        card = self.card
+        calibration = card["metrics"]["calibration"]["levels"]["0.8"]
+        by_country = ", ".join(f"{c} {v:.1%}" for c, v in calibration["by_country"].items())
+        lines = [
+            f"Trained salarymodel {card['package']['version']} on {card['rows']:,} synthetic rows "
+            f"(seed {card['seed']}) in {self.seconds:.1f} s.",
+            f"Countries: {', '.join(card['countries'])}; reference year {card['money']['reference_year']}.",
+            f"80% band coverage on held-out rows: {calibration['overall']:.1%} overall ({by_country}).",
+            f"Figures used ({len(card['figures']['used'])}): {', '.join(card['figures']['used'])}.",
+        ]
+        for item in card["figures"]["excluded"]:
+            lines.append(f"Excluded {item['id']}: {item['reason']}.")
+        return "\n".join(lines)
+
+
+def train(figures=None, *, n_rows: int = DEFAULT_ROWS, seed: int = 0, out: Path | None = None,
+          data_out: Path | None = None, quiet: bool = True) -> TrainingResult:
+    """Train a model from reported figures and optionally save it.
+
+    Parameters
+    ----------
+    figures : DataFrame, str or Path, default=None
+        Figures or a figures file; the shipped figures when None.
+    n_rows : int, default=40000
+        Synthetic training rows.
+    seed : int, default=0
+        Seed of the synthetic set and the calibration split.
+    out : Path, default=None
+        Model folder to write; nothing is written when None.
+    data_out : Path, default=None
+        Folder for the synthetic training set CSV.
+    quiet : bool, default=True
+        Print the summary when False.
+
+    Returns
+    -------
+    TrainingResult
+    """
+    start = time.perf_counter()
+    plan = plan_training_set(figures)
+    rows = make_training_set(plan=plan, n_rows=n_rows, seed=seed)
+    estimator = SalaryRegressor(random_state=seed).fit(rows[FEATURES], np.log(rows["salary_usd"].to_numpy()))
+    model = SalaryModel(estimator, plan, {"seed": seed, "rows": len(rows), "version": __version__})
+    holdout = make_training_set(plan=plan, n_rows=n_rows, seed=seed + HOLDOUT_SEED_OFFSET)
+    figures_frame = plan.figures.drop_duplicates("id")
+    card = {
+        "package": {"name": "salarymodel", "version": __version__},
+        "created_at": now_iso(),
+        "seed": seed,
+        "rows": int(len(rows)),
+        "countries": list(model.countries),
+        "currencies": sorted(set(model.local_currency.values()) | {"USD"}),
+        "money": plan.basis.to_dict(),
+        "figures": {
+            "used": figures_frame.loc[figures_frame["excluded"] == "", "id"].tolist(),
+            "excluded": [{"id": r.id, "reason": r.excluded} for r in figures_frame.itertuples() if r.excluded],
+        },
+        "experience_slopes": {c: {"log_salary_per_year": s, "source": plan.slope_source[c]}
+                              for c, s in plan.slopes.items()},
+        "estimator": {"class": type(estimator).__name__, "params": estimator.get_params()},
+        "libraries": library_versions(),
+        "metrics": {"calibration": coverage_report(model, holdout),
+                    "holdout_seed": seed + HOLDOUT_SEED_OFFSET},
+    }
+    seconds = time.perf_counter() - start
+    card["training_seconds"] = round(seconds, 3)
+    if data_out is not None:
+        write_atomic(Path(data_out) / TRAINING_SET_FILE, lambda tmp: rows.to_csv(tmp, index=False))
+    if out is not None:
+        card = save_artifact(model, out, card, render_markdown(card))
+    result = TrainingResult(model, card, rows, seconds)
+    if not quiet:
+        print(result.summary())
+    return result
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m salarymodel.train",
+        description="Train the salary model from reported figures and write it with its model card.")
+    parser.add_argument("--figures", type=Path, default=None,
+                        help="figures CSV (default: the shipped data/raw/reported_figures.csv)")
+    parser.add_argument("--rows", type=int, default=DEFAULT_ROWS, help=f"synthetic rows (default {DEFAULT_ROWS})")
+    parser.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
+    parser.add_argument("--out", type=Path, default=Path("models"), help="model folder (default ./models)")
+    parser.add_argument("--data-out", type=Path, default=Path("data/processed"),
+                        help="folder for the synthetic training set (default ./data/processed)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        result = train(args.figures, n_rows=args.rows, seed=args.seed, out=args.out, data_out=args.data_out,
+                       quiet=True)
+    except FiguresError as error:
+        print(f"error: {error.problems.__len__()} problem(s) in {error.path}; nothing was written:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    except ValueError as error:
+        print(f"error: {error} Nothing was written.", file=sys.stderr)
+        return 2
+    print(result.summary())
+    print(f"Wrote {args.out / 'salary_model.joblib'} (+ .json, .md card) and {args.data_out / TRAINING_SET_FILE}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Shared fixtures: one model trained per test session, in a temporary folder."""
+
+from __future__ import annotations
+
+import pytest
+
+from salarymodel.train import train
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory):
+    """A model folder trained with the default settings (seed 0)."""
+    folder = tmp_path_factory.mktemp("model")
+    train(out=folder, seed=0)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def model(model_dir):
+    from salarymodel import load_model
+
+    return load_model(model_dir)
+
+
+@pytest.fixture(scope="session")
+def plan(model):
+    return model.plan
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _default_model_in_tmp(tmp_path_factory):
+    """Point the module-level API at a private cache so tests never touch ~/.cache."""
+    import os
+
+    folder = tmp_path_factory.mktemp("default-model")
+    previous = os.environ.get("SALARYMODEL_MODEL_DIR")
+    os.environ["SALARYMODEL_MODEL_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("SALARYMODEL_MODEL_DIR", None)
+    else:
+        os.environ["SALARYMODEL_MODEL_DIR"] = previous

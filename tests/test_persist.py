@@ -1,0 +1,80 @@
+"""Artifacts: audit before unpickling, versions, atomic writes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import joblib
+import pytest
+
+from salarymodel import ModelIntegrityError, ModelVersionError, load_model
+from salarymodel.persist import write_atomic
+
+
+@pytest.fixture
+def model_copy(model_dir, tmp_path):
+    target = tmp_path / "copy"
+    shutil.copytree(model_dir, target)
+    return target
+
+
+def test_card_records_what_the_issue_asks(model_dir):
+    card = json.loads((model_dir / "salary_model.json").read_text())
+    for key in ("package", "created_at", "seed", "rows", "money", "libraries", "metrics", "artifact",
+                "format_version", "figures"):
+        assert key in card
+    assert card["money"]["reference_year"] == 2023
+    assert len(card["artifact"]["sha256"]) == 64
+    assert {"f16", "f27"} == {item["id"] for item in card["figures"]["excluded"]}
+    assert (model_dir / "salary_model.md").read_text().startswith("# Model card")
+
+
+def test_tampered_artifact_is_refused_before_unpickling(model_copy, monkeypatch):
+    artifact = model_copy / "salary_model.joblib"
+    artifact.write_bytes(artifact.read_bytes() + b"tampered")
+
+    def never(*args, **kwargs):
+        raise AssertionError("joblib.load reached for a tampered file")
+
+    monkeypatch.setattr(joblib, "load", never)
+    with pytest.raises(ModelIntegrityError, match="does not match its model card"):
+        load_model(model_copy)
+
+
+def test_missing_card_is_refused(model_copy):
+    (model_copy / "salary_model.json").unlink()
+    with pytest.raises(ModelIntegrityError, match="No model card"):
+        load_model(model_copy)
+
+
+def test_other_scikit_learn_minor_version_is_refused_with_advice(model_copy):
+    card_path = model_copy / "salary_model.json"
+    card = json.loads(card_path.read_text())
+    card["libraries"]["scikit-learn"] = "0.99.0"
+    card_path.write_text(json.dumps(card))
+    with pytest.raises(ModelVersionError, match="Retrain"):
+        load_model(model_copy)
+
+
+def test_other_format_version_is_refused(model_copy):
+    card_path = model_copy / "salary_model.json"
+    card = json.loads(card_path.read_text())
+    card["format_version"] = 999
+    card_path.write_text(json.dumps(card))
+    with pytest.raises(ModelVersionError, match="format"):
+        load_model(model_copy)
+
+
+def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
+    target = tmp_path / "file.txt"
+    target.write_text("old")
+
+    def crash(tmp):
+        tmp.write_text("half")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        write_atomic(target, crash)
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["file.txt"]

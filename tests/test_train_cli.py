@@ -1,0 +1,47 @@
+"""python -m salarymodel.train end to end, in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+
+from salarymodel._paths import raw_data_file
+
+
+def _run(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "salarymodel.train", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_train_writes_model_card_and_training_set(tmp_path):
+    done = _run("--out", "m", "--data-out", "d", "--rows", "6000", "--seed", "3", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "80% band coverage" in done.stdout and "Excluded f16" in done.stdout and "Excluded f27" in done.stdout
+    card = json.loads((tmp_path / "m" / "salary_model.json").read_text())
+    assert card["seed"] == 3 and card["rows"] == 6000
+    rows = pd.read_csv(tmp_path / "d" / "training_set.csv")
+    assert len(rows) == 6000 and not {"f16", "f27"} & set(rows["figure_id"])
+
+
+def test_same_seed_gives_the_same_training_set_bytes(tmp_path):
+    for name in ("a", "b"):
+        assert _run("--out", name, "--data-out", name, "--rows", "2000", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "a" / "training_set.csv").read_bytes() == (tmp_path / "b" / "training_set.csv").read_bytes()
+
+
+def test_bad_figures_file_stops_before_writing_with_one_line_per_problem(tmp_path):
+    table = pd.read_csv(raw_data_file("reported_figures.csv"), dtype=str, keep_default_na=False)
+    table.at[0, "currency"] = "???"
+    table.at[2, "value"] = "-1"
+    path = tmp_path / "bad.csv"
+    table.to_csv(path, index=False)
+    done = _run("--figures", str(path), "--out", "m", "--data-out", "d", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    problem_lines = [line for line in done.stderr.splitlines() if line.strip().startswith("line ")]
+    assert len(problem_lines) == 2
+    assert "line 2, column 'currency'" in done.stderr and "line 4, column 'value'" in done.stderr
+    assert not (tmp_path / "m").exists() and not (tmp_path / "d").exists()
