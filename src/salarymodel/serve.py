@@ -314,7 +314,12 @@ class SalaryModel:
             for row in np.flatnonzero(codes == u):
                 problems.append((frame.index[row], "country", reason))
 
-        years = pd.to_numeric(frame["years"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        raw_years = frame["years"]
+        years = pd.to_numeric(raw_years, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
+        if raw_years.dtype == bool:
+            years[:] = np.nan  # True/False are not years
+        elif raw_years.dtype == object:
+            years[np.fromiter((type(v) is bool for v in raw_years), bool, len(raw_years))] = np.nan
         bad_years = ~((years >= 0.0) & (years <= MAX_YEARS))
         for row in np.flatnonzero(bad_years):
             problems.append((frame.index[row], "years", f"must be a finite number of years in [0, {MAX_YEARS:g}]; "
