@@ -9,11 +9,12 @@ Public API::
 __version__ = "0.1.0"
 
 from ._errors import FiguresError, ModelIntegrityError, ModelVersionError, UnknownCountryError  # noqa: E402
-from .serve import InvalidRowsError, SalaryEstimate, SalaryModel, load_model, predict, predict_frame  # noqa: E402
+from .serve import (  # noqa: E402
+    InvalidRowsError, SalaryEstimate, SalaryModel, explain, load_model, predict, predict_frame)
 from .synthetic import make_training_set  # noqa: E402
 
 __all__ = [
-    "__version__", "predict", "predict_frame", "load_model", "make_training_set",
+    "__version__", "predict", "predict_frame", "explain", "load_model", "make_training_set",
     "SalaryEstimate", "SalaryModel", "InvalidRowsError", "FiguresError",
     "ModelIntegrityError", "ModelVersionError", "UnknownCountryError",
 ]

@@ -19,7 +19,20 @@ def format_estimate(estimate) -> str:
         who += f", {estimate.company}" + ("" if estimate.company_known else " (unknown: market estimate)")
     cur = estimate.currency
     return (f"{who}: median {estimate.median:,.0f} {cur}; {estimate.confidence:.0%} band "
-            f"{estimate.low:,.0f} - {estimate.high:,.0f} {cur} (base salary per year, {estimate.reference_year} money)")
+            f"{estimate.low:,.0f} - {estimate.high:,.0f} {cur} (base salary per year, {estimate.reference_year} money)\n"
+            f"  support: {estimate.support}; sources: {', '.join(estimate.sources)}; median moves "
+            f"{estimate.median_low:,.0f} - {estimate.median_high:,.0f} {cur} when the sources are resampled")
+
+
+def format_explanation(table) -> str:
+    """The explain() table as aligned text."""
+    shown = table[["id", "source", "statistic", "level", "company", "reported", "reported_high", "model",
+                   "model_high", "relative_difference"]].copy()
+    shown["company"] = shown["company"].fillna("-")
+    for column in ("reported", "reported_high", "model", "model_high"):
+        shown[column] = shown[column].map(lambda v: "" if v != v else f"{v:,.0f}")
+    shown["relative_difference"] = shown["relative_difference"].map(lambda v: "" if v != v else f"{v:+.1%}")
+    return shown.to_string(index=False)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--confidence", type=float, default=0.8, help="band coverage in (0, 1), default 0.8")
     parser.add_argument("--currency", default=None, help="ISO currency code (default: the country's own)")
     parser.add_argument("--json", action="store_true", help="print a JSON object instead of a sentence")
+    parser.add_argument("--explain", action="store_true",
+                        help="also show the reported figures behind the estimate, beside the model's values")
     parser.add_argument("--model", type=Path, default=None,
                         help="model folder from 'python -m salarymodel.train --out DIR' (default: ./models if it "
                              "holds a model, else the default model)")
@@ -62,5 +77,15 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, TypeError, ModelIntegrityError, ModelVersionError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(json.dumps(estimate.to_dict()) if args.json else format_estimate(estimate))
+    if args.json:
+        data = estimate.to_dict()
+        if args.explain:
+            table = model.explain(args.country, args.years, args.company, currency=args.currency)
+            data["explanation"] = json.loads(table.to_json(orient="records"))
+        print(json.dumps(data))
+        return 0
+    print(format_estimate(estimate))
+    if args.explain:
+        print()
+        print(format_explanation(model.explain(args.country, args.years, args.company, currency=args.currency)))
     return 0

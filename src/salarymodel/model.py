@@ -89,12 +89,9 @@ class SalaryFeatures(TransformerMixin, BaseEstimator):
         for i in range(n_countries):
             rows = country_idx == i
             curves[rows, i * n_basis:(i + 1) * n_basis] = basis[rows]
-        company_index = {pair: i for i, pair in enumerate(self.companies_)}
         offsets = np.zeros((n, len(self.companies_)))
-        for row, pair in enumerate(zip(country, company)):
-            col = company_index.get(pair)
-            if col is not None:
-                offsets[row, col] = 1.0
+        for col, (pair_country, pair_company) in enumerate(self.companies_):
+            offsets[(country == pair_country) & (company == pair_company), col] = 1.0
         return np.hstack([onehot, curves, offsets])
 
     def distance_outside(self, country: np.ndarray, years: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 import threading
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -22,15 +23,46 @@ from ._errors import UnknownCountryError
 from .bands import check_confidence
 from .figures import MAX_YEARS, PARTITION_LEVELS
 from .names import check_text, company_key, country_code, load_company_aliases
+from .provenance import SUPPORT_GRADES, provenance_tables
 from .synthetic import TrainingPlan
 
-__all__ = ["SalaryEstimate", "SalaryModel", "InvalidRowsError", "predict", "predict_frame",
-           "load_model", "default_model", "GRID_STEP"]
+__all__ = ["SalaryEstimate", "SalaryModel", "InvalidRowsError", "predict", "predict_frame", "explain",
+           "load_model", "default_model", "model_cells", "GRID_STEP", "YEARS_GRID"]
 
 # Years grid of the compiled tables; linear interpolation between points
 # differs from the scikit-learn model by < 1e-4 in log salary (tested).
 GRID_STEP = 0.05
 _GRID_SIZE = int(round(MAX_YEARS / GRID_STEP)) + 1
+YEARS_GRID = np.linspace(0.0, MAX_YEARS, _GRID_SIZE)
+
+
+def model_cells(estimator, plan: TrainingPlan) -> list[tuple[str, str | None]]:
+    """The (country, company) cells a model serves: each market, then employers."""
+    countries = sorted(estimator.scores_)
+    used = plan.used_figures()
+    companies = {c: sorted(set(used.loc[(used["country"] == c) & used["company"].notna(), "company"]))
+                 for c in countries}
+    return [(c, None) for c in countries] + [(c, k) for c in countries for k in companies[c]]
+
+
+# Years that are a grid point up to float error (3.0 / 0.05 = 59.999...) snap to it.
+_SNAP = 1e-9
+
+
+def _grid_index(years: np.ndarray) -> np.ndarray:
+    """Grid point at or below each years value (where provenance is read)."""
+    return np.minimum((years / GRID_STEP + _SNAP).astype(np.int64), _GRID_SIZE - 1)
+
+
+def _grid_position(years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lower grid index and interpolation weight for each years value."""
+    i = np.minimum(_grid_index(years), _GRID_SIZE - 2)
+    return i, years / GRID_STEP - i
+
+
+def _interpolate(table: np.ndarray, cell: np.ndarray, i: np.ndarray, f: np.ndarray) -> np.ndarray:
+    low = table[cell, i]
+    return low + f * (table[cell, i + 1] - low)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +88,15 @@ class SalaryEstimate:
         Nominal coverage of the band.
     low, median, high : float
         Band bounds and median of the annual base salary.
+    median_low, median_high : float
+        10th and 90th percentile of the median over a bootstrap of the
+        reported figures: how much the median itself depends on which
+        sources happen to exist (see :mod:`salarymodel.uncertainty`).
+    support : str
+        'strong', 'moderate', 'thin' or 'extrapolated': how well reported
+        figures back this estimate (rule in :mod:`salarymodel.provenance`).
+    sources : tuple of str
+        Ids of the reported figures this estimate rests on.
     fx_rate : float
         Units of ``currency`` per USD used (ECB mean of ``reference_year``).
     reference_year : int
@@ -72,12 +113,18 @@ class SalaryEstimate:
     low: float
     median: float
     high: float
+    median_low: float
+    median_high: float
+    support: str
+    sources: tuple[str, ...]
     fx_rate: float
     reference_year: int
 
     def to_dict(self) -> dict:
-        """The estimate as a plain dict (JSON-ready)."""
-        return asdict(self)
+        """The estimate as a plain dict (JSON-ready; sources as a list)."""
+        data = asdict(self)
+        data["sources"] = list(self.sources)
+        return data
 
 
 class InvalidRowsError(ValueError):
@@ -122,7 +169,8 @@ class SalaryModel:
         Seed, rows and other facts for the model card.
     """
 
-    def __init__(self, estimator, plan: TrainingPlan, metadata: dict) -> None:
+    def __init__(self, estimator, plan: TrainingPlan, metadata: dict,
+                 bootstrap: np.ndarray | None = None) -> None:
         self.estimator = estimator
         self.plan = plan
         self.metadata = metadata
@@ -130,17 +178,28 @@ class SalaryModel:
         used = plan.used_figures()
         currency = used.groupby("country")["currency"].agg(lambda c: c.value_counts().index[0])
         self.local_currency = {c: str(currency[c]) for c in self.countries}
-        self.companies = {c: sorted(set(used.loc[(used["country"] == c) & used["company"].notna(), "company"]))
-                          for c in self.countries}
+        self.cells = model_cells(estimator, plan)
+        self.companies = {c: [k for cc, k in self.cells if cc == c and k is not None] for c in self.countries}
         self.aliases = load_company_aliases()
-        self.cells = [(c, None) for c in self.countries] + [
-            (c, k) for c in self.countries for k in self.companies[c]]
-        grid = np.linspace(0.0, MAX_YEARS, _GRID_SIZE)
-        frame = pd.DataFrame([(c, k, y) for c, k in self.cells for y in grid],
+        frame = pd.DataFrame([(c, k, y) for c, k in self.cells for y in YEARS_GRID],
                              columns=["country", "company", "years"])
         centre, scale = estimator.centre_scale(frame)
         self.centre_table = centre.reshape(len(self.cells), _GRID_SIZE)
         self.scale_table = scale.reshape(len(self.cells), _GRID_SIZE)
+        median = self.centre_table + self.scale_table * np.array(
+            [np.median(estimator.scores_[c]) for c, _ in self.cells])[:, None]
+        if bootstrap is None:
+            self.median_low_table = self.median_high_table = median
+        else:
+            with warnings.catch_warnings():
+                # An employer cell that no replicate drew is all-NaN: handled below.
+                warnings.simplefilter("ignore", RuntimeWarning)
+                low, high = np.nanpercentile(bootstrap, [10, 90], axis=0)
+            # The interval always holds the model's own median.
+            self.median_low_table = np.fmin(np.where(np.isnan(low), median, low), median)
+            self.median_high_table = np.fmax(np.where(np.isnan(high), median, high), median)
+        self.support_table, self.source_table, self.source_lists = provenance_tables(
+            used, self.cells, YEARS_GRID)
         self._prepare()
 
     # -- state that is rebuilt, not pickled -------------------------------
@@ -148,6 +207,11 @@ class SalaryModel:
         self._cell_index = {cell: i for i, cell in enumerate(self.cells)}
         self._centre_rows = [row.tolist() for row in self.centre_table]
         self._scale_rows = [row.tolist() for row in self.scale_table]
+        self._median_low_rows = [row.tolist() for row in self.median_low_table]
+        self._median_high_rows = [row.tolist() for row in self.median_high_table]
+        self._support_rows = [[SUPPORT_GRADES[g] for g in row] for row in self.support_table]
+        self._source_rows = [[self.source_lists[i] for i in row] for row in self.source_table]
+        self._fidelity: pd.DataFrame | None = None
         self._country_cache: dict[object, str] = {}
         self._company_cache: dict[tuple[str, str], tuple[int, str, bool]] = {}
         self._bounds_cache: dict[tuple[str, float], tuple[float, float, float]] = {}
@@ -178,8 +242,11 @@ class SalaryModel:
         return code
 
     def resolve_company(self, code: str, company: object) -> tuple[int, str | None, bool]:
-        """Cell index, canonical name and whether the company is known."""
-        if company is None:
+        """Cell index, canonical name and whether the company is known.
+
+        None, NaN and pandas.NA (a missing cell of a table) mean the market.
+        """
+        if company is None or company is pd.NA or (isinstance(company, float) and math.isnan(company)):
             return self._cell_index[(code, None)], None, False
         cached = self._company_cache.get((code, company)) if isinstance(company, str) else None
         if cached is not None:
@@ -245,7 +312,7 @@ class SalaryModel:
             Years of experience, a finite number in [0, 50].
         company : str, default=None
             Employer; unknown names give the market estimate with
-            ``company_known=False``.
+            ``company_known=False``. None or NaN means the market.
         confidence : float, default=0.8
             Nominal coverage of the band, in (0, 1).
         currency : str, default=None
@@ -278,18 +345,99 @@ class SalaryModel:
         s_low, s_mid, s_high = self._bounds_cache.get((code, confidence)) or self.score_bounds(code, confidence)
         currency, rate = self.resolve_currency(code, currency)
         centre_row, scale_row = self._centre_rows[cell], self._scale_rows[cell]
+        low_row, high_row = self._median_low_rows[cell], self._median_high_rows[cell]
         position = y / GRID_STEP
-        i = int(position)
+        i = int(position + _SNAP)
         if i >= _GRID_SIZE - 1:
-            centre, scale = centre_row[-1], scale_row[-1]
+            i = _GRID_SIZE - 1
+            centre, scale, m_low, m_high = centre_row[i], scale_row[i], low_row[i], high_row[i]
         else:
             f = position - i
             centre = centre_row[i] + f * (centre_row[i + 1] - centre_row[i])
             scale = scale_row[i] + f * (scale_row[i + 1] - scale_row[i])
+            m_low = low_row[i] + f * (low_row[i + 1] - low_row[i])
+            m_high = high_row[i] + f * (high_row[i + 1] - high_row[i])
         return SalaryEstimate(
             code, y, canonical, known, self.level_of(y), currency, float(confidence),
             math.exp(centre + s_low * scale) * rate, math.exp(centre + s_mid * scale) * rate,
-            math.exp(centre + s_high * scale) * rate, rate, self.reference_year)
+            math.exp(centre + s_high * scale) * rate, math.exp(m_low) * rate, math.exp(m_high) * rate,
+            self._support_rows[cell][i], self._source_rows[cell][i], rate, self.reference_year)
+
+    # -- evidence -----------------------------------------------------------
+    def quantiles(self, frame: pd.DataFrame, levels: np.ndarray) -> np.ndarray:
+        """Predictive salary quantiles (reference-year USD) for valid rows.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            Columns country (ISO code the model knows), company, years.
+        levels : ndarray
+            Probability levels in (0, 1).
+
+        Returns
+        -------
+        ndarray of shape (len(frame), len(levels))
+        """
+        cell, country_idx, _, years, problems = self._resolve_rows(frame)
+        if problems:
+            raise InvalidRowsError(pd.DataFrame(problems, columns=["row", "column", "reason"]), len(frame))
+        score_quantiles = np.array([np.quantile(self.estimator.scores_[c], levels) for c in self.countries])
+        i, f = _grid_position(years)
+        centre = _interpolate(self.centre_table, cell, i, f)
+        scale = _interpolate(self.scale_table, cell, i, f)
+        return np.exp(centre[:, None] + scale[:, None] * score_quantiles[country_idx])
+
+    def fidelity(self) -> pd.DataFrame:
+        """Each reported figure beside the model's value of the same statistic.
+
+        Computed once per loaded model by :func:`salarymodel.fidelity.fidelity_table`;
+        the evaluation report and :meth:`explain` both read this table.
+        """
+        if self._fidelity is None:
+            from .fidelity import fidelity_table
+
+            self._fidelity = fidelity_table(self.quantiles, self.plan, self.countries)
+        return self._fidelity
+
+    def explain(self, country: str, years: float, company: str | None = None, *,
+                currency: str | None = None) -> pd.DataFrame:
+        """The reported figures behind one estimate, beside the model's values.
+
+        Parameters
+        ----------
+        country, years, company, currency
+            As for :meth:`predict`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per contributing figure statistic: ``id``, ``source``,
+            ``statistic``, ``level``, ``years_min``, ``years_max``,
+            ``company``, ``reported`` and ``reported_high`` (a range's high
+            end) in reference-year money and the estimate's currency, the
+            model's ``model`` / ``model_high`` for that figure's cell, their
+            ``relative_difference`` (model / reported - 1; ``_high`` for a
+            range's high end) and the ``currency``.
+
+        Examples
+        --------
+        >>> table = explain("Germany", 4)                    # doctest: +SKIP
+        >>> table.loc[table["id"] == "f18", ["reported", "reported_high", "model", "model_high"]]
+        """
+        estimate = self.predict(country, years, company, currency=currency)
+        table = self.fidelity().set_index("id").loc[list(estimate.sources)].reset_index()
+        rate = estimate.fx_rate
+        out = pd.DataFrame({
+            "id": table["id"], "source": table["source"], "statistic": table["statistic"],
+            "level": table["level"], "years_min": table["years_min"], "years_max": table["years_max"],
+            "company": table["company"],
+            "reported": table["reported_usd"] * rate, "reported_high": table["reported_high_usd"] * rate,
+            "model": table["model_usd"] * rate, "model_high": table["model_high_usd"] * rate,
+            "relative_difference": table["relative_error"],
+            "relative_difference_high": table["relative_error_high"],
+        })
+        out["currency"] = estimate.currency
+        return out
 
     # -- batch ------------------------------------------------------------
     def _resolve_rows(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list]:
@@ -354,7 +502,7 @@ class SalaryModel:
         return cell, country_idx, known, years, problems
 
     def predict_frame(self, frame: pd.DataFrame, *, confidence: float = 0.8, currency: str | None = None,
-                      errors: str = "raise") -> pd.DataFrame:
+                      errors: str = "raise", sources: bool = False) -> pd.DataFrame:
         """Estimate many engineers at once, vectorised.
 
         Parameters
@@ -370,17 +518,20 @@ class SalaryModel:
             ``'raise'``: any bad row raises :class:`InvalidRowsError` naming
             every bad row and why. ``'coerce'``: bad rows get NaN and their
             reason in an ``error`` column; good rows are scored.
+        sources : bool, default=False
+            Add a ``sources`` column (tuple of figure ids per row).
 
         Returns
         -------
         pandas.DataFrame
             Same index as ``frame``; columns ``low``, ``median``, ``high``,
-            ``currency``, ``company_known`` (and ``error`` with 'coerce').
+            ``currency``, ``company_known``, ``support`` (and ``sources``
+            on request, ``error`` with 'coerce').
         """
         if not isinstance(frame, pd.DataFrame):
             if type(frame).__module__.startswith("dask"):
                 from ._dask import predict_dask
-                return predict_dask(self, frame, confidence=confidence, currency=currency)
+                return predict_dask(self, frame, confidence=confidence, currency=currency, sources=sources)
             raise TypeError(f"predict_frame expects a pandas or Dask DataFrame. Got {type(frame).__name__} instead.")
         if errors not in ("raise", "coerce"):
             raise ValueError(f"The 'errors' parameter of predict_frame must be 'raise' or 'coerce'. Got {errors!r} instead.")
@@ -408,13 +559,9 @@ class SalaryModel:
             rate = np.full(len(frame), rate_value)
             currencies = np.full(len(frame), code, dtype=object)
         y = np.where(bad, 0.0, years)
-        position = np.minimum(y / GRID_STEP, _GRID_SIZE - 1)
-        i = np.minimum(position.astype(np.int64), _GRID_SIZE - 2)
-        f = position - i
-        c0 = self.centre_table[cell, i]
-        centre = c0 + f * (self.centre_table[cell, i + 1] - c0)
-        s0 = self.scale_table[cell, i]
-        scale = s0 + f * (self.scale_table[cell, i + 1] - s0)
+        i, f = _grid_position(y)
+        centre = _interpolate(self.centre_table, cell, i, f)
+        scale = _interpolate(self.scale_table, cell, i, f)
         log_rate = np.log(rate)
         out = {}
         for j, name in enumerate(("low", "median", "high")):
@@ -424,6 +571,16 @@ class SalaryModel:
         result = pd.DataFrame(out, index=frame.index)
         result["currency"] = currencies
         result["company_known"] = known
+        grid_index = _grid_index(y)
+        support = np.asarray(SUPPORT_GRADES, dtype=object)[self.support_table[cell, grid_index]]
+        support[bad] = None
+        result["support"] = support
+        if sources:
+            lists = np.empty(len(self.source_lists), dtype=object)
+            lists[:] = self.source_lists
+            column = lists[self.source_table[cell, grid_index]]
+            column[bad] = None
+            result["sources"] = column
         if errors == "coerce":
             reasons = np.full(len(frame), "", dtype=object)
             for row, column, reason in problems:
@@ -515,6 +672,13 @@ def predict(country: str, years: float, company: str | None = None, *,
 
 
 def predict_frame(frame: pd.DataFrame, *, confidence: float = 0.8, currency: str | None = None,
-                  errors: str = "raise") -> pd.DataFrame:
+                  errors: str = "raise", sources: bool = False) -> pd.DataFrame:
     """Score a DataFrame with the default model; see :meth:`SalaryModel.predict_frame`."""
-    return default_model().predict_frame(frame, confidence=confidence, currency=currency, errors=errors)
+    return default_model().predict_frame(frame, confidence=confidence, currency=currency, errors=errors,
+                                         sources=sources)
+
+
+def explain(country: str, years: float, company: str | None = None, *,
+            currency: str | None = None) -> pd.DataFrame:
+    """Figures behind an estimate of the default model; see :meth:`SalaryModel.explain`."""
+    return default_model().explain(country, years, company, currency=currency)

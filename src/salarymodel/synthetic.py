@@ -117,8 +117,16 @@ class TrainingPlan:
 
     def sample_years(self, figure_id: str, n: int, rng: np.random.Generator) -> np.ndarray:
         """Draw years of experience for ``n`` engineers of a figure's cell."""
-        row = self.figures[self.figures["id"] == figure_id].iloc[0]
+        row = self.figure(figure_id)
         return sample_years(row["level"], row["years_min"], row["years_max"], self.levels, n, rng)
+
+    def figure(self, figure_id: str) -> dict:
+        """The (first) row of a figure, as a dict."""
+        if not hasattr(self, "_by_id"):
+            self._by_id = {}
+            for record in self.figures.to_dict("records"):
+                self._by_id.setdefault(record["id"], record)
+        return self._by_id[figure_id]
 
 
 def sample_years(level: str, years_min: float, years_max: float, levels: pd.DataFrame,
@@ -134,19 +142,31 @@ def sample_years(level: str, years_min: float, years_max: float, levels: pd.Data
     return rng.uniform(low, high)
 
 
-def _anchor_points(group: pd.DataFrame) -> tuple[list[float], list[float], float | None]:
+def years_variance(level: str, years_min: float, years_max: float, levels: pd.DataFrame) -> float:
+    """Variance of the years drawn by :func:`sample_years` for a cell."""
+    if level != "all":
+        return (years_max - years_min) ** 2 / 12
+    table = levels.loc[list(PARTITION_LEVELS)]
+    share = table["share_of_all"].to_numpy(float)
+    low, high = table["years_min"].to_numpy(float), table["years_max"].to_numpy(float)
+    mean = float(np.sum(share * (low + high) / 2))
+    second = float(np.sum(share * (low**2 + low * high + high**2) / 3))
+    return second - mean**2
+
+
+def _anchor_points(records: list[dict]) -> tuple[list[float], list[float], float | None]:
     """Quantile anchors (z, log value) and the mean of one figure's rows."""
     zs, logs, mean = [], [], None
-    for row in group.itertuples():
-        if row.statistic == "range":
-            tail = (1 - row.coverage) / 2
+    for row in records:
+        if row["statistic"] == "range":
+            tail = (1 - row["coverage"]) / 2
             zs += [float(ndtri(tail)), float(ndtri(1 - tail))]
-            logs += [np.log(row.value_usd), np.log(row.value_high_usd)]
-        elif row.statistic == "mean":
-            mean = float(row.value_usd)
+            logs += [np.log(row["value_usd"]), np.log(row["value_high_usd"])]
+        elif row["statistic"] == "mean":
+            mean = float(row["value_usd"])
         else:
-            zs.append(float(ndtri(quantile_level(row.statistic))))
-            logs.append(float(np.log(row.value_usd)))
+            zs.append(float(ndtri(quantile_level(row["statistic"]))))
+            logs.append(float(np.log(row["value_usd"])))
     return zs, logs, mean
 
 
@@ -236,27 +256,29 @@ def plan_training_set(
     cells: dict[str, CellDistribution] = {}
     means: dict[str, float] = {}
     spreads: dict[str, list[float]] = {}
-    for figure_id, group in used.groupby("id", sort=False):
-        zs, logs, mean = _anchor_points(group)
+    by_id: dict[str, list[dict]] = {}
+    for record in used.to_dict("records"):
+        by_id.setdefault(record["id"], []).append(record)
+    for figure_id, records in by_id.items():
+        zs, logs, mean = _anchor_points(records)
         if len(zs) >= 2:
             if mean is not None:
                 raise ValueError(f"Figure {figure_id!r} gives both a mean and quantiles; "
                                  "give them separate ids.")
             cells[figure_id] = _cell_from_anchors(figure_id, zs, logs)
-            spreads.setdefault(group["country"].iloc[0], []).append(cells[figure_id].sigma)
+            spreads.setdefault(records[0]["country"], []).append(cells[figure_id].sigma)
         elif mean is not None and not zs:
             means[figure_id] = mean
         else:
             means[figure_id] = np.nan  # a single quantile: spread borrowed below
     slopes, slope_source = _level_slopes(used, cells, spreads)
     levels = load_levels()
-    rng = np.random.default_rng(0)  # only to measure the years spread of a cell
     for figure_id, mean in means.items():
-        row = used[used["id"] == figure_id].iloc[0]
+        row = by_id[figure_id][0]
         within = dispersion_for(row["country"], spreads)
-        years = sample_years(row["level"], row["years_min"], row["years_max"], levels, 20_000, rng)
+        years_sd = np.sqrt(years_variance(row["level"], row["years_min"], row["years_max"], levels))
         # Between-years spread adds to the within-level spread of the country.
-        sigma = float(np.hypot(within, slopes[row["country"]] * years.std()))
+        sigma = float(np.hypot(within, slopes[row["country"]] * years_sd))
         if np.isnan(mean):
             q = quantile_level(row["statistic"])
             z0, centre = float(ndtri(q)), float(np.log(row["value_usd"]))
@@ -280,7 +302,7 @@ def _copula_rho(years: np.ndarray, years_scores: np.ndarray, slope: float, sigma
 def _draw_cell(plan: TrainingPlan, figure_id: str, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Years and USD salaries for ``n`` engineers of one figure's cell."""
     cell = plan.cells[figure_id]
-    country = plan.figures.loc[plan.figures["id"] == figure_id, "country"].iloc[0]
+    country = plan.figure(figure_id)["country"]
     years = plan.sample_years(figure_id, n, rng)
     years_scores = ndtri((np.argsort(np.argsort(years)) + 0.5) / n)
     rho = _copula_rho(years, years_scores, plan.slopes[country], cell.sigma)
@@ -322,7 +344,7 @@ def make_training_set(
         Columns ``country`` (ISO alpha-2), ``company`` (None for the market),
         ``years``, ``level`` (from years), ``salary_usd`` (reference-year
         USD), ``salary_local``, ``currency``, ``figure_id`` and
-        ``figure_level``. ``attrs['plan']`` holds the :class:`TrainingPlan`.
+        ``figure_level`` (the level of the figure the row stems from).
 
     Examples
     --------
@@ -333,35 +355,26 @@ def make_training_set(
     if not isinstance(n_rows, (int, np.integer)) or n_rows < 100:
         raise ValueError(f"The 'n_rows' parameter of make_training_set must be an int >= 100. Got {n_rows!r} instead.")
     plan = plan or plan_training_set(figures)
-    used = plan.used_figures().drop_duplicates("id")
+    used = plan.used_figures().drop_duplicates("id").to_dict("records")
     per_figure = max(int(n_rows) // len(used), 50)
     rng = np.random.default_rng(seed)
     local_currency = _local_currencies(plan.figures)
-    parts = []
-    for row in used.itertuples():
-        years, salary = _draw_cell(plan, row.id, per_figure, rng)
-        parts.append(pd.DataFrame({
-            "country": row.country,
-            "company": row.company if isinstance(row.company, str) else None,
-            "years": years,
-            "salary_usd": salary,
-            "figure_id": row.id,
-            "figure_level": row.level,
-        }))
-    rows = pd.concat(parts, ignore_index=True)
-    rows["company"] = rows["company"].astype(object).where(rows["company"].notna(), None)
+    years, salary = zip(*(_draw_cell(plan, row["id"], per_figure, rng) for row in used))
+
+    def repeat(key: str) -> np.ndarray:
+        values = np.empty(len(used), dtype=object)
+        values[:] = [row[key] if isinstance(row[key], str) else None for row in used]
+        return np.repeat(values, per_figure)
+
+    rows = pd.DataFrame({"country": repeat("country"), "company": pd.Series(repeat("company"), dtype=object),
+                         "years": np.concatenate(years), "salary_usd": np.concatenate(salary),
+                         "figure_id": repeat("id"), "figure_level": repeat("level")})
     bounds = plan.levels.loc[list(PARTITION_LEVELS[:-1]), "years_max"].to_numpy(float)
     rows.insert(3, "level", np.asarray(PARTITION_LEVELS, dtype=object)[np.searchsorted(bounds, rows["years"], side="right")])
     rows["currency"] = rows["country"].map(local_currency)
     rows["salary_local"] = rows["salary_usd"] * rows["currency"].map(plan.basis.per_usd)
-    rows.attrs["plan"] = plan
     return rows[["country", "company", "years", "level", "salary_usd", "salary_local",
-                 "currency", "figure_id", "figure_level"]].pipe(_keep_attrs, plan)
-
-
-def _keep_attrs(frame: pd.DataFrame, plan: TrainingPlan) -> pd.DataFrame:
-    frame.attrs["plan"] = plan
-    return frame
+                 "currency", "figure_id", "figure_level"]]
 
 
 def _local_currencies(figures: pd.DataFrame) -> dict[str, str]:

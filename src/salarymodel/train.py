@@ -23,8 +23,9 @@ from .card import library_versions, now_iso, render_markdown
 from .metrics import coverage_report
 from .model import FEATURES, SalaryRegressor
 from .persist import save_artifact, write_atomic
-from .serve import SalaryModel
+from .serve import YEARS_GRID, SalaryModel, model_cells
 from .synthetic import DEFAULT_ROWS, make_training_set, plan_training_set
+from .uncertainty import DEFAULT_REPLICATES, bootstrap_medians
 
 __all__ = ["TrainingResult", "train", "main"]
 
@@ -59,7 +60,7 @@ class TrainingResult:
 
 
 def train(figures=None, *, n_rows: int = DEFAULT_ROWS, seed: int = 0, out: Path | None = None,
-          data_out: Path | None = None, quiet: bool = True) -> TrainingResult:
+          data_out: Path | None = None, replicates: int = DEFAULT_REPLICATES, quiet: bool = True) -> TrainingResult:
     """Train a model from reported figures and optionally save it.
 
     Parameters
@@ -74,6 +75,9 @@ def train(figures=None, *, n_rows: int = DEFAULT_ROWS, seed: int = 0, out: Path 
         Model folder to write; nothing is written when None.
     data_out : Path, default=None
         Folder for the synthetic training set CSV.
+    replicates : int, default=24
+        Bootstrap replicates over the figures for the median's interval
+        (0 skips it: the interval is then the median itself).
     quiet : bool, default=True
         Print the summary when False.
 
@@ -85,7 +89,9 @@ def train(figures=None, *, n_rows: int = DEFAULT_ROWS, seed: int = 0, out: Path 
     plan = plan_training_set(figures)
     rows = make_training_set(plan=plan, n_rows=n_rows, seed=seed)
     estimator = SalaryRegressor(random_state=seed).fit(rows[FEATURES], np.log(rows["salary_usd"].to_numpy()))
-    model = SalaryModel(estimator, plan, {"seed": seed, "rows": len(rows), "version": __version__})
+    medians = bootstrap_medians(plan, model_cells(estimator, plan), YEARS_GRID, replicates=replicates, seed=seed)
+    model = SalaryModel(estimator, plan, {"seed": seed, "rows": len(rows), "version": __version__,
+                                          "bootstrap_replicates": replicates}, bootstrap=medians)
     holdout = make_training_set(plan=plan, n_rows=n_rows, seed=seed + HOLDOUT_SEED_OFFSET)
     figures_frame = plan.figures.drop_duplicates("id")
     card = {
