@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ._errors import ModelIntegrityError, ModelVersionError
 
-__all__ = ["build_parser", "main", "format_estimate"]
+__all__ = ["build_parser", "main", "format_estimate", "format_explanation", "load_for_cli"]
 
 
 def format_estimate(estimate) -> str:
@@ -56,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(path: Path | None):
+def load_for_cli(path: Path | None):
+    """The model a command works on: ``path``, else ./models if trained, else the default."""
     from .serve import default_model, load_model
 
     if path is None and Path("models", "salary_model.json").exists():
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.country is None or args.years is None:
         parser.error("--country and --years are required")
     try:
-        model = _load(args.model)
+        model = load_for_cli(args.model)
         estimate = model.predict(args.country, args.years, args.company,
                                  confidence=args.confidence, currency=args.currency)
     except (ValueError, TypeError, ModelIntegrityError, ModelVersionError) as error:

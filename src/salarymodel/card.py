@@ -60,10 +60,17 @@ def render_markdown(card: dict) -> str:
     for item in money["cpi_used"]:
         lines.append(f"- CPI {item['country']} {item['from_year']}->{item['to_year']}: x{item['factor']:.4f} ({item['source']})")
     lines += ["", "## Evaluation results", "Coverage of the bands on a held-out synthetic set (another seed):", "",
-              "| nominal | overall | " + " | ".join(card["countries"]) + " | mean width |",
+              "| nominal | overall | " + " | ".join(card["countries"]) + " | mean high/low - 1 |",
               "|---|---|" + "---|" * len(card["countries"]) + "---|"]
     for key, level in card["metrics"]["calibration"]["levels"].items():
         countries = " | ".join(f"{level['by_country'].get(c, float('nan')):.3f}" for c in card["countries"])
         lines.append(f"| {key} | {level['overall']:.3f} | {countries} | {level['mean_relative_width']:.2f} |")
+    fidelity = card["metrics"]["fidelity"]
+    lines += ["", f"Reported figures: {fidelity['summary']['reproduced']} of {fidelity['summary']['statistics']} "
+              f"statistics reproduced within {fidelity['tolerance']:.0%}; the others, with the reason:", ""]
+    for item in fidelity["figures"]:
+        if item["status"] != "reproduced":
+            error = "" if item["relative_error"] is None else f" ({item['relative_error']:+.1%})"
+            lines.append(f"- {item['id']} {item['statistic']}{error}: {item['status']}, {item['reason']}")
     lines += ["", "## Libraries", ", ".join(f"{k} {v}" for k, v in card["libraries"].items()), ""]
     return "\n".join(lines)

@@ -26,7 +26,8 @@ def coverage_report(model, rows: pd.DataFrame, confidences=CONFIDENCES) -> dict:
     dict
         ``{"rows": n, "levels": {"0.8": {"overall": .., "by_country": {..},
         "by_level": {..}, "mean_relative_width": ..}, ...}}``; the width is
-        (high - low) / median, averaged over rows.
+        high / low - 1, averaged over rows (0.5: the top of the band is 50%
+        above its bottom).
     """
     features = rows[["country", "company", "years"]]
     salary = rows["salary_usd"].to_numpy()
@@ -34,7 +35,7 @@ def coverage_report(model, rows: pd.DataFrame, confidences=CONFIDENCES) -> dict:
     for confidence in confidences:
         band = model.predict_frame(features, confidence=confidence, currency="USD")
         inside = pd.Series((salary >= band["low"].to_numpy()) & (salary <= band["high"].to_numpy()), index=rows.index)
-        width = ((band["high"] - band["low"]) / band["median"]).to_numpy()
+        width = (band["high"] / band["low"] - 1).to_numpy()
         report["levels"][f"{confidence:g}"] = {
             "nominal": confidence,
             "overall": float(inside.mean()),

@@ -20,6 +20,7 @@ from . import __version__
 from ._errors import FiguresError
 from ._paths import TRAINING_SET_FILE
 from .card import library_versions, now_iso, render_markdown
+from .evaluate import fidelity_section, uncertainty_section
 from .metrics import coverage_report
 from .model import FEATURES, SalaryRegressor
 from .persist import save_artifact, write_atomic
@@ -46,12 +47,16 @@ class TrainingResult:
         """A short human-readable report of the run."""
         card = self.card
         calibration = card["metrics"]["calibration"]["levels"]["0.8"]
+        fidelity = card["metrics"]["fidelity"]
         by_country = ", ".join(f"{c} {v:.1%}" for c, v in calibration["by_country"].items())
         lines = [
             f"Trained salarymodel {card['package']['version']} on {card['rows']:,} synthetic rows "
             f"(seed {card['seed']}) in {self.seconds:.1f} s.",
             f"Countries: {', '.join(card['countries'])}; reference year {card['money']['reference_year']}.",
             f"80% band coverage on held-out rows: {calibration['overall']:.1%} overall ({by_country}).",
+            f"Reported statistics reproduced within {fidelity['tolerance']:.0%}: {fidelity['summary']['reproduced']} of "
+            f"{fidelity['summary']['statistics']} ({fidelity['summary']['not_reproduced']} not, with reasons; "
+            f"see 'python -m salarymodel.evaluate').",
             f"Figures used ({len(card['figures']['used'])}): {', '.join(card['figures']['used'])}.",
         ]
         for item in card["figures"]["excluded"]:
@@ -111,7 +116,10 @@ def train(figures=None, *, n_rows: int = DEFAULT_ROWS, seed: int = 0, out: Path 
         "estimator": {"class": type(estimator).__name__, "params": estimator.get_params()},
         "libraries": library_versions(),
         "metrics": {"calibration": coverage_report(model, holdout),
-                    "holdout_seed": seed + HOLDOUT_SEED_OFFSET},
+                    "holdout_seed": seed + HOLDOUT_SEED_OFFSET,
+                    "fidelity": fidelity_section(model.fidelity()),
+                    "uncertainty": uncertainty_section(model),
+                    "model_comparison": "run 'python -m salarymodel.evaluate' (fits every candidate family)"},
     }
     seconds = time.perf_counter() - start
     card["training_seconds"] = round(seconds, 3)

@@ -1,0 +1,231 @@
+"""Evaluation report: fidelity to every reported figure, calibration, model
+comparison and the median's own uncertainty.
+
+Run ``python -m salarymodel.evaluate [--model DIR] [--json] [--no-compare]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .candidates import CANDIDATES
+from .figures import PARTITION_LEVELS
+from .fidelity import FIDELITY_TOLERANCE, fidelity_table
+from .metrics import CONFIDENCES, coverage_report
+from .model import FEATURES
+from .synthetic import make_training_set
+
+__all__ = ["evaluation_report", "fidelity_section", "uncertainty_section", "compare_models", "main"]
+
+# Selection rule tolerances (points of coverage), as the calibration targets.
+OVERALL_TOLERANCE = 0.02
+COUNTRY_TOLERANCE = 0.05
+
+
+def _clean(value):
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (np.floating, np.integer, np.bool_)):
+        return _clean(value.item())
+    return value
+
+
+def fidelity_section(table: pd.DataFrame) -> dict:
+    """Per-figure fidelity records plus a summary."""
+    used = table[table["status"] != "excluded"]
+    errors = np.abs(np.concatenate([used["relative_error"].to_numpy(float),
+                                    used["relative_error_high"].dropna().to_numpy(float)]))
+    return {
+        "tolerance": FIDELITY_TOLERANCE,
+        "summary": {
+            "figures": int(table["id"].nunique()),
+            "statistics": int(len(table)),
+            "reproduced": int((table["status"] == "reproduced").sum()),
+            "not_reproduced": int((table["status"] == "not reproduced").sum()),
+            "excluded": int((table["status"] == "excluded").sum()),
+            "median_abs_relative_error": float(np.median(errors)),
+            "inside_80_band": float(used["in_band_80"].mean()),
+            "inside_95_band": float(used["in_band_95"].mean()),
+        },
+        "figures": [{k: _clean(v) for k, v in record.items()} for record in table.to_dict("records")],
+    }
+
+
+def uncertainty_section(model) -> list[dict]:
+    """Median, its bootstrap interval and the 80% band at each level's centre."""
+    rows = []
+    levels = model.plan.levels
+    for country, company in model.cells:
+        for level in PARTITION_LEVELS:
+            years = float((levels.at[level, "years_min"] + min(levels.at[level, "years_max"], 25)) / 2)
+            e = model.predict(country, years, company, currency="USD")
+            rows.append({
+                "country": country, "company": company, "level": level, "years": years,
+                "median_usd": e.median, "median_low_usd": e.median_low, "median_high_usd": e.median_high,
+                "median_spread": e.median_high / e.median_low - 1, "band_80_spread": e.high / e.low - 1,
+                "support": e.support,
+            })
+    return rows
+
+
+def compare_models(plan, *, n_rows: int, seed: int) -> dict:
+    """Fit every candidate family on one split and score it the same way."""
+    train_rows = make_training_set(plan=plan, n_rows=n_rows, seed=seed)
+    holdout = make_training_set(plan=plan, n_rows=n_rows, seed=seed + 1)
+    y_train = np.log(train_rows["salary_usd"].to_numpy())
+    y_test = np.log(holdout["salary_usd"].to_numpy())
+    countries = tuple(sorted(train_rows["country"].unique()))
+    results = []
+    for family in CANDIDATES:
+        candidate = family(seed=seed)
+        start = time.perf_counter()
+        candidate.fit(train_rows[FEATURES], y_train)
+        fit_seconds = time.perf_counter() - start
+        coverage, by_country = {}, {}
+        for confidence in CONFIDENCES:
+            start = time.perf_counter()
+            low, high = candidate.interval(holdout[FEATURES], confidence)
+            predict_seconds = time.perf_counter() - start
+            inside = pd.Series((y_test >= low) & (y_test <= high))
+            coverage[f"{confidence:g}"] = float(inside.mean())
+            by_country[f"{confidence:g}"] = {k: float(v) for k, v in inside.groupby(holdout["country"]).mean().items()}
+            if confidence == 0.8:
+                width = float(np.mean(np.exp(high - low) - 1))
+                microseconds = predict_seconds / len(holdout) * 1e6
+        table = fidelity_table(lambda frame, levels: np.exp(candidate.quantiles(frame, levels)), plan, countries)
+        used = table[table["status"] != "excluded"]
+        worst_country = max(abs(v - float(k)) for k, per in by_country.items() for v in per.values())
+        results.append({
+            "name": family.name,
+            "fit_seconds": fit_seconds,
+            "predict_microseconds_per_row": microseconds,
+            "coverage": coverage,
+            "coverage_by_country": by_country,
+            "worst_country_deviation": worst_country,
+            "band_80_relative_width": width,
+            "fidelity_reproduced": int((used["status"] == "reproduced").sum()),
+            "fidelity_median_abs_error": float(np.median(np.abs(used["relative_error"]))),
+            "fidelity_inside_80_band": float(used["in_band_80"].mean()),
+        })
+    return {"train_seed": seed, "holdout_seed": seed + 1, "rows": n_rows, "candidates": results,
+            "chosen": _choose(results)}
+
+
+def _choose(results: list[dict]) -> dict:
+    """Selection rule: calibrated candidates first, then fidelity, then width."""
+    def calibrated(r):
+        return (all(abs(r["coverage"][k] - float(k)) <= OVERALL_TOLERANCE for k in ("0.5", "0.8", "0.9"))
+                and r["worst_country_deviation"] <= COUNTRY_TOLERANCE)
+
+    ranked = sorted(results, key=lambda r: (not calibrated(r), -r["fidelity_reproduced"],
+                                            r["fidelity_median_abs_error"], r["band_80_relative_width"]))
+    best = ranked[0]
+    return {"name": best["name"], "calibrated": calibrated(best),
+            "rule": f"calibrated (within {OVERALL_TOLERANCE:.0%} overall at 50/80/90%, {COUNTRY_TOLERANCE:.0%} "
+                    "per country), then most figures reproduced, then smallest median error, then narrowest band"}
+
+
+def evaluation_report(model, *, compare: bool = True) -> dict:
+    """The full report for a loaded model (see the module docstring)."""
+    seed = int(model.metadata.get("seed", 0))
+    rows = int(model.metadata.get("rows", 40_000))
+    holdout = make_training_set(plan=model.plan, n_rows=rows, seed=seed + 1)
+    report = {
+        "model": {"version": model.metadata.get("version"), "seed": seed, "rows": rows,
+                  "reference_year": model.reference_year, "countries": list(model.countries)},
+        "fidelity": fidelity_section(model.fidelity()),
+        "calibration": coverage_report(model, holdout),
+        "uncertainty": uncertainty_section(model),
+    }
+    report["calibration"]["holdout_seed"] = seed + 1
+    if compare:
+        report["comparison"] = compare_models(model.plan, n_rows=rows, seed=seed)
+    return report
+
+
+def format_report(report: dict) -> str:
+    """The report as text tables."""
+    lines = []
+    fid = report["fidelity"]
+    s = fid["summary"]
+    lines += [f"FIDELITY: {s['reproduced']} of {s['statistics']} reported statistics reproduced within "
+              f"{fid['tolerance']:.0%}, {s['not_reproduced']} not (reason given), {s['excluded']} excluded; "
+              f"median |error| {s['median_abs_relative_error']:.1%}; inside 80% band {s['inside_80_band']:.0%}, "
+              f"95% band {s['inside_95_band']:.0%}", ""]
+    table = pd.DataFrame(fid["figures"])
+    shown = table[["id", "statistic", "country", "company", "level", "reported_usd", "model_usd",
+                   "relative_error", "in_band_80", "in_band_95", "status", "reason"]].copy()
+    for column in ("reported_usd", "model_usd"):
+        shown[column] = shown[column].map(lambda v: "" if v is None or v != v else f"{v:,.0f}")
+    shown["relative_error"] = shown["relative_error"].map(lambda v: "" if v is None or v != v else f"{v:+.1%}")
+    shown["company"] = shown["company"].fillna("-")
+    shown["country"] = shown["country"].fillna("-")
+    lines += [shown.to_string(index=False), ""]
+    cal = report["calibration"]
+    lines.append(f"CALIBRATION on {cal['rows']:,} held-out rows (seed {cal['holdout_seed']}):")
+    countries = sorted(next(iter(cal["levels"].values()))["by_country"])
+    level_names = sorted(next(iter(cal["levels"].values()))["by_level"])
+    lines.append(f"{'nominal':>8} {'overall':>8} " + " ".join(f"{c:>6}" for c in countries) + " " +
+                 " ".join(f"{n:>7}" for n in level_names) + f" {'width':>6}")
+    for key, level in cal["levels"].items():
+        lines.append(f"{key:>8} {level['overall']:>8.3f} " + " ".join(f"{level['by_country'][c]:>6.3f}" for c in countries)
+                     + " " + " ".join(f"{level['by_level'][n]:>7.3f}" for n in level_names)
+                     + f" {level['mean_relative_width']:>6.2f}")
+    lines.append("")
+    if "comparison" in report:
+        comp = report["comparison"]
+        lines.append(f"MODEL COMPARISON (train seed {comp['train_seed']}, held-out seed {comp['holdout_seed']}, "
+                     f"{comp['rows']:,} rows each):")
+        frame = pd.DataFrame([{
+            "model": r["name"], "cov50": r["coverage"]["0.5"], "cov80": r["coverage"]["0.8"],
+            "cov90": r["coverage"]["0.9"], "cov95": r["coverage"]["0.95"],
+            "worst country dev": r["worst_country_deviation"], "80% width": r["band_80_relative_width"],
+            "reproduced": r["fidelity_reproduced"], "median |err|": r["fidelity_median_abs_error"],
+            "fit s": r["fit_seconds"], "us/row": r["predict_microseconds_per_row"]} for r in comp["candidates"]])
+        lines += [frame.to_string(index=False, float_format=lambda v: f"{v:.3f}"),
+                  f"chosen: {comp['chosen']['name']} (rule: {comp['chosen']['rule']})", ""]
+    lines.append("ESTIMATE UNCERTAINTY (USD): median, its bootstrap 10-90% interval, and the 80% band's spread")
+    unc = pd.DataFrame(report["uncertainty"])
+    unc["company"] = unc["company"].fillna("-")
+    lines.append(unc[["country", "company", "level", "years", "median_usd", "median_low_usd", "median_high_usd",
+                      "median_spread", "band_80_spread", "support"]].to_string(
+        index=False, float_format=lambda v: f"{v:,.2f}" if abs(v) < 10 else f"{v:,.0f}"))
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m salarymodel.evaluate",
+                                     description="Evaluate a trained model: fidelity to every reported figure, "
+                                                 "calibration, model comparison and median uncertainty.")
+    parser.add_argument("--model", type=Path, default=None,
+                        help="model folder (default: ./models if it holds a model, else the default model)")
+    parser.add_argument("--json", action="store_true", help="emit the report as JSON")
+    parser.add_argument("--no-compare", action="store_true", help="skip the model comparison (the slow part)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit code."""
+    from ._cli_predict import load_for_cli
+
+    args = build_parser().parse_args(argv)
+    try:
+        model = load_for_cli(args.model)
+    except (ValueError, RuntimeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    report = evaluation_report(model, compare=not args.no_compare)
+    print(json.dumps(report, indent=2, default=_clean) if args.json else format_report(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
