@@ -43,3 +43,58 @@ def test_bad_input_exits_2_with_the_reason_and_no_traceback(model_dir):
     assert done.returncode == 2 and "France" in done.stderr and "Traceback" not in done.stderr
     done = _predict("--model", str(model_dir), "--country", "US", "--years", "-3")
     assert done.returncode == 2 and "'years'" in done.stderr
+
+
+def _profiles_csv(path, n, seed=0):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({"country": rng.choice(["US", "Germany", "india", "DE"], n),
+                          "years": rng.uniform(0, 40, n).round(2),
+                          "company": rng.choice(["", "TikTok", "TCS", "Initech"], n)})
+    frame.to_csv(path, index=False)
+    return frame
+
+
+def test_batch_scores_a_200k_row_csv_like_predict_frame(model_dir, model, tmp_path):
+    import pandas as pd
+
+    profiles = _profiles_csv(tmp_path / "profiles.csv", 200_000)
+    done = _predict("--model", str(model_dir), "--input", str(tmp_path / "profiles.csv"),
+                    "--output", str(tmp_path / "estimates.csv"), "--chunk-size", "50000")
+    assert done.returncode == 0, done.stderr
+    out = pd.read_csv(tmp_path / "estimates.csv", keep_default_na=False, na_values={"median": [""]})
+    assert len(out) == 200_000 and list(out.columns[:3]) == ["country", "years", "company"]
+    expected = model.predict_frame(profiles.assign(company=profiles["company"].replace("", None)))
+    assert (abs(out["median"] - expected["median"]) <= 0.006).all()  # written with 2 decimals
+    assert (out["support"] == expected["support"]).all()
+
+
+def test_batch_reports_bad_rows_by_line_and_keeps_the_good_ones(model_dir, tmp_path):
+    import pandas as pd
+
+    (tmp_path / "in.csv").write_text("country,years,company\nUS,3,\nNarnia,3,\nDE,-2,\nIN,4,TCS\nUS,,\n")
+    done = _predict("--model", str(model_dir), "--input", str(tmp_path / "in.csv"), "--output",
+                    str(tmp_path / "out.csv"))
+    assert done.returncode == 3
+    assert "line 3: country" in done.stderr and "line 4: years" in done.stderr and "line 6: years" in done.stderr
+    out = pd.read_csv(tmp_path / "out.csv")
+    assert len(out) == 5
+    assert out["median"].notna().tolist() == [True, False, False, True, False]
+
+
+def test_console_script_mirrors_the_module_commands(model_dir):
+    import shutil
+
+    script = shutil.which("salarymodel") or str(__import__("pathlib").Path(sys.executable).with_name("salarymodel"))
+    usage = subprocess.run([script, "--help"], capture_output=True, text=True, timeout=60)
+    assert usage.returncode == 0
+    for command in ("train", "predict", "evaluate", "benchmark"):
+        assert command in usage.stdout
+    via_script = subprocess.run([script, "predict", "--model", str(model_dir), "--country", "DE", "--years", "4",
+                                 "--json"], capture_output=True, text=True, timeout=120)
+    via_module = _predict("--model", str(model_dir), "--country", "DE", "--years", "4", "--json")
+    assert json.loads(via_script.stdout) == json.loads(via_module.stdout)
+    unknown = subprocess.run([script, "fly"], capture_output=True, text=True, timeout=60)
+    assert unknown.returncode == 2 and "unknown command" in unknown.stderr

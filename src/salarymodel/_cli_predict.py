@@ -40,7 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m salarymodel.predict",
         description="Estimate an ML engineer's annual base salary with a confidence band.",
         epilog="Examples:\n  python -m salarymodel.predict --country Germany --years 5\n"
-               "  python -m salarymodel.predict --country India --years 3 --company TCS --json",
+               "  python -m salarymodel.predict --country India --years 3 --company TCS --json\n"
+               "  python -m salarymodel.predict --country US --years 1 --explain\n"
+               "  python -m salarymodel.predict --input profiles.csv --output estimates.csv\n\n"
+               "Batch mode keeps every input column and adds low, median, high, currency, company_known,\n"
+               "support and error. Bad rows are reported on stderr with their CSV line numbers and left\n"
+               "empty in the output; the exit code is then 3 (0 when every row was scored).",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--country", help="country name or ISO code, e.g. Germany, DE, USA, india")
     parser.add_argument("--years", type=float, help="years of experience, 0 to 50")
@@ -50,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print a JSON object instead of a sentence")
     parser.add_argument("--explain", action="store_true",
                         help="also show the reported figures behind the estimate, beside the model's values")
+    parser.add_argument("--input", type=Path, default=None,
+                        help="CSV of profiles with columns country, years[, company] (batch mode)")
+    parser.add_argument("--output", type=Path, default=None, help="CSV to write the estimates to (batch mode)")
+    parser.add_argument("--chunk-size", type=int, default=100_000, help="rows scored at a time (batch mode)")
     parser.add_argument("--model", type=Path, default=None,
                         help="model folder from 'python -m salarymodel.train --out DIR' (default: ./models if it "
                              "holds a model, else the default model)")
@@ -69,8 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.input is not None or args.output is not None:
+        if args.input is None or args.output is None:
+            parser.error("batch mode needs both --input and --output")
+        return _batch(args)
     if args.country is None or args.years is None:
-        parser.error("--country and --years are required")
+        parser.error("--country and --years are required (or --input and --output for a CSV)")
     try:
         model = load_for_cli(args.model)
         estimate = model.predict(args.country, args.years, args.company,
@@ -90,3 +103,51 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(format_explanation(model.explain(args.country, args.years, args.company, currency=args.currency)))
     return 0
+
+
+def _progress(total: int):
+    """A progress bar on a terminal, nothing otherwise."""
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        return tqdm(total=total, unit="rows", unit_scale=True, file=sys.stderr)
+    return None
+
+
+def _batch(args) -> int:
+    """Score a CSV in chunks; report bad rows by line number, keep the good ones."""
+    import pandas as pd
+
+    from .persist import write_atomic
+
+    try:
+        model = load_for_cli(args.model)
+        with open(args.input, "rb") as stream:
+            total = max(sum(1 for _ in stream) - 1, 0)
+        reader = pd.read_csv(args.input, chunksize=args.chunk_size, dtype={"country": object, "company": object},
+                             keep_default_na=False, na_values={"years": [""]})
+        progress = _progress(total)
+        parts, bad = [], 0
+        for chunk in reader:
+            missing = [c for c in ("country", "years") if c not in chunk.columns]
+            if missing:
+                raise ValueError(f"{args.input} needs columns country and years (and optionally company); "
+                                 f"missing {missing}.")
+            chunk["country"] = chunk["country"].replace("", None)
+            scored = model.predict_frame(chunk, confidence=args.confidence, currency=args.currency, errors="coerce")
+            for index in scored.index[scored["error"] != ""]:
+                print(f"line {index + 2}: {scored.at[index, 'error']}", file=sys.stderr)
+                bad += 1
+            parts.append(pd.concat([chunk, scored], axis=1))
+            if progress is not None:
+                progress.update(len(chunk))
+        if progress is not None:
+            progress.close()
+    except (ValueError, TypeError, OSError, RuntimeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    result = pd.concat(parts) if parts else pd.DataFrame()
+    write_atomic(args.output, lambda tmp: result.to_csv(tmp, index=False, float_format="%.2f"))
+    print(f"Scored {len(result) - bad:,} of {len(result):,} rows into {args.output}"
+          + (f"; {bad:,} bad rows listed above." if bad else "."), file=sys.stderr)
+    return 3 if bad else 0

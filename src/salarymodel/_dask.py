@@ -1,0 +1,41 @@
+"""Scoring a Dask DataFrame partition by partition with the same model.
+
+Needs the optional ``dask`` extra (``pip install "salarymodel[dask]"``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["predict_dask"]
+
+
+def _meta(index, sources: bool) -> pd.DataFrame:
+    columns = {"low": np.float64, "median": np.float64, "high": np.float64, "currency": object,
+               "company_known": bool, "support": object}
+    if sources:
+        columns["sources"] = object
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()},
+                        index=index[:0] if index is not None else None)
+
+
+def predict_dask(model, frame, *, confidence: float = 0.8, currency: str | None = None, sources: bool = False):
+    """Lazy Dask DataFrame of estimates, one ``predict_frame`` call per partition.
+
+    The model is shipped to the workers with the task graph (it pickles
+    without its caches), so the same call scales from the local scheduler to
+    a cluster. Bad rows raise :class:`~salarymodel.InvalidRowsError` when the
+    result is computed, naming the rows of the partition at fault.
+    """
+    from .bands import check_confidence
+
+    check_confidence(confidence, "predict_frame")
+    if currency is not None:
+        model.resolve_currency(model.countries[0], currency)  # fail now, not on the cluster
+    missing = [c for c in ("country", "years") if c not in frame.columns]
+    if missing:
+        raise ValueError(f"predict_frame needs columns 'country' and 'years' (and optionally 'company'); "
+                         f"missing {missing}. Got columns {list(frame.columns)}.")
+    return frame.map_partitions(model.predict_frame, confidence=confidence, currency=currency, sources=sources,
+                                meta=_meta(frame._meta.index, sources))
