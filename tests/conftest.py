@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from salarymodel._paths import raw_data_file
 from salarymodel.train import train
 
 
@@ -40,3 +41,19 @@ def _default_model_in_tmp(tmp_path_factory):
         os.environ.pop("SALARYMODEL_MODEL_DIR", None)
     else:
         os.environ["SALARYMODEL_MODEL_DIR"] = previous
+
+
+@pytest.fixture
+def edited_figures(tmp_path):
+    """Write a copy of the shipped figures with cells changed: ``{(row, column): text}``."""
+    import pandas as pd
+
+    def write(changes: dict, name: str = "figures.csv"):
+        table = pd.read_csv(raw_data_file("reported_figures.csv"), dtype=str, keep_default_na=False)
+        for (row, column), value in changes.items():
+            table.at[row, column] = value
+        path = tmp_path / name
+        table.to_csv(path, index=False)
+        return path
+
+    return write

@@ -31,7 +31,7 @@ def test_explain_prints_the_figures_behind_the_estimate(model_dir):
     done = _predict("--model", str(model_dir), "--country", "Germany", "--years", "4", "--explain")
     assert done.returncode == 0, done.stderr
     assert "support: moderate" in done.stdout
-    line = next(l for l in done.stdout.splitlines() if l.strip().startswith("f18"))
+    line = next(text for text in done.stdout.splitlines() if text.strip().startswith("f18"))
     assert "60,000" in line and "80,000" in line
     as_json = json.loads(_predict("--model", str(model_dir), "--country", "Germany", "--years", "4",
                                   "--explain", "--json").stdout)

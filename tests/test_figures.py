@@ -51,14 +51,6 @@ def test_payscale_mid_career_keeps_its_own_years():
     assert figures.at["f18", "years_min"] == 3  # the level's default
 
 
-def _write_with_change(tmp_path, line_index: int, column: str, value: str):
-    table = pd.read_csv(raw_data_file("reported_figures.csv"), dtype=str, keep_default_na=False)
-    table.at[line_index, column] = value
-    path = tmp_path / "figures.csv"
-    table.to_csv(path, index=False)
-    return path
-
-
 @pytest.mark.parametrize(
     ("row", "column", "value", "expected"),
     [
@@ -74,20 +66,16 @@ def _write_with_change(tmp_path, line_index: int, column: str, value: str):
         (0, "years_min", "-3", "line 2, column 'years_min'"),
     ],
 )
-def test_bad_rows_are_reported_with_line_column_and_value(tmp_path, row, column, value, expected):
-    path = _write_with_change(tmp_path, row, column, value)
+def test_bad_rows_are_reported_with_line_column_and_value(edited_figures, row, column, value, expected):
+    path = edited_figures({(row, column): value})
     with pytest.raises(FiguresError) as caught:
         load_figures(path)
     assert any(expected in problem for problem in caught.value.problems), caught.value.problems
     assert str(path) in str(caught.value)
 
 
-def test_every_problem_is_listed_not_only_the_first(tmp_path):
-    table = pd.read_csv(raw_data_file("reported_figures.csv"), dtype=str, keep_default_na=False)
-    table.at[0, "currency"] = "???"
-    table.at[1, "level"] = "guru"
-    path = tmp_path / "figures.csv"
-    table.to_csv(path, index=False)
+def test_every_problem_is_listed_not_only_the_first(edited_figures):
+    path = edited_figures({(0, "currency"): "???", (1, "level"): "guru"})
     with pytest.raises(FiguresError) as caught:
         load_figures(path)
     assert len(caught.value.problems) == 2

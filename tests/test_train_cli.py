@@ -8,8 +8,6 @@ import sys
 
 import pandas as pd
 
-from salarymodel._paths import raw_data_file
-
 
 def _run(*args, cwd):
     return subprocess.run([sys.executable, "-m", "salarymodel.train", *args], cwd=cwd,
@@ -32,12 +30,8 @@ def test_same_seed_gives_the_same_training_set_bytes(tmp_path):
     assert (tmp_path / "a" / "training_set.csv").read_bytes() == (tmp_path / "b" / "training_set.csv").read_bytes()
 
 
-def test_bad_figures_file_stops_before_writing_with_one_line_per_problem(tmp_path):
-    table = pd.read_csv(raw_data_file("reported_figures.csv"), dtype=str, keep_default_na=False)
-    table.at[0, "currency"] = "???"
-    table.at[2, "value"] = "-1"
-    path = tmp_path / "bad.csv"
-    table.to_csv(path, index=False)
+def test_bad_figures_file_stops_before_writing_with_one_line_per_problem(tmp_path, edited_figures):
+    path = edited_figures({(0, "currency"): "???", (2, "value"): "-1"}, "bad.csv")
     done = _run("--figures", str(path), "--out", "m", "--data-out", "d", cwd=tmp_path)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr

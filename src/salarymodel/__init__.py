@@ -9,8 +9,7 @@ Public API::
 __version__ = "0.1.0"
 
 from ._errors import FiguresError, ModelIntegrityError, ModelVersionError, UnknownCountryError  # noqa: E402
-from .serve import (  # noqa: E402
-    InvalidRowsError, SalaryEstimate, SalaryModel, explain, load_model, predict, predict_frame)
+from .serve import InvalidRowsError, SalaryEstimate, SalaryModel, explain, load_model, predict, predict_frame  # noqa: E402
 from .synthetic import make_training_set  # noqa: E402
 
 __all__ = [

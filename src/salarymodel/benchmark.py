@@ -16,7 +16,6 @@ import datetime as dt
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -103,8 +102,8 @@ def run_benchmark(rows: int = 1_000_000, repeat: int = 3) -> dict:
     baseline_batch_seconds = _best(lambda: baseline.predict(codes), repeat)
 
     with tempfile.TemporaryDirectory() as folder:
-        from .persist import save_artifact
         from .card import render_markdown
+        from .persist import save_artifact
 
         save_artifact(model, folder, result.card, render_markdown(result.card))
         cold = _cold_start(Path(folder))

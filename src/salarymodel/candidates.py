@@ -27,7 +27,7 @@ class ConformalSpline:
     def __init__(self, seed: int = 0) -> None:
         self.model = SalaryRegressor(random_state=seed)
 
-    def fit(self, X: pd.DataFrame, y: np.ndarray) -> "ConformalSpline":
+    def fit(self, X: pd.DataFrame, y: np.ndarray) -> ConformalSpline:
         self.model.fit(X, y)
         return self
 
@@ -50,7 +50,7 @@ class LogNormalSpline:
     def __init__(self, seed: int = 0) -> None:
         self.seed = seed
 
-    def fit(self, X: pd.DataFrame, y: np.ndarray) -> "LogNormalSpline":
+    def fit(self, X: pd.DataFrame, y: np.ndarray) -> LogNormalSpline:
         self.centre_ = Pipeline([("features", SalaryFeatures()), ("ridge", Ridge(alpha=1.0))]).fit(X, y)
         self.sigma_ = float(np.std(y - self.centre_.predict(X)))
         return self
@@ -78,7 +78,7 @@ class BoostedQuantiles:
         company = company.map(self.companies_).fillna(-1).to_numpy(float)
         return np.column_stack([country, company, X["years"].to_numpy(float)])
 
-    def fit(self, X: pd.DataFrame, y: np.ndarray) -> "BoostedQuantiles":
+    def fit(self, X: pd.DataFrame, y: np.ndarray) -> BoostedQuantiles:
         self.countries_ = {c: i for i, c in enumerate(sorted(X["country"].unique()))}
         companies = X["company"].astype(object).where(X["company"].notna(), "")
         self.companies_ = {c: i for i, c in enumerate(sorted(companies.unique()))}

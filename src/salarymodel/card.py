@@ -23,7 +23,7 @@ def library_versions() -> dict[str, str]:
 
 
 def now_iso() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
 def render_markdown(card: dict) -> str:
@@ -70,7 +70,8 @@ def render_markdown(card: dict) -> str:
               f"statistics reproduced within {fidelity['tolerance']:.0%}; the others, with the reason:", ""]
     for item in fidelity["figures"]:
         if item["status"] != "reproduced":
-            error = "" if item["relative_error"] is None else f" ({item['relative_error']:+.1%})"
+            errors = [e for e in (item["relative_error"], item["relative_error_high"]) if e is not None]
+            error = f" ({' / '.join(f'{e:+.1%}' for e in errors)})" if errors else ""
             lines.append(f"- {item['id']} {item['statistic']}{error}: {item['status']}, {item['reason']}")
     lines += ["", "## Libraries", ", ".join(f"{k} {v}" for k, v in card["libraries"].items()), ""]
     return "\n".join(lines)

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from .candidates import CANDIDATES
-from .figures import PARTITION_LEVELS
 from .fidelity import FIDELITY_TOLERANCE, fidelity_table
+from .figures import PARTITION_LEVELS
 from .metrics import CONFIDENCES, coverage_report
 from .model import FEATURES
 from .synthetic import make_training_set
@@ -100,7 +100,8 @@ def compare_models(plan, *, n_rows: int, seed: int) -> dict:
             if confidence == 0.8:
                 width = float(np.mean(np.exp(high - low) - 1))
                 microseconds = predict_seconds / len(holdout) * 1e6
-        table = fidelity_table(lambda frame, levels: np.exp(candidate.quantiles(frame, levels)), plan, countries)
+        table = fidelity_table(lambda frame, levels, fitted=candidate: np.exp(fitted.quantiles(frame, levels)),
+                               plan, countries)
         used = table[table["status"] != "excluded"]
         worst_country = max(abs(v - float(k)) for k, per in by_country.items() for v in per.values())
         results.append({

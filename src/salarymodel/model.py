@@ -57,7 +57,7 @@ class SalaryFeatures(TransformerMixin, BaseEstimator):
         self.n_knots = n_knots
         self.degree = degree
 
-    def fit(self, X: pd.DataFrame, y=None) -> "SalaryFeatures":
+    def fit(self, X: pd.DataFrame, y=None) -> SalaryFeatures:
         country, company, years = _columns(X)
         self.countries_ = np.unique(country)
         pairs = sorted({(c, k) for c, k in zip(country, company) if k})
@@ -136,7 +136,7 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
         self.widening = widening
         self.random_state = random_state
 
-    def fit(self, X: pd.DataFrame, y: np.ndarray) -> "SalaryRegressor":
+    def fit(self, X: pd.DataFrame, y: np.ndarray) -> SalaryRegressor:
         """Fit centre and scale, then calibrate scores on held-out rows.
 
         Parameters

@@ -421,8 +421,12 @@ class SalaryModel:
 
         Examples
         --------
-        >>> table = explain("Germany", 4)                    # doctest: +SKIP
-        >>> table.loc[table["id"] == "f18", ["reported", "reported_high", "model", "model_high"]]
+        With the default model, Germany at 4 years rests on one figure, f18
+        (60,000-80,000 EUR), and the model's range for that cell is beside it:
+
+        >>> table = explain("Germany", 4)
+        >>> table["id"].tolist()
+        ['f18']
         """
         estimate = self.predict(country, years, company, currency=currency)
         table = self.fidelity().set_index("id").loc[list(estimate.sources)].reset_index()
