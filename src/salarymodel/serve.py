@@ -188,7 +188,7 @@ class SalaryModel:
         self.scale_table = scale.reshape(len(self.cells), _GRID_SIZE)
         median = self.centre_table + self.scale_table * np.array(
             [np.median(estimator.scores_[c]) for c, _ in self.cells])[:, None]
-        if bootstrap is None:
+        if bootstrap is None or len(bootstrap) == 0:
             self.median_low_table = self.median_high_table = median
         else:
             with warnings.catch_warnings():
