@@ -24,14 +24,15 @@ from salarymodel.train import train
 COUNTRY_TEXT = st.one_of(
     st.sampled_from(["US", "usa", "United States", "Germany", "deutschland", "DEU", "India", " in ", "France",
                      "Narnia", "", "   ", "U.S.", "Vereinigte Staaten"]),
-    st.text(max_size=120), st.none(), st.integers(), st.floats())
-YEARS = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-100, 100),
-                  st.sampled_from(["5", None, True]))
+    st.text(max_size=120), st.none(), st.integers(), st.floats(), st.lists(st.integers(), max_size=2))
+YEARS = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-100, 100), st.integers(),
+                  st.sampled_from(["5", None, True, [3], 10**400]))
 COMPANY = st.one_of(st.none(), st.sampled_from(["TikTok", "bytedance", "TCS", "Infosys Ltd.", "Microsoft Corp",
-                                                "Initech GmbH", "", "\x00evil", "x" * 200]),
-                    st.text(max_size=40), st.integers())
-CONFIDENCE = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0.5, 0.8, 0.95, 0, 1, "0.8"]))
-CURRENCY = st.one_of(st.none(), st.sampled_from(["USD", "eur", "INR", "GBP", "XYZ", "RUB", "", "usd "]),
+                                                "Initech GmbH", "", "\x00evil", "x" * 200, ["TCS"], {"a": 1}]),
+                    st.text(max_size=40), st.integers(), st.floats())
+CONFIDENCE = st.one_of(st.floats(allow_nan=True, allow_infinity=True),
+                       st.sampled_from([0.5, 0.8, 0.95, 0, 1, "0.8", [0.8], None]))
+CURRENCY = st.one_of(st.none(), st.sampled_from(["USD", "eur", "INR", "GBP", "XYZ", "RUB", "", "usd ", ["EUR"]]),
                      st.text(max_size=5), st.integers())
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "exclusion_reasons",
     "quantile_level",
     "level_for_years",
+    "local_currencies",
 ]
 
 FIGURE_COLUMNS = [
@@ -235,3 +236,10 @@ def exclusion_reasons(figures: pd.DataFrame) -> pd.Series:
         "names no country: kept in the data, not used for a country estimate"
     )
     return reasons
+
+
+def local_currencies(figures: pd.DataFrame) -> dict[str, str]:
+    """Each country's currency: the one its figures are most often given in."""
+    with_country = figures.dropna(subset=["country"])
+    return {country: str(group.value_counts().index[0])
+            for country, group in with_country.groupby("country")["currency"]}

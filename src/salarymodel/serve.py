@@ -13,6 +13,7 @@ import math
 import os
 import threading
 import warnings
+from collections.abc import Hashable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -21,7 +22,7 @@ import pandas as pd
 
 from ._errors import UnknownCountryError
 from .bands import check_confidence
-from .figures import MAX_YEARS, PARTITION_LEVELS
+from .figures import MAX_YEARS, PARTITION_LEVELS, local_currencies
 from .names import check_text, company_key, country_code, load_company_aliases
 from .provenance import SUPPORT_GRADES, provenance_tables
 from .synthetic import TrainingPlan
@@ -58,6 +59,60 @@ def _grid_position(years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Lower grid index and interpolation weight for each years value."""
     i = np.minimum(_grid_index(years), _GRID_SIZE - 2)
     return i, years / GRID_STEP - i
+
+
+class _Unhashable:
+    """Hashable stand-in for a cell that is not (a list, a dict), so the column
+    can still be factorized; the value itself is validated, and refused, later."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __hash__(self) -> int:
+        return hash(repr(self.value))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Unhashable) and repr(self.value) == repr(other.value)
+
+
+def _unwrap(value: object) -> object:
+    return value.value if isinstance(value, _Unhashable) else value
+
+
+def _factorize(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and uniques of a column; missing values get code -1."""
+    try:
+        return pd.factorize(column, use_na_sentinel=True)
+    except TypeError:  # unhashable cells
+        safe = column.map(lambda v: v if isinstance(v, Hashable) else _Unhashable(v))
+        return pd.factorize(safe, use_na_sentinel=True)
+
+
+def _one_year(value: object) -> float:
+    """A cell as years, NaN when it is not a number (or numeric text)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, np.integer, np.floating)):
+        return np.nan
+    try:
+        return float(value)
+    except (ValueError, OverflowError):
+        return np.nan
+
+
+def _numeric_years(raw: pd.Series) -> np.ndarray:
+    """Years column as floats; anything that is not a number becomes NaN."""
+    if raw.dtype == bool:
+        return np.full(len(raw), np.nan)  # True/False are not years
+    if raw.dtype != object and pd.api.types.is_numeric_dtype(raw):
+        return raw.to_numpy(dtype=float, na_value=np.nan, copy=True)
+    try:
+        years = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
+    except (OverflowError, TypeError):  # ints too large for a float, odd objects
+        return np.array([_one_year(v) for v in raw], dtype=float)
+    if raw.dtype == object:
+        years[np.fromiter((type(v) is bool for v in raw), bool, len(raw))] = np.nan
+    return years
 
 
 def _interpolate(table: np.ndarray, cell: np.ndarray, i: np.ndarray, f: np.ndarray) -> np.ndarray:
@@ -150,7 +205,10 @@ def _check_years(years: object, owner: str = "predict") -> float:
     if isinstance(years, bool) or not isinstance(years, (int, float, np.integer, np.floating)):
         raise TypeError(f"The 'years' parameter of {owner} must be a number. Got {years!r} of type "
                         f"{type(years).__name__} instead.")
-    value = float(years)
+    try:
+        value = float(years)
+    except OverflowError:  # an int too large for a float
+        raise _years_error(owner, years) from None
     if not 0.0 <= value <= MAX_YEARS:  # NaN fails both comparisons
         raise _years_error(owner, years)
     return value
@@ -176,8 +234,7 @@ class SalaryModel:
         self.metadata = metadata
         self.countries = tuple(sorted(estimator.scores_))
         used = plan.used_figures()
-        currency = used.groupby("country")["currency"].agg(lambda c: c.value_counts().index[0])
-        self.local_currency = {c: str(currency[c]) for c in self.countries}
+        self.local_currency = {c: code for c, code in local_currencies(used).items() if c in self.countries}
         self.cells = model_cells(estimator, plan)
         self.companies = {c: [k for cc, k in self.cells if cc == c and k is not None] for c in self.countries}
         self.aliases = load_company_aliases()
@@ -282,7 +339,7 @@ class SalaryModel:
 
     def score_bounds(self, code: str, confidence: object) -> tuple[float, float, float]:
         """Cached (low, median, high) calibration scores of a country."""
-        bounds = self._bounds_cache.get((code, confidence))
+        bounds = self._bounds_cache.get((code, confidence)) if type(confidence) is float else None
         if bounds is None:
             value = check_confidence(confidence)
             bounds = self.estimator.score_bounds(code, value)
@@ -332,17 +389,20 @@ class SalaryModel:
         code = self._country_cache.get(country) if type(country) is str else None
         if code is None:
             code = self.resolve_country(country)
-        if type(years) is float or type(years) is int:
+        if type(years) is float and 0.0 <= years <= MAX_YEARS:  # NaN fails the comparison
+            y = years
+        elif type(years) is int and 0 <= years <= MAX_YEARS:
             y = float(years)
-            if not 0.0 <= y <= MAX_YEARS:
-                raise _years_error("predict", years)
         else:
-            y = _check_years(years)
+            y = _check_years(years)  # raises the precise error, or converts numpy numbers
         if company is None:
             cell, canonical, known = self._cell_index[(code, None)], None, False
         else:
-            cell, canonical, known = self._company_cache.get((code, company)) or self.resolve_company(code, company)
-        s_low, s_mid, s_high = self._bounds_cache.get((code, confidence)) or self.score_bounds(code, confidence)
+            # Cache keys only for strings: other types go to validation (and its error).
+            cached = self._company_cache.get((code, company)) if type(company) is str else None
+            cell, canonical, known = cached or self.resolve_company(code, company)
+        bounds = self._bounds_cache.get((code, confidence)) if type(confidence) is float else None
+        s_low, s_mid, s_high = bounds or self.score_bounds(code, confidence)
         currency, rate = self.resolve_currency(code, currency)
         centre_row, scale_row = self._centre_rows[cell], self._scale_rows[cell]
         low_row, high_row = self._median_low_rows[cell], self._median_high_rows[cell]
@@ -448,14 +508,14 @@ class SalaryModel:
         """Cell index, country index, known flag and years per row, plus problems."""
         problems: list[tuple[object, str, str]] = []
         n = len(frame)
-        codes, uniques = pd.factorize(frame["country"], use_na_sentinel=True)
+        codes, uniques = _factorize(frame["country"])
         country_idx = np.full(n, -1)
         position = {c: i for i, c in enumerate(self.countries)}
         resolved = np.full(len(uniques), -1)
         unique_errors = {}
         for u, value in enumerate(uniques):
             try:
-                resolved[u] = position[self.resolve_country(value)]
+                resolved[u] = position[self.resolve_country(_unwrap(value))]
             except (ValueError, TypeError) as error:
                 unique_errors[u] = str(error).split(". Pass")[0]
         ok = codes >= 0
@@ -467,11 +527,7 @@ class SalaryModel:
                 problems.append((frame.index[row], "country", reason))
 
         raw_years = frame["years"]
-        years = pd.to_numeric(raw_years, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
-        if raw_years.dtype == bool:
-            years[:] = np.nan  # True/False are not years
-        elif raw_years.dtype == object:
-            years[np.fromiter((type(v) is bool for v in raw_years), bool, len(raw_years))] = np.nan
+        years = _numeric_years(raw_years)
         bad_years = ~((years >= 0.0) & (years <= MAX_YEARS))
         for row in np.flatnonzero(bad_years):
             problems.append((frame.index[row], "years", f"must be a finite number of years in [0, {MAX_YEARS:g}]; "
@@ -480,7 +536,7 @@ class SalaryModel:
         cell = np.array([self._cell_index[(c, None)] for c in self.countries])[np.maximum(country_idx, 0)]
         known = np.zeros(n, dtype=bool)
         if "company" in frame.columns:
-            company_codes, company_names = pd.factorize(frame["company"], use_na_sentinel=True)
+            company_codes, company_names = _factorize(frame["company"])
             rows_with = np.flatnonzero((company_codes >= 0) & (country_idx >= 0))
             if len(rows_with):
                 # One integer per (country, company) pair: resolve each pair once.
@@ -490,7 +546,7 @@ class SalaryModel:
                 pair_known = np.zeros(len(pairs), dtype=bool)
                 for u, code in enumerate(pairs):
                     c_idx, k = divmod(int(code), len(company_names))
-                    name = company_names[k]
+                    name = _unwrap(company_names[k])
                     if isinstance(name, str) and not name.strip():
                         pair_cell[u] = self._cell_index[(self.countries[c_idx], None)]  # blank = market
                         continue

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from .figures import PARTITION_LEVELS, exclusion_reasons, load_figures, load_levels, quantile_level
+from .figures import PARTITION_LEVELS, exclusion_reasons, load_figures, load_levels, local_currencies, quantile_level
 from .normalise import MoneyBasis, normalise_figures
 
 __all__ = ["CellDistribution", "TrainingPlan", "plan_training_set", "make_training_set"]
@@ -358,7 +358,7 @@ def make_training_set(
     used = plan.used_figures().drop_duplicates("id").to_dict("records")
     per_figure = max(int(n_rows) // len(used), 50)
     rng = np.random.default_rng(seed)
-    local_currency = _local_currencies(plan.figures)
+    local_currency = local_currencies(plan.figures)
     years, salary = zip(*(_draw_cell(plan, row["id"], per_figure, rng) for row in used))
 
     def repeat(key: str) -> np.ndarray:
@@ -375,9 +375,3 @@ def make_training_set(
     rows["salary_local"] = rows["salary_usd"] * rows["currency"].map(plan.basis.per_usd)
     return rows[["country", "company", "years", "level", "salary_usd", "salary_local",
                  "currency", "figure_id", "figure_level"]]
-
-
-def _local_currencies(figures: pd.DataFrame) -> dict[str, str]:
-    """Each country's currency: the one its figures are most often given in."""
-    used = figures.dropna(subset=["country"])
-    return used.groupby("country")["currency"].agg(lambda c: c.value_counts().index[0]).to_dict()
