@@ -78,3 +78,33 @@ def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
         write_atomic(target, crash)
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["file.txt"]
+
+
+def test_default_cache_from_another_scikit_learn_is_rebuilt_not_refused(tmp_path, monkeypatch, model_dir):
+    from salarymodel import _paths, serve
+
+    cache = tmp_path / "cache"
+    shutil.copytree(model_dir, cache)
+    card_path = cache / "salary_model.json"
+    card = json.loads(card_path.read_text())
+    card["libraries"]["scikit-learn"] = "0.99.0"
+    card_path.write_text(json.dumps(card))
+    monkeypatch.setenv(_paths.MODEL_DIR_ENV, str(cache))
+    monkeypatch.setattr(serve, "_default_model", None)
+    model = serve.default_model()
+    assert model.predict("DE", 4).median > 0
+    import sklearn
+
+    assert json.loads(card_path.read_text())["libraries"]["scikit-learn"] == sklearn.__version__
+
+
+def test_tampered_default_cache_is_refused(tmp_path, monkeypatch, model_dir):
+    from salarymodel import _paths, serve
+
+    cache = tmp_path / "cache"
+    shutil.copytree(model_dir, cache)
+    (cache / "salary_model.joblib").write_bytes(b"not a model")
+    monkeypatch.setenv(_paths.MODEL_DIR_ENV, str(cache))
+    monkeypatch.setattr(serve, "_default_model", None)
+    with pytest.raises(ModelIntegrityError):
+        serve.default_model()

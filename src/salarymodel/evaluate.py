@@ -12,6 +12,7 @@ import math
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -100,8 +101,7 @@ def compare_models(plan, *, n_rows: int, seed: int) -> dict:
             if confidence == 0.8:
                 width = float(np.mean(np.exp(high - low) - 1))
                 microseconds = predict_seconds / len(holdout) * 1e6
-        table = fidelity_table(lambda frame, levels, fitted=candidate: np.exp(fitted.quantiles(frame, levels)),
-                               plan, countries)
+        table = fidelity_table(_salary_quantiles(candidate), plan, countries)
         used = table[table["status"] != "excluded"]
         worst_country = max(abs(v - float(k)) for k, per in by_country.items() for v in per.values())
         results.append({
@@ -118,6 +118,14 @@ def compare_models(plan, *, n_rows: int, seed: int) -> dict:
         })
     return {"train_seed": seed, "holdout_seed": seed + 1, "rows": n_rows, "candidates": results,
             "chosen": _choose(results)}
+
+
+def _salary_quantiles(candidate):
+    """A candidate's quantile function in salary (not log) terms."""
+    def quantiles(frame: pd.DataFrame, levels: np.ndarray) -> np.ndarray:
+        return np.exp(candidate.quantiles(frame, levels))
+
+    return quantiles
 
 
 def _choose(results: list[dict]) -> dict:
@@ -139,7 +147,7 @@ def evaluation_report(model, *, compare: bool = True) -> dict:
     seed = int(model.metadata.get("seed", 0))
     rows = int(model.metadata.get("rows", 40_000))
     holdout = make_training_set(plan=model.plan, n_rows=rows, seed=seed + 1)
-    report = {
+    report: dict[str, Any] = {
         "model": {"version": model.metadata.get("version"), "seed": seed, "rows": rows,
                   "reference_year": model.reference_year, "countries": list(model.countries)},
         "fidelity": fidelity_section(model.fidelity()),

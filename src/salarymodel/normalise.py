@@ -96,12 +96,13 @@ def _cpi_factor(cpi: pd.DataFrame, country: str, year: int, reference_year: int)
             f"table: add rows 'country,year,index,base,source' for both years to cpi.csv "
             f"(e.g. from the national statistics office or the World Bank)."
         ) from None
+    factor = float(end["index"] / start["index"])
     record = {
         "country": country, "from_year": int(year), "to_year": int(reference_year),
         "index_from": float(start["index"]), "index_to": float(end["index"]),
-        "factor": float(end["index"] / start["index"]), "source": str(start["source"]),
+        "factor": factor, "source": str(start["source"]),
     }
-    return record["factor"], record
+    return factor, record
 
 
 def normalise_figures(

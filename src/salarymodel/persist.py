@@ -35,7 +35,7 @@ __all__ = ["FORMAT_VERSION", "write_atomic", "save_artifact", "load_artifact", "
 FORMAT_VERSION = 1
 
 
-def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
     """Call ``write(tmp)`` on a temporary sibling of ``path``, then rename it.
 
     The temporary file is removed if ``write`` fails, so ``path`` is either

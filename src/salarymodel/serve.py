@@ -270,7 +270,7 @@ class SalaryModel:
         self._source_rows = [[self.source_lists[i] for i in row] for row in self.source_table]
         self._fidelity: pd.DataFrame | None = None
         self._country_cache: dict[object, str] = {}
-        self._company_cache: dict[tuple[str, str], tuple[int, str, bool]] = {}
+        self._company_cache: dict[tuple[str, object], tuple[int, str | None, bool]] = {}
         self._bounds_cache: dict[tuple[str, float], tuple[float, float, float]] = {}
         self._level_edges = [float(self.plan.levels.at[name, "years_max"]) for name in PARTITION_LEVELS[:-1]]
         self.per_usd = dict(self.plan.basis.per_usd)

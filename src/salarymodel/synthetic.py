@@ -123,7 +123,7 @@ class TrainingPlan:
     def figure(self, figure_id: str) -> dict:
         """The (first) row of a figure, as a dict."""
         if not hasattr(self, "_by_id"):
-            self._by_id = {}
+            self._by_id: dict[str, dict] = {}
             for record in self.figures.to_dict("records"):
                 self._by_id.setdefault(record["id"], record)
         return self._by_id[figure_id]
