@@ -156,3 +156,12 @@ def test_module_level_predict_works_out_of_the_box(_default_model_in_tmp):
     frame = salarymodel.predict_frame(pd.DataFrame({"country": ["DE"], "years": [5]}))
     assert frame.at[0, "median"] == pytest.approx(estimate.median)
     assert salarymodel.load_model() is salarymodel.load_model()
+
+
+def test_bad_rows_are_found_with_a_duplicated_index(model):
+    frame = pd.DataFrame({"country": ["US", "Narnia", "DE"], "years": [1, 2, 3]}, index=[7, 7, 7])
+    with pytest.raises(InvalidRowsError) as caught:
+        model.predict_frame(frame)
+    assert caught.value.bad_rows[["row", "position"]].values.tolist() == [[7, 1]]
+    coerced = model.predict_frame(frame, errors="coerce")
+    assert coerced["median"].isna().tolist() == [False, True, False]

@@ -90,6 +90,13 @@ def _factorize(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         return pd.factorize(safe, use_na_sentinel=True)
 
 
+def _problem_table(problems: list[tuple[int, str, str]], index: pd.Index) -> pd.DataFrame:
+    """Bad rows by index label (and position), in row order."""
+    table = pd.DataFrame(problems, columns=["position", "column", "reason"]).sort_values("position", kind="stable")
+    table.insert(0, "row", index[table["position"].to_numpy()])
+    return table.reset_index(drop=True)
+
+
 def _one_year(value: object) -> float:
     """A cell as years, NaN when it is not a number (or numeric text)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str, np.integer, np.floating)):
@@ -440,7 +447,7 @@ class SalaryModel:
         """
         cell, country_idx, _, years, problems = self._resolve_rows(frame)
         if problems:
-            raise InvalidRowsError(pd.DataFrame(problems, columns=["row", "column", "reason"]), len(frame))
+            raise InvalidRowsError(_problem_table(problems, frame.index), len(frame))
         score_quantiles = np.array([np.quantile(self.estimator.scores_[c], levels) for c in self.countries])
         i, f = _grid_position(years)
         centre = _interpolate(self.centre_table, cell, i, f)
@@ -505,8 +512,9 @@ class SalaryModel:
 
     # -- batch ------------------------------------------------------------
     def _resolve_rows(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list]:
-        """Cell index, country index, known flag and years per row, plus problems."""
-        problems: list[tuple[object, str, str]] = []
+        """Cell index, country index, known flag and years per row, plus
+        problems as (row position, column, reason)."""
+        problems: list[tuple[int, str, str]] = []
         n = len(frame)
         codes, uniques = _factorize(frame["country"])
         country_idx = np.full(n, -1)
@@ -521,16 +529,16 @@ class SalaryModel:
         ok = codes >= 0
         country_idx[ok] = resolved[codes[ok]]
         for row in np.flatnonzero(~ok):
-            problems.append((frame.index[row], "country", "missing country"))
+            problems.append((row, "country", "missing country"))
         for u, reason in unique_errors.items():
             for row in np.flatnonzero(codes == u):
-                problems.append((frame.index[row], "country", reason))
+                problems.append((row, "country", reason))
 
         raw_years = frame["years"]
         years = _numeric_years(raw_years)
         bad_years = ~((years >= 0.0) & (years <= MAX_YEARS))
         for row in np.flatnonzero(bad_years):
-            problems.append((frame.index[row], "years", f"must be a finite number of years in [0, {MAX_YEARS:g}]; "
+            problems.append((row, "years", f"must be a finite number of years in [0, {MAX_YEARS:g}]; "
                              f"got {frame['years'].iloc[row]!r}"))
 
         cell = np.array([self._cell_index[(c, None)] for c in self.countries])[np.maximum(country_idx, 0)]
@@ -555,7 +563,7 @@ class SalaryModel:
                     except (ValueError, TypeError) as error:
                         pair_cell[u] = -1
                         for row in rows_with[inverse == u]:
-                            problems.append((frame.index[row], "company", str(error)))
+                            problems.append((row, "company", str(error)))
                 good = pair_cell[inverse] >= 0
                 cell[rows_with[good]] = pair_cell[inverse][good]
                 known[rows_with] = pair_known[inverse]
@@ -602,11 +610,9 @@ class SalaryModel:
         check_confidence(confidence, "predict_frame")
         cell, country_idx, known, years, problems = self._resolve_rows(frame)
         if problems and errors == "raise":
-            raise InvalidRowsError(pd.DataFrame(problems, columns=["row", "column", "reason"]), len(frame))
+            raise InvalidRowsError(_problem_table(problems, frame.index), len(frame))
         bad = np.zeros(len(frame), dtype=bool)
-        if problems:
-            bad[frame.index.get_indexer([p[0] for p in problems])] = True
-            bad |= country_idx < 0
+        bad[[position for position, _, _ in problems]] = True
 
         bounds = np.array([self.score_bounds(c, confidence) for c in self.countries])
         ci = np.maximum(country_idx, 0)
@@ -643,9 +649,9 @@ class SalaryModel:
             result["sources"] = column
         if errors == "coerce":
             reasons = np.full(len(frame), "", dtype=object)
-            for row, column, reason in problems:
-                position_of = frame.index.get_loc(row)
-                reasons[position_of] = (reasons[position_of] + "; " if reasons[position_of] else "") + f"{column}: {reason}"
+            for position, column, reason in problems:
+                previous = reasons[position]
+                reasons[position] = (previous + "; " if previous else "") + f"{column}: {reason}"
             result["error"] = reasons
         return result
 
