@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["salarymodel.names", "salarymodel.serve", "salarymodel.synthetic"]
+MODULES = ["salarymodel.names", "salarymodel.serve", "salarymodel.api", "salarymodel.synthetic"]
 
 
 @pytest.mark.parametrize("name", MODULES)

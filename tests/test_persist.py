@@ -81,7 +81,7 @@ def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
 
 
 def test_default_cache_from_another_scikit_learn_is_rebuilt_not_refused(tmp_path, monkeypatch, model_dir):
-    from salarymodel import _paths, serve
+    from salarymodel import _paths, api
 
     cache = tmp_path / "cache"
     shutil.copytree(model_dir, cache)
@@ -90,8 +90,8 @@ def test_default_cache_from_another_scikit_learn_is_rebuilt_not_refused(tmp_path
     card["libraries"]["scikit-learn"] = "0.99.0"
     card_path.write_text(json.dumps(card))
     monkeypatch.setenv(_paths.MODEL_DIR_ENV, str(cache))
-    monkeypatch.setattr(serve, "_default_model", None)
-    model = serve.default_model()
+    monkeypatch.setattr(api, "_default_model", None)
+    model = api.default_model()
     assert model.predict("DE", 4).median > 0
     import sklearn
 
@@ -99,12 +99,12 @@ def test_default_cache_from_another_scikit_learn_is_rebuilt_not_refused(tmp_path
 
 
 def test_tampered_default_cache_is_refused(tmp_path, monkeypatch, model_dir):
-    from salarymodel import _paths, serve
+    from salarymodel import _paths, api
 
     cache = tmp_path / "cache"
     shutil.copytree(model_dir, cache)
     (cache / "salary_model.joblib").write_bytes(b"not a model")
     monkeypatch.setenv(_paths.MODEL_DIR_ENV, str(cache))
-    monkeypatch.setattr(serve, "_default_model", None)
+    monkeypatch.setattr(api, "_default_model", None)
     with pytest.raises(ModelIntegrityError):
-        serve.default_model()
+        api.default_model()

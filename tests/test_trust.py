@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import salarymodel
-from salarymodel import load_model, serve
+from salarymodel import api, load_model
 from salarymodel._paths import raw_data_file
 from salarymodel.train import train
 
@@ -178,8 +178,8 @@ def test_predict_is_thread_safe_and_the_default_model_loads_once(monkeypatch, mo
         time.sleep(0.2)  # widen the race window
         return model
 
-    monkeypatch.setattr(serve, "_default_model", None)
-    monkeypatch.setattr(serve, "_load_or_train_default", counting_loader)
+    monkeypatch.setattr(api, "_default_model", None)
+    monkeypatch.setattr(api, "_load_or_train_default", counting_loader)
     queries = [(c, y, k) for c in ("US", "Germany", "india") for y in (0, 2.5, 7, 15, 45)
                for k in (None, "TikTok", "TCS", "Initech")]
     serial = [model.predict(*q) for q in queries]

@@ -9,7 +9,9 @@ Public API::
 __version__ = "0.1.0"
 
 from ._errors import FiguresError, ModelIntegrityError, ModelVersionError, UnknownCountryError  # noqa: E402
-from .serve import InvalidRowsError, SalaryEstimate, SalaryModel, explain, load_model, predict, predict_frame  # noqa: E402
+from .api import explain, load_model, predict, predict_frame  # noqa: E402
+from .estimate import InvalidRowsError, SalaryEstimate  # noqa: E402
+from .serve import SalaryModel  # noqa: E402
 from .synthetic import make_training_set  # noqa: E402
 
 __all__ = [

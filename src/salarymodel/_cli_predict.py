@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def load_for_cli(path: Path | None):
     """The model a command works on: ``path``, else ./models if trained, else the default."""
-    from .serve import default_model, load_model
+    from .api import default_model, load_model
 
     if path is None and Path("models", "salary_model.json").exists():
         path = Path("models")

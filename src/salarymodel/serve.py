@@ -1,4 +1,4 @@
-"""Serving: the fitted model compiled to lookup tables, and the public API.
+"""Serving: the fitted model compiled to lookup tables.
 
 :class:`SalaryModel` wraps the fitted :class:`~salarymodel.model.SalaryRegressor`
 and, at construction, evaluates it once on a fine years grid for every
@@ -10,25 +10,21 @@ hot path. ``predict_frame`` does the same gather with numpy for many rows.
 from __future__ import annotations
 
 import math
-import os
-import threading
 import warnings
-from collections.abc import Hashable
-from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ._errors import UnknownCountryError
+from ._rows import factorize, numeric_years, problem_table, unwrap
 from .bands import check_confidence
+from .estimate import InvalidRowsError, SalaryEstimate
 from .figures import MAX_YEARS, PARTITION_LEVELS, local_currencies
 from .names import check_text, company_key, country_code, load_company_aliases
 from .provenance import SUPPORT_GRADES, provenance_tables
 from .synthetic import TrainingPlan
 
-__all__ = ["SalaryEstimate", "SalaryModel", "InvalidRowsError", "predict", "predict_frame", "explain",
-           "load_model", "default_model", "model_cells", "GRID_STEP", "YEARS_GRID"]
+__all__ = ["SalaryModel", "model_cells", "GRID_STEP", "YEARS_GRID"]
 
 # Years grid of the compiled tables; linear interpolation between points
 # differs from the scikit-learn model by < 1e-4 in log salary (tested).
@@ -61,146 +57,9 @@ def _grid_position(years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return i, years / GRID_STEP - i
 
 
-class _Unhashable:
-    """Hashable stand-in for a cell that is not (a list, a dict), so the column
-    can still be factorized; the value itself is validated, and refused, later."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: object) -> None:
-        self.value = value
-
-    def __hash__(self) -> int:
-        return hash(repr(self.value))
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Unhashable) and repr(self.value) == repr(other.value)
-
-
-def _unwrap(value: object) -> object:
-    return value.value if isinstance(value, _Unhashable) else value
-
-
-def _factorize(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Codes and uniques of a column; missing values get code -1."""
-    try:
-        return pd.factorize(column, use_na_sentinel=True)
-    except TypeError:  # unhashable cells
-        safe = column.map(lambda v: v if isinstance(v, Hashable) else _Unhashable(v))
-        return pd.factorize(safe, use_na_sentinel=True)
-
-
-def _problem_table(problems: list[tuple[int, str, str]], index: pd.Index) -> pd.DataFrame:
-    """Bad rows by index label (and position), in row order."""
-    table = pd.DataFrame(problems, columns=["position", "column", "reason"]).sort_values("position", kind="stable")
-    table.insert(0, "row", index[table["position"].to_numpy()])
-    return table.reset_index(drop=True)
-
-
-def _one_year(value: object) -> float:
-    """A cell as years, NaN when it is not a number (or numeric text)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str, np.integer, np.floating)):
-        return np.nan
-    try:
-        return float(value)
-    except (ValueError, OverflowError):
-        return np.nan
-
-
-def _numeric_years(raw: pd.Series) -> np.ndarray:
-    """Years column as floats; anything that is not a number becomes NaN."""
-    if raw.dtype == bool:
-        return np.full(len(raw), np.nan)  # True/False are not years
-    if raw.dtype != object and pd.api.types.is_numeric_dtype(raw):
-        return raw.to_numpy(dtype=float, na_value=np.nan, copy=True)
-    try:
-        years = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
-    except (OverflowError, TypeError):  # ints too large for a float, odd objects
-        return np.array([_one_year(v) for v in raw], dtype=float)
-    if raw.dtype == object:
-        years[np.fromiter((type(v) is bool for v in raw), bool, len(raw))] = np.nan
-    return years
-
-
 def _interpolate(table: np.ndarray, cell: np.ndarray, i: np.ndarray, f: np.ndarray) -> np.ndarray:
     low = table[cell, i]
     return low + f * (table[cell, i + 1] - low)
-
-
-@dataclass(frozen=True, slots=True)
-class SalaryEstimate:
-    """One salary estimate with its confidence band.
-
-    Attributes
-    ----------
-    country : str
-        ISO 3166 alpha-2 code.
-    years : float
-        Years of experience.
-    company : str or None
-        Canonical company name (the cleaned input when unknown), or None.
-    company_known : bool
-        Whether the model has figures for this company in this country;
-        False means the estimate is the country's market estimate.
-    level : str
-        Level the years fall in (entry, mid, senior, lead).
-    currency : str
-        ISO 4217 code of ``low``, ``median`` and ``high``.
-    confidence : float
-        Nominal coverage of the band.
-    low, median, high : float
-        Band bounds and median of the annual base salary.
-    median_low, median_high : float
-        10th and 90th percentile of the median over a bootstrap of the
-        reported figures: how much the median itself depends on which
-        sources happen to exist (see :mod:`salarymodel.uncertainty`).
-    support : str
-        'strong', 'moderate', 'thin' or 'extrapolated': how well reported
-        figures back this estimate (rule in :mod:`salarymodel.provenance`).
-    sources : tuple of str
-        Ids of the reported figures this estimate rests on.
-    fx_rate : float
-        Units of ``currency`` per USD used (ECB mean of ``reference_year``).
-    reference_year : int
-        Year whose prices and exchange rate the amounts are in.
-    """
-
-    country: str
-    years: float
-    company: str | None
-    company_known: bool
-    level: str
-    currency: str
-    confidence: float
-    low: float
-    median: float
-    high: float
-    median_low: float
-    median_high: float
-    support: str
-    sources: tuple[str, ...]
-    fx_rate: float
-    reference_year: int
-
-    def to_dict(self) -> dict:
-        """The estimate as a plain dict (JSON-ready; sources as a list)."""
-        data = asdict(self)
-        data["sources"] = list(self.sources)
-        return data
-
-
-class InvalidRowsError(ValueError):
-    """Rows of a frame that cannot be scored; ``bad_rows`` lists them all."""
-
-    def __init__(self, bad_rows: pd.DataFrame, total: int) -> None:
-        self.bad_rows = bad_rows
-        n_bad = bad_rows["row"].nunique()
-        shown = "\n".join(f"  - row {r.row!r}, column '{r.column}': {r.reason}"
-                          for r in bad_rows.head(10).itertuples())
-        more = f"\n  ... and {len(bad_rows) - 10} more problems" if len(bad_rows) > 10 else ""
-        super().__init__(f"{n_bad} of {total} rows cannot be scored:\n{shown}{more}\n"
-                         "Fix them, or pass errors='coerce' to score the good rows and get "
-                         "NaN with a reason in the 'error' column for the bad ones.")
 
 
 def _years_error(owner: str, years: object) -> ValueError:
@@ -447,7 +306,7 @@ class SalaryModel:
         """
         cell, country_idx, _, years, problems = self._resolve_rows(frame)
         if problems:
-            raise InvalidRowsError(_problem_table(problems, frame.index), len(frame))
+            raise InvalidRowsError(problem_table(problems, frame.index), len(frame))
         score_quantiles = np.array([np.quantile(self.estimator.scores_[c], levels) for c in self.countries])
         i, f = _grid_position(years)
         centre = _interpolate(self.centre_table, cell, i, f)
@@ -491,6 +350,7 @@ class SalaryModel:
         With the default model, Germany at 4 years rests on one figure, f18
         (60,000-80,000 EUR), and the model's range for that cell is beside it:
 
+        >>> from salarymodel import explain
         >>> table = explain("Germany", 4)
         >>> table["id"].tolist()
         ['f18']
@@ -516,35 +376,35 @@ class SalaryModel:
         problems as (row position, column, reason)."""
         problems: list[tuple[int, str, str]] = []
         n = len(frame)
-        codes, uniques = _factorize(frame["country"])
+        codes, uniques = factorize(frame["country"])
         country_idx = np.full(n, -1)
         position = {c: i for i, c in enumerate(self.countries)}
         resolved = np.full(len(uniques), -1)
         unique_errors = {}
         for u, value in enumerate(uniques):
             try:
-                resolved[u] = position[self.resolve_country(_unwrap(value))]
+                resolved[u] = position[self.resolve_country(unwrap(value))]
             except (ValueError, TypeError) as error:
                 unique_errors[u] = str(error).split(". Pass")[0]
         ok = codes >= 0
         country_idx[ok] = resolved[codes[ok]]
         for row in np.flatnonzero(~ok):
-            problems.append((row, "country", "missing country"))
+            problems.append((int(row), "country", "missing country"))
         for u, reason in unique_errors.items():
             for row in np.flatnonzero(codes == u):
-                problems.append((row, "country", reason))
+                problems.append((int(row), "country", reason))
 
         raw_years = frame["years"]
-        years = _numeric_years(raw_years)
+        years = numeric_years(raw_years)
         bad_years = ~((years >= 0.0) & (years <= MAX_YEARS))
         for row in np.flatnonzero(bad_years):
-            problems.append((row, "years", f"must be a finite number of years in [0, {MAX_YEARS:g}]; "
+            problems.append((int(row), "years", f"must be a finite number of years in [0, {MAX_YEARS:g}]; "
                              f"got {frame['years'].iloc[row]!r}"))
 
         cell = np.array([self._cell_index[(c, None)] for c in self.countries])[np.maximum(country_idx, 0)]
         known = np.zeros(n, dtype=bool)
         if "company" in frame.columns:
-            company_codes, company_names = _factorize(frame["company"])
+            company_codes, company_names = factorize(frame["company"])
             rows_with = np.flatnonzero((company_codes >= 0) & (country_idx >= 0))
             if len(rows_with):
                 # One integer per (country, company) pair: resolve each pair once.
@@ -554,7 +414,7 @@ class SalaryModel:
                 pair_known = np.zeros(len(pairs), dtype=bool)
                 for u, code in enumerate(pairs):
                     c_idx, k = divmod(int(code), len(company_names))
-                    name = _unwrap(company_names[k])
+                    name = unwrap(company_names[k])
                     if isinstance(name, str) and not name.strip():
                         pair_cell[u] = self._cell_index[(self.countries[c_idx], None)]  # blank = market
                         continue
@@ -563,7 +423,7 @@ class SalaryModel:
                     except (ValueError, TypeError) as error:
                         pair_cell[u] = -1
                         for row in rows_with[inverse == u]:
-                            problems.append((row, "company", str(error)))
+                            problems.append((int(row), "company", str(error)))
                 good = pair_cell[inverse] >= 0
                 cell[rows_with[good]] = pair_cell[inverse][good]
                 known[rows_with] = pair_known[inverse]
@@ -610,7 +470,7 @@ class SalaryModel:
         check_confidence(confidence, "predict_frame")
         cell, country_idx, known, years, problems = self._resolve_rows(frame)
         if problems and errors == "raise":
-            raise InvalidRowsError(_problem_table(problems, frame.index), len(frame))
+            raise InvalidRowsError(problem_table(problems, frame.index), len(frame))
         bad = np.zeros(len(frame), dtype=bool)
         bad[[position for position, _, _ in problems]] = True
 
@@ -654,97 +514,3 @@ class SalaryModel:
                 reasons[position] = (previous + "; " if previous else "") + f"{column}: {reason}"
             result["error"] = reasons
         return result
-
-
-# -- module-level API on the default model ----------------------------------
-_default_model: SalaryModel | None = None
-_default_lock = threading.Lock()
-
-
-def load_model(path: str | os.PathLike | None = None) -> SalaryModel:
-    """Load a model folder (or its ``.joblib`` file) after auditing it.
-
-    Parameters
-    ----------
-    path : str or path-like, default=None
-        Folder written by ``python -m salarymodel.train --out DIR`` or the
-        ``salary_model.joblib`` inside it. None gives the default model.
-
-    Returns
-    -------
-    SalaryModel
-
-    Raises
-    ------
-    ModelIntegrityError, ModelVersionError
-        See :func:`salarymodel.persist.load_artifact`.
-    """
-    if path is None:
-        return default_model()
-    from .persist import load_artifact
-
-    model, _ = load_artifact(path)
-    if not isinstance(model, SalaryModel):
-        from ._errors import ModelIntegrityError
-        raise ModelIntegrityError(f"{path} does not hold a SalaryModel (got {type(model).__name__}).")
-    return model
-
-
-def default_model() -> SalaryModel:
-    """The default model, loaded once per process (thread-safe).
-
-    It lives in :func:`salarymodel._paths.default_model_dir`. If no model
-    is there yet, or it was written by another scikit-learn version, one is
-    trained from the shipped figures (a few seconds) and saved there first.
-    """
-    global _default_model
-    model = _default_model
-    if model is None:
-        with _default_lock:
-            if _default_model is None:
-                _default_model = _load_or_train_default()
-            model = _default_model
-    return model
-
-
-def _load_or_train_default() -> SalaryModel:
-    from ._errors import ModelVersionError
-    from ._paths import CARD_FILE, default_model_dir
-    from .train import train
-
-    folder = default_model_dir()
-    if (folder / CARD_FILE).exists():
-        try:
-            return load_model(folder)
-        except ModelVersionError:
-            pass  # our own cache, written by other library versions: rebuild it
-    return train(out=Path(folder)).model
-
-
-def predict(country: str, years: float, company: str | None = None, *,
-            confidence: float = 0.8, currency: str | None = None) -> SalaryEstimate:
-    """Estimate an ML engineer's base salary with the default model.
-
-    See :meth:`SalaryModel.predict` for parameters.
-
-    Examples
-    --------
-    >>> estimate = predict("Germany", 4)
-    >>> estimate.currency, estimate.low < estimate.median < estimate.high
-    ('EUR', True)
-    """
-    return (_default_model or default_model()).predict(country, years, company,
-                                                       confidence=confidence, currency=currency)
-
-
-def predict_frame(frame: pd.DataFrame, *, confidence: float = 0.8, currency: str | None = None,
-                  errors: str = "raise", sources: bool = False) -> pd.DataFrame:
-    """Score a DataFrame with the default model; see :meth:`SalaryModel.predict_frame`."""
-    return default_model().predict_frame(frame, confidence=confidence, currency=currency, errors=errors,
-                                         sources=sources)
-
-
-def explain(country: str, years: float, company: str | None = None, *,
-            currency: str | None = None) -> pd.DataFrame:
-    """Figures behind an estimate of the default model; see :meth:`SalaryModel.explain`."""
-    return default_model().explain(country, years, company, currency=currency)

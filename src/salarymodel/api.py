@@ -1,0 +1,106 @@
+"""The module-level API: the default model, loaded once, and functions on it."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pandas as pd
+
+from .estimate import SalaryEstimate
+from .serve import SalaryModel
+
+__all__ = ["load_model", "default_model", "predict", "predict_frame", "explain"]
+
+_default_model: SalaryModel | None = None
+_default_lock = threading.Lock()
+
+
+def load_model(path: str | os.PathLike | None = None) -> SalaryModel:
+    """Load a model folder (or its ``.joblib`` file) after auditing it.
+
+    Parameters
+    ----------
+    path : str or path-like, default=None
+        Folder written by ``python -m salarymodel.train --out DIR`` or the
+        ``salary_model.joblib`` inside it. None gives the default model.
+
+    Returns
+    -------
+    SalaryModel
+
+    Raises
+    ------
+    ModelIntegrityError, ModelVersionError
+        See :func:`salarymodel.persist.load_artifact`.
+    """
+    if path is None:
+        return default_model()
+    from .persist import load_artifact
+
+    model, _ = load_artifact(path)
+    if not isinstance(model, SalaryModel):
+        from ._errors import ModelIntegrityError
+        raise ModelIntegrityError(f"{path} does not hold a SalaryModel (got {type(model).__name__}).")
+    return model
+
+
+def default_model() -> SalaryModel:
+    """The default model, loaded once per process (thread-safe).
+
+    It lives in :func:`salarymodel._paths.default_model_dir`. If no model
+    is there yet, or it was written by another scikit-learn version, one is
+    trained from the shipped figures (a few seconds) and saved there first.
+    """
+    global _default_model
+    model = _default_model
+    if model is None:
+        with _default_lock:
+            if _default_model is None:
+                _default_model = _load_or_train_default()
+            model = _default_model
+    return model
+
+
+def _load_or_train_default() -> SalaryModel:
+    from ._errors import ModelVersionError
+    from ._paths import CARD_FILE, default_model_dir
+    from .train import train
+
+    folder = default_model_dir()
+    if (folder / CARD_FILE).exists():
+        try:
+            return load_model(folder)
+        except ModelVersionError:
+            pass  # our own cache, written by other library versions: rebuild it
+    return train(out=Path(folder)).model
+
+
+def predict(country: str, years: float, company: str | None = None, *,
+            confidence: float = 0.8, currency: str | None = None) -> SalaryEstimate:
+    """Estimate an ML engineer's base salary with the default model.
+
+    See :meth:`SalaryModel.predict` for parameters.
+
+    Examples
+    --------
+    >>> estimate = predict("Germany", 4)
+    >>> estimate.currency, estimate.low < estimate.median < estimate.high
+    ('EUR', True)
+    """
+    return (_default_model or default_model()).predict(country, years, company,
+                                                       confidence=confidence, currency=currency)
+
+
+def predict_frame(frame: pd.DataFrame, *, confidence: float = 0.8, currency: str | None = None,
+                  errors: str = "raise", sources: bool = False) -> pd.DataFrame:
+    """Score a DataFrame with the default model; see :meth:`SalaryModel.predict_frame`."""
+    return default_model().predict_frame(frame, confidence=confidence, currency=currency, errors=errors,
+                                         sources=sources)
+
+
+def explain(country: str, years: float, company: str | None = None, *,
+            currency: str | None = None) -> pd.DataFrame:
+    """Figures behind an estimate of the default model; see :meth:`SalaryModel.explain`."""
+    return default_model().explain(country, years, company, currency=currency)

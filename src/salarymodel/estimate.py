@@ -1,0 +1,85 @@
+"""The public result types: one estimate, and the error naming bad rows."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+__all__ = ["SalaryEstimate", "InvalidRowsError"]
+
+
+@dataclass(frozen=True, slots=True)
+class SalaryEstimate:
+    """One salary estimate with its confidence band.
+
+    Attributes
+    ----------
+    country : str
+        ISO 3166 alpha-2 code.
+    years : float
+        Years of experience.
+    company : str or None
+        Canonical company name (the cleaned input when unknown), or None.
+    company_known : bool
+        Whether the model has figures for this company in this country;
+        False means the estimate is the country's market estimate.
+    level : str
+        Level the years fall in (entry, mid, senior, lead).
+    currency : str
+        ISO 4217 code of ``low``, ``median`` and ``high``.
+    confidence : float
+        Nominal coverage of the band.
+    low, median, high : float
+        Band bounds and median of the annual base salary.
+    median_low, median_high : float
+        10th and 90th percentile of the median over a bootstrap of the
+        reported figures: how much the median itself depends on which
+        sources happen to exist (see :mod:`salarymodel.uncertainty`).
+    support : str
+        'strong', 'moderate', 'thin' or 'extrapolated': how well reported
+        figures back this estimate (rule in :mod:`salarymodel.provenance`).
+    sources : tuple of str
+        Ids of the reported figures this estimate rests on.
+    fx_rate : float
+        Units of ``currency`` per USD used (ECB mean of ``reference_year``).
+    reference_year : int
+        Year whose prices and exchange rate the amounts are in.
+    """
+
+    country: str
+    years: float
+    company: str | None
+    company_known: bool
+    level: str
+    currency: str
+    confidence: float
+    low: float
+    median: float
+    high: float
+    median_low: float
+    median_high: float
+    support: str
+    sources: tuple[str, ...]
+    fx_rate: float
+    reference_year: int
+
+    def to_dict(self) -> dict:
+        """The estimate as a plain dict (JSON-ready; sources as a list)."""
+        data = asdict(self)
+        data["sources"] = list(self.sources)
+        return data
+
+
+class InvalidRowsError(ValueError):
+    """Rows of a frame that cannot be scored; ``bad_rows`` lists them all."""
+
+    def __init__(self, bad_rows: pd.DataFrame, total: int) -> None:
+        self.bad_rows = bad_rows
+        n_bad = bad_rows["row"].nunique()
+        shown = "\n".join(f"  - row {r.row!r}, column '{r.column}': {r.reason}"
+                          for r in bad_rows.head(10).itertuples())
+        more = f"\n  ... and {len(bad_rows) - 10} more problems" if len(bad_rows) > 10 else ""
+        super().__init__(f"{n_bad} of {total} rows cannot be scored:\n{shown}{more}\n"
+                         "Fix them, or pass errors='coerce' to score the good rows and get "
+                         "NaN with a reason in the 'error' column for the bad ones.")
