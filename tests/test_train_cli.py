@@ -39,3 +39,10 @@ def test_bad_figures_file_stops_before_writing_with_one_line_per_problem(tmp_pat
     assert len(problem_lines) == 2
     assert "line 2, column 'currency'" in done.stderr and "line 4, column 'value'" in done.stderr
     assert not (tmp_path / "m").exists() and not (tmp_path / "d").exists()
+
+
+def test_compare_flag_records_the_model_comparison_in_the_card(tmp_path):
+    done = _run("--out", "m", "--data-out", "d", "--rows", "4000", "--compare", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    comparison = json.loads((tmp_path / "m" / "salary_model.json").read_text())["metrics"]["model_comparison"]
+    assert len(comparison["candidates"]) == 3 and comparison["chosen"]["name"]

@@ -20,7 +20,7 @@ from . import __version__
 from ._errors import FiguresError
 from ._paths import TRAINING_SET_FILE
 from .card import library_versions, now_iso, render_markdown
-from .evaluate import fidelity_section, uncertainty_section
+from .evaluate import compare_models, fidelity_section, uncertainty_section
 from .metrics import coverage_report
 from .model import FEATURES, SalaryRegressor
 from .persist import save_artifact, write_atomic
@@ -65,7 +65,8 @@ class TrainingResult:
 
 
 def train(figures=None, *, n_rows: int = DEFAULT_ROWS, seed: int = 0, out: Path | None = None,
-          data_out: Path | None = None, replicates: int = DEFAULT_REPLICATES, quiet: bool = True) -> TrainingResult:
+          data_out: Path | None = None, replicates: int = DEFAULT_REPLICATES, compare: bool = False,
+          quiet: bool = True) -> TrainingResult:
     """Train a model from reported figures and optionally save it.
 
     Parameters
@@ -83,6 +84,10 @@ def train(figures=None, *, n_rows: int = DEFAULT_ROWS, seed: int = 0, out: Path 
     replicates : int, default=24
         Bootstrap replicates over the figures for the median's interval
         (0 skips it: the interval is then the median itself).
+    compare : bool, default=False
+        Also fit every candidate model family on the same split and put the
+        comparison into the model card (as ``python -m salarymodel.evaluate``
+        reports it; adds several seconds).
     quiet : bool, default=True
         Print the summary when False.
 
@@ -119,7 +124,8 @@ def train(figures=None, *, n_rows: int = DEFAULT_ROWS, seed: int = 0, out: Path 
                     "holdout_seed": seed + HOLDOUT_SEED_OFFSET,
                     "fidelity": fidelity_section(model.fidelity()),
                     "uncertainty": uncertainty_section(model),
-                    "model_comparison": "run 'python -m salarymodel.evaluate' (fits every candidate family)"},
+                    "model_comparison": (compare_models(plan, n_rows=n_rows, seed=seed) if compare else
+                                         "not run: train with --compare, or run 'python -m salarymodel.evaluate'")},
     }
     seconds = time.perf_counter() - start
     card["training_seconds"] = round(seconds, 3)
@@ -142,6 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--rows", type=int, default=DEFAULT_ROWS, help=f"synthetic rows (default {DEFAULT_ROWS})")
     parser.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
     parser.add_argument("--out", type=Path, default=Path("models"), help="model folder (default ./models)")
+    parser.add_argument("--compare", action="store_true",
+                        help="also compare the model families and record it in the model card (slower)")
     parser.add_argument("--data-out", type=Path, default=Path("data/processed"),
                         help="folder for the synthetic training set (default ./data/processed)")
     return parser
@@ -152,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         result = train(args.figures, n_rows=args.rows, seed=args.seed, out=args.out, data_out=args.data_out,
-                       quiet=True)
+                       compare=args.compare, quiet=True)
     except FiguresError as error:
         print(f"error: {error.problems.__len__()} problem(s) in {error.path}; nothing was written:", file=sys.stderr)
         for problem in error.problems:
