@@ -20,7 +20,7 @@ import pandas as pd
 from .candidates import CANDIDATES
 from .fidelity import FIDELITY_TOLERANCE, fidelity_table
 from .figures import PARTITION_LEVELS
-from .metrics import CONFIDENCES, coverage_report
+from .metrics import CONFIDENCES, HOLDOUT_SEED_OFFSET, coverage_report
 from .model import FEATURES
 from .synthetic import make_training_set
 
@@ -80,7 +80,7 @@ def uncertainty_section(model) -> list[dict]:
 def compare_models(plan, *, n_rows: int, seed: int) -> dict:
     """Fit every candidate family on one split and score it the same way."""
     train_rows = make_training_set(plan=plan, n_rows=n_rows, seed=seed)
-    holdout = make_training_set(plan=plan, n_rows=n_rows, seed=seed + 1)
+    holdout = make_training_set(plan=plan, n_rows=n_rows, seed=seed + HOLDOUT_SEED_OFFSET)
     y_train = np.log(train_rows["salary_usd"].to_numpy())
     y_test = np.log(holdout["salary_usd"].to_numpy())
     countries = tuple(sorted(train_rows["country"].unique()))
@@ -116,7 +116,7 @@ def compare_models(plan, *, n_rows: int, seed: int) -> dict:
             "fidelity_median_abs_error": float(np.median(np.abs(used["relative_error"]))),
             "fidelity_inside_80_band": float(used["in_band_80"].mean()),
         })
-    return {"train_seed": seed, "holdout_seed": seed + 1, "rows": n_rows, "candidates": results,
+    return {"train_seed": seed, "holdout_seed": seed + HOLDOUT_SEED_OFFSET, "rows": n_rows, "candidates": results,
             "chosen": _choose(results)}
 
 
@@ -146,7 +146,7 @@ def evaluation_report(model, *, compare: bool = True) -> dict:
     """The full report for a loaded model (see the module docstring)."""
     seed = int(model.metadata.get("seed", 0))
     rows = int(model.metadata.get("rows", 40_000))
-    holdout = make_training_set(plan=model.plan, n_rows=rows, seed=seed + 1)
+    holdout = make_training_set(plan=model.plan, n_rows=rows, seed=seed + HOLDOUT_SEED_OFFSET)
     report: dict[str, Any] = {
         "model": {"version": model.metadata.get("version"), "seed": seed, "rows": rows,
                   "reference_year": model.reference_year, "countries": list(model.countries)},
@@ -154,7 +154,7 @@ def evaluation_report(model, *, compare: bool = True) -> dict:
         "calibration": coverage_report(model, holdout),
         "uncertainty": uncertainty_section(model),
     }
-    report["calibration"]["holdout_seed"] = seed + 1
+    report["calibration"]["holdout_seed"] = seed + HOLDOUT_SEED_OFFSET
     if compare:
         report["comparison"] = compare_models(model.plan, n_rows=rows, seed=seed)
     return report

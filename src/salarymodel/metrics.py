@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["CONFIDENCES", "coverage_report"]
+__all__ = ["CONFIDENCES", "HOLDOUT_SEED_OFFSET", "coverage_report"]
 
 CONFIDENCES = (0.5, 0.8, 0.9, 0.95)
+# Held-out rows are drawn with the training seed plus this offset.
+HOLDOUT_SEED_OFFSET = 1
 
 
 def coverage_report(model, rows: pd.DataFrame, confidences=CONFIDENCES) -> dict:

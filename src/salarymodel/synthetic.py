@@ -42,6 +42,7 @@ _PRIOR_SLOPE = 0.05
 # Used only when no figure at all reports a spread (a range or two quantiles).
 _PRIOR_SIGMA = 0.3
 _MAX_RHO = 0.95
+_Z75 = float(ndtri(0.75))  # normal score of the 75th percentile
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class CellDistribution:
         The figure it reproduces.
     anchors_z, anchors_log : ndarray
         Points of the quantile function: normal score -> log salary.
-    slopes : tuple of float
+    tail_slopes : tuple of float
         Slope (log salary per normal score) below the first and above the
         last anchor.
     mean_usd : float or None
@@ -64,24 +65,25 @@ class CellDistribution:
     figure_id: str
     anchors_z: np.ndarray
     anchors_log: np.ndarray
-    slopes: tuple[float, float]
+    tail_slopes: tuple[float, float]
     mean_usd: float | None
 
     def log_quantile(self, z: np.ndarray) -> np.ndarray:
         """Log salary at normal scores ``z``."""
         inside = np.interp(z, self.anchors_z, self.anchors_log)
-        below = self.anchors_log[0] + self.slopes[0] * (z - self.anchors_z[0])
-        above = self.anchors_log[-1] + self.slopes[1] * (z - self.anchors_z[-1])
+        below = self.anchors_log[0] + self.tail_slopes[0] * (z - self.anchors_z[0])
+        above = self.anchors_log[-1] + self.tail_slopes[1] * (z - self.anchors_z[-1])
         return np.where(z < self.anchors_z[0], below, np.where(z > self.anchors_z[-1], above, inside))
 
     @property
     def sigma(self) -> float:
         """Spread as a log-normal sigma: the interquartile width over 1.349."""
-        q = self.log_quantile(np.array([-0.6744897501960817, 0.6744897501960817]))
-        return float((q[1] - q[0]) / (2 * 0.6744897501960817))
+        q = self.log_quantile(np.array([-_Z75, _Z75]))
+        return float((q[1] - q[0]) / (2 * _Z75))
 
     @property
     def median_log(self) -> float:
+        """Log salary at the median."""
         return float(self.log_quantile(np.array([0.0]))[0])
 
 
@@ -113,6 +115,7 @@ class TrainingPlan:
     slope_source: dict[str, str]
 
     def used_figures(self) -> pd.DataFrame:
+        """Rows of the figures that enter the model."""
         return self.figures[self.figures["excluded"] == ""]
 
     def sample_years(self, figure_id: str, n: int, rng: np.random.Generator) -> np.ndarray:

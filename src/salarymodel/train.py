@@ -21,7 +21,7 @@ from ._errors import FiguresError
 from ._paths import TRAINING_SET_FILE
 from .card import library_versions, now_iso, render_markdown
 from .evaluate import compare_models, fidelity_section, uncertainty_section
-from .metrics import coverage_report
+from .metrics import HOLDOUT_SEED_OFFSET, coverage_report
 from .model import FEATURES, SalaryRegressor
 from .persist import save_artifact, write_atomic
 from .serve import YEARS_GRID, SalaryModel, model_cells
@@ -30,8 +30,6 @@ from .uncertainty import DEFAULT_REPLICATES, bootstrap_medians
 
 __all__ = ["TrainingResult", "train", "main"]
 
-# The held-out set for the card's calibration check uses seed + this offset.
-HOLDOUT_SEED_OFFSET = 1
 
 
 @dataclass
