@@ -204,6 +204,7 @@ def format_report(report: dict) -> str:
     lines.append("ESTIMATE UNCERTAINTY (USD): median, its bootstrap 10-90% interval, and the 80% band's spread")
     unc = pd.DataFrame(report["uncertainty"])
     unc["company"] = unc["company"].fillna("-")
+    unc["years"] = unc["years"].map(lambda v: f"{v:.1f}")
     lines.append(unc[["country", "company", "level", "years", "median_usd", "median_low_usd", "median_high_usd",
                       "median_spread", "band_80_spread", "support"]].to_string(
         index=False, float_format=lambda v: f"{v:,.2f}" if abs(v) < 10 else f"{v:,.0f}"))
