@@ -32,7 +32,8 @@ from ._paths import CARD_FILE, CARD_MARKDOWN_FILE, MODEL_FILE
 __all__ = ["FORMAT_VERSION", "write_atomic", "save_artifact", "load_artifact", "read_card", "model_paths"]
 
 # Bump when the pickled object's layout changes; older files are then refused.
-FORMAT_VERSION = 1
+# 2: CellDistribution.slopes renamed tail_slopes.
+FORMAT_VERSION = 2
 
 
 def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
