@@ -108,3 +108,31 @@ def test_tampered_default_cache_is_refused(tmp_path, monkeypatch, model_dir):
     monkeypatch.setattr(api, "_default_model", None)
     with pytest.raises(ModelIntegrityError):
         api.default_model()
+
+
+def test_pickled_layout_is_pinned_to_the_format_version(model):
+    # Changing what a model pickles without bumping FORMAT_VERSION would let
+    # old files load into new code and fail later; this pin makes it a choice.
+    from dataclasses import fields
+
+    from salarymodel.normalise import MoneyBasis
+    from salarymodel.persist import FORMAT_VERSION
+    from salarymodel.synthetic import CellDistribution, TrainingPlan
+
+    layout = {
+        "CellDistribution": [f.name for f in fields(CellDistribution)],
+        "TrainingPlan": [f.name for f in fields(TrainingPlan)],
+        "MoneyBasis": [f.name for f in fields(MoneyBasis)],
+        "SalaryModel": sorted(model.__getstate__()),
+        "SalaryRegressor": sorted(model.estimator.__dict__),
+    }
+    assert (FORMAT_VERSION, layout) == (2, {
+        "CellDistribution": ["figure_id", "anchors_z", "anchors_log", "tail_slopes", "mean_usd"],
+        "TrainingPlan": ["figures", "basis", "levels", "cells", "slopes", "slope_source"],
+        "MoneyBasis": ["reference_year", "per_usd", "cpi_used"],
+        "SalaryModel": ["aliases", "cells", "centre_table", "companies", "countries", "estimator", "local_currency",
+                        "median_high_table", "median_low_table", "metadata", "plan", "scale_table", "source_lists",
+                        "source_table", "support_table"],
+        "SalaryRegressor": ["alpha", "centre_", "cv", "n_features_in_", "n_knots", "random_state", "scale_",
+                            "scores_", "widening"],
+    })

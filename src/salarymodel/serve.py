@@ -142,8 +142,11 @@ class SalaryModel:
         self.per_usd = dict(self.plan.basis.per_usd)
         self.reference_year = int(self.plan.basis.reference_year)
 
+    # Rebuilt by _prepare() from the pickled state, so never pickled themselves.
+    _DERIVED = frozenset({"per_usd", "reference_year"})
+
     def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_") and k not in self._DERIVED}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
