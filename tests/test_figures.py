@@ -7,7 +7,7 @@ import pytest
 
 from salarymodel import FiguresError
 from salarymodel._paths import raw_data_file
-from salarymodel.figures import exclusion_reasons, level_for_years, load_figures, load_levels
+from salarymodel.figures import exclusion_reasons, level_edges, level_for_years, load_figures, load_levels
 
 
 def test_shipped_file_holds_every_reference_figure_once():
@@ -40,7 +40,7 @@ def test_total_pay_and_countryless_figures_are_flagged_with_reasons():
 
 def test_levels_map_to_years_and_all_mix_sums_to_one():
     levels = load_levels()
-    assert [level_for_years(y, levels) for y in (0, 2.9, 3, 6.5, 7, 11.9, 12, 40)] == [
+    assert [level_for_years(y, level_edges(levels)) for y in (0, 2.9, 3, 6.5, 7, 11.9, 12, 40)] == [
         "entry", "entry", "mid", "mid", "senior", "senior", "lead", "lead"]
     assert levels.loc[["entry", "mid", "senior", "lead"], "share_of_all"].sum() == pytest.approx(1.0)
 

@@ -28,14 +28,12 @@ def predict_dask(model, frame, *, confidence: float = 0.8, currency: str | None 
     a cluster. Bad rows raise :class:`~salarymodel.InvalidRowsError` when the
     result is computed, naming the rows of the partition at fault.
     """
+    from ._rows import require_profile_columns
     from .bands import check_confidence
 
     check_confidence(confidence, "predict_frame")
     if currency is not None:
         model.resolve_currency(model.countries[0], currency)  # fail now, not on the cluster
-    missing = [c for c in ("country", "years") if c not in frame.columns]
-    if missing:
-        raise ValueError(f"predict_frame needs columns 'country' and 'years' (and optionally 'company'); "
-                         f"missing {missing}. Got columns {list(frame.columns)}.")
+    require_profile_columns(frame.columns)
     return frame.map_partitions(model.predict_frame, confidence=confidence, currency=currency, sources=sources,
                                 meta=_meta(frame._meta.index, sources))

@@ -12,7 +12,15 @@ from collections.abc import Hashable
 import numpy as np
 import pandas as pd
 
-__all__ = ["factorize", "unwrap", "numeric_years", "problem_table"]
+__all__ = ["factorize", "unwrap", "numeric_years", "problem_table", "require_profile_columns"]
+
+
+def require_profile_columns(columns) -> None:
+    """Raise if a profiles table lacks ``country`` or ``years``."""
+    missing = [c for c in ("country", "years") if c not in columns]
+    if missing:
+        raise ValueError(f"predict_frame needs columns 'country' and 'years' (and optionally 'company'); "
+                         f"missing {missing}. Got columns {list(columns)}.")
 
 
 class _Unhashable:

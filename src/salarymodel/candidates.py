@@ -14,7 +14,7 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import Pipeline
 
-from .model import FEATURES, SalaryFeatures, SalaryRegressor
+from .model import SalaryFeatures, SalaryRegressor
 
 __all__ = ["ConformalSpline", "LogNormalSpline", "BoostedQuantiles", "CANDIDATES"]
 
@@ -108,7 +108,3 @@ class BoostedQuantiles:
 
 CANDIDATES = (ConformalSpline, LogNormalSpline, BoostedQuantiles)
 
-
-def features(rows: pd.DataFrame) -> pd.DataFrame:
-    """The model's input columns of a training set."""
-    return rows[FEATURES]

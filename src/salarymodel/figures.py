@@ -11,6 +11,7 @@ import math
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pycountry
 
@@ -23,7 +24,9 @@ __all__ = [
     "load_levels",
     "exclusion_reasons",
     "quantile_level",
+    "level_edges",
     "level_for_years",
+    "levels_for_years",
     "local_currencies",
 ]
 
@@ -76,12 +79,26 @@ def load_levels(path: str | Path | None = None) -> pd.DataFrame:
     return levels
 
 
-def level_for_years(years: float, levels: pd.DataFrame) -> str:
-    """Name the partition level (entry/mid/senior/lead) that ``years`` falls in."""
-    for name in PARTITION_LEVELS[:-1]:
-        if years < levels.at[name, "years_max"]:
+def level_edges(levels: pd.DataFrame) -> tuple[float, ...]:
+    """Upper years bound of each partition level but the last (lead is open)."""
+    return tuple(float(levels.at[name, "years_max"]) for name in PARTITION_LEVELS[:-1])
+
+
+def level_for_years(years: float, edges: tuple[float, ...]) -> str:
+    """Name the partition level (entry/mid/senior/lead) that ``years`` falls in.
+
+    ``edges`` comes from :func:`level_edges`; a plain loop, as it runs on the
+    hot path of ``predict``.
+    """
+    for edge, name in zip(edges, PARTITION_LEVELS):
+        if years < edge:
             return name
     return PARTITION_LEVELS[-1]
+
+
+def levels_for_years(years: np.ndarray, edges: tuple[float, ...]) -> np.ndarray:
+    """Vectorised :func:`level_for_years`."""
+    return np.asarray(PARTITION_LEVELS, dtype=object)[np.searchsorted(edges, years, side="right")]
 
 
 def _number(text: str) -> float | None:

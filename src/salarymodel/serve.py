@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 
 from ._errors import UnknownCountryError
-from ._rows import factorize, numeric_years, problem_table, unwrap
+from ._rows import factorize, numeric_years, problem_table, require_profile_columns, unwrap
 from .bands import check_confidence
 from .estimate import InvalidRowsError, SalaryEstimate
-from .figures import MAX_YEARS, PARTITION_LEVELS, local_currencies
+from .figures import MAX_YEARS, level_edges, level_for_years, local_currencies
 from .names import check_text, company_key, country_code, load_company_aliases
 from .provenance import SUPPORT_GRADES, provenance_tables
 from .synthetic import TrainingPlan
@@ -55,11 +55,6 @@ def _grid_position(years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Lower grid index and interpolation weight for each years value."""
     i = np.minimum(_grid_index(years), _GRID_SIZE - 2)
     return i, years / GRID_STEP - i
-
-
-def _interpolate(table: np.ndarray, cell: np.ndarray, i: np.ndarray, f: np.ndarray) -> np.ndarray:
-    low = table[cell, i]
-    return low + f * (table[cell, i + 1] - low)
 
 
 def _years_error(owner: str, years: object) -> ValueError:
@@ -109,8 +104,7 @@ class SalaryModel:
         centre, scale = estimator.centre_scale(frame)
         self.centre_table = centre.reshape(len(self.cells), _GRID_SIZE)
         self.scale_table = scale.reshape(len(self.cells), _GRID_SIZE)
-        median = self.centre_table + self.scale_table * np.array(
-            [np.median(estimator.scores_[c]) for c, _ in self.cells])[:, None]
+        median = estimator.predict(frame).reshape(len(self.cells), _GRID_SIZE)
         if bootstrap is None or len(bootstrap) == 0:
             self.median_low_table = self.median_high_table = median
         else:
@@ -138,7 +132,7 @@ class SalaryModel:
         self._country_cache: dict[object, str] = {}
         self._company_cache: dict[tuple[str, object], tuple[int, str | None, bool]] = {}
         self._bounds_cache: dict[tuple[str, float], tuple[float, float, float]] = {}
-        self._level_edges = [float(self.plan.levels.at[name, "years_max"]) for name in PARTITION_LEVELS[:-1]]
+        self._level_edges = level_edges(self.plan.levels)
         self.per_usd = dict(self.plan.basis.per_usd)
         self.reference_year = int(self.plan.basis.reference_year)
 
@@ -218,13 +212,6 @@ class SalaryModel:
             self._bounds_cache[(code, value)] = bounds
         return bounds
 
-    def level_of(self, years: float) -> str:
-        """Level name for a number of years."""
-        for edge, name in zip(self._level_edges, PARTITION_LEVELS):
-            if years < edge:
-                return name
-        return PARTITION_LEVELS[-1]
-
     # -- the hot path -----------------------------------------------------
     def predict(self, country: str, years: float, company: str | None = None, *,
                 confidence: float = 0.8, currency: str | None = None) -> SalaryEstimate:
@@ -287,10 +274,17 @@ class SalaryModel:
             m_low = low_row[i] + f * (low_row[i + 1] - low_row[i])
             m_high = high_row[i] + f * (high_row[i + 1] - high_row[i])
         return SalaryEstimate(
-            code, y, canonical, known, self.level_of(y), currency, float(confidence),
+            code, y, canonical, known, level_for_years(y, self._level_edges), currency, float(confidence),
             math.exp(centre + s_low * scale) * rate, math.exp(centre + s_mid * scale) * rate,
             math.exp(centre + s_high * scale) * rate, math.exp(m_low) * rate, math.exp(m_high) * rate,
             self._support_rows[cell][i], self._source_rows[cell][i], rate, self.reference_year)
+
+    def _centre_scale(self, cell: np.ndarray, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Centre and scale from the tables, interpolated at ``years``."""
+        i, f = _grid_position(years)
+        low_centre, low_scale = self.centre_table[cell, i], self.scale_table[cell, i]
+        return (low_centre + f * (self.centre_table[cell, i + 1] - low_centre),
+                low_scale + f * (self.scale_table[cell, i + 1] - low_scale))
 
     # -- evidence -----------------------------------------------------------
     def quantiles(self, frame: pd.DataFrame, levels: np.ndarray) -> np.ndarray:
@@ -311,9 +305,7 @@ class SalaryModel:
         if problems:
             raise InvalidRowsError(problem_table(problems, frame.index), len(frame))
         score_quantiles = np.array([np.quantile(self.estimator.scores_[c], levels) for c in self.countries])
-        i, f = _grid_position(years)
-        centre = _interpolate(self.centre_table, cell, i, f)
-        scale = _interpolate(self.scale_table, cell, i, f)
+        centre, scale = self._centre_scale(cell, years)
         return np.exp(centre[:, None] + scale[:, None] * score_quantiles[country_idx])
 
     def fidelity(self) -> pd.DataFrame:
@@ -466,10 +458,7 @@ class SalaryModel:
             raise TypeError(f"predict_frame expects a pandas or Dask DataFrame. Got {type(frame).__name__} instead.")
         if errors not in ("raise", "coerce"):
             raise ValueError(f"The 'errors' parameter of predict_frame must be 'raise' or 'coerce'. Got {errors!r} instead.")
-        missing = [c for c in ("country", "years") if c not in frame.columns]
-        if missing:
-            raise ValueError(f"predict_frame needs columns 'country' and 'years' (and optionally 'company'); "
-                             f"missing {missing}. Got columns {list(frame.columns)}.")
+        require_profile_columns(frame.columns)
         check_confidence(confidence, "predict_frame")
         cell, country_idx, known, years, problems = self._resolve_rows(frame)
         if problems and errors == "raise":
@@ -488,9 +477,7 @@ class SalaryModel:
             rate = np.full(len(frame), rate_value)
             currencies = np.full(len(frame), code, dtype=object)
         y = np.where(bad, 0.0, years)
-        i, f = _grid_position(y)
-        centre = _interpolate(self.centre_table, cell, i, f)
-        scale = _interpolate(self.scale_table, cell, i, f)
+        centre, scale = self._centre_scale(cell, y)
         log_rate = np.log(rate)
         out = {}
         for j, name in enumerate(("low", "median", "high")):

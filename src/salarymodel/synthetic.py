@@ -28,7 +28,16 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from .figures import PARTITION_LEVELS, exclusion_reasons, load_figures, load_levels, local_currencies, quantile_level
+from .figures import (
+    PARTITION_LEVELS,
+    exclusion_reasons,
+    level_edges,
+    levels_for_years,
+    load_figures,
+    load_levels,
+    local_currencies,
+    quantile_level,
+)
 from .normalise import MoneyBasis, normalise_figures
 
 __all__ = ["CellDistribution", "TrainingPlan", "plan_training_set", "make_training_set"]
@@ -372,8 +381,7 @@ def make_training_set(
     rows = pd.DataFrame({"country": repeat("country"), "company": pd.Series(repeat("company"), dtype=object),
                          "years": np.concatenate(years), "salary_usd": np.concatenate(salary),
                          "figure_id": repeat("id"), "figure_level": repeat("level")})
-    bounds = plan.levels.loc[list(PARTITION_LEVELS[:-1]), "years_max"].to_numpy(float)
-    rows.insert(3, "level", np.asarray(PARTITION_LEVELS, dtype=object)[np.searchsorted(bounds, rows["years"], side="right")])
+    rows.insert(3, "level", levels_for_years(rows["years"].to_numpy(), level_edges(plan.levels)))
     rows["currency"] = rows["country"].map(local_currency)
     rows["salary_local"] = rows["salary_usd"] * rows["currency"].map(plan.basis.per_usd)
     return rows[["country", "company", "years", "level", "salary_usd", "salary_local",

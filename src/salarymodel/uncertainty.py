@@ -56,7 +56,5 @@ def bootstrap_medians(plan: TrainingPlan, cells: list[tuple[str, str | None]], g
         known = set(zip(rows["country"], rows["company"]))
         present = [k for k, cell in enumerate(cells) if cell in known]
         frame = pd.DataFrame([(cells[k][0], cells[k][1], y) for k in present for y in grid], columns=FEATURES)
-        centre, scale = estimator.centre_scale(frame)
-        median_score = np.array([np.median(estimator.scores_[cells[k][0]]) for k in present]).repeat(len(grid))
-        out[b, present] = (centre + median_score * scale).reshape(len(present), len(grid))
+        out[b, present] = estimator.predict(frame).reshape(len(present), len(grid))
     return out
