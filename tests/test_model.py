@@ -78,9 +78,13 @@ def test_us_entry_band_spans_its_disagreeing_sources(model):
     assert entry.high / entry.low > mid.high / mid.low
 
 
-def test_tiktok_sits_well_above_the_us_market(model):
+def test_tiktok_sits_above_the_us_market_by_its_pooled_effect(model):
+    effect = model.plan.effects.employer_effects[("US", "TikTok")]
+    assert 0 < effect["shrunk"] < effect["raw"]  # partially pooled toward the market
     for years in (2, 6, 12):
-        assert model.predict("US", years, "TikTok").median > 1.4 * model.predict("US", years).median
+        ratio = model.predict("US", years, "TikTok").median / model.predict("US", years).median
+        assert ratio > 1.2
+        assert ratio == pytest.approx(np.exp(effect["shrunk"]), rel=0.15)
 
 
 def test_india_employers_are_ordered_like_their_figures(model):

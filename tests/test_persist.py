@@ -126,13 +126,13 @@ def test_pickled_layout_is_pinned_to_the_format_version(model):
         "SalaryModel": sorted(model.__getstate__()),
         "SalaryRegressor": sorted(model.estimator.__dict__),
     }
-    assert (FORMAT_VERSION, layout) == (2, {
+    assert (FORMAT_VERSION, layout) == (3, {
         "CellDistribution": ["figure_id", "anchors_z", "anchors_log", "tail_slopes", "mean_usd"],
-        "TrainingPlan": ["figures", "basis", "levels", "cells", "slopes", "slope_source"],
+        "TrainingPlan": ["figures", "basis", "levels", "cells", "curves", "effects", "weights"],
         "MoneyBasis": ["reference_year", "per_usd", "cpi_used"],
-        "SalaryModel": ["aliases", "cells", "centre_table", "companies", "countries", "estimator", "local_currency",
-                        "median_high_table", "median_low_table", "metadata", "plan", "scale_table", "source_lists",
-                        "source_table", "support_table"],
-        "SalaryRegressor": ["alpha", "centre_", "cv", "n_features_in_", "n_knots", "random_state", "scale_",
-                            "scores_", "widening"],
+        "SalaryModel": ["aliases", "band_scale_table", "cells", "centre_table", "companies", "countries", "estimator",
+                        "local_currency", "median_high_table", "median_low_table", "median_table", "metadata", "plan",
+                        "scale_table", "source_lists", "source_table", "support_table"],
+        "SalaryRegressor": ["alpha", "band_scale_", "band_scores_", "centre_", "cv", "n_features_in_", "n_knots",
+                            "random_state", "scale_", "scores_", "widening"],
     })

@@ -72,8 +72,9 @@ def test_predict_frame_support_column_and_sources_on_request(model):
 
 
 def test_provenance_is_read_at_the_grid_point_at_or_below(model):
-    # 3 years is both the top of entry and the bottom of mid: both count.
-    assert set(model.predict("DE", 3).sources) == {"f17", "f18"}
+    # Levels are half-open: 3 years is the bottom of mid, 2.95 the top of entry.
+    assert set(model.predict("DE", 3).sources) == {"f18"}
+    assert set(model.predict("DE", 2.95).sources) == {"f17"}
     assert model.predict("DE", 3.01).sources == model.predict("DE", 3).sources  # same grid point
     assert model.predict("DE", 3.05).sources == ("f18",)
 

@@ -11,10 +11,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 from sklearn.ensemble import HistGradientBoostingRegressor
-from sklearn.linear_model import Ridge
 from sklearn.pipeline import Pipeline
 
-from .model import SalaryFeatures, SalaryRegressor
+from .model import NonNegativeRidge, SalaryFeatures, SalaryRegressor
 
 __all__ = ["ConformalSpline", "LogNormalSpline", "BoostedQuantiles", "CANDIDATES"]
 
@@ -36,10 +35,7 @@ class ConformalSpline:
         return low, high
 
     def quantiles(self, X: pd.DataFrame, levels: np.ndarray) -> np.ndarray:
-        centre, scale = self.model.centre_scale(X)
-        by_country = {c: np.quantile(self.model.scores_[c], levels) for c in X["country"].unique()}
-        scores = np.array([by_country[c] for c in X["country"]])
-        return centre[:, None] + scale[:, None] * scores
+        return self.model.consensus_quantiles(X, levels)
 
 
 class LogNormalSpline:
@@ -51,7 +47,8 @@ class LogNormalSpline:
         self.seed = seed
 
     def fit(self, X: pd.DataFrame, y: np.ndarray) -> LogNormalSpline:
-        self.centre_ = Pipeline([("features", SalaryFeatures()), ("ridge", Ridge(alpha=1.0))]).fit(X, y)
+        # Same monotone spline centre as the shipped model.
+        self.centre_ = Pipeline([("features", SalaryFeatures()), ("ridge", NonNegativeRidge(alpha=1.0))]).fit(X, y)
         self.sigma_ = float(np.std(y - self.centre_.predict(X)))
         return self
 
@@ -64,7 +61,8 @@ class LogNormalSpline:
 
 
 class BoostedQuantiles:
-    """Gradient-boosted trees, one per quantile level (pinball loss)."""
+    """Gradient-boosted trees, one per quantile level (pinball loss), each
+    constrained to rise with years like the other families."""
 
     name = "gradient-boosted quantiles"
     LEVELS = (0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975)
@@ -84,7 +82,8 @@ class BoostedQuantiles:
         self.companies_ = {c: i for i, c in enumerate(sorted(companies.unique()))}
         features = self._encode(X)
         self.models_ = [HistGradientBoostingRegressor(loss="quantile", quantile=q, max_iter=150,
-                                                      categorical_features=[0, 1], random_state=self.seed)
+                                                      categorical_features=[0, 1], monotonic_cst=[0, 0, 1],
+                                                      random_state=self.seed)
                         .fit(features, y) for q in self.LEVELS]
         return self
 

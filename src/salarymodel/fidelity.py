@@ -17,7 +17,7 @@ import pandas as pd
 from .figures import quantile_level
 from .synthetic import TrainingPlan
 
-__all__ = ["FIDELITY_TOLERANCE", "P_GRID", "fidelity_table"]
+__all__ = ["FIDELITY_TOLERANCE", "P_GRID", "fidelity_table", "statistic_of"]
 
 # A figure counts as reproduced when the model's statistic is within 10%.
 FIDELITY_TOLERANCE = 0.10
@@ -28,7 +28,8 @@ _CELL_YEARS = 400
 QuantileFunction = Callable[[pd.DataFrame, np.ndarray], np.ndarray]
 
 
-def _statistic(sample: np.ndarray, statistic: str, coverage: float) -> tuple[float, float]:
+def statistic_of(sample: np.ndarray, statistic: str, coverage: float) -> tuple[float, float]:
+    """A figure's statistic on a salary sample: (value, high end of a range or NaN)."""
     if statistic == "mean":
         return float(sample.mean()), np.nan
     if statistic == "range":
@@ -40,7 +41,12 @@ def _statistic(sample: np.ndarray, statistic: str, coverage: float) -> tuple[flo
     return float(np.quantile(sample, level)), np.nan
 
 
-def _why_not(figure: pd.Series, used: pd.DataFrame) -> str:
+def _why_not(figure: pd.Series, used: pd.DataFrame, plan: TrainingPlan) -> str:
+    if isinstance(figure["company"], str):
+        effect = plan.effects.employer_effects.get((figure["country"], figure["company"]))
+        if effect is not None:
+            return (f"partially pooled toward its market: one source's employer figure is trusted with weight "
+                    f"{effect['weight']:.2f}, moving it {np.expm1(effect['shrunk'] - effect['raw']):+.0%}")
     same_cell = used[(used["country"] == figure["country"]) & (used["id"] != figure["id"])
                      & ((used["company"] == figure["company"]) | (used["company"].isna() & pd.isna(figure["company"])))
                      & (used["years_min"] < figure["years_max"]) & (used["years_max"] > figure["years_min"])]
@@ -93,7 +99,7 @@ def fidelity_table(quantiles: QuantileFunction, plan: TrainingPlan, countries: t
                                   "years": years})
             samples[figure["id"]] = np.asarray(quantiles(frame, P_GRID)).ravel()
         sample = samples[figure["id"]]
-        model_value, model_high = _statistic(sample, figure["statistic"], figure["coverage"])
+        model_value, model_high = statistic_of(sample, figure["statistic"], figure["coverage"])
         band80, band95 = np.quantile(sample, [0.1, 0.9]), np.quantile(sample, [0.025, 0.975])
         reported = [figure["value_usd"]] + ([figure["value_high_usd"]] if figure["statistic"] == "range" else [])
         error = model_value / figure["value_usd"] - 1
@@ -106,6 +112,6 @@ def fidelity_table(quantiles: QuantileFunction, plan: TrainingPlan, countries: t
         if worst <= FIDELITY_TOLERANCE:
             record.update(status="reproduced", reason=f"within {FIDELITY_TOLERANCE:.0%}")
         else:
-            record.update(status="not reproduced", reason=_why_not(figure, used))
+            record.update(status="not reproduced", reason=_why_not(figure, used, plan))
         records.append(record)
     return pd.DataFrame.from_records(records)

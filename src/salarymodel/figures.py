@@ -33,7 +33,7 @@ __all__ = [
 FIGURE_COLUMNS = [
     "id", "source", "source_detail", "country", "currency", "year", "level",
     "years_min", "years_max", "company", "pay", "statistic", "value",
-    "value_high", "coverage", "note",
+    "value_high", "coverage", "note", "group",
 ]
 _REQUIRED = ["id", "source", "country", "currency", "year", "level", "pay",
              "statistic", "value"]
@@ -227,6 +227,7 @@ def load_figures(path: str | Path | None = None) -> pd.DataFrame:
     figures["country"] = figures["country"].str.upper().replace("", None)
     figures["currency"] = figures["currency"].str.upper()
     figures["company"] = figures["company"].replace("", None)
+    figures["group"] = figures["group"].replace("", None)
     figures["year"] = figures["year"].map(_number).astype(int)
     for column in ("value", "value_high", "coverage", "years_min", "years_max"):
         figures[column] = figures[column].map(lambda t: _number(t) if t else math.nan).astype(float)

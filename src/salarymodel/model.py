@@ -1,18 +1,27 @@
 """The scikit-learn estimator: log salary from country, company and years.
 
 :class:`SalaryRegressor` fits a centre (ridge regression on per-country
-spline curves of years plus company offsets), a local scale (the same
-features on the log absolute residual) and conformal scores per country,
-each training row scored out of fold (cross-conformal). Bands are equal-tailed conformal
-bands on the normalised residual (:mod:`salarymodel.bands`), so they adapt
-to where the reported figures disagree, and they widen linearly with the
-distance in years from the country's data.
+spline curves of years plus company offsets) on the consensus salaries, and
+two local scales with their conformal scores per country, each training row
+scored out of fold (cross-conformal):
+
+* the *consensus* scale and scores describe salaries as the sources agree
+  on them (used for the median and for each figure's statistic);
+* the *band* scale and scores describe salaries as a new, independent
+  source would report them (``y_band``: the generator's draw with the
+  between-source spread on top); the confidence band is built from these.
+
+Bands are equal-tailed conformal bands on the normalised residual
+(:mod:`salarymodel.bands`) and widen linearly with the distance in years
+from the country's data.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.linalg import cho_factor, solve_triangular
+from scipy.optimize import nnls
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import Pipeline
@@ -20,12 +29,16 @@ from sklearn.preprocessing import SplineTransformer
 from sklearn.utils.validation import check_is_fitted
 
 from .bands import NormalisedResidualScore, check_confidence, conformal_bounds
+from .figures import MAX_YEARS
 
-__all__ = ["SalaryFeatures", "SalaryRegressor", "FEATURES"]
+__all__ = ["SalaryFeatures", "SalaryRegressor", "NonNegativeRidge", "FEATURES"]
 
 FEATURES = ["country", "company", "years"]
 # Residuals below 1% of salary are floored before taking logs for the scale fit.
 _RESIDUAL_FLOOR = 0.01
+# Years grid on which the median is made non-decreasing (and served from).
+GRID_STEP = 0.05
+YEARS_GRID = np.linspace(0.0, MAX_YEARS, int(round(MAX_YEARS / GRID_STEP)) + 1)
 
 
 def _columns(X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -43,7 +56,11 @@ class SalaryFeatures(TransformerMixin, BaseEstimator):
     """Design matrix: country and company indicators plus per-country splines.
 
     Years are clamped to each country's observed range before the spline
-    basis is taken, so a curve is flat (not wild) outside its data.
+    basis is taken, so a curve is flat (not wild) outside its data. The
+    spline block is written as reverse cumulative sums of the B-spline
+    basis: with non-negative coefficients on it (``Ridge(positive=True)``)
+    each curve is non-decreasing in years. Indicators come as a +1 and a -1
+    column so their effects keep either sign under that constraint.
 
     Parameters
     ----------
@@ -89,16 +106,58 @@ class SalaryFeatures(TransformerMixin, BaseEstimator):
         for i in range(n_countries):
             rows = country_idx == i
             curves[rows, i * n_basis:(i + 1) * n_basis] = basis[rows]
+        # Column j of a block = sum of basis functions j..end: a rise at knot j.
+        for i in range(n_countries):
+            block = curves[:, i * n_basis:(i + 1) * n_basis]
+            curves[:, i * n_basis:(i + 1) * n_basis] = np.cumsum(block[:, ::-1], axis=1)[:, ::-1]
+        curves = np.delete(curves, [i * n_basis for i in range(n_countries)], axis=1)  # = the indicators
         offsets = np.zeros((n, len(self.companies_)))
         for col, (pair_country, pair_company) in enumerate(self.companies_):
             offsets[(country == pair_country) & (company == pair_company), col] = 1.0
-        return np.hstack([onehot, curves, offsets])
+        return np.hstack([onehot, -onehot, curves, offsets, -offsets])
 
     def distance_outside(self, country: np.ndarray, years: np.ndarray) -> np.ndarray:
         """Years between each row and its country's observed range (0 inside)."""
         lows = np.array([self.years_range_[c][0] for c in country])
         highs = np.array([self.years_range_[c][1] for c in country])
         return np.maximum(lows - years, 0.0) + np.maximum(years - highs, 0.0)
+
+
+class NonNegativeRidge(RegressorMixin, BaseEstimator):
+    """Ridge regression with non-negative coefficients and a free intercept.
+
+    Solves ``min ||y - b0 - X b||^2 + alpha ||b||^2`` subject to ``b >= 0``
+    exactly, as a non-negative least-squares problem on the Cholesky factor
+    of the (small) Gram matrix, so the cost does not grow with the rows
+    beyond one ``X.T @ X``. Same problem as ``Ridge(positive=True)``, solved
+    about 50 times faster for a few dozen columns.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        L2 penalty.
+    """
+
+    def __init__(self, *, alpha: float = 1.0) -> None:
+        self.alpha = alpha
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> NonNegativeRidge:
+        X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+        x_mean, y_mean = X.mean(axis=0), float(y.mean())
+        centred = X - x_mean
+        gram = centred.T @ centred + self.alpha * np.eye(X.shape[1])
+        factor, _ = cho_factor(gram, lower=True)
+        lower = np.tril(factor)
+        # ||L^T b - L^-1 c||^2 = b^T G b - 2 c^T b + const, with G = L L^T.
+        target = solve_triangular(lower, centred.T @ (y - y_mean), lower=True)
+        self.coef_, _ = nnls(lower.T, target, maxiter=50 * X.shape[1])
+        self.intercept_ = y_mean - float(x_mean @ self.coef_)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        check_is_fitted(self)
+        return np.asarray(X, dtype=float) @ self.coef_ + self.intercept_
 
 
 class SalaryRegressor(RegressorMixin, BaseEstimator):
@@ -128,7 +187,11 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
     scale_ : Pipeline
         Features -> ridge on the log absolute residual.
     scores_ : dict of str to ndarray
-        Sorted out-of-fold scores per country (Mondrian calibration).
+        Sorted out-of-fold consensus scores per country (Mondrian calibration).
+    band_scale_ : Pipeline
+        Features -> ridge on the log absolute residual of ``y_band``.
+    band_scores_ : dict of str to ndarray
+        Sorted out-of-fold band scores per country.
     """
 
     def __init__(self, *, n_knots: int = 6, alpha: float = 1.0, cv: int = 5,
@@ -139,20 +202,25 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
         self.widening = widening
         self.random_state = random_state
 
-    def _fit_centre_scale(self, design: np.ndarray, y: np.ndarray) -> tuple[Ridge, Ridge]:
-        centre = Ridge(alpha=self.alpha).fit(design, y)
-        residual = y - centre.predict(design)
-        scale = Ridge(alpha=self.alpha).fit(design, np.log(np.abs(residual) + _RESIDUAL_FLOOR))
-        return centre, scale
+    def _centre_ridge(self) -> NonNegativeRidge:
+        # Non-negative rises keep every median curve non-decreasing in years.
+        return NonNegativeRidge(alpha=self.alpha)
 
-    def fit(self, X: pd.DataFrame, y: np.ndarray) -> SalaryRegressor:
-        """Fit centre and scale, and calibrate scores out of fold.
+    def _fit_scale(self, design: np.ndarray, centre: Ridge, y: np.ndarray) -> Ridge:
+        residual = y - centre.predict(design)
+        return Ridge(alpha=self.alpha).fit(design, np.log(np.abs(residual) + _RESIDUAL_FLOOR))
+
+    def fit(self, X: pd.DataFrame, y: np.ndarray, y_band: np.ndarray | None = None) -> SalaryRegressor:
+        """Fit centre and scales, and calibrate scores out of fold.
 
         Parameters
         ----------
         X : DataFrame with columns country, company, years
         y : array-like of shape (n,)
-            Log salary.
+            Log salary as the sources agree on it (the consensus).
+        y_band : array-like of shape (n,), default=None
+            Log salary as a new source would report it; the band is
+            calibrated on it. None means ``y`` (band = consensus spread).
 
         Returns
         -------
@@ -161,53 +229,92 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
         if isinstance(self.cv, bool) or not isinstance(self.cv, (int, np.integer)) or self.cv < 2:
             raise ValueError(f"The 'cv' parameter of SalaryRegressor must be an int >= 2. Got {self.cv!r} instead.")
         y = np.asarray(y, dtype=float)
-        if not np.isfinite(y).all():
-            raise ValueError("y (log salary) must be finite.")
+        y_band = y if y_band is None else np.asarray(y_band, dtype=float)
+        if not (np.isfinite(y).all() and np.isfinite(y_band).all()) or y_band.shape != y.shape:
+            raise ValueError("y and y_band (log salary) must be finite and of the same length.")
         X = X.reset_index(drop=True)
         features = SalaryFeatures(n_knots=self.n_knots).fit(X)
         design = features.transform(X)
         folds = np.random.default_rng(self.random_state).permutation(len(y)) % self.cv
-        centre_out, log_scale_out = np.empty(len(y)), np.empty(len(y))
+        separate_band = y_band is not y
+        centre_out, log_scale_out, log_band_out = np.empty(len(y)), np.empty(len(y)), np.empty(len(y))
         for fold in range(self.cv):
             inside, outside = folds != fold, folds == fold
-            centre, scale = self._fit_centre_scale(design[inside], y[inside])
+            centre = self._centre_ridge().fit(design[inside], y[inside])
             centre_out[outside] = centre.predict(design[outside])
-            log_scale_out[outside] = scale.predict(design[outside])
+            log_scale_out[outside] = self._fit_scale(design[inside], centre, y[inside]).predict(design[outside])
+            if separate_band:
+                log_band_out[outside] = self._fit_scale(design[inside], centre, y_band[inside]).predict(
+                    design[outside])
         # Training rows lie inside the data, so no widening enters the scores.
-        scores = NormalisedResidualScore.score(y, centre_out, np.exp(log_scale_out))
         country = X["country"].astype(str).to_numpy()
+        scores = NormalisedResidualScore.score(y, centre_out, np.exp(log_scale_out))
         self.scores_ = {c: np.sort(scores[country == c]) for c in features.countries_}
-        centre, scale = self._fit_centre_scale(design, y)
+        centre = self._centre_ridge().fit(design, y)
         self.centre_ = Pipeline([("features", features), ("ridge", centre)])
-        self.scale_ = Pipeline([("features", features), ("ridge", scale)])
+        self.scale_ = Pipeline([("features", features), ("ridge", self._fit_scale(design, centre, y))])
+        if separate_band:
+            band_scores = NormalisedResidualScore.score(y_band, centre_out, np.exp(log_band_out))
+            self.band_scores_ = {c: np.sort(band_scores[country == c]) for c in features.countries_}
+            self.band_scale_ = Pipeline([("features", features), ("ridge", self._fit_scale(design, centre, y_band))])
+        else:
+            self.band_scores_, self.band_scale_ = self.scores_, self.scale_
         self.n_features_in_ = len(FEATURES)
         return self
 
-    def centre_scale(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        """Centre (log salary) and band scale, widened outside the data."""
+    def centre_scale(self, X: pd.DataFrame, *, band: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Centre (log salary) and the consensus scale, or the band scale
+        widened outside the data (the median itself stays flat there)."""
         check_is_fitted(self)
         centre = self.centre_.predict(X)
+        if not band:
+            return centre, np.exp(self.scale_.predict(X))
         features = self.centre_.named_steps["features"]
         distance = features.distance_outside(X["country"].astype(str).to_numpy(), X["years"].to_numpy(float))
-        scale = np.exp(self.scale_.predict(X)) * (1.0 + self.widening * distance)
-        return centre, scale
+        return centre, np.exp(self.band_scale_.predict(X)) * (1.0 + self.widening * distance)
 
     def score_bounds(self, country: str, confidence: float) -> tuple[float, float, float]:
-        """Lower, median and upper calibration score for a country."""
-        scores = self.scores_[country]
-        low, high = conformal_bounds(scores, confidence)
-        return low, float(np.median(scores)), high
+        """Lower band score, median consensus score and upper band score of a country."""
+        low, high = conformal_bounds(self.band_scores_[country], confidence)
+        return low, float(np.median(self.scores_[country])), high
 
     def predict_interval(self, X: pd.DataFrame, confidence: float = 0.8) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Low, median and high log salary at ``confidence``."""
+        """Low, median and high log salary at ``confidence``.
+
+        The median is the consensus median; low and high bound what a new
+        source would report (never on the wrong side of the median).
+        """
         confidence = check_confidence(confidence, "predict_interval")
-        centre, scale = self.centre_scale(X)
+        centre, band_scale = self.centre_scale(X, band=True)
         country = X["country"].astype(str).to_numpy()
         bounds = np.array([self.score_bounds(c, confidence) for c in self.scores_])
         index = {c: i for i, c in enumerate(self.scores_)}
         rows = bounds[[index[c] for c in country]]
-        return tuple(NormalisedResidualScore.bound(centre, scale, rows[:, j]) for j in range(3))
+        median = self.predict(X)
+        low = np.minimum(NormalisedResidualScore.bound(centre, band_scale, rows[:, 0]), median)
+        high = np.maximum(NormalisedResidualScore.bound(centre, band_scale, rows[:, 2]), median)
+        return low, median, high
+
+    def consensus_quantiles(self, X: pd.DataFrame, levels: np.ndarray) -> np.ndarray:
+        """Log-salary quantiles of the consensus distribution, shape (rows, levels)."""
+        centre, scale = self.centre_scale(X)
+        by_country = {c: np.quantile(self.scores_[c], levels) for c in self.scores_}
+        scores = np.array([by_country[c] for c in X["country"].astype(str)])
+        return centre[:, None] + scale[:, None] * scores
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        """Median log salary."""
-        return self.predict_interval(X, 0.5)[1]
+        """Median log salary of the consensus, non-decreasing in years.
+
+        The centre never falls with years, but centre + median score x scale
+        can dip where the scale grows; the median is therefore the running
+        maximum over years of that curve, read on :data:`YEARS_GRID`.
+        """
+        country, company, years = _columns(X)
+        out = np.empty(len(X))
+        pairs = pd.DataFrame({"country": country, "company": company}).groupby(["country", "company"]).indices
+        for (c, k), rows in pairs.items():
+            grid = pd.DataFrame({"country": c, "company": k or None, "years": YEARS_GRID})
+            centre, scale = self.centre_scale(grid)
+            curve = np.maximum.accumulate(centre + scale * float(np.median(self.scores_[c])))
+            out[rows] = np.interp(years[rows], YEARS_GRID, curve)
+        return out

@@ -33,7 +33,8 @@ __all__ = ["FORMAT_VERSION", "write_atomic", "save_artifact", "load_artifact", "
 
 # Bump when the pickled object's layout changes; older files are then refused.
 # 2: CellDistribution.slopes renamed tail_slopes.
-FORMAT_VERSION = 2
+# 3: source effects: TrainingPlan curves/effects/weights, band scale and scores.
+FORMAT_VERSION = 3
 
 
 def write_atomic(path: Path, write: Callable[[Path], object]) -> None:

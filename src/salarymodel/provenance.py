@@ -5,9 +5,11 @@ grid, :func:`provenance_tables` records the ids of the figures that inform
 the estimate and a support grade. The rule, applied at the grid point at or
 below the requested years (0.05-year steps):
 
-* A market figure *covers* ``years`` when ``years_min <= years <= years_max``
-  of its cell; "all levels" figures inform every estimate of their country
-  but cover no level in particular.
+* A market figure *covers* ``years`` when ``years_min <= years < years_max``
+  of its cell (half-open, like the levels, so a level edge is not a 0.05-year
+  sliver covered by two levels; the country's last year is included); "all
+  levels" figures inform every estimate of their country but cover no level
+  in particular.
 * ``extrapolated``: the years lie outside every market figure of the
   country (e.g. Germany past 12 years), so the curve is carried flat.
 * Otherwise by the number of level-specific market figures covering the
@@ -37,11 +39,12 @@ def _grade(covering: np.ndarray) -> np.ndarray:
     return np.where(covering >= 2, _STRONG, np.where(covering == 1, _MODERATE, _THIN))
 
 
-def _covers(frame: pd.DataFrame, grid: np.ndarray) -> np.ndarray:
+def _covers(frame: pd.DataFrame, grid: np.ndarray, last: float) -> np.ndarray:
     """Boolean matrix (grid points x figures): which figure covers which years."""
     low = frame["years_min"].to_numpy(float)
     high = frame["years_max"].to_numpy(float)
-    return (grid[:, None] >= low[None, :]) & (grid[:, None] <= high[None, :])
+    below = (grid[:, None] < high[None, :]) | ((high[None, :] >= last) & (grid[:, None] <= high[None, :]))
+    return (grid[:, None] >= low[None, :]) & below
 
 
 def provenance_tables(figures: pd.DataFrame, cells: list[tuple[str, str | None]],
@@ -72,7 +75,8 @@ def provenance_tables(figures: pd.DataFrame, cells: list[tuple[str, str | None]]
         market = figures[(figures["country"] == country) & figures["company"].isna()]
         specific = market[market["level"] != "all"]
         all_levels = tuple(market.loc[market["level"] == "all", "id"])
-        covers = _covers(specific, grid)
+        last = float(market["years_max"].max()) if len(market) else np.inf
+        covers = _covers(specific, grid, last)
         grade = _grade(covers.sum(axis=1))
         outside = (grid < market["years_min"].min()) | (grid > market["years_max"].max())
         grade[outside] = _EXTRAPOLATED
@@ -84,7 +88,7 @@ def provenance_tables(figures: pd.DataFrame, cells: list[tuple[str, str | None]]
         if company is not None:
             mine = figures[(figures["country"] == country) & (figures["company"] == company)]
             own = tuple(mine["id"])
-            own_covers = _covers(mine[mine["level"] != "all"], grid)
+            own_covers = _covers(mine[mine["level"] != "all"], grid, last)
             grade = np.maximum(grade, _grade(own_covers.sum(axis=1)))
         support[k] = grade
         ids = specific["id"].to_numpy()

@@ -20,17 +20,17 @@ from ._rows import factorize, numeric_years, problem_table, require_profile_colu
 from .bands import check_confidence
 from .estimate import InvalidRowsError, SalaryEstimate
 from .figures import MAX_YEARS, level_edges, level_for_years, local_currencies
+from .model import GRID_STEP, YEARS_GRID
 from .names import check_text, company_key, country_code, load_company_aliases
 from .provenance import SUPPORT_GRADES, provenance_tables
 from .synthetic import TrainingPlan
 
 __all__ = ["SalaryModel", "model_cells", "GRID_STEP", "YEARS_GRID"]
 
-# Years grid of the compiled tables; linear interpolation between points
-# differs from the scikit-learn model by < 1e-4 in log salary (tested).
-GRID_STEP = 0.05
-_GRID_SIZE = int(round(MAX_YEARS / GRID_STEP)) + 1
-YEARS_GRID = np.linspace(0.0, MAX_YEARS, _GRID_SIZE)
+# Years grid of the compiled tables (the estimator's median grid); linear
+# interpolation between points differs from the scikit-learn model by < 1e-4
+# in log salary (tested).
+_GRID_SIZE = len(YEARS_GRID)
 
 
 def model_cells(estimator, plan: TrainingPlan) -> list[tuple[str, str | None]]:
@@ -104,7 +104,9 @@ class SalaryModel:
         centre, scale = estimator.centre_scale(frame)
         self.centre_table = centre.reshape(len(self.cells), _GRID_SIZE)
         self.scale_table = scale.reshape(len(self.cells), _GRID_SIZE)
+        self.band_scale_table = estimator.centre_scale(frame, band=True)[1].reshape(len(self.cells), _GRID_SIZE)
         median = estimator.predict(frame).reshape(len(self.cells), _GRID_SIZE)
+        self.median_table = median
         if bootstrap is None or len(bootstrap) == 0:
             self.median_low_table = self.median_high_table = median
         else:
@@ -123,7 +125,8 @@ class SalaryModel:
     def _prepare(self) -> None:
         self._cell_index = {cell: i for i, cell in enumerate(self.cells)}
         self._centre_rows = [row.tolist() for row in self.centre_table]
-        self._scale_rows = [row.tolist() for row in self.scale_table]
+        self._median_rows = [row.tolist() for row in self.median_table]
+        self._band_rows = [row.tolist() for row in self.band_scale_table]
         self._median_low_rows = [row.tolist() for row in self.median_low_table]
         self._median_high_rows = [row.tolist() for row in self.median_high_table]
         self._support_rows = [[SUPPORT_GRADES[g] for g in row] for row in self.support_table]
@@ -208,7 +211,8 @@ class SalaryModel:
             bounds = self.estimator.score_bounds(code, value)
             if math.isinf(bounds[0]) or math.isinf(bounds[2]):
                 raise ValueError(f"The 'confidence' parameter of predict is too close to 1 for the "
-                                 f"{len(self.estimator.scores_[code])} calibration rows of {code}. Got {confidence!r}.")
+                                 f"{len(self.estimator.band_scores_[code])} calibration rows of {code}. "
+                                 f"Got {confidence!r}.")
             self._bounds_cache[(code, value)] = bounds
         return bounds
 
@@ -258,33 +262,40 @@ class SalaryModel:
             cached = self._company_cache.get((code, company)) if type(company) is str else None
             cell, canonical, known = cached or self.resolve_company(code, company)
         bounds = self._bounds_cache.get((code, confidence)) if type(confidence) is float else None
-        s_low, s_mid, s_high = bounds or self.score_bounds(code, confidence)
+        s_low, _, s_high = bounds or self.score_bounds(code, confidence)
         currency, rate = self.resolve_currency(code, currency)
-        centre_row, scale_row = self._centre_rows[cell], self._scale_rows[cell]
+        centre_row, median_row, band_row = self._centre_rows[cell], self._median_rows[cell], self._band_rows[cell]
         low_row, high_row = self._median_low_rows[cell], self._median_high_rows[cell]
         position = y / GRID_STEP
         i = int(position + _SNAP)
         if i >= _GRID_SIZE - 1:
             i = _GRID_SIZE - 1
-            centre, scale, m_low, m_high = centre_row[i], scale_row[i], low_row[i], high_row[i]
+            centre, log_median, band = centre_row[i], median_row[i], band_row[i]
+            m_low, m_high = low_row[i], high_row[i]
         else:
             f = position - i
             centre = centre_row[i] + f * (centre_row[i + 1] - centre_row[i])
-            scale = scale_row[i] + f * (scale_row[i + 1] - scale_row[i])
+            log_median = median_row[i] + f * (median_row[i + 1] - median_row[i])
+            band = band_row[i] + f * (band_row[i + 1] - band_row[i])
             m_low = low_row[i] + f * (low_row[i + 1] - low_row[i])
             m_high = high_row[i] + f * (high_row[i + 1] - high_row[i])
         return SalaryEstimate(
             code, y, canonical, known, level_for_years(y, self._level_edges), currency, float(confidence),
-            math.exp(centre + s_low * scale) * rate, math.exp(centre + s_mid * scale) * rate,
-            math.exp(centre + s_high * scale) * rate, math.exp(m_low) * rate, math.exp(m_high) * rate,
+            math.exp(min(centre + s_low * band, log_median)) * rate, math.exp(log_median) * rate,
+            math.exp(max(centre + s_high * band, log_median)) * rate, math.exp(m_low) * rate, math.exp(m_high) * rate,
             self._support_rows[cell][i], self._source_rows[cell][i], rate, self.reference_year)
 
-    def _centre_scale(self, cell: np.ndarray, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Centre and scale from the tables, interpolated at ``years``."""
+    def _centre_scale(self, cell: np.ndarray, years: np.ndarray,
+                      band: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Centre, consensus scale (and band scale) from the tables at ``years``."""
         i, f = _grid_position(years)
-        low_centre, low_scale = self.centre_table[cell, i], self.scale_table[cell, i]
-        return (low_centre + f * (self.centre_table[cell, i + 1] - low_centre),
-                low_scale + f * (self.scale_table[cell, i + 1] - low_scale))
+
+        def read(table: np.ndarray) -> np.ndarray:
+            below = table[cell, i]
+            return below + f * (table[cell, i + 1] - below)
+
+        return (read(self.centre_table), read(self.scale_table),
+                read(self.band_scale_table) if band else None)
 
     # -- evidence -----------------------------------------------------------
     def quantiles(self, frame: pd.DataFrame, levels: np.ndarray) -> np.ndarray:
@@ -305,7 +316,7 @@ class SalaryModel:
         if problems:
             raise InvalidRowsError(problem_table(problems, frame.index), len(frame))
         score_quantiles = np.array([np.quantile(self.estimator.scores_[c], levels) for c in self.countries])
-        centre, scale = self._centre_scale(cell, years)
+        centre, scale, _ = self._centre_scale(cell, years)
         return np.exp(centre[:, None] + scale[:, None] * score_quantiles[country_idx])
 
     def fidelity(self) -> pd.DataFrame:
@@ -477,11 +488,15 @@ class SalaryModel:
             rate = np.full(len(frame), rate_value)
             currencies = np.full(len(frame), code, dtype=object)
         y = np.where(bad, 0.0, years)
-        centre, scale = self._centre_scale(cell, y)
+        centre, _, band = self._centre_scale(cell, y, band=True)
         log_rate = np.log(rate)
+        i, f = _grid_position(y)
+        log_median = self.median_table[cell, i] + f * (self.median_table[cell, i + 1] - self.median_table[cell, i])
+        logs = {"low": np.minimum(centre + bounds[ci, 0] * band, log_median), "median": log_median,
+                "high": np.maximum(centre + bounds[ci, 2] * band, log_median)}
         out = {}
-        for j, name in enumerate(("low", "median", "high")):
-            values = np.exp(centre + bounds[ci, j] * scale + log_rate)
+        for name, values in logs.items():
+            values = np.exp(values + log_rate)
             values[bad] = np.nan
             out[name] = values
         result = pd.DataFrame(out, index=frame.index)

@@ -20,7 +20,7 @@ from . import __version__
 from ._errors import FiguresError
 from ._paths import TRAINING_SET_FILE
 from .card import library_versions, now_iso, render_markdown
-from .evaluate import compare_models, fidelity_section, uncertainty_section
+from .evaluate import compare_models, external_section, fidelity_section, uncertainty_section
 from .metrics import HOLDOUT_SEED_OFFSET, coverage_report
 from .model import FEATURES, SalaryRegressor
 from .persist import save_artifact, write_atomic
@@ -96,7 +96,8 @@ def train(figures=None, *, n_rows: int = DEFAULT_ROWS, seed: int = 0, out: Path 
     start = time.perf_counter()
     plan = plan_training_set(figures)
     rows = make_training_set(plan=plan, n_rows=n_rows, seed=seed)
-    estimator = SalaryRegressor(random_state=seed).fit(rows[FEATURES], np.log(rows["salary_usd"].to_numpy()))
+    estimator = SalaryRegressor(random_state=seed).fit(rows[FEATURES], np.log(rows["salary_usd"].to_numpy()),
+                                                       np.log(rows["new_source_salary_usd"].to_numpy()))
     medians = bootstrap_medians(plan, model_cells(estimator, plan), YEARS_GRID, replicates=replicates, seed=seed)
     model = SalaryModel(estimator, plan, {"seed": seed, "rows": len(rows), "version": __version__,
                                           "bootstrap_replicates": replicates}, bootstrap=medians)
@@ -114,13 +115,15 @@ def train(figures=None, *, n_rows: int = DEFAULT_ROWS, seed: int = 0, out: Path 
             "used": figures_frame.loc[figures_frame["excluded"] == "", "id"].tolist(),
             "excluded": [{"id": r.id, "reason": r.excluded} for r in figures_frame.itertuples() if r.excluded],
         },
-        "experience_slopes": {c: {"log_salary_per_year": s, "source": plan.slope_source[c]}
-                              for c, s in plan.slopes.items()},
+        "experience_curves": {c: curve.to_dict() for c, curve in plan.curves.items()},
+        "source_effects": plan.effects.to_dict(),
+        "source_weights": plan.weights,
         "estimator": {"class": type(estimator).__name__, "params": estimator.get_params()},
         "libraries": library_versions(),
         "metrics": {"calibration": coverage_report(model, holdout),
                     "holdout_seed": seed + HOLDOUT_SEED_OFFSET,
                     "fidelity": fidelity_section(model.fidelity()),
+                    "external": external_section(model),
                     "uncertainty": uncertainty_section(model),
                     "model_comparison": (compare_models(plan, n_rows=n_rows, seed=seed) if compare else
                                          "not run: train with --compare, or run 'python -m salarymodel.evaluate'")},

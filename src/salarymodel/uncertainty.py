@@ -31,7 +31,7 @@ def _resample_figures(plan: TrainingPlan, rng: np.random.Generator) -> pd.DataFr
             rows = np.flatnonzero(used["id"].to_numpy() == figure_id)
             positions.append(rows)
             names += [f"{figure_id}~{copy}"] * len(rows)  # repeated draws stay separate figures
-    columns = [c for c in plan.figures.columns if c not in ("value_usd", "value_high_usd", "cpi_factor", "excluded")]
+    columns = [c for c in plan.figures.columns if c != "excluded"]
     sample = used.iloc[np.concatenate(positions)][columns].reset_index(drop=True)
     sample["id"] = names
     return sample
