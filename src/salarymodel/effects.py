@@ -38,14 +38,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.isotonic import IsotonicRegression
 
 __all__ = ["ExperienceCurve", "SourceEffects", "source_units", "source_weights", "fit_curves", "estimate_effects"]
 
 # Used only when no country has two source units at one level: an assumed
 # between-source spread of 15% (log), stated in the model card.
 PRIOR_TAU_SOURCE = 0.15
-# Experience-curve knots are the centres of the partition levels' years.
 _FALLBACK_SOURCE = "prior: no country has two sources at one level"
 
 
@@ -73,10 +71,9 @@ def source_units(figures: pd.DataFrame) -> pd.Series:
 
 
 def source_weights(figures: pd.DataFrame) -> dict[str, float]:
-    """Weight of each figure id: 1 / (figures in its source unit), per country.
+    """Weight of each figure id: 1 / (figures in its source unit).
 
-    A unit is counted once per country and cell type (market or employer),
-    and its weight is shared equally by its figures.
+    Every source unit weighs 1, shared equally by its figures.
     """
     first = figures.drop_duplicates("id")
     units = source_units(first)
@@ -119,6 +116,9 @@ class ExperienceCurve:
 
 def _shape_through(centres: np.ndarray, logs: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Weighted isotonic fit through level points, pooled at equal centres."""
+    # Imported here: serving imports this module (via the plan) but never fits.
+    from sklearn.isotonic import IsotonicRegression
+
     fitted = IsotonicRegression(increasing=True).fit(centres, logs, sample_weight=weights).predict(centres)
     knots = np.unique(centres)
     return knots, np.array([fitted[centres == k].mean() for k in knots])

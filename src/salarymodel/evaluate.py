@@ -50,6 +50,10 @@ def _clean(value):
     return value
 
 
+def _records(table: pd.DataFrame) -> list[dict]:
+    return [{k: _clean(v) for k, v in record.items()} for record in table.to_dict("records")]
+
+
 def fidelity_section(table: pd.DataFrame) -> dict:
     """Per-figure fidelity records plus a summary."""
     used = table[table["status"] != "excluded"]
@@ -67,12 +71,8 @@ def fidelity_section(table: pd.DataFrame) -> dict:
             "inside_80_band": float(used["in_band_80"].mean()),
             "inside_95_band": float(used["in_band_95"].mean()),
         },
-        "figures": [{k: _clean(v) for k, v in record.items()} for record in table.to_dict("records")],
+        "figures": _records(table),
     }
-
-
-def _records(table: pd.DataFrame) -> list[dict]:
-    return [{k: _clean(v) for k, v in record.items()} for record in table.to_dict("records")]
 
 
 def validation_section(model, *, seed: int = 0) -> dict:

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from .figures import quantile_level
-from .synthetic import TrainingPlan
+from .synthetic import TrainingPlan, sample_years
 
-__all__ = ["FIDELITY_TOLERANCE", "P_GRID", "fidelity_table", "statistic_of"]
+__all__ = ["FIDELITY_TOLERANCE", "P_GRID", "fidelity_table", "statistic_of", "cell_sample"]
 
 # A figure counts as reproduced when the model's statistic is within 10%.
 FIDELITY_TOLERANCE = 0.10
@@ -26,6 +26,16 @@ P_GRID = (np.arange(200) + 0.5) / 200
 _CELL_YEARS = 400
 
 QuantileFunction = Callable[[pd.DataFrame, np.ndarray], np.ndarray]
+
+
+def cell_sample(quantiles: QuantileFunction, figure: pd.Series | dict, levels: pd.DataFrame,
+                company: str | None) -> np.ndarray:
+    """A model's salaries for a figure's cell: predictive quantiles mixed over
+    the cell's years (drawn as the training set draws them, fixed seed)."""
+    years = sample_years(figure["level"], figure["years_min"], figure["years_max"], levels, _CELL_YEARS,
+                         np.random.default_rng(0))
+    frame = pd.DataFrame({"country": figure["country"], "company": company, "years": years})
+    return np.asarray(quantiles(frame, P_GRID)).ravel()
 
 
 def statistic_of(sample: np.ndarray, statistic: str, coverage: float) -> tuple[float, float]:
@@ -93,11 +103,8 @@ def fidelity_table(quantiles: QuantileFunction, plan: TrainingPlan, countries: t
             records.append(record)
             continue
         if figure["id"] not in samples:
-            years = plan.sample_years(figure["id"], _CELL_YEARS, np.random.default_rng(0))
-            frame = pd.DataFrame({"country": figure["country"],
-                                  "company": figure["company"] if isinstance(figure["company"], str) else None,
-                                  "years": years})
-            samples[figure["id"]] = np.asarray(quantiles(frame, P_GRID)).ravel()
+            company = figure["company"] if isinstance(figure["company"], str) else None
+            samples[figure["id"]] = cell_sample(quantiles, figure, plan.levels, company)
         sample = samples[figure["id"]]
         model_value, model_high = statistic_of(sample, figure["statistic"], figure["coverage"])
         band80, band95 = np.quantile(sample, [0.1, 0.9]), np.quantile(sample, [0.025, 0.975])

@@ -40,6 +40,9 @@ _REQUIRED = ["id", "source", "country", "currency", "year", "level", "pay",
 _PAY_TYPES = {"base", "total"}
 _STATISTIC = re.compile(r"^(mean|median|range|p([1-9][0-9]?))$")
 MAX_YEARS = 50.0
+# Years grid on which the median is made non-decreasing and the model is served.
+GRID_STEP = 0.05
+YEARS_GRID = np.linspace(0.0, MAX_YEARS, int(round(MAX_YEARS / GRID_STEP)) + 1)
 
 # Levels that partition the years axis; "late" and "all" are source buckets.
 PARTITION_LEVELS = ("entry", "mid", "senior", "lead")

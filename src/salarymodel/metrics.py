@@ -33,7 +33,7 @@ def coverage_report(model, rows: pd.DataFrame, confidences=CONFIDENCES) -> dict:
     """
     features = rows[["country", "company", "years"]]
     # The band claims to cover what a new source would report.
-    salary = rows["new_source_salary_usd" if "new_source_salary_usd" in rows else "salary_usd"].to_numpy()
+    salary = rows["new_source_salary_usd"].to_numpy()
     report: dict = {"rows": int(len(rows)), "levels": {}}
     for confidence in confidences:
         band = model.predict_frame(features, confidence=confidence, currency="USD")

@@ -29,16 +29,13 @@ from sklearn.preprocessing import SplineTransformer
 from sklearn.utils.validation import check_is_fitted
 
 from .bands import NormalisedResidualScore, check_confidence, conformal_bounds
-from .figures import MAX_YEARS
+from .figures import YEARS_GRID
 
 __all__ = ["SalaryFeatures", "SalaryRegressor", "NonNegativeRidge", "FEATURES"]
 
 FEATURES = ["country", "company", "years"]
 # Residuals below 1% of salary are floored before taking logs for the scale fit.
 _RESIDUAL_FLOOR = 0.01
-# Years grid on which the median is made non-decreasing (and served from).
-GRID_STEP = 0.05
-YEARS_GRID = np.linspace(0.0, MAX_YEARS, int(round(MAX_YEARS / GRID_STEP)) + 1)
 
 
 def _columns(X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -58,7 +55,7 @@ class SalaryFeatures(TransformerMixin, BaseEstimator):
     Years are clamped to each country's observed range before the spline
     basis is taken, so a curve is flat (not wild) outside its data. The
     spline block is written as reverse cumulative sums of the B-spline
-    basis: with non-negative coefficients on it (``Ridge(positive=True)``)
+    basis: with non-negative coefficients on it (:class:`NonNegativeRidge`)
     each curve is non-decreasing in years. Indicators come as a +1 and a -1
     column so their effects keep either sign under that constraint.
 
@@ -273,10 +270,9 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
         distance = features.distance_outside(X["country"].astype(str).to_numpy(), X["years"].to_numpy(float))
         return centre, np.exp(self.band_scale_.predict(X)) * (1.0 + self.widening * distance)
 
-    def score_bounds(self, country: str, confidence: float) -> tuple[float, float, float]:
-        """Lower band score, median consensus score and upper band score of a country."""
-        low, high = conformal_bounds(self.band_scores_[country], confidence)
-        return low, float(np.median(self.scores_[country])), high
+    def score_bounds(self, country: str, confidence: float) -> tuple[float, float]:
+        """Lower and upper band score of a country at ``confidence``."""
+        return conformal_bounds(self.band_scores_[country], confidence)
 
     def predict_interval(self, X: pd.DataFrame, confidence: float = 0.8) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Low, median and high log salary at ``confidence``.
@@ -292,7 +288,7 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
         rows = bounds[[index[c] for c in country]]
         median = self.predict(X)
         low = np.minimum(NormalisedResidualScore.bound(centre, band_scale, rows[:, 0]), median)
-        high = np.maximum(NormalisedResidualScore.bound(centre, band_scale, rows[:, 2]), median)
+        high = np.maximum(NormalisedResidualScore.bound(centre, band_scale, rows[:, 1]), median)
         return low, median, high
 
     def consensus_quantiles(self, X: pd.DataFrame, levels: np.ndarray) -> np.ndarray:

@@ -19,8 +19,7 @@ from ._errors import UnknownCountryError
 from ._rows import factorize, numeric_years, problem_table, require_profile_columns, unwrap
 from .bands import check_confidence
 from .estimate import InvalidRowsError, SalaryEstimate
-from .figures import MAX_YEARS, level_edges, level_for_years, local_currencies
-from .model import GRID_STEP, YEARS_GRID
+from .figures import GRID_STEP, MAX_YEARS, YEARS_GRID, level_edges, level_for_years, local_currencies
 from .names import check_text, company_key, country_code, load_company_aliases
 from .provenance import SUPPORT_GRADES, provenance_tables
 from .synthetic import TrainingPlan
@@ -203,13 +202,13 @@ class SalaryModel:
             currency = currency.strip().upper()
         return currency, rate
 
-    def score_bounds(self, code: str, confidence: object) -> tuple[float, float, float]:
-        """Cached (low, median, high) calibration scores of a country."""
+    def score_bounds(self, code: str, confidence: object) -> tuple[float, float]:
+        """Cached (low, high) band scores of a country."""
         bounds = self._bounds_cache.get((code, confidence)) if type(confidence) is float else None
         if bounds is None:
             value = check_confidence(confidence)
             bounds = self.estimator.score_bounds(code, value)
-            if math.isinf(bounds[0]) or math.isinf(bounds[2]):
+            if math.isinf(bounds[0]) or math.isinf(bounds[1]):
                 raise ValueError(f"The 'confidence' parameter of predict is too close to 1 for the "
                                  f"{len(self.estimator.band_scores_[code])} calibration rows of {code}. "
                                  f"Got {confidence!r}.")
@@ -262,7 +261,7 @@ class SalaryModel:
             cached = self._company_cache.get((code, company)) if type(company) is str else None
             cell, canonical, known = cached or self.resolve_company(code, company)
         bounds = self._bounds_cache.get((code, confidence)) if type(confidence) is float else None
-        s_low, _, s_high = bounds or self.score_bounds(code, confidence)
+        s_low, s_high = bounds or self.score_bounds(code, confidence)
         currency, rate = self.resolve_currency(code, currency)
         centre_row, median_row, band_row = self._centre_rows[cell], self._median_rows[cell], self._band_rows[cell]
         low_row, high_row = self._median_low_rows[cell], self._median_high_rows[cell]
@@ -285,17 +284,11 @@ class SalaryModel:
             math.exp(max(centre + s_high * band, log_median)) * rate, math.exp(m_low) * rate, math.exp(m_high) * rate,
             self._support_rows[cell][i], self._source_rows[cell][i], rate, self.reference_year)
 
-    def _centre_scale(self, cell: np.ndarray, years: np.ndarray,
-                      band: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """Centre, consensus scale (and band scale) from the tables at ``years``."""
+    @staticmethod
+    def _read(tables: tuple[np.ndarray, ...], cell: np.ndarray, years: np.ndarray) -> list[np.ndarray]:
+        """Each table (cells x grid) linearly interpolated at ``years``."""
         i, f = _grid_position(years)
-
-        def read(table: np.ndarray) -> np.ndarray:
-            below = table[cell, i]
-            return below + f * (table[cell, i + 1] - below)
-
-        return (read(self.centre_table), read(self.scale_table),
-                read(self.band_scale_table) if band else None)
+        return [table[cell, i] + f * (table[cell, i + 1] - table[cell, i]) for table in tables]
 
     # -- evidence -----------------------------------------------------------
     def quantiles(self, frame: pd.DataFrame, levels: np.ndarray) -> np.ndarray:
@@ -316,7 +309,7 @@ class SalaryModel:
         if problems:
             raise InvalidRowsError(problem_table(problems, frame.index), len(frame))
         score_quantiles = np.array([np.quantile(self.estimator.scores_[c], levels) for c in self.countries])
-        centre, scale, _ = self._centre_scale(cell, years)
+        centre, scale = self._read((self.centre_table, self.scale_table), cell, years)
         return np.exp(centre[:, None] + scale[:, None] * score_quantiles[country_idx])
 
     def fidelity(self) -> pd.DataFrame:
@@ -488,12 +481,10 @@ class SalaryModel:
             rate = np.full(len(frame), rate_value)
             currencies = np.full(len(frame), code, dtype=object)
         y = np.where(bad, 0.0, years)
-        centre, _, band = self._centre_scale(cell, y, band=True)
+        centre, band, log_median = self._read((self.centre_table, self.band_scale_table, self.median_table), cell, y)
         log_rate = np.log(rate)
-        i, f = _grid_position(y)
-        log_median = self.median_table[cell, i] + f * (self.median_table[cell, i + 1] - self.median_table[cell, i])
         logs = {"low": np.minimum(centre + bounds[ci, 0] * band, log_median), "median": log_median,
-                "high": np.maximum(centre + bounds[ci, 2] * band, log_median)}
+                "high": np.maximum(centre + bounds[ci, 1] * band, log_median)}
         out = {}
         for name, values in logs.items():
             values = np.exp(values + log_rate)

@@ -7,16 +7,20 @@ a distribution fitted to that figure alone:
 * quantiles and ranges fix points of the log-salary quantile function; it is
   piecewise linear in normal scores between them (a log-normal for two);
 * a mean alone gets the log-normal whose mean it is, with the spread of the
-  country's figures that do report one (:func:`dispersion_for`).
+  country's market (or employer) figures that do report one; a market known
+  only within employers is a mixture over the employer effects
+  (:mod:`salarymodel.effects`);
+* an employer's figure is moved toward its market by partial pooling.
 
 Figures that disagree about one cell are all kept: the cell holds their
-mixture, so the spread between sources shows up in the model's band.
+mixture, and rows are shared by source weight, not by figure.
 
-Inside a cell salary rises with years: a Gaussian copula ties each row's
-salary rank to its years rank, with a strength set so the log-salary slope
-matches the country's level curve (the line through its level figures).
+Inside a cell salary follows the country's experience curve: a Gaussian
+copula ties each row's salary rank to its rank on the curve, with a strength
+set so log salary rises one-for-one with the curve (flat where it is flat).
 Ranks are then mapped onto a stratified grid of quantiles, so the statistic
-of each figure is reproduced by its own rows almost exactly.
+of each figure is reproduced by its own rows almost exactly. Each row also
+gets a new-source salary: the between-source spread drawn on top.
 """
 
 from __future__ import annotations
@@ -164,18 +168,6 @@ def _partition(levels: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return cached
 
 
-def years_variance(level: str, years_min: float, years_max: float, levels: pd.DataFrame) -> float:
-    """Variance of the years drawn by :func:`sample_years` for a cell."""
-    if level != "all":
-        return (years_max - years_min) ** 2 / 12
-    table = levels.loc[list(PARTITION_LEVELS)]
-    share = table["share_of_all"].to_numpy(float)
-    low, high = table["years_min"].to_numpy(float), table["years_max"].to_numpy(float)
-    mean = float(np.sum(share * (low + high) / 2))
-    second = float(np.sum(share * (low**2 + low * high + high**2) / 3))
-    return second - mean**2
-
-
 def _anchor_points(records: list[dict]) -> tuple[list[float], list[float], float | None]:
     """Quantile anchors (z, log value) and the mean of one figure's rows."""
     zs, logs, mean = [], [], None
@@ -224,20 +216,21 @@ def _log_mean(cell: CellDistribution) -> float:
 
 
 def _mixture_cell(figure_id: str, effects: np.ndarray, effect_spreads: np.ndarray, sigma: float,
-                  mean_usd: float | None, centre: float) -> CellDistribution:
-    """Quantile function of a mixture of log-normals N(centre + u, sigma) over
-    employer effects ``u`` (each known up to ``effect_spreads``): a market
-    whose figures measured no spread, seen across the employers the data know."""
+                  mean_usd: float) -> CellDistribution:
+    """Quantile function of a mixture of log-normals N(u, sigma) over employer
+    effects ``u`` (each known up to ``effect_spreads``), placed so its mean is
+    ``mean_usd``: a market whose figures measured no spread, seen across the
+    employers the data know."""
     effects = effects - np.mean(effects)
     sigmas = np.hypot(sigma, effect_spreads)
     x = np.linspace(effects.min() - 5 * sigmas.max(), effects.max() + 5 * sigmas.max(), 600)
     cdf = np.mean(ndtr((x[:, None] - effects[None, :]) / sigmas[None, :]), axis=1)
     keep = (cdf > 1e-4) & (cdf < 1 - 1e-4)
-    z, lg = ndtri(cdf[keep]), x[keep] + centre
-    z, index = np.unique(z, return_index=True)
-    lg = lg[index]
-    return CellDistribution(figure_id, z, lg, (float((lg[1] - lg[0]) / (z[1] - z[0])),
-                                                float((lg[-1] - lg[-2]) / (z[-1] - z[-2]))), mean_usd)
+    z, index = np.unique(ndtri(cdf[keep]), return_index=True)
+    lg = x[keep][index]
+    tails = (float((lg[1] - lg[0]) / (z[1] - z[0])), float((lg[-1] - lg[-2]) / (z[-1] - z[-2])))
+    shift = float(np.log(mean_usd)) - _log_mean(CellDistribution(figure_id, z, lg, tails, None))
+    return CellDistribution(figure_id, z, lg + shift, tails, mean_usd)
 
 
 def _years_spread(plan_levels: pd.DataFrame, curve: ExperienceCurve, row: dict) -> float:
@@ -368,11 +361,7 @@ def plan_training_set(
         elif (not is_employer and not market_spreads.get(country) and len(employer_effects) >= 2):
             # The market's spread is known only within employers: spread it
             # across the employers the data know (their pooled effects).
-            cell = _mixture_cell(figure_id, employer_effects, effect_spreads, sigma, mean, 0.0)
-            shift = float(np.log(mean)) - _log_mean(CellDistribution(
-                figure_id, cell.anchors_z, cell.anchors_log, cell.tail_slopes, None))
-            cells[figure_id] = CellDistribution(figure_id, cell.anchors_z, cell.anchors_log + shift,
-                                                cell.tail_slopes, mean)
+            cells[figure_id] = _mixture_cell(figure_id, employer_effects, effect_spreads, sigma, mean)
         else:
             centre = float(np.log(mean) - sigma**2 / 2)
             cells[figure_id] = CellDistribution(

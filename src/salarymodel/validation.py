@@ -21,15 +21,13 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from .fidelity import P_GRID, statistic_of
+from .fidelity import cell_sample, statistic_of
 from .model import FEATURES, SalaryRegressor
-from .synthetic import TrainingPlan, make_training_set, plan_training_set, sample_years
+from .synthetic import TrainingPlan, make_training_set, plan_training_set
 
 __all__ = ["leave_one_figure_out", "leave_one_source_out", "validation_summary", "VALIDATION_ROWS"]
 
 VALIDATION_ROWS = 8000
-_CELL_YEARS = 400
-_NORMALISED = ("value_usd", "value_high_usd", "cpi_factor", "excluded")
 
 
 def _refit(plan: TrainingPlan, keep: np.ndarray, seed: int) -> tuple[TrainingPlan, SalaryRegressor] | None:
@@ -61,11 +59,8 @@ def _judge(plan: TrainingPlan, refit: tuple[TrainingPlan, SalaryRegressor] | Non
     refit_plan, _ = refit
     known = (first["country"], base["company"]) in {
         (c, k) for c, k in zip(refit_plan.used_figures()["country"], refit_plan.used_figures()["company"])}
-    years = sample_years(first["level"], first["years_min"], first["years_max"], plan.levels, _CELL_YEARS,
-                         np.random.default_rng(0))
-    frame = pd.DataFrame({"country": first["country"], "company": base["company"] if known else None,
-                          "years": years})
-    sample = np.exp(estimator.consensus_quantiles(frame, P_GRID)).ravel()
+    sample = cell_sample(lambda frame, levels: np.exp(estimator.consensus_quantiles(frame, levels)), first,
+                         plan.levels, base["company"] if known else None)
     variance = refit_plan.effects.market_noise(first["country"])
     if base["company"] is not None and not known:
         variance += refit_plan.effects.tau_employer**2  # a new employer's effect is unknown
