@@ -82,7 +82,9 @@ def test_estimate_fields_and_to_dict(model):
 def test_currency_conversion_round_trips(model):
     eur = model.predict("DE", 4)
     usd = model.predict("DE", 4, currency="USD")
-    assert usd.median * model.per_usd["EUR"] == pytest.approx(eur.median)
+    # Same date, so USD is EUR at the ECB rate of that date's month.
+    assert usd.as_of == eur.as_of and usd.fx_period == eur.fx_period
+    assert usd.median * eur.fx_rate == pytest.approx(eur.median)
     assert model.predict("DE", 4, currency="usd").currency == "USD"
     assert model.predict("IN", 4).currency == "INR"
 

@@ -98,5 +98,6 @@ def test_benchmark_runs_and_reports_every_measure():
     for key in ("training_seconds", "predict_microseconds", "baseline_one_row_microseconds",
                 "predict_frame_rows_per_second", "baseline_rows_per_second", "import_load_first_predict_seconds"):
         assert report[key] > 0
-    assert len(report["targets"]) == 3
+    assert report["predict_as_of_microseconds"] > 0
+    assert len(report["targets"]) == 4
     assert "targets:" in format_report(report)

@@ -64,7 +64,7 @@ def test_bands_never_cross_and_nest_by_confidence(model):
 
 
 def test_germany_lands_in_reported_ranges_and_rises_with_years(model):
-    medians = [model.predict("DE", years).median for years in (1, 4, 9)]
+    medians = [model.predict("DE", years, as_of=model.reference_date).median for years in (1, 4, 9)]
     assert 50_000 <= medians[0] <= 60_000  # f17 entry
     assert 60_000 <= medians[1] <= 80_000  # f18 mid
     assert 80_000 <= medians[2] <= 120_000  # f19 senior
@@ -99,12 +99,16 @@ def test_fast_path_matches_the_scikit_learn_model(model):
                           "years": rng.uniform(0, 50, 300)})
     frame.loc[frame["country"] == "IN", "company"] = "Infosys"
     low, median, high = model.estimator.predict_interval(frame, 0.8)
-    fast = model.predict_frame(frame, currency="USD")
-    np.testing.assert_allclose(np.log(fast["median"]), median, atol=1e-4)
-    np.testing.assert_allclose(np.log(fast["low"]), low, atol=1e-4)
-    np.testing.assert_allclose(np.log(fast["high"]), high, atol=1e-4)
-    one = model.predict("IN", float(frame.loc[frame["country"] == "IN", "years"].iloc[0]), "Infosys", currency="USD")
-    assert np.log(one.median) == pytest.approx(median[(frame["country"] == "IN").to_numpy()][0], abs=1e-4)
+    # At the reference date, local money is the estimator's USD at the reference-year rate.
+    fast = model.predict_frame(frame, as_of=model.reference_date)
+    to_usd = np.log(fast["currency"].map(model.per_usd).astype(float))
+    np.testing.assert_allclose(np.log(fast["median"]) - to_usd, median, atol=1e-4)
+    np.testing.assert_allclose(np.log(fast["low"]) - to_usd, low, atol=1e-4)
+    np.testing.assert_allclose(np.log(fast["high"]) - to_usd, high, atol=1e-4)
+    one = model.predict("IN", float(frame.loc[frame["country"] == "IN", "years"].iloc[0]), "Infosys",
+                        as_of=model.reference_date)
+    assert np.log(one.median / model.per_usd["INR"]) == pytest.approx(
+        median[(frame["country"] == "IN").to_numpy()][0], abs=1e-4)
 
 
 def test_bands_widen_far_from_the_data(model):

@@ -125,14 +125,18 @@ def test_pickled_layout_is_pinned_to_the_format_version(model):
         "MoneyBasis": [f.name for f in fields(MoneyBasis)],
         "SalaryModel": sorted(model.__getstate__()),
         "SalaryRegressor": sorted(model.estimator.__dict__),
+        "MoneyTable": sorted(vars(model.money)),
     }
-    assert (FORMAT_VERSION, layout) == (3, {
+    assert (FORMAT_VERSION, layout) == (4, {
         "CellDistribution": ["figure_id", "anchors_z", "anchors_log", "tail_slopes", "mean_usd"],
         "TrainingPlan": ["figures", "basis", "levels", "cells", "curves", "effects", "weights"],
-        "MoneyBasis": ["reference_year", "per_usd", "cpi_used"],
+        "MoneyBasis": ["reference_year", "per_usd", "aging_used"],
         "SalaryModel": ["aliases", "band_scale_table", "cells", "centre_table", "companies", "countries", "estimator",
-                        "local_currency", "median_high_table", "median_low_table", "median_table", "metadata", "plan",
+                        "local_currency", "median_high_table", "median_low_table", "median_table", "metadata", "money",
+                        "plan",
                         "scale_table", "source_lists", "source_table", "support_table"],
         "SalaryRegressor": ["alpha", "band_scale_", "band_scores_", "centre_", "cv", "n_features_in_", "n_knots",
                             "random_state", "scale_", "scores_", "widening"],
+        "MoneyTable": ["first_month", "fx_first_month", "fx_last_month", "fx_rates", "local_currency",
+                       "reference_month", "reference_per_usd", "wages"],
     })

@@ -80,7 +80,7 @@ def test_provenance_is_read_at_the_grid_point_at_or_below(model):
 
 
 def test_explain_lists_the_figures_with_the_models_values(model):
-    table = model.explain("Germany", 4)
+    table = model.explain("Germany", 4, as_of=model.reference_date)
     row = table.set_index("id").loc["f18"]
     assert (row["reported"], row["reported_high"]) == pytest.approx((60_000, 80_000))
     assert row["model"] == pytest.approx(60_000, rel=0.10) and row["model_high"] == pytest.approx(80_000, rel=0.10)
@@ -89,24 +89,28 @@ def test_explain_lists_the_figures_with_the_models_values(model):
 
 
 def test_explain_converts_to_the_requested_currency(model):
-    eur = model.explain("Germany", 4).set_index("id")
-    usd = model.explain("Germany", 4, currency="USD").set_index("id")
-    assert usd.at["f18", "reported"] * model.per_usd["EUR"] == pytest.approx(eur.at["f18", "reported"])
-    india = model.explain("India", 4, "TCS").set_index("id")
-    # 2019 rupees moved to 2023 with India's CPI
-    assert india.at["f25", "reported"] == pytest.approx(412_706 * 126.36 / 100.0)
+    eur = model.explain("Germany", 4, as_of="2024-05-01").set_index("id")
+    usd = model.explain("Germany", 4, currency="USD", as_of="2024-05-01").set_index("id")
+    rate = model.predict("Germany", 4, as_of="2024-05-01").fx_rate  # EUR per USD, May 2024
+    assert usd.at["f18", "reported"] * rate == pytest.approx(eur.at["f18", "reported"])
+    india = model.explain("India", 4, "TCS", as_of=model.reference_date).set_index("id")
+    # 2019 rupees aged to the reference date with India's wage index
+    wage = model.plan.figures.set_index("id").loc["f25", "aging_factor"]
+    assert wage > 1 and india.at["f25", "reported"] == pytest.approx(412_706 * wage)
 
 
 def test_explain_and_fidelity_share_one_computation(model):
     fidelity = model.fidelity().set_index(["id", "statistic"])
-    table = model.explain("US", 1, currency="USD")
+    table = model.explain("US", 1, currency="USD", as_of=model.reference_date)
     for row in table.itertuples():
         assert row.model == fidelity.at[(row.id, row.statistic), "model_usd"]
 
 
 def test_currency_is_recorded_and_unknown_currency_named(model):
-    estimate = model.predict("US", 5, currency="EUR")
-    assert estimate.fx_rate == pytest.approx(model.per_usd["EUR"]) and estimate.reference_year == 2023
+    estimate = model.predict("US", 5, currency="EUR", as_of="2024-03-15")
+    assert estimate.fx_period == "2024-03" and estimate.reference_year == 2023
+    dollars = model.predict("US", 5, as_of="2024-03-15")
+    assert estimate.median == pytest.approx(dollars.median * estimate.fx_rate)
     with pytest.raises(ValueError, match="XYZ"):
         model.predict("US", 5, currency="XYZ")
     with pytest.raises(ValueError, match="RUB"):  # no ECB rate in 2023: never a silent 1:1

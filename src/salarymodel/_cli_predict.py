@@ -19,7 +19,8 @@ def format_estimate(estimate) -> str:
         who += f", {estimate.company}" + ("" if estimate.company_known else " (unknown: market estimate)")
     cur = estimate.currency
     return (f"{who}: median {estimate.median:,.0f} {cur}; {estimate.confidence:.0%} band "
-            f"{estimate.low:,.0f} - {estimate.high:,.0f} {cur} (base salary per year, {estimate.reference_year} money)\n"
+            f"{estimate.low:,.0f} - {estimate.high:,.0f} {cur} (base salary per year, money of {estimate.as_of}"
+            f"{'; wage index projected' if estimate.projected else ''})\n"
             f"  support: {estimate.support}; sources: {', '.join(estimate.sources)}; median moves "
             f"{estimate.median_low:,.0f} - {estimate.median_high:,.0f} {cur} when the sources are resampled")
 
@@ -44,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
                "  python -m salarymodel.predict --country US --years 1 --explain\n"
                "  python -m salarymodel.predict --input profiles.csv --output estimates.csv\n\n"
                "Batch mode keeps every input column and adds low, median, high, currency, company_known,\n"
-               "support and error. Bad rows are reported on stderr with their CSV line numbers and left\n"
+               "support, as_of, projected and error. Bad rows are reported on stderr with their CSV line numbers and left\n"
                "empty in the output; the exit code is then 3 (0 when every row was scored).",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--country", help="country name or ISO code, e.g. Germany, DE, USA, india")
@@ -52,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--company", default=None, help="employer (optional); unknown ones give the market estimate")
     parser.add_argument("--confidence", type=float, default=0.8, help="band coverage in (0, 1), default 0.8")
     parser.add_argument("--currency", default=None, help="ISO currency code (default: the country's own)")
+    parser.add_argument("--as-of", default=None, metavar="DATE",
+                        help="date whose money to use, YYYY-MM-DD or YYYY-MM (default: today, clamped to the "
+                             "model's wage indices and ECB rates)")
+    parser.add_argument("--aging-rate", type=float, default=None, metavar="RATE",
+                        help="annual wage movement past the last published wage index, e.g. 0.04 "
+                             "(default: the last published movement)")
     parser.add_argument("--json", action="store_true", help="print a JSON object instead of a sentence")
     parser.add_argument("--explain", action="store_true",
                         help="also show the reported figures behind the estimate, beside the model's values")
@@ -86,22 +93,24 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--country and --years are required (or --input and --output for a CSV)")
     try:
         model = load_for_cli(args.model)
-        estimate = model.predict(args.country, args.years, args.company,
-                                 confidence=args.confidence, currency=args.currency)
+        estimate = model.predict(args.country, args.years, args.company, confidence=args.confidence,
+                                 currency=args.currency, as_of=args.as_of, aging_rate=args.aging_rate)
     except (ValueError, TypeError, ModelIntegrityError, ModelVersionError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if args.json:
         data = estimate.to_dict()
         if args.explain:
-            table = model.explain(args.country, args.years, args.company, currency=args.currency)
+            table = model.explain(args.country, args.years, args.company, currency=args.currency,
+                                  as_of=estimate.as_of, aging_rate=args.aging_rate)
             data["explanation"] = json.loads(table.to_json(orient="records"))
         print(json.dumps(data))
         return 0
     print(format_estimate(estimate))
     if args.explain:
         print()
-        print(format_explanation(model.explain(args.country, args.years, args.company, currency=args.currency)))
+        print(format_explanation(model.explain(args.country, args.years, args.company, currency=args.currency,
+                                               as_of=estimate.as_of, aging_rate=args.aging_rate)))
     return 0
 
 
@@ -134,7 +143,8 @@ def _batch(args) -> int:
                 raise ValueError(f"{args.input} needs columns country and years (and optionally company); "
                                  f"missing {missing}.")
             chunk["country"] = chunk["country"].replace("", None)
-            scored = model.predict_frame(chunk, confidence=args.confidence, currency=args.currency, errors="coerce")
+            scored = model.predict_frame(chunk, confidence=args.confidence, currency=args.currency, errors="coerce",
+                                         as_of=args.as_of, aging_rate=args.aging_rate)
             for index in scored.index[scored["error"] != ""]:
                 print(f"line {index + 2}: {scored.at[index, 'error']}", file=sys.stderr)
                 bad += 1

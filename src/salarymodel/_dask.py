@@ -13,14 +13,15 @@ __all__ = ["predict_dask"]
 
 def _meta(index, sources: bool) -> pd.DataFrame:
     columns = {"low": np.float64, "median": np.float64, "high": np.float64, "currency": object,
-               "company_known": bool, "support": object}
+               "company_known": bool, "support": object, "as_of": object, "projected": bool}
     if sources:
         columns["sources"] = object
     return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()},
                         index=index[:0] if index is not None else None)
 
 
-def predict_dask(model, frame, *, confidence: float = 0.8, currency: str | None = None, sources: bool = False):
+def predict_dask(model, frame, *, confidence: float = 0.8, currency: str | None = None, sources: bool = False,
+                 as_of: object = None, aging_rate: float | None = None):
     """Lazy Dask DataFrame of estimates, one ``predict_frame`` call per partition.
 
     The model is shipped to the workers with the task graph (it pickles
@@ -33,7 +34,9 @@ def predict_dask(model, frame, *, confidence: float = 0.8, currency: str | None 
 
     check_confidence(confidence, "predict_frame")
     if currency is not None:
-        model.resolve_currency(model.countries[0], currency)  # fail now, not on the cluster
+        model.money.check_currency(currency)  # fail now, not on the cluster
+    if as_of is not None or aging_rate is not None:
+        model.money_quote(model.countries[0], None, as_of, aging_rate)  # a malformed date or rate fails now
     require_profile_columns(frame.columns)
     return frame.map_partitions(model.predict_frame, confidence=confidence, currency=currency, sources=sources,
-                                meta=_meta(frame._meta.index, sources))
+                                as_of=as_of, aging_rate=aging_rate, meta=_meta(frame._meta.index, sources))

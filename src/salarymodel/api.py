@@ -78,7 +78,8 @@ def _load_or_train_default() -> SalaryModel:
 
 
 def predict(country: str, years: float, company: str | None = None, *,
-            confidence: float = 0.8, currency: str | None = None) -> SalaryEstimate:
+            confidence: float = 0.8, currency: str | None = None, as_of: object = None,
+            aging_rate: float | None = None) -> SalaryEstimate:
     """Estimate an ML engineer's base salary with the default model.
 
     See :meth:`SalaryModel.predict` for parameters.
@@ -89,18 +90,20 @@ def predict(country: str, years: float, company: str | None = None, *,
     >>> estimate.currency, estimate.low < estimate.median < estimate.high
     ('EUR', True)
     """
-    return (_default_model or default_model()).predict(country, years, company,
-                                                       confidence=confidence, currency=currency)
+    return (_default_model or default_model()).predict(country, years, company, confidence=confidence,
+                                                       currency=currency, as_of=as_of, aging_rate=aging_rate)
 
 
 def predict_frame(frame: pd.DataFrame, *, confidence: float = 0.8, currency: str | None = None,
-                  errors: str = "raise", sources: bool = False) -> pd.DataFrame:
+                  errors: str = "raise", sources: bool = False, as_of: object = None,
+                  aging_rate: float | None = None) -> pd.DataFrame:
     """Score a DataFrame with the default model; see :meth:`SalaryModel.predict_frame`."""
     return default_model().predict_frame(frame, confidence=confidence, currency=currency, errors=errors,
-                                         sources=sources)
+                                         sources=sources, as_of=as_of, aging_rate=aging_rate)
 
 
 def explain(country: str, years: float, company: str | None = None, *,
-            currency: str | None = None) -> pd.DataFrame:
+            currency: str | None = None, as_of: object = None, aging_rate: float | None = None) -> pd.DataFrame:
     """Figures behind an estimate of the default model; see :meth:`SalaryModel.explain`."""
-    return default_model().explain(country, years, company, currency=currency)
+    return default_model().explain(country, years, company, currency=currency, as_of=as_of,
+                                   aging_rate=aging_rate)

@@ -39,7 +39,7 @@ def render_markdown(card: dict) -> str:
         "",
         f"- created: {card['created_at']}",
         f"- seed: {card['seed']}, training rows: {card['rows']}",
-        f"- reference year: {money['reference_year']} (prices and exchange rates)",
+        f"- reference year: {money['reference_year']} (internal basis: pay of 1 July, ECB annual mean rates)",
         "",
         "## Intended use and limits",
         "- Rough market orientation for ML engineer base pay in the countries listed below.",
@@ -57,8 +57,17 @@ def render_markdown(card: dict) -> str:
               f"- FX: {money['fx_source']}"]
     for currency in sorted({c for c in card["currencies"]}):
         lines.append(f"- 1 USD = {money['per_usd'][currency]:.4f} {currency}")
-    for item in money["cpi_used"]:
-        lines.append(f"- CPI {item['country']} {item['from_year']}->{item['to_year']}: x{item['factor']:.4f} ({item['source']})")
+    for item in money["aging_used"]:
+        cpi = f"; consumer prices would give x{item['cpi_factor']:.4f}" if item["cpi_factor"] else ""
+        lines.append(f"- aged {item['country']} {item['from']} -> {item['to']} with wages: x{item['wage_factor']:.4f}"
+                     f"{cpi} ({item['series']}; {item['source']})")
+    today = card.get("money_over_time")
+    if today:
+        lines.append(f"- estimates are served in the money of any month from {today['first_month']} "
+                     f"(FX: {today['fx']['source']}, {today['fx']['months']})")
+        for country, index in today["wage_indices"].items():
+            lines.append(f"- {country} wage index published to {index['last_published']}, then projected at "
+                         f"{index['projection_rate']:.1%} a year (at most to {index['projected_at_most_to']})")
     lines += ["", "## Evaluation results", "Coverage of the bands on a held-out synthetic set (another seed):", "",
               "| nominal | overall | " + " | ".join(card["countries"]) + " | mean high/low - 1 |",
               "|---|---|" + "---|" * len(card["countries"]) + "---|"]

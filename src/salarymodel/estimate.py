@@ -42,9 +42,20 @@ class SalaryEstimate:
     sources : tuple of str
         Ids of the reported figures this estimate rests on.
     fx_rate : float
-        Units of ``currency`` per USD used (ECB mean of ``reference_year``).
+        Units of ``currency`` per USD: the ECB monthly mean of ``fx_period``.
+        A conversion to another currency uses the rate of the ``as_of``
+        month; amounts in the country's own currency never depend on it.
+    fx_period : str
+        'YYYY-MM' of ``fx_rate`` (the ``as_of`` month, or the latest month
+        with a rate when the amounts need none).
+    as_of : str
+        ISO date whose money the amounts are in: pay aged with the
+        country's wage index from the reported figures to this month.
+    projected : bool
+        True when the wage index was projected past its last published
+        value to reach ``as_of`` (see :mod:`salarymodel.aging`).
     reference_year : int
-        Year whose prices and exchange rate the amounts are in.
+        The model's internal money basis (pay of 1 July of that year).
     """
 
     country: str
@@ -62,6 +73,9 @@ class SalaryEstimate:
     support: str
     sources: tuple[str, ...]
     fx_rate: float
+    fx_period: str
+    as_of: str
+    projected: bool
     reference_year: int
 
     def to_dict(self) -> dict:

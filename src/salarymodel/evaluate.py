@@ -97,6 +97,21 @@ def external_section(model) -> dict:
             "all_years": {"year_scope": "all_years", "min_answers": 30, "cells": _records(every)}}
 
 
+def money_section(model) -> dict:
+    """How older figures were aged (wage index, beside what CPI would give)
+    and which dates the model can serve."""
+    figures = model.plan.figures.drop_duplicates("id")
+    moved = figures[(figures["year"] != model.reference_year) & figures["aging_factor"].notna()]
+    rows = [{"id": r.id, "country": r.country, "year": int(r.year), "currency": r.currency,
+             "reported": float(r.value), "wage_factor": float(r.aging_factor),
+             "cpi_factor": None if r.cpi_factor != r.cpi_factor else float(r.cpi_factor),
+             "aged_with_wages": float(r.value * r.aging_factor),
+             "aged_with_cpi": None if r.cpi_factor != r.cpi_factor else float(r.value * r.cpi_factor),
+             "change_vs_cpi": None if r.cpi_factor != r.cpi_factor else float(r.aging_factor / r.cpi_factor - 1)}
+            for r in moved.itertuples()]
+    return {"figures": rows, "serving": model.money.to_dict()}
+
+
 def uncertainty_section(model) -> list[dict]:
     """Median, its bootstrap interval and the 80% band at each level's centre."""
     rows = []
@@ -104,7 +119,7 @@ def uncertainty_section(model) -> list[dict]:
     for country, company in model.cells:
         for level in PARTITION_LEVELS:
             years = float((levels.at[level, "years_min"] + min(levels.at[level, "years_max"], 25)) / 2)
-            e = model.predict(country, years, company, currency="USD")
+            e = model.predict(country, years, company, currency="USD", as_of=model.reference_date)
             rows.append({
                 "country": country, "company": company, "level": level, "years": years,
                 "median_usd": e.median, "median_low_usd": e.median_low, "median_high_usd": e.median_high,
@@ -196,6 +211,7 @@ def evaluation_report(model, *, compare: bool = True, validation: bool = True) -
         report["validation"] = validation_section(model, seed=seed)
     report.update({
         "external": external_section(model),
+        "money": money_section(model),
         "fidelity": fidelity_section(model.fidelity()),
         "calibration": coverage_report(model, holdout),
         "uncertainty": uncertainty_section(model),
@@ -235,6 +251,23 @@ def _external_lines(external: dict) -> list[str]:
     return lines
 
 
+def _money_lines(money: dict, reference_year: int) -> list[str]:
+    lines = [f"MONEY OVER TIME: older figures aged to 1 July {reference_year} with wage indices "
+             "(beside what consumer prices would give)"]
+    if money["figures"]:
+        table = pd.DataFrame(money["figures"])
+        lines.append(table[["id", "country", "year", "currency", "reported", "wage_factor", "cpi_factor",
+                            "aged_with_wages", "aged_with_cpi", "change_vs_cpi"]].to_string(
+            index=False, float_format=lambda v: f"{v:.4f}" if abs(v) < 10 else f"{v:,.0f}"))
+    serving = money["serving"]
+    for country, index in serving["wage_indices"].items():
+        lines.append(f"  {country}: {index['series']}; published to {index['last_published']}, then "
+                     f"{index['projection_rate']:+.1%} a year (projected estimates are flagged), at most to "
+                     f"{index['projected_at_most_to']}")
+    lines += [f"  FX: {serving['fx']['source']}, {serving['fx']['months']}", ""]
+    return lines
+
+
 def format_report(report: dict) -> str:
     """The report as text tables."""
     lines = []
@@ -243,6 +276,7 @@ def format_report(report: dict) -> str:
         lines += _validation_lines("LEAVE ONE FIGURE OUT", report["validation"]["leave_one_figure_out"])
         lines += _validation_lines("LEAVE ONE SOURCE OUT", report["validation"]["leave_one_source_out"])
     lines += _external_lines(report["external"])
+    lines += _money_lines(report["money"], report["model"]["reference_year"])
     fid = report["fidelity"]
     s = fid["summary"]
     lines += [f"FIDELITY: {s['reproduced']} of {s['statistics']} reported statistics reproduced within "

@@ -31,7 +31,8 @@ _PERCENTILES = (("min", 0.0), ("p10", 0.1), ("p25", 0.25), ("median", 0.5), ("p7
                 ("max", 1.0))
 _YEARS_PER_CELL = 200
 POPULATION_NOTE = ("real salaries are self-reported on an AI job board (total gross pay, equity unclear; "
-                   "mostly 2024) while the model's figures are salary-site base pay in reference-year money, "
+                   "mostly 2024) while the model's figures are salary-site base pay, aged with wage indices to the "
+                   "year compared (pooled years: reference-year money), "
                    "so the real population is expected to sit above the model")
 
 
@@ -60,6 +61,8 @@ def external_check(model, *, confidence: float = 0.8, title_group: str = "MLE",
         Band whose coverage is checked.
     title_group, location_basis, year_scope : str
         Which summary rows to use (see the data file's README in the docs).
+        A single year is compared in that year's money (``as_of`` 1 July);
+        ``'all_years'`` in the model's reference money.
     min_answers : int, default=30
         Cells with fewer answers are listed but not judged.
     path : str or Path, default=None
@@ -80,6 +83,9 @@ def external_check(model, *, confidence: float = 0.8, title_group: str = "MLE",
     table = table[(table["title_group"] == title_group) & (table["location_basis"] == location_basis)
                   & (table["year_scope"] == year_scope) & table["country"].isin(model.countries)]
     levels = model.plan.levels
+    # A year's salaries are compared in that year's money (pay of 1 July,
+    # USD at that month's ECB rate); pooled years in the reference money.
+    as_of = f"{year_scope}-07-01" if year_scope.isdigit() else model.reference_date
     rng = np.random.default_rng(0)
     records = []
     for row in table.itertuples(index=False):
@@ -90,7 +96,7 @@ def external_check(model, *, confidence: float = 0.8, title_group: str = "MLE",
         years = sample_years(level, levels.at[level, "years_min"], levels.at[level, "years_max"], levels,
                              _YEARS_PER_CELL, rng)
         band = model.predict_frame(pd.DataFrame({"country": row["country"], "years": years}),
-                                   confidence=confidence, currency="USD")
+                                   confidence=confidence, currency="USD", as_of=as_of)
         inside = _real_cdf(row, band["high"].to_numpy()) - _real_cdf(row, band["low"].to_numpy())
         model_median = float(band["median"].median())
         records.append({"country": row["country"], "experience_level": row["experience_level"], "level": level,

@@ -36,7 +36,7 @@ def coverage_report(model, rows: pd.DataFrame, confidences=CONFIDENCES) -> dict:
     salary = rows["new_source_salary_usd"].to_numpy()
     report: dict = {"rows": int(len(rows)), "levels": {}}
     for confidence in confidences:
-        band = model.predict_frame(features, confidence=confidence, currency="USD")
+        band = model.predict_frame(features, confidence=confidence, currency="USD", as_of=model.reference_date)
         inside = pd.Series((salary >= band["low"].to_numpy()) & (salary <= band["high"].to_numpy()), index=rows.index)
         width = (band["high"] / band["low"] - 1).to_numpy()
         report["levels"][f"{confidence:g}"] = {

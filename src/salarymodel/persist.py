@@ -34,7 +34,8 @@ __all__ = ["FORMAT_VERSION", "write_atomic", "save_artifact", "load_artifact", "
 # Bump when the pickled object's layout changes; older files are then refused.
 # 2: CellDistribution.slopes renamed tail_slopes.
 # 3: source effects: TrainingPlan curves/effects/weights, band scale and scores.
-FORMAT_VERSION = 3
+# 4: money over time: MoneyTable (wage indices, monthly ECB rates); MoneyBasis.aging_used.
+FORMAT_VERSION = 4
 
 
 def write_atomic(path: Path, write: Callable[[Path], object]) -> None:

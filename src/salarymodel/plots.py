@@ -61,12 +61,12 @@ def plot_reported_figures(figures: pd.DataFrame, ax=None):
 
 def plot_normalisation(figures: pd.DataFrame, ax=None):
     """Each figure's first value at three stages: as reported (local money
-    of its year), moved to the reference year with the CPI, then in USD."""
+    of its year), aged to the reference year with the wage index, then in USD."""
     ax = _axes(ax, (9, 4.5))
     first = figures.drop_duplicates("id").reset_index(drop=True)
     x = np.arange(len(first))
     stages = [("as reported (local currency, its year)", first["value"], "o"),
-              ("reference year, local currency", first["value"] * first["cpi_factor"], "s"),
+              ("reference year, local currency", first["value"] * first["aging_factor"], "s"),
               ("reference year, USD", first["value_usd"], "^")]
     for label, values, marker in stages:
         ax.scatter(x, values, marker=marker, label=label, zorder=3)

@@ -9,7 +9,9 @@ hot path. ``predict_frame`` does the same gather with numpy for many rows.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import time
 import warnings
 
 import numpy as np
@@ -20,11 +22,24 @@ from ._rows import factorize, numeric_years, problem_table, require_profile_colu
 from .bands import check_confidence
 from .estimate import InvalidRowsError, SalaryEstimate
 from .figures import GRID_STEP, MAX_YEARS, YEARS_GRID, level_edges, level_for_years, local_currencies
+from .money import MoneyQuote, MoneyTable
 from .names import check_text, company_key, country_code, load_company_aliases
 from .provenance import SUPPORT_GRADES, provenance_tables
 from .synthetic import TrainingPlan
 
 __all__ = ["SalaryModel", "model_cells", "GRID_STEP", "YEARS_GRID"]
+
+
+def _money_table(plan: TrainingPlan, local_currency: dict[str, str]) -> MoneyTable:
+    """The aging and currency tables for a plan's countries (shipped indices, ECB months)."""
+    from .aging import load_wage_index
+    from .fx import monthly_rates_per_usd
+
+    first_year = int(plan.used_figures()["year"].min())
+    fx_first, fx_rates = monthly_rates_per_usd(first_year, 1)
+    return MoneyTable(reference_year=plan.basis.reference_year, first_year=first_year,
+                      reference_per_usd=plan.basis.per_usd, local_currency=local_currency,
+                      wages=load_wage_index(), fx_first=fx_first, fx_rates=fx_rates)
 
 # Years grid of the compiled tables (the estimator's median grid); linear
 # interpolation between points differs from the scikit-learn model by < 1e-4
@@ -88,7 +103,7 @@ class SalaryModel:
     """
 
     def __init__(self, estimator, plan: TrainingPlan, metadata: dict,
-                 bootstrap: np.ndarray | None = None) -> None:
+                 bootstrap: np.ndarray | None = None, money: MoneyTable | None = None) -> None:
         self.estimator = estimator
         self.plan = plan
         self.metadata = metadata
@@ -118,6 +133,7 @@ class SalaryModel:
             self.median_high_table = np.fmax(np.where(np.isnan(high), median, high), median)
         self.support_table, self.source_table, self.source_lists = provenance_tables(
             used, self.cells, YEARS_GRID)
+        self.money = money or _money_table(plan, self.local_currency)
         self._prepare()
 
     # -- state that is rebuilt, not pickled -------------------------------
@@ -134,9 +150,17 @@ class SalaryModel:
         self._country_cache: dict[object, str] = {}
         self._company_cache: dict[tuple[str, object], tuple[int, str | None, bool]] = {}
         self._bounds_cache: dict[tuple[str, float], tuple[float, float, float]] = {}
+        self._money_cache: dict[tuple, MoneyQuote] = {}
+        self._today: tuple[int, dt.date] = (-1, dt.date.min)
         self._level_edges = level_edges(self.plan.levels)
         self.per_usd = dict(self.plan.basis.per_usd)
         self.reference_year = int(self.plan.basis.reference_year)
+
+    @property
+    def reference_date(self) -> str:
+        """ISO date of the internal money basis: ``as_of`` at which the model's
+        amounts are exactly the reference-year figures (1 July of that year)."""
+        return f"{self.reference_year}-07-01"
 
     # Rebuilt by _prepare() from the pickled state, so never pickled themselves.
     _DERIVED = frozenset({"per_usd", "reference_year"})
@@ -186,21 +210,25 @@ class SalaryModel:
             self._company_cache[(code, company)] = result
         return result
 
-    def resolve_currency(self, code: str, currency: object) -> tuple[str, float]:
-        """Currency code and its units per USD; local currency when None."""
-        if currency is None:
-            currency = self.local_currency[code]
-        elif not isinstance(currency, str):
-            raise TypeError(f"The 'currency' parameter must be an ISO 4217 code such as 'EUR'. Got {currency!r} instead.")
-        rate = self.per_usd.get(currency)
-        if rate is None:
-            rate = self.per_usd.get(currency.strip().upper())
-            if rate is None:
-                raise ValueError(
-                    f"The 'currency' parameter got {currency!r}, which has no ECB reference rate for "
-                    f"{self.reference_year}. Use one of {', '.join(sorted(self.per_usd))}.")
-            currency = currency.strip().upper()
-        return currency, rate
+    def today(self) -> dt.date:
+        """Today's date (UTC), recomputed once per day rather than per call."""
+        day = int(time.time() // 86400)
+        if self._today[0] != day:
+            self._today = (day, dt.date.fromordinal(dt.date(1970, 1, 1).toordinal() + day))
+        return self._today[1]
+
+    def money_quote(self, code: str, currency: object = None, as_of: object = None,
+                    aging_rate: float | None = None) -> MoneyQuote:
+        """Cached :meth:`MoneyTable.quote`: how reference USD becomes the asked money."""
+        hashable = (currency is None or type(currency) is str) and (
+            as_of is None or type(as_of) is str) and (aging_rate is None or type(aging_rate) is float)
+        key = (code, currency, as_of, aging_rate, self.today() if as_of is None else None)
+        quote = self._money_cache.get(key) if hashable else None
+        if quote is None:
+            quote = self.money.quote(code, currency, as_of, aging_rate, today=self.today())
+            if hashable and len(self._money_cache) < 10_000:  # bounded: inputs can be arbitrary
+                self._money_cache[key] = quote
+        return quote
 
     def score_bounds(self, code: str, confidence: object) -> tuple[float, float]:
         """Cached (low, high) band scores of a country."""
@@ -217,7 +245,8 @@ class SalaryModel:
 
     # -- the hot path -----------------------------------------------------
     def predict(self, country: str, years: float, company: str | None = None, *,
-                confidence: float = 0.8, currency: str | None = None) -> SalaryEstimate:
+                confidence: float = 0.8, currency: str | None = None, as_of: object = None,
+                aging_rate: float | None = None) -> SalaryEstimate:
         """Estimate one engineer's base salary with a confidence band.
 
         Parameters
@@ -233,6 +262,16 @@ class SalaryModel:
             Nominal coverage of the band, in (0, 1).
         currency : str, default=None
             ISO 4217 code with an ECB rate; the country's currency when None.
+            Another currency is converted at the ECB monthly mean of the
+            ``as_of`` month.
+        as_of : str or datetime.date, default=None
+            Date whose money the estimate is in ('2026-07-01' or '2026-07';
+            resolved to its month). None means today (UTC), clamped to the
+            dates the model's wage indices and ECB rates support; the date
+            used is recorded as ``as_of`` on the estimate.
+        aging_rate : float, default=None
+            Annual wage movement assumed past the last published wage-index
+            value (0.04 = 4%); the last published movement when None.
 
         Returns
         -------
@@ -243,7 +282,8 @@ class SalaryModel:
         UnknownCountryError
             The country is not recognised or has no figures.
         ValueError, TypeError
-            Years, confidence, company or currency is malformed.
+            Years, confidence, company, currency, as_of or aging_rate is
+            malformed, or the date is outside what the model's tables cover.
         """
         code = self._country_cache.get(country) if type(country) is str else None
         if code is None:
@@ -262,7 +302,8 @@ class SalaryModel:
             cell, canonical, known = cached or self.resolve_company(code, company)
         bounds = self._bounds_cache.get((code, confidence)) if type(confidence) is float else None
         s_low, s_high = bounds or self.score_bounds(code, confidence)
-        currency, rate = self.resolve_currency(code, currency)
+        money = self.money_quote(code, currency, as_of, aging_rate)
+        rate = money.multiplier
         centre_row, median_row, band_row = self._centre_rows[cell], self._median_rows[cell], self._band_rows[cell]
         low_row, high_row = self._median_low_rows[cell], self._median_high_rows[cell]
         position = y / GRID_STEP
@@ -279,10 +320,11 @@ class SalaryModel:
             m_low = low_row[i] + f * (low_row[i + 1] - low_row[i])
             m_high = high_row[i] + f * (high_row[i + 1] - high_row[i])
         return SalaryEstimate(
-            code, y, canonical, known, level_for_years(y, self._level_edges), currency, float(confidence),
+            code, y, canonical, known, level_for_years(y, self._level_edges), money.currency, float(confidence),
             math.exp(min(centre + s_low * band, log_median)) * rate, math.exp(log_median) * rate,
             math.exp(max(centre + s_high * band, log_median)) * rate, math.exp(m_low) * rate, math.exp(m_high) * rate,
-            self._support_rows[cell][i], self._source_rows[cell][i], rate, self.reference_year)
+            self._support_rows[cell][i], self._source_rows[cell][i], money.fx_rate, money.fx_period,
+            money.as_of, money.projected, self.reference_year)
 
     @staticmethod
     def _read(tables: tuple[np.ndarray, ...], cell: np.ndarray, years: np.ndarray) -> list[np.ndarray]:
@@ -325,13 +367,14 @@ class SalaryModel:
         return self._fidelity
 
     def explain(self, country: str, years: float, company: str | None = None, *,
-                currency: str | None = None) -> pd.DataFrame:
+                currency: str | None = None, as_of: object = None, aging_rate: float | None = None) -> pd.DataFrame:
         """The reported figures behind one estimate, beside the model's values.
 
         Parameters
         ----------
-        country, years, company, currency
-            As for :meth:`predict`.
+        country, years, company, currency, as_of, aging_rate
+            As for :meth:`predict`; reported figures and model values are
+            shown in the same money as the estimate.
 
         Returns
         -------
@@ -339,7 +382,7 @@ class SalaryModel:
             One row per contributing figure statistic: ``id``, ``source``,
             ``statistic``, ``level``, ``years_min``, ``years_max``,
             ``company``, ``reported`` and ``reported_high`` (a range's high
-            end) in reference-year money and the estimate's currency, the
+            end) aged to the estimate's ``as_of`` and in its currency, the
             model's ``model`` / ``model_high`` for that figure's cell, their
             ``relative_difference`` (model / reported - 1; ``_high`` for a
             range's high end) and the ``currency``.
@@ -354,9 +397,9 @@ class SalaryModel:
         >>> table["id"].tolist()
         ['f18']
         """
-        estimate = self.predict(country, years, company, currency=currency)
+        estimate = self.predict(country, years, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
         table = self.fidelity().set_index("id").loc[list(estimate.sources)].reset_index()
-        rate = estimate.fx_rate
+        rate = self.money_quote(estimate.country, currency, estimate.as_of, aging_rate).multiplier
         out = pd.DataFrame({
             "id": table["id"], "source": table["source"], "statistic": table["statistic"],
             "level": table["level"], "years_min": table["years_min"], "years_max": table["years_max"],
@@ -429,7 +472,8 @@ class SalaryModel:
         return cell, country_idx, known, years, problems
 
     def predict_frame(self, frame: pd.DataFrame, *, confidence: float = 0.8, currency: str | None = None,
-                      errors: str = "raise", sources: bool = False) -> pd.DataFrame:
+                      errors: str = "raise", sources: bool = False, as_of: object = None,
+                      aging_rate: float | None = None) -> pd.DataFrame:
         """Estimate many engineers at once, vectorised.
 
         Parameters
@@ -447,18 +491,23 @@ class SalaryModel:
             reason in an ``error`` column; good rows are scored.
         sources : bool, default=False
             Add a ``sources`` column (tuple of figure ids per row).
+        as_of, aging_rate
+            As for :meth:`predict`, one for all rows. With ``as_of=None``
+            each country gets today clamped to what its tables support.
 
         Returns
         -------
         pandas.DataFrame
             Same index as ``frame``; columns ``low``, ``median``, ``high``,
-            ``currency``, ``company_known``, ``support`` (and ``sources``
-            on request, ``error`` with 'coerce').
+            ``currency``, ``company_known``, ``support``, ``as_of`` and
+            ``projected`` (and ``sources`` on request, ``error`` with
+            'coerce').
         """
         if not isinstance(frame, pd.DataFrame):
             if type(frame).__module__.startswith("dask"):
                 from ._dask import predict_dask
-                return predict_dask(self, frame, confidence=confidence, currency=currency, sources=sources)
+                return predict_dask(self, frame, confidence=confidence, currency=currency, sources=sources,
+                                    as_of=as_of, aging_rate=aging_rate)
             raise TypeError(f"predict_frame expects a pandas or Dask DataFrame. Got {type(frame).__name__} instead.")
         if errors not in ("raise", "coerce"):
             raise ValueError(f"The 'errors' parameter of predict_frame must be 'raise' or 'coerce'. Got {errors!r} instead.")
@@ -472,17 +521,16 @@ class SalaryModel:
 
         bounds = np.array([self.score_bounds(c, confidence) for c in self.countries])
         ci = np.maximum(country_idx, 0)
-        if currency is None:
-            rates_by_country = np.array([self.per_usd[self.local_currency[c]] for c in self.countries])
-            rate = rates_by_country[ci]
-            currencies = np.array([self.local_currency[c] for c in self.countries], dtype=object)[ci]
-        else:
-            code, rate_value = self.resolve_currency(self.countries[0], currency)
-            rate = np.full(len(frame), rate_value)
-            currencies = np.full(len(frame), code, dtype=object)
+        # Only the countries present are quoted: a date one country's tables
+        # cannot serve does not fail a frame without that country.
+        present = np.unique(ci)
+        quotes = {int(i): self.money_quote(self.countries[i], currency, as_of, aging_rate) for i in present}
+        log_rate = np.log(np.array([quotes[i].multiplier if i in quotes else 1.0
+                                    for i in range(len(self.countries))]))[ci]
+        currencies = np.array([quotes[i].currency if i in quotes else None for i in range(len(self.countries))],
+                              dtype=object)[ci]
         y = np.where(bad, 0.0, years)
         centre, band, log_median = self._read((self.centre_table, self.band_scale_table, self.median_table), cell, y)
-        log_rate = np.log(rate)
         logs = {"low": np.minimum(centre + bounds[ci, 0] * band, log_median), "median": log_median,
                 "high": np.maximum(centre + bounds[ci, 1] * band, log_median)}
         out = {}
@@ -497,6 +545,10 @@ class SalaryModel:
         support = np.asarray(SUPPORT_GRADES, dtype=object)[self.support_table[cell, grid_index]]
         support[bad] = None
         result["support"] = support
+        result["as_of"] = np.array([quotes[i].as_of if i in quotes else None
+                                    for i in range(len(self.countries))], dtype=object)[ci]
+        result["projected"] = np.array([quotes[i].projected if i in quotes else False
+                                        for i in range(len(self.countries))])[ci]
         if sources:
             lists = np.empty(len(self.source_lists), dtype=object)
             lists[:] = self.source_lists

@@ -111,6 +111,7 @@ def train(figures=None, *, n_rows: int = DEFAULT_ROWS, seed: int = 0, out: Path 
         "countries": list(model.countries),
         "currencies": sorted(set(model.local_currency.values()) | {"USD"}),
         "money": plan.basis.to_dict(),
+        "money_over_time": model.money.to_dict(),
         "figures": {
             "used": figures_frame.loc[figures_frame["excluded"] == "", "id"].tolist(),
             "excluded": [{"id": r.id, "reason": r.excluded} for r in figures_frame.itertuples() if r.excluded],
