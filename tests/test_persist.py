@@ -1,15 +1,23 @@
-"""Artifacts: audit before unpickling, versions, atomic writes."""
+"""Model folders: a data-only serving file, audited before it is read; an
+optional training pickle opened only for evaluation; versions; atomic writes."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
+import pickle
 import shutil
+import subprocess
+import sys
 
 import joblib
+import numpy as np
+import pandas as pd
 import pytest
 
 from salarymodel import ModelIntegrityError, ModelVersionError, load_model
-from salarymodel.persist import write_atomic
+from salarymodel.persist import FORMAT_VERSION, write_atomic
 
 
 @pytest.fixture
@@ -19,27 +27,128 @@ def model_copy(model_dir, tmp_path):
     return target
 
 
+def _vouch_for(folder, data: bytes, entry: str = "artifact") -> None:
+    """What an attacker who replaces both files does: make the card match."""
+    card_path = folder / "salary_model.json"
+    card = json.loads(card_path.read_text())
+    card[entry]["sha256"] = hashlib.sha256(data).hexdigest()
+    card_path.write_text(json.dumps(card))
+
+
+class _Payload:
+    """Unpickling this writes a marker file: proof that code ran."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (_write_marker, (self.marker,))
+
+
+def _write_marker(path):  # called only if a pickle is executed
+    with open(path, "w") as stream:
+        stream.write("code ran")
+
+
 def test_card_records_what_the_issue_asks(model_dir):
     card = json.loads((model_dir / "salary_model.json").read_text())
     for key in ("package", "created_at", "seed", "rows", "money", "libraries", "metrics", "artifact",
-                "format_version", "figures"):
+                "training_artifact", "format_version", "figures", "money_over_time"):
         assert key in card
     assert card["money"]["reference_year"] == 2023
-    assert len(card["artifact"]["sha256"]) == 64
+    assert len(card["artifact"]["sha256"]) == 64 and len(card["training_artifact"]["sha256"]) == 64
     assert {"f16", "f27"} == {item["id"] for item in card["figures"]["excluded"]}
     assert (model_dir / "salary_model.md").read_text().startswith("# Model card")
 
 
-def test_tampered_artifact_is_refused_before_unpickling(model_copy, monkeypatch):
-    artifact = model_copy / "salary_model.joblib"
-    artifact.write_bytes(artifact.read_bytes() + b"tampered")
+def test_serving_file_is_plain_arrays_and_json(model_dir):
+    with np.load(model_dir / "salary_model.npz", allow_pickle=False) as archive:
+        assert all(archive[name].dtype != object for name in archive.files)
+        meta = json.loads(archive["meta_json"].tobytes())
+    assert meta["countries"] == ["DE", "IN", "US"] and meta["reference_year"] == 2023
+
+
+def test_loaded_model_serves_the_estimators_numbers(model_dir, model):
+    loaded = load_model(model_dir)
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"country": rng.choice(["US", "DE", "IN"], 200), "company": None,
+                          "years": rng.uniform(0, 50, 200)})
+    frame.loc[frame["country"] == "US", "company"] = "TikTok"
+    low, median, high = model.estimator.predict_interval(frame, 0.8)
+    served = loaded.predict_frame(frame, as_of=loaded.reference_date)
+    to_usd = np.log(served["currency"].map(loaded.per_usd).astype(float).to_numpy())
+    np.testing.assert_allclose(np.log(served["median"].to_numpy()) - to_usd, median, atol=1e-4)
+    np.testing.assert_allclose(np.log(served["low"].to_numpy()) - to_usd, low, atol=1e-4)
+    np.testing.assert_allclose(np.log(served["high"].to_numpy()) - to_usd, high, atol=1e-4)
+    assert loaded.predict("India", 3, "TCS") == model.predict("India", 3, "TCS")
+
+
+def test_a_predicting_process_imports_neither_scikit_learn_nor_pandas(model_dir):
+    code = (f"import sys, salarymodel; m = salarymodel.load_model({str(model_dir)!r}); "
+            "e = m.predict('Germany', 5); m.predict('India', 3, 'TCS', currency='USD'); "
+            "print(e.median > 0, sorted(k for k in ('sklearn', 'scipy', 'pandas', 'joblib', 'pycountry') "
+            "if k in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True []"
+
+
+def test_training_side_is_loaded_only_when_evaluation_asks(model_copy):
+    loaded = load_model(model_copy)
+    assert loaded._training is not None and callable(loaded._training)  # not loaded yet
+    loaded.predict("US", 4)
+    assert callable(loaded._training)
+    assert loaded.estimator.scores_.keys() == loaded.band_scores.keys()  # loaded now
+    (model_copy / "salary_model_training.joblib").unlink()
+    fresh = load_model(model_copy)
+    assert fresh.predict("US", 4).median > 0  # serving does not need it
+    with pytest.raises(ModelIntegrityError, match="no training file"):
+        fresh.plan
+
+
+def test_tampered_data_file_is_refused_before_it_is_read(model_copy, monkeypatch):
+    data = model_copy / "salary_model.npz"
+    data.write_bytes(data.read_bytes() + b"tampered")
+
+    def never(*args, **kwargs):
+        raise AssertionError("np.load reached for a tampered file")
+
+    monkeypatch.setattr(np, "load", never)
+    with pytest.raises(ModelIntegrityError, match="does not match its model card"):
+        load_model(model_copy)
+
+
+@pytest.mark.parametrize("kind", ["pickle file", "object array"])
+def test_pickled_payload_is_refused_without_running(model_copy, tmp_path, kind):
+    live = tmp_path / "live.txt"
+    pickle.loads(pickle.dumps(_Payload(live)))
+    assert live.exists()  # the payload does run when unpickled
+    marker = tmp_path / "marker.txt"
+    if kind == "pickle file":
+        payload = pickle.dumps(_Payload(marker))
+    else:  # a real .npz whose array holds a pickled object
+        buffer = io.BytesIO()
+        np.savez(buffer, meta_json=np.array([_Payload(marker)], dtype=object))
+        payload = buffer.getvalue()
+    (model_copy / "salary_model.npz").write_bytes(payload)
+    _vouch_for(model_copy, payload)
+    with pytest.raises(ModelIntegrityError, match="pickled"):
+        load_model(model_copy)
+    assert not marker.exists()
+
+
+def test_tampered_training_file_is_refused_before_unpickling(model_copy, monkeypatch):
+    training = model_copy / "salary_model_training.joblib"
+    training.write_bytes(training.read_bytes() + b"tampered")
 
     def never(*args, **kwargs):
         raise AssertionError("joblib.load reached for a tampered file")
 
     monkeypatch.setattr(joblib, "load", never)
+    loaded = load_model(model_copy)
+    assert loaded.predict("DE", 4).median > 0
     with pytest.raises(ModelIntegrityError, match="does not match its model card"):
-        load_model(model_copy)
+        loaded.estimator
 
 
 def test_missing_card_is_refused(model_copy):
@@ -48,13 +157,15 @@ def test_missing_card_is_refused(model_copy):
         load_model(model_copy)
 
 
-def test_other_scikit_learn_minor_version_is_refused_with_advice(model_copy):
+def test_other_scikit_learn_minor_version_stops_evaluation_not_prediction(model_copy):
     card_path = model_copy / "salary_model.json"
     card = json.loads(card_path.read_text())
-    card["libraries"]["scikit-learn"] = "0.99.0"
+    card["training_artifact"]["scikit-learn"] = "0.99.0"
     card_path.write_text(json.dumps(card))
+    loaded = load_model(model_copy)
+    assert loaded.predict("US", 3).median > 0
     with pytest.raises(ModelVersionError, match="Retrain"):
-        load_model(model_copy)
+        loaded.estimator
 
 
 def test_other_format_version_is_refused(model_copy):
@@ -80,22 +191,20 @@ def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["file.txt"]
 
 
-def test_default_cache_from_another_scikit_learn_is_rebuilt_not_refused(tmp_path, monkeypatch, model_dir):
+def test_default_cache_in_another_format_is_rebuilt_not_refused(tmp_path, monkeypatch, model_dir):
     from salarymodel import _paths, api
 
     cache = tmp_path / "cache"
     shutil.copytree(model_dir, cache)
     card_path = cache / "salary_model.json"
     card = json.loads(card_path.read_text())
-    card["libraries"]["scikit-learn"] = "0.99.0"
+    card["format_version"] = FORMAT_VERSION - 1
     card_path.write_text(json.dumps(card))
     monkeypatch.setenv(_paths.MODEL_DIR_ENV, str(cache))
     monkeypatch.setattr(api, "_default_model", None)
     model = api.default_model()
     assert model.predict("DE", 4).median > 0
-    import sklearn
-
-    assert json.loads(card_path.read_text())["libraries"]["scikit-learn"] == sklearn.__version__
+    assert json.loads(card_path.read_text())["format_version"] == FORMAT_VERSION
 
 
 def test_tampered_default_cache_is_refused(tmp_path, monkeypatch, model_dir):
@@ -103,40 +212,23 @@ def test_tampered_default_cache_is_refused(tmp_path, monkeypatch, model_dir):
 
     cache = tmp_path / "cache"
     shutil.copytree(model_dir, cache)
-    (cache / "salary_model.joblib").write_bytes(b"not a model")
+    (cache / "salary_model.npz").write_bytes(b"not a model")
     monkeypatch.setenv(_paths.MODEL_DIR_ENV, str(cache))
     monkeypatch.setattr(api, "_default_model", None)
     with pytest.raises(ModelIntegrityError):
         api.default_model()
 
 
-def test_pickled_layout_is_pinned_to_the_format_version(model):
-    # Changing what a model pickles without bumping FORMAT_VERSION would let
-    # old files load into new code and fail later; this pin makes it a choice.
-    from dataclasses import fields
-
-    from salarymodel.normalise import MoneyBasis
-    from salarymodel.persist import FORMAT_VERSION
-    from salarymodel.synthetic import CellDistribution, TrainingPlan
-
-    layout = {
-        "CellDistribution": [f.name for f in fields(CellDistribution)],
-        "TrainingPlan": [f.name for f in fields(TrainingPlan)],
-        "MoneyBasis": [f.name for f in fields(MoneyBasis)],
-        "SalaryModel": sorted(model.__getstate__()),
-        "SalaryRegressor": sorted(model.estimator.__dict__),
-        "MoneyTable": sorted(vars(model.money)),
-    }
-    assert (FORMAT_VERSION, layout) == (4, {
-        "CellDistribution": ["figure_id", "anchors_z", "anchors_log", "tail_slopes", "mean_usd"],
-        "TrainingPlan": ["figures", "basis", "levels", "cells", "curves", "effects", "weights"],
-        "MoneyBasis": ["reference_year", "per_usd", "aging_used"],
-        "SalaryModel": ["aliases", "band_scale_table", "cells", "centre_table", "companies", "countries", "estimator",
-                        "local_currency", "median_high_table", "median_low_table", "median_table", "metadata", "money",
-                        "plan",
-                        "scale_table", "source_lists", "source_table", "support_table"],
-        "SalaryRegressor": ["alpha", "band_scale_", "band_scores_", "centre_", "cv", "n_features_in_", "n_knots",
-                            "random_state", "scale_", "scores_", "widening"],
-        "MoneyTable": ["first_month", "fx_first_month", "fx_last_month", "fx_rates", "local_currency",
-                       "reference_month", "reference_per_usd", "wages"],
-    })
+def test_model_file_layout_is_pinned_to_the_format_version(model_dir):
+    # Changing what a model file holds without bumping FORMAT_VERSION would
+    # let old files load into new code and fail later; this pin makes it a choice.
+    with np.load(model_dir / "salary_model.npz", allow_pickle=False) as archive:
+        arrays = sorted(name for name in archive.files if "scores_" not in name)
+        meta = json.loads(archive["meta_json"].tobytes())
+    assert (FORMAT_VERSION, arrays, sorted(meta), sorted(meta["money"])) == (5, [
+        "band_scale", "centre", "fx_rates", "median", "median_high", "median_low", "meta_json", "scale", "source",
+        "support"], [
+        "cells", "company_aliases", "countries", "country_names", "fidelity", "level_edges", "local_currency",
+        "metadata", "money", "reference_per_usd", "reference_year", "source_lists"], [
+        "first_month", "fx_currencies", "fx_first_month", "local_currency", "reference_month", "reference_per_usd",
+        "wages"])

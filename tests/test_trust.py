@@ -93,7 +93,7 @@ def test_tiktok_spellings_and_its_parent(model, typed):
 def _old_model(tmp_path, model_dir):
     folder = tmp_path / "m"
     shutil.copytree(model_dir, folder)
-    return folder, (folder / "salary_model.json").read_bytes(), (folder / "salary_model.joblib").read_bytes()
+    return folder, (folder / "salary_model.json").read_bytes(), (folder / "salary_model.npz").read_bytes()
 
 
 def test_failure_while_training_leaves_the_previous_model_loadable(tmp_path, model_dir, monkeypatch):
@@ -107,7 +107,7 @@ def test_failure_while_training_leaves_the_previous_model_loadable(tmp_path, mod
     with pytest.raises(RuntimeError, match="injected"):
         train(out=folder, data_out=folder, n_rows=2000)
     assert (folder / "salary_model.json").read_bytes() == card
-    assert (folder / "salary_model.joblib").read_bytes() == artifact
+    assert (folder / "salary_model.npz").read_bytes() == artifact
     assert not (folder / "training_set.csv").exists()
     assert load_model(folder).predict("US", 3).median > 0
 
@@ -122,7 +122,7 @@ def test_failure_while_pickling_leaves_the_previous_model_loadable(tmp_path, mod
     monkeypatch.setattr(joblib, "dump", broken)
     with pytest.raises(OSError):
         train(out=folder, n_rows=2000)
-    assert (folder / "salary_model.joblib").read_bytes() == artifact
+    assert (folder / "salary_model.npz").read_bytes() == artifact
     assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in model_dir.iterdir())
     assert load_model(folder).predict("DE", 3).median > 0
 
@@ -137,7 +137,7 @@ def test_killed_training_run_leaves_the_previous_model_loadable(tmp_path, model_
     process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL  # it was still running: killed mid-way
     assert (folder / "salary_model.json").read_bytes() == card
-    assert (folder / "salary_model.joblib").read_bytes() == artifact
+    assert (folder / "salary_model.npz").read_bytes() == artifact
     assert load_model(folder).predict("IN", 3).median > 0
 
 

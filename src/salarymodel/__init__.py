@@ -4,18 +4,38 @@ Public API::
 
     from salarymodel import predict, predict_frame, load_model
     predict("Germany", 5)            # SalaryEstimate with low/median/high
+
+Names are imported on first use, so ``import salarymodel`` stays cheap and a
+process that only predicts never imports the training side (scikit-learn).
 """
+
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
 
-from ._errors import FiguresError, ModelIntegrityError, ModelVersionError, UnknownCountryError  # noqa: E402
-from .api import explain, load_model, predict, predict_frame  # noqa: E402
-from .estimate import InvalidRowsError, SalaryEstimate  # noqa: E402
-from .serve import SalaryModel  # noqa: E402
-from .synthetic import make_training_set  # noqa: E402
+# Public name -> module that defines it.
+_EXPORTS = {
+    "predict": "api", "predict_frame": "api", "explain": "api", "load_model": "api",
+    "make_training_set": "synthetic",
+    "SalaryEstimate": "estimate", "InvalidRowsError": "estimate",
+    "SalaryModel": "serve",
+    "FiguresError": "_errors", "ModelIntegrityError": "_errors", "ModelVersionError": "_errors",
+    "UnknownCountryError": "_errors",
+}
 
-__all__ = [
-    "__version__", "predict", "predict_frame", "explain", "load_model", "make_training_set",
-    "SalaryEstimate", "SalaryModel", "InvalidRowsError", "FiguresError",
-    "ModelIntegrityError", "ModelVersionError", "UnknownCountryError",
-]
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'salarymodel' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -11,9 +11,14 @@ import pandas as pd
 __all__ = ["predict_dask"]
 
 
-def _meta(index, sources: bool) -> pd.DataFrame:
-    columns = {"low": np.float64, "median": np.float64, "high": np.float64, "currency": object,
-               "company_known": bool, "support": object, "as_of": object, "projected": bool}
+def _meta(index, sources: bool, categories: tuple[list[str], list[str]]) -> pd.DataFrame:
+    currencies, as_ofs = categories
+    from .estimate import SUPPORT_GRADES
+
+    columns = {"low": np.float64, "median": np.float64, "high": np.float64,
+               "currency": pd.CategoricalDtype(currencies), "company_known": bool,
+               "support": pd.CategoricalDtype(SUPPORT_GRADES), "as_of": pd.CategoricalDtype(as_ofs),
+               "projected": bool}
     if sources:
         columns["sources"] = object
     return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()},
@@ -33,10 +38,10 @@ def predict_dask(model, frame, *, confidence: float = 0.8, currency: str | None 
     from .bands import check_confidence
 
     check_confidence(confidence, "predict_frame")
-    if currency is not None:
-        model.money.check_currency(currency)  # fail now, not on the cluster
-    if as_of is not None or aging_rate is not None:
-        model.money_quote(model.countries[0], None, as_of, aging_rate)  # a malformed date or rate fails now
+    categories = model.frame_categories(currency, as_of)  # a bad currency or date fails now, not on the cluster
+    if aging_rate is not None:
+        model.money_quote(model.countries[0], None, as_of, aging_rate)
     require_profile_columns(frame.columns)
     return frame.map_partitions(model.predict_frame, confidence=confidence, currency=currency, sources=sources,
-                                as_of=as_of, aging_rate=aging_rate, meta=_meta(frame._meta.index, sources))
+                                as_of=as_of, aging_rate=aging_rate,
+                                meta=_meta(frame._meta.index, sources, categories))

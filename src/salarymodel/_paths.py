@@ -15,12 +15,14 @@ __all__ = [
     "raw_data_file",
     "default_model_dir",
     "MODEL_FILE",
+    "TRAINING_FILE",
     "CARD_FILE",
     "CARD_MARKDOWN_FILE",
     "TRAINING_SET_FILE",
 ]
 
-MODEL_FILE = "salary_model.joblib"
+MODEL_FILE = "salary_model.npz"
+TRAINING_FILE = "salary_model_training.joblib"
 CARD_FILE = "salary_model.json"
 CARD_MARKDOWN_FILE = "salary_model.md"
 TRAINING_SET_FILE = "training_set.csv"

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .estimate import SalaryEstimate
 from .serve import SalaryModel
+
+if TYPE_CHECKING:  # the API imports no pandas until a frame is scored
+    import pandas as pd
 
 __all__ = ["load_model", "default_model", "predict", "predict_frame", "explain"]
 
@@ -18,13 +20,16 @@ _default_lock = threading.Lock()
 
 
 def load_model(path: str | os.PathLike | None = None) -> SalaryModel:
-    """Load a model folder (or its ``.joblib`` file) after auditing it.
+    """Load a model folder (or its ``.npz`` data file) after auditing it.
+
+    Only plain arrays and JSON are read (never a pickle), and neither
+    scikit-learn nor pandas is imported.
 
     Parameters
     ----------
     path : str or path-like, default=None
         Folder written by ``python -m salarymodel.train --out DIR`` or the
-        ``salary_model.joblib`` inside it. None gives the default model.
+        ``salary_model.npz`` inside it. None gives the default model.
 
     Returns
     -------
@@ -33,25 +38,21 @@ def load_model(path: str | os.PathLike | None = None) -> SalaryModel:
     Raises
     ------
     ModelIntegrityError, ModelVersionError
-        See :func:`salarymodel.persist.load_artifact`.
+        See :func:`salarymodel.persist.load_model_folder`.
     """
     if path is None:
         return default_model()
-    from .persist import load_artifact
+    from .persist import load_model_folder
 
-    model, _ = load_artifact(path)
-    if not isinstance(model, SalaryModel):
-        from ._errors import ModelIntegrityError
-        raise ModelIntegrityError(f"{path} does not hold a SalaryModel (got {type(model).__name__}).")
-    return model
+    return load_model_folder(path)
 
 
 def default_model() -> SalaryModel:
     """The default model, loaded once per process (thread-safe).
 
     It lives in :func:`salarymodel._paths.default_model_dir`. If no model
-    is there yet, or it was written by another scikit-learn version, one is
-    trained from the shipped figures (a few seconds) and saved there first.
+    is there yet, or it was written in another format, one is trained from
+    the shipped figures (a few seconds) and saved there first.
     """
     global _default_model
     model = _default_model
@@ -66,14 +67,15 @@ def default_model() -> SalaryModel:
 def _load_or_train_default() -> SalaryModel:
     from ._errors import ModelVersionError
     from ._paths import CARD_FILE, default_model_dir
-    from .train import train
 
     folder = default_model_dir()
     if (folder / CARD_FILE).exists():
         try:
             return load_model(folder)
         except ModelVersionError:
-            pass  # our own cache, written by other library versions: rebuild it
+            pass  # our own cache, written by another version: rebuild it
+    from .train import train  # first use only: the training side stays out of serving
+
     return train(out=Path(folder)).model
 
 

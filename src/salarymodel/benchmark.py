@@ -107,9 +107,9 @@ def run_benchmark(rows: int = 1_000_000, repeat: int = 3) -> dict:
 
     with tempfile.TemporaryDirectory() as folder:
         from .card import render_markdown
-        from .persist import save_artifact
+        from .persist import save_model
 
-        save_artifact(model, folder, result.card, render_markdown(result.card))
+        save_model(model, folder, result.card, render_markdown(result.card))
         cold = _cold_start(Path(folder))
 
     report = {

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # serving imports this module: pandas stays out of it
+    import pandas as pd
 
-__all__ = ["SalaryEstimate", "InvalidRowsError"]
+__all__ = ["SalaryEstimate", "InvalidRowsError", "SUPPORT_GRADES"]
+
+# How well reported figures back an estimate, strongest first (the rule is
+# in salarymodel.provenance).
+SUPPORT_GRADES = ("strong", "moderate", "thin", "extrapolated")
 
 
 @dataclass(frozen=True, slots=True)

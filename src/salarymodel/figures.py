@@ -11,12 +11,12 @@ import math
 import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pycountry
 
 from ._errors import FiguresError
 from ._paths import raw_data_file
+from .grid import GRID_STEP, MAX_YEARS, PARTITION_LEVELS, YEARS_GRID, level_for_years, levels_for_years  # noqa: F401
 
 __all__ = [
     "FIGURE_COLUMNS",
@@ -39,13 +39,6 @@ _REQUIRED = ["id", "source", "country", "currency", "year", "level", "pay",
              "statistic", "value"]
 _PAY_TYPES = {"base", "total"}
 _STATISTIC = re.compile(r"^(mean|median|range|p([1-9][0-9]?))$")
-MAX_YEARS = 50.0
-# Years grid on which the median is made non-decreasing and the model is served.
-GRID_STEP = 0.05
-YEARS_GRID = np.linspace(0.0, MAX_YEARS, int(round(MAX_YEARS / GRID_STEP)) + 1)
-
-# Levels that partition the years axis; "late" and "all" are source buckets.
-PARTITION_LEVELS = ("entry", "mid", "senior", "lead")
 
 
 def quantile_level(statistic: str) -> float | None:
@@ -85,23 +78,6 @@ def load_levels(path: str | Path | None = None) -> pd.DataFrame:
 def level_edges(levels: pd.DataFrame) -> tuple[float, ...]:
     """Upper years bound of each partition level but the last (lead is open)."""
     return tuple(float(levels.at[name, "years_max"]) for name in PARTITION_LEVELS[:-1])
-
-
-def level_for_years(years: float, edges: tuple[float, ...]) -> str:
-    """Name the partition level (entry/mid/senior/lead) that ``years`` falls in.
-
-    ``edges`` comes from :func:`level_edges`; a plain loop, as it runs on the
-    hot path of ``predict``.
-    """
-    for edge, name in zip(edges, PARTITION_LEVELS):
-        if years < edge:
-            return name
-    return PARTITION_LEVELS[-1]
-
-
-def levels_for_years(years: np.ndarray, edges: tuple[float, ...]) -> np.ndarray:
-    """Vectorised :func:`level_for_years`."""
-    return np.asarray(PARTITION_LEVELS, dtype=object)[np.searchsorted(edges, years, side="right")]
 
 
 def _number(text: str) -> float | None:

@@ -96,6 +96,34 @@ class MoneyTable:
         self.fx_rates = {k: np.asarray(v, dtype=float) for k, v in fx_rates.items()}
         self.fx_last_month = self.fx_first_month + len(next(iter(self.fx_rates.values()))) - 1
 
+    # -- plain data for the model file ----------------------------------------
+    def to_meta(self) -> tuple[dict, np.ndarray]:
+        """JSON-able description and the monthly rates as one (currencies, months) array."""
+        currencies = sorted(self.fx_rates)
+        meta = {
+            "reference_month": self.reference_month, "first_month": self.first_month,
+            "reference_per_usd": self.reference_per_usd, "local_currency": self.local_currency,
+            "wages": {c: {"months": w.months.tolist(), "log_levels": w.log_levels.tolist(), "series": w.series,
+                          "source": w.source} for c, w in self.wages.items()},
+            "fx_first_month": self.fx_first_month, "fx_currencies": currencies,
+        }
+        return meta, np.vstack([self.fx_rates[c] for c in currencies])
+
+    @classmethod
+    def from_meta(cls, meta: dict, fx: np.ndarray) -> MoneyTable:
+        """Rebuild a table written by :meth:`to_meta`."""
+        table = cls.__new__(cls)
+        table.reference_month = int(meta["reference_month"])
+        table.first_month = int(meta["first_month"])
+        table.reference_per_usd = {k: float(v) for k, v in meta["reference_per_usd"].items()}
+        table.local_currency = dict(meta["local_currency"])
+        table.wages = {c: WageSeries(c, np.asarray(w["months"], dtype=np.int64), np.asarray(w["log_levels"], dtype=float),
+                                     w["series"], w["source"]) for c, w in meta["wages"].items()}
+        table.fx_first_month = int(meta["fx_first_month"])
+        table.fx_rates = {c: fx[i] for i, c in enumerate(meta["fx_currencies"])}
+        table.fx_last_month = table.fx_first_month + fx.shape[1] - 1
+        return table
+
     # -- dates --------------------------------------------------------------
     def latest_date(self, country: str) -> dt.date:
         """The last date whose money ``country`` can be served in, in any currency."""

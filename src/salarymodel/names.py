@@ -14,12 +14,10 @@ import re
 import unicodedata
 from functools import lru_cache
 
-import pandas as pd
-import pycountry
-
 from ._paths import raw_data_file
 
-__all__ = ["check_text", "country_code", "company_key", "load_company_aliases", "MAX_NAME_LENGTH"]
+__all__ = ["check_text", "country_code", "country_key", "country_names_for", "company_key", "load_company_aliases",
+           "MAX_NAME_LENGTH"]
 
 MAX_NAME_LENGTH = 100
 # Common names that ISO 3166 does not list.
@@ -65,6 +63,8 @@ def _fold(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _country_names() -> dict[str, str]:
+    import pycountry  # loads the ISO database: only when a name is not among a model's own
+
     german = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["de"], fallback=True)
     names: dict[str, str] = {}
     for country in pycountry.countries:
@@ -90,7 +90,22 @@ def country_code(value: object) -> str | None:
     >>> country_code("Deutschland"), country_code("usa"), country_code(" India ")
     ('DE', 'US', 'IN')
     """
-    return _country_names().get(_fold(check_text(value, "country")))
+    return _country_names().get(country_key(value))
+
+
+def country_key(value: object) -> str:
+    """The folded form of a typed country name: the key of :func:`country_names_for`."""
+    return _fold(check_text(value, "country"))
+
+
+def country_names_for(codes) -> dict[str, str]:
+    """Every folded name and code of the given countries.
+
+    A model ships this small table, so serving resolves the names of its own
+    countries without loading the ISO database.
+    """
+    wanted = set(codes)
+    return {name: code for name, code in _country_names().items() if code in wanted}
 
 
 def company_key(value: str) -> str:
@@ -109,5 +124,7 @@ def company_key(value: str) -> str:
 
 def load_company_aliases(path=None) -> dict[str, str]:
     """Alias key -> canonical company name, from the alias table."""
+    import pandas as pd
+
     table = pd.read_csv(path or raw_data_file("company_aliases.csv"), dtype=str, keep_default_na=False)
     return {company_key(alias): company for alias, company in zip(table["alias"], table["company"])}

@@ -31,7 +31,8 @@ import pandas as pd
 
 __all__ = ["SUPPORT_GRADES", "provenance_tables"]
 
-SUPPORT_GRADES = ("strong", "moderate", "thin", "extrapolated")
+from .estimate import SUPPORT_GRADES  # noqa: E402  (one vocabulary for serving and provenance)
+
 _STRONG, _MODERATE, _THIN, _EXTRAPOLATED = range(4)
 
 

@@ -1,10 +1,17 @@
-"""Serving: the fitted model compiled to lookup tables.
+"""Serving: a trained model as plain tables, and nothing else.
 
-:class:`SalaryModel` wraps the fitted :class:`~salarymodel.model.SalaryRegressor`
-and, at construction, evaluates it once on a fine years grid for every
-(country, company) cell. ``predict`` then reads those tables with plain
-Python arithmetic: no pandas, no scikit-learn dispatch, no file I/O on the
-hot path. ``predict_frame`` does the same gather with numpy for many rows.
+A :class:`SalaryModel` holds numpy arrays (per (country, company) cell and
+point of the years grid: centre, scales, median and its bootstrap interval,
+support grade and sources; calibration scores; monthly ECB rates) and a
+JSON-able ``meta`` (cells, names, aliases, wage indices, the fidelity of
+every reported figure). ``predict`` reads them with plain Python
+arithmetic, ``predict_frame`` with numpy.
+
+Importing this module imports numpy only: pandas is imported when a frame
+is scored or explained, scikit-learn never. The fitted estimator and the
+training plan belong to the training side (:mod:`salarymodel.compile`):
+``model.estimator`` and ``model.plan`` are there right after training and
+are loaded on demand from the model folder's training file otherwise.
 """
 
 from __future__ import annotations
@@ -12,52 +19,42 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
-import warnings
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from ._errors import UnknownCountryError
-from ._rows import factorize, numeric_years, problem_table, require_profile_columns, unwrap
-from .bands import check_confidence
-from .estimate import InvalidRowsError, SalaryEstimate
-from .figures import GRID_STEP, MAX_YEARS, YEARS_GRID, level_edges, level_for_years, local_currencies
+from .bands import check_confidence, conformal_bounds
+from .estimate import SUPPORT_GRADES, InvalidRowsError, SalaryEstimate
+from .grid import GRID_STEP, MAX_YEARS, YEARS_GRID, level_for_years
 from .money import MoneyQuote, MoneyTable
-from .names import check_text, company_key, country_code, load_company_aliases
-from .provenance import SUPPORT_GRADES, provenance_tables
-from .synthetic import TrainingPlan
+from .names import check_text, company_key, country_code, country_key
 
-__all__ = ["SalaryModel", "model_cells", "GRID_STEP", "YEARS_GRID"]
+if TYPE_CHECKING:
+    import pandas as pd
 
-
-def _money_table(plan: TrainingPlan, local_currency: dict[str, str]) -> MoneyTable:
-    """The aging and currency tables for a plan's countries (shipped indices, ECB months)."""
-    from .aging import load_wage_index
-    from .fx import monthly_rates_per_usd
-
-    first_year = int(plan.used_figures()["year"].min())
-    fx_first, fx_rates = monthly_rates_per_usd(first_year, 1)
-    return MoneyTable(reference_year=plan.basis.reference_year, first_year=first_year,
-                      reference_per_usd=plan.basis.per_usd, local_currency=local_currency,
-                      wages=load_wage_index(), fx_first=fx_first, fx_rates=fx_rates)
+__all__ = ["SalaryModel", "TrainingState", "GRID_STEP", "YEARS_GRID", "FLOAT_TABLES", "INDEX_TABLES"]
 
 # Years grid of the compiled tables (the estimator's median grid); linear
 # interpolation between points differs from the scikit-learn model by < 1e-4
 # in log salary (tested).
 _GRID_SIZE = len(YEARS_GRID)
-
-
-def model_cells(estimator, plan: TrainingPlan) -> list[tuple[str, str | None]]:
-    """The (country, company) cells a model serves: each market, then employers."""
-    countries = sorted(estimator.scores_)
-    used = plan.used_figures()
-    companies = {c: sorted(set(used.loc[(used["country"] == c) & used["company"].notna(), "company"]))
-                 for c in countries}
-    return [(c, None) for c in countries] + [(c, k) for c in countries for k in companies[c]]
-
-
+# Tables of shape (cells, grid): log-salary quantities, then indices.
+FLOAT_TABLES = ("centre", "scale", "band_scale", "median", "median_low", "median_high")
+INDEX_TABLES = ("support", "source")
 # Years that are a grid point up to float error (3.0 / 0.05 = 59.999...) snap to it.
 _SNAP = 1e-9
+
+
+class TrainingState:
+    """The training side of a model: fitted estimator and training plan."""
+
+    __slots__ = ("estimator", "plan")
+
+    def __init__(self, estimator, plan) -> None:
+        self.estimator = estimator
+        self.plan = plan
 
 
 def _grid_index(years: np.ndarray) -> np.ndarray:
@@ -89,72 +86,97 @@ def _check_years(years: object, owner: str = "predict") -> float:
     return value
 
 
+def _is_missing(value: object) -> bool:
+    """pandas.NA (a missing cell of a table), recognised without importing pandas."""
+    return type(value).__name__ == "NAType" and type(value).__module__.startswith("pandas")
+
+
 class SalaryModel:
     """A trained salary model, ready to serve.
 
+    Build one with :func:`salarymodel.compile.compile_model` (training) or
+    :func:`salarymodel.load_model` (a model folder).
+
     Parameters
     ----------
-    estimator : SalaryRegressor
-        Fitted on log reference-year USD salary.
-    plan : TrainingPlan
-        Figures, money basis and cell distributions the training set came from.
-    metadata : dict
-        Seed, rows and other facts for the model card.
+    tables : dict of str to ndarray
+        :data:`FLOAT_TABLES` and :data:`INDEX_TABLES` of shape (cells, grid),
+        ``fx_rates`` (currencies, months) and per country
+        ``scores_<CC>`` / ``band_scores_<CC>`` (sorted calibration scores).
+    meta : dict
+        JSON-able: countries, cells, names, aliases, money, fidelity, metadata.
+    training : TrainingState or callable, default=None
+        The training side, or a function that loads it on first use.
     """
 
-    def __init__(self, estimator, plan: TrainingPlan, metadata: dict,
-                 bootstrap: np.ndarray | None = None, money: MoneyTable | None = None) -> None:
-        self.estimator = estimator
-        self.plan = plan
-        self.metadata = metadata
-        self.countries = tuple(sorted(estimator.scores_))
-        used = plan.used_figures()
-        self.local_currency = {c: code for c, code in local_currencies(used).items() if c in self.countries}
-        self.cells = model_cells(estimator, plan)
-        self.companies = {c: [k for cc, k in self.cells if cc == c and k is not None] for c in self.countries}
-        self.aliases = load_company_aliases()
-        frame = pd.DataFrame([(c, k, y) for c, k in self.cells for y in YEARS_GRID],
-                             columns=["country", "company", "years"])
-        centre, scale = estimator.centre_scale(frame)
-        self.centre_table = centre.reshape(len(self.cells), _GRID_SIZE)
-        self.scale_table = scale.reshape(len(self.cells), _GRID_SIZE)
-        self.band_scale_table = estimator.centre_scale(frame, band=True)[1].reshape(len(self.cells), _GRID_SIZE)
-        median = estimator.predict(frame).reshape(len(self.cells), _GRID_SIZE)
-        self.median_table = median
-        if bootstrap is None or len(bootstrap) == 0:
-            self.median_low_table = self.median_high_table = median
-        else:
-            with warnings.catch_warnings():
-                # An employer cell that no replicate drew is all-NaN: handled below.
-                warnings.simplefilter("ignore", RuntimeWarning)
-                low, high = np.nanpercentile(bootstrap, [10, 90], axis=0)
-            # The interval always holds the model's own median.
-            self.median_low_table = np.fmin(np.where(np.isnan(low), median, low), median)
-            self.median_high_table = np.fmax(np.where(np.isnan(high), median, high), median)
-        self.support_table, self.source_table, self.source_lists = provenance_tables(
-            used, self.cells, YEARS_GRID)
-        self.money = money or _money_table(plan, self.local_currency)
+    def __init__(self, tables: dict[str, np.ndarray], meta: dict,
+                 training: TrainingState | Callable[[], TrainingState] | None = None) -> None:
+        self.tables = tables
+        self.meta = meta
+        self._training = training
         self._prepare()
 
-    # -- state that is rebuilt, not pickled -------------------------------
+    # -- state that is rebuilt, not stored ----------------------------------
     def _prepare(self) -> None:
+        meta, tables = self.meta, self.tables
+        self.countries = tuple(meta["countries"])
+        self.cells = [(c, k) for c, k in meta["cells"]]
+        self.companies = {c: [k for cc, k in self.cells if cc == c and k is not None] for c in self.countries}
+        self.local_currency = dict(meta["local_currency"])
+        self.aliases = dict(meta["company_aliases"])
+        self.metadata = dict(meta["metadata"])
+        self.reference_year = int(meta["reference_year"])
+        self.per_usd = {k: float(v) for k, v in meta["reference_per_usd"].items()}
+        self.source_lists = [tuple(ids) for ids in meta["source_lists"]]
+        self.money = MoneyTable.from_meta(meta["money"], tables["fx_rates"])
+        self.scores = {c: tables[f"scores_{c}"] for c in self.countries}
+        self.band_scores = {c: tables[f"band_scores_{c}"] for c in self.countries}
+        for name in FLOAT_TABLES + INDEX_TABLES:
+            setattr(self, f"{name}_table", tables[name])
+        self._country_names = dict(meta["country_names"])
+        self._level_edges = tuple(float(e) for e in meta["level_edges"])
         self._cell_index = {cell: i for i, cell in enumerate(self.cells)}
         self._centre_rows = [row.tolist() for row in self.centre_table]
         self._median_rows = [row.tolist() for row in self.median_table]
         self._band_rows = [row.tolist() for row in self.band_scale_table]
         self._median_low_rows = [row.tolist() for row in self.median_low_table]
         self._median_high_rows = [row.tolist() for row in self.median_high_table]
-        self._support_rows = [[SUPPORT_GRADES[g] for g in row] for row in self.support_table]
-        self._source_rows = [[self.source_lists[i] for i in row] for row in self.source_table]
-        self._fidelity: pd.DataFrame | None = None
+        self._support_rows = [[SUPPORT_GRADES[g] for g in row] for row in self.support_table.tolist()]
+        self._source_rows = [[self.source_lists[i] for i in row] for row in self.source_table.tolist()]
+        self._fidelity = None
         self._country_cache: dict[object, str] = {}
         self._company_cache: dict[tuple[str, object], tuple[int, str | None, bool]] = {}
-        self._bounds_cache: dict[tuple[str, float], tuple[float, float, float]] = {}
+        self._bounds_cache: dict[tuple[str, float], tuple[float, float]] = {}
         self._money_cache: dict[tuple, MoneyQuote] = {}
         self._today: tuple[int, dt.date] = (-1, dt.date.min)
-        self._level_edges = level_edges(self.plan.levels)
-        self.per_usd = dict(self.plan.basis.per_usd)
-        self.reference_year = int(self.plan.basis.reference_year)
+
+    def __getstate__(self) -> dict:
+        # Plain tables travel (to Dask workers, say); the training side stays home.
+        return {"tables": self.tables, "meta": self.meta}
+
+    def __setstate__(self, state: dict) -> None:
+        self.tables, self.meta, self._training = state["tables"], state["meta"], None
+        self._prepare()
+
+    # -- the training side, on demand -----------------------------------------
+    def _training_state(self) -> TrainingState:
+        if callable(self._training):
+            self._training = self._training()
+        if self._training is None:
+            raise RuntimeError("This model has only its serving tables (it was unpickled, or built without the "
+                               "training side): evaluation needs the model folder's training file. Load the "
+                               "folder with salarymodel.load_model(DIR).")
+        return self._training
+
+    @property
+    def estimator(self):
+        """The fitted :class:`~salarymodel.model.SalaryRegressor` (training side)."""
+        return self._training_state().estimator
+
+    @property
+    def plan(self):
+        """The :class:`~salarymodel.synthetic.TrainingPlan` (training side)."""
+        return self._training_state().plan
 
     @property
     def reference_date(self) -> str:
@@ -162,26 +184,18 @@ class SalaryModel:
         amounts are exactly the reference-year figures (1 July of that year)."""
         return f"{self.reference_year}-07-01"
 
-    # Rebuilt by _prepare() from the pickled state, so never pickled themselves.
-    _DERIVED = frozenset({"per_usd", "reference_year"})
-
-    def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if not k.startswith("_") and k not in self._DERIVED}
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._prepare()
-
     # -- input resolution (validated once, then cached) -------------------
     def resolve_country(self, country: object) -> str:
         """ISO alpha-2 code of a country the model knows, else raise."""
         code = self._country_cache.get(country) if isinstance(country, str) else None
         if code is not None:
             return code
-        code = country_code(country)
+        code = self._country_names.get(country_key(country))
         if code is None:
-            raise UnknownCountryError(country, self.countries, "not a recognised country name or code")
-        if code not in self.countries:
+            # Not one of ours: the full ISO table says whether it is a country at all.
+            code = country_code(country)
+            if code is None:
+                raise UnknownCountryError(country, self.countries, "not a recognised country name or code")
             raise UnknownCountryError(country, self.countries, f"{code} has no reported figures")
         if len(self._country_cache) < 10_000:  # bounded: inputs can be arbitrary
             self._country_cache[country] = code
@@ -192,7 +206,7 @@ class SalaryModel:
 
         None, NaN and pandas.NA (a missing cell of a table) mean the market.
         """
-        if company is None or company is pd.NA or (isinstance(company, float) and math.isnan(company)):
+        if company is None or (isinstance(company, float) and math.isnan(company)) or _is_missing(company):
             return self._cell_index[(code, None)], None, False
         cached = self._company_cache.get((code, company)) if isinstance(company, str) else None
         if cached is not None:
@@ -235,10 +249,10 @@ class SalaryModel:
         bounds = self._bounds_cache.get((code, confidence)) if type(confidence) is float else None
         if bounds is None:
             value = check_confidence(confidence)
-            bounds = self.estimator.score_bounds(code, value)
+            bounds = conformal_bounds(self.band_scores[code], value)
             if math.isinf(bounds[0]) or math.isinf(bounds[1]):
                 raise ValueError(f"The 'confidence' parameter of predict is too close to 1 for the "
-                                 f"{len(self.estimator.band_scores_[code])} calibration rows of {code}. "
+                                 f"{len(self.band_scores[code])} calibration rows of {code}. "
                                  f"Got {confidence!r}.")
             self._bounds_cache[(code, value)] = bounds
         return bounds
@@ -349,21 +363,25 @@ class SalaryModel:
         """
         cell, country_idx, _, years, problems = self._resolve_rows(frame)
         if problems:
+            from ._rows import problem_table
+
             raise InvalidRowsError(problem_table(problems, frame.index), len(frame))
-        score_quantiles = np.array([np.quantile(self.estimator.scores_[c], levels) for c in self.countries])
+        score_quantiles = np.array([np.quantile(self.scores[c], levels) for c in self.countries])
         centre, scale = self._read((self.centre_table, self.scale_table), cell, years)
         return np.exp(centre[:, None] + scale[:, None] * score_quantiles[country_idx])
 
     def fidelity(self) -> pd.DataFrame:
         """Each reported figure beside the model's value of the same statistic.
 
-        Computed once per loaded model by :func:`salarymodel.fidelity.fidelity_table`;
-        the evaluation report and :meth:`explain` both read this table.
+        Computed once, at training, by :func:`salarymodel.fidelity.fidelity_table`
+        and stored with the model; the evaluation report and :meth:`explain`
+        both read this table.
         """
         if self._fidelity is None:
-            from .fidelity import fidelity_table
+            import pandas as pd
 
-            self._fidelity = fidelity_table(self.quantiles, self.plan, self.countries)
+            stored = self.meta["fidelity"]
+            self._fidelity = pd.DataFrame.from_records(stored["records"], columns=stored["columns"])
         return self._fidelity
 
     def explain(self, country: str, years: float, company: str | None = None, *,
@@ -400,6 +418,8 @@ class SalaryModel:
         estimate = self.predict(country, years, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
         table = self.fidelity().set_index("id").loc[list(estimate.sources)].reset_index()
         rate = self.money_quote(estimate.country, currency, estimate.as_of, aging_rate).multiplier
+        import pandas as pd
+
         out = pd.DataFrame({
             "id": table["id"], "source": table["source"], "statistic": table["statistic"],
             "level": table["level"], "years_min": table["years_min"], "years_max": table["years_max"],
@@ -416,6 +436,8 @@ class SalaryModel:
     def _resolve_rows(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list]:
         """Cell index, country index, known flag and years per row, plus
         problems as (row position, column, reason)."""
+        from ._rows import factorize, numeric_years, unwrap
+
         problems: list[tuple[int, str, str]] = []
         n = len(frame)
         codes, uniques = factorize(frame["country"])
@@ -498,11 +520,16 @@ class SalaryModel:
         Returns
         -------
         pandas.DataFrame
-            Same index as ``frame``; columns ``low``, ``median``, ``high``,
-            ``currency``, ``company_known``, ``support``, ``as_of`` and
-            ``projected`` (and ``sources`` on request, ``error`` with
-            'coerce').
+            Same index as ``frame``; columns ``low``, ``median``, ``high``
+            (float), ``currency``, ``support`` and ``as_of`` (categorical:
+            one small code per row, empty for a bad row), ``company_known``
+            and ``projected`` (bool), plus ``sources`` on request (tuples)
+            and ``error`` with 'coerce' ('' for a good row).
         """
+        import pandas as pd
+
+        from ._rows import problem_table, require_profile_columns
+
         if not isinstance(frame, pd.DataFrame):
             if type(frame).__module__.startswith("dask"):
                 from ._dask import predict_dask
@@ -519,36 +546,44 @@ class SalaryModel:
         bad = np.zeros(len(frame), dtype=bool)
         bad[[position for position, _, _ in problems]] = True
 
-        bounds = np.array([self.score_bounds(c, confidence) for c in self.countries])
         ci = np.maximum(country_idx, 0)
         # Only the countries present are quoted: a date one country's tables
         # cannot serve does not fail a frame without that country.
-        present = np.unique(ci)
-        quotes = {int(i): self.money_quote(self.countries[i], currency, as_of, aging_rate) for i in present}
-        log_rate = np.log(np.array([quotes[i].multiplier if i in quotes else 1.0
-                                    for i in range(len(self.countries))]))[ci]
-        currencies = np.array([quotes[i].currency if i in quotes else None for i in range(len(self.countries))],
-                              dtype=object)[ci]
+        quotes = {int(i): self.money_quote(self.countries[i], currency, as_of, aging_rate)
+                  for i in np.unique(ci[~bad])}
+        n_countries = len(self.countries)
+        per_country = np.zeros((n_countries, 3))  # log multiplier, low score, high score
+        for i, quote in quotes.items():
+            per_country[i] = (math.log(quote.multiplier), *self.score_bounds(self.countries[i], confidence))
         y = np.where(bad, 0.0, years)
         centre, band, log_median = self._read((self.centre_table, self.band_scale_table, self.median_table), cell, y)
-        logs = {"low": np.minimum(centre + bounds[ci, 0] * band, log_median), "median": log_median,
-                "high": np.maximum(centre + bounds[ci, 1] * band, log_median)}
+        log_rate, s_low, s_high = per_country[ci].T
         out = {}
-        for name, values in logs.items():
-            values = np.exp(values + log_rate)
+        for name, values in (("low", np.minimum(centre + s_low * band, log_median)), ("median", log_median),
+                             ("high", np.maximum(centre + s_high * band, log_median))):
+            values += log_rate
+            np.exp(values, out=values)
             values[bad] = np.nan
             out[name] = values
-        result = pd.DataFrame(out, index=frame.index)
-        result["currency"] = currencies
+        result = pd.DataFrame(out, index=frame.index, copy=False)
+        # Categorical columns: a code per row instead of a string object per row.
+        currencies, as_ofs = self.frame_categories(currency, as_of)
+        codes = np.full((n_countries, 2), -1)
+        for i, quote in quotes.items():
+            codes[i] = currencies.index(quote.currency), as_ofs.index(quote.as_of)
+        row_codes = codes[ci]
+        row_codes[bad] = -1
+        result["currency"] = pd.Categorical.from_codes(row_codes[:, 0], categories=currencies)
         result["company_known"] = known
         grid_index = _grid_index(y)
-        support = np.asarray(SUPPORT_GRADES, dtype=object)[self.support_table[cell, grid_index]]
-        support[bad] = None
-        result["support"] = support
-        result["as_of"] = np.array([quotes[i].as_of if i in quotes else None
-                                    for i in range(len(self.countries))], dtype=object)[ci]
-        result["projected"] = np.array([quotes[i].projected if i in quotes else False
-                                        for i in range(len(self.countries))])[ci]
+        support = self.support_table[cell, grid_index].astype(np.int8)
+        support[bad] = -1
+        result["support"] = pd.Categorical.from_codes(support, categories=SUPPORT_GRADES)
+        result["as_of"] = pd.Categorical.from_codes(row_codes[:, 1], categories=as_ofs)
+        projected = np.zeros(n_countries, dtype=bool)
+        for i, quote in quotes.items():
+            projected[i] = quote.projected
+        result["projected"] = projected[ci] & ~bad
         if sources:
             lists = np.empty(len(self.source_lists), dtype=object)
             lists[:] = self.source_lists
@@ -562,3 +597,19 @@ class SalaryModel:
                 reasons[position] = (previous + "; " if previous else "") + f"{column}: {reason}"
             result["error"] = reasons
         return result
+
+    def frame_categories(self, currency: object = None, as_of: object = None) -> tuple[list[str], list[str]]:
+        """The fixed categories of ``predict_frame``'s ``currency`` and ``as_of``
+        columns, the same for every chunk or partition of one call."""
+        if currency is None:
+            currencies = sorted(set(self.local_currency.values()))
+        else:
+            currencies = [self.money.check_currency(currency)]
+        if as_of is None:
+            today = self.today()
+            as_ofs = sorted({self.money.default_as_of(c, today).isoformat() for c in self.countries})
+        else:
+            from .aging import parse_as_of
+
+            as_ofs = [parse_as_of(as_of).isoformat()]
+        return currencies, as_ofs

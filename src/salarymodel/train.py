@@ -18,13 +18,15 @@ import pandas as pd
 
 from . import __version__
 from ._errors import FiguresError
-from ._paths import TRAINING_SET_FILE
+from ._paths import MODEL_FILE, TRAINING_FILE, TRAINING_SET_FILE
 from .card import library_versions, now_iso, render_markdown
-from .evaluate import compare_models, external_section, fidelity_section, uncertainty_section
+from .compile import compile_model, model_cells
+from .evidence import compare_models, external_section, fidelity_section, uncertainty_section
+from .grid import YEARS_GRID
 from .metrics import HOLDOUT_SEED_OFFSET, coverage_report
 from .model import FEATURES, SalaryRegressor
-from .persist import save_artifact, write_atomic
-from .serve import YEARS_GRID, SalaryModel, model_cells
+from .persist import save_model, write_atomic
+from .serve import SalaryModel
 from .synthetic import DEFAULT_ROWS, make_training_set, plan_training_set
 from .uncertainty import DEFAULT_REPLICATES, bootstrap_medians
 
@@ -99,8 +101,8 @@ def train(figures=None, *, n_rows: int = DEFAULT_ROWS, seed: int = 0, out: Path 
     estimator = SalaryRegressor(random_state=seed).fit(rows[FEATURES], np.log(rows["salary_usd"].to_numpy()),
                                                        np.log(rows["new_source_salary_usd"].to_numpy()))
     medians = bootstrap_medians(plan, model_cells(estimator, plan), YEARS_GRID, replicates=replicates, seed=seed)
-    model = SalaryModel(estimator, plan, {"seed": seed, "rows": len(rows), "version": __version__,
-                                          "bootstrap_replicates": replicates}, bootstrap=medians)
+    model = compile_model(estimator, plan, {"seed": seed, "rows": len(rows), "version": __version__,
+                                            "bootstrap_replicates": replicates}, bootstrap=medians)
     holdout = make_training_set(plan=plan, n_rows=n_rows, seed=seed + HOLDOUT_SEED_OFFSET)
     figures_frame = plan.figures.drop_duplicates("id")
     card = {
@@ -134,7 +136,7 @@ def train(figures=None, *, n_rows: int = DEFAULT_ROWS, seed: int = 0, out: Path 
     if data_out is not None:
         write_atomic(Path(data_out) / TRAINING_SET_FILE, lambda tmp: rows.to_csv(tmp, index=False))
     if out is not None:
-        card = save_artifact(model, out, card, render_markdown(card))
+        card = save_model(model, out, card, render_markdown(card))
     result = TrainingResult(model, card, rows, seconds)
     if not quiet:
         print(result.summary())
@@ -172,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error} Nothing was written.", file=sys.stderr)
         return 2
     print(result.summary())
-    print(f"Wrote {args.out / 'salary_model.joblib'} (+ .json, .md card) and {args.data_out / TRAINING_SET_FILE}.")
+    print(f"Wrote {args.out / MODEL_FILE} (+ {TRAINING_FILE}, .json and .md card) and "
+          f"{args.data_out / TRAINING_SET_FILE}.")
     return 0
 
 
