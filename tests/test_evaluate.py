@@ -99,5 +99,6 @@ def test_benchmark_runs_and_reports_every_measure():
                 "predict_frame_rows_per_second", "baseline_rows_per_second", "import_load_first_predict_seconds"):
         assert report[key] > 0
     assert report["predict_as_of_microseconds"] > 0
-    assert len(report["targets"]) == 4
+    assert report["cli_batch_rows_per_second"] > 0 and "cold_start_imported_sklearn" in report
+    assert len(report["targets"]) == 8
     assert "targets:" in format_report(report)

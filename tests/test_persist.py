@@ -103,7 +103,7 @@ def test_training_side_is_loaded_only_when_evaluation_asks(model_copy):
     fresh = load_model(model_copy)
     assert fresh.predict("US", 4).median > 0  # serving does not need it
     with pytest.raises(ModelIntegrityError, match="no training file"):
-        fresh.plan
+        _ = fresh.plan
 
 
 def test_tampered_data_file_is_refused_before_it_is_read(model_copy, monkeypatch):
@@ -148,7 +148,7 @@ def test_tampered_training_file_is_refused_before_unpickling(model_copy, monkeyp
     loaded = load_model(model_copy)
     assert loaded.predict("DE", 4).median > 0
     with pytest.raises(ModelIntegrityError, match="does not match its model card"):
-        loaded.estimator
+        _ = loaded.estimator
 
 
 def test_missing_card_is_refused(model_copy):
@@ -165,7 +165,7 @@ def test_other_scikit_learn_minor_version_stops_evaluation_not_prediction(model_
     loaded = load_model(model_copy)
     assert loaded.predict("US", 3).median > 0
     with pytest.raises(ModelVersionError, match="Retrain"):
-        loaded.estimator
+        _ = loaded.estimator
 
 
 def test_other_format_version_is_refused(model_copy):

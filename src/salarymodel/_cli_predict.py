@@ -114,50 +114,32 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _progress(total: int):
-    """A progress bar on a terminal, nothing otherwise."""
-    if sys.stderr.isatty():
-        from tqdm import tqdm
+def _progress(path: Path):
+    """A progress bar on a terminal (sized by the file's lines), nothing otherwise."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
 
-        return tqdm(total=total, unit="rows", unit_scale=True, file=sys.stderr)
-    return None
+    with open(path, "rb") as stream:
+        total = max(sum(1 for _ in stream) - 1, 0)
+    return tqdm(total=total, unit="rows", unit_scale=True, file=sys.stderr)
 
 
 def _batch(args) -> int:
     """Score a CSV in chunks; report bad rows by line number, keep the good ones."""
-    import pandas as pd
-
-    from .persist import write_atomic
+    from ._batch import score_csv
 
     try:
         model = load_for_cli(args.model)
-        with open(args.input, "rb") as stream:
-            total = max(sum(1 for _ in stream) - 1, 0)
-        reader = pd.read_csv(args.input, chunksize=args.chunk_size, dtype={"country": object, "company": object},
-                             keep_default_na=False, na_values={"years": [""]})
-        progress = _progress(total)
-        parts, bad = [], 0
-        for chunk in reader:
-            missing = [c for c in ("country", "years") if c not in chunk.columns]
-            if missing:
-                raise ValueError(f"{args.input} needs columns country and years (and optionally company); "
-                                 f"missing {missing}.")
-            chunk["country"] = chunk["country"].replace("", None)
-            scored = model.predict_frame(chunk, confidence=args.confidence, currency=args.currency, errors="coerce",
-                                         as_of=args.as_of, aging_rate=args.aging_rate)
-            for index in scored.index[scored["error"] != ""]:
-                print(f"line {index + 2}: {scored.at[index, 'error']}", file=sys.stderr)
-                bad += 1
-            parts.append(pd.concat([chunk, scored], axis=1))
-            if progress is not None:
-                progress.update(len(chunk))
+        progress = _progress(args.input)
+        rows, bad = score_csv(model, args.input, args.output, chunk_size=args.chunk_size, progress=progress,
+                              confidence=args.confidence, currency=args.currency, as_of=args.as_of,
+                              aging_rate=args.aging_rate)
         if progress is not None:
             progress.close()
     except (ValueError, TypeError, OSError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    result = pd.concat(parts) if parts else pd.DataFrame()
-    write_atomic(args.output, lambda tmp: result.to_csv(tmp, index=False, float_format="%.2f"))
-    print(f"Scored {len(result) - bad:,} of {len(result):,} rows into {args.output}"
+    print(f"Scored {rows - bad:,} of {rows:,} rows into {args.output}"
           + (f"; {bad:,} bad rows listed above." if bad else "."), file=sys.stderr)
     return 3 if bad else 0

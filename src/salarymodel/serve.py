@@ -43,6 +43,7 @@ _GRID_SIZE = len(YEARS_GRID)
 # Tables of shape (cells, grid): log-salary quantities, then indices.
 FLOAT_TABLES = ("centre", "scale", "band_scale", "median", "median_low", "median_high")
 INDEX_TABLES = ("support", "source")
+_new_estimate = tuple.__new__
 # Years that are a grid point up to float error (3.0 / 0.05 = 59.999...) snap to it.
 _SNAP = 1e-9
 
@@ -143,12 +144,16 @@ class SalaryModel:
         self._median_high_rows = [row.tolist() for row in self.median_high_table]
         self._support_rows = [[SUPPORT_GRADES[g] for g in row] for row in self.support_table.tolist()]
         self._source_rows = [[self.source_lists[i] for i in row] for row in self.source_table.tolist()]
+        # Batch gathers centre, band scale and median in one pass: (3, cells * grid).
+        self._stacked = np.stack([self.centre_table, self.band_scale_table, self.median_table]).reshape(3, -1)
         self._fidelity = None
         self._country_cache: dict[object, str] = {}
         self._company_cache: dict[tuple[str, object], tuple[int, str | None, bool]] = {}
         self._bounds_cache: dict[tuple[str, float], tuple[float, float]] = {}
         self._money_cache: dict[tuple, MoneyQuote] = {}
-        self._today: tuple[int, dt.date] = (-1, dt.date.min)
+        self._today, self._next_midnight = dt.date.min, -math.inf
+        # Level of each grid point (the level edges lie on the grid), read like support.
+        self._level_rows = [level_for_years(float(y), self._level_edges) for y in YEARS_GRID]
 
     def __getstate__(self) -> dict:
         # Plain tables travel (to Dask workers, say); the training side stays home.
@@ -226,20 +231,24 @@ class SalaryModel:
 
     def today(self) -> dt.date:
         """Today's date (UTC), recomputed once per day rather than per call."""
-        day = int(time.time() // 86400)
-        if self._today[0] != day:
-            self._today = (day, dt.date.fromordinal(dt.date(1970, 1, 1).toordinal() + day))
-        return self._today[1]
+        now = time.time()
+        if now >= self._next_midnight:
+            day = int(now // 86400)
+            self._today = dt.date.fromordinal(dt.date(1970, 1, 1).toordinal() + day)
+            self._next_midnight = (day + 1) * 86400.0
+            self._money_cache.clear()  # default dates move with the day
+        return self._today
 
     def money_quote(self, code: str, currency: object = None, as_of: object = None,
                     aging_rate: float | None = None) -> MoneyQuote:
         """Cached :meth:`MoneyTable.quote`: how reference USD becomes the asked money."""
         hashable = (currency is None or type(currency) is str) and (
             as_of is None or type(as_of) is str) and (aging_rate is None or type(aging_rate) is float)
-        key = (code, currency, as_of, aging_rate, self.today() if as_of is None else None)
+        today = self.today()
+        key = (code, currency, as_of, aging_rate)
         quote = self._money_cache.get(key) if hashable else None
         if quote is None:
-            quote = self.money.quote(code, currency, as_of, aging_rate, today=self.today())
+            quote = self.money.quote(code, currency, as_of, aging_rate, today=today)
             if hashable and len(self._money_cache) < 10_000:  # bounded: inputs can be arbitrary
                 self._money_cache[key] = quote
         return quote
@@ -316,7 +325,12 @@ class SalaryModel:
             cell, canonical, known = cached or self.resolve_company(code, company)
         bounds = self._bounds_cache.get((code, confidence)) if type(confidence) is float else None
         s_low, s_high = bounds or self.score_bounds(code, confidence)
-        money = self.money_quote(code, currency, as_of, aging_rate)
+        try:
+            money = self._money_cache.get((code, currency, as_of, aging_rate))
+        except TypeError:  # an unhashable argument: validation names it below
+            money = None
+        if money is None or (as_of is None and time.time() >= self._next_midnight):
+            money = self.money_quote(code, currency, as_of, aging_rate)
         rate = money.multiplier
         centre_row, median_row, band_row = self._centre_rows[cell], self._median_rows[cell], self._band_rows[cell]
         low_row, high_row = self._median_low_rows[cell], self._median_high_rows[cell]
@@ -333,18 +347,32 @@ class SalaryModel:
             band = band_row[i] + f * (band_row[i + 1] - band_row[i])
             m_low = low_row[i] + f * (low_row[i + 1] - low_row[i])
             m_high = high_row[i] + f * (high_row[i + 1] - high_row[i])
-        return SalaryEstimate(
-            code, y, canonical, known, level_for_years(y, self._level_edges), money.currency, float(confidence),
+        # tuple.__new__ skips the named tuple's argument handling: 19 fields, in order.
+        return _new_estimate(SalaryEstimate, (
+            code, y, canonical, known, self._level_rows[i], money.currency, float(confidence),
             math.exp(min(centre + s_low * band, log_median)) * rate, math.exp(log_median) * rate,
             math.exp(max(centre + s_high * band, log_median)) * rate, math.exp(m_low) * rate, math.exp(m_high) * rate,
             self._support_rows[cell][i], self._source_rows[cell][i], money.fx_rate, money.fx_period,
-            money.as_of, money.projected, self.reference_year)
+            money.as_of, money.projected, self.reference_year))
 
     @staticmethod
     def _read(tables: tuple[np.ndarray, ...], cell: np.ndarray, years: np.ndarray) -> list[np.ndarray]:
         """Each table (cells x grid) linearly interpolated at ``years``."""
         i, f = _grid_position(years)
         return [table[cell, i] + f * (table[cell, i + 1] - table[cell, i]) for table in tables]
+
+    def _read_stacked(self, cell: np.ndarray, years: np.ndarray, grid_index: np.ndarray) -> np.ndarray:
+        """Centre, band scale and median at ``years``, shape (3, rows): the
+        interpolation of :meth:`_read` as two contiguous gathers."""
+        i = np.minimum(grid_index, _GRID_SIZE - 2)
+        f = years / GRID_STEP - i
+        flat = cell * _GRID_SIZE + i
+        lower = np.take(self._stacked, flat, axis=1)
+        upper = np.take(self._stacked, flat + 1, axis=1)
+        upper -= lower
+        upper *= f
+        upper += lower
+        return upper
 
     # -- evidence -----------------------------------------------------------
     def quantiles(self, frame: pd.DataFrame, levels: np.ndarray) -> np.ndarray:
@@ -473,7 +501,14 @@ class SalaryModel:
             if len(rows_with):
                 # One integer per (country, company) pair: resolve each pair once.
                 pair = country_idx[rows_with] * len(company_names) + company_codes[rows_with]
-                pairs, inverse = np.unique(pair, return_inverse=True)
+                n_pairs = len(self.countries) * len(company_names)
+                if n_pairs <= 4 * len(pair) + 1024:  # a count per possible pair is cheaper than sorting
+                    pairs = np.flatnonzero(np.bincount(pair, minlength=n_pairs))
+                    slot = np.zeros(n_pairs, dtype=np.int64)
+                    slot[pairs] = np.arange(len(pairs))
+                    inverse = slot[pair]
+                else:
+                    pairs, inverse = np.unique(pair, return_inverse=True)
                 pair_cell = np.empty(len(pairs), dtype=np.int64)
                 pair_known = np.zeros(len(pairs), dtype=bool)
                 for u, code in enumerate(pairs):
@@ -546,26 +581,34 @@ class SalaryModel:
         bad = np.zeros(len(frame), dtype=bool)
         bad[[position for position, _, _ in problems]] = True
 
+        any_bad = bool(problems)
         ci = np.maximum(country_idx, 0)
+        n_countries = len(self.countries)
         # Only the countries present are quoted: a date one country's tables
         # cannot serve does not fail a frame without that country.
-        quotes = {int(i): self.money_quote(self.countries[i], currency, as_of, aging_rate)
-                  for i in np.unique(ci[~bad])}
-        n_countries = len(self.countries)
-        per_country = np.zeros((n_countries, 3))  # log multiplier, low score, high score
+        present = np.flatnonzero(np.bincount(ci[~bad] if any_bad else ci, minlength=n_countries))
+        quotes = {int(i): self.money_quote(self.countries[i], currency, as_of, aging_rate) for i in present}
+        per_country = np.zeros((3, n_countries))  # log multiplier, low score, high score
         for i, quote in quotes.items():
-            per_country[i] = (math.log(quote.multiplier), *self.score_bounds(self.countries[i], confidence))
-        y = np.where(bad, 0.0, years)
-        centre, band, log_median = self._read((self.centre_table, self.band_scale_table, self.median_table), cell, y)
-        log_rate, s_low, s_high = per_country[ci].T
-        out = {}
-        for name, values in (("low", np.minimum(centre + s_low * band, log_median)), ("median", log_median),
-                             ("high", np.maximum(centre + s_high * band, log_median))):
-            values += log_rate
-            np.exp(values, out=values)
-            values[bad] = np.nan
-            out[name] = values
-        result = pd.DataFrame(out, index=frame.index, copy=False)
+            per_country[:, i] = (math.log(quote.multiplier), *self.score_bounds(self.countries[i], confidence))
+        y = np.where(bad, 0.0, years) if any_bad else years
+        grid_index = _grid_index(y)
+        block = self._read_stacked(cell, y, grid_index)  # rows: centre, band scale, median
+        centre, band, log_median = block
+        s_low, s_high = np.take(per_country[1], ci), np.take(per_country[2], ci)
+        s_low *= band
+        s_low += centre
+        s_high *= band
+        s_high += centre
+        np.minimum(s_low, log_median, out=centre)  # the band never crosses the median
+        np.maximum(s_high, log_median, out=band)
+        block[[1, 2]] = block[[2, 1]]  # rows now: low, median, high
+        block += np.take(per_country[0], ci)
+        np.exp(block, out=block)
+        if any_bad:
+            block[:, bad] = np.nan
+        result = pd.DataFrame({"low": block[0], "median": block[1], "high": block[2]}, index=frame.index,
+                              copy=False)
         # Categorical columns: a code per row instead of a string object per row.
         currencies, as_ofs = self.frame_categories(currency, as_of)
         codes = np.full((n_countries, 2), -1)
@@ -575,8 +618,7 @@ class SalaryModel:
         row_codes[bad] = -1
         result["currency"] = pd.Categorical.from_codes(row_codes[:, 0], categories=currencies)
         result["company_known"] = known
-        grid_index = _grid_index(y)
-        support = self.support_table[cell, grid_index].astype(np.int8)
+        support = self.support_table.reshape(-1)[cell * _GRID_SIZE + grid_index]
         support[bad] = -1
         result["support"] = pd.Categorical.from_codes(support, categories=SUPPORT_GRADES)
         result["as_of"] = pd.Categorical.from_codes(row_codes[:, 1], categories=as_ofs)
