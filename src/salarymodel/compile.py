@@ -9,8 +9,6 @@ unpickling and without importing scikit-learn, scipy or pandas.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
@@ -49,12 +47,16 @@ def _median_interval(median: np.ndarray, bootstrap: np.ndarray | None) -> tuple[
     """10th/90th percentile of the bootstrap medians, always holding the median."""
     if bootstrap is None or len(bootstrap) == 0:
         return median, median
-    with warnings.catch_warnings():
-        # An employer cell that no replicate drew is all-NaN: handled below.
-        warnings.simplefilter("ignore", RuntimeWarning)
-        low, high = np.nanpercentile(bootstrap, [10, 90], axis=0)
-    return (np.fmin(np.where(np.isnan(low), median, low), median),
-            np.fmax(np.where(np.isnan(high), median, high), median))
+    low, high = median.copy(), median.copy()
+    # A replicate either drew a cell (a whole row of values) or not (a row of
+    # NaN): percentiles per cell over the replicates that drew it, which is
+    # what nanpercentile computes, a hundred times faster.
+    for cell in range(bootstrap.shape[1]):
+        rows = bootstrap[:, cell]
+        drawn = rows[~np.isnan(rows).any(axis=1)]
+        if len(drawn):
+            low[cell], high[cell] = np.percentile(drawn, [10, 90], axis=0)
+    return np.fmin(low, median), np.fmax(high, median)
 
 
 def _json_value(value: object) -> object:
