@@ -225,10 +225,11 @@ def test_model_file_layout_is_pinned_to_the_format_version(model_dir):
     with np.load(model_dir / "salary_model.npz", allow_pickle=False) as archive:
         arrays = sorted(name for name in archive.files if "scores_" not in name)
         meta = json.loads(archive["meta_json"].tobytes())
-    assert (FORMAT_VERSION, arrays, sorted(meta), sorted(meta["money"])) == (5, [
+    assert (FORMAT_VERSION, arrays, sorted(meta), sorted(meta["money"])) == (6, [
         "band_scale", "centre", "fx_rates", "median", "median_high", "median_low", "meta_json", "scale", "source",
         "support"], [
-        "cells", "company_aliases", "countries", "country_names", "fidelity", "level_edges", "local_currency",
+        "cells", "company_aliases", "countries", "country_labels", "country_names", "fidelity", "level_edges",
+        "local_currency",
         "metadata", "money", "reference_per_usd", "reference_year", "source_lists"], [
         "first_month", "fx_currencies", "fx_first_month", "local_currency", "reference_month", "reference_per_usd",
         "wages"])

@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 
 # Public name -> module that defines it.
 _EXPORTS = {
-    "predict": "api", "predict_frame": "api", "explain": "api", "load_model": "api",
+    "predict": "api", "predict_frame": "api", "explain": "api", "load_model": "api", "known": "api",
     "make_training_set": "synthetic",
     "SalaryEstimate": "estimate", "InvalidRowsError": "estimate",
     "SalaryModel": "serve",

@@ -8,15 +8,19 @@ import sys
 from pathlib import Path
 
 from ._errors import ModelIntegrityError, ModelVersionError
+from ._prog import prog
 
 __all__ = ["build_parser", "main", "format_estimate", "format_explanation", "load_for_cli"]
 
 
 def format_estimate(estimate) -> str:
     """One readable line: who, median and band."""
-    who = f"{estimate.country}, {estimate.years:g} years ({estimate.level})"
-    if estimate.company:
-        who += f", {estimate.company}" + ("" if estimate.company_known else " (unknown: market estimate)")
+    who = f"{estimate.country}, {estimate.years:g} year{'' if estimate.years == 1 else 's'} ({estimate.level})"
+    if estimate.company and not estimate.company_known:
+        hint = f"; did you mean {estimate.suggestion!r}?" if estimate.suggestion else ""
+        who += f", {estimate.company} (unknown here: market estimate{hint})"
+    elif estimate.company:
+        who += f", {estimate.company}"
     cur = estimate.currency
     return (f"{who}: median {estimate.median:,.0f} {cur}; {estimate.confidence:.0%} band "
             f"{estimate.low:,.0f} - {estimate.high:,.0f} {cur} (base salary per year, money of {estimate.as_of}"
@@ -28,17 +32,28 @@ def format_estimate(estimate) -> str:
 def format_explanation(table) -> str:
     """The explain() table as aligned text."""
     shown = table[["id", "source", "statistic", "level", "company", "reported", "reported_high", "model",
-                   "model_high", "relative_difference"]].copy()
+                   "model_high", "relative_difference", "relative_difference_high"]].copy()
     shown["company"] = shown["company"].fillna("-")
     for column in ("reported", "reported_high", "model", "model_high"):
         shown[column] = shown[column].map(lambda v: "" if v != v else f"{v:,.0f}")
-    shown["relative_difference"] = shown["relative_difference"].map(lambda v: "" if v != v else f"{v:+.1%}")
+    for column in ("relative_difference", "relative_difference_high"):  # a range shows both ends
+        shown[column] = shown[column].map(lambda v: "" if v != v else f"{v:+.1%}")
+    shown = shown.rename(columns={"relative_difference": "difference", "relative_difference_high": "difference_high"})
     return shown.to_string(index=False)
+
+
+def format_known(known: list[dict]) -> str:
+    """What a model knows, one country per line."""
+    lines = []
+    for item in known:
+        employers = ", ".join(item["employers"]) or "none"
+        lines.append(f"{item['country']} ({item['name']}, {item['currency']}): employers {employers}")
+    return "\n".join(lines)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m salarymodel.predict",
+        prog=prog("python -m salarymodel.predict"),
         description="Estimate an ML engineer's annual base salary with a confidence band.",
         epilog="Examples:\n  python -m salarymodel.predict --country Germany --years 5\n"
                "  python -m salarymodel.predict --country India --years 3 --company TCS --json\n"
@@ -59,7 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--aging-rate", type=float, default=None, metavar="RATE",
                         help="annual wage movement past the last published wage index, e.g. 0.04 "
                              "(default: the last published movement)")
-    parser.add_argument("--json", action="store_true", help="print a JSON object instead of a sentence")
+    parser.add_argument("--json", action="store_true",
+                        help="print a JSON object instead of a sentence (errors too: {\"error\": ...})")
+    parser.add_argument("--list", action="store_true",
+                        help="list the countries and employers the model knows, then exit")
     parser.add_argument("--explain", action="store_true",
                         help="also show the reported figures behind the estimate, beside the model's values")
     parser.add_argument("--input", type=Path, default=None,
@@ -85,6 +103,13 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.list:
+        try:
+            known = load_for_cli(args.model).known()
+        except (ValueError, ModelIntegrityError, ModelVersionError) as error:
+            return _fail(error, args.json)
+        print(json.dumps(known) if args.json else format_known(known))
+        return 0
     if args.input is not None or args.output is not None:
         if args.input is None or args.output is None:
             parser.error("batch mode needs both --input and --output")
@@ -96,8 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         estimate = model.predict(args.country, args.years, args.company, confidence=args.confidence,
                                  currency=args.currency, as_of=args.as_of, aging_rate=args.aging_rate)
     except (ValueError, TypeError, ModelIntegrityError, ModelVersionError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        return _fail(error, args.json)
     if args.json:
         data = estimate.to_dict()
         if args.explain:
@@ -112,6 +136,15 @@ def main(argv: list[str] | None = None) -> int:
         print(format_explanation(model.explain(args.country, args.years, args.company, currency=args.currency,
                                                as_of=estimate.as_of, aging_rate=args.aging_rate)))
     return 0
+
+
+def _fail(error: Exception, as_json: bool) -> int:
+    """Report an error (as JSON on stdout with --json) and return exit code 2."""
+    if as_json:
+        print(json.dumps({"error": str(error), "type": type(error).__name__}))
+    else:
+        print(f"error: {error}", file=sys.stderr)
+    return 2
 
 
 def _progress(path: Path):

@@ -35,12 +35,14 @@ class FiguresError(ValueError):
 class UnknownCountryError(ValueError):
     """The model has no data for the requested country."""
 
-    def __init__(self, given: object, known: Sequence[str], reason: str = "") -> None:
+    def __init__(self, given: object, known: Sequence[str], reason: str = "", suggestion: str | None = None) -> None:
         self.given = given
         self.known = list(known)
+        self.suggestion = suggestion
         detail = f" ({reason})" if reason else ""
+        hint = f" Did you mean {suggestion!r}?" if suggestion else ""
         super().__init__(
-            f"The 'country' parameter got {given!r}{detail}; the model has data for "
+            f"The 'country' parameter got {given!r}{detail}.{hint} The model has data for "
             f"{', '.join(self.known)}. Pass one of these (name or ISO code), or train "
             "with your own figures for that country (--figures)."
         )

@@ -13,7 +13,7 @@ from .serve import SalaryModel
 if TYPE_CHECKING:  # the API imports no pandas until a frame is scored
     import pandas as pd
 
-__all__ = ["load_model", "default_model", "predict", "predict_frame", "explain"]
+__all__ = ["load_model", "default_model", "predict", "predict_frame", "explain", "known"]
 
 _default_model: SalaryModel | None = None
 _default_lock = threading.Lock()
@@ -74,9 +74,19 @@ def _load_or_train_default() -> SalaryModel:
             return load_model(folder)
         except ModelVersionError:
             pass  # our own cache, written by another version: rebuild it
+    import sys
+    import time
+
     from .train import train  # first use only: the training side stays out of serving
 
-    return train(out=Path(folder)).model
+    def say(text: str) -> None:
+        print(f"salarymodel: {text}", file=sys.stderr, flush=True)
+
+    say(f"no default model in {folder} yet: training it from the shipped figures, once (about 10 s)")
+    start = time.perf_counter()
+    model = train(out=Path(folder), progress=lambda stage: say(f"  {stage}")).model
+    say(f"done in {time.perf_counter() - start:.1f} s; later calls load it in milliseconds")
+    return model
 
 
 def predict(country: str, years: float, company: str | None = None, *,
@@ -102,6 +112,17 @@ def predict_frame(frame: pd.DataFrame, *, confidence: float = 0.8, currency: str
     """Score a DataFrame with the default model; see :meth:`SalaryModel.predict_frame`."""
     return default_model().predict_frame(frame, confidence=confidence, currency=currency, errors=errors,
                                          sources=sources, as_of=as_of, aging_rate=aging_rate)
+
+
+def known() -> list[dict]:
+    """Countries and employers the default model knows; see :meth:`SalaryModel.known`.
+
+    Examples
+    --------
+    >>> [item["country"] for item in known()]
+    ['DE', 'IN', 'US']
+    """
+    return default_model().known()
 
 
 def explain(country: str, years: float, company: str | None = None, *,

@@ -39,6 +39,8 @@ from sklearn.linear_model import Ridge
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, SplineTransformer
 
+from ._prog import prog
+
 __all__ = ["run_benchmark", "baseline_pipeline", "main"]
 
 TARGET_SINGLE_SPEEDUP = 10.0
@@ -204,7 +206,8 @@ def format_report(report: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m salarymodel.benchmark", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog=prog("python -m salarymodel.benchmark"),
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows for the batch measurement")
     parser.add_argument("--repeat", type=int, default=3, help="repeats; the best is kept")
     parser.add_argument("--json", action="store_true", help="print JSON")

@@ -41,7 +41,10 @@ def main(argv: list[str] | None = None) -> int:
 
     argv = list(sys.argv[1:] if argv is None else argv)
     commands = "\n".join(f"  {name:<10} {help_text}" for name, (_, help_text) in _COMMANDS.items())
-    if not argv or argv[0] in ("-h", "--help"):
+    if not argv:  # a command is required: say so, and fail like argparse does
+        print("salarymodel: a command is required\n\n" + _USAGE.format(commands=commands), file=sys.stderr)
+        return 2
+    if argv[0] in ("-h", "--help"):
         print(_USAGE.format(commands=commands))
         return 0
     if argv[0] in ("-V", "--version"):

@@ -17,7 +17,7 @@ from .figures import level_edges, local_currencies
 from .fx import monthly_rates_per_usd
 from .grid import YEARS_GRID
 from .money import MoneyTable
-from .names import country_names_for, load_company_aliases
+from .names import country_labels, country_names_for, load_company_aliases
 from .provenance import provenance_tables
 from .serve import SalaryModel, TrainingState
 from .synthetic import TrainingPlan
@@ -120,6 +120,7 @@ def compile_model(estimator, plan: TrainingPlan, metadata: dict,
         "local_currency": local,
         "company_aliases": load_company_aliases(),
         "country_names": country_names_for(countries),
+        "country_labels": country_labels(countries),
         "level_edges": list(level_edges(plan.levels)),
         "reference_year": int(plan.basis.reference_year),
         "reference_per_usd": {k: float(v) for k, v in plan.basis.per_usd.items()},

@@ -63,6 +63,10 @@ class SalaryEstimate(NamedTuple):
         value to reach ``as_of`` (see :mod:`salarymodel.aging`).
     reference_year : int
         The model's internal money basis (pay of 1 July of that year).
+    suggestion : str or None
+        For an employer the model does not know, the closest one it knows
+        in that country (``'Microsoft'`` for ``'Microsfot'``): a likely typo.
+        None otherwise.
     """
 
     country: str
@@ -84,6 +88,7 @@ class SalaryEstimate(NamedTuple):
     as_of: str
     projected: bool
     reference_year: int
+    suggestion: str | None = None
 
     def to_dict(self) -> dict:
         """The estimate as a plain dict (JSON-ready; sources as a list)."""

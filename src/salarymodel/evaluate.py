@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ._prog import prog
 from .evidence import (  # noqa: F401  (re-exported: the report's data lives in evidence)
     clean_json,
     compare_models,
@@ -140,7 +141,7 @@ def format_report(report: dict) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m salarymodel.evaluate",
+    parser = argparse.ArgumentParser(prog=prog("python -m salarymodel.evaluate"),
                                      description="Evaluate a trained model: fidelity to every reported figure, "
                                                  "calibration, model comparison and median uncertainty.")
     parser.add_argument("--model", type=Path, default=None,

@@ -196,6 +196,13 @@ def _choose(results: list[dict]) -> dict:
 
 def evaluation_report(model, *, compare: bool = True, validation: bool = True) -> dict:
     """The full report for a loaded model (see the module docstring)."""
+    from ._threads import fit_threads
+
+    with fit_threads():  # validation and the comparison refit many models
+        return _evaluation_report(model, compare=compare, validation=validation)
+
+
+def _evaluation_report(model, *, compare: bool, validation: bool) -> dict:
     seed = int(model.metadata.get("seed", 0))
     rows = int(model.metadata.get("rows", 40_000))
     holdout = make_training_set(plan=model.plan, n_rows=rows, seed=seed + HOLDOUT_SEED_OFFSET)

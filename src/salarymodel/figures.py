@@ -80,6 +80,16 @@ def level_edges(levels: pd.DataFrame) -> tuple[float, ...]:
     return tuple(float(levels.at[name, "years_max"]) for name in PARTITION_LEVELS[:-1])
 
 
+def _country(text: str) -> str | None:
+    """ISO alpha-2 code of a country written as ``predict`` accepts it, else None."""
+    from .names import country_code
+
+    try:
+        return country_code(text)
+    except ValueError:  # control characters, too long
+        return None
+
+
 def _number(text: str) -> float | None:
     try:
         value = float(text.replace(",", "").replace("_", ""))
@@ -101,8 +111,9 @@ def _check_row(line: int, row: dict[str, str], levels: pd.DataFrame) -> list[str
         if not row.get(column, "").strip():
             bad(column, "is required and must not be empty.")
     country = row["country"].strip()
-    if country and pycountry.countries.get(alpha_2=country.upper()) is None:
-        bad("country", "must be an ISO 3166 alpha-2 code such as US, DE, IN (or empty).")
+    if country and _country(country) is None:
+        bad("country", "must be a country as predict accepts it: an ISO code (US, DEU) or a name "
+            "(Germany, Deutschland, United Kingdom), or empty.")
     currency = row["currency"].strip()
     if currency and pycountry.currencies.get(alpha_3=currency.upper()) is None:
         bad("currency", "must be an ISO 4217 currency code such as USD, EUR, INR.")
@@ -203,7 +214,7 @@ def load_figures(path: str | Path | None = None) -> pd.DataFrame:
         raise FiguresError(str(path), problems)
 
     figures = raw.apply(lambda col: col.str.strip())
-    figures["country"] = figures["country"].str.upper().replace("", None)
+    figures["country"] = figures["country"].map(lambda text: _country(text) if text else None)
     figures["currency"] = figures["currency"].str.upper()
     figures["company"] = figures["company"].replace("", None)
     figures["group"] = figures["group"].replace("", None)

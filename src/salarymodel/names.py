@@ -16,7 +16,8 @@ from functools import lru_cache
 
 from ._paths import raw_data_file
 
-__all__ = ["check_text", "country_code", "country_key", "country_names_for", "company_key", "load_company_aliases",
+__all__ = ["check_text", "country_code", "country_key", "country_labels", "country_names_for", "company_key",
+           "load_company_aliases",
            "MAX_NAME_LENGTH"]
 
 MAX_NAME_LENGTH = 100
@@ -96,6 +97,17 @@ def country_code(value: object) -> str | None:
 def country_key(value: object) -> str:
     """The folded form of a typed country name: the key of :func:`country_names_for`."""
     return _fold(check_text(value, "country"))
+
+
+def country_labels(codes) -> dict[str, str]:
+    """Each country's common English name (for messages and listings)."""
+    import pycountry
+
+    labels = {}
+    for code in codes:
+        country = pycountry.countries.get(alpha_2=code)
+        labels[code] = getattr(country, "common_name", None) or getattr(country, "name", code) if country else code
+    return labels
 
 
 def country_names_for(codes) -> dict[str, str]:

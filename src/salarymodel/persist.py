@@ -44,7 +44,8 @@ __all__ = ["FORMAT_VERSION", "write_atomic", "save_model", "load_model_folder", 
 # 3: source effects: TrainingPlan curves/effects/weights, band scale and scores.
 # 4: money over time: MoneyTable (wage indices, monthly ECB rates); MoneyBasis.aging_used.
 # 5: data-only serving file (.npz + JSON); estimator and plan in an optional training file.
-FORMAT_VERSION = 5
+# 6: country labels (for suggestions and listings) in the serving file.
+FORMAT_VERSION = 6
 # The JSON document inside the .npz, as uint8 bytes.
 _META_KEY = "meta_json"
 

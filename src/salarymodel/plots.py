@@ -144,8 +144,10 @@ def plot_fidelity(table: pd.DataFrame, ax=None):
         ranged = part.dropna(subset=["reported_high_usd"])
         ax.scatter(ranged["reported_high_usd"], ranged["model_high_usd"], marker=marker,
                    c=[_colour(c) for c in ranged["country"]])
-    for _, r in used.iterrows():
-        ax.annotate(r["id"], (r["reported_usd"], r["model_usd"]), fontsize=7)
+    # Labels alternate above and below their point, so neighbours do not overlap.
+    for k, (_, r) in enumerate(used.drop_duplicates("id").sort_values("reported_usd").iterrows()):
+        ax.annotate(r["id"], (r["reported_usd"], r["model_usd"]), fontsize=7,
+                    xytext=(4, 6 if k % 2 == 0 else -10), textcoords="offset points")
     low = min(used["reported_usd"].min(), used["model_usd"].min()) * 0.8
     high = max(used["reported_usd"].max(), used["model_usd"].max()) * 1.3
     ax.plot([low, high], [low, high], color="black", linewidth=0.7)
@@ -153,10 +155,20 @@ def plot_fidelity(table: pd.DataFrame, ax=None):
     ax.plot([low, high], [low / 1.1, high / 1.1], color="gray", linewidth=0.5, linestyle="--")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import FuncFormatter
+
+    thousands = FuncFormatter(lambda v, _: f"{v / 1000:,.0f}k")  # plain numbers, no 1e6 offset
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_formatter(thousands)
+        axis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
     ax.set_xlabel("reported (reference-year USD)")
-    ax.set_ylabel("model, same statistic and cell")
+    ax.set_ylabel("model, same statistic and cell (USD)")
     ax.set_title("Fidelity (dashed: +-10%)")
-    ax.legend(fontsize=8)
+    handles, _ = ax.get_legend_handles_labels()
+    handles += [Line2D([], [], marker="s", linestyle="", color=_colour(c), label=c)
+                for c in sorted(used["country"].dropna().unique())]
+    ax.legend(handles=handles, fontsize=8)
     return ax
 
 

@@ -92,6 +92,16 @@ def _is_missing(value: object) -> bool:
     return type(value).__name__ == "NAType" and type(value).__module__.startswith("pandas")
 
 
+def _closest(key: str, names: dict[str, str], labels: dict[str, str] | None) -> str | None:
+    """The known name closest to a folded input, for "did you mean ...?"."""
+    import difflib
+
+    match = difflib.get_close_matches(key, list(names), n=1, cutoff=0.75)
+    if not match:
+        return None
+    return labels[names[match[0]]] if labels is not None else names[match[0]]
+
+
 class SalaryModel:
     """A trained salary model, ready to serve.
 
@@ -135,6 +145,7 @@ class SalaryModel:
         for name in FLOAT_TABLES + INDEX_TABLES:
             setattr(self, f"{name}_table", tables[name])
         self._country_names = dict(meta["country_names"])
+        self._country_labels = dict(meta["country_labels"])
         self._level_edges = tuple(float(e) for e in meta["level_edges"])
         self._cell_index = {cell: i for i, cell in enumerate(self.cells)}
         self._centre_rows = [row.tolist() for row in self.centre_table]
@@ -148,7 +159,7 @@ class SalaryModel:
         self._stacked = np.stack([self.centre_table, self.band_scale_table, self.median_table]).reshape(3, -1)
         self._fidelity = None
         self._country_cache: dict[object, str] = {}
-        self._company_cache: dict[tuple[str, object], tuple[int, str | None, bool]] = {}
+        self._company_cache: dict[tuple[str, object], tuple[int, str | None, bool, str | None]] = {}
         self._bounds_cache: dict[tuple[str, float], tuple[float, float]] = {}
         self._money_cache: dict[tuple, MoneyQuote] = {}
         self._today, self._next_midnight = dt.date.min, -math.inf
@@ -189,30 +200,43 @@ class SalaryModel:
         amounts are exactly the reference-year figures (1 July of that year)."""
         return f"{self.reference_year}-07-01"
 
+    def known(self) -> list[dict]:
+        """What the model can estimate: each country with its name, currency
+        and the employers it has figures for (plus their aliases)."""
+        aliases = {}
+        for alias, name in sorted(self.aliases.items()):
+            aliases.setdefault(name, []).append(alias)
+        return [{"country": c, "name": self._country_labels[c], "currency": self.local_currency[c],
+                 "employers": list(self.companies[c]),
+                 "aliases": {k: aliases[k] for k in self.companies[c] if k in aliases}} for c in self.countries]
+
     # -- input resolution (validated once, then cached) -------------------
     def resolve_country(self, country: object) -> str:
         """ISO alpha-2 code of a country the model knows, else raise."""
         code = self._country_cache.get(country) if isinstance(country, str) else None
         if code is not None:
             return code
-        code = self._country_names.get(country_key(country))
+        key = country_key(country)
+        code = self._country_names.get(key)
         if code is None:
             # Not one of ours: the full ISO table says whether it is a country at all.
             code = country_code(country)
             if code is None:
-                raise UnknownCountryError(country, self.countries, "not a recognised country name or code")
+                raise UnknownCountryError(country, self.countries, "not a recognised country name or code",
+                                          _closest(key, self._country_names, self._country_labels))
             raise UnknownCountryError(country, self.countries, f"{code} has no reported figures")
         if len(self._country_cache) < 10_000:  # bounded: inputs can be arbitrary
             self._country_cache[country] = code
         return code
 
-    def resolve_company(self, code: str, company: object) -> tuple[int, str | None, bool]:
-        """Cell index, canonical name and whether the company is known.
+    def resolve_company(self, code: str, company: object) -> tuple[int, str | None, bool, str | None]:
+        """Cell index, canonical name, whether the company is known, and for an
+        unknown one the closest employer the model knows there (a likely typo).
 
         None, NaN and pandas.NA (a missing cell of a table) mean the market.
         """
         if company is None or (isinstance(company, float) and math.isnan(company)) or _is_missing(company):
-            return self._cell_index[(code, None)], None, False
+            return self._cell_index[(code, None)], None, False, None
         cached = self._company_cache.get((code, company)) if isinstance(company, str) else None
         if cached is not None:
             return cached
@@ -222,9 +246,11 @@ class SalaryModel:
         if canonical is None and self.aliases.get(key) in self.companies[code]:
             canonical = self.aliases[key]
         if canonical is None:
-            result = (self._cell_index[(code, None)], text, False)
+            names = {company_key(k): k for k in self.companies[code]}
+            names.update({alias: name for alias, name in self.aliases.items() if name in self.companies[code]})
+            result = (self._cell_index[(code, None)], text, False, _closest(key, names, None))
         else:
-            result = (self._cell_index[(code, canonical)], canonical, True)
+            result = (self._cell_index[(code, canonical)], canonical, True, None)
         if len(self._company_cache) < 10_000:
             self._company_cache[(code, company)] = result
         return result
@@ -318,11 +344,11 @@ class SalaryModel:
         else:
             y = _check_years(years)  # raises the precise error, or converts numpy numbers
         if company is None:
-            cell, canonical, known = self._cell_index[(code, None)], None, False
+            cell, canonical, known, suggestion = self._cell_index[(code, None)], None, False, None
         else:
             # Cache keys only for strings: other types go to validation (and its error).
             cached = self._company_cache.get((code, company)) if type(company) is str else None
-            cell, canonical, known = cached or self.resolve_company(code, company)
+            cell, canonical, known, suggestion = cached or self.resolve_company(code, company)
         bounds = self._bounds_cache.get((code, confidence)) if type(confidence) is float else None
         s_low, s_high = bounds or self.score_bounds(code, confidence)
         try:
@@ -353,7 +379,7 @@ class SalaryModel:
             math.exp(min(centre + s_low * band, log_median)) * rate, math.exp(log_median) * rate,
             math.exp(max(centre + s_high * band, log_median)) * rate, math.exp(m_low) * rate, math.exp(m_high) * rate,
             self._support_rows[cell][i], self._source_rows[cell][i], money.fx_rate, money.fx_period,
-            money.as_of, money.projected, self.reference_year))
+            money.as_of, money.projected, self.reference_year, suggestion))
 
     @staticmethod
     def _read(tables: tuple[np.ndarray, ...], cell: np.ndarray, years: np.ndarray) -> list[np.ndarray]:
@@ -518,7 +544,7 @@ class SalaryModel:
                         pair_cell[u] = self._cell_index[(self.countries[c_idx], None)]  # blank = market
                         continue
                     try:
-                        pair_cell[u], _, pair_known[u] = self.resolve_company(self.countries[c_idx], name)
+                        pair_cell[u], _, pair_known[u], _ = self.resolve_company(self.countries[c_idx], name)
                     except (ValueError, TypeError) as error:
                         pair_cell[u] = -1
                         for row in rows_with[inverse == u]:

@@ -19,6 +19,8 @@ import pandas as pd
 from . import __version__
 from ._errors import FiguresError
 from ._paths import MODEL_FILE, TRAINING_FILE, TRAINING_SET_FILE
+from ._prog import prog
+from ._threads import fit_threads
 from .card import library_versions, now_iso, render_markdown
 from .compile import compile_model, model_cells
 from .evidence import compare_models, external_section, fidelity_section, uncertainty_section
@@ -31,6 +33,10 @@ from .synthetic import DEFAULT_ROWS, make_training_set, plan_training_set
 from .uncertainty import DEFAULT_REPLICATES, bootstrap_medians
 
 __all__ = ["TrainingResult", "train", "main"]
+
+# The project's own model and its training set (Cookiecutter layout).
+DEFAULT_OUT = Path("models")
+DEFAULT_DATA_OUT = Path("data/processed")
 
 
 
@@ -66,7 +72,7 @@ class TrainingResult:
 
 def train(figures=None, *, n_rows: int = DEFAULT_ROWS, seed: int = 0, out: Path | None = None,
           data_out: Path | None = None, replicates: int = DEFAULT_REPLICATES, compare: bool = False,
-          quiet: bool = True) -> TrainingResult:
+          quiet: bool = True, progress=None) -> TrainingResult:
     """Train a model from reported figures and optionally save it.
 
     Parameters
@@ -90,47 +96,55 @@ def train(figures=None, *, n_rows: int = DEFAULT_ROWS, seed: int = 0, out: Path 
         reports it; adds several seconds).
     quiet : bool, default=True
         Print the summary when False.
+    progress : callable, default=None
+        Called with a short description at the start of each stage.
 
     Returns
     -------
     TrainingResult
     """
     start = time.perf_counter()
-    plan = plan_training_set(figures)
-    rows = make_training_set(plan=plan, n_rows=n_rows, seed=seed)
-    estimator = SalaryRegressor(random_state=seed).fit(rows[FEATURES], np.log(rows["salary_usd"].to_numpy()),
-                                                       np.log(rows["new_source_salary_usd"].to_numpy()))
-    medians = bootstrap_medians(plan, model_cells(estimator, plan), YEARS_GRID, replicates=replicates, seed=seed)
-    model = compile_model(estimator, plan, {"seed": seed, "rows": len(rows), "version": __version__,
-                                            "bootstrap_replicates": replicates}, bootstrap=medians)
-    holdout = make_training_set(plan=plan, n_rows=n_rows, seed=seed + HOLDOUT_SEED_OFFSET)
-    figures_frame = plan.figures.drop_duplicates("id")
-    card = {
-        "package": {"name": "salarymodel", "version": __version__},
-        "created_at": now_iso(),
-        "seed": seed,
-        "rows": int(len(rows)),
-        "countries": list(model.countries),
-        "currencies": sorted(set(model.local_currency.values()) | {"USD"}),
-        "money": plan.basis.to_dict(),
-        "money_over_time": model.money.to_dict(),
-        "figures": {
-            "used": figures_frame.loc[figures_frame["excluded"] == "", "id"].tolist(),
-            "excluded": [{"id": r.id, "reason": r.excluded} for r in figures_frame.itertuples() if r.excluded],
-        },
-        "experience_curves": {c: curve.to_dict() for c, curve in plan.curves.items()},
-        "source_effects": plan.effects.to_dict(),
-        "source_weights": plan.weights,
-        "estimator": {"class": type(estimator).__name__, "params": estimator.get_params()},
-        "libraries": library_versions(),
-        "metrics": {"calibration": coverage_report(model, holdout),
-                    "holdout_seed": seed + HOLDOUT_SEED_OFFSET,
-                    "fidelity": fidelity_section(model.fidelity()),
-                    "external": external_section(model),
-                    "uncertainty": uncertainty_section(model),
-                    "model_comparison": (compare_models(plan, n_rows=n_rows, seed=seed) if compare else
-                                         "not run: train with --compare, or run 'python -m salarymodel.evaluate'")},
-    }
+    step = progress or (lambda text: None)
+    with fit_threads():  # bounded native threads: stable times on a busy machine
+        step("1/4 planning the synthetic training set from the figures")
+        plan = plan_training_set(figures)
+        rows = make_training_set(plan=plan, n_rows=n_rows, seed=seed)
+        step("2/4 fitting the model")
+        estimator = SalaryRegressor(random_state=seed).fit(rows[FEATURES], np.log(rows["salary_usd"].to_numpy()),
+                                                           np.log(rows["new_source_salary_usd"].to_numpy()))
+        step(f"3/4 refitting on {replicates} resamples of the figures (the median's interval)")
+        medians = bootstrap_medians(plan, model_cells(estimator, plan), YEARS_GRID, replicates=replicates, seed=seed)
+        model = compile_model(estimator, plan, {"seed": seed, "rows": len(rows), "version": __version__,
+                                                "bootstrap_replicates": replicates}, bootstrap=medians)
+        step("4/4 checking the model and writing its card")
+        holdout = make_training_set(plan=plan, n_rows=n_rows, seed=seed + HOLDOUT_SEED_OFFSET)
+        figures_frame = plan.figures.drop_duplicates("id")
+        card = {
+            "package": {"name": "salarymodel", "version": __version__},
+            "created_at": now_iso(),
+            "seed": seed,
+            "rows": int(len(rows)),
+            "countries": list(model.countries),
+            "currencies": sorted(set(model.local_currency.values()) | {"USD"}),
+            "money": plan.basis.to_dict(),
+            "money_over_time": model.money.to_dict(),
+            "figures": {
+                "used": figures_frame.loc[figures_frame["excluded"] == "", "id"].tolist(),
+                "excluded": [{"id": r.id, "reason": r.excluded} for r in figures_frame.itertuples() if r.excluded],
+            },
+            "experience_curves": {c: curve.to_dict() for c, curve in plan.curves.items()},
+            "source_effects": plan.effects.to_dict(),
+            "source_weights": plan.weights,
+            "estimator": {"class": type(estimator).__name__, "params": estimator.get_params()},
+            "libraries": library_versions(),
+            "metrics": {"calibration": coverage_report(model, holdout),
+                        "holdout_seed": seed + HOLDOUT_SEED_OFFSET,
+                        "fidelity": fidelity_section(model.fidelity()),
+                        "external": external_section(model),
+                        "uncertainty": uncertainty_section(model),
+                        "model_comparison": (compare_models(plan, n_rows=n_rows, seed=seed) if compare else
+                                             "not run: train with --compare, or run 'python -m salarymodel.evaluate'")},
+        }
     seconds = time.perf_counter() - start
     card["training_seconds"] = round(seconds, 3)
     if data_out is not None:
@@ -145,23 +159,26 @@ def train(figures=None, *, n_rows: int = DEFAULT_ROWS, seed: int = 0, out: Path 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m salarymodel.train",
+        prog=prog("python -m salarymodel.train"),
         description="Train the salary model from reported figures and write it with its model card.")
     parser.add_argument("--figures", type=Path, default=None,
                         help="figures CSV (default: the shipped data/raw/reported_figures.csv)")
     parser.add_argument("--rows", type=int, default=DEFAULT_ROWS, help=f"synthetic rows (default {DEFAULT_ROWS})")
     parser.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
-    parser.add_argument("--out", type=Path, default=Path("models"), help="model folder (default ./models)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="model folder (default ./models)")
     parser.add_argument("--compare", action="store_true",
                         help="also compare the model families and record it in the model card (slower)")
-    parser.add_argument("--data-out", type=Path, default=Path("data/processed"),
-                        help="folder for the synthetic training set (default ./data/processed)")
+    parser.add_argument("--data-out", type=Path, default=None,
+                        help="folder for the synthetic training set (default: ./data/processed for the default "
+                             "./models, else the --out folder, so one model never overwrites another's files)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns the exit code."""
     args = build_parser().parse_args(argv)
+    if args.data_out is None:
+        args.data_out = DEFAULT_DATA_OUT if args.out == DEFAULT_OUT else args.out
     try:
         result = train(args.figures, n_rows=args.rows, seed=args.seed, out=args.out, data_out=args.data_out,
                        compare=args.compare, quiet=True)

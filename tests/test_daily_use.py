@@ -1,0 +1,128 @@
+"""Daily use (issue 13): typos get suggestions, batch output keeps its input,
+one model never overwrites another's files, figures files take country names,
+fits run with bounded threads, and the command line's rough edges."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from salarymodel import UnknownCountryError
+from salarymodel._paths import raw_data_file
+
+
+def _run(*args, cwd=None, env=None):
+    return subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, timeout=600, cwd=cwd,
+                          env=env)
+
+
+def test_an_employer_typo_gets_the_closest_known_employer(model):
+    estimate = model.predict("India", 3, "Microsfot")
+    assert not estimate.company_known and estimate.suggestion == "Microsoft"
+    assert model.predict("India", 3, "Microsoft").suggestion is None
+    assert model.predict("India", 3, "Initech").suggestion is None  # nothing close: no guess
+
+
+def test_a_country_typo_gets_a_suggestion(model):
+    with pytest.raises(UnknownCountryError, match="Did you mean 'Germany'") as caught:
+        model.predict("Germny", 3)
+    assert caught.value.suggestion == "Germany"
+
+
+def test_the_model_lists_what_it_knows(model, model_dir):
+    known = {item["country"]: item for item in model.known()}
+    assert set(known) == {"DE", "IN", "US"} and known["US"]["employers"] == ["TikTok"]
+    assert "Tata Consultancy Services" in known["IN"]["employers"] and known["IN"]["currency"] == "INR"
+    listed = _run("salarymodel.predict", "--model", str(model_dir), "--list")
+    assert listed.returncode == 0 and "IN (India, INR): employers Accenture" in listed.stdout
+
+
+def test_bad_batch_rows_are_empty_and_input_lines_come_back_byte_for_byte(model, model_dir, tmp_path):
+    lines = ["country,years,company", "US,007,", "Narnia,3,", "DE,5,", "IN,4.50,TCS", "US,,Initech"]
+    (tmp_path / "in.csv").write_text("\n".join(lines) + "\n")
+    done = _run("salarymodel.predict", "--model", str(model_dir), "--input", str(tmp_path / "in.csv"),
+                "--output", str(tmp_path / "out.csv"))
+    assert done.returncode == 3
+    written = (tmp_path / "out.csv").read_text().splitlines()
+    for original, line in zip(lines, written):
+        assert line.startswith(original + ",")  # the input, exactly as it was
+    out = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    assert out["currency"].tolist() == ["USD", "", "EUR", "INR", ""]
+    assert out["company_known"].tolist() == ["False", "", "False", "True", ""]
+    # The same in Python: a bad row has no currency.
+    scored = model.predict_frame(pd.DataFrame({"country": ["US", "Narnia"], "years": [7, 3]}), errors="coerce")
+    assert scored["currency"].isna().tolist() == [False, True]
+
+
+def test_training_into_another_folder_leaves_the_default_models_files_alone(tmp_path):
+    (tmp_path / "data" / "processed").mkdir(parents=True)
+    (tmp_path / "models").mkdir()
+    default_set = tmp_path / "data" / "processed" / "training_set.csv"
+    default_set.write_text("the default model's training set")
+    (tmp_path / "models" / "salary_model.json").write_text("{}")
+    done = _run("salarymodel.train", "--out", "my_model", "--rows", "3000", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert default_set.read_text() == "the default model's training set"
+    assert (tmp_path / "models" / "salary_model.json").read_text() == "{}"
+    assert (tmp_path / "my_model" / "training_set.csv").exists()
+
+
+def test_a_figures_file_takes_country_names_as_predict_does(tmp_path):
+    from salarymodel.figures import load_figures
+
+    table = pd.read_csv(raw_data_file("reported_figures.csv"), dtype=str, keep_default_na=False)
+    table["country"] = table["country"].replace({"DE": "Deutschland", "US": "United States", "IN": "india"})
+    table.to_csv(tmp_path / "named.csv", index=False)
+    assert load_figures(tmp_path / "named.csv")["country"].tolist() == load_figures()["country"].tolist()
+
+
+def test_fits_run_with_the_thread_limit(monkeypatch):
+    from threadpoolctl import threadpool_info
+
+    from salarymodel import model as model_module
+    from salarymodel.train import train
+
+    seen = []
+    original = model_module.SalaryRegressor.fit
+
+    def recording_fit(self, *args, **kwargs):
+        seen.append({pool["internal_api"]: pool["num_threads"] for pool in threadpool_info()})
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(model_module.SalaryRegressor, "fit", recording_fit)
+    monkeypatch.setenv("SALARYMODEL_THREADS", "1")
+    train(n_rows=2000, replicates=2)
+    assert seen and all(threads and set(threads.values()) == {1} for threads in seen)
+
+
+def test_first_use_says_it_is_training_once(tmp_path):
+    env = {**os.environ, "SALARYMODEL_MODEL_DIR": str(tmp_path / "cache")}
+    code = "import salarymodel; print(round(salarymodel.predict('DE', 3).median))"
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env=env)
+    second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env=env)
+    assert "training it from the shipped figures" in first.stderr and "4/4" in first.stderr
+    assert second.stderr == "" and first.stdout == second.stdout
+
+
+def test_command_line_rough_edges(model_dir):
+    one = _run("salarymodel.predict", "--model", str(model_dir), "--country", "US", "--years", "1")
+    assert "1 year (entry)" in one.stdout
+    error = _run("salarymodel.predict", "--model", str(model_dir), "--country", "Germny", "--years", "1", "--json")
+    assert error.returncode == 2
+    assert json.loads(error.stdout)["type"] == "UnknownCountryError"
+    bare = subprocess.run([sys.executable, "-m", "salarymodel.cli"], capture_output=True, text=True, timeout=60)
+    assert bare.returncode == 2 and "a command is required" in bare.stderr
+    explained = _run("salarymodel.predict", "--model", str(model_dir), "--country", "Germany", "--years", "4",
+                     "--explain", "--as-of", "2023-07-01")
+    assert "difference_high" in explained.stdout  # a range shows the error at both ends
+
+
+def test_subcommand_help_names_the_console_script():
+    shown = subprocess.run([sys.executable, "-m", "salarymodel.cli", "predict", "--help"], capture_output=True,
+                           text=True, timeout=60)
+    assert shown.returncode == 0 and shown.stdout.startswith("usage: salarymodel predict")
