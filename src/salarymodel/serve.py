@@ -505,7 +505,10 @@ class SalaryModel:
             except (ValueError, TypeError) as error:
                 unique_errors[u] = str(error).split(". Pass")[0]
         ok = codes >= 0
-        country_idx[ok] = resolved[codes[ok]]
+        if ok.all():
+            country_idx = np.take(resolved, codes)
+        else:
+            country_idx[ok] = resolved[codes[ok]]
         for row in np.flatnonzero(~ok):
             problems.append((int(row), "country", "missing country"))
         for u, reason in unique_errors.items():
@@ -519,39 +522,39 @@ class SalaryModel:
             problems.append((int(row), "years", f"must be a finite number of years in [0, {MAX_YEARS:g}]; "
                              f"got {frame['years'].iloc[row]!r}"))
 
-        cell = np.array([self._cell_index[(c, None)] for c in self.countries])[np.maximum(country_idx, 0)]
-        known = np.zeros(n, dtype=bool)
-        if "company" in frame.columns:
-            company_codes, company_names = factorize(frame["company"])
-            rows_with = np.flatnonzero((company_codes >= 0) & (country_idx >= 0))
-            if len(rows_with):
-                # One integer per (country, company) pair: resolve each pair once.
-                pair = country_idx[rows_with] * len(company_names) + company_codes[rows_with]
-                n_pairs = len(self.countries) * len(company_names)
-                if n_pairs <= 4 * len(pair) + 1024:  # a count per possible pair is cheaper than sorting
-                    pairs = np.flatnonzero(np.bincount(pair, minlength=n_pairs))
-                    slot = np.zeros(n_pairs, dtype=np.int64)
-                    slot[pairs] = np.arange(len(pairs))
-                    inverse = slot[pair]
-                else:
-                    pairs, inverse = np.unique(pair, return_inverse=True)
-                pair_cell = np.empty(len(pairs), dtype=np.int64)
-                pair_known = np.zeros(len(pairs), dtype=bool)
-                for u, code in enumerate(pairs):
-                    c_idx, k = divmod(int(code), len(company_names))
-                    name = unwrap(company_names[k])
-                    if isinstance(name, str) and not name.strip():
-                        pair_cell[u] = self._cell_index[(self.countries[c_idx], None)]  # blank = market
-                        continue
-                    try:
-                        pair_cell[u], _, pair_known[u], _ = self.resolve_company(self.countries[c_idx], name)
-                    except (ValueError, TypeError) as error:
-                        pair_cell[u] = -1
-                        for row in rows_with[inverse == u]:
-                            problems.append((int(row), "company", str(error)))
-                good = pair_cell[inverse] >= 0
-                cell[rows_with[good]] = pair_cell[inverse][good]
-                known[rows_with] = pair_known[inverse]
+        market_cells = np.array([self._cell_index[(c, None)] for c in self.countries])
+        ci = np.maximum(country_idx, 0)
+        if "company" not in frame.columns:
+            return np.take(market_cells, ci), country_idx, np.zeros(n, dtype=bool), years, problems
+        company_codes, company_names = factorize(frame["company"])
+        # One integer per (country, company) pair, 0 standing for "no company":
+        # each pair is resolved once, then every row reads its pair's answer.
+        width = len(company_names) + 1
+        pair = ci * width + (company_codes + 1)
+        n_pairs = len(self.countries) * width
+        if n_pairs <= 4 * n + 1024:  # a count per possible pair is cheaper than sorting
+            present = np.flatnonzero(np.bincount(pair, minlength=n_pairs))
+            slot = np.zeros(n_pairs, dtype=np.int64)
+            slot[present] = np.arange(len(present))
+            inverse = np.take(slot, pair)
+        else:
+            present, inverse = np.unique(pair, return_inverse=True)
+        pair_cell = np.empty(len(present), dtype=np.int64)
+        pair_known = np.zeros(len(present), dtype=bool)
+        for u, code in enumerate(present):
+            c_idx, k = divmod(int(code), width)
+            pair_cell[u] = market_cells[c_idx]
+            name = unwrap(company_names[k - 1]) if k else None
+            if name is None or (isinstance(name, str) and not name.strip()):
+                continue  # no company, or a blank one: the market
+            try:
+                pair_cell[u], _, pair_known[u], _ = self.resolve_company(self.countries[c_idx], name)
+            except (ValueError, TypeError) as error:
+                rows = np.flatnonzero(inverse == u)
+                problems.extend((int(row), "company", str(error)) for row in rows if country_idx[row] >= 0)
+        cell = np.take(pair_cell, inverse)
+        known = np.take(pair_known, inverse)
+        known[country_idx < 0] = False
         return cell, country_idx, known, years, problems
 
     def predict_frame(self, frame: pd.DataFrame, *, confidence: float = 0.8, currency: str | None = None,
@@ -637,21 +640,23 @@ class SalaryModel:
                               copy=False)
         # Categorical columns: a code per row instead of a string object per row.
         currencies, as_ofs = self.frame_categories(currency, as_of)
-        codes = np.full((n_countries, 2), -1)
+        codes = np.full((2, n_countries), -1, dtype=np.int8)
         for i, quote in quotes.items():
-            codes[i] = currencies.index(quote.currency), as_ofs.index(quote.as_of)
-        row_codes = codes[ci]
-        row_codes[bad] = -1
-        result["currency"] = pd.Categorical.from_codes(row_codes[:, 0], categories=currencies)
+            codes[:, i] = currencies.index(quote.currency), as_ofs.index(quote.as_of)
+        currency_codes, as_of_codes = np.take(codes[0], ci), np.take(codes[1], ci)
+        if any_bad:
+            currency_codes[bad] = as_of_codes[bad] = -1
+        result["currency"] = pd.Categorical.from_codes(currency_codes, categories=currencies)
         result["company_known"] = known
-        support = self.support_table.reshape(-1)[cell * _GRID_SIZE + grid_index]
-        support[bad] = -1
+        support = np.take(self.support_table.reshape(-1), cell * _GRID_SIZE + grid_index)
+        if any_bad:
+            support[bad] = -1
         result["support"] = pd.Categorical.from_codes(support, categories=SUPPORT_GRADES)
-        result["as_of"] = pd.Categorical.from_codes(row_codes[:, 1], categories=as_ofs)
+        result["as_of"] = pd.Categorical.from_codes(as_of_codes, categories=as_ofs)
         projected = np.zeros(n_countries, dtype=bool)
         for i, quote in quotes.items():
             projected[i] = quote.projected
-        result["projected"] = projected[ci] & ~bad
+        result["projected"] = np.take(projected, ci) & ~bad if any_bad else np.take(projected, ci)
         if sources:
             lists = np.empty(len(self.source_lists), dtype=object)
             lists[:] = self.source_lists
