@@ -308,9 +308,16 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
         country, company, years = _columns(X)
         out = np.empty(len(X))
         pairs = pd.DataFrame({"country": country, "company": company}).groupby(["country", "company"]).indices
-        for (c, k), rows in pairs.items():
-            grid = pd.DataFrame({"country": c, "company": k or None, "years": YEARS_GRID})
-            centre, scale = self.centre_scale(grid)
-            curve = np.maximum.accumulate(centre + scale * float(np.median(self.scores_[c])))
+        keys = list(pairs)
+        # Every pair's grid in one frame: one feature transform instead of one per pair.
+        grid = pd.DataFrame({"country": np.repeat([c for c, _ in keys], len(YEARS_GRID)),
+                             "company": np.repeat(np.array([k or None for _, k in keys], dtype=object),
+                                                  len(YEARS_GRID)),
+                             "years": np.tile(YEARS_GRID, len(keys))})
+        centre, scale = self.centre_scale(grid)
+        medians = np.array([np.median(self.scores_[c]) for c, _ in keys])[:, None]
+        curves = np.maximum.accumulate(centre.reshape(len(keys), -1) + scale.reshape(len(keys), -1) * medians,
+                                       axis=1)
+        for curve, rows in zip(curves, pairs.values()):
             out[rows] = np.interp(years[rows], YEARS_GRID, curve)
         return out
