@@ -87,6 +87,11 @@ def test_real_us_salaries_fall_inside_the_band_per_level(model):
     assert "self-reported" in external["population_note"]
     # The model sits below the job-board population, and the report says how far.
     assert (us["median_ratio"] < 1).all()
+    # The next year's salaries, against estimates aged to that year's money: a sample ten times larger.
+    later = pd.DataFrame(external["next_year"]["cells"])
+    later_us = later[(later["country"] == "US") & later["judged"] & (later["experience_level"] != "ALL")]
+    assert set(later_us["experience_level"]) == {"EN", "MI", "SE", "EX"} and (later_us["n"] >= 30).all()
+    assert (later_us["share_inside"] >= 0.60).all(), later_us[["experience_level", "share_inside"]]
 
 
 def test_support_labels_do_not_flicker_at_level_edges(model):

@@ -54,7 +54,7 @@ def _validation_lines(name: str, part: dict) -> list[str]:
 
 def _external_lines(external: dict) -> list[str]:
     lines = [f"EXTERNAL CHECK: real salaries inside the model's 80% band ({external['population_note']})"]
-    for key in ("year_matched", "all_years"):
+    for key in ("year_matched", "next_year", "all_years"):
         part = external[key]
         table = pd.DataFrame(part["cells"])
         lines.append(f"  {part['year_scope']} (judged when n >= {part['min_answers']}):")

@@ -84,12 +84,16 @@ def validation_section(model, *, seed: int = 0) -> dict:
 
 
 def external_section(model) -> dict:
-    """Real salaries inside the 80% band: year-matched (headline) and all years."""
-    year = str(model.reference_year)
+    """Real salaries inside the 80% band: the reference year (headline), the
+    year after it in that year's money (aged with the wage index), and all
+    years pooled."""
+    year, later = str(model.reference_year), str(model.reference_year + 1)
     matched = external_check(model, year_scope=year, min_answers=10)
+    aged = external_check(model, year_scope=later, min_answers=30)
     every = external_check(model, year_scope="all_years", min_answers=30)
     return {"population_note": POPULATION_NOTE,
             "year_matched": {"year_scope": year, "min_answers": 10, "cells": _records(matched)},
+            "next_year": {"year_scope": later, "min_answers": 30, "cells": _records(aged)},
             "all_years": {"year_scope": "all_years", "min_answers": 30, "cells": _records(every)}}
 
 

@@ -62,7 +62,8 @@ def external_check(model, *, confidence: float = 0.8, title_group: str = "MLE",
     title_group, location_basis, year_scope : str
         Which summary rows to use (see the data file's README in the docs).
         A single year is compared in that year's money (``as_of`` 1 July);
-        ``'all_years'`` in the model's reference money.
+        ``'all_years'`` in the model's reference money. A country the model
+        cannot serve in that money (no wage index) is left out.
     min_answers : int, default=30
         Cells with fewer answers are listed but not judged.
     path : str or Path, default=None
@@ -87,6 +88,15 @@ def external_check(model, *, confidence: float = 0.8, title_group: str = "MLE",
     # USD at that month's ECB rate); pooled years in the reference money.
     as_of = f"{year_scope}-07-01" if year_scope.isdigit() else model.reference_date
     rng = np.random.default_rng(0)
+    # A country the model cannot serve in that year's money (no wage index) is left out, not guessed.
+    servable = set()
+    for country in model.countries:
+        try:
+            model.money_quote(country, "USD", as_of)
+            servable.add(country)
+        except ValueError:
+            pass
+    table = table[table["country"].isin(servable)]
     records = []
     for row in table.itertuples(index=False):
         row = pd.Series(row._asdict())
