@@ -8,6 +8,20 @@ from salarymodel._paths import raw_data_file
 from salarymodel.train import train
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _bounded_threads():
+    """The whole suite, and the commands it starts, with one native thread per pool:
+    on a busy 2-core machine oversubscribed BLAS threads made single tests take minutes."""
+    import os
+
+    from threadpoolctl import threadpool_limits
+
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")  # inherited by subprocesses
+    with threadpool_limits(limits=1):
+        yield
+
+
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory):
     """A model folder trained with the default settings (seed 0)."""

@@ -126,3 +126,11 @@ def test_subcommand_help_names_the_console_script():
     shown = subprocess.run([sys.executable, "-m", "salarymodel.cli", "predict", "--help"], capture_output=True,
                            text=True, timeout=60)
     assert shown.returncode == 0 and shown.stdout.startswith("usage: salarymodel predict")
+
+
+def test_the_suite_itself_runs_with_bounded_threads():
+    from threadpoolctl import threadpool_info
+
+    assert os.environ.get("OMP_NUM_THREADS") == "1"
+    pools = threadpool_info()
+    assert pools and all(pool["num_threads"] == 1 for pool in pools)

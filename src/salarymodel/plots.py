@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["plot_reported_figures", "plot_normalisation", "plot_training_cells", "plot_salary_curves",
-           "plot_company_comparison", "plot_fidelity", "plot_calibration"]
+           "plot_company_comparison", "plot_fidelity", "plot_calibration", "plot_money_over_time"]
 
 _COUNTRY_COLOURS = {"US": "tab:blue", "DE": "tab:orange", "IN": "tab:green", "GB": "tab:purple"}
 
@@ -185,5 +185,39 @@ def plot_calibration(calibration: dict, ax=None):
     ax.set_xlabel("nominal coverage")
     ax.set_ylabel("observed coverage on held-out rows")
     ax.set_title("Calibration")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_money_over_time(model, years: float = 5.0, ax=None):
+    """Each country's median at ``years``, in the money of every month the
+    model can serve, relative to the reference date (1.0); dashed where the
+    wage index is projected past its last published value."""
+    ax = _axes(ax, (8, 4.5))
+    money = model.money
+    for country in model.countries:
+        months = range(money.first_month, money.fx_last_month + 1)
+        dates, values, projected = [], [], []
+        for month in months:
+            as_of = f"{month // 12}-{month % 12 + 1:02d}-01"
+            try:
+                estimate = model.predict(country, years, as_of=as_of)
+            except ValueError:  # a country without a wage index: reference money only
+                continue
+            dates.append(pd.Timestamp(as_of))
+            values.append(estimate.median)
+            projected.append(estimate.projected)
+        if not values:
+            continue
+        reference = model.predict(country, years, as_of=model.reference_date).median
+        series = pd.Series(values, index=dates) / reference
+        flags = pd.Series(projected, index=dates)
+        ax.plot(series[~flags], color=_colour(country), label=f"{country} (published index)")
+        if flags.any():
+            ax.plot(series[flags], color=_colour(country), linestyle="--", label=f"{country} (projected)")
+    ax.axhline(1.0, color="black", linewidth=0.7)
+    ax.axvline(pd.Timestamp(model.reference_date), color="gray", linewidth=0.7, linestyle=":")
+    ax.set_ylabel(f"median at {years:g} years / median on {model.reference_date}")
+    ax.set_title("Money over time: estimates aged with wage indices (local currency)")
     ax.legend(fontsize=8)
     return ax
