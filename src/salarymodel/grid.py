@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["MAX_YEARS", "GRID_STEP", "YEARS_GRID", "PARTITION_LEVELS", "level_for_years", "levels_for_years"]
+__all__ = ["MAX_YEARS", "GRID_STEP", "YEARS_GRID", "GRID_SIZE", "SNAP", "PARTITION_LEVELS", "level_for_years",
+           "levels_for_years"]
 
 MAX_YEARS = 50.0
 # Years grid on which the median is made non-decreasing and the model is served.
 GRID_STEP = 0.05
 YEARS_GRID = np.linspace(0.0, MAX_YEARS, int(round(MAX_YEARS / GRID_STEP)) + 1)
+GRID_SIZE = len(YEARS_GRID)
+# Years that are a grid point up to float error (3.0 / 0.05 = 59.999...) snap to it.
+SNAP = 1e-9
 
 # Levels that partition the years axis; "late" and "all" are source buckets.
 PARTITION_LEVELS = ("entry", "mid", "senior", "lead")

@@ -26,8 +26,8 @@ import numpy as np
 
 from ._errors import UnknownCountryError
 from .bands import check_confidence, conformal_bounds
-from .estimate import SUPPORT_GRADES, InvalidRowsError, SalaryEstimate
-from .grid import GRID_STEP, MAX_YEARS, YEARS_GRID, level_for_years
+from .estimate import SUPPORT_GRADES, SalaryEstimate
+from .grid import GRID_SIZE, GRID_STEP, MAX_YEARS, SNAP, YEARS_GRID, level_for_years
 from .money import MoneyQuote, MoneyTable
 from .names import check_text, company_key, country_code, country_key
 
@@ -36,16 +36,13 @@ if TYPE_CHECKING:
 
 __all__ = ["SalaryModel", "TrainingState", "GRID_STEP", "YEARS_GRID", "FLOAT_TABLES", "INDEX_TABLES"]
 
-# Years grid of the compiled tables (the estimator's median grid); linear
+# The tables are read on the years grid (the estimator's median grid); linear
 # interpolation between points differs from the scikit-learn model by < 1e-4
 # in log salary (tested).
-_GRID_SIZE = len(YEARS_GRID)
 # Tables of shape (cells, grid): log-salary quantities, then indices.
 FLOAT_TABLES = ("centre", "scale", "band_scale", "median", "median_low", "median_high")
 INDEX_TABLES = ("support", "source")
 _new_estimate = tuple.__new__
-# Years that are a grid point up to float error (3.0 / 0.05 = 59.999...) snap to it.
-_SNAP = 1e-9
 
 
 class TrainingState:
@@ -56,17 +53,6 @@ class TrainingState:
     def __init__(self, estimator, plan) -> None:
         self.estimator = estimator
         self.plan = plan
-
-
-def _grid_index(years: np.ndarray) -> np.ndarray:
-    """Grid point at or below each years value (where provenance is read)."""
-    return np.minimum((years / GRID_STEP + _SNAP).astype(np.int64), _GRID_SIZE - 1)
-
-
-def _grid_position(years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Lower grid index and interpolation weight for each years value."""
-    i = np.minimum(_grid_index(years), _GRID_SIZE - 2)
-    return i, years / GRID_STEP - i
 
 
 def _years_error(owner: str, years: object) -> ValueError:
@@ -361,9 +347,9 @@ class SalaryModel:
         centre_row, median_row, band_row = self._centre_rows[cell], self._median_rows[cell], self._band_rows[cell]
         low_row, high_row = self._median_low_rows[cell], self._median_high_rows[cell]
         position = y / GRID_STEP
-        i = int(position + _SNAP)
-        if i >= _GRID_SIZE - 1:
-            i = _GRID_SIZE - 1
+        i = int(position + SNAP)
+        if i >= GRID_SIZE - 1:
+            i = GRID_SIZE - 1
             centre, log_median, band = centre_row[i], median_row[i], band_row[i]
             m_low, m_high = low_row[i], high_row[i]
         else:
@@ -381,308 +367,46 @@ class SalaryModel:
             self._support_rows[cell][i], self._source_rows[cell][i], money.fx_rate, money.fx_period,
             money.as_of, money.projected, self.reference_year, suggestion))
 
-    @staticmethod
-    def _read(tables: tuple[np.ndarray, ...], cell: np.ndarray, years: np.ndarray) -> list[np.ndarray]:
-        """Each table (cells x grid) linearly interpolated at ``years``."""
-        i, f = _grid_position(years)
-        return [table[cell, i] + f * (table[cell, i + 1] - table[cell, i]) for table in tables]
-
-    def _read_stacked(self, cell: np.ndarray, years: np.ndarray, grid_index: np.ndarray) -> np.ndarray:
-        """Centre, band scale and median at ``years``, shape (3, rows): the
-        interpolation of :meth:`_read` as two contiguous gathers."""
-        i = np.minimum(grid_index, _GRID_SIZE - 2)
-        f = years / GRID_STEP - i
-        flat = cell * _GRID_SIZE + i
-        lower = np.take(self._stacked, flat, axis=1)
-        upper = np.take(self._stacked, flat + 1, axis=1)
-        upper -= lower
-        upper *= f
-        upper += lower
-        return upper
-
-    # -- evidence -----------------------------------------------------------
-    def quantiles(self, frame: pd.DataFrame, levels: np.ndarray) -> np.ndarray:
-        """Predictive salary quantiles (reference-year USD) for valid rows.
-
-        Parameters
-        ----------
-        frame : pandas.DataFrame
-            Columns country (ISO code the model knows), company, years.
-        levels : ndarray
-            Probability levels in (0, 1).
-
-        Returns
-        -------
-        ndarray of shape (len(frame), len(levels))
-        """
-        cell, country_idx, _, years, problems = self._resolve_rows(frame)
-        if problems:
-            from ._rows import problem_table
-
-            raise InvalidRowsError(problem_table(problems, frame.index), len(frame))
-        score_quantiles = np.array([np.quantile(self.scores[c], levels) for c in self.countries])
-        centre, scale = self._read((self.centre_table, self.scale_table), cell, years)
-        return np.exp(centre[:, None] + scale[:, None] * score_quantiles[country_idx])
-
-    def fidelity(self) -> pd.DataFrame:
-        """Each reported figure beside the model's value of the same statistic.
-
-        Computed once, at training, by :func:`salarymodel.fidelity.fidelity_table`
-        and stored with the model; the evaluation report and :meth:`explain`
-        both read this table.
-        """
-        if self._fidelity is None:
-            import pandas as pd
-
-            stored = self.meta["fidelity"]
-            self._fidelity = pd.DataFrame.from_records(stored["records"], columns=stored["columns"])
-        return self._fidelity
-
-    def explain(self, country: str, years: float, company: str | None = None, *,
-                currency: str | None = None, as_of: object = None, aging_rate: float | None = None) -> pd.DataFrame:
-        """The reported figures behind one estimate, beside the model's values.
-
-        Parameters
-        ----------
-        country, years, company, currency, as_of, aging_rate
-            As for :meth:`predict`; reported figures and model values are
-            shown in the same money as the estimate.
-
-        Returns
-        -------
-        pandas.DataFrame
-            One row per contributing figure statistic: ``id``, ``source``,
-            ``statistic``, ``level``, ``years_min``, ``years_max``,
-            ``company``, ``reported`` and ``reported_high`` (a range's high
-            end) aged to the estimate's ``as_of`` and in its currency, the
-            model's ``model`` / ``model_high`` for that figure's cell, their
-            ``relative_difference`` (model / reported - 1; ``_high`` for a
-            range's high end) and the ``currency``.
-
-        Examples
-        --------
-        With the default model, Germany at 4 years rests on one figure, f18
-        (60,000-80,000 EUR), and the model's range for that cell is beside it:
-
-        >>> from salarymodel import explain
-        >>> table = explain("Germany", 4)
-        >>> table["id"].tolist()
-        ['f18']
-        """
-        estimate = self.predict(country, years, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
-        table = self.fidelity().set_index("id").loc[list(estimate.sources)].reset_index()
-        rate = self.money_quote(estimate.country, currency, estimate.as_of, aging_rate).multiplier
-        import pandas as pd
-
-        out = pd.DataFrame({
-            "id": table["id"], "source": table["source"], "statistic": table["statistic"],
-            "level": table["level"], "years_min": table["years_min"], "years_max": table["years_max"],
-            "company": table["company"],
-            "reported": table["reported_usd"] * rate, "reported_high": table["reported_high_usd"] * rate,
-            "model": table["model_usd"] * rate, "model_high": table["model_high_usd"] * rate,
-            "relative_difference": table["relative_error"],
-            "relative_difference_high": table["relative_error_high"],
-        })
-        out["currency"] = estimate.currency
-        return out
-
-    # -- batch ------------------------------------------------------------
-    def _resolve_rows(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list]:
-        """Cell index, country index, known flag and years per row, plus
-        problems as (row position, column, reason)."""
-        from ._rows import factorize, numeric_years, unwrap
-
-        problems: list[tuple[int, str, str]] = []
-        n = len(frame)
-        codes, uniques = factorize(frame["country"])
-        country_idx = np.full(n, -1)
-        position = {c: i for i, c in enumerate(self.countries)}
-        resolved = np.full(len(uniques), -1)
-        unique_errors = {}
-        for u, value in enumerate(uniques):
-            try:
-                resolved[u] = position[self.resolve_country(unwrap(value))]
-            except (ValueError, TypeError) as error:
-                unique_errors[u] = str(error).split(". Pass")[0]
-        ok = codes >= 0
-        if ok.all():
-            country_idx = np.take(resolved, codes)
-        else:
-            country_idx[ok] = resolved[codes[ok]]
-        for row in np.flatnonzero(~ok):
-            problems.append((int(row), "country", "missing country"))
-        for u, reason in unique_errors.items():
-            for row in np.flatnonzero(codes == u):
-                problems.append((int(row), "country", reason))
-
-        raw_years = frame["years"]
-        years = numeric_years(raw_years)
-        bad_years = ~((years >= 0.0) & (years <= MAX_YEARS))
-        for row in np.flatnonzero(bad_years):
-            problems.append((int(row), "years", f"must be a finite number of years in [0, {MAX_YEARS:g}]; "
-                             f"got {frame['years'].iloc[row]!r}"))
-
-        market_cells = np.array([self._cell_index[(c, None)] for c in self.countries])
-        ci = np.maximum(country_idx, 0)
-        if "company" not in frame.columns:
-            return np.take(market_cells, ci), country_idx, np.zeros(n, dtype=bool), years, problems
-        company_codes, company_names = factorize(frame["company"])
-        # One integer per (country, company) pair, 0 standing for "no company":
-        # each pair is resolved once, then every row reads its pair's answer.
-        width = len(company_names) + 1
-        pair = ci * width + (company_codes + 1)
-        n_pairs = len(self.countries) * width
-        if n_pairs <= 4 * n + 1024:  # a count per possible pair is cheaper than sorting
-            present = np.flatnonzero(np.bincount(pair, minlength=n_pairs))
-            slot = np.zeros(n_pairs, dtype=np.int64)
-            slot[present] = np.arange(len(present))
-            inverse = np.take(slot, pair)
-        else:
-            present, inverse = np.unique(pair, return_inverse=True)
-        pair_cell = np.empty(len(present), dtype=np.int64)
-        pair_known = np.zeros(len(present), dtype=bool)
-        for u, code in enumerate(present):
-            c_idx, k = divmod(int(code), width)
-            pair_cell[u] = market_cells[c_idx]
-            name = unwrap(company_names[k - 1]) if k else None
-            if name is None or (isinstance(name, str) and not name.strip()):
-                continue  # no company, or a blank one: the market
-            try:
-                pair_cell[u], _, pair_known[u], _ = self.resolve_company(self.countries[c_idx], name)
-            except (ValueError, TypeError) as error:
-                rows = np.flatnonzero(inverse == u)
-                problems.extend((int(row), "company", str(error)) for row in rows if country_idx[row] >= 0)
-        cell = np.take(pair_cell, inverse)
-        known = np.take(pair_known, inverse)
-        known[country_idx < 0] = False
-        return cell, country_idx, known, years, problems
-
+    # -- tables of profiles and evidence (see _frame and _explain) ------------
     def predict_frame(self, frame: pd.DataFrame, *, confidence: float = 0.8, currency: str | None = None,
                       errors: str = "raise", sources: bool = False, as_of: object = None,
                       aging_rate: float | None = None) -> pd.DataFrame:
-        """Estimate many engineers at once, vectorised.
+        """Estimate many engineers at once, vectorised; see :func:`salarymodel._frame.predict_frame`."""
+        from ._frame import predict_frame
 
-        Parameters
-        ----------
-        frame : pandas.DataFrame
-            Columns ``country``, ``years`` and optionally ``company``
-            (missing or empty means the market).
-        confidence : float, default=0.8
-            Nominal coverage of the bands.
-        currency : str, default=None
-            One currency for all rows; each row's local currency when None.
-        errors : {'raise', 'coerce'}, default='raise'
-            ``'raise'``: any bad row raises :class:`InvalidRowsError` naming
-            every bad row and why. ``'coerce'``: bad rows get NaN and their
-            reason in an ``error`` column; good rows are scored.
-        sources : bool, default=False
-            Add a ``sources`` column (tuple of figure ids per row).
-        as_of, aging_rate
-            As for :meth:`predict`, one for all rows. With ``as_of=None``
-            each country gets today clamped to what its tables support.
-
-        Returns
-        -------
-        pandas.DataFrame
-            Same index as ``frame``; columns ``low``, ``median``, ``high``
-            (float), ``currency``, ``support`` and ``as_of`` (categorical:
-            one small code per row, empty for a bad row), ``company_known``
-            and ``projected`` (bool), plus ``sources`` on request (tuples)
-            and ``error`` with 'coerce' ('' for a good row).
-        """
-        import pandas as pd
-
-        from ._rows import problem_table, require_profile_columns
-
-        if not isinstance(frame, pd.DataFrame):
-            if type(frame).__module__.startswith("dask"):
-                from ._dask import predict_dask
-                return predict_dask(self, frame, confidence=confidence, currency=currency, sources=sources,
-                                    as_of=as_of, aging_rate=aging_rate)
-            raise TypeError(f"predict_frame expects a pandas or Dask DataFrame. Got {type(frame).__name__} instead.")
-        if errors not in ("raise", "coerce"):
-            raise ValueError(f"The 'errors' parameter of predict_frame must be 'raise' or 'coerce'. Got {errors!r} instead.")
-        require_profile_columns(frame.columns)
-        check_confidence(confidence, "predict_frame")
-        cell, country_idx, known, years, problems = self._resolve_rows(frame)
-        if problems and errors == "raise":
-            raise InvalidRowsError(problem_table(problems, frame.index), len(frame))
-        bad = np.zeros(len(frame), dtype=bool)
-        bad[[position for position, _, _ in problems]] = True
-
-        any_bad = bool(problems)
-        ci = np.maximum(country_idx, 0)
-        n_countries = len(self.countries)
-        # Only the countries present are quoted: a date one country's tables
-        # cannot serve does not fail a frame without that country.
-        present = np.flatnonzero(np.bincount(ci[~bad] if any_bad else ci, minlength=n_countries))
-        quotes = {int(i): self.money_quote(self.countries[i], currency, as_of, aging_rate) for i in present}
-        per_country = np.zeros((3, n_countries))  # log multiplier, low score, high score
-        for i, quote in quotes.items():
-            per_country[:, i] = (math.log(quote.multiplier), *self.score_bounds(self.countries[i], confidence))
-        y = np.where(bad, 0.0, years) if any_bad else years
-        grid_index = _grid_index(y)
-        block = self._read_stacked(cell, y, grid_index)  # rows: centre, band scale, median
-        centre, band, log_median = block
-        s_low, s_high = np.take(per_country[1], ci), np.take(per_country[2], ci)
-        s_low *= band
-        s_low += centre
-        s_high *= band
-        s_high += centre
-        np.minimum(s_low, log_median, out=centre)  # the band never crosses the median
-        np.maximum(s_high, log_median, out=band)
-        block[[1, 2]] = block[[2, 1]]  # rows now: low, median, high
-        block += np.take(per_country[0], ci)
-        np.exp(block, out=block)
-        if any_bad:
-            block[:, bad] = np.nan
-        result = pd.DataFrame({"low": block[0], "median": block[1], "high": block[2]}, index=frame.index,
-                              copy=False)
-        # Categorical columns: a code per row instead of a string object per row.
-        currencies, as_ofs = self.frame_categories(currency, as_of)
-        codes = np.full((2, n_countries), -1, dtype=np.int8)
-        for i, quote in quotes.items():
-            codes[:, i] = currencies.index(quote.currency), as_ofs.index(quote.as_of)
-        currency_codes, as_of_codes = np.take(codes[0], ci), np.take(codes[1], ci)
-        if any_bad:
-            currency_codes[bad] = as_of_codes[bad] = -1
-        result["currency"] = pd.Categorical.from_codes(currency_codes, categories=currencies)
-        result["company_known"] = known
-        support = np.take(self.support_table.reshape(-1), cell * _GRID_SIZE + grid_index)
-        if any_bad:
-            support[bad] = -1
-        result["support"] = pd.Categorical.from_codes(support, categories=SUPPORT_GRADES)
-        result["as_of"] = pd.Categorical.from_codes(as_of_codes, categories=as_ofs)
-        projected = np.zeros(n_countries, dtype=bool)
-        for i, quote in quotes.items():
-            projected[i] = quote.projected
-        result["projected"] = np.take(projected, ci) & ~bad if any_bad else np.take(projected, ci)
-        if sources:
-            lists = np.empty(len(self.source_lists), dtype=object)
-            lists[:] = self.source_lists
-            column = lists[self.source_table[cell, grid_index]]
-            column[bad] = None
-            result["sources"] = column
-        if errors == "coerce":
-            reasons = np.full(len(frame), "", dtype=object)
-            for position, column, reason in problems:
-                previous = reasons[position]
-                reasons[position] = (previous + "; " if previous else "") + f"{column}: {reason}"
-            result["error"] = reasons
-        return result
+        return predict_frame(self, frame, confidence=confidence, currency=currency, errors=errors,
+                             sources=sources, as_of=as_of, aging_rate=aging_rate)
 
     def frame_categories(self, currency: object = None, as_of: object = None) -> tuple[list[str], list[str]]:
-        """The fixed categories of ``predict_frame``'s ``currency`` and ``as_of``
-        columns, the same for every chunk or partition of one call."""
-        if currency is None:
-            currencies = sorted(set(self.local_currency.values()))
-        else:
-            currencies = [self.money.check_currency(currency)]
-        if as_of is None:
-            today = self.today()
-            as_ofs = sorted({self.money.default_as_of(c, today).isoformat() for c in self.countries})
-        else:
-            from .aging import parse_as_of
+        """Categories of ``predict_frame``'s currency and as_of columns; see :mod:`salarymodel._frame`."""
+        from ._frame import frame_categories
 
-            as_ofs = [parse_as_of(as_of).isoformat()]
-        return currencies, as_ofs
+        return frame_categories(self, currency, as_of)
+
+    def quantiles(self, frame: pd.DataFrame, levels: np.ndarray) -> np.ndarray:
+        """Predictive salary quantiles (reference USD); see :func:`salarymodel._explain.quantiles`."""
+        from ._explain import quantiles
+
+        return quantiles(self, frame, levels)
+
+    def fidelity(self) -> pd.DataFrame:
+        """Each reported figure beside the model's value; see :func:`salarymodel._explain.fidelity`."""
+        from ._explain import fidelity
+
+        return fidelity(self)
+
+    def explain(self, country: str, years: float, company: str | None = None, *,
+                currency: str | None = None, as_of: object = None, aging_rate: float | None = None) -> pd.DataFrame:
+        """The reported figures behind one estimate; see :func:`salarymodel._explain.explain`.
+
+        Examples
+        --------
+        With the default model, Germany at 4 years rests on one figure, f18:
+
+        >>> from salarymodel import load_model
+        >>> load_model().explain("Germany", 4)["id"].tolist()
+        ['f18']
+        """
+        from ._explain import explain
+
+        return explain(self, country, years, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
