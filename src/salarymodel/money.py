@@ -212,12 +212,15 @@ class MoneyTable:
         if wages is None:
             if month != self.reference_month:
                 raise ValueError(
-                    f"{country} has no wage index, so its estimates exist only in reference money "
-                    f"({month_label(self.reference_month)}); got as_of {date.isoformat()}. Add {country}'s rows "
-                    "to wage_index.csv and retrain, or leave as_of unset.")
+                    f"The 'as_of' parameter got {date.isoformat()}, but {country} has no wage index, so its "
+                    f"estimates exist only in reference money ({month_label(self.reference_month)}). Add "
+                    f"{country}'s rows to wage_index.csv and retrain, or leave as_of unset.")
             log_wage, projected = 0.0, False
         else:
-            level, projected = wages.log_level(month, aging_rate)
+            try:
+                level, projected = wages.log_level(month, aging_rate)
+            except ValueError as error:
+                raise ValueError(f"The 'as_of' parameter got {date.isoformat()}: {error}") from None
             log_wage = level - wages.log_level(self.reference_month)[0]
         multiplier = math.exp(log_wage) * self.reference_per_usd[local]
         if code == local:
@@ -226,15 +229,15 @@ class MoneyTable:
             rate, rate_local = self._rate(code, month), self._rate(local, month)
             if month > self.fx_last_month:
                 raise ValueError(
-                    f"No ECB rate for {month_label(month)}: converting {local} to {code} as of {date.isoformat()} "
-                    f"needs that month's rate, and the shipped rates end in {month_label(self.fx_last_month)}. "
+                    f"The 'as_of' parameter got {date.isoformat()}: converting {local} to {code} needs the ECB "
+                    f"rate of {month_label(month)}, and the shipped rates end in {month_label(self.fx_last_month)}. "
                     f"Pick an as_of up to {_month_end(self.fx_last_month).isoformat()}, or ask for {local} "
                     "(aging needs no exchange rate).")
             if math.isnan(rate) or math.isnan(rate_local):
                 missing = " and ".join(c for c, r in ((code, rate), (local, rate_local)) if math.isnan(r))
                 raise ValueError(
-                    f"No ECB monthly rate for {missing} in {month_label(month)}, needed to convert {local} to "
-                    f"{code} as of {date.isoformat()}: the ECB did not quote it throughout that month. "
+                    f"The 'currency' parameter got {currency!r}: the ECB did not quote {missing} throughout "
+                    f"{month_label(month)}, so {local} cannot be converted to {code} as of {date.isoformat()}. "
                     f"Pick another as_of, or ask for {local}.")
             multiplier *= rate / rate_local
             fx_rate, fx_month = rate, month
