@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
 
 from salarymodel._paths import raw_data_file
 from salarymodel.train import train
+
+# Property tests draw the same examples on every run, so CI is reproducible;
+# HYPOTHESIS_PROFILE=explore draws new ones (run it when changing input handling).
+settings.register_profile("seeded", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "seeded"))
 
 
 @pytest.fixture(autouse=True, scope="session")
