@@ -94,10 +94,12 @@ def test_india_employers_are_ordered_like_their_figures(model):
 
 
 def test_fast_path_matches_the_scikit_learn_model(model):
+    # ``model`` is loaded from the data file, so this pins the file to the estimator.
     rng = np.random.default_rng(3)
     frame = pd.DataFrame({"country": rng.choice(["US", "DE", "IN"], 300), "company": None,
                           "years": rng.uniform(0, 50, 300)})
     frame.loc[frame["country"] == "IN", "company"] = "Infosys"
+    frame.loc[frame.index[frame["country"] == "US"][::2], "company"] = "TikTok"
     low, median, high = model.estimator.predict_interval(frame, 0.8)
     # At the reference date, local money is the estimator's USD at the reference-year rate.
     fast = model.predict_frame(frame, as_of=model.reference_date)

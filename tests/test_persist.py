@@ -13,7 +13,6 @@ import sys
 
 import joblib
 import numpy as np
-import pandas as pd
 import pytest
 
 from salarymodel import ModelIntegrityError, ModelVersionError, load_model
@@ -68,18 +67,11 @@ def test_serving_file_is_plain_arrays_and_json(model_dir):
     assert meta["countries"] == ["DE", "IN", "US"] and meta["reference_year"] == 2023
 
 
-def test_loaded_model_serves_the_estimators_numbers(model_dir, model):
+def test_loading_again_serves_the_same_numbers(model_dir, model):
+    # The file against the estimator: test_model.test_fast_path_matches_the_scikit_learn_model.
     loaded = load_model(model_dir)
-    rng = np.random.default_rng(5)
-    frame = pd.DataFrame({"country": rng.choice(["US", "DE", "IN"], 200), "company": None,
-                          "years": rng.uniform(0, 50, 200)})
-    frame.loc[frame["country"] == "US", "company"] = "TikTok"
-    low, median, high = model.estimator.predict_interval(frame, 0.8)
-    served = loaded.predict_frame(frame, as_of=loaded.reference_date)
-    to_usd = np.log(served["currency"].map(loaded.per_usd).astype(float).to_numpy())
-    np.testing.assert_allclose(np.log(served["median"].to_numpy()) - to_usd, median, atol=1e-4)
-    np.testing.assert_allclose(np.log(served["low"].to_numpy()) - to_usd, low, atol=1e-4)
-    np.testing.assert_allclose(np.log(served["high"].to_numpy()) - to_usd, high, atol=1e-4)
+    for name in ("centre", "band_scale", "median", "support", "fx_rates"):
+        np.testing.assert_array_equal(loaded.tables[name], model.tables[name])
     assert loaded.predict("India", 3, "TCS") == model.predict("India", 3, "TCS")
 
 
@@ -106,14 +98,18 @@ def test_training_side_is_loaded_only_when_evaluation_asks(model_copy):
         _ = fresh.plan
 
 
+def _forbid(monkeypatch, owner, name: str) -> None:
+    """Make ``owner.name`` fail the test if it is ever called."""
+    def never(*args, **kwargs):
+        raise AssertionError(f"{name} reached for a tampered file")
+
+    monkeypatch.setattr(owner, name, never)
+
+
 def test_tampered_data_file_is_refused_before_it_is_read(model_copy, monkeypatch):
     data = model_copy / "salary_model.npz"
     data.write_bytes(data.read_bytes() + b"tampered")
-
-    def never(*args, **kwargs):
-        raise AssertionError("np.load reached for a tampered file")
-
-    monkeypatch.setattr(np, "load", never)
+    _forbid(monkeypatch, np, "load")
     with pytest.raises(ModelIntegrityError, match="does not match its model card"):
         load_model(model_copy)
 
@@ -140,11 +136,7 @@ def test_pickled_payload_is_refused_without_running(model_copy, tmp_path, kind):
 def test_tampered_training_file_is_refused_before_unpickling(model_copy, monkeypatch):
     training = model_copy / "salary_model_training.joblib"
     training.write_bytes(training.read_bytes() + b"tampered")
-
-    def never(*args, **kwargs):
-        raise AssertionError("joblib.load reached for a tampered file")
-
-    monkeypatch.setattr(joblib, "load", never)
+    _forbid(monkeypatch, joblib, "load")
     loaded = load_model(model_copy)
     assert loaded.predict("DE", 4).median > 0
     with pytest.raises(ModelIntegrityError, match="does not match its model card"):

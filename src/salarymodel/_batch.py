@@ -72,6 +72,12 @@ def _lines(data: bytes):
     return pa.StringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(data)), np.diff(offsets)
 
 
+def _require_columns(names, source: Path) -> None:
+    missing = [c for c in ("country", "years") if c not in names]
+    if missing:
+        raise ValueError(f"{source} needs columns country and years (and optionally company); missing {missing}.")
+
+
 def score_csv(model, source: Path, target: Path, *, chunk_size: int, progress=None, **options) -> tuple[int, int]:
     """Score ``source`` into ``target`` (written atomically).
 
@@ -114,9 +120,7 @@ def score_csv(model, source: Path, target: Path, *, chunk_size: int, progress=No
         return _score_quoted_csv(model, source, target, chunk_size=chunk_size, progress=progress, **options)
     header = data[:lengths[0] - 1]
     names = header.decode("utf-8").split(",")
-    missing = [c for c in ("country", "years") if c not in names]
-    if missing:
-        raise ValueError(f"{source} needs columns country and years (and optionally company); missing {missing}.")
+    _require_columns(names, source)
     text_columns = {name: pa.string() for name in names}
     try:
         table = pa_csv.read_csv(pa.py_buffer(data), convert_options=pa_csv.ConvertOptions(
@@ -177,10 +181,7 @@ def _score_quoted_csv(model, source: Path, target: Path, *, chunk_size: int, pro
     reader = pd.read_csv(source, chunksize=chunk_size, dtype=str, keep_default_na=False)
     parts, rows, bad_total = [], 0, 0
     for chunk in reader:
-        missing = [c for c in ("country", "years") if c not in chunk.columns]
-        if missing:
-            raise ValueError(f"{source} needs columns country and years (and optionally company); "
-                             f"missing {missing}.")
+        _require_columns(chunk.columns, source)
         scored, bad = _score(model, chunk, options)
         bad_total += _report(scored, bad, [index + 2 for index in chunk.index])
         out = scored.copy()

@@ -186,10 +186,17 @@ def predict_frame(model, frame: pd.DataFrame, *, confidence: float = 0.8, curren
     # Only the countries present are quoted: a date one country's tables
     # cannot serve does not fail a frame without that country.
     present = np.flatnonzero(np.bincount(ci[~bad] if any_bad else ci, minlength=n_countries))
-    quotes = {int(i): model.money_quote(model.countries[i], currency, as_of, aging_rate) for i in present}
-    per_country = np.zeros((3, n_countries))  # log multiplier, low score, high score
-    for i, quote in quotes.items():
+    # Per country: log multiplier, low and high band score; currency and as_of
+    # category codes; projected flag (-1 / False for a country not present).
+    currencies, as_ofs = frame_categories(model, currency, as_of)
+    per_country = np.zeros((3, n_countries))
+    codes = np.full((2, n_countries), -1, dtype=np.int8)
+    projected = np.zeros(n_countries, dtype=bool)
+    for i in present:
+        quote = model.money_quote(model.countries[i], currency, as_of, aging_rate)
         per_country[:, i] = (math.log(quote.multiplier), *model.score_bounds(model.countries[i], confidence))
+        codes[:, i] = currencies.index(quote.currency), as_ofs.index(quote.as_of)
+        projected[i] = quote.projected
     y = np.where(bad, 0.0, years) if any_bad else years
     points = grid_index(y)
     block = read_stacked(model, cell, y, points)  # rows: centre, band scale, median
@@ -209,10 +216,6 @@ def predict_frame(model, frame: pd.DataFrame, *, confidence: float = 0.8, curren
     result = pd.DataFrame({"low": block[0], "median": block[1], "high": block[2]}, index=frame.index,
                           copy=False)
     # Categorical columns: a code per row instead of a string object per row.
-    currencies, as_ofs = frame_categories(model, currency, as_of)
-    codes = np.full((2, n_countries), -1, dtype=np.int8)
-    for i, quote in quotes.items():
-        codes[:, i] = currencies.index(quote.currency), as_ofs.index(quote.as_of)
     currency_codes, as_of_codes = np.take(codes[0], ci), np.take(codes[1], ci)
     if any_bad:
         currency_codes[bad] = as_of_codes[bad] = -1
@@ -223,9 +226,6 @@ def predict_frame(model, frame: pd.DataFrame, *, confidence: float = 0.8, curren
         support[bad] = -1
     result["support"] = pd.Categorical.from_codes(support, categories=SUPPORT_GRADES)
     result["as_of"] = pd.Categorical.from_codes(as_of_codes, categories=as_ofs)
-    projected = np.zeros(n_countries, dtype=bool)
-    for i, quote in quotes.items():
-        projected[i] = quote.projected
     result["projected"] = np.take(projected, ci) & ~bad if any_bad else np.take(projected, ci)
     if sources:
         lists = np.empty(len(model.source_lists), dtype=object)

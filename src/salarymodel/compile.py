@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .aging import load_wage_index
+from .aging import figure_month, load_wage_index, month_ordinal
 from .figures import level_edges, local_currencies
 from .fx import monthly_rates_per_usd
 from .grid import YEARS_GRID
@@ -37,10 +37,10 @@ def model_cells(estimator, plan: TrainingPlan) -> list[tuple[str, str | None]]:
 def _money_table(plan: TrainingPlan, local_currency: dict[str, str]) -> MoneyTable:
     """The aging and currency tables for a plan's countries (shipped indices, ECB months)."""
     first_year = int(plan.used_figures()["year"].min())
-    fx_first, fx_rates = monthly_rates_per_usd(first_year, 1)
-    return MoneyTable(reference_year=plan.basis.reference_year, first_year=first_year,
+    return MoneyTable(reference_month=figure_month(plan.basis.reference_year), first_month=figure_month(first_year),
                       reference_per_usd=plan.basis.per_usd, local_currency=local_currency,
-                      wages=load_wage_index(), fx_first=fx_first, fx_rates=fx_rates)
+                      wages=load_wage_index(), fx_first_month=month_ordinal(first_year, 1),
+                      fx_rates=monthly_rates_per_usd(first_year, 1))
 
 
 def _median_interval(median: np.ndarray, bootstrap: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -136,5 +136,4 @@ def compile_model(estimator, plan: TrainingPlan, metadata: dict,
     table = fidelity_table(model.quantiles, plan, model.countries)
     meta["fidelity"] = {"columns": list(table.columns),
                         "records": [[_json_value(v) for v in row] for row in table.itertuples(index=False)]}
-    model._fidelity = None
     return model

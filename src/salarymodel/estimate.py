@@ -17,8 +17,9 @@ SUPPORT_GRADES = ("strong", "moderate", "thin", "extrapolated")
 class SalaryEstimate(NamedTuple):
     """One salary estimate with its confidence band (immutable).
 
-    A named tuple rather than a frozen dataclass: building one is ten times
-    cheaper, and it is built on every ``predict``.
+    A named tuple rather than a frozen dataclass: it is built on every
+    ``predict``, and a frozen dataclass costs more to build than the rest
+    of ``predict`` together.
 
     Attributes
     ----------

@@ -66,19 +66,17 @@ def last_quoted_day() -> dt.date:
 
 
 @functools.lru_cache(maxsize=4)
-def monthly_rates_per_usd(first_year: int, first_month: int) -> tuple[tuple[int, int], dict[str, np.ndarray]]:
+def monthly_rates_per_usd(first_year: int, first_month: int) -> dict[str, np.ndarray]:
     """Monthly mean ECB rates from a month to the last complete month shipped.
 
     Parameters
     ----------
     first_year, first_month : int
-        The first month of the table.
+        The first month of the table (its first column).
 
     Returns
     -------
-    first : tuple of int
-        (year, month) of the table's first column.
-    rates : dict of str to ndarray
+    dict of str to ndarray
         Units of each currency per USD, one value per month; NaN for a month
         in which the ECB did not quote the currency throughout.
     """
@@ -98,4 +96,4 @@ def monthly_rates_per_usd(first_year: int, first_month: int) -> tuple[tuple[int,
         values = [_period_mean(converter, currency, start, end) for start, end in months]
         rates[currency] = np.array([math.nan if v is None else v for v in values])
     rates["USD"] = np.ones(len(months))
-    return (first_year, first_month), rates
+    return rates

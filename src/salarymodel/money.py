@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .aging import PROJECTION_YEARS, WageSeries, figure_month, month_label, month_ordinal, parse_as_of
+from .aging import PROJECTION_YEARS, WageSeries, month_label, month_ordinal, parse_as_of
 
 __all__ = ["MoneyQuote", "MoneyTable"]
 
@@ -57,9 +57,12 @@ class MoneyQuote:
     projected: bool
 
 
+def _month_start(month: int) -> dt.date:
+    return dt.date(month // 12, month % 12 + 1, 1)
+
+
 def _month_end(month: int) -> dt.date:
-    year, index = divmod(month + 1, 12)
-    return dt.date(year, index + 1, 1) - dt.timedelta(days=1)
+    return _month_start(month + 1) - dt.timedelta(days=1)
 
 
 class MoneyTable:
@@ -67,32 +70,33 @@ class MoneyTable:
 
     Parameters
     ----------
-    reference_year : int
-        The model's internal basis year; its reference month is July.
-    first_year : int
-        Year of the oldest figure the model rests on: ``as_of`` may not be
-        earlier than July of that year.
+    reference_month : int
+        Month ordinal (:func:`~salarymodel.aging.month_ordinal`) of the
+        model's internal basis: July of the reference year.
+    first_month : int
+        Month of the oldest figure the model rests on: ``as_of`` may not be
+        earlier.
     reference_per_usd : dict of str to float
         ECB annual mean rates of the reference year.
     local_currency : dict of str to str
         Currency of each country the model serves.
     wages : dict of str to WageSeries
         Wage indices; a country without one is served in reference money only.
-    fx_first : tuple of int
-        (year, month) of the first column of ``fx_rates``.
+    fx_first_month : int
+        Month of the first column of ``fx_rates``.
     fx_rates : dict of str to ndarray
         Monthly mean units per USD (NaN where not quoted).
     """
 
-    def __init__(self, *, reference_year: int, first_year: int, reference_per_usd: dict[str, float],
+    def __init__(self, *, reference_month: int, first_month: int, reference_per_usd: dict[str, float],
                  local_currency: dict[str, str], wages: dict[str, WageSeries],
-                 fx_first: tuple[int, int], fx_rates: dict[str, np.ndarray]) -> None:
-        self.reference_month = figure_month(reference_year)
-        self.first_month = figure_month(first_year)
-        self.reference_per_usd = dict(reference_per_usd)
+                 fx_first_month: int, fx_rates: dict[str, np.ndarray]) -> None:
+        self.reference_month = int(reference_month)
+        self.first_month = int(first_month)
+        self.reference_per_usd = {k: float(v) for k, v in reference_per_usd.items()}
         self.local_currency = dict(local_currency)
         self.wages = {c: wages[c] for c in local_currency if c in wages}
-        self.fx_first_month = month_ordinal(*fx_first)
+        self.fx_first_month = int(fx_first_month)
         self.fx_rates = {k: np.asarray(v, dtype=float) for k, v in fx_rates.items()}
         self.fx_last_month = self.fx_first_month + len(next(iter(self.fx_rates.values()))) - 1
 
@@ -112,17 +116,12 @@ class MoneyTable:
     @classmethod
     def from_meta(cls, meta: dict, fx: np.ndarray) -> MoneyTable:
         """Rebuild a table written by :meth:`to_meta`."""
-        table = cls.__new__(cls)
-        table.reference_month = int(meta["reference_month"])
-        table.first_month = int(meta["first_month"])
-        table.reference_per_usd = {k: float(v) for k, v in meta["reference_per_usd"].items()}
-        table.local_currency = dict(meta["local_currency"])
-        table.wages = {c: WageSeries(c, np.asarray(w["months"], dtype=np.int64), np.asarray(w["log_levels"], dtype=float),
-                                     w["series"], w["source"]) for c, w in meta["wages"].items()}
-        table.fx_first_month = int(meta["fx_first_month"])
-        table.fx_rates = {c: fx[i] for i, c in enumerate(meta["fx_currencies"])}
-        table.fx_last_month = table.fx_first_month + fx.shape[1] - 1
-        return table
+        wages = {c: WageSeries(c, np.asarray(w["months"], dtype=np.int64), np.asarray(w["log_levels"], dtype=float),
+                               w["series"], w["source"]) for c, w in meta["wages"].items()}
+        return cls(reference_month=meta["reference_month"], first_month=meta["first_month"],
+                   reference_per_usd=meta["reference_per_usd"], local_currency=meta["local_currency"], wages=wages,
+                   fx_first_month=meta["fx_first_month"],
+                   fx_rates={c: fx[i] for i, c in enumerate(meta["fx_currencies"])})
 
     # -- dates --------------------------------------------------------------
     def latest_date(self, country: str) -> dt.date:
@@ -135,9 +134,8 @@ class MoneyTable:
     def default_as_of(self, country: str, today: dt.date) -> dt.date:
         """Today, clamped to the dates the shipped tables support for ``country``."""
         if country not in self.wages:
-            return dt.date(self.reference_month // 12, self.reference_month % 12 + 1, 1)
-        first = dt.date(self.first_month // 12, self.first_month % 12 + 1, 1)
-        return max(first, min(today, self.latest_date(country)))
+            return _month_start(self.reference_month)
+        return max(_month_start(self.first_month), min(today, self.latest_date(country)))
 
     # -- the quote ------------------------------------------------------------
     def _rate(self, currency: str, month: int) -> float:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .aging import month_label
+
 __all__ = ["plot_reported_figures", "plot_normalisation", "plot_training_cells", "plot_salary_curves",
            "plot_company_comparison", "plot_fidelity", "plot_calibration", "plot_money_over_time"]
 
@@ -199,7 +201,7 @@ def plot_money_over_time(model, years: float = 5.0, ax=None):
         months = range(money.first_month, money.fx_last_month + 1)
         dates, values, projected = [], [], []
         for month in months:
-            as_of = f"{month // 12}-{month % 12 + 1:02d}-01"
+            as_of = f"{month_label(month)}-01"
             try:
                 estimate = model.predict(country, years, as_of=as_of)
             except ValueError:  # a country without a wage index: reference money only

@@ -36,10 +36,9 @@ if TYPE_CHECKING:
 
 __all__ = ["SalaryModel", "TrainingState", "GRID_STEP", "YEARS_GRID", "FLOAT_TABLES", "INDEX_TABLES"]
 
-# The tables are read on the years grid (the estimator's median grid); linear
-# interpolation between points differs from the scikit-learn model by < 1e-4
-# in log salary (tested).
-# Tables of shape (cells, grid): log-salary quantities, then indices.
+# Tables of shape (cells, years grid): log-salary quantities, then indices.
+# Linear interpolation between grid points differs from the scikit-learn
+# model by < 1e-4 in log salary (tested).
 FLOAT_TABLES = ("centre", "scale", "band_scale", "median", "median_low", "median_high")
 INDEX_TABLES = ("support", "source")
 _new_estimate = tuple.__new__
@@ -228,12 +227,12 @@ class SalaryModel:
             return cached
         text = check_text(company, "company")
         key = company_key(text)
-        canonical = {company_key(k): k for k in self.companies[code]}.get(key)
-        if canonical is None and self.aliases.get(key) in self.companies[code]:
-            canonical = self.aliases[key]
+        # Every key that names one of this country's employers: its own name's, then its aliases'.
+        names = {company_key(k): k for k in self.companies[code]}
+        names.update({alias: name for alias, name in self.aliases.items() if name in self.companies[code]
+                      and alias not in names})
+        canonical = names.get(key)
         if canonical is None:
-            names = {company_key(k): k for k in self.companies[code]}
-            names.update({alias: name for alias, name in self.aliases.items() if name in self.companies[code]})
             result = (self._cell_index[(code, None)], text, False, _closest(key, names, None))
         else:
             result = (self._cell_index[(code, canonical)], canonical, True, None)
