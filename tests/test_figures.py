@@ -7,7 +7,14 @@ import pytest
 
 from salarymodel import FiguresError
 from salarymodel._paths import raw_data_file
-from salarymodel.figures import exclusion_reasons, level_edges, level_for_years, load_figures, load_levels
+from salarymodel.figures import (
+    exclusion_reasons,
+    group_rank,
+    level_edges,
+    level_for_years,
+    load_figures,
+    load_levels,
+)
 
 
 def test_shipped_file_holds_every_reference_figure_once():
@@ -22,6 +29,15 @@ def test_lakh_style_figures_are_stored_as_plain_numbers():
     figures = load_figures().set_index("id")
     assert figures.at["f21", "value"] == 795_677
     assert (figures.at["f22", "value"], figures.at["f22", "value_high"]) == (1_462_000, 2_244_000)
+
+
+def test_lowest_and_highest_site_means_are_ranked_in_the_data():
+    figures = load_figures().set_index("id")
+    assert (figures.at["f11", "group_rank"], figures.at["f12", "group_rank"]) == ("lowest of 3", "highest of 3")
+    assert figures.at["f11", "group"] == figures.at["f12", "group"]
+    assert figures["group_rank"].drop(["f11", "f12"]).isna().all()
+    assert group_rank("lowest of 3") == (-1, 3) and group_rank("highest of 12") == (1, 12)
+    assert group_rank(None) is None
 
 
 def test_range_coverage_assumption_is_data_not_code():
@@ -64,6 +80,8 @@ def test_payscale_mid_career_keeps_its_own_years():
         (0, "country", "XX", "line 2, column 'country'"),
         (0, "statistic", "p200", "line 2, column 'statistic'"),
         (0, "years_min", "-3", "line 2, column 'years_min'"),
+        (12, "group_rank", "lowest of 1", "line 14, column 'group_rank': must be 'lowest of K'"),
+        (0, "group_rank", "highest of 3", "line 2, column 'group_rank': needs a 'group'"),
     ],
 )
 def test_bad_rows_are_reported_with_line_column_and_value(edited_figures, row, column, value, expected):

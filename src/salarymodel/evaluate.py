@@ -41,6 +41,11 @@ def _validation_lines(name: str, part: dict) -> list[str]:
     head = (f"{name}: {s['figures']} figures predicted, {s['not_estimable']} not estimable; median |error| "
             + (f"{s['median_abs_error']:.1%}, inside the 80% new-source interval {s['inside_interval']:.0%}"
                if s["figures"] else "n/a"))
+    spread = part.get("seed_spread")
+    if spread and all(v is not None for v in spread["median_abs_error"]):
+        head += (f" (seeds {', '.join(map(str, spread['seeds']))}: median |error| "
+                 f"{min(spread['median_abs_error']):.1%}-{max(spread['median_abs_error']):.1%}, inside "
+                 f"{min(spread['inside_interval']):.0%}-{max(spread['inside_interval']):.0%})")
     table = pd.DataFrame(part["figures"])
     shown = table[["id", "held_out", "statistic", "country", "company", "reported_usd", "model_usd",
                    "relative_error", "relative_error_high", "inside_interval", "status"]].copy()

@@ -24,6 +24,7 @@ __all__ = [
     "load_levels",
     "exclusion_reasons",
     "quantile_level",
+    "group_rank",
     "level_edges",
     "level_for_years",
     "levels_for_years",
@@ -33,12 +34,25 @@ __all__ = [
 FIGURE_COLUMNS = [
     "id", "source", "source_detail", "country", "currency", "year", "level",
     "years_min", "years_max", "company", "pay", "statistic", "value",
-    "value_high", "coverage", "note", "group",
+    "value_high", "coverage", "note", "group", "group_rank",
 ]
 _REQUIRED = ["id", "source", "country", "currency", "year", "level", "pay",
              "statistic", "value"]
 _PAY_TYPES = {"base", "total"}
 _STATISTIC = re.compile(r"^(mean|median|range|p([1-9][0-9]?))$")
+_GROUP_RANK = re.compile(r"^(lowest|highest) of ([2-9]|[1-9][0-9]+)$")
+
+
+def group_rank(text: str | None) -> tuple[int, int] | None:
+    """Read a ``group_rank`` ('lowest of 3' -> (-1, 3), 'highest of 3' -> (1, 3)).
+
+    The figure is then the lowest (or highest) of that many sources' values
+    of its statistic, not one source's value; None for an empty rank.
+    """
+    match = _GROUP_RANK.match(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        return None
+    return (-1 if match.group(1) == "lowest" else 1), int(match.group(2))
 
 
 def quantile_level(statistic: str) -> float | None:
@@ -151,6 +165,11 @@ def _check_row(line: int, row: dict[str, str], levels: pd.DataFrame) -> list[str
             bad("value_high", f"must be empty for statistic '{statistic}' (only ranges have a high).")
         if coverage_text:
             bad("coverage", f"must be empty for statistic '{statistic}' (only ranges have a coverage).")
+    rank_text = row.get("group_rank", "").strip()
+    if rank_text and not _GROUP_RANK.match(rank_text):
+        bad("group_rank", "must be 'lowest of K' or 'highest of K' (K >= 2 sources), or empty.")
+    elif rank_text and not row.get("group", "").strip():
+        bad("group_rank", "needs a 'group' naming the sources it ranks the figure among.")
     for column in ("years_min", "years_max"):
         text = row.get(column, "").strip()
         if text:
@@ -218,6 +237,7 @@ def load_figures(path: str | Path | None = None) -> pd.DataFrame:
     figures["currency"] = figures["currency"].str.upper()
     figures["company"] = figures["company"].replace("", None)
     figures["group"] = figures["group"].replace("", None)
+    figures["group_rank"] = figures["group_rank"].replace("", None)
     figures["year"] = figures["year"].map(_number).astype(int)
     for column in ("value", "value_high", "coverage", "years_min", "years_max"):
         figures[column] = figures[column].map(lambda t: _number(t) if t else math.nan).astype(float)

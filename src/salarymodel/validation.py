@@ -9,6 +9,17 @@ of the consensus distribution moved by a source effect with variance
 ``tau_source**2 * (1 + 1/n)`` (plus the employer spread ``tau_employer**2``
 when the figure is an employer's, now unknown to the model).
 
+A held-out figure is one source's statistic, so it is read on the cell as
+*one source* sees it, not on the consensus: the consensus mixes sources
+whose locations differ, which widens it by the between-source spread that
+the interval already adds. The single-source distribution keeps the
+consensus median and narrows the spread around it to the share that lies
+within sources (measured on the refit's training rows, by source unit). A
+figure that is the lowest (highest) of ``k`` sources' values (its
+``group_rank``, e.g. f11/f12) is read as that order statistic: the
+single-source value moved by the expected minimum (maximum) of ``k``
+source effects, with the order statistic's smaller variance.
+
 This is the honest test of the model: the synthetic calibration only shows
 the bands are consistent with the generator that made the training rows.
 """
@@ -16,22 +27,32 @@ the bands are consistent with the generator that made the training rows.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtri
+from scipy.special import ndtr, ndtri
 
+from .effects import source_units
 from .fidelity import cell_sample, statistic_of
+from .figures import group_rank
 from .model import FEATURES, SalaryRegressor
 from .synthetic import TrainingPlan, make_training_set, plan_training_set
 
-__all__ = ["leave_one_figure_out", "leave_one_source_out", "validation_summary", "VALIDATION_ROWS"]
+__all__ = ["leave_one_figure_out", "leave_one_source_out", "validation_summary", "VALIDATION_ROWS",
+           "within_source_share", "normal_order_statistic"]
 
 VALIDATION_ROWS = 8000
 
 
-def _refit(plan: TrainingPlan, keep: np.ndarray, seed: int) -> tuple[TrainingPlan, SalaryRegressor] | None:
-    """Plan and estimator from the plan's figures restricted to ``keep``."""
+class _Refit(NamedTuple):
+    plan: TrainingPlan
+    estimator: SalaryRegressor
+    rows: pd.DataFrame
+
+
+def _refit(plan: TrainingPlan, keep: np.ndarray, seed: int) -> _Refit | None:
+    """Plan, estimator and training rows from the plan's figures restricted to ``keep``."""
     figures = plan.figures[keep & (plan.figures["excluded"] == "")]
     if figures.empty:
         return None
@@ -39,43 +60,115 @@ def _refit(plan: TrainingPlan, keep: np.ndarray, seed: int) -> tuple[TrainingPla
     refit_plan = plan_training_set(figures[columns].reset_index(drop=True), basis=plan.basis)
     rows = make_training_set(plan=refit_plan, n_rows=VALIDATION_ROWS, seed=seed)
     estimator = SalaryRegressor(random_state=seed).fit(rows[FEATURES], np.log(rows["salary_usd"].to_numpy()))
-    return refit_plan, estimator
+    return _Refit(refit_plan, estimator, rows)
 
 
-def _judge(plan: TrainingPlan, refit: tuple[TrainingPlan, SalaryRegressor] | None, figure_rows: pd.DataFrame,
+def within_source_share(rows: pd.DataFrame, plan: TrainingPlan, figure: pd.Series | dict,
+                        company: str | None) -> float:
+    """Share of a cell's log-salary spread that lies within sources (as a ratio of sds).
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        Training rows of ``plan`` (``country``, ``company``, ``years``,
+        ``salary_usd``, ``figure_id``).
+    plan : TrainingPlan
+        The plan the rows were drawn from (its figures give source units).
+    figure : pandas.Series or dict
+        The figure whose cell is read: ``country``, ``years_min``, ``years_max``.
+    company : str or None
+        The employer of the cell (None: the market).
+
+    Returns
+    -------
+    float
+        ``sqrt(1 - between-source variance / total variance)`` of log
+        salary among the cell's rows, in [0, 1]; 1 when the cell has fewer
+        than two sources (nothing to remove). The between-source part is
+        the spread of the sources' mean distance from the experience
+        curve, so sources that differ only in the years they describe
+        (an entry-level figure inside an all-levels cell) do not count
+        as disagreeing.
+    """
+    same_company = rows["company"].isna() if company is None else rows["company"] == company
+    cell = rows[(rows["country"] == figure["country"]) & same_company
+                & (rows["years"] >= figure["years_min"]) & (rows["years"] < figure["years_max"])]
+    first = plan.used_figures().drop_duplicates("id")
+    units = cell["figure_id"].map(dict(zip(first["id"], source_units(first))))
+    if units.nunique() < 2:
+        return 1.0
+    log_salary = np.log(cell["salary_usd"].to_numpy())
+    off_curve = pd.Series(log_salary - plan.curves[figure["country"]](cell["years"].to_numpy()))
+    between = float(off_curve.groupby(units.to_numpy()).transform("mean").var(ddof=0))
+    total = float(np.var(log_salary))
+    return float(np.sqrt(max(1.0 - between / total, 0.0))) if total > 0 else 1.0
+
+
+def normal_order_statistic(k: int, highest: bool = True) -> tuple[float, float]:
+    """Mean and variance of the highest (or lowest) of ``k`` standard normals."""
+    z = np.linspace(-9.0, 9.0, 20001)
+    density = k * np.exp(-z**2 / 2) / math.sqrt(2 * math.pi) * ndtr(z) ** (k - 1)
+    step = z[1] - z[0]
+    mean = float(np.sum(z * density) * step)
+    variance = float(np.sum((z - mean) ** 2 * density) * step)
+    return (mean if highest else -mean), variance
+
+
+def _single_source(sample: np.ndarray, share: float) -> np.ndarray:
+    """The cell as one source sees it: the consensus median, spread narrowed to ``share``."""
+    log_sample = np.log(sample)
+    centre = float(np.median(log_sample))
+    return np.exp(centre + share * (log_sample - centre))
+
+
+def _judge(plan: TrainingPlan, refit: _Refit | None, figure_rows: pd.DataFrame,
            held_out: str, confidence: float) -> list[dict]:
     """One record per statistic of a held-out figure."""
     first = figure_rows.iloc[0]
     records = []
     base = {"id": first["id"], "held_out": held_out, "country": first["country"],
             "company": first["company"] if isinstance(first["company"], str) else None, "level": first["level"]}
-    estimator = refit[1] if refit is not None else None
-    if estimator is None or first["country"] not in estimator.scores_:
+    if refit is None or first["country"] not in refit.estimator.scores_:
         for row in figure_rows.itertuples():
             records.append({**base, "statistic": row.statistic, "reported_usd": row.value_usd,
                             "reported_high_usd": row.value_high_usd, "status": "not estimable",
                             "reason": f"no figure of {first['country']} is left without it"})
         return records
-    refit_plan, _ = refit
+    refit_plan, estimator, rows = refit
     known = (first["country"], base["company"]) in {
         (c, k) for c, k in zip(refit_plan.used_figures()["country"], refit_plan.used_figures()["company"])}
-    sample = cell_sample(lambda frame, levels: np.exp(estimator.consensus_quantiles(frame, levels)), first,
-                         plan.levels, base["company"] if known else None)
-    variance = refit_plan.effects.market_noise(first["country"])
+    company = base["company"] if known else None
+    share = within_source_share(rows, refit_plan, first, company)
+    sample = _single_source(cell_sample(lambda frame, levels: np.exp(estimator.consensus_quantiles(frame, levels)),
+                                        first, plan.levels, company), share)
+    effects = refit_plan.effects
+    tau = effects.tau_source[first["country"]]
+    # A new source's own deviation (tau^2) and our consensus's error (tau^2 / n).
+    variance = effects.market_noise(first["country"])
+    shift = 0.0
+    rank = group_rank(first.get("group_rank"))
+    if rank is not None:  # the lowest/highest of k sources: that order statistic of their deviations
+        mean_k, variance_k = normal_order_statistic(rank[1], highest=rank[0] > 0)
+        shift = mean_k * tau
+        variance += (variance_k - 1.0) * tau**2
     if base["company"] is not None and not known:
-        variance += refit_plan.effects.tau_employer**2  # a new employer's effect is unknown
+        variance += effects.tau_employer**2  # a new employer's effect is unknown
     factor = math.exp(float(ndtri((1 + confidence) / 2)) * math.sqrt(variance))
+    reasons = []
+    if rank is not None:
+        reasons.append(f"{first['group_rank']} sources' values: read as that order statistic")
+    if base["company"] is not None and not known:
+        reasons.append("employer unknown without it: market value with the employer spread")
     for row in figure_rows.itertuples():
-        value, high = statistic_of(sample, row.statistic, row.coverage)
+        value, high = (v * math.exp(shift) for v in statistic_of(sample, row.statistic, row.coverage))
         ends = [(row.value_usd, value)] + ([(row.value_high_usd, high)] if row.statistic == "range" else [])
         errors = [model / reported - 1 for reported, model in ends]
         inside = all(model / factor <= reported <= model * factor for reported, model in ends)
         records.append({**base, "statistic": row.statistic, "reported_usd": row.value_usd,
                         "reported_high_usd": row.value_high_usd, "model_usd": value, "model_high_usd": high,
                         "relative_error": errors[0], "relative_error_high": errors[1] if len(errors) > 1 else np.nan,
-                        "interval_factor": factor, "inside_interval": inside, "status": "predicted",
-                        "reason": "employer unknown without it: market value with the employer spread"
-                        if base["company"] is not None and not known else ""})
+                        "interval_factor": factor, "within_source_share": share, "inside_interval": inside,
+                        "status": "predicted", "reason": "; ".join(reasons)})
     return records
 
 
@@ -98,7 +191,9 @@ def leave_one_figure_out(plan: TrainingPlan, *, seed: int = 0, confidence: float
         ``company``, ``level``, ``statistic``, ``reported_usd``,
         ``reported_high_usd``, ``model_usd``, ``model_high_usd``,
         ``relative_error`` (``_high``), ``interval_factor`` (the interval
-        is model value divided/multiplied by it), ``inside_interval``,
+        is model value divided/multiplied by it), ``within_source_share``
+        (how far the consensus spread was narrowed to one source's),
+        ``inside_interval``,
         ``status`` and ``reason``.
     """
     used = plan.used_figures()
