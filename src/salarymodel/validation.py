@@ -135,8 +135,9 @@ def _judge(plan: TrainingPlan, refit: _Refit | None, figure_rows: pd.DataFrame,
                             "reason": f"no figure of {first['country']} is left without it"})
         return records
     refit_plan, estimator, rows = refit
-    known = (first["country"], base["company"]) in {
-        (c, k) for c, k in zip(refit_plan.used_figures()["country"], refit_plan.used_figures()["company"])}
+    used = refit_plan.used_figures()
+    known = (first["country"], base["company"]) in set(zip(used["country"], used["company"]))
+    unknown_employer = base["company"] is not None and not known
     company = base["company"] if known else None
     share = within_source_share(rows, refit_plan, first, company)
     sample = _single_source(cell_sample(lambda frame, levels: np.exp(estimator.consensus_quantiles(frame, levels)),
@@ -151,13 +152,13 @@ def _judge(plan: TrainingPlan, refit: _Refit | None, figure_rows: pd.DataFrame,
         mean_k, variance_k = normal_order_statistic(rank[1], highest=rank[0] > 0)
         shift = mean_k * tau
         variance += (variance_k - 1.0) * tau**2
-    if base["company"] is not None and not known:
+    if unknown_employer:
         variance += effects.tau_employer**2  # a new employer's effect is unknown
     factor = math.exp(float(ndtri((1 + confidence) / 2)) * math.sqrt(variance))
     reasons = []
     if rank is not None:
         reasons.append(f"{first['group_rank']} sources' values: read as that order statistic")
-    if base["company"] is not None and not known:
+    if unknown_employer:
         reasons.append("employer unknown without it: market value with the employer spread")
     for row in figure_rows.itertuples():
         value, high = (v * math.exp(shift) for v in statistic_of(sample, row.statistic, row.coverage))
