@@ -86,12 +86,15 @@ def test_evaluate_cli_emits_json_for_every_figure(model_dir):
     assert lofo["seed_spread"]["seeds"] == [0, 1, 2]
     assert lofo["seed_spread"]["median_abs_error"][0] == lofo["summary"]["median_abs_error"]
     assert len(set(lofo["seed_spread"]["median_abs_error"])) > 1  # the refits really drew new sets
+    # Refits are as large as the model itself: the validation measures the shipped pipeline.
+    assert data["validation"]["rows"] == data["model"]["rows"] == 40_000
     text = subprocess.run([sys.executable, "-m", "salarymodel.evaluate", "--model", str(model_dir), "--no-compare"],
                           capture_output=True, text=True, timeout=300).stdout
     for section in ("LEAVE ONE FIGURE OUT", "LEAVE ONE SOURCE OUT", "EXTERNAL CHECK", "FIDELITY",
                     "CONSISTENCY WITH THE GENERATOR", "ESTIMATE UNCERTAINTY"):
         assert section in text, section
     assert "(seeds 0, 1, 2: median |error| " in text
+    assert "each refit on 40,000 synthetic rows, as the model" in text
     assert text.index("LEAVE ONE FIGURE OUT") < text.index("CONSISTENCY WITH THE GENERATOR")
 
 

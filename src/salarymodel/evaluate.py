@@ -91,7 +91,8 @@ def format_report(report: dict) -> str:
     """The report as text tables."""
     lines = []
     if "validation" in report:
-        lines.append("VALIDATION ON FIGURES THE MODEL NEVER SAW (" + report["validation"]["interval"] + ")")
+        lines.append(f"VALIDATION ON FIGURES THE MODEL NEVER SAW (each refit on {report['validation']['rows']:,} "
+                     f"synthetic rows, as the model; " + report["validation"]["interval"] + ")")
         lines += _validation_lines("LEAVE ONE FIGURE OUT", report["validation"]["leave_one_figure_out"])
         lines += _validation_lines("LEAVE ONE SOURCE OUT", report["validation"]["leave_one_source_out"])
     lines += _external_lines(report["external"])

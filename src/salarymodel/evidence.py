@@ -26,7 +26,7 @@ from .fidelity import FIDELITY_TOLERANCE, fidelity_table
 from .figures import PARTITION_LEVELS
 from .metrics import CONFIDENCES, HOLDOUT_SEED_OFFSET, coverage_report
 from .model import FEATURES
-from .synthetic import make_training_set
+from .synthetic import DEFAULT_ROWS, make_training_set
 from .validation import leave_one_figure_out, leave_one_source_out, validation_summary
 
 __all__ = ["evaluation_report", "fidelity_section", "uncertainty_section", "compare_models", "validation_section",
@@ -76,19 +76,21 @@ def fidelity_section(table: pd.DataFrame) -> dict:
 SPREAD_SEEDS = (1, 2)
 
 
-def validation_section(model, *, seed: int = 0) -> dict:
+def validation_section(model, *, seed: int = 0, n_rows: int = DEFAULT_ROWS) -> dict:
     """Leave-one-figure-out and leave-one-source-out results with summaries,
-    and the leave-one-figure-out summary again under other seeds."""
+    and the leave-one-figure-out summary again under other seeds; every
+    refit draws ``n_rows`` synthetic rows (the model's own count)."""
     section = {}
     for name, run in (("leave_one_figure_out", leave_one_figure_out), ("leave_one_source_out", leave_one_source_out)):
-        table = run(model.plan, seed=seed)
+        table = run(model.plan, seed=seed, n_rows=n_rows)
         section[name] = {"summary": validation_summary(table), "figures": _records(table)}
     summaries = [section["leave_one_figure_out"]["summary"]] + [
-        validation_summary(leave_one_figure_out(model.plan, seed=seed + extra)) for extra in SPREAD_SEEDS]
+        validation_summary(leave_one_figure_out(model.plan, seed=seed + extra, n_rows=n_rows)) for extra in SPREAD_SEEDS]
     section["leave_one_figure_out"]["seed_spread"] = {
         "seeds": [seed] + [seed + extra for extra in SPREAD_SEEDS],
         "median_abs_error": [s["median_abs_error"] for s in summaries],
         "inside_interval": [s["inside_interval"] for s in summaries]}
+    section["rows"] = n_rows
     section["interval"] = ("80% interval of what a new source would report for the cell: the retrained model's "
                            "statistic, read on the cell as one source sees it (consensus median, within-source "
                            "spread; the lowest/highest of k sources as that order statistic), divided/multiplied "
@@ -222,14 +224,14 @@ def evaluation_report(model, *, compare: bool = True, validation: bool = True) -
 
 def _evaluation_report(model, *, compare: bool, validation: bool) -> dict:
     seed = int(model.metadata.get("seed", 0))
-    rows = int(model.metadata.get("rows", 40_000))
+    rows = int(model.metadata.get("rows", DEFAULT_ROWS))
     holdout = make_training_set(plan=model.plan, n_rows=rows, seed=seed + HOLDOUT_SEED_OFFSET)
     report: dict[str, Any] = {
         "model": {"version": model.metadata.get("version"), "seed": seed, "rows": rows,
                   "reference_year": model.reference_year, "countries": list(model.countries)},
     }
     if validation:
-        report["validation"] = validation_section(model, seed=seed)
+        report["validation"] = validation_section(model, seed=seed, n_rows=rows)
     report.update({
         "external": external_section(model),
         "money": money_section(model),
