@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from salarymodel.evaluate import compare_models, evaluation_report
@@ -88,6 +89,12 @@ def test_evaluate_cli_emits_json_for_every_figure(model_dir):
     assert len(set(lofo["seed_spread"]["median_abs_error"])) > 1  # the refits really drew new sets
     # Refits are as large as the model itself: the validation measures the shipped pipeline.
     assert data["validation"]["rows"] == data["model"]["rows"] == 40_000
+    # The naive yardstick sits beside the model's error on the same figures.
+    peers = data["validation"]["peer_baseline"]
+    assert peers["summary"]["figures"] == len(peers["figures"]) > 0
+    ids = {f["id"] for f in peers["figures"]}
+    own = [max(abs(f["relative_error"]), abs(f["relative_error_high"] or 0)) for f in lofo["figures"] if f["id"] in ids]
+    assert peers["summary"]["model_median_abs_error"] == pytest.approx(float(np.median(own)))
     text = subprocess.run([sys.executable, "-m", "salarymodel.evaluate", "--model", str(model_dir), "--no-compare"],
                           capture_output=True, text=True, timeout=300).stdout
     for section in ("LEAVE ONE FIGURE OUT", "LEAVE ONE SOURCE OUT", "EXTERNAL CHECK", "FIDELITY",
@@ -95,6 +102,7 @@ def test_evaluate_cli_emits_json_for_every_figure(model_dir):
         assert section in text, section
     assert "(seeds 0, 1, 2: median |error| " in text
     assert "each refit on 40,000 synthetic rows, as the model" in text
+    assert text.index("LEAVE ONE SOURCE OUT") < text.index("PEER BASELINE") < text.index("EXTERNAL CHECK")
     assert text.index("LEAVE ONE FIGURE OUT") < text.index("CONSISTENCY WITH THE GENERATOR")
 
 

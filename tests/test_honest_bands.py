@@ -16,6 +16,7 @@ from salarymodel.validation import (
     leave_one_figure_out,
     leave_one_source_out,
     normal_order_statistic,
+    peer_baseline,
     validation_summary,
     within_source_share,
 )
@@ -97,6 +98,20 @@ def test_each_refit_draws_the_rows_it_is_given(plan, lofo):
         # Exactly the generator's share-out of n_rows (its 50-row floor may add a few).
         assert len(refit.rows) == sum(rows_per_figure(refit.plan, n_rows).values())
         assert n_rows <= len(refit.rows) < n_rows * 1.05
+
+
+def test_peer_baseline_averages_other_sources_same_statistic(plan):
+    table = peer_baseline(plan).set_index("id")
+    used = plan.used_figures().set_index("id")
+    # Only the US all-levels means share a cell and statistic with another source.
+    assert list(table.index) == ["f01", "f08", "f11", "f12", "f13", "f14", "f20"]
+    # f11 and f12 come from one source unit: never each other's peer.
+    assert "f12" not in table.loc["f11", "peers"].split(",") and "f11" not in table.loc["f12", "peers"].split(",")
+    for figure_id, row in table.iterrows():
+        peers = row["peers"].split(",")
+        expected = np.exp(np.log(used.loc[peers, "value_usd"].to_numpy(float)).mean())
+        assert row["baseline_usd"] == pytest.approx(expected)
+        assert row["relative_error"] == pytest.approx(expected / used.loc[figure_id, "value_usd"] - 1)
 
 
 def test_leave_one_source_out_names_what_cannot_be_estimated(plan):

@@ -2,7 +2,7 @@
 
 1. validation: leave one figure out and leave one source out (retrain,
    predict the held-out statistic, judge it against the interval of what a
-   new source would report);
+   new source would report), beside a no-model peer baseline;
 2. the external check against real, self-reported salaries;
 
 then fidelity to every reported figure, consistency of the bands with the
@@ -57,6 +57,20 @@ def _validation_lines(name: str, part: dict) -> list[str]:
     return [head, shown.to_string(index=False), ""]
 
 
+def _peer_baseline_lines(part: dict) -> list[str]:
+    s = part["summary"]
+    if not s["figures"]:
+        return ["PEER BASELINE: no figure has a peer (another source's same statistic for its cell)", ""]
+    table = pd.DataFrame(part["figures"])
+    table["relative_error"] = table["relative_error"].map(lambda v: f"{v:+.1%}")
+    for column in ("reported_usd", "baseline_usd"):
+        table[column] = table[column].map(lambda v: f"{v:,.0f}")
+    return [f"PEER BASELINE (no model: each figure as the plain geometric mean of other sources' same statistic "
+            f"for its cell; how much the sources disagree): {s['figures']} figures have a peer; median |error| "
+            f"{s['median_abs_error']:.1%}, the model leaving each out {s['model_median_abs_error']:.1%}",
+            table.to_string(index=False), ""]
+
+
 def _external_lines(external: dict) -> list[str]:
     lines = [f"EXTERNAL CHECK: real salaries inside the model's 80% band ({external['population_note']})"]
     for key in ("year_matched", "next_year", "all_years"):
@@ -95,6 +109,7 @@ def format_report(report: dict) -> str:
                      f"synthetic rows, as the model; " + report["validation"]["interval"] + ")")
         lines += _validation_lines("LEAVE ONE FIGURE OUT", report["validation"]["leave_one_figure_out"])
         lines += _validation_lines("LEAVE ONE SOURCE OUT", report["validation"]["leave_one_source_out"])
+        lines += _peer_baseline_lines(report["validation"]["peer_baseline"])
     lines += _external_lines(report["external"])
     lines += _money_lines(report["money"], report["model"]["reference_year"])
     fid = report["fidelity"]

@@ -4,7 +4,7 @@ model card show (formatting and the command line live in
 
 1. validation: leave one figure out and leave one source out (retrain,
    predict the held-out statistic, judge it against the interval of what a
-   new source would report);
+   new source would report), beside a no-model peer baseline;
 2. the external check against real, self-reported salaries;
 3. how older figures were aged, fidelity to every reported figure,
    consistency of the bands with the generator, the model comparison and
@@ -27,7 +27,7 @@ from .figures import PARTITION_LEVELS
 from .metrics import CONFIDENCES, HOLDOUT_SEED_OFFSET, coverage_report
 from .model import FEATURES
 from .synthetic import DEFAULT_ROWS, make_training_set
-from .validation import leave_one_figure_out, leave_one_source_out, validation_summary
+from .validation import leave_one_figure_out, leave_one_source_out, peer_baseline, validation_summary
 
 __all__ = ["evaluation_report", "fidelity_section", "uncertainty_section", "compare_models", "validation_section",
            "external_section", "money_section", "clean_json"]
@@ -90,6 +90,7 @@ def validation_section(model, *, seed: int = 0, n_rows: int = DEFAULT_ROWS) -> d
         "seeds": [seed] + [seed + extra for extra in SPREAD_SEEDS],
         "median_abs_error": [s["median_abs_error"] for s in summaries],
         "inside_interval": [s["inside_interval"] for s in summaries]}
+    section["peer_baseline"] = _peer_baseline_section(model.plan, section["leave_one_figure_out"]["figures"])
     section["rows"] = n_rows
     section["interval"] = ("80% interval of what a new source would report for the cell: the retrained model's "
                            "statistic, read on the cell as one source sees it (consensus median, within-source "
@@ -97,6 +98,17 @@ def validation_section(model, *, seed: int = 0, n_rows: int = DEFAULT_ROWS) -> d
                            "by exp(1.2816 * sqrt(tau_source^2 (1 + 1/n) [+ tau_employer^2 for an employer the "
                            "model no longer knows]))")
     return section
+
+
+def _peer_baseline_section(plan, lofo_records: list[dict]) -> dict:
+    """The peer baseline beside the model's leave-one-out error on the same figures."""
+    table = peer_baseline(plan)
+    lofo = pd.DataFrame(lofo_records)
+    model_errors = validation_summary(lofo[lofo["id"].isin(table["id"])]) if len(table) else None
+    return {"summary": {"figures": int(len(table)),
+                        "median_abs_error": float(table["relative_error"].abs().median()) if len(table) else None,
+                        "model_median_abs_error": model_errors["median_abs_error"] if model_errors else None},
+            "figures": _records(table)}
 
 
 def external_section(model) -> dict:

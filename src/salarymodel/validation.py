@@ -39,7 +39,7 @@ from .figures import group_rank
 from .model import FEATURES, SalaryRegressor
 from .synthetic import DEFAULT_ROWS, TrainingPlan, make_training_set, plan_training_set
 
-__all__ = ["leave_one_figure_out", "leave_one_source_out", "validation_summary",
+__all__ = ["leave_one_figure_out", "leave_one_source_out", "peer_baseline", "validation_summary",
            "within_source_share", "normal_order_statistic"]
 
 class _Refit(NamedTuple):
@@ -229,6 +229,47 @@ def leave_one_source_out(plan: TrainingPlan, *, seed: int = 0, confidence: float
         for figure_id in dict.fromkeys(mine["id"]):
             records += _judge(plan, refit, mine[mine["id"] == figure_id], source, confidence)
     return pd.DataFrame.from_records(records)
+
+
+def peer_baseline(plan: TrainingPlan) -> pd.DataFrame:
+    """A naive yardstick: each figure predicted by its peers' plain average.
+
+    A figure's peers are the used figures of *other* source units that
+    report the same single-value statistic (a mean or one percentile) for
+    the same cell: country, employer, level and years. The baseline is the
+    geometric mean of their values, with no model, curve or source weight.
+    How far it misses shows how much the sources themselves disagree, the
+    floor under any model's leave-one-figure-out error on those figures.
+    Ranges and figures without a peer are left out.
+
+    Parameters
+    ----------
+    plan : TrainingPlan
+        The plan whose used figures are compared.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per figure with a peer: ``id``, ``country``, ``level``,
+        ``statistic``, ``reported_usd``, ``peers`` (their ids, comma
+        separated), ``baseline_usd`` and ``relative_error``.
+    """
+    used = plan.used_figures().copy()
+    used["unit"] = source_units(used).to_numpy()
+    used = used[used["statistic"] != "range"]
+    cell = ["country", "company", "level", "years_min", "years_max", "statistic"]
+    records = []
+    for _, rows in used.groupby(cell, dropna=False, sort=False):
+        for row in rows.itertuples():
+            peers = rows[rows["unit"] != row.unit]
+            if peers.empty:
+                continue
+            baseline = float(np.exp(np.log(peers["value_usd"].to_numpy(float)).mean()))
+            records.append({"id": row.id, "country": row.country, "level": row.level, "statistic": row.statistic,
+                            "reported_usd": row.value_usd, "peers": ",".join(peers["id"]),
+                            "baseline_usd": baseline, "relative_error": baseline / row.value_usd - 1})
+    columns = ["id", "country", "level", "statistic", "reported_usd", "peers", "baseline_usd", "relative_error"]
+    return pd.DataFrame.from_records(records, columns=columns).sort_values("id", ignore_index=True)
 
 
 def validation_summary(table: pd.DataFrame) -> dict:
