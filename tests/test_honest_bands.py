@@ -10,7 +10,7 @@ from salarymodel.effects import source_units
 from salarymodel.evaluate import external_section
 from salarymodel.provenance import SUPPORT_GRADES
 from salarymodel.serve import GRID_STEP, YEARS_GRID
-from salarymodel.synthetic import rows_per_figure
+from salarymodel.synthetic import plan_training_set, rows_per_figure
 from salarymodel.validation import (
     _refit,
     leave_one_figure_out,
@@ -112,6 +112,14 @@ def test_peer_baseline_averages_other_sources_same_statistic(plan):
         expected = np.exp(np.log(used.loc[peers, "value_usd"].to_numpy(float)).mean())
         assert row["baseline_usd"] == pytest.approx(expected)
         assert row["relative_error"] == pytest.approx(expected / used.loc[figure_id, "value_usd"] - 1)
+
+
+def test_peer_baseline_is_empty_when_no_figure_has_a_peer(plan):
+    alone = plan.figures[~plan.figures["id"].isin(["f08", "f11", "f12", "f13", "f14", "f20"])]
+    smaller = plan_training_set(alone.drop(columns="excluded").reset_index(drop=True), basis=plan.basis)
+    table = peer_baseline(smaller)
+    assert table.empty and list(table.columns) == ["id", "country", "level", "statistic", "reported_usd", "peers",
+                                                   "baseline_usd", "relative_error"]
 
 
 def test_leave_one_source_out_names_what_cannot_be_estimated(plan):

@@ -105,8 +105,9 @@ def _peer_baseline_section(plan, lofo_records: list[dict]) -> dict:
     table = peer_baseline(plan)
     lofo = pd.DataFrame(lofo_records)
     model_errors = validation_summary(lofo[lofo["id"].isin(table["id"])]) if len(table) else None
-    return {"summary": {"figures": int(len(table)),
-                        "median_abs_error": float(table["relative_error"].abs().median()) if len(table) else None,
+    per_figure = table["relative_error"].abs().groupby(table["id"]).median()  # one vote per figure
+    return {"summary": {"figures": int(len(per_figure)),
+                        "median_abs_error": float(per_figure.median()) if len(table) else None,
                         "model_median_abs_error": model_errors["median_abs_error"] if model_errors else None},
             "figures": _records(table)}
 

@@ -42,6 +42,7 @@ from .synthetic import DEFAULT_ROWS, TrainingPlan, make_training_set, plan_train
 __all__ = ["leave_one_figure_out", "leave_one_source_out", "peer_baseline", "validation_summary",
            "within_source_share", "normal_order_statistic"]
 
+
 class _Refit(NamedTuple):
     plan: TrainingPlan
     estimator: SalaryRegressor
@@ -238,8 +239,9 @@ def peer_baseline(plan: TrainingPlan) -> pd.DataFrame:
     report the same single-value statistic (a mean or one percentile) for
     the same cell: country, employer, level and years. The baseline is the
     geometric mean of their values, with no model, curve or source weight.
-    How far it misses shows how much the sources themselves disagree, the
-    floor under any model's leave-one-figure-out error on those figures.
+    How far it misses shows how much the sources themselves disagree: the
+    yardstick a model's leave-one-figure-out error on those figures should
+    beat, by using what else it knows (levels, source groups, curves).
     Ranges and figures without a peer are left out.
 
     Parameters
