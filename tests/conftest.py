@@ -21,8 +21,6 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "seeded"))
 def _bounded_threads():
     """The whole suite, and the commands it starts, with one native thread per pool:
     on a busy 2-core machine oversubscribed BLAS threads made single tests take minutes."""
-    import os
-
     from threadpoolctl import threadpool_limits
 
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):

@@ -10,7 +10,7 @@ from salarymodel.effects import source_units
 from salarymodel.evaluate import external_section
 from salarymodel.provenance import SUPPORT_GRADES
 from salarymodel.serve import GRID_STEP, YEARS_GRID
-from salarymodel.synthetic import plan_training_set, rows_per_figure
+from salarymodel.synthetic import make_training_set, plan_training_set, rows_per_figure
 from salarymodel.validation import (
     _refit,
     leave_one_figure_out,
@@ -56,8 +56,6 @@ def test_lowest_and_highest_site_means_are_read_as_order_statistics(lofo):
 
 
 def test_within_source_share_removes_only_disagreement_between_sources(plan):
-    from salarymodel.synthetic import make_training_set
-
     rows = make_training_set(plan=plan, n_rows=8000, seed=0)
     rows = rows[(rows["country"] == "US") & rows["company"].isna() & (rows["years"] < 25)]
     cell = {"country": "US", "years_min": 0.0, "years_max": 25.0}

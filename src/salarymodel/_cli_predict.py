@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ._errors import ModelIntegrityError, ModelVersionError
+from ._format import text_columns
 from ._prog import prog
 
 __all__ = ["build_parser", "main", "format_estimate", "format_explanation", "load_for_cli"]
@@ -34,10 +35,9 @@ def format_explanation(table) -> str:
     shown = table[["id", "source", "statistic", "level", "company", "reported", "reported_high", "model",
                    "model_high", "relative_difference", "relative_difference_high"]].copy()
     shown["company"] = shown["company"].fillna("-")
-    for column in ("reported", "reported_high", "model", "model_high"):
-        shown[column] = shown[column].map(lambda v: "" if v != v else f"{v:,.0f}")
-    for column in ("relative_difference", "relative_difference_high"):  # a range shows both ends
-        shown[column] = shown[column].map(lambda v: "" if v != v else f"{v:+.1%}")
+    # A range shows both ends.
+    text_columns(shown, amounts=("reported", "reported_high", "model", "model_high"),
+                 changes=("relative_difference", "relative_difference_high"))
     shown = shown.rename(columns={"relative_difference": "difference", "relative_difference_high": "difference_high"})
     return shown.to_string(index=False)
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ._format import text_columns
 from ._prog import prog
 from .evidence import (  # noqa: F401  (re-exported: the report's data lives in evidence)
     clean_json,
@@ -49,10 +50,7 @@ def _validation_lines(name: str, part: dict) -> list[str]:
     table = pd.DataFrame(part["figures"])
     shown = table[["id", "held_out", "statistic", "country", "company", "reported_usd", "model_usd",
                    "relative_error", "relative_error_high", "inside_interval", "status"]].copy()
-    for column in ("reported_usd", "model_usd"):
-        shown[column] = shown[column].map(lambda v: "" if v is None or v != v else f"{v:,.0f}")
-    for column in ("relative_error", "relative_error_high"):
-        shown[column] = shown[column].map(lambda v: "" if v is None or v != v else f"{v:+.1%}")
+    text_columns(shown, amounts=("reported_usd", "model_usd"), changes=("relative_error", "relative_error_high"))
     shown = shown.fillna("-")
     return [head, shown.to_string(index=False), ""]
 
@@ -61,10 +59,8 @@ def _peer_baseline_lines(part: dict) -> list[str]:
     s = part["summary"]
     if not s["figures"]:
         return ["PEER BASELINE: no figure has a peer (another source's same statistic for its cell)", ""]
-    table = pd.DataFrame(part["figures"])
-    table["relative_error"] = table["relative_error"].map(lambda v: f"{v:+.1%}")
-    for column in ("reported_usd", "baseline_usd"):
-        table[column] = table[column].map(lambda v: f"{v:,.0f}")
+    table = text_columns(pd.DataFrame(part["figures"]), amounts=("reported_usd", "baseline_usd"),
+                         changes=("relative_error",))
     return [f"PEER BASELINE (no model: each figure as the plain geometric mean of other sources' same statistic "
             f"for its cell; how much the sources disagree): {s['figures']} figures have a peer; median |error| "
             f"{s['median_abs_error']:.1%}, the model leaving each out {s['model_median_abs_error']:.1%}",
@@ -121,9 +117,7 @@ def format_report(report: dict) -> str:
     table = pd.DataFrame(fid["figures"])
     shown = table[["id", "statistic", "country", "company", "level", "reported_usd", "model_usd",
                    "relative_error", "in_band_80", "in_band_95", "status", "reason"]].copy()
-    for column in ("reported_usd", "model_usd"):
-        shown[column] = shown[column].map(lambda v: "" if v is None or v != v else f"{v:,.0f}")
-    shown["relative_error"] = shown["relative_error"].map(lambda v: "" if v is None or v != v else f"{v:+.1%}")
+    text_columns(shown, amounts=("reported_usd", "model_usd"), changes=("relative_error",))
     shown["company"] = shown["company"].fillna("-")
     shown["country"] = shown["country"].fillna("-")
     lines += [shown.to_string(index=False), ""]

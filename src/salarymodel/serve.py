@@ -133,6 +133,14 @@ class SalaryModel:
         self._country_labels = dict(meta["country_labels"])
         self._level_edges = tuple(float(e) for e in meta["level_edges"])
         self._cell_index = {cell: i for i, cell in enumerate(self.cells)}
+        # Per country, every folded key that names one of its employers: its
+        # own name's, then its aliases' (built once; read on every new name).
+        self._employer_keys: dict[str, dict[str, str]] = {}
+        for code in self.countries:
+            names = {company_key(k): k for k in self.companies[code]}
+            names.update({alias: name for alias, name in self.aliases.items()
+                          if name in self.companies[code] and alias not in names})
+            self._employer_keys[code] = names
         self._centre_rows = [row.tolist() for row in self.centre_table]
         self._median_rows = [row.tolist() for row in self.median_table]
         self._band_rows = [row.tolist() for row in self.band_scale_table]
@@ -227,10 +235,7 @@ class SalaryModel:
             return cached
         text = check_text(company, "company")
         key = company_key(text)
-        # Every key that names one of this country's employers: its own name's, then its aliases'.
-        names = {company_key(k): k for k in self.companies[code]}
-        names.update({alias: name for alias, name in self.aliases.items() if name in self.companies[code]
-                      and alias not in names})
+        names = self._employer_keys[code]
         canonical = names.get(key)
         if canonical is None:
             result = (self._cell_index[(code, None)], text, False, _closest(key, names, None))

@@ -39,7 +39,6 @@ DEFAULT_OUT = Path("models")
 DEFAULT_DATA_OUT = Path("data/processed")
 
 
-
 @dataclass
 class TrainingResult:
     """What a training run produced."""
