@@ -7,7 +7,7 @@ import os
 import pytest
 from hypothesis import settings
 
-from salarymodel._paths import raw_data_file
+from salarymodel.data.shipped import raw_data_file
 from salarymodel.train import train
 
 # Property tests draw the same examples on every run, so CI is reproducible;

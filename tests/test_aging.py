@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salarymodel._paths import raw_data_file
+from salarymodel.data.shipped import raw_data_file
 
 
 def _published(country: str) -> pd.DataFrame:
@@ -133,7 +133,8 @@ def test_predict_frame_and_explain_age_like_predict(model):
 
 
 def test_report_shows_what_wage_aging_changed(model):
-    from salarymodel.evaluate import _money_lines, money_section
+    from salarymodel.cli.evaluate import _money_lines
+    from salarymodel.evidence.report import money_section
 
     money = money_section(model)
     assert {r["id"] for r in money["figures"]} == {"f20", "f21", "f22", "f23", "f24", "f25", "f26"}

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from salarymodel import UnknownCountryError
-from salarymodel._paths import raw_data_file
+from salarymodel.data.shipped import raw_data_file
 
 
 def _run(*args, cwd=None, env=None):
@@ -73,7 +73,7 @@ def test_training_into_another_folder_leaves_the_default_models_files_alone(tmp_
 
 
 def test_a_figures_file_takes_country_names_as_predict_does(tmp_path):
-    from salarymodel.figures import load_figures
+    from salarymodel.data.figures import load_figures
 
     table = pd.read_csv(raw_data_file("reported_figures.csv"), dtype=str, keep_default_na=False)
     table["country"] = table["country"].replace({"DE": "Deutschland", "US": "United States", "IN": "india"})
@@ -84,7 +84,7 @@ def test_a_figures_file_takes_country_names_as_predict_does(tmp_path):
 def test_fits_run_with_the_thread_limit(monkeypatch):
     from threadpoolctl import threadpool_info
 
-    from salarymodel import model as model_module
+    from salarymodel.training import estimator as model_module
     from salarymodel.train import train
 
     seen = []
@@ -115,7 +115,7 @@ def test_command_line_rough_edges(model_dir):
     error = _run("salarymodel.predict", "--model", str(model_dir), "--country", "Germny", "--years", "1", "--json")
     assert error.returncode == 2
     assert json.loads(error.stdout)["type"] == "UnknownCountryError"
-    bare = subprocess.run([sys.executable, "-m", "salarymodel.cli"], capture_output=True, text=True, timeout=60)
+    bare = subprocess.run([sys.executable, "-m", "salarymodel.cli.console"], capture_output=True, text=True, timeout=60)
     assert bare.returncode == 2 and "a command is required" in bare.stderr
     explained = _run("salarymodel.predict", "--model", str(model_dir), "--country", "Germany", "--years", "4",
                      "--explain", "--as-of", "2023-07-01")
@@ -123,7 +123,7 @@ def test_command_line_rough_edges(model_dir):
 
 
 def test_subcommand_help_names_the_console_script():
-    shown = subprocess.run([sys.executable, "-m", "salarymodel.cli", "predict", "--help"], capture_output=True,
+    shown = subprocess.run([sys.executable, "-m", "salarymodel.cli.console", "predict", "--help"], capture_output=True,
                            text=True, timeout=60)
     assert shown.returncode == 0 and shown.stdout.startswith("usage: salarymodel predict")
 

@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["salarymodel.names", "salarymodel.serve", "salarymodel.api", "salarymodel.synthetic"]
+MODULES = ["salarymodel.data.names", "salarymodel.serving.model", "salarymodel.api", "salarymodel.training.synthetic"]
 
 
 @pytest.mark.parametrize("name", MODULES)

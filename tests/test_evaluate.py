@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from salarymodel.evaluate import compare_models, evaluation_report
+from salarymodel.evidence.report import compare_models, evaluation_report
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +109,7 @@ def test_evaluate_cli_emits_json_for_every_figure(model_dir):
 def test_benchmark_runs_and_reports_every_measure():
     # Runs the benchmark on few rows so it cannot rot; speed is judged by
     # running it for real (README), never asserted in a unit test.
-    from salarymodel.benchmark import format_report, run_benchmark
+    from salarymodel.cli.benchmark import format_report, run_benchmark
 
     report = run_benchmark(rows=5000, repeat=1)
     for key in ("training_seconds", "predict_microseconds", "baseline_one_row_microseconds",

@@ -6,15 +6,15 @@ import pandas as pd
 import pytest
 
 from salarymodel import FiguresError
-from salarymodel._paths import raw_data_file
-from salarymodel.figures import (
+from salarymodel.data.figures import (
     exclusion_reasons,
     group_rank,
     level_edges,
-    level_for_years,
     load_figures,
     load_levels,
 )
+from salarymodel.data.levels import level_for_years
+from salarymodel.data.shipped import raw_data_file
 
 
 def test_shipped_file_holds_every_reference_figure_once():

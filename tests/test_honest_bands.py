@@ -6,12 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salarymodel.effects import source_units
-from salarymodel.evaluate import external_section
-from salarymodel.provenance import SUPPORT_GRADES
-from salarymodel.serve import GRID_STEP, YEARS_GRID
-from salarymodel.synthetic import make_training_set, plan_training_set, rows_per_figure
-from salarymodel.validation import (
+from salarymodel.evidence.report import external_section
+from salarymodel.evidence.validation import (
     _refit,
     leave_one_figure_out,
     leave_one_source_out,
@@ -20,6 +16,10 @@ from salarymodel.validation import (
     validation_summary,
     within_source_share,
 )
+from salarymodel.serving.grid import GRID_STEP, YEARS_GRID
+from salarymodel.training.effects import source_units
+from salarymodel.training.provenance import SUPPORT_GRADES
+from salarymodel.training.synthetic import make_training_set, plan_training_set, rows_per_figure
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from salarymodel import make_training_set
-from salarymodel.bands import NormalisedResidualScore, conformal_bounds
-from salarymodel.metrics import coverage_report
+from salarymodel.evidence.metrics import coverage_report
+from salarymodel.serving.bands import NormalisedResidualScore, conformal_bounds
 
 
 def test_score_and_bound_invert_each_other():

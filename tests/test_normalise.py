@@ -7,10 +7,10 @@ import math
 import pandas as pd
 import pytest
 
-from salarymodel._paths import raw_data_file
-from salarymodel.aging import load_wage_index
-from salarymodel.figures import load_figures
-from salarymodel.normalise import annual_rates_per_usd, load_cpi, normalise_figures
+from salarymodel.data.aging import load_wage_index
+from salarymodel.data.figures import load_figures
+from salarymodel.data.normalise import annual_rates_per_usd, load_cpi, normalise_figures
+from salarymodel.data.shipped import raw_data_file
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from salarymodel import ModelIntegrityError, ModelVersionError, load_model
-from salarymodel.persist import FORMAT_VERSION, write_atomic
+from salarymodel.serving.persist import FORMAT_VERSION, write_atomic
 
 
 @pytest.fixture
@@ -184,7 +184,8 @@ def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
 
 
 def test_default_cache_in_another_format_is_rebuilt_not_refused(tmp_path, monkeypatch, model_dir):
-    from salarymodel import _paths, api
+    from salarymodel import api
+    from salarymodel.serving import paths as _paths
 
     cache = tmp_path / "cache"
     shutil.copytree(model_dir, cache)
@@ -200,7 +201,8 @@ def test_default_cache_in_another_format_is_rebuilt_not_refused(tmp_path, monkey
 
 
 def test_tampered_default_cache_is_refused(tmp_path, monkeypatch, model_dir):
-    from salarymodel import _paths, api
+    from salarymodel import api
+    from salarymodel.serving import paths as _paths
 
     cache = tmp_path / "cache"
     shutil.copytree(model_dir, cache)
@@ -217,7 +219,7 @@ def test_model_file_layout_is_pinned_to_the_format_version(model_dir):
     with np.load(model_dir / "salary_model.npz", allow_pickle=False) as archive:
         arrays = sorted(name for name in archive.files if "scores_" not in name)
         meta = json.loads(archive["meta_json"].tobytes())
-    assert (FORMAT_VERSION, arrays, sorted(meta), sorted(meta["money"])) == (6, [
+    assert (FORMAT_VERSION, arrays, sorted(meta), sorted(meta["money"])) == (7, [
         "band_scale", "centre", "fx_rates", "median", "median_high", "median_low", "meta_json", "scale", "source",
         "support"], [
         "cells", "company_aliases", "countries", "country_labels", "country_names", "fidelity", "level_edges",

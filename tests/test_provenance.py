@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import salarymodel
-from salarymodel.provenance import SUPPORT_GRADES
+from salarymodel.training.provenance import SUPPORT_GRADES
 
 
 def _rank(support: str) -> int:

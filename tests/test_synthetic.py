@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from salarymodel import make_training_set
-from salarymodel.figures import quantile_level
-from salarymodel.synthetic import plan_training_set
+from salarymodel.data.figures import quantile_level
+from salarymodel.training.synthetic import plan_training_set
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import salarymodel
 from salarymodel import api, load_model
-from salarymodel._paths import raw_data_file
+from salarymodel.data.shipped import raw_data_file
 from salarymodel.train import train
 
 COUNTRY_TEXT = st.one_of(

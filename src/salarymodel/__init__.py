@@ -7,6 +7,12 @@ Public API::
 
 Names are imported on first use, so ``import salarymodel`` stays cheap and a
 process that only predicts never imports the training side (scikit-learn).
+
+Layout, one subpackage per pipeline stage: :mod:`salarymodel.data` ->
+:mod:`salarymodel.training` -> :mod:`salarymodel.serving`, judged by
+:mod:`salarymodel.evidence`; :mod:`salarymodel.cli` holds the commands.
+Public means importable without a leading underscore (scikit-learn's
+convention); the names above are the stable surface.
 """
 
 from __future__ import annotations
@@ -18,11 +24,11 @@ __version__ = "0.1.0"
 # Public name -> module that defines it.
 _EXPORTS = {
     "predict": "api", "predict_frame": "api", "explain": "api", "load_model": "api", "known": "api",
-    "make_training_set": "synthetic",
-    "SalaryEstimate": "estimate", "InvalidRowsError": "estimate",
-    "SalaryModel": "serve",
-    "FiguresError": "_errors", "ModelIntegrityError": "_errors", "ModelVersionError": "_errors",
-    "UnknownCountryError": "_errors",
+    "make_training_set": "training.synthetic",
+    "SalaryEstimate": "serving.estimate", "InvalidRowsError": "serving.estimate",
+    "SalaryModel": "serving.model",
+    "FiguresError": "errors", "ModelIntegrityError": "errors", "ModelVersionError": "errors",
+    "UnknownCountryError": "errors",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -7,8 +7,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .estimate import SalaryEstimate
-from .serve import SalaryModel
+from .serving.estimate import SalaryEstimate
+from .serving.model import SalaryModel
 
 if TYPE_CHECKING:  # the API imports no pandas until a frame is scored
     import pandas as pd
@@ -38,11 +38,11 @@ def load_model(path: str | os.PathLike | None = None) -> SalaryModel:
     Raises
     ------
     ModelIntegrityError, ModelVersionError
-        See :func:`salarymodel.persist.load_model_folder`.
+        See :func:`salarymodel.serving.persist.load_model_folder`.
     """
     if path is None:
         return default_model()
-    from .persist import load_model_folder
+    from .serving.persist import load_model_folder
 
     return load_model_folder(path)
 
@@ -65,8 +65,8 @@ def default_model() -> SalaryModel:
 
 
 def _load_or_train_default() -> SalaryModel:
-    from ._errors import ModelVersionError
-    from ._paths import CARD_FILE, default_model_dir
+    from .errors import ModelVersionError
+    from .serving.paths import CARD_FILE, default_model_dir
 
     folder = default_model_dir()
     if (folder / CARD_FILE).exists():

@@ -1,4 +1,4 @@
-"""``python -m salarymodel.predict``: see :mod:`salarymodel._cli_predict`.
+"""``python -m salarymodel.predict``: see :mod:`salarymodel.cli.predict`.
 
 Use ``from salarymodel import predict`` for the function; this module is only
 the command line.
@@ -6,7 +6,7 @@ the command line.
 
 import sys
 
-from ._cli_predict import main
+from .cli.predict import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,14 +1,16 @@
-"""Training pipeline: figures -> normalised -> synthetic set -> model -> artifact.
+"""``python -m salarymodel.train`` and :func:`train`: one training run, end to end.
 
-Run ``python -m salarymodel.train --help``. All computation happens before
-anything is written, and every write is atomic, so a failed run leaves the
-previous model and training set untouched.
+figures -> normalised (:mod:`salarymodel.data`) -> synthetic set, estimator,
+serving tables (:mod:`salarymodel.training`) -> evidence for the model card
+(:mod:`salarymodel.evidence.report`) -> model folder (:mod:`salarymodel.serving.persist`).
+This module ties the stages together, so it sits above them; the command
+line's options live in :mod:`salarymodel.cli.train`. All computation happens
+before anything is written, and every write is atomic, so a failed run
+leaves the previous model and training set untouched.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,22 +19,20 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from ._errors import FiguresError
-from ._paths import MODEL_FILE, TRAINING_FILE, TRAINING_SET_FILE
-from ._prog import prog
-from ._threads import fit_threads
-from .card import library_versions, now_iso, render_markdown
-from .compile import compile_model, model_cells
-from .evidence import compare_models, external_section, fidelity_section, uncertainty_section
-from .grid import YEARS_GRID
-from .metrics import HOLDOUT_SEED_OFFSET, coverage_report
-from .model import FEATURES, SalaryRegressor
-from .persist import save_model, write_atomic
-from .serve import SalaryModel
-from .synthetic import DEFAULT_ROWS, make_training_set, plan_training_set
-from .uncertainty import DEFAULT_REPLICATES, bootstrap_medians
+from .evidence.metrics import HOLDOUT_SEED_OFFSET, coverage_report
+from .evidence.report import compare_models, external_section, fidelity_section, uncertainty_section
+from .serving.card import library_versions, now_iso, render_markdown
+from .serving.grid import YEARS_GRID
+from .serving.model import SalaryModel
+from .serving.paths import TRAINING_SET_FILE
+from .serving.persist import save_model, write_atomic
+from .training._threads import fit_threads
+from .training.compile import compile_model, model_cells
+from .training.estimator import FEATURES, SalaryRegressor
+from .training.synthetic import DEFAULT_ROWS, make_training_set, plan_training_set
+from .training.uncertainty import DEFAULT_REPLICATES, bootstrap_medians
 
-__all__ = ["TrainingResult", "train", "main"]
+__all__ = ["TrainingResult", "train", "DEFAULT_OUT", "DEFAULT_DATA_OUT"]
 
 # The project's own model and its training set (Cookiecutter layout).
 DEFAULT_OUT = Path("models")
@@ -156,44 +156,9 @@ def train(figures=None, *, n_rows: int = DEFAULT_ROWS, seed: int = 0, out: Path 
     return result
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=prog("python -m salarymodel.train"),
-        description="Train the salary model from reported figures and write it with its model card.")
-    parser.add_argument("--figures", type=Path, default=None,
-                        help="figures CSV (default: the shipped data/raw/reported_figures.csv)")
-    parser.add_argument("--rows", type=int, default=DEFAULT_ROWS, help=f"synthetic rows (default {DEFAULT_ROWS})")
-    parser.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="model folder (default ./models)")
-    parser.add_argument("--compare", action="store_true",
-                        help="also compare the model families and record it in the model card (slower)")
-    parser.add_argument("--data-out", type=Path, default=None,
-                        help="folder for the synthetic training set (default: ./data/processed for the default "
-                             "./models, else the --out folder, so one model never overwrites another's files)")
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point; returns the exit code."""
-    args = build_parser().parse_args(argv)
-    if args.data_out is None:
-        args.data_out = DEFAULT_DATA_OUT if args.out == DEFAULT_OUT else args.out
-    try:
-        result = train(args.figures, n_rows=args.rows, seed=args.seed, out=args.out, data_out=args.data_out,
-                       compare=args.compare, quiet=True)
-    except FiguresError as error:
-        print(f"error: {error.problems.__len__()} problem(s) in {error.path}; nothing was written:", file=sys.stderr)
-        for problem in error.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return 2
-    except ValueError as error:
-        print(f"error: {error} Nothing was written.", file=sys.stderr)
-        return 2
-    print(result.summary())
-    print(f"Wrote {args.out / MODEL_FILE} (+ {TRAINING_FILE}, .json and .md card) and "
-          f"{args.data_out / TRAINING_SET_FILE}.")
-    return 0
-
-
 if __name__ == "__main__":
+    import sys
+
+    from .cli.train import main
+
     sys.exit(main())

@@ -1,0 +1,222 @@
+"""Speed benchmark against a plain scikit-learn baseline, every target in one run.
+
+Run ``python -m salarymodel.benchmark [--rows N] [--json] [--check]``. The
+baseline is OneHotEncoder(country, company) + SplineTransformer(years) +
+Ridge in a Pipeline, fitted on the same training set and predicting only a
+median. Targets:
+
+- a warm ``predict`` in at most 5 us, at least 10x faster than the
+  baseline's one-row ``Pipeline.predict``, and within 2x with ``as_of``;
+- ``predict_frame`` (low, median, high) at least 4x the baseline's
+  median-only rows per second on the same rows;
+- cold start (a fresh process imports the package, loads a saved model and
+  predicts once) in at most 0.3 s, without importing scikit-learn;
+- the command line scoring a CSV of ``--rows`` rows at 400k rows/s or more
+  (wall time of the whole command);
+- training with default rows in under 10 s.
+
+``--check`` exits 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import timeit
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.linear_model import Ridge
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, SplineTransformer
+
+from ._prog import prog
+
+__all__ = ["run_benchmark", "baseline_pipeline", "main"]
+
+TARGET_SINGLE_SPEEDUP = 10.0
+TARGET_PREDICT_MICROSECONDS = 5.0
+TARGET_BATCH_SPEEDUP = 4.0
+TARGET_COLD_START_SECONDS = 0.3
+TARGET_CLI_ROWS_PER_SECOND = 400_000
+TARGET_TRAIN_SECONDS = 10.0
+# A date costs a cached lookup: aging may at most double a warm predict.
+TARGET_AS_OF_RATIO = 2.0
+
+
+def baseline_pipeline() -> Pipeline:
+    """The plain scikit-learn median model the package is measured against."""
+    features = ColumnTransformer([
+        ("categories", OneHotEncoder(handle_unknown="ignore"), ["country", "company"]),
+        ("years", SplineTransformer(n_knots=6), ["years"]),
+    ])
+    return Pipeline([("features", features), ("ridge", Ridge(alpha=1.0))])
+
+
+def _per_call(function, number: int, repeat: int) -> float:
+    """Best-of-``repeat`` median seconds per call."""
+    return min(timeit.repeat(function, number=number, repeat=repeat)) / number
+
+
+def _best(function, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def _profiles(n: int, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "country": rng.choice(["US", "DE", "IN", "Germany", "india"], n),
+        "years": rng.uniform(0, 40, n).round(1),
+        "company": rng.choice(np.array([None, None, "TikTok", "TCS", "Microsoft", "Initech"], dtype=object), n),
+    })
+
+
+def _cold_start(model_dir: Path, repeat: int) -> dict:
+    """Best of ``repeat`` fresh processes: import, load, one predict (timed inside
+    the process, so interpreter start-up is not counted)."""
+    code = ("import time; t=time.perf_counter(); import salarymodel; i=time.perf_counter()-t; "
+            f"m=salarymodel.load_model({str(model_dir)!r}); m.predict('Germany', 5); "
+            "import sys; print(i, time.perf_counter()-t, 'sklearn' in sys.modules)")
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+            for _ in range(max(repeat, 1))]
+    best = min(runs, key=lambda out: float(out[1]))
+    return {"import_seconds": float(best[0]), "import_load_first_predict_seconds": float(best[1]),
+            "cold_start_imported_sklearn": any(out[2] == "True" for out in runs)}
+
+
+def _cli_batch(model_dir: Path, profiles: pd.DataFrame, repeat: int) -> float:
+    """Rows per second of ``python -m salarymodel.predict --input ... --output ...`` (wall time)."""
+    with tempfile.TemporaryDirectory() as folder:
+        source, target = Path(folder, "profiles.csv"), Path(folder, "estimates.csv")
+        profiles.to_csv(source, index=False)
+        command = [sys.executable, "-m", "salarymodel.predict", "--model", str(model_dir), "--input", str(source),
+                   "--output", str(target)]
+        seconds = _best(lambda: subprocess.run(command, capture_output=True, check=True), repeat)
+    return len(profiles) / seconds
+
+
+def run_benchmark(rows: int = 1_000_000, repeat: int = 3) -> dict:
+    """Measure training, single and batch prediction, and cold start in one run."""
+    from ..train import train
+
+    start = time.perf_counter()
+    result = train()
+    train_seconds = time.perf_counter() - start
+    model = result.model
+    training = result.training_set.assign(company=result.training_set["company"].fillna(""))
+    baseline = baseline_pipeline().fit(training[["country", "company", "years"]], np.log(training["salary_usd"]))
+
+    lookup = {"DE": 1.0, "US": 2.0}
+    dict_seconds = _per_call(lambda: lookup["DE"], 200_000, repeat)
+    model.predict("Germany", 5.0)  # warm the caches
+    predict_seconds = _per_call(lambda: model.predict("Germany", 5.0), 20_000, repeat)
+    company_seconds = _per_call(lambda: model.predict("India", 4.0, "TCS"), 20_000, repeat)
+    model.predict("Germany", 5.0, as_of="2026-07-01")
+    as_of_seconds = _per_call(lambda: model.predict("Germany", 5.0, as_of="2026-07-01"), 20_000, repeat)
+    one_row = pd.DataFrame({"country": ["DE"], "company": [""], "years": [5.0]})
+    baseline_one_seconds = _per_call(lambda: baseline.predict(one_row), 50, repeat)
+
+    profiles = _profiles(rows)
+    batch_seconds = _best(lambda: model.predict_frame(profiles), repeat)
+    codes = profiles.assign(country=profiles["country"].replace({"Germany": "DE", "india": "IN"}),
+                            company=profiles["company"].fillna(""))
+    baseline_batch_seconds = _best(lambda: baseline.predict(codes), repeat)
+
+    with tempfile.TemporaryDirectory() as folder:
+        from ..serving.card import render_markdown
+        from ..serving.persist import save_model
+
+        save_model(model, folder, result.card, render_markdown(result.card))
+        cold = _cold_start(Path(folder), repeat)
+        cli_rows_per_second = _cli_batch(Path(folder), profiles, repeat)
+
+    report = {
+        "machine": {"date": dt.date.today().isoformat(), "python": platform.python_version(),
+                    "processor": platform.processor() or platform.machine(), "cpus": os.cpu_count()},
+        "training_seconds": train_seconds,
+        "training_rows": int(len(result.training_set)),
+        "dict_lookup_microseconds": dict_seconds * 1e6,
+        "predict_microseconds": predict_seconds * 1e6,
+        "predict_with_company_microseconds": company_seconds * 1e6,
+        "predict_as_of_microseconds": as_of_seconds * 1e6,
+        "baseline_one_row_microseconds": baseline_one_seconds * 1e6,
+        "single_speedup": baseline_one_seconds / predict_seconds,
+        "batch_rows": rows,
+        "predict_frame_rows_per_second": rows / batch_seconds,
+        "baseline_rows_per_second": rows / baseline_batch_seconds,
+        "batch_speedup": baseline_batch_seconds / batch_seconds,
+        "cli_batch_rows_per_second": cli_rows_per_second,
+        **cold,
+    }
+    report["targets"] = {
+        f"warm predict <= {TARGET_PREDICT_MICROSECONDS:g} us": report["predict_microseconds"] <= TARGET_PREDICT_MICROSECONDS,
+        f"predict >= {TARGET_SINGLE_SPEEDUP:g}x faster than one-row Pipeline.predict":
+            report["single_speedup"] >= TARGET_SINGLE_SPEEDUP,
+        f"predict with as_of <= {TARGET_AS_OF_RATIO:g}x predict without":
+            report["predict_as_of_microseconds"] <= TARGET_AS_OF_RATIO * report["predict_microseconds"],
+        f"predict_frame (low/median/high) >= {TARGET_BATCH_SPEEDUP:g}x baseline median-only rows/s":
+            report["batch_speedup"] >= TARGET_BATCH_SPEEDUP,
+        f"cold start <= {TARGET_COLD_START_SECONDS:g} s": cold["import_load_first_predict_seconds"]
+        <= TARGET_COLD_START_SECONDS,
+        "a predicting process does not import scikit-learn": not cold["cold_start_imported_sklearn"],
+        f"CLI batch >= {TARGET_CLI_ROWS_PER_SECOND:,} rows/s": cli_rows_per_second >= TARGET_CLI_ROWS_PER_SECOND,
+        f"training < {TARGET_TRAIN_SECONDS:g} s": train_seconds < TARGET_TRAIN_SECONDS,
+    }
+    return report
+
+
+def format_report(report: dict) -> str:
+    m = report["machine"]
+    lines = [
+        f"salarymodel benchmark, {m['date']}, Python {m['python']}, {m['cpus']} CPUs ({m['processor']})",
+        f"  training ({report['training_rows']:,} rows, incl. bootstrap): {report['training_seconds']:.2f} s",
+        f"  dict lookup:                        {report['dict_lookup_microseconds']:.3f} us",
+        f"  predict('Germany', 5), warm:        {report['predict_microseconds']:.2f} us",
+        f"  predict('India', 4, 'TCS'), warm:   {report['predict_with_company_microseconds']:.2f} us",
+        f"  predict('Germany', 5, as_of=...):   {report['predict_as_of_microseconds']:.2f} us",
+        f"  baseline Pipeline.predict, one row: {report['baseline_one_row_microseconds']:.0f} us "
+        f"-> predict is {report['single_speedup']:.0f}x faster",
+        f"  predict_frame, {report['batch_rows']:,} rows, low/median/high: "
+        f"{report['predict_frame_rows_per_second'] / 1e6:.2f} M rows/s",
+        f"  baseline Pipeline.predict, median only:              "
+        f"{report['baseline_rows_per_second'] / 1e6:.2f} M rows/s -> {report['batch_speedup']:.1f}x",
+        f"  CLI batch (python -m salarymodel.predict --input), {report['batch_rows']:,} rows: "
+        f"{report['cli_batch_rows_per_second'] / 1e3:,.0f}k rows/s",
+        f"  cold start: import {report['import_seconds']:.2f} s; import + load + first predict "
+        f"{report['import_load_first_predict_seconds']:.2f} s"
+        f"{' (imported scikit-learn)' if report['cold_start_imported_sklearn'] else ' (scikit-learn not imported)'}",
+        "targets:",
+    ]
+    lines += [f"  [{'PASS' if ok else 'FAIL'}] {name}" for name, ok in report["targets"].items()]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=prog("python -m salarymodel.benchmark"),
+                                     description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows for the batch measurement")
+    parser.add_argument("--repeat", type=int, default=3, help="repeats; the best is kept")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    args = parser.parse_args(argv)
+    report = run_benchmark(args.rows, args.repeat)
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return 1 if args.check and not all(report["targets"].values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

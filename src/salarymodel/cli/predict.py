@@ -1,0 +1,178 @@
+"""Command line for estimates: ``python -m salarymodel.predict``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..errors import ModelIntegrityError, ModelVersionError
+from ._format import text_columns
+from ._prog import prog
+
+__all__ = ["build_parser", "main", "format_estimate", "format_explanation", "load_for_cli"]
+
+
+def format_estimate(estimate) -> str:
+    """One readable line: who, median and band."""
+    who = f"{estimate.country}, {estimate.years:g} year{'' if estimate.years == 1 else 's'} ({estimate.level})"
+    if estimate.company and not estimate.company_known:
+        hint = f"; did you mean {estimate.suggestion!r}?" if estimate.suggestion else ""
+        who += f", {estimate.company} (unknown here: market estimate{hint})"
+    elif estimate.company:
+        who += f", {estimate.company}"
+    cur = estimate.currency
+    return (f"{who}: median {estimate.median:,.0f} {cur}; {estimate.confidence:.0%} band "
+            f"{estimate.low:,.0f} - {estimate.high:,.0f} {cur} (base salary per year, money of {estimate.as_of}"
+            f"{'; wage index projected' if estimate.projected else ''})\n"
+            f"  support: {estimate.support}; sources: {', '.join(estimate.sources)}; median moves "
+            f"{estimate.median_low:,.0f} - {estimate.median_high:,.0f} {cur} when the sources are resampled")
+
+
+def format_explanation(table) -> str:
+    """The explain() table as aligned text."""
+    shown = table[["id", "source", "statistic", "level", "company", "reported", "reported_high", "model",
+                   "model_high", "relative_difference", "relative_difference_high"]].copy()
+    shown["company"] = shown["company"].fillna("-")
+    # A range shows both ends.
+    text_columns(shown, amounts=("reported", "reported_high", "model", "model_high"),
+                 changes=("relative_difference", "relative_difference_high"))
+    shown = shown.rename(columns={"relative_difference": "difference", "relative_difference_high": "difference_high"})
+    return shown.to_string(index=False)
+
+
+def format_known(known: list[dict]) -> str:
+    """What a model knows, one country per line."""
+    lines = []
+    for item in known:
+        employers = ", ".join(item["employers"]) or "none"
+        lines.append(f"{item['country']} ({item['name']}, {item['currency']}): employers {employers}")
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog("python -m salarymodel.predict"),
+        description="Estimate an ML engineer's annual base salary with a confidence band.",
+        epilog="Examples:\n  python -m salarymodel.predict --country Germany --years 5\n"
+               "  python -m salarymodel.predict --country India --years 3 --company TCS --json\n"
+               "  python -m salarymodel.predict --country US --years 1 --explain\n"
+               "  python -m salarymodel.predict --input profiles.csv --output estimates.csv\n\n"
+               "Batch mode keeps every input column and adds low, median, high, currency, company_known,\n"
+               "support, as_of, projected and error. Bad rows are reported on stderr with their CSV line numbers and left\n"
+               "empty in the output; the exit code is then 3 (0 when every row was scored).",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--country", help="country name or ISO code, e.g. Germany, DE, USA, india")
+    parser.add_argument("--years", type=float, help="years of experience, 0 to 50")
+    parser.add_argument("--company", default=None, help="employer (optional); unknown ones give the market estimate")
+    parser.add_argument("--confidence", type=float, default=0.8, help="band coverage in (0, 1), default 0.8")
+    parser.add_argument("--currency", default=None, help="ISO currency code (default: the country's own)")
+    parser.add_argument("--as-of", default=None, metavar="DATE",
+                        help="date whose money to use, YYYY-MM-DD or YYYY-MM (default: today, clamped to the "
+                             "model's wage indices and ECB rates)")
+    parser.add_argument("--aging-rate", type=float, default=None, metavar="RATE",
+                        help="annual wage movement past the last published wage index, e.g. 0.04 "
+                             "(default: the last published movement)")
+    parser.add_argument("--json", action="store_true",
+                        help="print a JSON object instead of a sentence (errors too: {\"error\": ...})")
+    parser.add_argument("--list", action="store_true",
+                        help="list the countries and employers the model knows, then exit")
+    parser.add_argument("--explain", action="store_true",
+                        help="also show the reported figures behind the estimate, beside the model's values")
+    parser.add_argument("--input", type=Path, default=None,
+                        help="CSV of profiles with columns country, years[, company] (batch mode)")
+    parser.add_argument("--output", type=Path, default=None, help="CSV to write the estimates to (batch mode)")
+    parser.add_argument("--chunk-size", type=int, default=100_000, help="rows scored at a time (batch mode)")
+    parser.add_argument("--model", type=Path, default=None,
+                        help="model folder from 'python -m salarymodel.train --out DIR' (default: ./models if it "
+                             "holds a model, else the default model)")
+    return parser
+
+
+def load_for_cli(path: Path | None):
+    """The model a command works on: ``path``, else ./models if trained, else the default."""
+    from ..api import default_model, load_model
+
+    if path is None and Path("models", "salary_model.json").exists():
+        path = Path("models")
+    return load_model(path) if path is not None else default_model()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.list:
+        try:
+            known = load_for_cli(args.model).known()
+        except (ValueError, ModelIntegrityError, ModelVersionError) as error:
+            return _fail(error, args.json)
+        print(json.dumps(known) if args.json else format_known(known))
+        return 0
+    if args.input is not None or args.output is not None:
+        if args.input is None or args.output is None:
+            parser.error("batch mode needs both --input and --output")
+        return _batch(args)
+    if args.country is None or args.years is None:
+        parser.error("--country and --years are required (or --input and --output for a CSV)")
+    try:
+        model = load_for_cli(args.model)
+        estimate = model.predict(args.country, args.years, args.company, confidence=args.confidence,
+                                 currency=args.currency, as_of=args.as_of, aging_rate=args.aging_rate)
+    except (ValueError, TypeError, ModelIntegrityError, ModelVersionError) as error:
+        return _fail(error, args.json)
+    if args.json:
+        data = estimate.to_dict()
+        if args.explain:
+            table = model.explain(args.country, args.years, args.company, currency=args.currency,
+                                  as_of=estimate.as_of, aging_rate=args.aging_rate)
+            data["explanation"] = json.loads(table.to_json(orient="records"))
+        print(json.dumps(data))
+        return 0
+    print(format_estimate(estimate))
+    if args.explain:
+        print()
+        print(format_explanation(model.explain(args.country, args.years, args.company, currency=args.currency,
+                                               as_of=estimate.as_of, aging_rate=args.aging_rate)))
+    return 0
+
+
+def _fail(error: Exception, as_json: bool) -> int:
+    """Report an error (as JSON on stdout with --json) and return exit code 2."""
+    if as_json:
+        print(json.dumps({"error": str(error), "type": type(error).__name__}))
+    else:
+        print(f"error: {error}", file=sys.stderr)
+    return 2
+
+
+def _progress(path: Path):
+    """A progress bar on a terminal (sized by the file's lines), nothing otherwise."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    with open(path, "rb") as stream:
+        total = max(sum(1 for _ in stream) - 1, 0)
+    return tqdm(total=total, unit="rows", unit_scale=True, file=sys.stderr)
+
+
+def _batch(args) -> int:
+    """Score a CSV in chunks; report bad rows by line number, keep the good ones."""
+    from ._batch import score_csv
+
+    try:
+        model = load_for_cli(args.model)
+        progress = _progress(args.input)
+        rows, bad = score_csv(model, args.input, args.output, chunk_size=args.chunk_size, progress=progress,
+                              confidence=args.confidence, currency=args.currency, as_of=args.as_of,
+                              aging_rate=args.aging_rate)
+        if progress is not None:
+            progress.close()
+    except (ValueError, TypeError, OSError, RuntimeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"Scored {rows - bad:,} of {rows:,} rows into {args.output}"
+          + (f"; {bad:,} bad rows listed above." if bad else "."), file=sys.stderr)
+    return 3 if bad else 0

@@ -1,0 +1,199 @@
+"""Aging pay in time with wage indices, as compensation surveys do.
+
+A salary figure is moved between dates with what pay did (a wage index),
+not with what consumer goods did (CPI). ``data/raw/wage_index.csv`` holds
+one published annual movement per row, with its series and source; the
+first row of each country is the base of its chain (index 1). Between rows
+the log index is interpolated linearly by month; past the last published
+row it moves at a stated annual rate (by default the last published
+movement, overridable) and the result is flagged as projected.
+
+Dates resolve to months: a figure of year Y describes pay around 1 July Y,
+and ``as_of`` is read as the first day of its month.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .shipped import raw_data_file
+
+__all__ = ["FIGURE_MONTH", "PROJECTION_YEARS", "WageSeries", "load_wage_index", "month_ordinal",
+           "month_label", "parse_as_of", "figure_month"]
+
+# A figure reported for year Y is read as pay around 1 July Y.
+FIGURE_MONTH = 7
+# How far past its last published value a wage index may be projected.
+PROJECTION_YEARS = 3
+
+_WAGE_COLUMNS = ("country", "period", "change_pct", "series", "source")
+_PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
+_AS_OF = re.compile(r"^\s*(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\s*$")
+
+
+def month_ordinal(year: int, month: int) -> int:
+    """Months since year 0: consecutive months differ by one."""
+    return int(year) * 12 + int(month) - 1
+
+
+def month_label(ordinal: int) -> str:
+    """'YYYY-MM' of a month ordinal."""
+    return f"{ordinal // 12:04d}-{ordinal % 12 + 1:02d}"
+
+
+def figure_month(year: int) -> int:
+    """Month a figure of ``year`` describes (July of that year)."""
+    return month_ordinal(year, FIGURE_MONTH)
+
+
+def parse_as_of(value: object) -> dt.date:
+    """A date from 'YYYY-MM-DD', 'YYYY-MM', a ``date``/``datetime`` or pandas Timestamp.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the value and the accepted forms.
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if hasattr(value, "to_pydatetime"):  # pandas Timestamp, without importing pandas here
+        return value.to_pydatetime().date()
+    if not isinstance(value, str):
+        raise TypeError(f"The 'as_of' parameter must be a date such as '2026-07-01' (a string, "
+                        f"datetime.date or Timestamp). Got {value!r} of type {type(value).__name__} instead.")
+    match = _AS_OF.match(value)
+    try:
+        if match is None:
+            raise ValueError
+        year, month, day = int(match[1]), int(match[2]), int(match[3] or 1)
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ValueError(f"The 'as_of' parameter must be a date written YYYY-MM-DD or YYYY-MM, such as "
+                         f"'2026-07-01'. Got {value!r} instead.") from None
+
+
+@dataclass(frozen=True)
+class WageSeries:
+    """One country's wage index: months and log levels, base 0 at the first row.
+
+    Attributes
+    ----------
+    country : str
+        ISO alpha-2 code.
+    months : ndarray of int
+        Month ordinals of the published points, increasing.
+    log_levels : ndarray of float
+        Natural log of the chained index at those months.
+    series, source : str
+        What the index measures and where its last value was published.
+    """
+
+    country: str
+    months: np.ndarray
+    log_levels: np.ndarray
+    series: str
+    source: str
+
+    @property
+    def last_published(self) -> int:
+        """Month ordinal of the last published value."""
+        return int(self.months[-1])
+
+    @property
+    def last_annual_rate(self) -> float:
+        """The last published movement, as an annual rate (the default projection)."""
+        step = (self.log_levels[-1] - self.log_levels[-2]) * 12 / (self.months[-1] - self.months[-2])
+        return math.expm1(step)
+
+    def log_level(self, month: int, aging_rate: float | None = None) -> tuple[float, bool]:
+        """Log index at ``month`` and whether it is projected past the data.
+
+        Raises
+        ------
+        ValueError
+            Before the first published month, or more than
+            :data:`PROJECTION_YEARS` past the last.
+        """
+        first, last = int(self.months[0]), self.last_published
+        if month < first:
+            raise ValueError(f"The wage index for {self.country} starts in {month_label(first)}; "
+                             f"{month_label(month)} is before it. Add earlier rows to wage_index.csv.")
+        if month <= last:
+            return float(np.interp(month, self.months, self.log_levels)), False
+        if month - last > 12 * PROJECTION_YEARS:
+            raise ValueError(f"The wage index for {self.country} is published up to {month_label(last)} and "
+                             f"projected at most {PROJECTION_YEARS} years past it (to "
+                             f"{month_label(last + 12 * PROJECTION_YEARS)}); {month_label(month)} is later. "
+                             "Add the newer published values to wage_index.csv.")
+        rate = self.last_annual_rate if aging_rate is None else aging_rate
+        return float(self.log_levels[-1] + math.log1p(rate) * (month - last) / 12), True
+
+    def factor(self, from_month: int, to_month: int) -> float:
+        """Index at ``to_month`` over index at ``from_month``."""
+        return math.exp(self.log_level(to_month)[0] - self.log_level(from_month)[0])
+
+
+def load_wage_index(path: str | Path | None = None) -> dict[str, WageSeries]:
+    """Read and chain the wage-index table.
+
+    Parameters
+    ----------
+    path : str or Path, default=None
+        A table with columns country, period (YYYY-MM), change_pct (blank on
+        each country's first row), series, source; the shipped one when None.
+
+    Returns
+    -------
+    dict of str to WageSeries
+
+    Raises
+    ------
+    ValueError
+        Naming the row and the problem.
+    """
+    import pandas as pd  # training side only: serving reads the compiled MoneyTable
+
+    path = Path(path) if path is not None else raw_data_file("wage_index.csv")
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in _WAGE_COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(f"{path} lacks the column(s) {', '.join(missing)}; expected {', '.join(_WAGE_COLUMNS)}.")
+    series: dict[str, WageSeries] = {}
+    for country, rows in table.groupby("country", sort=True):
+        months, logs = [], []
+        for line, row in rows.iterrows():
+            where = f"{path.name} line {line + 2} ({country} {row['period']!r})"
+            match = _PERIOD.match(row["period"].strip())
+            if match is None or not 1 <= int(match[2]) <= 12:
+                raise ValueError(f"{where}: period must be YYYY-MM.")
+            month = month_ordinal(int(match[1]), int(match[2]))
+            change = row["change_pct"].strip()
+            if not months:
+                if change:
+                    raise ValueError(f"{where}: the first row of a country is the base of the chain; "
+                                     "leave change_pct empty.")
+                months.append(month)
+                logs.append(0.0)
+                continue
+            try:
+                pct = float(change)
+            except ValueError:
+                raise ValueError(f"{where}: change_pct must be a percentage such as 3.1.") from None
+            if not (math.isfinite(pct) and pct > -100) or month <= months[-1]:
+                raise ValueError(f"{where}: change_pct must be a finite percentage above -100 and periods "
+                                 "must increase.")
+            months.append(month)
+            logs.append(logs[-1] + math.log1p(pct / 100))
+        if len(months) < 2:
+            raise ValueError(f"{path.name}: {country} needs a base row and at least one published change.")
+        last = rows.iloc[-1]
+        series[country] = WageSeries(country, np.array(months), np.array(logs), last["series"], last["source"])
+    return series

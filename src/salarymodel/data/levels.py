@@ -1,0 +1,33 @@
+"""Experience levels: the bounds of the years axis and the levels that partition it.
+
+Numpy only: serving reads levels on the hot path of ``predict``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["MAX_YEARS", "PARTITION_LEVELS", "level_for_years", "levels_for_years"]
+
+# Years of experience a model accepts, [0, MAX_YEARS].
+MAX_YEARS = 50.0
+
+# Levels that partition the years axis; "late" and "all" are source buckets.
+PARTITION_LEVELS = ("entry", "mid", "senior", "lead")
+
+
+def level_for_years(years: float, edges: tuple[float, ...]) -> str:
+    """Name the partition level (entry/mid/senior/lead) that ``years`` falls in.
+
+    ``edges`` comes from :func:`salarymodel.data.figures.level_edges`; a plain
+    loop, as it runs on the hot path of ``predict``.
+    """
+    for edge, name in zip(edges, PARTITION_LEVELS):
+        if years < edge:
+            return name
+    return PARTITION_LEVELS[-1]
+
+
+def levels_for_years(years: np.ndarray, edges: tuple[float, ...]) -> np.ndarray:
+    """Vectorised :func:`level_for_years`."""
+    return np.asarray(PARTITION_LEVELS, dtype=object)[np.searchsorted(edges, years, side="right")]

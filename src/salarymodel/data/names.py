@@ -1,0 +1,142 @@
+"""Country and company names as people type them.
+
+Countries resolve through ISO 3166 (``pycountry``): alpha-2, alpha-3,
+English common, short and official names and their German translations, in
+any case, with punctuation and stray whitespace ignored. Companies resolve
+through a key that ignores case, punctuation and legal suffixes, plus the
+alias table ``data/raw/company_aliases.csv``.
+"""
+
+from __future__ import annotations
+
+import gettext
+import re
+import unicodedata
+from functools import lru_cache
+
+from .shipped import raw_data_file
+
+__all__ = ["check_text", "country_code", "country_key", "country_labels", "country_names_for", "company_key",
+           "load_company_aliases",
+           "MAX_NAME_LENGTH"]
+
+MAX_NAME_LENGTH = 100
+# Common names that ISO 3166 does not list.
+_EXTRA_COUNTRY_NAMES = {"uk": "GB", "great britain": "GB", "england": "GB", "america": "US",
+                        "united states of america": "US", "grossbritannien": "GB"}
+_LEGAL_SUFFIXES = {"ltd", "limited", "inc", "incorporated", "gmbh", "corp", "corporation", "llc",
+                   "plc", "pvt", "private", "co", "company", "ag", "sa", "se", "bv", "nv", "lp"}
+_PUNCTUATION = re.compile(r"[.,;:'\"()&/\\!?*_\-]+")
+_SPACES = re.compile(r"\s+")
+
+
+def check_text(value: object, field: str) -> str:
+    """Return ``value`` as a stripped string, or raise a precise error.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a string.
+    ValueError
+        If it is empty, longer than ``MAX_NAME_LENGTH`` or holds control
+        characters.
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"The '{field}' parameter must be a str. Got {value!r} of type {type(value).__name__} instead.")
+    if len(value) > MAX_NAME_LENGTH:
+        raise ValueError(f"The '{field}' parameter must be at most {MAX_NAME_LENGTH} characters. "
+                         f"Got {len(value)} characters instead.")
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
+        raise ValueError(f"The '{field}' parameter must not contain control characters. Got {value!r} instead.")
+    text = value.strip()
+    if not text:
+        raise ValueError(f"The '{field}' parameter must not be empty. Got {value!r} instead.")
+    return text
+
+
+def _fold(text: str) -> str:
+    """Case-, accent-, punctuation- and whitespace-insensitive form."""
+    text = text.replace("ß", "ss")
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    return _SPACES.sub(" ", _PUNCTUATION.sub(" ", text)).strip()
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    import pycountry  # loads the ISO database: only when a name is not among a model's own
+
+    german = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["de"], fallback=True)
+    names: dict[str, str] = {}
+    for country in pycountry.countries:
+        code = country.alpha_2
+        for attribute in ("alpha_2", "alpha_3", "name", "official_name", "common_name"):
+            value = getattr(country, attribute, None)
+            if value:
+                names.setdefault(_fold(value), code)
+                if attribute in ("name", "official_name", "common_name"):
+                    names.setdefault(_fold(german.gettext(value)), code)
+    for name, code in _EXTRA_COUNTRY_NAMES.items():
+        names.setdefault(_fold(name), code)
+    names["u s"] = names["us"]  # "U.S." folds to "u s"
+    names["u s a"] = names["us"]
+    return names
+
+
+def country_code(value: object) -> str | None:
+    """ISO alpha-2 code for a typed country name, or None if not a country.
+
+    Examples
+    --------
+    >>> country_code("Deutschland"), country_code("usa"), country_code(" India ")
+    ('DE', 'US', 'IN')
+    """
+    return _country_names().get(country_key(value))
+
+
+def country_key(value: object) -> str:
+    """The folded form of a typed country name: the key of :func:`country_names_for`."""
+    return _fold(check_text(value, "country"))
+
+
+def country_labels(codes) -> dict[str, str]:
+    """Each country's common English name (for messages and listings)."""
+    import pycountry
+
+    labels = {}
+    for code in codes:
+        country = pycountry.countries.get(alpha_2=code)
+        labels[code] = getattr(country, "common_name", None) or getattr(country, "name", code) if country else code
+    return labels
+
+
+def country_names_for(codes) -> dict[str, str]:
+    """Every folded name and code of the given countries.
+
+    A model ships this small table, so serving resolves the names of its own
+    countries without loading the ISO database.
+    """
+    wanted = set(codes)
+    return {name: code for name, code in _country_names().items() if code in wanted}
+
+
+def company_key(value: str) -> str:
+    """Comparison key of a company name: folded, legal suffixes dropped.
+
+    Examples
+    --------
+    >>> company_key("Infosys Ltd.") == company_key("INFOSYS")
+    True
+    """
+    words = _fold(value).split(" ")
+    while len(words) > 1 and words[-1] in _LEGAL_SUFFIXES:
+        words.pop()
+    return " ".join(words)
+
+
+def load_company_aliases(path=None) -> dict[str, str]:
+    """Alias key -> canonical company name, from the alias table."""
+    import pandas as pd
+
+    table = pd.read_csv(path or raw_data_file("company_aliases.csv"), dtype=str, keep_default_na=False)
+    return {company_key(alias): company for alias, company in zip(table["alias"], table["company"])}

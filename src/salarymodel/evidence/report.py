@@ -1,0 +1,258 @@
+"""The evidence about a model, as data: what the evaluation report and the
+model card show (formatting and the command line live in
+:mod:`salarymodel.evaluate`).
+
+1. validation: leave one figure out and leave one source out (retrain,
+   predict the held-out statistic, judge it against the interval of what a
+   new source would report), beside a no-model peer baseline;
+2. the external check against real, self-reported salaries;
+3. how older figures were aged, fidelity to every reported figure,
+   consistency of the bands with the generator, the model comparison and
+   the median's own uncertainty.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..data.levels import PARTITION_LEVELS
+from ..training.estimator import FEATURES
+from ..training.fidelity import FIDELITY_TOLERANCE, fidelity_table
+from ..training.synthetic import DEFAULT_ROWS, make_training_set
+from .candidates import CANDIDATES
+from .external import POPULATION_NOTE, external_check
+from .metrics import CONFIDENCES, HOLDOUT_SEED_OFFSET, coverage_report
+from .validation import leave_one_figure_out, leave_one_source_out, peer_baseline, validation_summary
+
+__all__ = ["evaluation_report", "fidelity_section", "uncertainty_section", "compare_models", "validation_section",
+           "external_section", "money_section", "clean_json"]
+
+# Selection rule tolerances (points of coverage), as the calibration targets.
+OVERALL_TOLERANCE = 0.02
+COUNTRY_TOLERANCE = 0.05
+
+
+def clean_json(value):
+    """A report value as plain JSON: NaN to None, numpy scalars to Python."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (np.floating, np.integer, np.bool_)):
+        return clean_json(value.item())
+    return value
+
+
+def _records(table: pd.DataFrame) -> list[dict]:
+    return [{k: clean_json(v) for k, v in record.items()} for record in table.to_dict("records")]
+
+
+def fidelity_section(table: pd.DataFrame) -> dict:
+    """Per-figure fidelity records plus a summary."""
+    used = table[table["status"] != "excluded"]
+    errors = np.abs(np.concatenate([used["relative_error"].to_numpy(float),
+                                    used["relative_error_high"].dropna().to_numpy(float)]))
+    return {
+        "tolerance": FIDELITY_TOLERANCE,
+        "summary": {
+            "figures": int(table["id"].nunique()),
+            "statistics": int(len(table)),
+            "reproduced": int((table["status"] == "reproduced").sum()),
+            "not_reproduced": int((table["status"] == "not reproduced").sum()),
+            "excluded": int((table["status"] == "excluded").sum()),
+            "median_abs_relative_error": float(np.median(errors)),
+            "inside_80_band": float(used["in_band_80"].mean()),
+            "inside_95_band": float(used["in_band_95"].mean()),
+        },
+        "figures": _records(table),
+    }
+
+
+# Extra seeds the leave-one-figure-out headline is rerun with: its Monte
+# Carlo spread (each refit draws a fresh synthetic set).
+SPREAD_SEEDS = (1, 2)
+
+
+def validation_section(model, *, seed: int = 0, n_rows: int = DEFAULT_ROWS) -> dict:
+    """Leave-one-figure-out and leave-one-source-out results with summaries,
+    and the leave-one-figure-out summary again under other seeds; every
+    refit draws ``n_rows`` synthetic rows (the model's own count)."""
+    section = {}
+    for name, run in (("leave_one_figure_out", leave_one_figure_out), ("leave_one_source_out", leave_one_source_out)):
+        table = run(model.plan, seed=seed, n_rows=n_rows)
+        section[name] = {"summary": validation_summary(table), "figures": _records(table)}
+    summaries = [section["leave_one_figure_out"]["summary"]] + [
+        validation_summary(leave_one_figure_out(model.plan, seed=seed + extra, n_rows=n_rows)) for extra in SPREAD_SEEDS]
+    section["leave_one_figure_out"]["seed_spread"] = {
+        "seeds": [seed] + [seed + extra for extra in SPREAD_SEEDS],
+        "median_abs_error": [s["median_abs_error"] for s in summaries],
+        "inside_interval": [s["inside_interval"] for s in summaries]}
+    section["peer_baseline"] = _peer_baseline_section(model.plan, section["leave_one_figure_out"]["figures"])
+    section["rows"] = n_rows
+    section["interval"] = ("80% interval of what a new source would report for the cell: the retrained model's "
+                           "statistic, read on the cell as one source sees it (consensus median, within-source "
+                           "spread; the lowest/highest of k sources as that order statistic), divided/multiplied "
+                           "by exp(1.2816 * sqrt(tau_source^2 (1 + 1/n) [+ tau_employer^2 for an employer the "
+                           "model no longer knows]))")
+    return section
+
+
+def _peer_baseline_section(plan, lofo_records: list[dict]) -> dict:
+    """The peer baseline beside the model's leave-one-out error on the same figures."""
+    table = peer_baseline(plan)
+    lofo = pd.DataFrame(lofo_records)
+    model_errors = validation_summary(lofo[lofo["id"].isin(table["id"])]) if len(table) else None
+    per_figure = table["relative_error"].abs().groupby(table["id"]).median()  # one vote per figure
+    return {"summary": {"figures": int(len(per_figure)),
+                        "median_abs_error": float(per_figure.median()) if len(table) else None,
+                        "model_median_abs_error": model_errors["median_abs_error"] if model_errors else None},
+            "figures": _records(table)}
+
+
+def external_section(model) -> dict:
+    """Real salaries inside the 80% band: the reference year (headline), the
+    year after it in that year's money (aged with the wage index), and all
+    years pooled."""
+    year, later = str(model.reference_year), str(model.reference_year + 1)
+    matched = external_check(model, year_scope=year, min_answers=10)
+    aged = external_check(model, year_scope=later, min_answers=30)
+    every = external_check(model, year_scope="all_years", min_answers=30)
+    return {"population_note": POPULATION_NOTE,
+            "year_matched": {"year_scope": year, "min_answers": 10, "cells": _records(matched)},
+            "next_year": {"year_scope": later, "min_answers": 30, "cells": _records(aged)},
+            "all_years": {"year_scope": "all_years", "min_answers": 30, "cells": _records(every)}}
+
+
+def money_section(model) -> dict:
+    """How older figures were aged (wage index, beside what CPI would give)
+    and which dates the model can serve."""
+    figures = model.plan.figures.drop_duplicates("id")
+    moved = figures[(figures["year"] != model.reference_year) & figures["aging_factor"].notna()]
+    rows = [{"id": r.id, "country": r.country, "year": int(r.year), "currency": r.currency,
+             "reported": float(r.value), "wage_factor": float(r.aging_factor),
+             "cpi_factor": None if r.cpi_factor != r.cpi_factor else float(r.cpi_factor),
+             "aged_with_wages": float(r.value * r.aging_factor),
+             "aged_with_cpi": None if r.cpi_factor != r.cpi_factor else float(r.value * r.cpi_factor),
+             "change_vs_cpi": None if r.cpi_factor != r.cpi_factor else float(r.aging_factor / r.cpi_factor - 1)}
+            for r in moved.itertuples()]
+    return {"figures": rows, "serving": model.money.to_dict()}
+
+
+def uncertainty_section(model) -> list[dict]:
+    """Median, its bootstrap interval and the 80% band at each level's centre."""
+    rows = []
+    levels = model.plan.levels
+    for country, company in model.cells:
+        for level in PARTITION_LEVELS:
+            years = float((levels.at[level, "years_min"] + min(levels.at[level, "years_max"], 25)) / 2)
+            e = model.predict(country, years, company, currency="USD", as_of=model.reference_date)
+            rows.append({
+                "country": country, "company": company, "level": level, "years": years,
+                "median_usd": e.median, "median_low_usd": e.median_low, "median_high_usd": e.median_high,
+                "median_spread": e.median_high / e.median_low - 1, "band_80_spread": e.high / e.low - 1,
+                "support": e.support,
+            })
+    return rows
+
+
+def compare_models(plan, *, n_rows: int, seed: int) -> dict:
+    """Fit every candidate family on one split and score it the same way."""
+    train_rows = make_training_set(plan=plan, n_rows=n_rows, seed=seed)
+    holdout = make_training_set(plan=plan, n_rows=n_rows, seed=seed + HOLDOUT_SEED_OFFSET)
+    y_train = np.log(train_rows["salary_usd"].to_numpy())
+    y_test = np.log(holdout["salary_usd"].to_numpy())
+    countries = tuple(sorted(train_rows["country"].unique()))
+    results = []
+    for family in CANDIDATES:
+        candidate = family(seed=seed)
+        start = time.perf_counter()
+        candidate.fit(train_rows[FEATURES], y_train)
+        fit_seconds = time.perf_counter() - start
+        coverage, by_country = {}, {}
+        for confidence in CONFIDENCES:
+            start = time.perf_counter()
+            low, high = candidate.interval(holdout[FEATURES], confidence)
+            predict_seconds = time.perf_counter() - start
+            inside = pd.Series((y_test >= low) & (y_test <= high))
+            coverage[f"{confidence:g}"] = float(inside.mean())
+            by_country[f"{confidence:g}"] = {k: float(v) for k, v in inside.groupby(holdout["country"]).mean().items()}
+            if confidence == 0.8:
+                width = float(np.mean(np.exp(high - low) - 1))
+                microseconds = predict_seconds / len(holdout) * 1e6
+        table = fidelity_table(_salary_quantiles(candidate), plan, countries)
+        grid = pd.DataFrame([(c, None, y) for c in countries for y in np.linspace(0, 40, 81)], columns=FEATURES)
+        medians = candidate.quantiles(grid, np.array([0.5]))[:, 0].reshape(len(countries), -1)
+        used = table[table["status"] != "excluded"]
+        worst_country = max(abs(v - float(k)) for k, per in by_country.items() for v in per.values())
+        results.append({
+            "name": family.name,
+            "fit_seconds": fit_seconds,
+            "predict_microseconds_per_row": microseconds,
+            "coverage": coverage,
+            "coverage_by_country": by_country,
+            "worst_country_deviation": worst_country,
+            "band_80_relative_width": width,
+            "fidelity_reproduced": int((used["status"] == "reproduced").sum()),
+            "fidelity_median_abs_error": float(np.median(np.abs(used["relative_error"]))),
+            "fidelity_inside_80_band": float(used["in_band_80"].mean()),
+            "median_non_decreasing": bool(np.all(np.diff(medians, axis=1) >= -1e-9)),
+        })
+    return {"train_seed": seed, "holdout_seed": seed + HOLDOUT_SEED_OFFSET, "rows": n_rows, "candidates": results,
+            "chosen": _choose(results)}
+
+
+def _salary_quantiles(candidate):
+    """A candidate's quantile function in salary (not log) terms."""
+    def quantiles(frame: pd.DataFrame, levels: np.ndarray) -> np.ndarray:
+        return np.exp(candidate.quantiles(frame, levels))
+
+    return quantiles
+
+
+def _choose(results: list[dict]) -> dict:
+    """Selection rule: calibrated candidates first, then fidelity, then width."""
+    def calibrated(r):
+        return (all(abs(r["coverage"][k] - float(k)) <= OVERALL_TOLERANCE for k in ("0.5", "0.8", "0.9"))
+                and r["worst_country_deviation"] <= COUNTRY_TOLERANCE and r["median_non_decreasing"])
+
+    ranked = sorted(results, key=lambda r: (not calibrated(r), -r["fidelity_reproduced"],
+                                            r["fidelity_median_abs_error"], r["band_80_relative_width"]))
+    best = ranked[0]
+    return {"name": best["name"], "calibrated": calibrated(best),
+            "rule": f"eligible: calibrated (within {OVERALL_TOLERANCE:.0%} overall at 50/80/90%, "
+                    f"{COUNTRY_TOLERANCE:.0%} per country) with medians that never fall with years; then most "
+                    "figures reproduced, then smallest median error, then narrowest band"}
+
+
+def evaluation_report(model, *, compare: bool = True, validation: bool = True) -> dict:
+    """The full report for a loaded model (see the module docstring)."""
+    from ..training._threads import fit_threads
+
+    with fit_threads():  # validation and the comparison refit many models
+        return _evaluation_report(model, compare=compare, validation=validation)
+
+
+def _evaluation_report(model, *, compare: bool, validation: bool) -> dict:
+    seed = int(model.metadata.get("seed", 0))
+    rows = int(model.metadata.get("rows", DEFAULT_ROWS))
+    holdout = make_training_set(plan=model.plan, n_rows=rows, seed=seed + HOLDOUT_SEED_OFFSET)
+    report: dict[str, Any] = {
+        "model": {"version": model.metadata.get("version"), "seed": seed, "rows": rows,
+                  "reference_year": model.reference_year, "countries": list(model.countries)},
+    }
+    if validation:
+        report["validation"] = validation_section(model, seed=seed, n_rows=rows)
+    report.update({
+        "external": external_section(model),
+        "money": money_section(model),
+        "fidelity": fidelity_section(model.fidelity()),
+        "calibration": coverage_report(model, holdout),
+        "uncertainty": uncertainty_section(model),
+    })
+    report["calibration"]["holdout_seed"] = seed + HOLDOUT_SEED_OFFSET
+    if compare:
+        report["comparison"] = compare_models(model.plan, n_rows=rows, seed=seed)
+    return report

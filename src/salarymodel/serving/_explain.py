@@ -1,0 +1,109 @@
+"""The evidence behind served estimates: predictive quantiles, the stored
+fidelity of every reported figure, and :func:`explain`.
+
+Reads only what the model file holds (tables, calibration scores and the
+fidelity table computed at training), so explaining an estimate needs no
+scikit-learn and no training file.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ._frame import read_tables, resolve_rows
+from .estimate import InvalidRowsError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["quantiles", "fidelity", "explain"]
+
+
+def quantiles(model, frame: pd.DataFrame, levels: np.ndarray) -> np.ndarray:
+    """Predictive salary quantiles (reference-year USD) for valid rows.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Columns country (ISO code the model knows), company, years.
+    levels : ndarray
+        Probability levels in (0, 1).
+
+    Returns
+    -------
+    ndarray of shape (len(frame), len(levels))
+    """
+    cell, country_idx, _, years, problems = resolve_rows(model, frame)
+    if problems:
+        from ._rows import problem_table
+
+        raise InvalidRowsError(problem_table(problems, frame.index), len(frame))
+    score_quantiles = np.array([np.quantile(model.scores[c], levels) for c in model.countries])
+    centre, scale = read_tables((model.centre_table, model.scale_table), cell, years)
+    return np.exp(centre[:, None] + scale[:, None] * score_quantiles[country_idx])
+
+
+def fidelity(model) -> pd.DataFrame:
+    """Each reported figure beside the model's value of the same statistic.
+
+    Computed once, at training, by :func:`salarymodel.training.fidelity.fidelity_table`
+    and stored with the model; the evaluation report and :meth:`explain`
+    both read this table.
+    """
+    if model._fidelity is None:
+        import pandas as pd
+
+        stored = model.meta["fidelity"]
+        model._fidelity = pd.DataFrame.from_records(stored["records"], columns=stored["columns"])
+    return model._fidelity
+
+
+def explain(model, country: str, years: float, company: str | None = None, *,
+            currency: str | None = None, as_of: object = None, aging_rate: float | None = None) -> pd.DataFrame:
+    """The reported figures behind one estimate, beside the model's values.
+
+    Parameters
+    ----------
+    country, years, company, currency, as_of, aging_rate
+        As for :meth:`predict`; reported figures and model values are
+        shown in the same money as the estimate.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per contributing figure statistic: ``id``, ``source``,
+        ``statistic``, ``level``, ``years_min``, ``years_max``,
+        ``company``, ``reported`` and ``reported_high`` (a range's high
+        end) aged to the estimate's ``as_of`` and in its currency, the
+        model's ``model`` / ``model_high`` for that figure's cell, their
+        ``relative_difference`` (model / reported - 1; ``_high`` for a
+        range's high end) and the ``currency``.
+
+    Examples
+    --------
+    With the default model, Germany at 4 years rests on one figure, f18
+    (60,000-80,000 EUR), and the model's range for that cell is beside it:
+
+    >>> from salarymodel import explain
+    >>> table = explain("Germany", 4)
+    >>> table["id"].tolist()
+    ['f18']
+    """
+    estimate = model.predict(country, years, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
+    table = fidelity(model).set_index("id").loc[list(estimate.sources)].reset_index()
+    rate = model.money_quote(estimate.country, currency, estimate.as_of, aging_rate).multiplier
+    import pandas as pd
+
+    out = pd.DataFrame({
+        "id": table["id"], "source": table["source"], "statistic": table["statistic"],
+        "level": table["level"], "years_min": table["years_min"], "years_max": table["years_max"],
+        "company": table["company"],
+        "reported": table["reported_usd"] * rate, "reported_high": table["reported_high_usd"] * rate,
+        "model": table["model_usd"] * rate, "model_high": table["model_high_usd"] * rate,
+        "relative_difference": table["relative_error"],
+        "relative_difference_high": table["relative_error_high"],
+    })
+    out["currency"] = estimate.currency
+    return out

@@ -1,0 +1,260 @@
+"""Scoring a table of profiles with a :class:`~salarymodel.serving.model.SalaryModel`.
+
+The vectorised side of serving: each row's country, company and years are
+resolved once per distinct value (or pair), then centre, band scale and
+median are gathered from the model's tables in one pass with numpy. The
+model's :meth:`~salarymodel.serving.model.SalaryModel.predict_frame` calls
+:func:`predict_frame` here.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..data.levels import MAX_YEARS
+from .bands import check_confidence
+from .estimate import SUPPORT_GRADES, InvalidRowsError
+from .grid import GRID_SIZE, GRID_STEP, SNAP
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["predict_frame", "resolve_rows", "frame_categories", "read_tables", "read_stacked", "grid_index"]
+
+
+def grid_index(years: np.ndarray) -> np.ndarray:
+    """Grid point at or below each years value (where provenance is read)."""
+    return np.minimum((years / GRID_STEP + SNAP).astype(np.int64), GRID_SIZE - 1)
+
+
+def _grid_position(years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lower grid index and interpolation weight for each years value."""
+    i = np.minimum(grid_index(years), GRID_SIZE - 2)
+    return i, years / GRID_STEP - i
+
+
+def read_tables(tables: tuple[np.ndarray, ...], cell: np.ndarray, years: np.ndarray) -> list[np.ndarray]:
+    """Each table (cells x grid) linearly interpolated at ``years``."""
+    i, f = _grid_position(years)
+    return [table[cell, i] + f * (table[cell, i + 1] - table[cell, i]) for table in tables]
+
+
+def read_stacked(model, cell: np.ndarray, years: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Centre, band scale and median at ``years``, shape (3, rows): the
+    interpolation of :func:`read_tables` as two contiguous gathers
+    (``points`` from :func:`grid_index`)."""
+    i = np.minimum(points, GRID_SIZE - 2)
+    f = years / GRID_STEP - i
+    flat = cell * GRID_SIZE + i
+    lower = np.take(model._stacked, flat, axis=1)
+    upper = np.take(model._stacked, flat + 1, axis=1)
+    upper -= lower
+    upper *= f
+    upper += lower
+    return upper
+
+
+def resolve_rows(model, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list]:
+    """Cell index, country index, known flag and years per row, plus
+    problems as (row position, column, reason)."""
+    from ._rows import factorize, numeric_years, unwrap
+
+    problems: list[tuple[int, str, str]] = []
+    n = len(frame)
+    codes, uniques = factorize(frame["country"])
+    country_idx = np.full(n, -1)
+    position = {c: i for i, c in enumerate(model.countries)}
+    resolved = np.full(len(uniques), -1)
+    unique_errors = {}
+    for u, value in enumerate(uniques):
+        try:
+            resolved[u] = position[model.resolve_country(unwrap(value))]
+        except (ValueError, TypeError) as error:
+            unique_errors[u] = str(error).split(". Pass")[0]
+    ok = codes >= 0
+    if ok.all():
+        country_idx = np.take(resolved, codes)
+    else:
+        country_idx[ok] = resolved[codes[ok]]
+    for row in np.flatnonzero(~ok):
+        problems.append((int(row), "country", "missing country"))
+    for u, reason in unique_errors.items():
+        for row in np.flatnonzero(codes == u):
+            problems.append((int(row), "country", reason))
+
+    raw_years = frame["years"]
+    years = numeric_years(raw_years)
+    bad_years = ~((years >= 0.0) & (years <= MAX_YEARS))
+    for row in np.flatnonzero(bad_years):
+        problems.append((int(row), "years", f"must be a finite number of years in [0, {MAX_YEARS:g}]; "
+                         f"got {frame['years'].iloc[row]!r}"))
+
+    market_cells = np.array([model._cell_index[(c, None)] for c in model.countries])
+    ci = np.maximum(country_idx, 0)
+    if "company" not in frame.columns:
+        return np.take(market_cells, ci), country_idx, np.zeros(n, dtype=bool), years, problems
+    company_codes, company_names = factorize(frame["company"])
+    # One integer per (country, company) pair, 0 standing for "no company":
+    # each pair is resolved once, then every row reads its pair's answer.
+    width = len(company_names) + 1
+    pair = ci * width + (company_codes + 1)
+    n_pairs = len(model.countries) * width
+    if n_pairs <= 4 * n + 1024:  # a count per possible pair is cheaper than sorting
+        present = np.flatnonzero(np.bincount(pair, minlength=n_pairs))
+        slot = np.zeros(n_pairs, dtype=np.int64)
+        slot[present] = np.arange(len(present))
+        inverse = np.take(slot, pair)
+    else:
+        present, inverse = np.unique(pair, return_inverse=True)
+    pair_cell = np.empty(len(present), dtype=np.int64)
+    pair_known = np.zeros(len(present), dtype=bool)
+    for u, code in enumerate(present):
+        c_idx, k = divmod(int(code), width)
+        pair_cell[u] = market_cells[c_idx]
+        name = unwrap(company_names[k - 1]) if k else None
+        if name is None or (isinstance(name, str) and not name.strip()):
+            continue  # no company, or a blank one: the market
+        try:
+            pair_cell[u], _, pair_known[u], _ = model.resolve_company(model.countries[c_idx], name)
+        except (ValueError, TypeError) as error:
+            rows = np.flatnonzero(inverse == u)
+            problems.extend((int(row), "company", str(error)) for row in rows if country_idx[row] >= 0)
+    cell = np.take(pair_cell, inverse)
+    known = np.take(pair_known, inverse)
+    known[country_idx < 0] = False
+    return cell, country_idx, known, years, problems
+
+
+def predict_frame(model, frame: pd.DataFrame, *, confidence: float = 0.8, currency: str | None = None,
+                  errors: str = "raise", sources: bool = False, as_of: object = None,
+                  aging_rate: float | None = None) -> pd.DataFrame:
+    """Estimate many engineers at once, vectorised.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Columns ``country``, ``years`` and optionally ``company``
+        (missing or empty means the market).
+    confidence : float, default=0.8
+        Nominal coverage of the bands.
+    currency : str, default=None
+        One currency for all rows; each row's local currency when None.
+    errors : {'raise', 'coerce'}, default='raise'
+        ``'raise'``: any bad row raises :class:`InvalidRowsError` naming
+        every bad row and why. ``'coerce'``: bad rows get NaN and their
+        reason in an ``error`` column; good rows are scored.
+    sources : bool, default=False
+        Add a ``sources`` column (tuple of figure ids per row).
+    as_of, aging_rate
+        As for :meth:`predict`, one for all rows. With ``as_of=None``
+        each country gets today clamped to what its tables support.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index as ``frame``; columns ``low``, ``median``, ``high``
+        (float), ``currency``, ``support`` and ``as_of`` (categorical:
+        one small code per row, empty for a bad row), ``company_known``
+        and ``projected`` (bool), plus ``sources`` on request (tuples)
+        and ``error`` with 'coerce' ('' for a good row).
+    """
+    import pandas as pd
+
+    from ._rows import problem_table, require_profile_columns
+
+    if not isinstance(frame, pd.DataFrame):
+        if type(frame).__module__.startswith("dask"):
+            from ._dask import predict_dask
+            return predict_dask(model, frame, confidence=confidence, currency=currency, sources=sources,
+                                as_of=as_of, aging_rate=aging_rate)
+        raise TypeError(f"predict_frame expects a pandas or Dask DataFrame. Got {type(frame).__name__} instead.")
+    if errors not in ("raise", "coerce"):
+        raise ValueError(f"The 'errors' parameter of predict_frame must be 'raise' or 'coerce'. Got {errors!r} instead.")
+    require_profile_columns(frame.columns)
+    check_confidence(confidence, "predict_frame")
+    cell, country_idx, known, years, problems = resolve_rows(model, frame)
+    if problems and errors == "raise":
+        raise InvalidRowsError(problem_table(problems, frame.index), len(frame))
+    bad = np.zeros(len(frame), dtype=bool)
+    bad[[position for position, _, _ in problems]] = True
+
+    any_bad = bool(problems)
+    ci = np.maximum(country_idx, 0)
+    n_countries = len(model.countries)
+    # Only the countries present are quoted: a date one country's tables
+    # cannot serve does not fail a frame without that country.
+    present = np.flatnonzero(np.bincount(ci[~bad] if any_bad else ci, minlength=n_countries))
+    # Per country: log multiplier, low and high band score; currency and as_of
+    # category codes; projected flag (-1 / False for a country not present).
+    currencies, as_ofs = frame_categories(model, currency, as_of)
+    per_country = np.zeros((3, n_countries))
+    codes = np.full((2, n_countries), -1, dtype=np.int8)
+    projected = np.zeros(n_countries, dtype=bool)
+    for i in present:
+        quote = model.money_quote(model.countries[i], currency, as_of, aging_rate)
+        per_country[:, i] = (math.log(quote.multiplier), *model.score_bounds(model.countries[i], confidence))
+        codes[:, i] = currencies.index(quote.currency), as_ofs.index(quote.as_of)
+        projected[i] = quote.projected
+    y = np.where(bad, 0.0, years) if any_bad else years
+    points = grid_index(y)
+    block = read_stacked(model, cell, y, points)  # rows: centre, band scale, median
+    centre, band, log_median = block
+    s_low, s_high = np.take(per_country[1], ci), np.take(per_country[2], ci)
+    s_low *= band
+    s_low += centre
+    s_high *= band
+    s_high += centre
+    np.minimum(s_low, log_median, out=centre)  # the band never crosses the median
+    np.maximum(s_high, log_median, out=band)
+    block[[1, 2]] = block[[2, 1]]  # rows now: low, median, high
+    block += np.take(per_country[0], ci)
+    np.exp(block, out=block)
+    if any_bad:
+        block[:, bad] = np.nan
+    result = pd.DataFrame({"low": block[0], "median": block[1], "high": block[2]}, index=frame.index,
+                          copy=False)
+    # Categorical columns: a code per row instead of a string object per row.
+    currency_codes, as_of_codes = np.take(codes[0], ci), np.take(codes[1], ci)
+    if any_bad:
+        currency_codes[bad] = as_of_codes[bad] = -1
+    result["currency"] = pd.Categorical.from_codes(currency_codes, categories=currencies)
+    result["company_known"] = known
+    support = np.take(model.support_table.reshape(-1), cell * GRID_SIZE + points)
+    if any_bad:
+        support[bad] = -1
+    result["support"] = pd.Categorical.from_codes(support, categories=SUPPORT_GRADES)
+    result["as_of"] = pd.Categorical.from_codes(as_of_codes, categories=as_ofs)
+    result["projected"] = np.take(projected, ci) & ~bad if any_bad else np.take(projected, ci)
+    if sources:
+        lists = np.empty(len(model.source_lists), dtype=object)
+        lists[:] = model.source_lists
+        column = lists[model.source_table[cell, points]]
+        column[bad] = None
+        result["sources"] = column
+    if errors == "coerce":
+        reasons = np.full(len(frame), "", dtype=object)
+        for position, column, reason in problems:
+            previous = reasons[position]
+            reasons[position] = (previous + "; " if previous else "") + f"{column}: {reason}"
+        result["error"] = reasons
+    return result
+
+
+def frame_categories(model, currency: object = None, as_of: object = None) -> tuple[list[str], list[str]]:
+    """The fixed categories of ``predict_frame``'s ``currency`` and ``as_of``
+    columns, the same for every chunk or partition of one call."""
+    if currency is None:
+        currencies = sorted(set(model.local_currency.values()))
+    else:
+        currencies = [model.money.check_currency(currency)]
+    if as_of is None:
+        today = model.today()
+        as_ofs = sorted({model.money.default_as_of(c, today).isoformat() for c in model.countries})
+    else:
+        from ..data.aging import parse_as_of
+
+        as_ofs = [parse_as_of(as_of).isoformat()]
+    return currencies, as_ofs

@@ -1,0 +1,84 @@
+"""Reading a table of profiles: columns that may hold anything, made safe to score.
+
+Helpers of :meth:`salarymodel.serving.model.SalaryModel.predict_frame`: factorizing
+columns with unhashable cells, reading years from numbers or numeric text,
+and reporting bad rows by index label and position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["factorize", "unwrap", "numeric_years", "problem_table", "require_profile_columns"]
+
+
+def require_profile_columns(columns) -> None:
+    """Raise if a profiles table lacks ``country`` or ``years``."""
+    missing = [c for c in ("country", "years") if c not in columns]
+    if missing:
+        raise ValueError(f"predict_frame needs columns 'country' and 'years' (and optionally 'company'); "
+                         f"missing {missing}. Got columns {list(columns)}.")
+
+
+class _Unhashable:
+    """Hashable stand-in for a cell that is not (a list, a dict), so the column
+    can still be factorized; the value itself is validated, and refused, later."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __hash__(self) -> int:
+        return hash(repr(self.value))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Unhashable) and repr(self.value) == repr(other.value)
+
+
+def unwrap(value: object) -> object:
+    return value.value if isinstance(value, _Unhashable) else value
+
+
+def factorize(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and uniques of a column; missing values get code -1."""
+    try:
+        return pd.factorize(column, use_na_sentinel=True)
+    except TypeError:  # unhashable cells
+        safe = column.map(lambda v: v if isinstance(v, Hashable) else _Unhashable(v))
+        return pd.factorize(safe, use_na_sentinel=True)
+
+
+def problem_table(problems: list[tuple[int, str, str]], index: pd.Index) -> pd.DataFrame:
+    """Bad rows by index label (and position), in row order."""
+    table = pd.DataFrame(problems, columns=["position", "column", "reason"]).sort_values("position", kind="stable")
+    table.insert(0, "row", index[table["position"].to_numpy()])
+    return table.reset_index(drop=True)
+
+
+def _one_year(value: object) -> float:
+    """A cell as years, NaN when it is not a number (or numeric text)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, np.integer, np.floating)):
+        return np.nan
+    try:
+        return float(value)
+    except (ValueError, OverflowError):
+        return np.nan
+
+
+def numeric_years(raw: pd.Series) -> np.ndarray:
+    """Years column as floats; anything that is not a number becomes NaN."""
+    if raw.dtype == bool:
+        return np.full(len(raw), np.nan)  # True/False are not years
+    if raw.dtype != object and pd.api.types.is_numeric_dtype(raw):
+        return raw.to_numpy(dtype=float, na_value=np.nan, copy=True)
+    try:
+        years = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
+    except (OverflowError, TypeError):  # ints too large for a float, odd objects
+        return np.array([_one_year(v) for v in raw], dtype=float)
+    if raw.dtype == object:
+        years[np.fromiter((type(v) is bool for v in raw), bool, len(raw))] = np.nan
+    return years

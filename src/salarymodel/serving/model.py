@@ -1,0 +1,417 @@
+"""Serving: a trained model as plain tables, and nothing else.
+
+A :class:`SalaryModel` holds numpy arrays (per (country, company) cell and
+point of the years grid: centre, scales, median and its bootstrap interval,
+support grade and sources; calibration scores; monthly ECB rates) and a
+JSON-able ``meta`` (cells, names, aliases, wage indices, the fidelity of
+every reported figure). ``predict`` reads them with plain Python
+arithmetic, ``predict_frame`` with numpy.
+
+Importing this module imports numpy only: pandas is imported when a frame
+is scored or explained, scikit-learn never. The fitted estimator and the
+training plan belong to the training side (:mod:`salarymodel.training.compile`):
+``model.estimator`` and ``model.plan`` are there right after training and
+are loaded on demand from the model folder's training file otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..data.levels import MAX_YEARS, level_for_years
+from ..data.names import check_text, company_key, country_code, country_key
+from ..errors import UnknownCountryError
+from .bands import check_confidence, conformal_bounds
+from .estimate import SUPPORT_GRADES, SalaryEstimate
+from .grid import GRID_SIZE, GRID_STEP, SNAP, YEARS_GRID
+from .money import MoneyQuote, MoneyTable
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["SalaryModel", "TrainingState", "FLOAT_TABLES", "INDEX_TABLES"]
+
+# Tables of shape (cells, years grid): log-salary quantities, then indices.
+# Linear interpolation between grid points differs from the scikit-learn
+# model by < 1e-4 in log salary (tested).
+FLOAT_TABLES = ("centre", "scale", "band_scale", "median", "median_low", "median_high")
+INDEX_TABLES = ("support", "source")
+_new_estimate = tuple.__new__
+
+
+class TrainingState:
+    """The training side of a model: fitted estimator and training plan."""
+
+    __slots__ = ("estimator", "plan")
+
+    def __init__(self, estimator, plan) -> None:
+        self.estimator = estimator
+        self.plan = plan
+
+
+def _years_error(owner: str, years: object) -> ValueError:
+    return ValueError(f"The 'years' parameter of {owner} must be a finite number of years in "
+                      f"[0, {MAX_YEARS:g}]. Got {years!r} instead.")
+
+
+def _check_years(years: object, owner: str = "predict") -> float:
+    if isinstance(years, bool) or not isinstance(years, (int, float, np.integer, np.floating)):
+        raise TypeError(f"The 'years' parameter of {owner} must be a number. Got {years!r} of type "
+                        f"{type(years).__name__} instead.")
+    try:
+        value = float(years)
+    except OverflowError:  # an int too large for a float
+        raise _years_error(owner, years) from None
+    if not 0.0 <= value <= MAX_YEARS:  # NaN fails both comparisons
+        raise _years_error(owner, years)
+    return value
+
+
+def _is_missing(value: object) -> bool:
+    """pandas.NA (a missing cell of a table), recognised without importing pandas."""
+    return type(value).__name__ == "NAType" and type(value).__module__.startswith("pandas")
+
+
+def _closest(key: str, names: dict[str, str], labels: dict[str, str] | None) -> str | None:
+    """The known name closest to a folded input, for "did you mean ...?"."""
+    import difflib
+
+    match = difflib.get_close_matches(key, list(names), n=1, cutoff=0.75)
+    if not match:
+        return None
+    return labels[names[match[0]]] if labels is not None else names[match[0]]
+
+
+class SalaryModel:
+    """A trained salary model, ready to serve.
+
+    Build one with :func:`salarymodel.training.compile.compile_model` (training) or
+    :func:`salarymodel.load_model` (a model folder).
+
+    Parameters
+    ----------
+    tables : dict of str to ndarray
+        :data:`FLOAT_TABLES` and :data:`INDEX_TABLES` of shape (cells, grid),
+        ``fx_rates`` (currencies, months) and per country
+        ``scores_<CC>`` / ``band_scores_<CC>`` (sorted calibration scores).
+    meta : dict
+        JSON-able: countries, cells, names, aliases, money, fidelity, metadata.
+    training : TrainingState or callable, default=None
+        The training side, or a function that loads it on first use.
+    """
+
+    def __init__(self, tables: dict[str, np.ndarray], meta: dict,
+                 training: TrainingState | Callable[[], TrainingState] | None = None) -> None:
+        self.tables = tables
+        self.meta = meta
+        self._training = training
+        self._prepare()
+
+    # -- state that is rebuilt, not stored ----------------------------------
+    def _prepare(self) -> None:
+        meta, tables = self.meta, self.tables
+        self.countries = tuple(meta["countries"])
+        self.cells = [(c, k) for c, k in meta["cells"]]
+        self.companies = {c: [k for cc, k in self.cells if cc == c and k is not None] for c in self.countries}
+        self.local_currency = dict(meta["local_currency"])
+        self.aliases = dict(meta["company_aliases"])
+        self.metadata = dict(meta["metadata"])
+        self.reference_year = int(meta["reference_year"])
+        self.per_usd = {k: float(v) for k, v in meta["reference_per_usd"].items()}
+        self.source_lists = [tuple(ids) for ids in meta["source_lists"]]
+        self.money = MoneyTable.from_meta(meta["money"], tables["fx_rates"])
+        self.scores = {c: tables[f"scores_{c}"] for c in self.countries}
+        self.band_scores = {c: tables[f"band_scores_{c}"] for c in self.countries}
+        for name in FLOAT_TABLES + INDEX_TABLES:
+            setattr(self, f"{name}_table", tables[name])
+        self._country_names = dict(meta["country_names"])
+        self._country_labels = dict(meta["country_labels"])
+        self._level_edges = tuple(float(e) for e in meta["level_edges"])
+        self._cell_index = {cell: i for i, cell in enumerate(self.cells)}
+        # Per country, every folded key that names one of its employers: its
+        # own name's, then its aliases' (built once; read on every new name).
+        self._employer_keys: dict[str, dict[str, str]] = {}
+        for code in self.countries:
+            names = {company_key(k): k for k in self.companies[code]}
+            names.update({alias: name for alias, name in self.aliases.items()
+                          if name in self.companies[code] and alias not in names})
+            self._employer_keys[code] = names
+        self._centre_rows = [row.tolist() for row in self.centre_table]
+        self._median_rows = [row.tolist() for row in self.median_table]
+        self._band_rows = [row.tolist() for row in self.band_scale_table]
+        self._median_low_rows = [row.tolist() for row in self.median_low_table]
+        self._median_high_rows = [row.tolist() for row in self.median_high_table]
+        self._support_rows = [[SUPPORT_GRADES[g] for g in row] for row in self.support_table.tolist()]
+        self._source_rows = [[self.source_lists[i] for i in row] for row in self.source_table.tolist()]
+        # Batch gathers centre, band scale and median in one pass: (3, cells * grid).
+        self._stacked = np.stack([self.centre_table, self.band_scale_table, self.median_table]).reshape(3, -1)
+        self._fidelity = None
+        self._country_cache: dict[object, str] = {}
+        self._company_cache: dict[tuple[str, object], tuple[int, str | None, bool, str | None]] = {}
+        self._bounds_cache: dict[tuple[str, float], tuple[float, float]] = {}
+        self._money_cache: dict[tuple, MoneyQuote] = {}
+        self._today, self._next_midnight = dt.date.min, -math.inf
+        # Level of each grid point (the level edges lie on the grid), read like support.
+        self._level_rows = [level_for_years(float(y), self._level_edges) for y in YEARS_GRID]
+
+    def __getstate__(self) -> dict:
+        # Plain tables travel (to Dask workers, say); the training side stays home.
+        return {"tables": self.tables, "meta": self.meta}
+
+    def __setstate__(self, state: dict) -> None:
+        self.tables, self.meta, self._training = state["tables"], state["meta"], None
+        self._prepare()
+
+    # -- the training side, on demand -----------------------------------------
+    def _training_state(self) -> TrainingState:
+        if callable(self._training):
+            self._training = self._training()
+        if self._training is None:
+            raise RuntimeError("This model has only its serving tables (it was unpickled, or built without the "
+                               "training side): evaluation needs the model folder's training file. Load the "
+                               "folder with salarymodel.load_model(DIR).")
+        return self._training
+
+    @property
+    def estimator(self):
+        """The fitted :class:`~salarymodel.training.estimator.SalaryRegressor` (training side)."""
+        return self._training_state().estimator
+
+    @property
+    def plan(self):
+        """The :class:`~salarymodel.training.synthetic.TrainingPlan` (training side)."""
+        return self._training_state().plan
+
+    @property
+    def reference_date(self) -> str:
+        """ISO date of the internal money basis: ``as_of`` at which the model's
+        amounts are exactly the reference-year figures (1 July of that year)."""
+        return f"{self.reference_year}-07-01"
+
+    def known(self) -> list[dict]:
+        """What the model can estimate: each country with its name, currency
+        and the employers it has figures for (plus their aliases)."""
+        aliases = {}
+        for alias, name in sorted(self.aliases.items()):
+            aliases.setdefault(name, []).append(alias)
+        return [{"country": c, "name": self._country_labels[c], "currency": self.local_currency[c],
+                 "employers": list(self.companies[c]),
+                 "aliases": {k: aliases[k] for k in self.companies[c] if k in aliases}} for c in self.countries]
+
+    # -- input resolution (validated once, then cached) -------------------
+    def resolve_country(self, country: object) -> str:
+        """ISO alpha-2 code of a country the model knows, else raise."""
+        code = self._country_cache.get(country) if isinstance(country, str) else None
+        if code is not None:
+            return code
+        key = country_key(country)
+        code = self._country_names.get(key)
+        if code is None:
+            # Not one of ours: the full ISO table says whether it is a country at all.
+            code = country_code(country)
+            if code is None:
+                raise UnknownCountryError(country, self.countries, "not a recognised country name or code",
+                                          _closest(key, self._country_names, self._country_labels))
+            raise UnknownCountryError(country, self.countries, f"{code} has no reported figures")
+        if len(self._country_cache) < 10_000:  # bounded: inputs can be arbitrary
+            self._country_cache[country] = code
+        return code
+
+    def resolve_company(self, code: str, company: object) -> tuple[int, str | None, bool, str | None]:
+        """Cell index, canonical name, whether the company is known, and for an
+        unknown one the closest employer the model knows there (a likely typo).
+
+        None, NaN and pandas.NA (a missing cell of a table) mean the market.
+        """
+        if company is None or (isinstance(company, float) and math.isnan(company)) or _is_missing(company):
+            return self._cell_index[(code, None)], None, False, None
+        cached = self._company_cache.get((code, company)) if isinstance(company, str) else None
+        if cached is not None:
+            return cached
+        text = check_text(company, "company")
+        key = company_key(text)
+        names = self._employer_keys[code]
+        canonical = names.get(key)
+        if canonical is None:
+            result = (self._cell_index[(code, None)], text, False, _closest(key, names, None))
+        else:
+            result = (self._cell_index[(code, canonical)], canonical, True, None)
+        if len(self._company_cache) < 10_000:
+            self._company_cache[(code, company)] = result
+        return result
+
+    def today(self) -> dt.date:
+        """Today's date (UTC), recomputed once per day rather than per call."""
+        now = time.time()
+        if now >= self._next_midnight:
+            day = int(now // 86400)
+            self._today = dt.date.fromordinal(dt.date(1970, 1, 1).toordinal() + day)
+            self._next_midnight = (day + 1) * 86400.0
+            self._money_cache.clear()  # default dates move with the day
+        return self._today
+
+    def money_quote(self, code: str, currency: object = None, as_of: object = None,
+                    aging_rate: float | None = None) -> MoneyQuote:
+        """Cached :meth:`MoneyTable.quote`: how reference USD becomes the asked money."""
+        hashable = (currency is None or type(currency) is str) and (
+            as_of is None or type(as_of) is str) and (aging_rate is None or type(aging_rate) is float)
+        today = self.today()
+        key = (code, currency, as_of, aging_rate)
+        quote = self._money_cache.get(key) if hashable else None
+        if quote is None:
+            quote = self.money.quote(code, currency, as_of, aging_rate, today=today)
+            if hashable and len(self._money_cache) < 10_000:  # bounded: inputs can be arbitrary
+                self._money_cache[key] = quote
+        return quote
+
+    def score_bounds(self, code: str, confidence: object) -> tuple[float, float]:
+        """Cached (low, high) band scores of a country."""
+        bounds = self._bounds_cache.get((code, confidence)) if type(confidence) is float else None
+        if bounds is None:
+            value = check_confidence(confidence)
+            bounds = conformal_bounds(self.band_scores[code], value)
+            if math.isinf(bounds[0]) or math.isinf(bounds[1]):
+                raise ValueError(f"The 'confidence' parameter of predict is too close to 1 for the "
+                                 f"{len(self.band_scores[code])} calibration rows of {code}. "
+                                 f"Got {confidence!r}.")
+            self._bounds_cache[(code, value)] = bounds
+        return bounds
+
+    # -- the hot path -----------------------------------------------------
+    def predict(self, country: str, years: float, company: str | None = None, *,
+                confidence: float = 0.8, currency: str | None = None, as_of: object = None,
+                aging_rate: float | None = None) -> SalaryEstimate:
+        """Estimate one engineer's base salary with a confidence band.
+
+        Parameters
+        ----------
+        country : str
+            ISO alpha-2/alpha-3 code or English/German name, any case.
+        years : float
+            Years of experience, a finite number in [0, 50].
+        company : str, default=None
+            Employer; unknown names give the market estimate with
+            ``company_known=False``. None or NaN means the market.
+        confidence : float, default=0.8
+            Nominal coverage of the band, in (0, 1).
+        currency : str, default=None
+            ISO 4217 code with an ECB rate; the country's currency when None.
+            Another currency is converted at the ECB monthly mean of the
+            ``as_of`` month.
+        as_of : str or datetime.date, default=None
+            Date whose money the estimate is in ('2026-07-01' or '2026-07';
+            resolved to its month). None means today (UTC), clamped to the
+            dates the model's wage indices and ECB rates support; the date
+            used is recorded as ``as_of`` on the estimate.
+        aging_rate : float, default=None
+            Annual wage movement assumed past the last published wage-index
+            value (0.04 = 4%); the last published movement when None.
+
+        Returns
+        -------
+        SalaryEstimate
+
+        Raises
+        ------
+        UnknownCountryError
+            The country is not recognised or has no figures.
+        ValueError, TypeError
+            Years, confidence, company, currency, as_of or aging_rate is
+            malformed, or the date is outside what the model's tables cover.
+        """
+        code = self._country_cache.get(country) if type(country) is str else None
+        if code is None:
+            code = self.resolve_country(country)
+        if type(years) is float and 0.0 <= years <= MAX_YEARS:  # NaN fails the comparison
+            y = years
+        elif type(years) is int and 0 <= years <= MAX_YEARS:
+            y = float(years)
+        else:
+            y = _check_years(years)  # raises the precise error, or converts numpy numbers
+        if company is None:
+            cell, canonical, known, suggestion = self._cell_index[(code, None)], None, False, None
+        else:
+            # Cache keys only for strings: other types go to validation (and its error).
+            cached = self._company_cache.get((code, company)) if type(company) is str else None
+            cell, canonical, known, suggestion = cached or self.resolve_company(code, company)
+        bounds = self._bounds_cache.get((code, confidence)) if type(confidence) is float else None
+        s_low, s_high = bounds or self.score_bounds(code, confidence)
+        try:
+            money = self._money_cache.get((code, currency, as_of, aging_rate))
+        except TypeError:  # an unhashable argument: validation names it below
+            money = None
+        if money is None or (as_of is None and time.time() >= self._next_midnight):
+            money = self.money_quote(code, currency, as_of, aging_rate)
+        rate = money.multiplier
+        centre_row, median_row, band_row = self._centre_rows[cell], self._median_rows[cell], self._band_rows[cell]
+        low_row, high_row = self._median_low_rows[cell], self._median_high_rows[cell]
+        position = y / GRID_STEP
+        i = int(position + SNAP)
+        if i >= GRID_SIZE - 1:
+            i = GRID_SIZE - 1
+            centre, log_median, band = centre_row[i], median_row[i], band_row[i]
+            m_low, m_high = low_row[i], high_row[i]
+        else:
+            f = position - i
+            centre = centre_row[i] + f * (centre_row[i + 1] - centre_row[i])
+            log_median = median_row[i] + f * (median_row[i + 1] - median_row[i])
+            band = band_row[i] + f * (band_row[i + 1] - band_row[i])
+            m_low = low_row[i] + f * (low_row[i + 1] - low_row[i])
+            m_high = high_row[i] + f * (high_row[i + 1] - high_row[i])
+        # tuple.__new__ skips the named tuple's argument handling: 19 fields, in order.
+        return _new_estimate(SalaryEstimate, (
+            code, y, canonical, known, self._level_rows[i], money.currency, float(confidence),
+            math.exp(min(centre + s_low * band, log_median)) * rate, math.exp(log_median) * rate,
+            math.exp(max(centre + s_high * band, log_median)) * rate, math.exp(m_low) * rate, math.exp(m_high) * rate,
+            self._support_rows[cell][i], self._source_rows[cell][i], money.fx_rate, money.fx_period,
+            money.as_of, money.projected, self.reference_year, suggestion))
+
+    # -- tables of profiles and evidence (see _frame and _explain) ------------
+    def predict_frame(self, frame: pd.DataFrame, *, confidence: float = 0.8, currency: str | None = None,
+                      errors: str = "raise", sources: bool = False, as_of: object = None,
+                      aging_rate: float | None = None) -> pd.DataFrame:
+        """Estimate many engineers at once, vectorised; see :func:`salarymodel.serving._frame.predict_frame`."""
+        from ._frame import predict_frame
+
+        return predict_frame(self, frame, confidence=confidence, currency=currency, errors=errors,
+                             sources=sources, as_of=as_of, aging_rate=aging_rate)
+
+    def frame_categories(self, currency: object = None, as_of: object = None) -> tuple[list[str], list[str]]:
+        """Categories of ``predict_frame``'s currency and as_of columns; see :mod:`salarymodel.serving._frame`."""
+        from ._frame import frame_categories
+
+        return frame_categories(self, currency, as_of)
+
+    def quantiles(self, frame: pd.DataFrame, levels: np.ndarray) -> np.ndarray:
+        """Predictive salary quantiles (reference USD); see :func:`salarymodel.serving._explain.quantiles`."""
+        from ._explain import quantiles
+
+        return quantiles(self, frame, levels)
+
+    def fidelity(self) -> pd.DataFrame:
+        """Each reported figure beside the model's value; see :func:`salarymodel.serving._explain.fidelity`."""
+        from ._explain import fidelity
+
+        return fidelity(self)
+
+    def explain(self, country: str, years: float, company: str | None = None, *,
+                currency: str | None = None, as_of: object = None, aging_rate: float | None = None) -> pd.DataFrame:
+        """The reported figures behind one estimate; see :func:`salarymodel.serving._explain.explain`.
+
+        Examples
+        --------
+        With the default model, Germany at 4 years rests on one figure, f18:
+
+        >>> from salarymodel import load_model
+        >>> load_model().explain("Germany", 4)["id"].tolist()
+        ['f18']
+        """
+        from ._explain import explain
+
+        return explain(self, country, years, company, currency=currency, as_of=as_of, aging_rate=aging_rate)

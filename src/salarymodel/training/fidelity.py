@@ -1,0 +1,124 @@
+"""How well a model reproduces each reported figure: one computation, used
+by the evaluation report, the model card and :func:`salarymodel.explain`.
+
+For a figure's cell the model's salary distribution is the mixture, over
+the cell's years (drawn as the training set draws them, fixed seed), of the
+model's predictive quantiles. The figure's statistic (mean, percentile or
+range ends) is computed on that mixture and compared with the reported value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from ..data.figures import quantile_level
+from .synthetic import TrainingPlan, sample_years
+
+__all__ = ["FIDELITY_TOLERANCE", "P_GRID", "fidelity_table", "statistic_of", "cell_sample"]
+
+# A figure counts as reproduced when the model's statistic is within 10%.
+FIDELITY_TOLERANCE = 0.10
+# Probability levels at which the predictive distribution is read.
+P_GRID = (np.arange(200) + 0.5) / 200
+_CELL_YEARS = 400
+
+QuantileFunction = Callable[[pd.DataFrame, np.ndarray], np.ndarray]
+
+
+def cell_sample(quantiles: QuantileFunction, figure: pd.Series | dict, levels: pd.DataFrame,
+                company: str | None) -> np.ndarray:
+    """A model's salaries for a figure's cell: predictive quantiles mixed over
+    the cell's years (drawn as the training set draws them, fixed seed)."""
+    years = sample_years(figure["level"], figure["years_min"], figure["years_max"], levels, _CELL_YEARS,
+                         np.random.default_rng(0))
+    frame = pd.DataFrame({"country": figure["country"], "company": company, "years": years})
+    return np.asarray(quantiles(frame, P_GRID)).ravel()
+
+
+def statistic_of(sample: np.ndarray, statistic: str, coverage: float) -> tuple[float, float]:
+    """A figure's statistic on a salary sample: (value, high end of a range or NaN)."""
+    if statistic == "mean":
+        return float(sample.mean()), np.nan
+    if statistic == "range":
+        tail = (1 - coverage) / 2
+        low, high = np.quantile(sample, [tail, 1 - tail])
+        return float(low), float(high)
+    level = quantile_level(statistic)
+    assert level is not None, statistic  # the loader admits only mean, median, range and pNN
+    return float(np.quantile(sample, level)), np.nan
+
+
+def _why_not(figure: pd.Series, used: pd.DataFrame, plan: TrainingPlan) -> str:
+    if isinstance(figure["company"], str):
+        effect = plan.effects.employer_effects.get((figure["country"], figure["company"]))
+        if effect is not None:
+            return (f"partially pooled toward its market: one source's employer figure is trusted with weight "
+                    f"{effect['weight']:.2f}, moving it {np.expm1(effect['shrunk'] - effect['raw']):+.0%}")
+    same_cell = used[(used["country"] == figure["country"]) & (used["id"] != figure["id"])
+                     & ((used["company"] == figure["company"]) | (used["company"].isna() & pd.isna(figure["company"])))
+                     & (used["years_min"] < figure["years_max"]) & (used["years_max"] > figure["years_min"])]
+    if len(same_cell):
+        ids = ", ".join(sorted(same_cell["id"].unique()))
+        return f"sources disagree: overlapping figures {ids} report other values; the model fits between them"
+    return "the country's smooth level curve cannot pass through this figure exactly"
+
+
+def fidelity_table(quantiles: QuantileFunction, plan: TrainingPlan, countries: tuple[str, ...]) -> pd.DataFrame:
+    """One row per reported figure statistic, with the model's value beside it.
+
+    Parameters
+    ----------
+    quantiles : callable
+        ``quantiles(frame, levels)`` -> array (rows, levels) of salaries in
+        reference-year USD, for a frame with country, company, years.
+    plan : TrainingPlan
+        The figures and their cells.
+    countries : tuple of str
+        Countries the model knows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns: id, source, country, company, level, years_min, years_max,
+        statistic, currency, reported_usd, reported_high_usd, model_usd,
+        model_high_usd, relative_error, relative_error_high, in_band_80,
+        in_band_95, status ('reproduced', 'not reproduced', 'excluded') and
+        reason.
+    """
+    figures = plan.figures
+    used = figures[figures["excluded"] == ""]
+    records = []
+    samples: dict[str, np.ndarray] = {}
+    for _, figure in figures.iterrows():
+        record = {column: figure[column] for column in
+                  ("id", "source", "country", "company", "level", "years_min", "years_max", "statistic", "currency")}
+        record.update(reported_usd=figure["value_usd"], reported_high_usd=figure["value_high_usd"],
+                      model_usd=np.nan, model_high_usd=np.nan, relative_error=np.nan, relative_error_high=np.nan,
+                      in_band_80=None, in_band_95=None)
+        if figure["excluded"] or figure["country"] not in countries:
+            record.update(status="excluded", reason=figure["excluded"] or "country not in the model")
+            records.append(record)
+            continue
+        if figure["id"] not in samples:
+            company = figure["company"] if isinstance(figure["company"], str) else None
+            samples[figure["id"]] = cell_sample(quantiles, figure, plan.levels, company)
+        sample = samples[figure["id"]]
+        model_value, model_high = statistic_of(sample, figure["statistic"], figure["coverage"])
+        band80, band95 = np.quantile(sample, [0.1, 0.9]), np.quantile(sample, [0.025, 0.975])
+        reported = [figure["value_usd"]] + ([figure["value_high_usd"]] if figure["statistic"] == "range" else [])
+        error = model_value / figure["value_usd"] - 1
+        error_high = model_high / figure["value_high_usd"] - 1 if figure["statistic"] == "range" else np.nan
+        worst = np.nanmax(np.abs([error, error_high]))
+        record.update(model_usd=model_value, model_high_usd=model_high, relative_error=error,
+                      relative_error_high=error_high,
+                      in_band_80=bool(all(band80[0] <= v <= band80[1] for v in reported)),
+                      in_band_95=bool(all(band95[0] <= v <= band95[1] for v in reported)))
+        if worst <= FIDELITY_TOLERANCE:
+            record.update(status="reproduced", reason=f"within {FIDELITY_TOLERANCE:.0%}")
+        else:
+            record.update(status="not reproduced", reason=_why_not(figure, used, plan))
+        records.append(record)
+    return pd.DataFrame.from_records(records)

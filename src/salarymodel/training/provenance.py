@@ -1,0 +1,105 @@
+"""Which reported figures stand behind an estimate, and how well.
+
+For every (country, company) cell of a model and every point of its years
+grid, :func:`provenance_tables` records the ids of the figures that inform
+the estimate and a support grade. The rule, applied at the grid point at or
+below the requested years (0.05-year steps):
+
+* A market figure *covers* ``years`` when ``years_min <= years < years_max``
+  of its cell (half-open, like the levels, so a level edge is not a 0.05-year
+  sliver covered by two levels; the country's last year is included); "all
+  levels" figures inform every estimate of their country but cover no level
+  in particular.
+* ``extrapolated``: the years lie outside every market figure of the
+  country (e.g. Germany past 12 years), so the curve is carried flat.
+* Otherwise by the number of level-specific market figures covering the
+  years: ``strong`` for two or more, ``moderate`` for one, ``thin`` for none
+  (only all-levels figures, e.g. every Indian figure).
+* A known employer grades its own figures the same way (an employer known
+  only from an all-levels figure is ``thin``), and the estimate takes the
+  weaker of the market's and the employer's grade.
+
+Sources list the covering figures (or, when none covers the years, the
+nearest level-specific ones the curve borrows from), then the country's
+all-levels figures, then the employer's figures.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["SUPPORT_GRADES", "provenance_tables"]
+
+from ..serving.estimate import SUPPORT_GRADES  # noqa: E402  (one vocabulary for serving and provenance)
+
+_STRONG, _MODERATE, _THIN, _EXTRAPOLATED = range(4)
+
+
+def _grade(covering: np.ndarray) -> np.ndarray:
+    return np.where(covering >= 2, _STRONG, np.where(covering == 1, _MODERATE, _THIN))
+
+
+def _covers(frame: pd.DataFrame, grid: np.ndarray, last: float) -> np.ndarray:
+    """Boolean matrix (grid points x figures): which figure covers which years."""
+    low = frame["years_min"].to_numpy(float)
+    high = frame["years_max"].to_numpy(float)
+    below = (grid[:, None] < high[None, :]) | ((high[None, :] >= last) & (grid[:, None] <= high[None, :]))
+    return (grid[:, None] >= low[None, :]) & below
+
+
+def provenance_tables(figures: pd.DataFrame, cells: list[tuple[str, str | None]],
+                      grid: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[tuple[str, ...]]]:
+    """Support grade and source list for every cell and grid point.
+
+    Parameters
+    ----------
+    figures : pandas.DataFrame
+        The used figures (one row per id is enough).
+    cells : list of (country, company or None)
+    grid : ndarray
+        Years grid.
+
+    Returns
+    -------
+    support : ndarray of int8, shape (len(cells), len(grid))
+        Index into :data:`SUPPORT_GRADES`.
+    source_index : ndarray of int32, same shape
+        Index into ``source_lists``.
+    source_lists : list of tuple of str
+    """
+    figures = figures.drop_duplicates("id")
+    support = np.empty((len(cells), len(grid)), dtype=np.int8)
+    source_index = np.empty((len(cells), len(grid)), dtype=np.int32)
+    lists: dict[tuple[str, ...], int] = {}
+    for k, (country, company) in enumerate(cells):
+        market = figures[(figures["country"] == country) & figures["company"].isna()]
+        specific = market[market["level"] != "all"]
+        all_levels = tuple(market.loc[market["level"] == "all", "id"])
+        last = float(market["years_max"].max()) if len(market) else np.inf
+        covers = _covers(specific, grid, last)
+        grade = _grade(covers.sum(axis=1))
+        outside = (grid < market["years_min"].min()) | (grid > market["years_max"].max())
+        grade[outside] = _EXTRAPOLATED
+        # Distance from each grid point to each specific figure's years, for borrowing.
+        distance = np.maximum(specific["years_min"].to_numpy(float)[None, :] - grid[:, None], 0) + \
+            np.maximum(grid[:, None] - specific["years_max"].to_numpy(float)[None, :], 0)
+        own: tuple[str, ...] = ()
+        own_covers = np.zeros((len(grid), 0), dtype=bool)
+        if company is not None:
+            mine = figures[(figures["country"] == country) & (figures["company"] == company)]
+            own = tuple(mine["id"])
+            own_covers = _covers(mine[mine["level"] != "all"], grid, last)
+            grade = np.maximum(grade, _grade(own_covers.sum(axis=1)))
+        support[k] = grade
+        ids = specific["id"].to_numpy()
+        for g in range(len(grid)):
+            if covers.shape[1] and covers[g].any():
+                near = tuple(ids[covers[g]])
+            elif distance.shape[1]:
+                near = tuple(ids[distance[g] == distance[g].min()])
+            else:
+                near = ()
+            sources = near + all_levels + own
+            source_index[k, g] = lists.setdefault(sources, len(lists))
+    return support, source_index, list(lists)
