@@ -15,8 +15,10 @@ def _predict(*args, cwd=None):
 def test_one_profile_prints_a_readable_line(model_dir, model):
     done = _predict("--model", str(model_dir), "--country", "Germany", "--years", "5")
     assert done.returncode == 0, done.stderr
-    median = model.predict("Germany", 5).median
-    assert f"median {median:,.0f} EUR" in done.stdout and "80% band" in done.stdout
+    e = model.predict("Germany", 5)
+    assert done.stdout.startswith(f"80% of ML engineers in DE with 5 years (mid) earn between {e.low:,.0f} and "
+                                  f"{e.high:,.0f} EUR; median {e.median:,.0f} EUR"), done.stdout
+    assert "base salary" in done.stdout
 
 
 def test_json_output_is_the_estimate(model_dir, model):

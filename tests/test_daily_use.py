@@ -84,8 +84,8 @@ def test_a_figures_file_takes_country_names_as_predict_does(tmp_path):
 def test_fits_run_with_the_thread_limit(monkeypatch):
     from threadpoolctl import threadpool_info
 
-    from salarymodel.training import estimator as model_module
     from salarymodel.train import train
+    from salarymodel.training import estimator as model_module
 
     seen = []
     original = model_module.SalaryRegressor.fit
@@ -96,7 +96,7 @@ def test_fits_run_with_the_thread_limit(monkeypatch):
 
     monkeypatch.setattr(model_module.SalaryRegressor, "fit", recording_fit)
     monkeypatch.setenv("SALARYMODEL_THREADS", "1")
-    train(n_rows=2000, replicates=2)
+    train(rows_per_country=2000)
     assert seen and all(threads and set(threads.values()) == {1} for threads in seen)
 
 

@@ -70,7 +70,7 @@ def test_serving_file_is_plain_arrays_and_json(model_dir):
 def test_loading_again_serves_the_same_numbers(model_dir, model):
     # The file against the estimator: test_model.test_fast_path_matches_the_scikit_learn_model.
     loaded = load_model(model_dir)
-    for name in ("centre", "band_scale", "median", "support", "fx_rates"):
+    for name in ("centre", "scale", "ratio_low", "ratio_high", "shapes", "median", "support", "fx_rates"):
         np.testing.assert_array_equal(loaded.tables[name], model.tables[name])
     assert loaded.predict("India", 3, "TCS") == model.predict("India", 3, "TCS")
 
@@ -90,7 +90,7 @@ def test_training_side_is_loaded_only_when_evaluation_asks(model_copy):
     assert loaded._training is not None and callable(loaded._training)  # not loaded yet
     loaded.predict("US", 4)
     assert callable(loaded._training)
-    assert loaded.estimator.scores_.keys() == loaded.band_scores.keys()  # loaded now
+    assert set(loaded.estimator.fits_) == set(loaded.countries)  # loaded now
     (model_copy / "salary_model_training.joblib").unlink()
     fresh = load_model(model_copy)
     assert fresh.predict("US", 4).median > 0  # serving does not need it
@@ -220,8 +220,8 @@ def test_model_file_layout_is_pinned_to_the_format_version(model_dir):
         arrays = sorted(name for name in archive.files if "scores_" not in name)
         meta = json.loads(archive["meta_json"].tobytes())
     assert (FORMAT_VERSION, arrays, sorted(meta), sorted(meta["money"])) == (7, [
-        "band_scale", "centre", "fx_rates", "median", "median_high", "median_low", "meta_json", "scale", "source",
-        "support"], [
+        "centre", "fx_rates", "median", "median_high", "median_low", "meta_json", "ratio_high", "ratio_low", "scale",
+        "shapes", "source", "support"], [
         "cells", "company_aliases", "countries", "country_labels", "country_names", "fidelity", "level_edges",
         "local_currency",
         "metadata", "money", "reference_per_usd", "reference_year", "source_lists"], [

@@ -89,13 +89,29 @@ def test_sources_are_weighted_as_units_not_figure_counts(rows, shipped_plan):
     assert shipped_plan.weights["f11"] == shipped_plan.weights["f12"] == 0.5
 
 
-def test_new_source_draws_add_the_between_source_spread(rows, shipped_plan):
-    effects = np.log(rows["new_source_salary_usd"] / rows["salary_usd"])
-    for country in ("US", "DE", "IN"):
-        market = effects[(rows["country"] == country) & rows["company"].isna()]
-        assert market.std() == pytest.approx(np.sqrt(shipped_plan.effects.market_noise(country)), rel=0.05)
+def test_engineer_draws_add_the_medians_uncertainty_once(rows, shipped_plan):
+    from salarymodel.training.uncertainty import median_variance
+
+    draws = np.log(rows["engineer_salary_usd"] / rows["within_salary_usd"])
+    for country, years in (("US", (0, 3)), ("DE", (3, 7)), ("IN", (0, 25))):
+        mine = (rows["country"] == country) & rows["company"].isna() & rows["years"].between(*years, inclusive="left")
+        variance, _ = median_variance(shipped_plan, [(country, None)], np.array([float(years[0]) + 0.5]))
+        assert draws[mine].std() == pytest.approx(np.sqrt(variance[0, 0]), rel=0.1), country
     assert shipped_plan.effects.tau_source_basis["US"] == "estimated from its sources"
     assert shipped_plan.effects.tau_source_basis["DE"].startswith("pooled from US")
+
+
+def test_within_salaries_remove_only_the_offsets_between_sources(rows):
+    offsets = np.log(rows["salary_usd"] / rows["within_salary_usd"])
+    market = rows["company"].isna()
+    # Centred per cell (row-weighted), one value per source unit.
+    for country in ("US", "DE", "IN"):
+        mine = market & (rows["country"] == country)
+        assert offsets[mine].mean() == pytest.approx(0.0, abs=1e-9)
+        assert (offsets[mine].groupby(rows.loc[mine, "figure_id"]).std(ddof=0).fillna(0) < 1e-12).all()
+    # US entry-level sources disagree (f02 below f03/f04): f02's rows move up, f03's down.
+    by_figure = offsets[market].groupby(rows.loc[market, "figure_id"]).first()
+    assert by_figure["f02"] < 0 < by_figure["f03"]
 
 
 def test_company_rows_come_on_top_of_the_market(rows):
@@ -113,9 +129,9 @@ def test_total_pay_and_countryless_figures_stay_out(rows, shipped_plan):
 
 
 def test_same_seed_gives_identical_rows_and_another_seed_differs(shipped_plan):
-    first = make_training_set(plan=shipped_plan, seed=7, n_rows=2000)
-    again = make_training_set(plan=shipped_plan, seed=7, n_rows=2000)
-    other = make_training_set(plan=shipped_plan, seed=8, n_rows=2000)
+    first = make_training_set(plan=shipped_plan, seed=7, rows_per_country=2000)
+    again = make_training_set(plan=shipped_plan, seed=7, rows_per_country=2000)
+    other = make_training_set(plan=shipped_plan, seed=8, rows_per_country=2000)
     pd.testing.assert_frame_equal(first, again)
     assert not first["salary_usd"].equals(other["salary_usd"])
 
@@ -137,5 +153,5 @@ def test_mean_only_cells_borrow_the_country_spread(shipped_plan):
 
 
 def test_n_rows_is_validated():
-    with pytest.raises(ValueError, match="n_rows"):
-        make_training_set(n_rows=10)
+    with pytest.raises(ValueError, match="rows_per_country"):
+        make_training_set(rows_per_country=10)

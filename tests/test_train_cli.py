@@ -19,9 +19,10 @@ def test_train_writes_model_card_and_training_set(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "80% band coverage" in done.stdout and "Excluded f16" in done.stdout and "Excluded f27" in done.stdout
     card = json.loads((tmp_path / "m" / "salary_model.json").read_text())
-    assert card["seed"] == 3 and card["rows"] == 6000
+    assert card["seed"] == 3 and card["rows"] == 18000  # 6000 per country
     rows = pd.read_csv(tmp_path / "d" / "training_set.csv")
-    assert len(rows) == 6000 and not {"f16", "f27"} & set(rows["figure_id"])
+    assert len(rows) == 18000 and not {"f16", "f27"} & set(rows["figure_id"])
+    assert "## What the band means" in (tmp_path / "m" / "salary_model.md").read_text()
 
 
 def test_same_seed_gives_the_same_training_set_bytes(tmp_path):

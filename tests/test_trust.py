@@ -105,7 +105,7 @@ def test_failure_while_training_leaves_the_previous_model_loadable(tmp_path, mod
 
     monkeypatch.setattr(train_module, "coverage_report", broken)
     with pytest.raises(RuntimeError, match="injected"):
-        train(out=folder, data_out=folder, n_rows=2000)
+        train(out=folder, data_out=folder, rows_per_country=2000)
     assert (folder / "salary_model.json").read_bytes() == card
     assert (folder / "salary_model.npz").read_bytes() == artifact
     assert not (folder / "training_set.csv").exists()
@@ -121,7 +121,7 @@ def test_failure_while_pickling_leaves_the_previous_model_loadable(tmp_path, mod
 
     monkeypatch.setattr(joblib, "dump", broken)
     with pytest.raises(OSError):
-        train(out=folder, n_rows=2000)
+        train(out=folder, rows_per_country=2000)
     assert (folder / "salary_model.npz").read_bytes() == artifact
     assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in model_dir.iterdir())
     assert load_model(folder).predict("DE", 3).median > 0

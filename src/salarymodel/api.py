@@ -13,7 +13,7 @@ from .serving.model import SalaryModel
 if TYPE_CHECKING:  # the API imports no pandas until a frame is scored
     import pandas as pd
 
-__all__ = ["load_model", "default_model", "predict", "predict_frame", "explain", "known"]
+__all__ = ["load_model", "default_model", "predict", "predict_frame", "percentiles", "curve", "explain", "known"]
 
 _default_model: SalaryModel | None = None
 _default_lock = threading.Lock()
@@ -108,10 +108,34 @@ def predict(country: str, years: float, company: str | None = None, *,
 
 def predict_frame(frame: pd.DataFrame, *, confidence: float = 0.8, currency: str | None = None,
                   errors: str = "raise", sources: bool = False, as_of: object = None,
-                  aging_rate: float | None = None) -> pd.DataFrame:
+                  aging_rate: float | None = None, percentiles: tuple[float, ...] | None = None) -> pd.DataFrame:
     """Score a DataFrame with the default model; see :meth:`SalaryModel.predict_frame`."""
     return default_model().predict_frame(frame, confidence=confidence, currency=currency, errors=errors,
-                                         sources=sources, as_of=as_of, aging_rate=aging_rate)
+                                         sources=sources, as_of=as_of, aging_rate=aging_rate, percentiles=percentiles)
+
+
+def percentiles(country: str, years: float, company: str | None = None, *,
+                q: tuple[float, ...] = (10, 25, 50, 75, 90), currency: str | None = None, as_of: object = None,
+                aging_rate: float | None = None) -> dict[float, float]:
+    """Percentiles of base salary with the default model; see :meth:`SalaryModel.percentiles`.
+
+    Examples
+    --------
+    >>> p = percentiles("Germany", 4, q=(10, 90))
+    >>> e = predict("Germany", 4)
+    >>> abs(p[10] / e.low - 1) < 1e-9 and abs(p[90] / e.high - 1) < 1e-9
+    True
+    """
+    return default_model().percentiles(country, years, company, q=q, currency=currency, as_of=as_of,
+                                       aging_rate=aging_rate)
+
+
+def curve(country: str, company: str | None = None, *, years: object = None,
+          q: tuple[float, ...] = (10, 25, 50, 75, 90), currency: str | None = None, as_of: object = None,
+          aging_rate: float | None = None) -> pd.DataFrame:
+    """Percentiles by years of experience with the default model; see :meth:`SalaryModel.curve`."""
+    return default_model().curve(country, company, years=years, q=q, currency=currency, as_of=as_of,
+                                 aging_rate=aging_rate)
 
 
 def known() -> list[dict]:

@@ -22,15 +22,13 @@ from . import __version__
 from .evidence.metrics import HOLDOUT_SEED_OFFSET, coverage_report
 from .evidence.report import compare_models, external_section, fidelity_section, uncertainty_section
 from .serving.card import library_versions, now_iso, render_markdown
-from .serving.grid import YEARS_GRID
 from .serving.model import SalaryModel
 from .serving.paths import TRAINING_SET_FILE
 from .serving.persist import save_model, write_atomic
 from .training._threads import fit_threads
-from .training.compile import compile_model, model_cells
+from .training.compile import compile_model
 from .training.estimator import FEATURES, SalaryRegressor
-from .training.synthetic import DEFAULT_ROWS, make_training_set, plan_training_set
-from .training.uncertainty import DEFAULT_REPLICATES, bootstrap_medians
+from .training.synthetic import DEFAULT_ROWS_PER_COUNTRY, make_training_set, plan_training_set
 
 __all__ = ["TrainingResult", "train", "DEFAULT_OUT", "DEFAULT_DATA_OUT"]
 
@@ -59,7 +57,8 @@ class TrainingResult:
             f"(seed {card['seed']}) in {self.seconds:.1f} s.",
             f"Countries: {', '.join(card['countries'])}; reference year {card['money']['reference_year']}.",
             f"80% band coverage on held-out rows: {calibration['overall']:.1%} overall ({by_country}).",
-            f"Reported statistics reproduced within {fidelity['tolerance']:.0%}: {fidelity['summary']['reproduced']} of "
+            f"Reported statistics reproduced within {fidelity['tolerance']:.0%} "
+            f"({fidelity['spread_tolerance']:.0%} for spreads): {fidelity['summary']['reproduced']} of "
             f"{fidelity['summary']['statistics']} ({fidelity['summary']['not_reproduced']} not, with reasons; "
             f"see 'python -m salarymodel.evaluate').",
             f"Figures used ({len(card['figures']['used'])}): {', '.join(card['figures']['used'])}.",
@@ -69,8 +68,8 @@ class TrainingResult:
         return "\n".join(lines)
 
 
-def train(figures=None, *, n_rows: int = DEFAULT_ROWS, seed: int = 0, out: Path | None = None,
-          data_out: Path | None = None, replicates: int = DEFAULT_REPLICATES, compare: bool = False,
+def train(figures=None, *, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY, seed: int = 0, out: Path | None = None,
+          data_out: Path | None = None, compare: bool = False,
           quiet: bool = True, progress=None) -> TrainingResult:
     """Train a model from reported figures and optionally save it.
 
@@ -78,17 +77,15 @@ def train(figures=None, *, n_rows: int = DEFAULT_ROWS, seed: int = 0, out: Path 
     ----------
     figures : DataFrame, str or Path, default=None
         Figures or a figures file; the shipped figures when None.
-    n_rows : int, default=40000
-        Synthetic training rows.
+    rows_per_country : int, default=15000
+        Synthetic training rows of each country (a fixed budget per country,
+        so one country's figures never change another's rows).
     seed : int, default=0
         Seed of the synthetic set and the calibration split.
     out : Path, default=None
         Model folder to write; nothing is written when None.
     data_out : Path, default=None
         Folder for the synthetic training set CSV.
-    replicates : int, default=24
-        Bootstrap replicates over the figures for the median's interval
-        (0 skips it: the interval is then the median itself).
     compare : bool, default=False
         Also fit every candidate model family on the same split and put the
         comparison into the model card (as ``python -m salarymodel.evaluate``
@@ -107,16 +104,15 @@ def train(figures=None, *, n_rows: int = DEFAULT_ROWS, seed: int = 0, out: Path 
     with fit_threads():  # bounded native threads: stable times on a busy machine
         step("1/4 planning the synthetic training set from the figures")
         plan = plan_training_set(figures)
-        rows = make_training_set(plan=plan, n_rows=n_rows, seed=seed)
-        step("2/4 fitting the model")
+        rows = make_training_set(plan=plan, rows_per_country=rows_per_country, seed=seed)
+        step("2/4 fitting the model (median, consensus and within-source spreads)")
         estimator = SalaryRegressor(random_state=seed).fit(rows[FEATURES], np.log(rows["salary_usd"].to_numpy()),
-                                                           np.log(rows["new_source_salary_usd"].to_numpy()))
-        step(f"3/4 refitting on {replicates} resamples of the figures (the median's interval)")
-        medians = bootstrap_medians(plan, model_cells(estimator, plan), YEARS_GRID, replicates=replicates, seed=seed)
-        model = compile_model(estimator, plan, {"seed": seed, "rows": len(rows), "version": __version__,
-                                                "bootstrap_replicates": replicates}, bootstrap=medians)
+                                                           np.log(rows["within_salary_usd"].to_numpy()))
+        step("3/4 adding the median's uncertainty and compiling the serving tables")
+        model = compile_model(estimator, plan, {"seed": seed, "rows": len(rows), "rows_per_country": rows_per_country,
+                                                "version": __version__})
         step("4/4 checking the model and writing its card")
-        holdout = make_training_set(plan=plan, n_rows=n_rows, seed=seed + HOLDOUT_SEED_OFFSET)
+        holdout = make_training_set(plan=plan, rows_per_country=rows_per_country, seed=seed + HOLDOUT_SEED_OFFSET)
         figures_frame = plan.figures.drop_duplicates("id")
         card = {
             "package": {"name": "salarymodel", "version": __version__},
@@ -141,7 +137,7 @@ def train(figures=None, *, n_rows: int = DEFAULT_ROWS, seed: int = 0, out: Path 
                         "fidelity": fidelity_section(model.fidelity()),
                         "external": external_section(model),
                         "uncertainty": uncertainty_section(model),
-                        "model_comparison": (compare_models(plan, n_rows=n_rows, seed=seed) if compare else
+                        "model_comparison": (compare_models(plan, rows_per_country=rows_per_country, seed=seed) if compare else
                                              "not run: train with --compare, or run 'python -m salarymodel.evaluate'")},
         }
     seconds = time.perf_counter() - start

@@ -59,13 +59,16 @@ def _peer_baseline_lines(part: dict) -> list[str]:
 
 
 def _external_lines(external: dict) -> list[str]:
-    lines = [f"EXTERNAL CHECK: real salaries inside the model's 80% band ({external['population_note']})"]
+    lines = [f"EXTERNAL CHECK: real salaries inside the model's 80% band ({external['population_note']}); "
+             "a report, not a target: bands are not widened to cover another population. Interval score in log "
+             "salary (lower is better), beside the band served before issue 20 ('previous')"]
     for key in ("year_matched", "next_year", "all_years"):
         part = external[key]
         table = pd.DataFrame(part["cells"])
         lines.append(f"  {part['year_scope']} (judged when n >= {part['min_answers']}):")
         shown = table[["country", "experience_level", "n", "judged", "share_inside", "model_median_usd",
-                       "real_median_usd", "median_ratio", "model_low_usd", "model_high_usd"]]
+                       "real_median_usd", "median_ratio", "model_low_usd", "model_high_usd", "interval_score",
+                       "previous_share_inside", "previous_interval_score"]]
         lines += [shown.to_string(index=False, float_format=lambda v: f"{v:,.2f}" if abs(v) < 10 else f"{v:,.0f}"),
                   ""]
     return lines
@@ -93,7 +96,7 @@ def format_report(report: dict) -> str:
     lines = []
     if "validation" in report:
         lines.append(f"VALIDATION ON FIGURES THE MODEL NEVER SAW (each refit on {report['validation']['rows']:,} "
-                     f"synthetic rows, as the model; " + report["validation"]["interval"] + ")")
+                     f"synthetic rows per country, as the model; " + report["validation"]["interval"] + ")")
         lines += _validation_lines("LEAVE ONE FIGURE OUT", report["validation"]["leave_one_figure_out"])
         lines += _validation_lines("LEAVE ONE SOURCE OUT", report["validation"]["leave_one_source_out"])
         lines += _peer_baseline_lines(report["validation"]["peer_baseline"])
@@ -102,7 +105,8 @@ def format_report(report: dict) -> str:
     fid = report["fidelity"]
     s = fid["summary"]
     lines += [f"FIDELITY: {s['reproduced']} of {s['statistics']} reported statistics reproduced within "
-              f"{fid['tolerance']:.0%}, {s['not_reproduced']} not (reason given), {s['excluded']} excluded; "
+              f"{fid['tolerance']:.0%} ({fid['spread_tolerance']:.0%} for percentiles and range ends), "
+              f"{s['not_reproduced']} not (reason given), {s['excluded']} excluded; "
               f"median |error| {s['median_abs_relative_error']:.1%}; inside 80% band {s['inside_80_band']:.0%}, "
               f"95% band {s['inside_95_band']:.0%}", ""]
     table = pd.DataFrame(fid["figures"])
@@ -114,7 +118,7 @@ def format_report(report: dict) -> str:
     lines += [shown.to_string(index=False), ""]
     cal = report["calibration"]
     lines.append(f"CONSISTENCY WITH THE GENERATOR (not a test against reality): band coverage of {cal['rows']:,} "
-                 f"new-source draws from the generator (seed {cal['holdout_seed']}):")
+                 f"engineers drawn by the generator (seed {cal['holdout_seed']}):")
     countries = sorted(next(iter(cal["levels"].values()))["by_country"])
     level_names = sorted(next(iter(cal["levels"].values()))["by_level"])
     lines.append(f"{'nominal':>8} {'overall':>8} " + " ".join(f"{c:>6}" for c in countries) + " " +
@@ -136,12 +140,23 @@ def format_report(report: dict) -> str:
             "fit s": r["fit_seconds"], "us/row": r["predict_microseconds_per_row"]} for r in comp["candidates"]])
         lines += [frame.to_string(index=False, float_format=lambda v: f"{v:.3f}"),
                   f"chosen: {comp['chosen']['name']} (rule: {comp['chosen']['rule']})", ""]
-    lines.append("ESTIMATE UNCERTAINTY (USD): median, its bootstrap 10-90% interval, and the 80% band's spread")
+    if "sharpness" in report:
+        sharp = report["sharpness"]
+        s = sharp["summary"]
+        lines.append(f"SHARPNESS ON FIGURES THAT REPORT A SPREAD ({sharp['note']}): {s['figures']} figures; "
+                     f"coverage {s['coverage']:.0%} (previous {s['previous_coverage']:.0%}), interval score "
+                     f"{s['interval_score']:.3f} (previous {s['previous_interval_score']:.3f}), width "
+                     f"{s['width']:.3f} (previous {s['previous_width']:.3f})")
+        table = pd.DataFrame(sharp["figures"])
+        table["company"] = table["company"].fillna("-")
+        lines += [table.to_string(index=False, float_format=lambda v: f"{v:.3f}"), ""]
+    lines.append("ESTIMATE UNCERTAINTY (USD): median, its own 80% interval (the median's uncertainty, part b), the "
+                 "80% band's spread, and the band's two parts as log sds: within the market (a) and the median (b)")
     unc = pd.DataFrame(report["uncertainty"])
     unc["company"] = unc["company"].fillna("-")
     unc["years"] = unc["years"].map(lambda v: f"{v:.1f}")
     lines.append(unc[["country", "company", "level", "years", "median_usd", "median_low_usd", "median_high_usd",
-                      "median_spread", "band_80_spread", "support"]].to_string(
+                      "median_spread", "band_80_spread", "within_sd", "median_sd_high", "support"]].to_string(
         index=False, float_format=lambda v: f"{v:,.2f}" if abs(v) < 10 else f"{v:,.0f}"))
     return "\n".join(lines)
 

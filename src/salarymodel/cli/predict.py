@@ -11,23 +11,41 @@ from ..errors import ModelIntegrityError, ModelVersionError
 from ._format import text_columns
 from ._prog import prog
 
-__all__ = ["build_parser", "main", "format_estimate", "format_explanation", "load_for_cli"]
+__all__ = ["build_parser", "main", "format_estimate", "format_explanation", "format_percentiles", "load_for_cli"]
+
+
+def _who(estimate) -> str:
+    """"ML engineers in DE with 5 years" (and the employer), for the sentence."""
+    who = f"ML engineers in {estimate.country} with {estimate.years:g} year{'' if estimate.years == 1 else 's'}"
+    if estimate.company and estimate.company_known:
+        who += f" at {estimate.company}"
+    return who
 
 
 def format_estimate(estimate) -> str:
-    """One readable line: who, median and band."""
-    who = f"{estimate.country}, {estimate.years:g} year{'' if estimate.years == 1 else 's'} ({estimate.level})"
+    """Two readable lines: the band in words, then the median, support and sources."""
+    cur = estimate.currency
+    unknown = ""
     if estimate.company and not estimate.company_known:
         hint = f"; did you mean {estimate.suggestion!r}?" if estimate.suggestion else ""
-        who += f", {estimate.company} (unknown here: market estimate{hint})"
-    elif estimate.company:
-        who += f", {estimate.company}"
-    cur = estimate.currency
-    return (f"{who}: median {estimate.median:,.0f} {cur}; {estimate.confidence:.0%} band "
-            f"{estimate.low:,.0f} - {estimate.high:,.0f} {cur} (base salary per year, money of {estimate.as_of}"
-            f"{'; wage index projected' if estimate.projected else ''})\n"
-            f"  support: {estimate.support}; sources: {', '.join(estimate.sources)}; median moves "
-            f"{estimate.median_low:,.0f} - {estimate.median_high:,.0f} {cur} when the sources are resampled")
+        unknown = f" ({estimate.company} unknown here: market estimate{hint})"
+    return (f"{estimate.confidence:.0%} of {_who(estimate)} ({estimate.level}) earn between {estimate.low:,.0f} and "
+            f"{estimate.high:,.0f} {cur}; median {estimate.median:,.0f} {cur}{unknown} (base salary per year, money "
+            f"of {estimate.as_of}{'; wage index projected' if estimate.projected else ''})\n"
+            f"  support: {estimate.support}; sources: {', '.join(estimate.sources)}; the median itself is known to "
+            f"{estimate.median_low:,.0f} - {estimate.median_high:,.0f} {cur} (80%)")
+
+
+def format_percentiles(values: dict, currency: str) -> str:
+    """Percentiles as one line: p10 41,000 · p25 ... (in ``currency``)."""
+    return "  percentiles: " + ", ".join(f"p{q:g} {v:,.0f}" for q, v in values.items()) + f" {currency}"
+
+
+def format_parts(parts: dict) -> str:
+    """The band's two parts, in words."""
+    return (f"  band width: salaries within the market spread by {parts['within_sd']:.3f} (log sd); the median is "
+            f"known to {parts['median_sd_low']:.3f} below / {parts['median_sd_high']:.3f} above (log sd), "
+            f"{parts['median_share']:.0%} of the band's variance")
 
 
 def format_explanation(table) -> str:
@@ -79,7 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--list", action="store_true",
                         help="list the countries and employers the model knows, then exit")
     parser.add_argument("--explain", action="store_true",
-                        help="also show the reported figures behind the estimate, beside the model's values")
+                        help="also show the band's two parts and the reported figures behind the estimate, beside "
+                             "the model's values")
+    parser.add_argument("--percentiles", default=None, metavar="Q,Q,...", nargs="?", const="10,25,50,75,90",
+                        help="also show these percentiles of base salary (default when given alone: "
+                             "10,25,50,75,90; p10 and p90 are the 80%% band's ends)")
     parser.add_argument("--input", type=Path, default=None,
                         help="CSV of profiles with columns country, years[, company] (batch mode)")
     parser.add_argument("--output", type=Path, default=None, help="CSV to write the estimates to (batch mode)")
@@ -120,10 +142,18 @@ def main(argv: list[str] | None = None) -> int:
         model = load_for_cli(args.model)
         estimate = model.predict(args.country, args.years, args.company, confidence=args.confidence,
                                  currency=args.currency, as_of=args.as_of, aging_rate=args.aging_rate)
+        percentiles = None
+        if args.percentiles is not None:
+            percentiles = model.percentiles(args.country, args.years, args.company, q=_percentile_list(args.percentiles),
+                                            currency=args.currency, as_of=args.as_of, aging_rate=args.aging_rate)
     except (ValueError, TypeError, ModelIntegrityError, ModelVersionError) as error:
         return _fail(error, args.json)
     if args.json:
         data = estimate.to_dict()
+        if percentiles is not None:
+            data["percentiles"] = {f"p{q:g}": v for q, v in percentiles.items()}
+        if args.explain:
+            data["band_parts"] = model.band_parts(args.country, args.years, args.company)
         if args.explain:
             table = model.explain(args.country, args.years, args.company, currency=args.currency,
                                   as_of=estimate.as_of, aging_rate=args.aging_rate)
@@ -131,11 +161,23 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(data))
         return 0
     print(format_estimate(estimate))
+    if percentiles is not None:
+        print(format_percentiles(percentiles, estimate.currency))
     if args.explain:
+        print(format_parts(model.band_parts(args.country, args.years, args.company)))
         print()
         print(format_explanation(model.explain(args.country, args.years, args.company, currency=args.currency,
                                                as_of=estimate.as_of, aging_rate=args.aging_rate)))
     return 0
+
+
+def _percentile_list(text: str) -> tuple[float, ...]:
+    """'10,50,90' -> (10.0, 50.0, 90.0), or a ValueError naming the option."""
+    try:
+        return tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise ValueError(f"The '--percentiles' option takes numbers separated by commas (e.g. 10,50,90). "
+                         f"Got {text!r} instead.") from None
 
 
 def _fail(error: Exception, as_json: bool) -> int:

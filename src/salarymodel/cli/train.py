@@ -12,7 +12,7 @@ from pathlib import Path
 from ..errors import FiguresError
 from ..serving.paths import MODEL_FILE, TRAINING_FILE, TRAINING_SET_FILE
 from ..train import DEFAULT_DATA_OUT, DEFAULT_OUT, train
-from ..training.synthetic import DEFAULT_ROWS
+from ..training.synthetic import DEFAULT_ROWS_PER_COUNTRY
 from ._prog import prog
 
 __all__ = ["build_parser", "main"]
@@ -24,7 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train the salary model from reported figures and write it with its model card.")
     parser.add_argument("--figures", type=Path, default=None,
                         help="figures CSV (default: the shipped data/raw/reported_figures.csv)")
-    parser.add_argument("--rows", type=int, default=DEFAULT_ROWS, help=f"synthetic rows (default {DEFAULT_ROWS})")
+    parser.add_argument("--rows", type=int, default=DEFAULT_ROWS_PER_COUNTRY,
+                        help=f"synthetic rows per country (default {DEFAULT_ROWS_PER_COUNTRY})")
     parser.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="model folder (default ./models)")
     parser.add_argument("--compare", action="store_true",
@@ -41,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.data_out is None:
         args.data_out = DEFAULT_DATA_OUT if args.out == DEFAULT_OUT else args.out
     try:
-        result = train(args.figures, n_rows=args.rows, seed=args.seed, out=args.out, data_out=args.data_out,
+        result = train(args.figures, rows_per_country=args.rows, seed=args.seed, out=args.out, data_out=args.data_out,
                        compare=args.compare, quiet=True)
     except FiguresError as error:
         print(f"error: {error.problems.__len__()} problem(s) in {error.path}; nothing was written:", file=sys.stderr)

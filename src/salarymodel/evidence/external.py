@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..data.shipped import raw_data_file
 from ..training.synthetic import sample_years
+from .sharpness import previous_band, real_salary_scores
 
 __all__ = ["EXPERIENCE_LEVELS", "load_external", "external_check", "POPULATION_NOTE"]
 
@@ -51,7 +52,8 @@ def _real_cdf(row: pd.Series, salary: np.ndarray) -> np.ndarray:
 
 def external_check(model, *, confidence: float = 0.8, title_group: str = "MLE",
                    location_basis: str = "company_location", year_scope: str = "all_years",
-                   min_answers: int = 30, path: str | Path | None = None) -> pd.DataFrame:
+                   min_answers: int = 30, path: str | Path | None = None,
+                   scores_previous: bool = True) -> pd.DataFrame:
     """Share of real salaries inside the model's band, per country and level.
 
     Parameters
@@ -68,6 +70,8 @@ def external_check(model, *, confidence: float = 0.8, title_group: str = "MLE",
         Cells with fewer answers are listed but not judged.
     path : str or Path, default=None
         Another summary file with the same columns.
+    scores_previous : bool, default=True
+        Also score the band served before issue 20 (needs the training side).
 
     Returns
     -------
@@ -78,7 +82,10 @@ def external_check(model, *, confidence: float = 0.8, title_group: str = "MLE",
         averaged over the level's years), ``model_median_usd``,
         ``real_median_usd``, ``median_ratio`` (model / real), the band at
         the level's years (``model_low_usd``, ``model_high_usd``, medians
-        over its years) and the real ``p10``/``p90``.
+        over its years), the real ``p10``/``p90``, the band's mean
+        ``interval_score`` and ``width`` (log salary, :mod:`.sharpness`) and
+        the previous band's ``previous_share_inside`` and
+        ``previous_interval_score``.
     """
     table = load_external(path)
     table = table[(table["title_group"] == title_group) & (table["location_basis"] == location_basis)
@@ -109,10 +116,21 @@ def external_check(model, *, confidence: float = 0.8, title_group: str = "MLE",
                                    confidence=confidence, currency="USD", as_of=as_of)
         inside = _real_cdf(row, band["high"].to_numpy()) - _real_cdf(row, band["low"].to_numpy())
         model_median = float(band["median"].median())
+        points = np.maximum.accumulate(np.array([row[name] for name, _ in _PERCENTILES], dtype=float))
+        shares = np.array([share for _, share in _PERCENTILES])
+        log_band = np.log(band[["low", "high"]].to_numpy())
+        previous = None
+        if scores_previous:
+            rate = model.money_quote(row["country"], "USD", as_of).multiplier
+            previous = previous_band(model, {"country": row["country"]}, None, years, confidence) + np.log(rate)
+        scores = real_salary_scores(model, log_band, previous, points, shares, confidence)
         records.append({"country": row["country"], "experience_level": row["experience_level"], "level": level,
                         "n": int(row["n"]), "judged": bool(row["n"] >= min_answers),
                         "share_inside": float(inside.mean()), "model_median_usd": model_median,
                         "real_median_usd": float(row["median"]), "median_ratio": model_median / float(row["median"]),
                         "model_low_usd": float(band["low"].median()), "model_high_usd": float(band["high"].median()),
-                        "real_p10_usd": float(row["p10"]), "real_p90_usd": float(row["p90"])})
+                        "real_p10_usd": float(row["p10"]), "real_p90_usd": float(row["p90"]),
+                        "interval_score": scores["interval_score"], "width": scores["width"],
+                        "previous_share_inside": scores.get("previous_coverage"),
+                        "previous_interval_score": scores.get("previous_interval_score")})
     return pd.DataFrame.from_records(records)

@@ -32,8 +32,9 @@ def coverage_report(model, rows: pd.DataFrame, confidences=CONFIDENCES) -> dict:
         above its bottom).
     """
     features = rows[["country", "company", "years"]]
-    # The band claims to cover what a new source would report.
-    salary = rows["new_source_salary_usd"].to_numpy()
+    # The band claims to hold one engineer's salary: within-market spread
+    # around a median drawn from its uncertainty (the generator's draw).
+    salary = rows["engineer_salary_usd"].to_numpy()
     report: dict = {"rows": int(len(rows)), "levels": {}}
     for confidence in confidences:
         band = model.predict_frame(features, confidence=confidence, currency="USD", as_of=model.reference_date)

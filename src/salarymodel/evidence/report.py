@@ -22,15 +22,16 @@ import pandas as pd
 
 from ..data.levels import PARTITION_LEVELS
 from ..training.estimator import FEATURES
-from ..training.fidelity import FIDELITY_TOLERANCE, fidelity_table
-from ..training.synthetic import DEFAULT_ROWS, make_training_set
+from ..training.fidelity import FIDELITY_TOLERANCE, SPREAD_TOLERANCE, fidelity_table
+from ..training.synthetic import DEFAULT_ROWS_PER_COUNTRY, make_training_set
 from .candidates import CANDIDATES
 from .external import POPULATION_NOTE, external_check
 from .metrics import CONFIDENCES, HOLDOUT_SEED_OFFSET, coverage_report
+from .sharpness import figure_sharpness, sharpness_summary
 from .validation import leave_one_figure_out, leave_one_source_out, peer_baseline, validation_summary
 
-__all__ = ["evaluation_report", "fidelity_section", "uncertainty_section", "compare_models", "validation_section",
-           "external_section", "money_section", "clean_json"]
+__all__ = ["evaluation_report", "fidelity_section", "uncertainty_section", "sharpness_section", "compare_models",
+           "validation_section", "external_section", "money_section", "clean_json"]
 
 # Selection rule tolerances (points of coverage), as the calibration targets.
 OVERALL_TOLERANCE = 0.02
@@ -57,6 +58,7 @@ def fidelity_section(table: pd.DataFrame) -> dict:
                                     used["relative_error_high"].dropna().to_numpy(float)]))
     return {
         "tolerance": FIDELITY_TOLERANCE,
+        "spread_tolerance": SPREAD_TOLERANCE,
         "summary": {
             "figures": int(table["id"].nunique()),
             "statistics": int(len(table)),
@@ -76,23 +78,25 @@ def fidelity_section(table: pd.DataFrame) -> dict:
 SPREAD_SEEDS = (1, 2)
 
 
-def validation_section(model, *, seed: int = 0, n_rows: int = DEFAULT_ROWS) -> dict:
+def validation_section(model, *, seed: int = 0, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY) -> dict:
     """Leave-one-figure-out and leave-one-source-out results with summaries,
     and the leave-one-figure-out summary again under other seeds; every
-    refit draws ``n_rows`` synthetic rows (the model's own count)."""
+    refit draws ``rows_per_country`` synthetic rows (the model's own count)."""
     section = {}
     for name, run in (("leave_one_figure_out", leave_one_figure_out), ("leave_one_source_out", leave_one_source_out)):
-        table = run(model.plan, seed=seed, n_rows=n_rows)
+        table = run(model.plan, seed=seed, rows_per_country=rows_per_country)
         section[name] = {"summary": validation_summary(table), "figures": _records(table)}
     summaries = [section["leave_one_figure_out"]["summary"]] + [
-        validation_summary(leave_one_figure_out(model.plan, seed=seed + extra, n_rows=n_rows)) for extra in SPREAD_SEEDS]
+        validation_summary(leave_one_figure_out(model.plan, seed=seed + extra, rows_per_country=rows_per_country))
+        for extra in SPREAD_SEEDS]
     section["leave_one_figure_out"]["seed_spread"] = {
         "seeds": [seed] + [seed + extra for extra in SPREAD_SEEDS],
         "median_abs_error": [s["median_abs_error"] for s in summaries],
         "inside_interval": [s["inside_interval"] for s in summaries]}
     section["peer_baseline"] = _peer_baseline_section(model.plan, section["leave_one_figure_out"]["figures"])
-    section["rows"] = n_rows
-    section["interval"] = ("80% interval of what a new source would report for the cell: the retrained model's "
+    section["rows"] = rows_per_country
+    section["interval"] = ("80% interval of what a new source would report for the cell (not the band of one "
+                           "engineer's salary): the retrained model's "
                            "statistic, read on the cell as one source sees it (consensus median, within-source "
                            "spread; the lowest/highest of k sources as that order statistic), divided/multiplied "
                            "by exp(1.2816 * sqrt(tau_source^2 (1 + 1/n) [+ tau_employer^2 for an employer the "
@@ -142,7 +146,8 @@ def money_section(model) -> dict:
 
 
 def uncertainty_section(model) -> list[dict]:
-    """Median, its bootstrap interval and the 80% band at each level's centre."""
+    """Median, its own 80% interval (the median's uncertainty), the 80% band
+    and the band's two parts at each level's centre."""
     rows = []
     levels = model.plan.levels
     for country, company in model.cells:
@@ -153,15 +158,15 @@ def uncertainty_section(model) -> list[dict]:
                 "country": country, "company": company, "level": level, "years": years,
                 "median_usd": e.median, "median_low_usd": e.median_low, "median_high_usd": e.median_high,
                 "median_spread": e.median_high / e.median_low - 1, "band_80_spread": e.high / e.low - 1,
-                "support": e.support,
+                "support": e.support, **model.band_parts(country, years, company),
             })
     return rows
 
 
-def compare_models(plan, *, n_rows: int, seed: int) -> dict:
+def compare_models(plan, *, rows_per_country: int, seed: int) -> dict:
     """Fit every candidate family on one split and score it the same way."""
-    train_rows = make_training_set(plan=plan, n_rows=n_rows, seed=seed)
-    holdout = make_training_set(plan=plan, n_rows=n_rows, seed=seed + HOLDOUT_SEED_OFFSET)
+    train_rows = make_training_set(plan=plan, rows_per_country=rows_per_country, seed=seed)
+    holdout = make_training_set(plan=plan, rows_per_country=rows_per_country, seed=seed + HOLDOUT_SEED_OFFSET)
     y_train = np.log(train_rows["salary_usd"].to_numpy())
     y_test = np.log(holdout["salary_usd"].to_numpy())
     countries = tuple(sorted(train_rows["country"].unique()))
@@ -200,7 +205,7 @@ def compare_models(plan, *, n_rows: int, seed: int) -> dict:
             "fidelity_inside_80_band": float(used["in_band_80"].mean()),
             "median_non_decreasing": bool(np.all(np.diff(medians, axis=1) >= -1e-9)),
         })
-    return {"train_seed": seed, "holdout_seed": seed + HOLDOUT_SEED_OFFSET, "rows": n_rows, "candidates": results,
+    return {"train_seed": seed, "holdout_seed": seed + HOLDOUT_SEED_OFFSET, "rows": rows_per_country, "candidates": results,
             "chosen": _choose(results)}
 
 
@@ -227,6 +232,19 @@ def _choose(results: list[dict]) -> dict:
                     "figures reproduced, then smallest median error, then narrowest band"}
 
 
+def sharpness_section(model) -> dict:
+    """Coverage and interval score of the band on every figure that reports a
+    spread, beside the previous band (:mod:`salarymodel.evidence.sharpness`)."""
+    table = figure_sharpness(model)
+    return {"summary": sharpness_summary(table), "figures": _records(table), "note": SHARPNESS_NOTE}
+
+
+SHARPNESS_NOTE = ("interval score of the 80% band in log salary (width plus 10x each miss; lower is better), "
+                  "judged on the salaries each figure reports (its percentiles or range at its stated coverage, "
+                  "before pooling); 'previous' is the band served before issue 20 (consensus spread plus a new "
+                  "source's deviation)")
+
+
 def evaluation_report(model, *, compare: bool = True, validation: bool = True) -> dict:
     """The full report for a loaded model (see the module docstring)."""
     from ..training._threads import fit_threads
@@ -237,22 +255,23 @@ def evaluation_report(model, *, compare: bool = True, validation: bool = True) -
 
 def _evaluation_report(model, *, compare: bool, validation: bool) -> dict:
     seed = int(model.metadata.get("seed", 0))
-    rows = int(model.metadata.get("rows", DEFAULT_ROWS))
-    holdout = make_training_set(plan=model.plan, n_rows=rows, seed=seed + HOLDOUT_SEED_OFFSET)
+    rows = int(model.metadata.get("rows_per_country", DEFAULT_ROWS_PER_COUNTRY))
+    holdout = make_training_set(plan=model.plan, rows_per_country=rows, seed=seed + HOLDOUT_SEED_OFFSET)
     report: dict[str, Any] = {
         "model": {"version": model.metadata.get("version"), "seed": seed, "rows": rows,
                   "reference_year": model.reference_year, "countries": list(model.countries)},
     }
     if validation:
-        report["validation"] = validation_section(model, seed=seed, n_rows=rows)
+        report["validation"] = validation_section(model, seed=seed, rows_per_country=rows)
     report.update({
         "external": external_section(model),
         "money": money_section(model),
         "fidelity": fidelity_section(model.fidelity()),
         "calibration": coverage_report(model, holdout),
+        "sharpness": sharpness_section(model),
         "uncertainty": uncertainty_section(model),
     })
     report["calibration"]["holdout_seed"] = seed + HOLDOUT_SEED_OFFSET
     if compare:
-        report["comparison"] = compare_models(model.plan, n_rows=rows, seed=seed)
+        report["comparison"] = compare_models(model.plan, rows_per_country=rows, seed=seed)
     return report

@@ -37,7 +37,7 @@ from ..data.figures import group_rank
 from ..training.effects import source_units
 from ..training.estimator import FEATURES, SalaryRegressor
 from ..training.fidelity import cell_sample, statistic_of
-from ..training.synthetic import DEFAULT_ROWS, TrainingPlan, make_training_set, plan_training_set
+from ..training.synthetic import DEFAULT_ROWS_PER_COUNTRY, TrainingPlan, make_training_set, plan_training_set
 
 __all__ = ["leave_one_figure_out", "leave_one_source_out", "peer_baseline", "validation_summary",
            "within_source_share", "normal_order_statistic"]
@@ -49,14 +49,14 @@ class _Refit(NamedTuple):
     rows: pd.DataFrame
 
 
-def _refit(plan: TrainingPlan, keep: np.ndarray, seed: int, n_rows: int) -> _Refit | None:
+def _refit(plan: TrainingPlan, keep: np.ndarray, seed: int, rows_per_country: int) -> _Refit | None:
     """Plan, estimator and training rows from the plan's figures restricted to ``keep``."""
     figures = plan.figures[keep & (plan.figures["excluded"] == "")]
     if figures.empty:
         return None
     columns = [c for c in figures.columns if c != "excluded"]
     refit_plan = plan_training_set(figures[columns].reset_index(drop=True), basis=plan.basis)
-    rows = make_training_set(plan=refit_plan, n_rows=n_rows, seed=seed)
+    rows = make_training_set(plan=refit_plan, rows_per_country=rows_per_country, seed=seed)
     estimator = SalaryRegressor(random_state=seed).fit(rows[FEATURES], np.log(rows["salary_usd"].to_numpy()))
     return _Refit(refit_plan, estimator, rows)
 
@@ -172,7 +172,7 @@ def _judge(plan: TrainingPlan, refit: _Refit | None, figure_rows: pd.DataFrame,
 
 
 def leave_one_figure_out(plan: TrainingPlan, *, seed: int = 0, confidence: float = 0.8,
-                         n_rows: int = DEFAULT_ROWS) -> pd.DataFrame:
+                         rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY) -> pd.DataFrame:
     """Retrain without each used figure in turn and predict it.
 
     Parameters
@@ -183,7 +183,7 @@ def leave_one_figure_out(plan: TrainingPlan, *, seed: int = 0, confidence: float
         Seed of each retraining.
     confidence : float, default=0.8
         Level of the new-source interval a figure is judged against.
-    n_rows : int, default=40000
+    rows_per_country : int, default=40000
         Synthetic rows of each retraining: the model's own count, so the
         validation measures the pipeline as shipped (fewer rows add
         Monte Carlo noise the shipped model does not have).
@@ -203,7 +203,7 @@ def leave_one_figure_out(plan: TrainingPlan, *, seed: int = 0, confidence: float
     used = plan.used_figures()
     records: list[dict] = []
     for figure_id in dict.fromkeys(used["id"]):
-        refit = _refit(plan, (plan.figures["id"] != figure_id).to_numpy(), seed, n_rows)
+        refit = _refit(plan, (plan.figures["id"] != figure_id).to_numpy(), seed, rows_per_country)
         records += _judge(plan, refit, used[used["id"] == figure_id], figure_id, confidence)
     return pd.DataFrame.from_records(records)
 
@@ -215,7 +215,7 @@ def source_of(figures: pd.DataFrame) -> pd.Series:
 
 
 def leave_one_source_out(plan: TrainingPlan, *, seed: int = 0, confidence: float = 0.8,
-                         n_rows: int = DEFAULT_ROWS) -> pd.DataFrame:
+                         rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY) -> pd.DataFrame:
     """Retrain without each source (every figure it reported) and predict them.
 
     Same columns as :func:`leave_one_figure_out`; ``held_out`` names the
@@ -225,7 +225,7 @@ def leave_one_source_out(plan: TrainingPlan, *, seed: int = 0, confidence: float
     sources = source_of(plan.figures)
     records: list[dict] = []
     for source in dict.fromkeys(source_of(used)):
-        refit = _refit(plan, (sources != source).to_numpy(), seed, n_rows)
+        refit = _refit(plan, (sources != source).to_numpy(), seed, rows_per_country)
         mine = used[source_of(used) == source]
         for figure_id in dict.fromkeys(mine["id"]):
             records += _judge(plan, refit, mine[mine["id"] == figure_id], source, confidence)

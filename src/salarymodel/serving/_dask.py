@@ -11,7 +11,7 @@ import pandas as pd
 __all__ = ["predict_dask"]
 
 
-def _meta(index, sources: bool, categories: tuple[list[str], list[str]]) -> pd.DataFrame:
+def _meta(index, sources: bool, percentiles, categories: tuple[list[str], list[str]]) -> pd.DataFrame:
     currencies, as_ofs = categories
     from .estimate import SUPPORT_GRADES
 
@@ -21,12 +21,14 @@ def _meta(index, sources: bool, categories: tuple[list[str], list[str]]) -> pd.D
                "projected": bool}
     if sources:
         columns["sources"] = object
+    for q in percentiles or ():
+        columns[f"p{float(q):g}"] = float
     return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()},
                         index=index[:0] if index is not None else None)
 
 
 def predict_dask(model, frame, *, confidence: float = 0.8, currency: str | None = None, sources: bool = False,
-                 as_of: object = None, aging_rate: float | None = None):
+                 as_of: object = None, aging_rate: float | None = None, percentiles=None):
     """Lazy Dask DataFrame of estimates, one ``predict_frame`` call per partition.
 
     The model is shipped to the workers with the task graph (it pickles
@@ -38,10 +40,12 @@ def predict_dask(model, frame, *, confidence: float = 0.8, currency: str | None 
     from .bands import check_confidence
 
     check_confidence(confidence, "predict_frame")
+    if percentiles is not None:
+        model._check_q(percentiles)
     categories = model.frame_categories(currency, as_of)  # a bad currency or date fails now, not on the cluster
     if aging_rate is not None:
         model.money_quote(model.countries[0], None, as_of, aging_rate)
     require_profile_columns(frame.columns)
     return frame.map_partitions(model.predict_frame, confidence=confidence, currency=currency, sources=sources,
-                                as_of=as_of, aging_rate=aging_rate,
-                                meta=_meta(frame._meta.index, sources, categories))
+                                as_of=as_of, aging_rate=aging_rate, percentiles=percentiles,
+                                meta=_meta(frame._meta.index, sources, percentiles, categories))

@@ -18,11 +18,12 @@ from .estimate import InvalidRowsError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["quantiles", "fidelity", "explain"]
+__all__ = ["quantiles", "fidelity", "explain", "band_parts"]
 
 
 def quantiles(model, frame: pd.DataFrame, levels: np.ndarray) -> np.ndarray:
-    """Predictive salary quantiles (reference-year USD) for valid rows.
+    """Predictive salary quantiles (reference-year USD) for valid rows: one
+    engineer's salary, within-market spread and the median's uncertainty.
 
     Parameters
     ----------
@@ -35,14 +36,44 @@ def quantiles(model, frame: pd.DataFrame, levels: np.ndarray) -> np.ndarray:
     -------
     ndarray of shape (len(frame), len(levels))
     """
-    cell, country_idx, _, years, problems = resolve_rows(model, frame)
+    cell, _, _, years, problems = resolve_rows(model, frame)
     if problems:
         from ._rows import problem_table
 
         raise InvalidRowsError(problem_table(problems, frame.index), len(frame))
-    score_quantiles = np.array([np.quantile(model.scores[c], levels) for c in model.countries])
-    centre, scale = read_tables((model.centre_table, model.scale_table), cell, years)
-    return np.exp(centre[:, None] + scale[:, None] * score_quantiles[country_idx])
+    tables = tuple(model.quantile_table(float(level)) for level in np.asarray(levels, dtype=float))
+    values = np.stack(read_tables(tables, cell, years), axis=1)
+    return np.exp(np.maximum.accumulate(values, axis=1))
+
+
+def band_parts(model, country: str, years: float, company: str | None = None) -> dict:
+    """The two parts of a band's width at one point, in log salary sds.
+
+    Returns
+    -------
+    dict
+        ``within_sd``: the spread of salaries within the market (part a),
+        ``median_sd_low`` / ``median_sd_high``: the median's uncertainty
+        below and above it (part b; they differ only past the data), and
+        ``median_share``: part (b)'s share of the band's variance.
+    """
+    estimate = model.predict(country, years, company)
+    cell = model._cell_index[(estimate.country, estimate.company if estimate.company_known else None)]
+    scale = model._read(model.scale_table, cell, estimate.years)
+    within = scale * _score_sd(model, estimate.country)
+    low = model._read(model.ratio_low_table, cell, estimate.years) * scale
+    high = model._read(model.ratio_high_table, cell, estimate.years) * scale
+    return {"within_sd": within, "median_sd_low": low, "median_sd_high": high,
+            "median_share": high**2 / (within**2 + high**2)}
+
+
+def _score_sd(model, country: str) -> float:
+    """Spread of the country's within-source scores as a normal-equivalent sd:
+    half the distance between its 16th and 84th percentiles (r = 0)."""
+    from .bands import Z_GRID
+
+    row = model.shapes[model.countries.index(country), 0]
+    return float((np.interp(1.0, Z_GRID, row) - np.interp(-1.0, Z_GRID, row)) / 2)
 
 
 def fidelity(model) -> pd.DataFrame:

@@ -42,15 +42,15 @@ def read_tables(tables: tuple[np.ndarray, ...], cell: np.ndarray, years: np.ndar
     return [table[cell, i] + f * (table[cell, i + 1] - table[cell, i]) for table in tables]
 
 
-def read_stacked(model, cell: np.ndarray, years: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Centre, band scale and median at ``years``, shape (3, rows): the
-    interpolation of :func:`read_tables` as two contiguous gathers
+def read_stacked(stacked: np.ndarray, cell: np.ndarray, years: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Rows of ``stacked`` (k, cells * grid) at ``years``, shape (k, rows):
+    the interpolation of :func:`read_tables` as two contiguous gathers
     (``points`` from :func:`grid_index`)."""
     i = np.minimum(points, GRID_SIZE - 2)
     f = years / GRID_STEP - i
     flat = cell * GRID_SIZE + i
-    lower = np.take(model._stacked, flat, axis=1)
-    upper = np.take(model._stacked, flat + 1, axis=1)
+    lower = np.take(stacked, flat, axis=1)
+    upper = np.take(stacked, flat + 1, axis=1)
     upper -= lower
     upper *= f
     upper += lower
@@ -130,7 +130,7 @@ def resolve_rows(model, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np
 
 def predict_frame(model, frame: pd.DataFrame, *, confidence: float = 0.8, currency: str | None = None,
                   errors: str = "raise", sources: bool = False, as_of: object = None,
-                  aging_rate: float | None = None) -> pd.DataFrame:
+                  aging_rate: float | None = None, percentiles: tuple[float, ...] | None = None) -> pd.DataFrame:
     """Estimate many engineers at once, vectorised.
 
     Parameters
@@ -151,6 +151,10 @@ def predict_frame(model, frame: pd.DataFrame, *, confidence: float = 0.8, curren
     as_of, aging_rate
         As for :meth:`predict`, one for all rows. With ``as_of=None``
         each country gets today clamped to what its tables support.
+    percentiles : sequence of float, default=None
+        Also return these percentiles of each row's salary distribution, as
+        columns ``p10``, ``p25``, ... (the same numbers as
+        :meth:`~salarymodel.serving.model.SalaryModel.percentiles`).
 
     Returns
     -------
@@ -159,7 +163,8 @@ def predict_frame(model, frame: pd.DataFrame, *, confidence: float = 0.8, curren
         (float), ``currency``, ``support`` and ``as_of`` (categorical:
         one small code per row, empty for a bad row), ``company_known``
         and ``projected`` (bool), plus ``sources`` on request (tuples)
-        and ``error`` with 'coerce' ('' for a good row).
+        and ``error`` with 'coerce' ('' for a good row), and the requested
+        percentile columns.
     """
     import pandas as pd
 
@@ -169,12 +174,13 @@ def predict_frame(model, frame: pd.DataFrame, *, confidence: float = 0.8, curren
         if type(frame).__module__.startswith("dask"):
             from ._dask import predict_dask
             return predict_dask(model, frame, confidence=confidence, currency=currency, sources=sources,
-                                as_of=as_of, aging_rate=aging_rate)
+                                as_of=as_of, aging_rate=aging_rate, percentiles=percentiles)
         raise TypeError(f"predict_frame expects a pandas or Dask DataFrame. Got {type(frame).__name__} instead.")
     if errors not in ("raise", "coerce"):
         raise ValueError(f"The 'errors' parameter of predict_frame must be 'raise' or 'coerce'. Got {errors!r} instead.")
     require_profile_columns(frame.columns)
-    check_confidence(confidence, "predict_frame")
+    confidence = check_confidence(confidence, "predict_frame")
+    levels = model._check_q(percentiles) if percentiles is not None else None
     cell, country_idx, known, years, problems = resolve_rows(model, frame)
     if problems and errors == "raise":
         raise InvalidRowsError(problem_table(problems, frame.index), len(frame))
@@ -190,27 +196,21 @@ def predict_frame(model, frame: pd.DataFrame, *, confidence: float = 0.8, curren
     # Per country: log multiplier, low and high band score; currency and as_of
     # category codes; projected flag (-1 / False for a country not present).
     currencies, as_ofs = frame_categories(model, currency, as_of)
-    per_country = np.zeros((3, n_countries))
+    log_rate = np.zeros(n_countries)
     codes = np.full((2, n_countries), -1, dtype=np.int8)
     projected = np.zeros(n_countries, dtype=bool)
     for i in present:
         quote = model.money_quote(model.countries[i], currency, as_of, aging_rate)
-        per_country[:, i] = (math.log(quote.multiplier), *model.score_bounds(model.countries[i], confidence))
+        log_rate[i] = math.log(quote.multiplier)
         codes[:, i] = currencies.index(quote.currency), as_ofs.index(quote.as_of)
         projected[i] = quote.projected
     y = np.where(bad, 0.0, years) if any_bad else years
     points = grid_index(y)
-    block = read_stacked(model, cell, y, points)  # rows: centre, band scale, median
-    centre, band, log_median = block
-    s_low, s_high = np.take(per_country[1], ci), np.take(per_country[2], ci)
-    s_low *= band
-    s_low += centre
-    s_high *= band
-    s_high += centre
-    np.minimum(s_low, log_median, out=centre)  # the band never crosses the median
-    np.maximum(s_high, log_median, out=band)
-    block[[1, 2]] = block[[2, 1]]  # rows now: low, median, high
-    block += np.take(per_country[0], ci)
+    block = read_stacked(model.stacked(confidence), cell, y, points)  # rows: low, median, high
+    np.minimum(block[0], block[1], out=block[0])  # the band never crosses the median
+    np.maximum(block[2], block[1], out=block[2])
+    row_rate = np.take(log_rate, ci)
+    block += row_rate
     np.exp(block, out=block)
     if any_bad:
         block[:, bad] = np.nan
@@ -234,6 +234,14 @@ def predict_frame(model, frame: pd.DataFrame, *, confidence: float = 0.8, curren
         column = lists[model.source_table[cell, points]]
         column[bad] = None
         result["sources"] = column
+    if levels is not None:
+        stacked = np.stack([model.quantile_table(level) for level in levels]).reshape(len(levels), -1)
+        values = np.exp(read_stacked(stacked, cell, y, points) + row_rate)
+        values = np.maximum.accumulate(values, axis=0)
+        if any_bad:
+            values[:, bad] = np.nan
+        for q, column in zip(percentiles, values):
+            result[f"p{float(q):g}"] = column
     if errors == "coerce":
         reasons = np.full(len(frame), "", dtype=object)
         for position, column, reason in problems:

@@ -1,19 +1,41 @@
-"""Confidence bands: a normalised residual score and its conformal quantiles.
+"""Confidence bands: scores, their conformal quantiles, and percentiles of
+one engineer's salary read from a model's tables.
 
 The band logic is kept apart from the point model. A score turns an observed
 log salary into a number of local scales above or below the centre; its
 inverse turns a score back into a bound. Calibration keeps the sorted
-scores of held-out rows, and a band at confidence ``c`` takes the
-equal-tailed finite-sample conformal quantiles of them.
+scores of held-out rows.
+
+A served band is two percentiles of one predictive distribution per cell
+and years: ``centre + scale * (S + r Z)``, the within-source spread ``S``
+(conformal scores, per country) plus the median's uncertainty ``r Z`` in
+units of the scale (:mod:`salarymodel.training.predictive` builds each
+country's table of its quantiles over ``r`` and normal-score levels).
+:func:`quantile_rows` reads one percentile for every cell and years point,
+non-decreasing in years (pay never falls with experience), so a band's
+ends are p(1-c)/2 and p(1+c)/2, exactly what :func:`percentiles` gives.
+
+Numpy and the standard library only: serving imports this module.
 """
 
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 
 import numpy as np
 
-__all__ = ["NormalisedResidualScore", "conformal_bounds", "check_confidence"]
+__all__ = ["NormalisedResidualScore", "conformal_bounds", "check_confidence", "check_percentile", "R_GRID", "Z_GRID",
+           "quantile_rows", "band_levels"]
+
+# Grids of the predictive shape tables: r (the median's sd over the
+# within-source scale) and normal-score levels. Levels reach +-3.5 sd, so
+# a band up to 99.95% or a percentile in [0.03, 99.97] can be read.
+R_STEP = 0.1
+R_GRID = np.round(np.arange(0.0, 8.0 + 1e-9, R_STEP), 10)
+Z_STEP = 0.1
+Z_GRID = np.round(np.arange(-3.5, 3.5 + 1e-9, Z_STEP), 10)
+_NORMAL = NormalDist()
 
 
 class NormalisedResidualScore:
@@ -43,10 +65,75 @@ def check_confidence(confidence: object, owner: str = "predict") -> float:
             f"The 'confidence' parameter of {owner} must be a float in (0, 1). "
             f"Got {confidence!r} of type {type(confidence).__name__} instead."
         )
-    value = float(confidence)
+    try:
+        value = float(confidence)
+    except OverflowError:  # an int too large for a float
+        value = math.inf
     if not 0.0 < value < 1.0:  # also rejects NaN
         raise ValueError(f"The 'confidence' parameter of {owner} must be a float in (0, 1). Got {confidence!r} instead.")
+    if _NORMAL.inv_cdf((1 + value) / 2) > Z_GRID[-1] + 1e-12:
+        raise ValueError(f"The 'confidence' parameter of {owner} must be at most "
+                         f"{2 * _NORMAL.cdf(Z_GRID[-1]) - 1:.4f}: the model's tables reach "
+                         f"{Z_GRID[-1]:g} standard deviations. Got {confidence!r} instead.")
     return value
+
+
+def check_percentile(q: object, owner: str = "percentiles") -> float:
+    """Validate one percentile (10 for the 10th): a number the tables can read."""
+    low, high = 100 * _NORMAL.cdf(Z_GRID[0]), 100 * _NORMAL.cdf(Z_GRID[-1])
+    message = (f"The 'q' parameter of {owner} must hold percentiles between {low:.2f} and {high:.2f} "
+               f"(e.g. 10, 50, 90). Got {q!r} instead.")
+    if isinstance(q, bool) or not isinstance(q, (int, float, np.integer, np.floating)):
+        raise TypeError(message)
+    try:
+        value = float(q)
+    except OverflowError:
+        raise ValueError(message) from None
+    if not low - 1e-9 <= value <= high + 1e-9:  # also rejects NaN
+        raise ValueError(message)
+    return value
+
+
+def band_levels(confidence: float) -> tuple[float, float]:
+    """Probability levels of an equal-tailed band's ends: ((1-c)/2, (1+c)/2)."""
+    return (1.0 - confidence) / 2.0, (1.0 + confidence) / 2.0
+
+
+def quantile_rows(level: float, centre: np.ndarray, scale: np.ndarray, ratio_low: np.ndarray,
+                  ratio_high: np.ndarray, cell_country: np.ndarray, shapes: np.ndarray) -> np.ndarray:
+    """Log-salary quantile at probability ``level`` for every cell and years point.
+
+    Parameters
+    ----------
+    level : float
+        Probability in (0, 1) within the tables' range.
+    centre, scale : ndarray of shape (cells, grid)
+        Centre and within-source scale.
+    ratio_low, ratio_high : ndarray of shape (cells, grid)
+        The median's sd over the scale, below and above the median (they
+        differ only past the data, where the median's downside stays put).
+    cell_country : ndarray of int, shape (cells,)
+        Row of ``shapes`` for each cell.
+    shapes : ndarray of shape (countries, len(R_GRID), len(Z_GRID))
+        Quantiles of ``S + r Z`` per country.
+
+    Returns
+    -------
+    ndarray of shape (cells, grid)
+        Non-decreasing along the grid.
+    """
+    z = _NORMAL.inv_cdf(level)
+    t = min(max((z - Z_GRID[0]) / Z_STEP, 0.0), len(Z_GRID) - 1.0)
+    j = min(int(t), len(Z_GRID) - 2)
+    g = t - j
+    column = shapes[:, :, j] * (1.0 - g) + shapes[:, :, j + 1] * g  # (countries, R)
+    ratio = ratio_high if level > 0.5 else ratio_low
+    u = np.clip(ratio / R_STEP, 0.0, len(R_GRID) - 1.0)
+    i = np.minimum(u.astype(np.int64), len(R_GRID) - 2)
+    h = u - i
+    by_cell = column[cell_country]  # (cells, R)
+    s = np.take_along_axis(by_cell, i, axis=1) * (1.0 - h) + np.take_along_axis(by_cell, i + 1, axis=1) * h
+    return np.maximum.accumulate(centre + scale * s, axis=1)
 
 
 def conformal_bounds(sorted_scores: np.ndarray, confidence: float) -> tuple[float, float]:

@@ -34,7 +34,7 @@ def render_markdown(card: dict) -> str:
         "",
         "## Description",
         "Estimates the annual base salary of a Machine Learning Engineer from country, years of "
-        "experience and employer, with a conformal confidence band. Trained on a synthetic set "
+        "experience and employer, with a confidence band. Trained on a synthetic set "
         "that reproduces salary figures reported by career and salary sites.",
         "",
         f"- created: {card['created_at']}",
@@ -45,7 +45,20 @@ def render_markdown(card: dict) -> str:
         "- Rough market orientation for ML engineer base pay in the countries listed below.",
         "- Not for individual pay decisions: the ground data are a few dozen published figures.",
         "- Total compensation (bonus, equity) is not modelled.",
-        "- Outside the years a country's figures cover, the median is held flat and the band widens.",
+        "- Past the last year a country's figures cover, the median is held flat, the band's low end stays and "
+        "only its upside grows (at most by one between-source variance).",
+        "",
+        "## What the band means",
+        "An 80% band means: 80% of ML engineers like this (country, years, employer) earn between its ends "
+        "(base salary). In log salary one engineer's salary is `centre + scale * S + D`: (a) `scale * S`, the "
+        "spread of salaries within the market as one source reports it (conformal scores of within-source "
+        "residuals, per country), and (b) `D ~ Normal(0, tau_source^2 / n)`, the uncertainty of the market's "
+        "median, `n` the independent source units behind it (plus `k * noise` for a known employer). Each is "
+        "counted once; every percentile and the median's own interval come from this one distribution.",
+        "",
+        "Assumptions: sources scatter around the true median with one spread per country (pooled for "
+        "one-source countries); level mixes and years ranges as in levels.csv; a source's reported spread "
+        "describes individual base salaries; pay never falls with experience.",
         "",
         "## Data",
         f"- countries: {', '.join(card['countries'])}",
@@ -68,7 +81,20 @@ def render_markdown(card: dict) -> str:
         for country, index in today["wage_indices"].items():
             lines.append(f"- {country} wage index published to {index['last_published']}, then projected at "
                          f"{index['projection_rate']:.1%} a year (at most to {index['projected_at_most_to']})")
-    lines += ["", "## Evaluation results", "Coverage of the bands on a held-out synthetic set (another seed):", "",
+    effects = card.get("source_effects")
+    if effects:
+        lines += ["", "## Sources and employers",
+                  "- between-source spread tau_source: " + ", ".join(
+                      f"{c} {v:.3f} ({effects['tau_source_basis'][c]})" for c, v in effects["tau_source"].items()),
+                  "- source units behind one level: " + ", ".join(f"{c} {n}" for c, n in effects["n_sources"].items()),
+                  f"- between-employer spread tau_employer: {effects['tau_employer']:.3f}"]
+        for item in effects["employer_effects"]:
+            lines.append(f"- {item['country']} {item['company']}: distance {item['raw']:+.3f}, weight "
+                         f"{item['weight']:.2f}, used {item['shrunk']:+.3f}, still unknown (sd) "
+                         f"{item['posterior_variance'] ** 0.5:.3f}")
+    lines += ["", "## Evaluation results",
+              "Coverage of the bands on engineers drawn by the generator with another seed (consistency, not "
+              "a test against reality):", "",
               "| nominal | overall | " + " | ".join(card["countries"]) + " | mean high/low - 1 |",
               "|---|---|" + "---|" * len(card["countries"]) + "---|"]
     for key, level in card["metrics"]["calibration"]["levels"].items():
@@ -76,7 +102,8 @@ def render_markdown(card: dict) -> str:
         lines.append(f"| {key} | {level['overall']:.3f} | {countries} | {level['mean_relative_width']:.2f} |")
     fidelity = card["metrics"]["fidelity"]
     lines += ["", f"Reported figures: {fidelity['summary']['reproduced']} of {fidelity['summary']['statistics']} "
-              f"statistics reproduced within {fidelity['tolerance']:.0%}; the others, with the reason:", ""]
+              f"statistics reproduced within {fidelity['tolerance']:.0%} ({fidelity['spread_tolerance']:.0%} for percentiles and "
+              f"range ends); the others, with the reason:", ""]
     for item in fidelity["figures"]:
         if item["status"] != "reproduced":
             errors = [e for e in (item["relative_error"], item["relative_error_high"]) if e is not None]

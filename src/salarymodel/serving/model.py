@@ -1,8 +1,9 @@
 """Serving: a trained model as plain tables, and nothing else.
 
 A :class:`SalaryModel` holds numpy arrays (per (country, company) cell and
-point of the years grid: centre, scales, median and its bootstrap interval,
-support grade and sources; calibration scores; monthly ECB rates) and a
+point of the years grid: centre, within-source scale, the median's
+uncertainty as a ratio to it, median and its interval, support grade and
+sources; per country the predictive shape table; monthly ECB rates) and a
 JSON-able ``meta`` (cells, names, aliases, wage indices, the fidelity of
 every reported figure). ``predict`` reads them with plain Python
 arithmetic, ``predict_frame`` with numpy.
@@ -27,7 +28,7 @@ import numpy as np
 from ..data.levels import MAX_YEARS, level_for_years
 from ..data.names import check_text, company_key, country_code, country_key
 from ..errors import UnknownCountryError
-from .bands import check_confidence, conformal_bounds
+from .bands import band_levels, check_confidence, check_percentile, quantile_rows
 from .estimate import SUPPORT_GRADES, SalaryEstimate
 from .grid import GRID_SIZE, GRID_STEP, SNAP, YEARS_GRID
 from .money import MoneyQuote, MoneyTable
@@ -40,7 +41,7 @@ __all__ = ["SalaryModel", "TrainingState", "FLOAT_TABLES", "INDEX_TABLES"]
 # Tables of shape (cells, years grid): log-salary quantities, then indices.
 # Linear interpolation between grid points differs from the scikit-learn
 # model by < 1e-4 in log salary (tested).
-FLOAT_TABLES = ("centre", "scale", "band_scale", "median", "median_low", "median_high")
+FLOAT_TABLES = ("centre", "scale", "ratio_low", "ratio_high", "median", "median_low", "median_high")
 INDEX_TABLES = ("support", "source")
 _new_estimate = tuple.__new__
 
@@ -98,8 +99,8 @@ class SalaryModel:
     ----------
     tables : dict of str to ndarray
         :data:`FLOAT_TABLES` and :data:`INDEX_TABLES` of shape (cells, grid),
-        ``fx_rates`` (currencies, months) and per country
-        ``scores_<CC>`` / ``band_scores_<CC>`` (sorted calibration scores).
+        ``fx_rates`` (currencies, months) and ``shapes`` (countries, r grid,
+        levels: the predictive shape of each country, see :mod:`.bands`).
     meta : dict
         JSON-able: countries, cells, names, aliases, money, fidelity, metadata.
     training : TrainingState or callable, default=None
@@ -126,8 +127,7 @@ class SalaryModel:
         self.per_usd = {k: float(v) for k, v in meta["reference_per_usd"].items()}
         self.source_lists = [tuple(ids) for ids in meta["source_lists"]]
         self.money = MoneyTable.from_meta(meta["money"], tables["fx_rates"])
-        self.scores = {c: tables[f"scores_{c}"] for c in self.countries}
-        self.band_scores = {c: tables[f"band_scores_{c}"] for c in self.countries}
+        self.shapes = tables["shapes"]
         for name in FLOAT_TABLES + INDEX_TABLES:
             setattr(self, f"{name}_table", tables[name])
         self._country_names = dict(meta["country_names"])
@@ -142,19 +142,18 @@ class SalaryModel:
             names.update({alias: name for alias, name in self.aliases.items()
                           if name in self.companies[code] and alias not in names})
             self._employer_keys[code] = names
-        self._centre_rows = [row.tolist() for row in self.centre_table]
+        self._cell_country = np.array([self.countries.index(c) for c, _ in self.cells], dtype=np.int64)
         self._median_rows = [row.tolist() for row in self.median_table]
-        self._band_rows = [row.tolist() for row in self.band_scale_table]
         self._median_low_rows = [row.tolist() for row in self.median_low_table]
         self._median_high_rows = [row.tolist() for row in self.median_high_table]
         self._support_rows = [[SUPPORT_GRADES[g] for g in row] for row in self.support_table.tolist()]
         self._source_rows = [[self.source_lists[i] for i in row] for row in self.source_table.tolist()]
-        # Batch gathers centre, band scale and median in one pass: (3, cells * grid).
-        self._stacked = np.stack([self.centre_table, self.band_scale_table, self.median_table]).reshape(3, -1)
+        self._quantile_cache: dict[float, np.ndarray] = {}
+        self._band_cache: dict[float, tuple[list[list[float]], list[list[float]]]] = {}
+        self._stacked_cache: dict[float, np.ndarray] = {}
         self._fidelity = None
         self._country_cache: dict[object, str] = {}
         self._company_cache: dict[tuple[str, object], tuple[int, str | None, bool, str | None]] = {}
-        self._bounds_cache: dict[tuple[str, float], tuple[float, float]] = {}
         self._money_cache: dict[tuple, MoneyQuote] = {}
         self._today, self._next_midnight = dt.date.min, -math.inf
         # Level of each grid point (the level edges lie on the grid), read like support.
@@ -270,18 +269,46 @@ class SalaryModel:
                 self._money_cache[key] = quote
         return quote
 
-    def score_bounds(self, code: str, confidence: object) -> tuple[float, float]:
-        """Cached (low, high) band scores of a country."""
-        bounds = self._bounds_cache.get((code, confidence)) if type(confidence) is float else None
-        if bounds is None:
-            value = check_confidence(confidence)
-            bounds = conformal_bounds(self.band_scores[code], value)
-            if math.isinf(bounds[0]) or math.isinf(bounds[1]):
-                raise ValueError(f"The 'confidence' parameter of predict is too close to 1 for the "
-                                 f"{len(self.band_scores[code])} calibration rows of {code}. "
-                                 f"Got {confidence!r}.")
-            self._bounds_cache[(code, value)] = bounds
-        return bounds
+    def quantile_table(self, level: float) -> np.ndarray:
+        """Log reference-USD quantile at probability ``level`` for every cell
+        and grid point (cells, grid), non-decreasing in years; cached."""
+        table = self._quantile_cache.get(level)
+        if table is None:
+            table = quantile_rows(level, self.centre_table, self.scale_table, self.ratio_low_table,
+                                  self.ratio_high_table, self._cell_country, self.shapes)
+            if len(self._quantile_cache) >= 512:  # bounded: levels can be arbitrary
+                self._quantile_cache.clear()
+            self._quantile_cache[level] = table
+        return table
+
+    def band_tables(self, confidence: object) -> tuple[np.ndarray, np.ndarray]:
+        """Low and high log reference-USD tables (cells, grid) of the band at ``confidence``."""
+        value = check_confidence(confidence)
+        low_level, high_level = band_levels(value)
+        return self.quantile_table(low_level), self.quantile_table(high_level)
+
+    def band_rows(self, confidence: object) -> tuple[list[list[float]], list[list[float]]]:
+        """The band's low and high tables as Python lists (the hot path reads
+        them without numpy); cached per confidence."""
+        rows = self._band_cache.get(confidence) if type(confidence) is float else None
+        if rows is None:
+            low, high = self.band_tables(confidence)
+            rows = ([r.tolist() for r in low], [r.tolist() for r in high])
+            if len(self._band_cache) >= 64:
+                self._band_cache.clear()
+            self._band_cache[float(confidence)] = rows
+        return rows
+
+    def stacked(self, confidence: float) -> np.ndarray:
+        """Low, median and high tables stacked as (3, cells * grid) for batch gathers."""
+        block = self._stacked_cache.get(confidence)
+        if block is None:
+            low, high = self.band_tables(confidence)
+            block = np.stack([low, self.median_table, high]).reshape(3, -1)
+            if len(self._stacked_cache) >= 16:
+                self._stacked_cache.clear()
+            self._stacked_cache[confidence] = block
+        return block
 
     # -- the hot path -----------------------------------------------------
     def predict(self, country: str, years: float, company: str | None = None, *,
@@ -340,8 +367,8 @@ class SalaryModel:
             # Cache keys only for strings: other types go to validation (and its error).
             cached = self._company_cache.get((code, company)) if type(company) is str else None
             cell, canonical, known, suggestion = cached or self.resolve_company(code, company)
-        bounds = self._bounds_cache.get((code, confidence)) if type(confidence) is float else None
-        s_low, s_high = bounds or self.score_bounds(code, confidence)
+        bands = self._band_cache.get(confidence) if type(confidence) is float else None
+        low_rows, high_rows = bands or self.band_rows(confidence)
         try:
             money = self._money_cache.get((code, currency, as_of, aging_rate))
         except TypeError:  # an unhashable argument: validation names it below
@@ -349,38 +376,131 @@ class SalaryModel:
         if money is None or (as_of is None and time.time() >= self._next_midnight):
             money = self.money_quote(code, currency, as_of, aging_rate)
         rate = money.multiplier
-        centre_row, median_row, band_row = self._centre_rows[cell], self._median_rows[cell], self._band_rows[cell]
-        low_row, high_row = self._median_low_rows[cell], self._median_high_rows[cell]
+        low_row, median_row, high_row = low_rows[cell], self._median_rows[cell], high_rows[cell]
+        m_low_row, m_high_row = self._median_low_rows[cell], self._median_high_rows[cell]
         position = y / GRID_STEP
         i = int(position + SNAP)
         if i >= GRID_SIZE - 1:
             i = GRID_SIZE - 1
-            centre, log_median, band = centre_row[i], median_row[i], band_row[i]
-            m_low, m_high = low_row[i], high_row[i]
+            low, log_median, high = low_row[i], median_row[i], high_row[i]
+            m_low, m_high = m_low_row[i], m_high_row[i]
         else:
             f = position - i
-            centre = centre_row[i] + f * (centre_row[i + 1] - centre_row[i])
+            low = low_row[i] + f * (low_row[i + 1] - low_row[i])
             log_median = median_row[i] + f * (median_row[i + 1] - median_row[i])
-            band = band_row[i] + f * (band_row[i + 1] - band_row[i])
-            m_low = low_row[i] + f * (low_row[i + 1] - low_row[i])
-            m_high = high_row[i] + f * (high_row[i + 1] - high_row[i])
-        # tuple.__new__ skips the named tuple's argument handling: 19 fields, in order.
+            high = high_row[i] + f * (high_row[i + 1] - high_row[i])
+            m_low = m_low_row[i] + f * (m_low_row[i + 1] - m_low_row[i])
+            m_high = m_high_row[i] + f * (m_high_row[i + 1] - m_high_row[i])
+        # tuple.__new__ skips the named tuple's argument handling: 20 fields, in order.
         return _new_estimate(SalaryEstimate, (
             code, y, canonical, known, self._level_rows[i], money.currency, float(confidence),
-            math.exp(min(centre + s_low * band, log_median)) * rate, math.exp(log_median) * rate,
-            math.exp(max(centre + s_high * band, log_median)) * rate, math.exp(m_low) * rate, math.exp(m_high) * rate,
+            math.exp(min(low, log_median)) * rate, math.exp(log_median) * rate,
+            math.exp(max(high, log_median)) * rate, math.exp(m_low) * rate, math.exp(m_high) * rate,
             self._support_rows[cell][i], self._source_rows[cell][i], money.fx_rate, money.fx_period,
             money.as_of, money.projected, self.reference_year, suggestion))
+
+    def percentiles(self, country: str, years: float, company: str | None = None, *,
+                    q: tuple[float, ...] = (10, 25, 50, 75, 90), currency: str | None = None,
+                    as_of: object = None, aging_rate: float | None = None) -> dict[float, float]:
+        """Percentiles of one engineer's base salary, as salary sites report them.
+
+        All come from the one predictive distribution behind :meth:`predict`:
+        ``percentiles(..., q=(10, 90))`` are the ends of the 80% band.
+
+        Parameters
+        ----------
+        country, years, company, currency, as_of, aging_rate
+            As for :meth:`predict`.
+        q : sequence of float, default=(10, 25, 50, 75, 90)
+            Percentiles, each between 0.03 and 99.97.
+
+        Returns
+        -------
+        dict of float to float
+            Percentile -> annual base salary in the estimate's currency
+            (``predict(...).currency``), non-decreasing in ``q``.
+
+        Examples
+        --------
+        >>> from salarymodel import load_model
+        >>> model = load_model()
+        >>> p = model.percentiles("Germany", 4, q=(10, 50, 90), as_of="2023-07-01")
+        >>> e = model.predict("Germany", 4, confidence=0.8, as_of="2023-07-01")
+        >>> round(p[10]) == round(e.low) and round(p[50]) == round(e.median) and round(p[90]) == round(e.high)
+        True
+        """
+        levels = self._check_q(q)
+        estimate = self.predict(country, years, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
+        cell = self._cell_index[(estimate.country, estimate.company if estimate.company_known else None)]
+        rate = self.money_quote(estimate.country, currency, as_of, aging_rate).multiplier
+        values = [math.exp(self._read(self.quantile_table(level), cell, estimate.years)) * rate for level in levels]
+        return dict(zip((float(v) for v in q), np.maximum.accumulate(values).tolist()))
+
+    @staticmethod
+    def _check_q(q: object) -> list[float]:
+        if isinstance(q, (str, bytes)) or not hasattr(q, "__iter__"):
+            raise TypeError(f"The 'q' parameter of percentiles must be a sequence of percentiles (e.g. (10, 50, 90)). "
+                            f"Got {q!r} instead.")
+        values = [check_percentile(v) for v in q]
+        if not values:
+            raise ValueError("The 'q' parameter of percentiles must name at least one percentile. Got an empty sequence.")
+        return [v / 100.0 for v in values]
+
+    @staticmethod
+    def _read(table: np.ndarray, cell: int, years: float) -> float:
+        """One table value at ``years``, interpolated like :meth:`predict`."""
+        position = years / GRID_STEP
+        i = int(position + SNAP)
+        if i >= GRID_SIZE - 1:
+            return float(table[cell, GRID_SIZE - 1])
+        f = position - i
+        return float(table[cell, i] + f * (table[cell, i + 1] - table[cell, i]))
+
+    def curve(self, country: str, company: str | None = None, *, years: object = None,
+              q: tuple[float, ...] = (10, 25, 50, 75, 90), currency: str | None = None, as_of: object = None,
+              aging_rate: float | None = None) -> pd.DataFrame:
+        """Percentiles of base salary by years of experience: a salary curve.
+
+        Parameters
+        ----------
+        country, company, currency, as_of, aging_rate
+            As for :meth:`predict`.
+        years : sequence of float, default=None
+            Years to read; 0 to 30 in steps of 1 when None.
+        q : sequence of float, default=(10, 25, 50, 75, 90)
+            Percentiles.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Tidy: one row per years and percentile, columns ``years``,
+            ``percentile``, ``salary``, plus ``currency``, ``as_of``,
+            ``support`` (of that years point) and ``country``/``company``.
+        """
+        import pandas as pd
+
+        grid = list(range(31)) if years is None else years
+        if isinstance(grid, (str, bytes)) or not hasattr(grid, "__iter__"):
+            raise TypeError(f"The 'years' parameter of curve must be a sequence of years. Got {grid!r} instead.")
+        rows = []
+        for y in grid:
+            estimate = self.predict(country, y, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
+            for percentile, salary in self.percentiles(country, y, company, q=q, currency=currency, as_of=as_of,
+                                                       aging_rate=aging_rate).items():
+                rows.append((estimate.country, estimate.company, estimate.years, percentile, salary,
+                             estimate.currency, estimate.as_of, estimate.support))
+        return pd.DataFrame(rows, columns=["country", "company", "years", "percentile", "salary", "currency", "as_of",
+                                           "support"])
 
     # -- tables of profiles and evidence (see _frame and _explain) ------------
     def predict_frame(self, frame: pd.DataFrame, *, confidence: float = 0.8, currency: str | None = None,
                       errors: str = "raise", sources: bool = False, as_of: object = None,
-                      aging_rate: float | None = None) -> pd.DataFrame:
+                      aging_rate: float | None = None, percentiles: tuple[float, ...] | None = None) -> pd.DataFrame:
         """Estimate many engineers at once, vectorised; see :func:`salarymodel.serving._frame.predict_frame`."""
         from ._frame import predict_frame
 
         return predict_frame(self, frame, confidence=confidence, currency=currency, errors=errors,
-                             sources=sources, as_of=as_of, aging_rate=aging_rate)
+                             sources=sources, as_of=as_of, aging_rate=aging_rate, percentiles=percentiles)
 
     def frame_categories(self, currency: object = None, as_of: object = None) -> tuple[list[str], list[str]]:
         """Categories of ``predict_frame``'s currency and as_of columns; see :mod:`salarymodel.serving._frame`."""
@@ -393,6 +513,12 @@ class SalaryModel:
         from ._explain import quantiles
 
         return quantiles(self, frame, levels)
+
+    def band_parts(self, country: str, years: float, company: str | None = None) -> dict:
+        """The band's two parts at one point; see :func:`salarymodel.serving._explain.band_parts`."""
+        from ._explain import band_parts
+
+        return band_parts(self, country, years, company)
 
     def fidelity(self) -> pd.DataFrame:
         """Each reported figure beside the model's value; see :func:`salarymodel.serving._explain.fidelity`."""

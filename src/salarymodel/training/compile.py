@@ -11,23 +11,27 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtri
 
 from ..data.aging import figure_month, load_wage_index, month_ordinal
 from ..data.figures import level_edges, local_currencies
 from ..data.fx import monthly_rates_per_usd
 from ..data.names import country_labels, country_names_for, load_company_aliases
+from ..serving.bands import band_levels, quantile_rows
 from ..serving.grid import YEARS_GRID
 from ..serving.model import SalaryModel, TrainingState
 from ..serving.money import MoneyTable
+from .predictive import shape_table
 from .provenance import provenance_tables
 from .synthetic import TrainingPlan
+from .uncertainty import median_variance
 
 __all__ = ["compile_model", "model_cells"]
 
 
 def model_cells(estimator, plan: TrainingPlan) -> list[tuple[str, str | None]]:
     """The (country, company) cells a model serves: each market, then employers."""
-    countries = sorted(estimator.scores_)
+    countries = sorted(estimator.fits_)
     used = plan.used_figures()
     companies = {c: sorted(set(used.loc[(used["country"] == c) & used["company"].notna(), "company"]))
                  for c in countries}
@@ -43,22 +47,6 @@ def _money_table(plan: TrainingPlan, local_currency: dict[str, str]) -> MoneyTab
                       fx_rates=monthly_rates_per_usd(first_year, 1))
 
 
-def _median_interval(median: np.ndarray, bootstrap: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """10th/90th percentile of the bootstrap medians, always holding the median."""
-    if bootstrap is None or len(bootstrap) == 0:
-        return median, median
-    low, high = median.copy(), median.copy()
-    # A replicate either drew a cell (a whole row of values) or not (a row of
-    # NaN): percentiles per cell over the replicates that drew it, which is
-    # what nanpercentile computes, a hundred times faster.
-    for cell in range(bootstrap.shape[1]):
-        rows = bootstrap[:, cell]
-        drawn = rows[~np.isnan(rows).any(axis=1)]
-        if len(drawn):
-            low[cell], high[cell] = np.percentile(drawn, [10, 90], axis=0)
-    return np.fmin(low, median), np.fmax(high, median)
-
-
 def _json_value(value: object) -> object:
     """A fidelity cell as JSON: numpy scalars to Python (NaN stays a float), missing text to None."""
     if isinstance(value, (np.floating, float)):
@@ -72,48 +60,51 @@ def _json_value(value: object) -> object:
     return value
 
 
-def compile_model(estimator, plan: TrainingPlan, metadata: dict,
-                  bootstrap: np.ndarray | None = None) -> SalaryModel:
+def compile_model(estimator, plan: TrainingPlan, metadata: dict) -> SalaryModel:
     """Evaluate a fitted estimator into a serving :class:`SalaryModel`.
 
     Parameters
     ----------
     estimator : SalaryRegressor
-        Fitted on log reference-year USD salary.
+        Fitted on log reference-year USD salary (consensus and within-source).
     plan : TrainingPlan
-        Figures, money basis and cell distributions the training set came from.
+        Figures, money basis, cell distributions and effects the training set came from.
     metadata : dict
         Seed, rows and other facts for the model card (JSON-able).
-    bootstrap : ndarray of shape (replicates, cells, grid), default=None
-        Log medians refitted on resampled figures (:mod:`salarymodel.training.uncertainty`).
 
     Returns
     -------
     SalaryModel
         With its training side attached (``model.estimator``, ``model.plan``).
     """
-    countries = sorted(estimator.scores_)
+    countries = sorted(estimator.fits_)
     used = plan.used_figures()
     local = {c: code for c, code in local_currencies(used).items() if c in countries}
     cells = model_cells(estimator, plan)
     shape = (len(cells), len(YEARS_GRID))
     frame = pd.DataFrame([(c, k, y) for c, k in cells for y in YEARS_GRID], columns=["country", "company", "years"])
-    centre, scale = estimator.centre_scale(frame)
-    median = estimator.predict(frame).reshape(shape)
-    median_low, median_high = _median_interval(median, bootstrap)
+    centre, scale = estimator.centre_scale(frame, within=True)
+    centre, scale = centre.reshape(shape), scale.reshape(shape)
+    # Part (b), the median's uncertainty, in units of the within-source scale.
+    var_low, var_high = median_variance(plan, cells, YEARS_GRID)
+    ratio_low, ratio_high = np.sqrt(var_low) / scale, np.sqrt(var_high) / scale
+    shapes = np.stack([shape_table(estimator.within_scores_[c]) for c in countries])
+    cell_country = np.array([countries.index(c) for c, _ in cells])
+    median = quantile_rows(0.5, centre, scale, ratio_low, ratio_high, cell_country, shapes)
+    # The median's own 80% interval is part (b) alone, around the median.
+    low_level, _ = band_levels(0.8)
+    z = float(-ndtri(low_level))
+    median_low = median - z * np.sqrt(var_low)
+    median_high = median + z * np.sqrt(var_high)
     support, source, source_lists = provenance_tables(used, cells, YEARS_GRID)
     money = _money_table(plan, local)
     money_meta, fx = money.to_meta()
     tables = {
-        "centre": centre.reshape(shape), "scale": scale.reshape(shape),
-        "band_scale": estimator.centre_scale(frame, band=True)[1].reshape(shape),
+        "centre": centre, "scale": scale, "ratio_low": ratio_low, "ratio_high": ratio_high, "shapes": shapes,
         "median": median, "median_low": median_low, "median_high": median_high,
         "support": np.asarray(support, dtype=np.int8), "source": np.asarray(source, dtype=np.int32),
         "fx_rates": fx,
     }
-    for country in countries:
-        tables[f"scores_{country}"] = np.sort(np.asarray(estimator.scores_[country], dtype=float))
-        tables[f"band_scores_{country}"] = np.sort(np.asarray(estimator.band_scores_[country], dtype=float))
     meta = {
         "countries": countries,
         "cells": [[c, k] for c, k in cells],

@@ -25,9 +25,12 @@ figures into the few quantities the generator needs to draw those effects:
   spread ``tau_employer`` (pooled over all countries, less the source noise
   each carries) sets how far a single employer figure is trusted: the effect
   is shrunk toward the market with the usual random-effects weight
-  ``tau_employer**2 / (tau_employer**2 + noise)``, where the noise of one
-  employer figure is its own source's error plus the market consensus's,
-  ``tau_source**2 * (1 + 1/n)``.
+  ``k = tau_employer**2 / (tau_employer**2 + noise)``. The noise of one
+  employer figure is counted once: its own source's error ``tau_source**2``
+  plus the error of the market reference it is measured from,
+  ``tau_source**2 / n`` with ``n`` the source units behind that reference.
+  What remains unknown about the effect, ``k * noise``, enters the
+  employer's band once (:mod:`salarymodel.training.uncertainty`).
 
 All quantities are in log salary; every choice is stated in the README.
 """
@@ -177,14 +180,16 @@ class SourceEffects:
     tau_source_basis : dict of str to str
         Whether each country's spread was estimated or pooled.
     n_sources : dict of str to int
-        Source units behind one level of each country's market (the median
-        over its levels, "all levels" included).
+        Source units behind one level of each country's market: the median
+        over its levels of the units reporting that level, every all-levels
+        unit counted at each level (it informs them all).
     tau_employer : float
         Between-employer spread of log mean salary (pooled over countries).
     employer_effects : dict
-        ``(country, company) -> {"raw": d, "weight": k, "shrunk": k * d}``:
-        the employer's log distance from its market, the weight its figure
-        gets, and the effect the model uses.
+        ``(country, company) -> {"raw": d, "weight": k, "shrunk": k * d,
+        "noise": v, "posterior_variance": k * v}``: the employer's log
+        distance from its market, the weight its figure gets, the effect the
+        model uses, the noise of the raw distance and what stays unknown.
     """
 
     tau_source: dict[str, float]
@@ -193,30 +198,16 @@ class SourceEffects:
     tau_employer: float
     employer_effects: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
 
-    def new_source_variance(self, country: str, company: str | None) -> float:
-        """Variance (log) of what a new source would report for a cell.
-
-        For a market cell: the source spread plus the uncertainty of the
-        consensus itself, ``tau**2 * (1 + 1/n)`` with ``n`` sources per level.
-        For a known employer, its effect is known up to ``k`` times that
-        (its posterior variance), which adds on top.
-        """
-        market = self.market_noise(country)
-        if company is None:
-            return market
-        weight = self.employer_effects.get((country, company), {}).get("weight", 1.0)
-        return market * (1.0 + weight)
-
     def market_noise(self, country: str) -> float:
         """``tau**2 * (1 + 1/n)``: a new source's deviation from our market consensus."""
         return self.tau_source[country] ** 2 * (1.0 + 1.0 / max(self.n_sources.get(country, 1), 1))
 
     def shrunk_effects(self) -> tuple[np.ndarray, np.ndarray]:
         """The employer effects the model uses (pooled over countries) and
-        the posterior spread of each (``sqrt(k) * tau_source``)."""
+        the posterior spread of each (``sqrt(k * noise)``)."""
         items = list(self.employer_effects.items())
         effects = np.array([e["shrunk"] for _, e in items], dtype=float)
-        spreads = np.array([np.sqrt(e["weight"] * self.market_noise(c)) for (c, _), e in items], dtype=float)
+        spreads = np.array([np.sqrt(e["posterior_variance"]) for _, e in items], dtype=float)
         return effects, spreads
 
     def to_dict(self) -> dict:
@@ -267,8 +258,11 @@ def estimate_effects(locations: pd.DataFrame) -> SourceEffects:
     variances: list[tuple[float, float]] = []
     for country in countries:
         mine = market[market["country"] == country]
-        # Typical number of sources behind one level of the country.
-        n_sources[country] = int(np.median(mine.groupby("level")["unit"].nunique())) if len(mine) else 1
+        # Typical number of sources behind one level of the country: an
+        # all-levels source informs every level.
+        all_units = set(mine.loc[mine["level"] == "all", "unit"])
+        per_level = [len(set(level["unit"]) | all_units) for name, level in mine.groupby("level") if name != "all"]
+        n_sources[country] = int(np.median(per_level)) if per_level else max(len(all_units), 1)
         groups = []
         for _, level in mine.groupby("level"):
             # One value per source unit: its figures' weighted mean location.
@@ -288,7 +282,7 @@ def estimate_effects(locations: pd.DataFrame) -> SourceEffects:
             basis[country] = ("pooled from " + ", ".join(c for c in countries if c in basis and "estimated" in basis[c])
                               + " (one source)") if variances else _FALLBACK_SOURCE
 
-    raw: dict[tuple[str, str], float] = {}
+    raw: dict[tuple[str, str], tuple[float, float]] = {}
     for record in locations[locations["company"].notna()].to_dict("records"):
         same = market[(market["country"] == record["country"]) & (market["level"] == record["level"])]
         if same.empty:
@@ -296,15 +290,18 @@ def estimate_effects(locations: pd.DataFrame) -> SourceEffects:
         if same.empty:
             continue
         reference = float(np.average(same["log_mean"], weights=same["weight"]))
-        raw[(record["country"], record["company"])] = float(record["log_mean"]) - reference
+        # The distance's noise, once: the employer figure's own source error
+        # plus the error of the reference, which averages its source units.
+        noise = tau[record["country"]] ** 2 * (1.0 + 1.0 / same["unit"].nunique())
+        raw[(record["country"], record["company"])] = (float(record["log_mean"]) - reference, noise)
     result = SourceEffects(tau, basis, n_sources, 0.0)
-    # Method of moments: each raw effect carries its own source's error and
-    # the error of the market consensus it is measured from.
+    # Method of moments: the raw distances' spread beyond their noise.
     if raw:
-        excess = np.mean([d**2 - result.market_noise(c) for (c, _), d in raw.items()])
+        excess = np.mean([d**2 - noise for d, noise in raw.values()])
         result.tau_employer = float(np.sqrt(max(excess, 0.0)))
-    for (country, company), d in raw.items():
-        denominator = result.tau_employer**2 + result.market_noise(country)
+    for key, (d, noise) in raw.items():
+        denominator = result.tau_employer**2 + noise
         weight = result.tau_employer**2 / denominator if denominator > 0 else 0.0
-        result.employer_effects[(country, company)] = {"raw": d, "weight": weight, "shrunk": weight * d}
+        result.employer_effects[key] = {"raw": d, "weight": weight, "shrunk": weight * d, "noise": noise,
+                                        "posterior_variance": weight * noise}
     return result

@@ -1,19 +1,20 @@
 """The scikit-learn estimator: log salary from country, company and years.
 
-:class:`SalaryRegressor` fits a centre (ridge regression on per-country
-spline curves of years plus company offsets) on the consensus salaries, and
-two local scales with their conformal scores per country, each training row
-scored out of fold (cross-conformal):
+:class:`SalaryRegressor` is fitted one country at a time (its own spline
+knots, ridge and folds, seeded by the country's code), so one country's
+rows never move another's fit. Per country it fits a centre (ridge on a
+monotone spline curve of years plus company offsets) on the consensus
+salaries, and two local scales with their conformal scores, each training
+row scored out of fold (cross-conformal):
 
-* the *consensus* scale and scores describe salaries as the sources agree
-  on them (used for the median and for each figure's statistic);
-* the *band* scale and scores describe salaries as a new, independent
-  source would report them (``y_band``: the generator's draw with the
-  between-source spread on top); the confidence band is built from these.
-
-Bands are equal-tailed conformal bands on the normalised residual
-(:mod:`salarymodel.serving.bands`) and widen linearly with the distance in years
-from the country's data.
+* the *consensus* scale and scores describe salaries as the sources'
+  consensus has them, sources' disagreement included (validation reads a
+  held-out figure on it);
+* the *within* scale and scores describe salaries around the median as one
+  source reports them (``y_within``: each row with its source's offset
+  removed). This is part (a) of a band; part (b), the median's own
+  uncertainty, is added when the model is compiled
+  (:mod:`salarymodel.training.predictive`).
 """
 
 from __future__ import annotations
@@ -24,12 +25,12 @@ from scipy.linalg import cho_factor, solve_triangular
 from scipy.optimize import nnls
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
 from sklearn.linear_model import Ridge
-from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import SplineTransformer
 from sklearn.utils.validation import check_is_fitted
 
 from ..serving.bands import NormalisedResidualScore, check_confidence, conformal_bounds
 from ..serving.grid import YEARS_GRID
+from ._seeds import country_rng
 
 __all__ = ["SalaryFeatures", "SalaryRegressor", "NonNegativeRidge", "FEATURES"]
 
@@ -157,8 +158,25 @@ class NonNegativeRidge(RegressorMixin, BaseEstimator):
         return np.asarray(X, dtype=float) @ self.coef_ + self.intercept_
 
 
+class CountryFit:
+    """What :class:`SalaryRegressor` learned for one country."""
+
+    __slots__ = ("features", "centre", "scale", "scores", "within_scale", "within_scores")
+
+    def __init__(self, features, centre, scale, scores, within_scale, within_scores) -> None:
+        self.features, self.centre, self.scale, self.scores = features, centre, scale, scores
+        self.within_scale, self.within_scores = within_scale, within_scores
+
+    def __getstate__(self) -> dict:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __setstate__(self, state: dict) -> None:
+        for name, value in state.items():
+            setattr(self, name, value)
+
+
 class SalaryRegressor(RegressorMixin, BaseEstimator):
-    """Median and conformal band of log salary.
+    """Median, consensus spread and within-source spread of log salary.
 
     Parameters
     ----------
@@ -169,55 +187,47 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
     cv : int, default=5
         Folds of the cross-conformal calibration: every training row is
         scored by centre and scale models fitted without its fold, so all
-        rows serve as calibration scores (less noise per country than one
-        held-out split); the final centre and scale use all rows.
-    widening : float, default=0.05
-        Relative growth of the band's scale per year of distance from the
-        country's observed years (5% per year by default).
+        rows serve as calibration scores; the final centre and scales use
+        all rows.
     random_state : int, default=0
-        Seed of the fold assignment.
+        Seed of the fold assignment (each country draws its own stream).
 
     Attributes
     ----------
-    centre_ : Pipeline
-        Features -> ridge on log salary.
-    scale_ : Pipeline
-        Features -> ridge on the log absolute residual.
+    fits_ : dict of str to CountryFit
+        Per country: features, centre ridge, consensus and within scale
+        ridges, and their sorted out-of-fold scores.
     scores_ : dict of str to ndarray
-        Sorted out-of-fold consensus scores per country (Mondrian calibration).
-    band_scale_ : Pipeline
-        Features -> ridge on the log absolute residual of ``y_band``.
-    band_scores_ : dict of str to ndarray
-        Sorted out-of-fold band scores per country.
+        Sorted out-of-fold consensus scores per country.
+    within_scores_ : dict of str to ndarray
+        Sorted out-of-fold within-source scores per country.
     """
 
-    def __init__(self, *, n_knots: int = 6, alpha: float = 1.0, cv: int = 5,
-                 widening: float = 0.05, random_state: int = 0) -> None:
+    def __init__(self, *, n_knots: int = 6, alpha: float = 1.0, cv: int = 5, random_state: int = 0) -> None:
         self.n_knots = n_knots
         self.alpha = alpha
         self.cv = cv
-        self.widening = widening
         self.random_state = random_state
 
     def _centre_ridge(self) -> NonNegativeRidge:
         # Non-negative rises keep every median curve non-decreasing in years.
         return NonNegativeRidge(alpha=self.alpha)
 
-    def _fit_scale(self, design: np.ndarray, centre: Ridge, y: np.ndarray) -> Ridge:
+    def _fit_scale(self, design: np.ndarray, centre, y: np.ndarray) -> Ridge:
         residual = y - centre.predict(design)
         return Ridge(alpha=self.alpha).fit(design, np.log(np.abs(residual) + _RESIDUAL_FLOOR))
 
-    def fit(self, X: pd.DataFrame, y: np.ndarray, y_band: np.ndarray | None = None) -> SalaryRegressor:
-        """Fit centre and scales, and calibrate scores out of fold.
+    def fit(self, X: pd.DataFrame, y: np.ndarray, y_within: np.ndarray | None = None) -> SalaryRegressor:
+        """Fit each country's centre and scales, and calibrate scores out of fold.
 
         Parameters
         ----------
         X : DataFrame with columns country, company, years
         y : array-like of shape (n,)
-            Log salary as the sources agree on it (the consensus).
-        y_band : array-like of shape (n,), default=None
-            Log salary as a new source would report it; the band is
-            calibrated on it. None means ``y`` (band = consensus spread).
+            Log salary as the sources' consensus has it.
+        y_within : array-like of shape (n,), default=None
+            Log salary with each row's source offset removed (the spread
+            within the market); None means ``y``.
 
         Returns
         -------
@@ -226,76 +236,79 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
         if isinstance(self.cv, bool) or not isinstance(self.cv, (int, np.integer)) or self.cv < 2:
             raise ValueError(f"The 'cv' parameter of SalaryRegressor must be an int >= 2. Got {self.cv!r} instead.")
         y = np.asarray(y, dtype=float)
-        y_band = y if y_band is None else np.asarray(y_band, dtype=float)
-        if not (np.isfinite(y).all() and np.isfinite(y_band).all()) or y_band.shape != y.shape:
-            raise ValueError("y and y_band (log salary) must be finite and of the same length.")
+        y_within = y if y_within is None else np.asarray(y_within, dtype=float)
+        if not (np.isfinite(y).all() and np.isfinite(y_within).all()) or y_within.shape != y.shape:
+            raise ValueError("y and y_within (log salary) must be finite and of the same length.")
         X = X.reset_index(drop=True)
+        country = X["country"].astype(str).to_numpy()
+        self.fits_ = {}
+        for code in np.unique(country):
+            rows = np.flatnonzero(country == code)
+            self.fits_[str(code)] = self._fit_country(X.iloc[rows].reset_index(drop=True), y[rows], y_within[rows],
+                                                      str(code))
+        self.scores_ = {c: f.scores for c, f in self.fits_.items()}
+        self.within_scores_ = {c: f.within_scores for c, f in self.fits_.items()}
+        self.n_features_in_ = len(FEATURES)
+        return self
+
+    def _fit_country(self, X: pd.DataFrame, y: np.ndarray, y_within: np.ndarray, code: str) -> CountryFit:
         features = SalaryFeatures(n_knots=self.n_knots).fit(X)
         design = features.transform(X)
-        folds = np.random.default_rng(self.random_state).permutation(len(y)) % self.cv
-        separate_band = y_band is not y
-        centre_out, log_scale_out, log_band_out = np.empty(len(y)), np.empty(len(y)), np.empty(len(y))
+        folds = country_rng(self.random_state, code, purpose=1).permutation(len(y)) % self.cv
+        centre_out, log_scale_out, log_within_out = np.empty(len(y)), np.empty(len(y)), np.empty(len(y))
         for fold in range(self.cv):
             inside, outside = folds != fold, folds == fold
             centre = self._centre_ridge().fit(design[inside], y[inside])
             centre_out[outside] = centre.predict(design[outside])
             log_scale_out[outside] = self._fit_scale(design[inside], centre, y[inside]).predict(design[outside])
-            if separate_band:
-                log_band_out[outside] = self._fit_scale(design[inside], centre, y_band[inside]).predict(
-                    design[outside])
-        # Training rows lie inside the data, so no widening enters the scores.
-        country = X["country"].astype(str).to_numpy()
-        scores = NormalisedResidualScore.score(y, centre_out, np.exp(log_scale_out))
-        self.scores_ = {c: np.sort(scores[country == c]) for c in features.countries_}
+            log_within_out[outside] = self._fit_scale(design[inside], centre, y_within[inside]).predict(
+                design[outside])
+        scores = np.sort(NormalisedResidualScore.score(y, centre_out, np.exp(log_scale_out)))
+        within_scores = np.sort(NormalisedResidualScore.score(y_within, centre_out, np.exp(log_within_out)))
         centre = self._centre_ridge().fit(design, y)
-        self.centre_ = Pipeline([("features", features), ("ridge", centre)])
-        self.scale_ = Pipeline([("features", features), ("ridge", self._fit_scale(design, centre, y))])
-        if separate_band:
-            band_scores = NormalisedResidualScore.score(y_band, centre_out, np.exp(log_band_out))
-            self.band_scores_ = {c: np.sort(band_scores[country == c]) for c in features.countries_}
-            self.band_scale_ = Pipeline([("features", features), ("ridge", self._fit_scale(design, centre, y_band))])
-        else:
-            self.band_scores_, self.band_scale_ = self.scores_, self.scale_
-        self.n_features_in_ = len(FEATURES)
-        return self
+        return CountryFit(features, centre, self._fit_scale(design, centre, y), scores,
+                          self._fit_scale(design, centre, y_within), within_scores)
 
-    def centre_scale(self, X: pd.DataFrame, *, band: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """Centre (log salary) and the consensus scale, or the band scale
-        widened outside the data (the median itself stays flat there)."""
+    def _by_country(self, X: pd.DataFrame) -> list[tuple[np.ndarray, CountryFit, np.ndarray]]:
+        """(rows, fit, design) per country present in ``X``."""
         check_is_fitted(self)
-        centre = self.centre_.predict(X)
-        if not band:
-            return centre, np.exp(self.scale_.predict(X))
-        features = self.centre_.named_steps["features"]
-        distance = features.distance_outside(X["country"].astype(str).to_numpy(), X["years"].to_numpy(float))
-        return centre, np.exp(self.band_scale_.predict(X)) * (1.0 + self.widening * distance)
+        country = X["country"].astype(str).to_numpy()
+        unknown = sorted(set(country) - set(self.fits_))
+        if unknown:
+            raise ValueError(f"Unknown country code(s) {unknown}; the model knows {sorted(self.fits_)}.")
+        parts = []
+        for code in np.unique(country):
+            rows = np.flatnonzero(country == code)
+            fit = self.fits_[str(code)]
+            parts.append((rows, fit, fit.features.transform(X.iloc[rows])))
+        return parts
 
-    def score_bounds(self, country: str, confidence: float) -> tuple[float, float]:
-        """Lower and upper band score of a country at ``confidence``."""
-        return conformal_bounds(self.band_scores_[country], confidence)
+    def centre_scale(self, X: pd.DataFrame, *, within: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Centre (log salary) and the consensus scale, or the within-source scale."""
+        centre, scale = np.empty(len(X)), np.empty(len(X))
+        for rows, fit, design in self._by_country(X):
+            centre[rows] = fit.centre.predict(design)
+            scale[rows] = np.exp((fit.within_scale if within else fit.scale).predict(design))
+        return centre, scale
 
     def predict_interval(self, X: pd.DataFrame, confidence: float = 0.8) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Low, median and high log salary at ``confidence``.
-
-        The median is the consensus median; low and high bound what a new
-        source would report (never on the wrong side of the median).
-        """
+        """Low, median and high log salary of the within-source spread alone
+        (no median uncertainty), at ``confidence``."""
         confidence = check_confidence(confidence, "predict_interval")
-        centre, band_scale = self.centre_scale(X, band=True)
+        centre, scale = self.centre_scale(X, within=True)
         country = X["country"].astype(str).to_numpy()
-        bounds = np.array([self.score_bounds(c, confidence) for c in self.scores_])
-        index = {c: i for i, c in enumerate(self.scores_)}
-        rows = bounds[[index[c] for c in country]]
+        bounds = {c: conformal_bounds(self.within_scores_[c], confidence) for c in self.fits_}
+        rows = np.array([bounds[c] for c in country]).reshape(len(X), 2)
         median = self.predict(X)
-        low = np.minimum(NormalisedResidualScore.bound(centre, band_scale, rows[:, 0]), median)
-        high = np.maximum(NormalisedResidualScore.bound(centre, band_scale, rows[:, 1]), median)
+        low = np.minimum(NormalisedResidualScore.bound(centre, scale, rows[:, 0]), median)
+        high = np.maximum(NormalisedResidualScore.bound(centre, scale, rows[:, 1]), median)
         return low, median, high
 
     def consensus_quantiles(self, X: pd.DataFrame, levels: np.ndarray) -> np.ndarray:
         """Log-salary quantiles of the consensus distribution, shape (rows, levels)."""
         centre, scale = self.centre_scale(X)
-        by_country = {c: np.quantile(self.scores_[c], levels) for c in self.scores_}
-        scores = np.array([by_country[c] for c in X["country"].astype(str)])
+        by_country = {c: np.quantile(self.scores_[c], levels) for c in self.fits_}
+        scores = np.array([by_country[c] for c in X["country"].astype(str)]).reshape(len(X), len(levels))
         return centre[:, None] + scale[:, None] * scores
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
@@ -309,7 +322,7 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
         out = np.empty(len(X))
         pairs = pd.DataFrame({"country": country, "company": company}).groupby(["country", "company"]).indices
         keys = list(pairs)
-        # Every pair's grid in one frame: one feature transform instead of one per pair.
+        # Every pair's grid in one frame: one feature transform per country.
         grid = pd.DataFrame({"country": np.repeat([c for c, _ in keys], len(YEARS_GRID)),
                              "company": np.repeat(np.array([k or None for _, k in keys], dtype=object),
                                                   len(YEARS_GRID)),

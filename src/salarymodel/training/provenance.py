@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["SUPPORT_GRADES", "provenance_tables"]
+__all__ = ["SUPPORT_GRADES", "provenance_tables", "covering_matrix"]
 
 from ..serving.estimate import SUPPORT_GRADES  # noqa: E402  (one vocabulary for serving and provenance)
 
@@ -40,7 +40,7 @@ def _grade(covering: np.ndarray) -> np.ndarray:
     return np.where(covering >= 2, _STRONG, np.where(covering == 1, _MODERATE, _THIN))
 
 
-def _covers(frame: pd.DataFrame, grid: np.ndarray, last: float) -> np.ndarray:
+def covering_matrix(frame: pd.DataFrame, grid: np.ndarray, last: float) -> np.ndarray:
     """Boolean matrix (grid points x figures): which figure covers which years."""
     low = frame["years_min"].to_numpy(float)
     high = frame["years_max"].to_numpy(float)
@@ -77,7 +77,7 @@ def provenance_tables(figures: pd.DataFrame, cells: list[tuple[str, str | None]]
         specific = market[market["level"] != "all"]
         all_levels = tuple(market.loc[market["level"] == "all", "id"])
         last = float(market["years_max"].max()) if len(market) else np.inf
-        covers = _covers(specific, grid, last)
+        covers = covering_matrix(specific, grid, last)
         grade = _grade(covers.sum(axis=1))
         outside = (grid < market["years_min"].min()) | (grid > market["years_max"].max())
         grade[outside] = _EXTRAPOLATED
@@ -89,7 +89,7 @@ def provenance_tables(figures: pd.DataFrame, cells: list[tuple[str, str | None]]
         if company is not None:
             mine = figures[(figures["country"] == country) & (figures["company"] == company)]
             own = tuple(mine["id"])
-            own_covers = _covers(mine[mine["level"] != "all"], grid, last)
+            own_covers = covering_matrix(mine[mine["level"] != "all"], grid, last)
             grade = np.maximum(grade, _grade(own_covers.sum(axis=1)))
         support[k] = grade
         ids = specific["id"].to_numpy()

@@ -19,8 +19,14 @@ Inside a cell salary follows the country's experience curve: a Gaussian
 copula ties each row's salary rank to its rank on the curve, with a strength
 set so log salary rises one-for-one with the curve (flat where it is flat).
 Ranks are then mapped onto a stratified grid of quantiles, so the statistic
-of each figure is reproduced by its own rows almost exactly. Each row also
-gets a new-source salary: the between-source spread drawn on top.
+of each figure is reproduced by its own rows almost exactly.
+
+Each row also carries the same engineer as the band describes them
+(:mod:`salarymodel.training.predictive`): ``within_salary_usd``, the salary
+with its source's offset from the market removed (the spread of salaries as
+one source reports it), and ``engineer_salary_usd``, that salary around a
+market median drawn from its uncertainty (:mod:`salarymodel.training.uncertainty`).
+Every country draws from its own random stream (:mod:`salarymodel.training._seeds`).
 """
 
 from __future__ import annotations
@@ -35,11 +41,15 @@ from scipy.special import ndtr, ndtri
 from ..data.figures import exclusion_reasons, level_edges, load_figures, load_levels, local_currencies, quantile_level
 from ..data.levels import PARTITION_LEVELS, levels_for_years
 from ..data.normalise import MoneyBasis, normalise_figures
+from ._seeds import country_rng
 from .effects import ExperienceCurve, SourceEffects, estimate_effects, fit_curves, source_units, source_weights
+from .uncertainty import median_variance
 
-__all__ = ["CellDistribution", "TrainingPlan", "plan_training_set", "make_training_set"]
+__all__ = ["CellDistribution", "TrainingPlan", "plan_training_set", "make_training_set", "reported_distribution"]
 
-DEFAULT_ROWS = 40_000
+# Synthetic rows per country: a fixed budget each, so adding one country's
+# figures never changes how many rows (or which draws) another country gets.
+DEFAULT_ROWS_PER_COUNTRY = 15_000
 # Used only when no figure at all reports a spread (a range or two quantiles).
 _PRIOR_SIGMA = 0.3
 _MAX_RHO = 0.95
@@ -186,6 +196,21 @@ def _cell_from_anchors(figure_id: str, zs: list[float], logs: list[float]) -> Ce
         )
     return CellDistribution(figure_id, z, lg, (float((lg[1] - lg[0]) / (z[1] - z[0])),
                                                  float((lg[-1] - lg[-2]) / (z[-1] - z[-2]))), None)
+
+
+def reported_distribution(records: list[dict]) -> CellDistribution | None:
+    """A figure's own distribution, from its reported percentiles or range
+    (before any pooling), or None for a figure that reports no spread.
+
+    Parameters
+    ----------
+    records : list of dict
+        The figure's rows (normalised: ``value_usd``, ``value_high_usd``).
+    """
+    zs, logs, mean = _anchor_points(records)
+    if len(zs) < 2 or mean is not None:
+        return None
+    return _cell_from_anchors(str(records[0]["id"]), zs, logs)
 
 
 def _pooled(spreads: dict[str, list[float]], country: str | None) -> float | None:
@@ -399,24 +424,54 @@ def _draw_cell(plan: TrainingPlan, figure_id: str, n: int, rng: np.random.Genera
     return years, salary
 
 
-def rows_per_figure(plan: TrainingPlan, n_rows: int) -> dict[str, int]:
-    """Rows of each used figure: ``n_rows`` shared by source weight (at least 50).
+def rows_per_figure(plan: TrainingPlan, rows_per_country: int) -> dict[str, int]:
+    """Rows of each used figure: each country's ``rows_per_country`` shared
+    among its figures by source weight (at least 50 each).
 
-    Largest remainders settle the rounding, so the rows add up to ``n_rows``
-    unless the 50-row floor lifts small figures.
+    Largest remainders settle the rounding, so a country's rows add up to
+    ``rows_per_country`` unless the 50-row floor lifts small figures.
     """
-    ids = list(dict.fromkeys(plan.used_figures()["id"]))
-    weights = np.array([plan.weights[i] for i in ids])
-    exact = n_rows * weights / weights.sum()
-    counts = np.floor(exact).astype(int)
-    counts[np.argsort(counts - exact, kind="stable")[: n_rows - counts.sum()]] += 1
-    return {i: max(int(c), _MIN_ROWS) for i, c in zip(ids, counts)}
+    first = plan.used_figures().drop_duplicates("id")
+    counts: dict[str, int] = {}
+    for _, mine in first.groupby("country", sort=True):
+        ids = list(mine["id"])
+        weights = np.array([plan.weights[i] for i in ids])
+        exact = rows_per_country * weights / weights.sum()
+        share = np.floor(exact).astype(int)
+        share[np.argsort(share - exact, kind="stable")[: rows_per_country - share.sum()]] += 1
+        counts.update({i: max(int(c), _MIN_ROWS) for i, c in zip(ids, share)})
+    return counts
+
+
+def source_offsets(rows: pd.DataFrame, plan: TrainingPlan) -> np.ndarray:
+    """Each row's source offset: how far its source unit sits from the others
+    in the same cell (country and employer), in log salary.
+
+    A unit's location is its rows' mean distance from the country's
+    experience curve, so a source that reports an entry level is not
+    mistaken for one that reports higher pay; offsets are centred on the
+    row-weighted mean of the cell's units. A cell with one unit has none.
+    """
+    first = plan.used_figures().drop_duplicates("id")
+    unit_of = dict(zip(first["id"], source_units(first)))
+    off_curve = np.empty(len(rows))
+    countries = rows["country"].to_numpy()
+    years = rows["years"].to_numpy(float)
+    log_salary = np.log(rows["salary_usd"].to_numpy(float))
+    for country in np.unique(countries):
+        mine = countries == country
+        off_curve[mine] = log_salary[mine] - plan.curves[country](years[mine])
+    frame = pd.DataFrame({"country": countries, "company": rows["company"].fillna("").to_numpy(),
+                          "unit": rows["figure_id"].map(unit_of).to_numpy(), "off": off_curve})
+    unit_mean = frame.groupby(["country", "company", "unit"])["off"].transform("mean")
+    cell_mean = frame.groupby(["country", "company"])["off"].transform("mean")
+    return (unit_mean - cell_mean).to_numpy()
 
 
 def make_training_set(
     figures: pd.DataFrame | str | Path | None = None,
     *,
-    n_rows: int = DEFAULT_ROWS,
+    rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY,
     seed: int = 0,
     plan: TrainingPlan | None = None,
 ) -> pd.DataFrame:
@@ -426,11 +481,12 @@ def make_training_set(
     ----------
     figures : DataFrame, str or Path, default=None
         Figures or a figures file; the shipped figures when None.
-    n_rows : int, default=40000
-        Total rows, shared among the used figures by source weight (a
+    rows_per_country : int, default=15000
+        Rows of each country, shared among its figures by source weight (a
         source's figures share one source's rows; each figure gets >= 50).
     seed : int, default=0
-        Seed of every random draw: the same seed gives the same set.
+        Seed of every random draw: the same seed gives the same set. Each
+        country draws from its own stream of it.
     plan : TrainingPlan, default=None
         A plan from :func:`plan_training_set` (then ``figures`` is ignored).
 
@@ -441,42 +497,58 @@ def make_training_set(
         ``years``, ``level`` (from years), ``salary_usd`` (reference-year
         USD, the consensus of the sources), ``salary_local``, ``currency``,
         ``figure_id``, ``figure_level`` (the level of the figure the row
-        stems from) and ``new_source_salary_usd`` (the same engineer as a
-        new, independent source would report them: the between-source
-        spread drawn on top; the band is calibrated on this column).
+        stems from), ``within_salary_usd`` (the salary with its source's
+        offset removed: the spread within the market as one source reports
+        it) and ``engineer_salary_usd`` (that salary around a market median
+        drawn from its uncertainty: what the band claims to hold).
 
     Examples
     --------
-    >>> rows = make_training_set(n_rows=3000, seed=1)
-    >>> sorted(rows["country"].unique())
-    ['DE', 'IN', 'US']
+    >>> rows = make_training_set(rows_per_country=2000, seed=1)
+    >>> rows.groupby("country").size().to_dict()
+    {'DE': 2000, 'IN': 2000, 'US': 2000}
     """
-    if not isinstance(n_rows, (int, np.integer)) or n_rows < 100:
-        raise ValueError(f"The 'n_rows' parameter of make_training_set must be an int >= 100. Got {n_rows!r} instead.")
+    if (isinstance(rows_per_country, bool) or not isinstance(rows_per_country, (int, np.integer))
+            or rows_per_country < 100):
+        raise ValueError("The 'rows_per_country' parameter of make_training_set must be an int >= 100. "
+                         f"Got {rows_per_country!r} instead.")
     plan = plan or plan_training_set(figures)
-    used = plan.used_figures().drop_duplicates("id").to_dict("records")
-    counts = rows_per_figure(plan, int(n_rows))
-    sizes = np.array([counts[row["id"]] for row in used])
-    rng = np.random.default_rng(seed)
+    used = plan.used_figures().drop_duplicates("id")
+    counts = rows_per_figure(plan, int(rows_per_country))
     local_currency = local_currencies(plan.figures)
-    years, salary = zip(*(_draw_cell(plan, row["id"], counts[row["id"]], rng) for row in used))
-    # What a new source would report for the same engineer: the consensus
-    # salary moved by a source effect (and the employer estimate's own doubt).
-    deviation = np.repeat([np.sqrt(plan.effects.new_source_variance(
-        row["country"], row["company"] if isinstance(row["company"], str) else None)) for row in used], sizes)
-    source_effect = deviation * rng.standard_normal(int(sizes.sum()))
-
-    def repeat(key: str) -> np.ndarray:
-        values = np.empty(len(used), dtype=object)
-        values[:] = [row[key] if isinstance(row[key], str) else None for row in used]
-        return np.repeat(values, sizes)
-
-    rows = pd.DataFrame({"country": repeat("country"), "company": pd.Series(repeat("company"), dtype=object),
-                         "years": np.concatenate(years), "salary_usd": np.concatenate(salary),
-                         "figure_id": repeat("id"), "figure_level": repeat("level")})
+    parts = []
+    for country, mine in used.groupby("country", sort=True):
+        rng = country_rng(seed, country)
+        records = mine.to_dict("records")
+        sizes = np.array([counts[row["id"]] for row in records])
+        years, salary = zip(*(_draw_cell(plan, row["id"], counts[row["id"]], rng) for row in records))
+        companies = np.empty(len(records), dtype=object)
+        companies[:] = [row["company"] if isinstance(row["company"], str) else None for row in records]
+        part = pd.DataFrame({"country": country, "company": pd.Series(np.repeat(companies, sizes), dtype=object),
+                             "years": np.concatenate(years), "salary_usd": np.concatenate(salary),
+                             "figure_id": np.repeat([row["id"] for row in records], sizes),
+                             "figure_level": np.repeat([row["level"] for row in records], sizes)})
+        # The median's uncertainty of each row's cell, at its years (inside the data: one variance).
+        cells = list(dict.fromkeys(zip(part["country"], part["company"])))
+        variance, _ = median_variance(plan, cells, _VARIANCE_GRID)
+        index = {cell: k for k, cell in enumerate(cells)}
+        row_cell = np.array([index[cell] for cell in zip(part["country"], part["company"])])
+        position = np.interp(part["years"].to_numpy(), _VARIANCE_GRID, np.arange(len(_VARIANCE_GRID)))
+        lower = np.floor(position).astype(int)
+        upper = np.minimum(lower + 1, len(_VARIANCE_GRID) - 1)
+        weight = position - lower
+        row_variance = variance[row_cell, lower] * (1 - weight) + variance[row_cell, upper] * weight
+        part["median_draw"] = np.sqrt(row_variance) * rng.standard_normal(len(part))
+        parts.append(part)
+    rows = pd.concat(parts, ignore_index=True)
     rows.insert(3, "level", levels_for_years(rows["years"].to_numpy(), level_edges(plan.levels)))
     rows["currency"] = rows["country"].map(local_currency)
     rows["salary_local"] = rows["salary_usd"] * rows["currency"].map(plan.basis.per_usd)
-    rows["new_source_salary_usd"] = rows["salary_usd"] * np.exp(source_effect)
-    return rows[["country", "company", "years", "level", "salary_usd", "salary_local",
-                 "currency", "figure_id", "figure_level", "new_source_salary_usd"]]
+    rows["within_salary_usd"] = rows["salary_usd"] * np.exp(-source_offsets(rows, plan))
+    rows["engineer_salary_usd"] = rows["within_salary_usd"] * np.exp(rows.pop("median_draw").to_numpy())
+    return rows[["country", "company", "years", "level", "salary_usd", "salary_local", "currency", "figure_id",
+                 "figure_level", "within_salary_usd", "engineer_salary_usd"]]
+
+
+# Years at which a row's median variance is read (it changes only at level edges).
+_VARIANCE_GRID = np.arange(0.0, 50.0 + 1e-9, 0.25)
