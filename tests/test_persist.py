@@ -219,7 +219,7 @@ def test_model_file_layout_is_pinned_to_the_format_version(model_dir):
     with np.load(model_dir / "salary_model.npz", allow_pickle=False) as archive:
         arrays = sorted(name for name in archive.files if "scores_" not in name)
         meta = json.loads(archive["meta_json"].tobytes())
-    assert (FORMAT_VERSION, arrays, sorted(meta), sorted(meta["money"])) == (7, [
+    assert (FORMAT_VERSION, arrays, sorted(meta), sorted(meta["money"])) == (8, [
         "centre", "fx_rates", "median", "median_high", "median_low", "meta_json", "ratio_high", "ratio_low", "scale",
         "shapes", "source", "support"], [
         "cells", "company_aliases", "countries", "country_labels", "country_names", "fidelity", "level_edges",

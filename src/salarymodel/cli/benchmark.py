@@ -183,7 +183,7 @@ def format_report(report: dict) -> str:
     m = report["machine"]
     lines = [
         f"salarymodel benchmark, {m['date']}, Python {m['python']}, {m['cpus']} CPUs ({m['processor']})",
-        f"  training ({report['training_rows']:,} rows, incl. bootstrap): {report['training_seconds']:.2f} s",
+        f"  training ({report['training_rows']:,} rows, incl. 5-fold calibration): {report['training_seconds']:.2f} s",
         f"  dict lookup:                        {report['dict_lookup_microseconds']:.3f} us",
         f"  predict('Germany', 5), warm:        {report['predict_microseconds']:.2f} us",
         f"  predict('India', 4, 'TCS'), warm:   {report['predict_with_company_microseconds']:.2f} us",

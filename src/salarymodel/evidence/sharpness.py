@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr, ndtri
+from scipy.special import ndtri
 
+from ..serving.bands import band_levels, quantile_rows
+from ..training.predictive import shape_table
 from ..training.synthetic import reported_distribution, sample_years
 
 __all__ = ["interval_score", "figure_sharpness", "sharpness_summary", "previous_band", "real_salary_scores"]
@@ -38,21 +40,24 @@ def interval_score(low: np.ndarray, high: np.ndarray, y: np.ndarray, confidence:
 
 
 def previous_band(model, figure: dict, company: str | None, years: np.ndarray, confidence: float) -> np.ndarray:
-    """The pre-issue-20 band (log) at each year: consensus quantiles with a
-    new source's deviation, variance tau**2 * 2 (times 1 + k for an employer)."""
+    """The pre-issue-20 band (log reference USD) at each year: the consensus
+    spread with a new source's deviation on top, variance ``2 tau**2`` (times
+    ``1 + k`` for an employer), read from the consensus scores' shape table."""
     estimator, effects = model.estimator, model.plan.effects
-    frame = pd.DataFrame({"country": figure["country"], "company": company, "years": years})
-    atoms = estimator.consensus_quantiles(frame, (np.arange(200) + 0.5) / 200)  # (years, 200)
-    variance = 2.0 * effects.tau_source[figure["country"]] ** 2
+    country = figure["country"]
+    frame = pd.DataFrame({"country": country, "company": company, "years": years})
+    centre, scale = estimator.centre_scale(frame)
+    variance = 2.0 * effects.tau_source[country] ** 2
     if company is not None:
-        variance *= 1.0 + effects.employer_effects.get((figure["country"], company), {}).get("weight", 0.0)
-    sd = np.sqrt(variance)
-    out = np.empty((len(years), 2))
-    for row, values in enumerate(atoms):
-        x = np.linspace(values.min() - 5 * sd, values.max() + 5 * sd, 800)
-        cdf = ndtr((x[:, None] - values[None, :]) / sd).mean(axis=1)
-        out[row] = np.interp([(1 - confidence) / 2, (1 + confidence) / 2], cdf, x)
-    return out
+        variance *= 1.0 + effects.employer_effects.get((country, company), {}).get("weight", 0.0)
+    cache = model.__dict__.setdefault("_previous_shapes", {})
+    if country not in cache:
+        cache[country] = shape_table(estimator.scores_[country])[None]
+    # One "cell" per year (a column of one point each): no running maximum across unsorted years.
+    ratio = (np.sqrt(variance) / scale)[:, None]
+    rows = np.zeros(len(years), dtype=np.int64)
+    return np.stack([quantile_rows(level, centre[:, None], scale[:, None], ratio, ratio, rows, cache[country])[:, 0]
+                     for level in band_levels(confidence)], axis=1)
 
 
 def _judge(low: np.ndarray, high: np.ndarray, salaries: np.ndarray, confidence: float) -> tuple[float, float, float]:

@@ -1,7 +1,7 @@
 """Validation on figures the model never saw: leave one figure (or source) out.
 
 For each held-out figure the whole pipeline is rerun without it (plan,
-synthetic set, estimator; no bootstrap), and the retrained model's value of
+synthetic set, estimator), and the retrained model's value of
 the figure's statistic is compared with the reported one. The interval it
 is judged against is the model's interval for *what a new source would
 report* for that cell, not the band of individual salaries: the statistic

@@ -39,11 +39,13 @@ class SalaryEstimate(NamedTuple):
     confidence : float
         Nominal coverage of the band.
     low, median, high : float
-        Band bounds and median of the annual base salary.
+        Band ends and median of the annual base salary: ``confidence`` of ML
+        engineers like this (country, years, employer) earn between ``low``
+        and ``high``; ``median`` is the middle of the same distribution.
     median_low, median_high : float
-        10th and 90th percentile of the median over a bootstrap of the
-        reported figures: how much the median itself depends on which
-        sources happen to exist (see :mod:`salarymodel.training.uncertainty`).
+        The median's own 80% interval: part (b) of the band alone, how well
+        the sources behind this cell pin the market's median down (see
+        :mod:`salarymodel.training.uncertainty`); always around ``median``.
     support : str
         'strong', 'moderate', 'thin' or 'extrapolated': how well reported
         figures back this estimate (rule in :mod:`salarymodel.training.provenance`).

@@ -46,7 +46,8 @@ __all__ = ["FORMAT_VERSION", "write_atomic", "save_model", "load_model_folder", 
 # 5: data-only serving file (.npz + JSON); estimator and plan in an optional training file.
 # 6: country labels (for suggestions and listings) in the serving file.
 # 7: modules moved into stage subpackages: the training file's class paths changed.
-FORMAT_VERSION = 7
+# 8: one predictive distribution: shapes, ratio_low/high and within scale; no calibration scores.
+FORMAT_VERSION = 8
 # The JSON document inside the .npz, as uint8 bytes.
 _META_KEY = "meta_json"
 
