@@ -29,6 +29,14 @@ def _bounded_threads():
         yield
 
 
+def model_file(folder, kind: str = "data"):
+    """The file of a model folder that its card names: 'data', 'training' or 'training_set'."""
+    from salarymodel.serving.persist import model_file as named
+    from salarymodel.serving.persist import read_card
+
+    return named(read_card(folder), kind, folder)[0]
+
+
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory):
     """A model folder trained with the default settings (seed 0)."""

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import salarymodel
+from conftest import model_file
 from salarymodel import InvalidRowsError, SalaryEstimate, UnknownCountryError, load_model
 
 
@@ -147,14 +148,14 @@ def test_predict_frame_requires_columns(model):
 
 
 def test_load_model_takes_folder_or_data_file(model_dir, model):
-    from_file = load_model(model_dir / "salary_model.npz")
+    from_file = load_model(model_file(model_dir))
     assert from_file.predict("US", 3).median == pytest.approx(model.predict("US", 3).median)
 
 
 def test_module_level_predict_works_out_of_the_box(_default_model_in_tmp):
     estimate = salarymodel.predict("Germany", 5)
     assert estimate.currency == "EUR" and estimate.low < estimate.median < estimate.high
-    assert (_default_model_in_tmp / "salary_model.npz").exists()
+    assert model_file(_default_model_in_tmp).exists()
     frame = salarymodel.predict_frame(pd.DataFrame({"country": ["DE"], "years": [5]}))
     assert frame.at[0, "median"] == pytest.approx(estimate.median)
     assert salarymodel.load_model() is salarymodel.load_model()

@@ -12,6 +12,7 @@ import sys
 import pandas as pd
 import pytest
 
+from conftest import model_file
 from salarymodel import UnknownCountryError
 from salarymodel.data.shipped import raw_data_file
 
@@ -69,7 +70,8 @@ def test_training_into_another_folder_leaves_the_default_models_files_alone(tmp_
     assert done.returncode == 0, done.stderr
     assert default_set.read_text() == "the default model's training set"
     assert (tmp_path / "models" / "salary_model.json").read_text() == "{}"
-    assert (tmp_path / "my_model" / "training_set.csv").exists()
+    assert model_file(tmp_path / "my_model", "training_set").exists()
+    assert not (tmp_path / "my_model" / "training_set.csv").exists()  # no copy asked for
 
 
 def test_a_figures_file_takes_country_names_as_predict_does(tmp_path):

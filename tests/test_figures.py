@@ -72,7 +72,7 @@ def test_payscale_mid_career_keeps_its_own_years():
     [
         (0, "currency", "XXQ", "line 2, column 'currency'"),
         (5, "value_high", "60000", "a range's low must be below its high"),
-        (0, "value", "-5", "line 2, column 'value': must be a positive number"),
+        (0, "value", "-5", "line 2, column 'value': must be an annual salary between 1 and 1e+12"),
         (0, "level", "intern", "line 2, column 'level'"),
         (3, "id", "", "line 5, column 'id'"),
         (4, "id", "f01", "duplicate figure 'f01'"),

@@ -15,6 +15,7 @@ import joblib
 import numpy as np
 import pytest
 
+from conftest import model_file
 from salarymodel import ModelIntegrityError, ModelVersionError, load_model
 from salarymodel.serving.persist import FORMAT_VERSION, write_atomic
 
@@ -61,7 +62,7 @@ def test_card_records_what_the_issue_asks(model_dir):
 
 
 def test_serving_file_is_plain_arrays_and_json(model_dir):
-    with np.load(model_dir / "salary_model.npz", allow_pickle=False) as archive:
+    with np.load(model_file(model_dir), allow_pickle=False) as archive:
         assert all(archive[name].dtype != object for name in archive.files)
         meta = json.loads(archive["meta_json"].tobytes())
     assert meta["countries"] == ["DE", "IN", "US"] and meta["reference_year"] == 2023
@@ -91,7 +92,7 @@ def test_training_side_is_loaded_only_when_evaluation_asks(model_copy):
     loaded.predict("US", 4)
     assert callable(loaded._training)
     assert set(loaded.estimator.fits_) == set(loaded.countries)  # loaded now
-    (model_copy / "salary_model_training.joblib").unlink()
+    model_file(model_copy, "training").unlink()
     fresh = load_model(model_copy)
     assert fresh.predict("US", 4).median > 0  # serving does not need it
     with pytest.raises(ModelIntegrityError, match="no training file"):
@@ -107,7 +108,7 @@ def _forbid(monkeypatch, owner, name: str) -> None:
 
 
 def test_tampered_data_file_is_refused_before_it_is_read(model_copy, monkeypatch):
-    data = model_copy / "salary_model.npz"
+    data = model_file(model_copy)
     data.write_bytes(data.read_bytes() + b"tampered")
     _forbid(monkeypatch, np, "load")
     with pytest.raises(ModelIntegrityError, match="does not match its model card"):
@@ -126,7 +127,7 @@ def test_pickled_payload_is_refused_without_running(model_copy, tmp_path, kind):
         buffer = io.BytesIO()
         np.savez(buffer, meta_json=np.array([_Payload(marker)], dtype=object))
         payload = buffer.getvalue()
-    (model_copy / "salary_model.npz").write_bytes(payload)
+    model_file(model_copy).write_bytes(payload)
     _vouch_for(model_copy, payload)
     with pytest.raises(ModelIntegrityError, match="pickled"):
         load_model(model_copy)
@@ -134,7 +135,7 @@ def test_pickled_payload_is_refused_without_running(model_copy, tmp_path, kind):
 
 
 def test_tampered_training_file_is_refused_before_unpickling(model_copy, monkeypatch):
-    training = model_copy / "salary_model_training.joblib"
+    training = model_file(model_copy, "training")
     training.write_bytes(training.read_bytes() + b"tampered")
     _forbid(monkeypatch, joblib, "load")
     loaded = load_model(model_copy)
@@ -183,21 +184,43 @@ def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["file.txt"]
 
 
+def _older_format_copy(model_dir, folder):
+    shutil.copytree(model_dir, folder)
+    card_path = folder / "salary_model.json"
+    card = json.loads(card_path.read_text())
+    card["format_version"] = FORMAT_VERSION - 1
+    card_path.write_text(json.dumps(card))
+    return card_path
+
+
 def test_default_cache_in_another_format_is_rebuilt_not_refused(tmp_path, monkeypatch, model_dir):
     from salarymodel import api
     from salarymodel.serving import paths as _paths
 
     cache = tmp_path / "cache"
-    shutil.copytree(model_dir, cache)
-    card_path = cache / "salary_model.json"
-    card = json.loads(card_path.read_text())
-    card["format_version"] = FORMAT_VERSION - 1
-    card_path.write_text(json.dumps(card))
+    card_path = _older_format_copy(model_dir, cache)
+    (cache / _paths.CACHE_MARKER).write_text("made by salarymodel")  # the package's own cache
     monkeypatch.setenv(_paths.MODEL_DIR_ENV, str(cache))
     monkeypatch.setattr(api, "_default_model", None)
     model = api.default_model()
     assert model.predict("DE", 4).median > 0
     assert json.loads(card_path.read_text())["format_version"] == FORMAT_VERSION
+
+
+def test_your_own_model_in_another_format_is_never_overwritten(tmp_path, monkeypatch, model_dir):
+    # SALARYMODEL_MODEL_DIR pointing at a folder the package did not create: refused, not retrained over.
+    from salarymodel import api
+    from salarymodel.serving import paths as _paths
+
+    mine = tmp_path / "mine"
+    card_path = _older_format_copy(model_dir, mine)
+    before = {p.name: p.read_bytes() for p in mine.iterdir()}
+    monkeypatch.setenv(_paths.MODEL_DIR_ENV, str(mine))
+    monkeypatch.setattr(api, "_default_model", None)
+    with pytest.raises(ModelVersionError, match="not a cache salarymodel created"):
+        api.default_model()
+    assert {p.name: p.read_bytes() for p in mine.iterdir()} == before
+    assert json.loads(card_path.read_text())["format_version"] == FORMAT_VERSION - 1
 
 
 def test_tampered_default_cache_is_refused(tmp_path, monkeypatch, model_dir):
@@ -206,7 +229,7 @@ def test_tampered_default_cache_is_refused(tmp_path, monkeypatch, model_dir):
 
     cache = tmp_path / "cache"
     shutil.copytree(model_dir, cache)
-    (cache / "salary_model.npz").write_bytes(b"not a model")
+    model_file(cache).write_bytes(b"not a model")
     monkeypatch.setenv(_paths.MODEL_DIR_ENV, str(cache))
     monkeypatch.setattr(api, "_default_model", None)
     with pytest.raises(ModelIntegrityError):
@@ -216,10 +239,10 @@ def test_tampered_default_cache_is_refused(tmp_path, monkeypatch, model_dir):
 def test_model_file_layout_is_pinned_to_the_format_version(model_dir):
     # Changing what a model file holds without bumping FORMAT_VERSION would
     # let old files load into new code and fail later; this pin makes it a choice.
-    with np.load(model_dir / "salary_model.npz", allow_pickle=False) as archive:
+    with np.load(model_file(model_dir), allow_pickle=False) as archive:
         arrays = sorted(name for name in archive.files if "scores_" not in name)
         meta = json.loads(archive["meta_json"].tobytes())
-    assert (FORMAT_VERSION, arrays, sorted(meta), sorted(meta["money"])) == (8, [
+    assert (FORMAT_VERSION, arrays, sorted(meta), sorted(meta["money"])) == (9, [
         "centre", "fx_rates", "median", "median_high", "median_low", "meta_json", "ratio_high", "ratio_low", "scale",
         "shapes", "source", "support"], [
         "cells", "company_aliases", "countries", "country_labels", "country_names", "fidelity", "level_edges",

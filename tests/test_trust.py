@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import salarymodel
+from conftest import model_file
 from salarymodel import api, load_model
 from salarymodel.data.shipped import raw_data_file
 from salarymodel.train import train
@@ -93,7 +94,7 @@ def test_tiktok_spellings_and_its_parent(model, typed):
 def _old_model(tmp_path, model_dir):
     folder = tmp_path / "m"
     shutil.copytree(model_dir, folder)
-    return folder, (folder / "salary_model.json").read_bytes(), (folder / "salary_model.npz").read_bytes()
+    return folder, (folder / "salary_model.json").read_bytes(), model_file(folder).read_bytes()
 
 
 def test_failure_while_training_leaves_the_previous_model_loadable(tmp_path, model_dir, monkeypatch):
@@ -107,8 +108,8 @@ def test_failure_while_training_leaves_the_previous_model_loadable(tmp_path, mod
     with pytest.raises(RuntimeError, match="injected"):
         train(out=folder, data_out=folder, rows_per_country=2000)
     assert (folder / "salary_model.json").read_bytes() == card
-    assert (folder / "salary_model.npz").read_bytes() == artifact
-    assert not (folder / "training_set.csv").exists()
+    assert model_file(folder).read_bytes() == artifact
+    assert not (folder / "training_set.csv").exists() and model_file(folder, "training_set").exists()
     assert load_model(folder).predict("US", 3).median > 0
 
 
@@ -122,7 +123,7 @@ def test_failure_while_pickling_leaves_the_previous_model_loadable(tmp_path, mod
     monkeypatch.setattr(joblib, "dump", broken)
     with pytest.raises(OSError):
         train(out=folder, rows_per_country=2000)
-    assert (folder / "salary_model.npz").read_bytes() == artifact
+    assert model_file(folder).read_bytes() == artifact
     assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in model_dir.iterdir())
     assert load_model(folder).predict("DE", 3).median > 0
 
@@ -137,7 +138,7 @@ def test_killed_training_run_leaves_the_previous_model_loadable(tmp_path, model_
     process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL  # it was still running: killed mid-way
     assert (folder / "salary_model.json").read_bytes() == card
-    assert (folder / "salary_model.npz").read_bytes() == artifact
+    assert model_file(folder).read_bytes() == artifact
     assert load_model(folder).predict("IN", 3).median > 0
 
 

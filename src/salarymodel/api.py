@@ -65,15 +65,24 @@ def default_model() -> SalaryModel:
 
 
 def _load_or_train_default() -> SalaryModel:
-    from .errors import ModelVersionError
-    from .serving.paths import CARD_FILE, default_model_dir
+    from .errors import ModelIntegrityError, ModelVersionError
+    from .serving.paths import CACHE_MARKER, CARD_FILE, default_model_dir
 
     folder = default_model_dir()
+    ours = (folder / CACHE_MARKER).is_file()
     if (folder / CARD_FILE).exists():
         try:
             return load_model(folder)
-        except ModelVersionError:
-            pass  # our own cache, written by another version: rebuild it
+        except (ModelVersionError, ModelIntegrityError) as error:
+            if not ours:  # a folder the package did not create is never rebuilt on its own
+                raise type(error)(f"{error} (The folder is not a cache salarymodel created, so it is not "
+                                  "retrained on its own: retrain it yourself, or point SALARYMODEL_MODEL_DIR "
+                                  "elsewhere.)") from None
+    elif folder.exists() and any(folder.iterdir()) and not ours:
+        raise ModelIntegrityError(
+            f"{folder} (the default model folder) holds files but no model card, and salarymodel did not "
+            "create it: it is not written into. Point SALARYMODEL_MODEL_DIR at an empty or new folder, or "
+            f"train there yourself with 'python -m salarymodel.train --out {folder}'.")
     import sys
     import time
 
@@ -84,6 +93,9 @@ def _load_or_train_default() -> SalaryModel:
 
     say(f"no default model in {folder} yet: training it from the shipped figures, once (about 10 s)")
     start = time.perf_counter()
+    folder.mkdir(parents=True, exist_ok=True)
+    if not ours:  # the package creates this cache: mark it, so only it is ever rebuilt
+        (folder / CACHE_MARKER).write_text("A model cache created by salarymodel; it may be rebuilt.\n")
     model = train(out=Path(folder), progress=lambda stage: say(f"  {stage}")).model
     say(f"done in {time.perf_counter() - start:.1f} s; later calls load it in milliseconds")
     return model

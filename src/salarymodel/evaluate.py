@@ -5,7 +5,8 @@ The report's data comes from :func:`salarymodel.evidence.report.evaluation_repor
 
 import sys
 
+from .cli._prog import run_command
 from .cli.evaluate import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_command(main))

@@ -6,7 +6,8 @@ the command line.
 
 import sys
 
+from .cli._prog import run_command
 from .cli.predict import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_command(main))

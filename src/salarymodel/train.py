@@ -24,7 +24,7 @@ from .evidence.report import compare_models, external_section, fidelity_section,
 from .serving.card import library_versions, now_iso, render_markdown
 from .serving.model import SalaryModel
 from .serving.paths import TRAINING_SET_FILE
-from .serving.persist import save_model, write_atomic
+from .serving.persist import check_model_folder, save_model, write_atomic
 from .training._threads import fit_threads
 from .training.compile import compile_model
 from .training.estimator import FEATURES, SalaryRegressor
@@ -83,9 +83,12 @@ def train(figures=None, *, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY, see
     seed : int, default=0
         Seed of the synthetic set and the calibration split.
     out : Path, default=None
-        Model folder to write; nothing is written when None.
+        Model folder to write (a folder, checked before any work); nothing
+        is written when None. The folder switches to the new model, with
+        its own training set, in one rename (see :mod:`salarymodel.serving.persist`).
     data_out : Path, default=None
-        Folder for the synthetic training set CSV.
+        Folder for a copy of the synthetic training set, ``training_set.csv``
+        (written after the model's switch).
     compare : bool, default=False
         Also fit every candidate model family on the same split and put the
         comparison into the model card (as ``python -m salarymodel.evaluate``
@@ -101,6 +104,11 @@ def train(figures=None, *, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY, see
     """
     start = time.perf_counter()
     step = progress or (lambda text: None)
+    # Where the run will write is checked before any work, so a bad path costs nothing.
+    if out is not None:
+        check_model_folder(out, "out")
+    if data_out is not None:
+        check_model_folder(data_out, "data_out")
     with fit_threads():  # bounded native threads: stable times on a busy machine
         step("1/4 planning the synthetic training set from the figures")
         plan = plan_training_set(figures)
@@ -142,10 +150,11 @@ def train(figures=None, *, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY, see
         }
     seconds = time.perf_counter() - start
     card["training_seconds"] = round(seconds, 3)
-    if data_out is not None:
-        write_atomic(Path(data_out) / TRAINING_SET_FILE, lambda tmp: rows.to_csv(tmp, index=False))
-    if out is not None:
-        card = save_model(model, out, card, render_markdown(card))
+    training_set = rows.to_csv(index=False).encode("utf-8")
+    if out is not None:  # the model and its own training set switch together, with the card
+        card = save_model(model, out, card, render_markdown(card), training_set=training_set)
+    if data_out is not None and (out is None or Path(data_out).resolve() != Path(out).resolve()):
+        write_atomic(Path(data_out) / TRAINING_SET_FILE, lambda tmp: tmp.write_bytes(training_set))
     result = TrainingResult(model, card, rows, seconds)
     if not quiet:
         print(result.summary())
@@ -155,6 +164,7 @@ def train(figures=None, *, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY, see
 if __name__ == "__main__":
     import sys
 
+    from .cli._prog import run_command
     from .cli.train import main
 
-    sys.exit(main())
+    sys.exit(run_command(main))

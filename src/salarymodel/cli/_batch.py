@@ -1,28 +1,106 @@
-"""Scoring a CSV file of profiles: input lines kept byte for byte, estimates
-appended, at numpy and Arrow speed.
+"""Scoring a CSV file of profiles: streamed in bounded memory, input lines kept
+byte for byte, estimates appended, at numpy and Arrow speed.
 
-Each input line is written back exactly as it was read (``007`` stays
-``007``), followed by the new columns. Numbers are formatted by Arrow's
-compute kernels (two decimals), never one Python float at a time. A file
-with quoted fields (which may hold commas or line breaks) goes through the
-CSV parser instead, and its input values are still written back unchanged.
+The file is read in blocks of at most :data:`BLOCK_BYTES` and written as it
+goes, so memory does not grow with the file. Each input line is written
+back exactly as it was read (``007`` stays ``007``), followed by the new
+columns, formatted by Arrow's compute kernels (two decimals). A line that
+cannot be read (invalid UTF-8, too many or too few fields, a blank line) is
+one bad row with its true line number: its new columns are empty but for
+``error``, and every other row is scored. Once a quote appears, the rest of
+the file goes through Python's CSV reader (quoted fields may hold commas
+and line breaks), which keeps each record's raw text and first line number.
+
+The output is written through :class:`OutputSink`: atomically for a regular
+file, directly for a device or FIFO; a symlink is followed; the output may
+never be the input.
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
+import io
+import os
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["OUTPUT_COLUMNS", "score_csv"]
+__all__ = ["OUTPUT_COLUMNS", "BLOCK_BYTES", "OutputSink", "score_csv"]
 
 OUTPUT_COLUMNS = ("low", "median", "high", "currency", "company_known", "support", "as_of", "projected", "error")
+# Bytes read at a time: memory stays bounded by this, whatever the file's size.
+BLOCK_BYTES = 2 * 1024 * 1024
+_BOM = codecs.BOM_UTF8
 
 
-def _text(values: np.ndarray | pd.Series | pd.Categorical, bad: np.ndarray):
+class OutputSink:
+    """Where a batch's output goes: a regular file is written to a temporary
+    sibling and renamed over it when complete; a device or FIFO is written
+    to directly (never replaced). A symlink is followed: its target is what
+    is written, the link stays. The output may never be the input: that is
+    refused before anything is read.
+    """
+
+    def __init__(self, target: Path, source: Path) -> None:
+        self.requested = Path(target)
+        self.path = Path(os.path.realpath(target))
+        if self.path.is_dir():
+            raise ValueError(f"The '--output' option names {target}, which is a folder. Give a file name.")
+        try:
+            same = os.path.samefile(self.path, source)
+        except OSError:
+            same = False
+        if same:
+            through = "" if Path(target) == Path(source) else f" (as {target})"
+            raise ValueError(f"The '--output' option names the input file {source}{through}: scoring would "
+                             "destroy the input. Write the estimates to another file.")
+        self.direct = self.path.exists() and not self.path.is_file()
+        folder = self.path.parent
+        if not self.direct and folder.exists() and not os.access(folder, os.W_OK | os.X_OK):
+            raise ValueError(f"The '--output' option names {target}, but the folder {folder} is not writable.")
+        self._stream = None
+        self._tmp: Path | None = None
+
+    def open(self):
+        """A binary stream to write the output to."""
+        if self.direct:
+            self._stream = open(self.path, "wb")
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+            self._tmp = Path(name)
+            self._stream = os.fdopen(handle, "wb")
+        return self._stream
+
+    def commit(self) -> None:
+        """Finish: rename the complete file into place (or close the device)."""
+        stream, self._stream = self._stream, None
+        if self.direct:
+            stream.close()
+            return
+        stream.flush()
+        os.fsync(stream.fileno())
+        stream.close()
+        os.chmod(self._tmp, 0o644)
+        os.replace(self._tmp, self.path)
+        self._tmp = None
+
+    def abort(self) -> None:
+        """Give up: the temporary file is removed, the target is untouched."""
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
+        if self._tmp is not None:
+            self._tmp.unlink(missing_ok=True)
+            self._tmp = None
+
+
+def _text(values, bad: np.ndarray):
     """An output column as an Arrow string array, empty for bad rows."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -50,36 +128,109 @@ def _quoted(array):
 
 
 def _line_bytes(raw_lines, scored: pd.DataFrame, bad: np.ndarray) -> memoryview:
-    """``raw_line,low,...,error\n`` for every row, as one contiguous buffer."""
+    """``raw_line,low,...,error\\n`` for every row, as one contiguous buffer
+    (``raw_lines``: binary, without their line ends)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     columns = [_text(scored[name].array if name in ("currency", "support", "as_of") else scored[name].to_numpy(),
                      bad) for name in OUTPUT_COLUMNS[:-1]]
     columns.append(_quoted(_text(scored["error"].to_numpy(), bad)))
-    rows = pc.binary_join_element_wise(raw_lines, *columns, ",")
-    text = pc.binary_join_element_wise(rows, pa.scalar("", pa.string()), "\n")  # each row ends with a newline
+    columns = [c.cast(pa.binary()) for c in columns]
+    rows = pc.binary_join_element_wise(raw_lines.cast(pa.binary()), *columns, pa.scalar(b",", pa.binary()))
+    text = pc.binary_join_element_wise(rows, pa.scalar(b"", pa.binary()), pa.scalar(b"\n", pa.binary()))
     offsets = np.frombuffer(text.buffers()[1], dtype=np.int32)[text.offset:text.offset + len(text) + 1]
     return memoryview(text.buffers()[2])[offsets[0]:offsets[-1]]
 
 
-def _lines(data: bytes):
-    """Every line of ``data`` (newline included) as one Arrow string array, zero-copy."""
+def _split_lines(data: bytes):
+    """The lines of ``data`` (which ends with a newline) as a binary array
+    without their ``\\n``, zero-copy."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + 1
     offsets = np.concatenate([[0], ends]).astype(np.int32)
-    return pa.StringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(data)), np.diff(offsets)
+    with_newline = pa.BinaryArray.from_buffers(pa.binary(), len(ends), [None, pa.py_buffer(offsets),
+                                                                         pa.py_buffer(data)])
+    return pc.binary_slice(with_newline, 0, -1)
 
 
-def _require_columns(names, source: Path) -> None:
+def _header(raw: bytes, source: Path) -> list[str]:
+    """Column names of the header line: a UTF-8 BOM is dropped, duplicates refused by name."""
+    text = raw[len(_BOM):] if raw.startswith(_BOM) else raw
+    try:
+        line = text.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise ValueError(f"The header line of {source} is not valid UTF-8. Save the file as UTF-8.") from None
+    names = next(csv.reader([line])) if line else []
     missing = [c for c in ("country", "years") if c not in names]
     if missing:
-        raise ValueError(f"{source} needs columns country and years (and optionally company); missing {missing}.")
+        raise ValueError(f"{source} needs columns country and years (and optionally company); missing {missing}. "
+                         f"Its header is {names}.")
+    seen, duplicates = set(), []
+    for name in names:
+        if name in seen and name not in duplicates:
+            duplicates.append(name)
+        seen.add(name)
+    if duplicates:
+        raise ValueError(f"{source} has the column(s) {duplicates} more than once in its header: say which one "
+                         "to use by renaming the others.")
+    return names
+
+
+class _Scorer:
+    """Scores chunks of rows and writes them, counting rows and bad rows."""
+
+    def __init__(self, model, names: list[str], out, options: dict, progress) -> None:
+        self.model, self.names, self.out, self.options, self.progress = model, names, out, options, progress
+        self.index = {name: names.index(name) for name in ("country", "years", "company") if name in names}
+        self.rows = self.bad = 0
+        self.pool = ThreadPoolExecutor(max_workers=1)  # formatting overlaps the next chunk's scoring
+        self.pending = None
+
+    def write(self, raw_lines, fields: dict, problems: np.ndarray, first_line: int,
+              line_numbers: np.ndarray | None = None) -> None:
+        """Score one chunk: ``fields`` maps column -> string values;
+        ``problems`` holds a reason for each structurally bad row ('' if none)."""
+        frame = pd.DataFrame({"country": pd.Series(fields["country"], dtype=object).replace("", None),
+                              "years": fields["years"]})
+        if "company" in fields:
+            frame["company"] = fields["company"]
+        scored = self.model.predict_frame(frame, errors="coerce", **self.options)
+        structural = problems != ""
+        if structural.any():
+            scored.loc[structural, ["low", "median", "high"]] = np.nan
+            for column in ("currency", "support", "as_of"):
+                codes = scored[column].cat.codes.to_numpy().copy()
+                codes[structural] = -1
+                scored[column] = pd.Categorical.from_codes(codes, categories=scored[column].cat.categories)
+            scored["error"] = np.where(structural, problems, scored["error"].to_numpy())
+        bad = (scored["error"] != "").to_numpy()
+        numbers = line_numbers if line_numbers is not None else np.arange(first_line, first_line + len(frame))
+        for position in np.flatnonzero(bad):
+            print(f"line {numbers[position]}: {scored['error'].iloc[position]}", file=sys.stderr)
+        self._flush()
+        self.pending = self.pool.submit(_line_bytes, raw_lines, scored, bad)
+        self.rows += len(frame)
+        self.bad += int(bad.sum())
+        if self.progress is not None:
+            self.progress.update(len(frame))
+
+    def _flush(self) -> None:
+        if self.pending is not None:
+            self.out.write(self.pending.result())
+            self.pending = None
+
+    def close(self) -> None:
+        try:
+            self._flush()
+        finally:
+            self.pool.shutdown(cancel_futures=True)
 
 
 def score_csv(model, source: Path, target: Path, *, chunk_size: int, progress=None, **options) -> tuple[int, int]:
-    """Score ``source`` into ``target`` (written atomically).
+    """Score ``source`` into ``target``, streaming.
 
     Parameters
     ----------
@@ -87,7 +238,7 @@ def score_csv(model, source: Path, target: Path, *, chunk_size: int, progress=No
     source, target : Path
         Input CSV with columns country, years[, company]; output CSV.
     chunk_size : int
-        Rows scored at a time.
+        Rows scored at a time (a positive whole number).
     progress : tqdm or None
         Updated with the rows scored.
     **options
@@ -102,97 +253,206 @@ def score_csv(model, source: Path, target: Path, *, chunk_size: int, progress=No
     Raises
     ------
     ValueError
-        The file lacks the country or years column.
+        A bad chunk size, an output that is the input or a folder, or a
+        header without country and years, with duplicate columns or not UTF-8.
     """
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
+        raise ValueError(f"The '--chunk-size' option must be a positive whole number of rows. Got {chunk_size!r}.")
+    source = Path(source)
+    if not source.is_file():
+        raise ValueError(f"The '--input' option names {source}, which is not a readable file.")
+    sink = OutputSink(target, source)  # refuses an output that is the input, before reading
+    with open(source, "rb") as stream:
+        header_raw = stream.readline()
+        if not header_raw.strip():
+            raise ValueError(f"{source} is empty: it needs a header line with columns country and years.")
+        names = _header(header_raw, source)
+        # Options are checked once, before any output is opened.
+        model.predict_frame(pd.DataFrame({"country": [], "years": []}), errors="coerce", **options)
+        out = sink.open()
+        scorer = _Scorer(model, names, out, options, progress)
+        try:
+            ending = b"\r\n" if header_raw.endswith(b"\r\n") else b"\n"
+            out.write(header_raw.rstrip(b"\r\n") + ("," + ",".join(OUTPUT_COLUMNS)).encode() + ending)
+            _stream_body(stream, scorer, names, chunk_size)
+            scorer.close()
+            sink.commit()
+        except BaseException:
+            scorer.pool.shutdown(cancel_futures=True)
+            sink.abort()
+            raise
+    return scorer.rows, scorer.bad
+
+
+def _stream_body(stream, scorer: _Scorer, names: list[str], chunk_size: int) -> None:
+    """Blocks of whole lines through the fast path until a quote appears, then
+    the rest through the CSV reader."""
+    line = 2
+    rest = b""
+    while True:
+        block = stream.read(BLOCK_BYTES)
+        data = rest + block
+        if not block:
+            if data:
+                data += b"\n"  # a last line without its newline
+            rest = b""
+        else:
+            cut = data.rfind(b"\n") + 1
+            data, rest = data[:cut], data[cut:]
+        if data:
+            if b'"' in data:
+                _quoted_rows(io.BytesIO(data + rest), stream, scorer, names, chunk_size, line)
+                return
+            line = _fast_rows(data, scorer, names, chunk_size, line)
+        if not block:
+            return
+
+
+def _fast_rows(data: bytes, scorer: _Scorer, names: list[str], chunk_size: int, line: int) -> int:
+    """Lines without quotes: split on commas with Arrow, one row per line."""
     import pyarrow as pa
     import pyarrow.compute as pc
-    import pyarrow.csv as pa_csv
 
-    from ..serving.persist import write_atomic
+    raw = _split_lines(data)
+    for start in range(0, len(raw), chunk_size):
+        chunk = raw.slice(start, chunk_size)
+        lines = pc.utf8_rtrim(_as_text(chunk), "\r")
+        problems = np.full(len(chunk), "", dtype=object)
+        valid = _valid_utf8(chunk)
+        if not valid.all():
+            problems[~valid] = "the line is not valid UTF-8 (save the file as UTF-8)"
+        counts = pc.list_value_length(pc.split_pattern(lines, ",")).to_numpy(zero_copy_only=False)
+        blank = pc.equal(lines, "").to_numpy(zero_copy_only=False) & valid
+        width = len(names)
+        ragged = (counts != width) & ~blank & valid
+        problems[blank] = "blank line"
+        for position in np.flatnonzero(ragged):
+            problems[position] = (f"the line has {counts[position]} fields but the header has {width} (an unquoted "
+                                  "comma in a value? quote it)")
+        filler = "," * (width - 1)
+        safe = pc.if_else(pa.array(problems != ""), pa.scalar(filler), lines)
+        fields = pc.split_pattern(safe, ",")
+        values = {name: pc.list_element(fields, index).to_numpy(zero_copy_only=False)
+                  for name, index in scorer.index.items()}
+        scorer.write(chunk, values, problems, line)
+        line += len(chunk)
+    return line
 
-    data = source.read_bytes()
-    if data and not data.endswith(b"\n"):
-        data += b"\n"
-    lines, lengths = _lines(data)
-    # The line-by-line path needs one row per line: no quotes (which may hold
-    # line breaks or commas), no carriage returns, no blank lines.
-    if len(lines) < 2 or b'"' in data or b"\r" in data or (lengths[1:] <= 1).any():
-        return _score_quoted_csv(model, source, target, chunk_size=chunk_size, progress=progress, **options)
-    header = data[:lengths[0] - 1]
-    names = header.decode("utf-8").split(",")
-    _require_columns(names, source)
-    text_columns = {name: pa.string() for name in names}
+
+def _valid_utf8(chunk) -> np.ndarray:
+    """Which binary lines are valid UTF-8 (Arrow checks the whole array at once;
+    only a failing chunk is looked at line by line)."""
+    import pyarrow as pa
+
     try:
-        table = pa_csv.read_csv(pa.py_buffer(data), convert_options=pa_csv.ConvertOptions(
-            column_types=text_columns, strings_can_be_null=False, quoted_strings_can_be_null=False))
-    except pa.ArrowInvalid:  # ragged lines: the general parser says where
-        return _score_quoted_csv(model, source, target, chunk_size=chunk_size, progress=progress, **options)
-    body = pc.utf8_slice_codeunits(lines.slice(1), 0, -1)  # each input line as read, without its newline
-    parts, bad_total = [header + ("," + ",".join(OUTPUT_COLUMNS)).encode() + b"\n"], 0
-    # Arrow's kernels release the GIL: chunks are formatted on a second
-    # thread while the next one is scored.
-    formatter = ThreadPoolExecutor(max_workers=2)
-    for start in range(0, len(body), chunk_size):
-        chunk = table.slice(start, chunk_size)
-        frame = pd.DataFrame({name: chunk.column(name).to_pandas() for name in ("country", "company")
-                              if name in names})
+        chunk.cast(pa.string())
+        return np.ones(len(chunk), dtype=bool)
+    except pa.ArrowInvalid:
+        ok = np.ones(len(chunk), dtype=bool)
+        for position, value in enumerate(chunk.to_pylist()):
+            try:
+                value.decode("utf-8")
+            except UnicodeDecodeError:
+                ok[position] = False
+        return ok
+
+
+def _as_text(chunk):
+    """Binary lines as UTF-8 text, invalid lines emptied (they are reported apart)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        return chunk.cast(pa.string())
+    except pa.ArrowInvalid:
+        valid = _valid_utf8(chunk)
+        cleaned = pc.if_else(pa.array(valid), chunk, pa.scalar(b"", pa.binary()))
+        return cleaned.cast(pa.string())
+
+
+class _RawLines:
+    """Physical lines of the rest of the file, decoded for the CSV reader one by
+    one, remembering the raw bytes and which lines were not valid UTF-8."""
+
+    def __init__(self, head: io.BytesIO, stream) -> None:
+        self.sources = [head, stream]
+        self.raw: list[bytes] = []
+        self.invalid = False
+        self.count = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = b""
+        while self.sources and not line.endswith(b"\n"):
+            more = self.sources[0].readline()
+            if more:
+                line += more  # a line cut between the buffered block and the stream is joined
+            else:
+                self.sources.pop(0)
+        if not line:
+            raise StopIteration
+        self.raw.append(line)
+        self.count += 1
         try:
-            frame["years"] = pc.cast(chunk.column("years"), pa.float64()).to_numpy()
-        except pa.ArrowInvalid:  # some years are not numbers: read them one by one, and report them
-            frame["years"] = chunk.column("years").to_pandas()
-        scored, bad = _score(model, frame, options)
-        bad_total += _report(scored, bad, np.arange(start, start + len(frame)) + 2)
-        parts.append(formatter.submit(_line_bytes, body.slice(start, len(frame)), scored, bad))
-        if progress is not None:
-            progress.update(len(frame))
+            return line.decode("utf-8")
+        except UnicodeDecodeError:
+            self.invalid = True
+            return line.decode("utf-8", errors="replace")
 
-    def write(tmp: Path) -> None:
-        with open(tmp, "wb") as stream:
-            for part in parts:
-                stream.write(part if isinstance(part, bytes) else part.result())
-
-    try:
-        write_atomic(target, write)
-    finally:
-        formatter.shutdown(cancel_futures=True)
-    return len(body), bad_total
+    def take(self) -> tuple[bytes, bool]:
+        """The raw bytes consumed since the last call, and whether any were not UTF-8."""
+        raw, invalid = b"".join(self.raw), self.invalid
+        self.raw, self.invalid = [], False
+        return raw, invalid
 
 
-def _score(model, frame: pd.DataFrame, options: dict) -> tuple[pd.DataFrame, np.ndarray]:
-    profiles = pd.DataFrame({"country": frame["country"].replace("", None), "years": frame["years"]},
-                            index=frame.index)
-    if "company" in frame.columns:
-        profiles["company"] = frame["company"]
-    scored = model.predict_frame(profiles, errors="coerce", **options)
-    return scored, (scored["error"] != "").to_numpy()
+def _quoted_rows(head: io.BytesIO, stream, scorer: _Scorer, names: list[str], chunk_size: int, line: int) -> None:
+    """The general path: Python's CSV reader, each record's raw text and first line kept."""
+    import pyarrow as pa
 
+    source = _RawLines(head, stream)
+    reader = csv.reader(source)
+    width = len(names)
+    raws: list[bytes] = []
+    numbers: list[int] = []
+    problems: list[str] = []
+    values: dict[str, list[str]] = {name: [] for name in scorer.index}
 
-def _report(scored: pd.DataFrame, bad: np.ndarray, line_numbers: list[int]) -> int:
-    for position in np.flatnonzero(bad):
-        print(f"line {line_numbers[position]}: {scored['error'].iloc[position]}", file=sys.stderr)
-    return int(bad.sum())
+    def flush() -> None:
+        if not raws:
+            return
+        scorer.write(pa.array(raws, type=pa.binary()), {k: np.array(v, dtype=object) for k, v in values.items()},
+                     np.array(problems, dtype=object), numbers[0], np.array(numbers))
+        raws.clear(), numbers.clear(), problems.clear()
+        for v in values.values():
+            v.clear()
 
-
-def _score_quoted_csv(model, source: Path, target: Path, *, chunk_size: int, progress, **options) -> tuple[int, int]:
-    """The general path: the CSV parser reads every value as text and the
-    writer writes it back as text, so input values are kept unchanged."""
-    from ..serving.persist import write_atomic
-
-    reader = pd.read_csv(source, chunksize=chunk_size, dtype=str, keep_default_na=False)
-    parts, rows, bad_total = [], 0, 0
-    for chunk in reader:
-        _require_columns(chunk.columns, source)
-        scored, bad = _score(model, chunk, options)
-        bad_total += _report(scored, bad, [index + 2 for index in chunk.index])
-        out = scored.copy()
-        for name in ("low", "median", "high"):
-            out[name] = np.round(out[name].to_numpy(), 2)
-        for name in ("company_known", "projected"):
-            out[name] = np.where(bad, "", out[name].map({True: "True", False: "False"}))
-        parts.append(pd.concat([chunk, out[list(OUTPUT_COLUMNS)]], axis=1))
-        rows += len(chunk)
-        if progress is not None:
-            progress.update(len(chunk))
-    result = pd.concat(parts) if parts else pd.DataFrame(columns=list(OUTPUT_COLUMNS))
-    write_atomic(target, lambda tmp: result.to_csv(tmp, index=False))
-    return rows, bad_total
+    while True:
+        first = line + 0
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            record, problem = None, f"the line cannot be read as CSV ({error})"
+        else:
+            problem = ""
+        raw, invalid = source.take()
+        line += raw.count(b"\n") if raw.endswith(b"\n") else raw.count(b"\n") + 1
+        if invalid:
+            problem = "the line is not valid UTF-8 (save the file as UTF-8)"
+        elif record is not None and not record:
+            problem = "blank line"
+        elif record is not None and len(record) != width:
+            problem = (f"the line has {len(record)} fields but the header has {width} (an unquoted comma in a "
+                       "value? quote it)")
+        raws.append(raw.rstrip(b"\n").rstrip(b"\r") if raw.endswith(b"\n") else raw)
+        numbers.append(first)
+        problems.append(problem)
+        for name, index in scorer.index.items():
+            values[name].append(record[index] if not problem and record is not None else "")
+        if len(raws) >= chunk_size:
+            flush()
+    flush()

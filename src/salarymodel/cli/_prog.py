@@ -3,12 +3,40 @@ through the console script, ``python -m salarymodel.predict`` otherwise."""
 
 from __future__ import annotations
 
+import os
 import sys
 
-__all__ = ["prog"]
+__all__ = ["prog", "run_command"]
 
 
 def prog(module_form: str) -> str:
     """``sys.argv[0]`` when the console script set it, else ``module_form``."""
     name = sys.argv[0] if sys.argv else ""
     return name if name.startswith("salarymodel ") else module_form
+
+
+def run_command(main, argv: list[str] | None = None) -> int:
+    """Run a command's ``main`` so that no traceback reaches the user.
+
+    Known failures are reported by the commands themselves; what is left
+    here is reported in one line: a closed output pipe ends quietly, an
+    interrupt exits 130, a file-system error or anything unexpected exits 2
+    naming its type.
+    """
+    try:
+        return main(argv)
+    except SystemExit as done:  # argparse and explicit exits keep their code
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 2)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        try:
+            sys.stdout = open(os.devnull, "w")  # nothing more can be said to a closed pipe
+        except OSError:
+            pass
+        return 0
+    except Exception as error:  # noqa: BLE001 - the last line of defence against a traceback
+        message = str(error).splitlines()[0] if str(error) else ""
+        print(f"error: {type(error).__name__}: {message}", file=sys.stderr)
+        return 2

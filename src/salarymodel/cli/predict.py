@@ -105,7 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--input", type=Path, default=None,
                         help="CSV of profiles with columns country, years[, company] (batch mode)")
     parser.add_argument("--output", type=Path, default=None, help="CSV to write the estimates to (batch mode)")
-    parser.add_argument("--chunk-size", type=int, default=100_000, help="rows scored at a time (batch mode)")
+    parser.add_argument("--chunk-size", type=_positive_int, default=100_000,
+                        help="rows scored at a time, a positive whole number (batch mode; memory stays bounded "
+                             "whatever the file's size)")
     parser.add_argument("--model", type=Path, default=None,
                         help="model folder from 'python -m salarymodel.train --out DIR' (default: ./models if it "
                              "holds a model, else the default model)")
@@ -169,6 +171,17 @@ def main(argv: list[str] | None = None) -> int:
         print(format_explanation(model.explain(args.country, args.years, args.company, currency=args.currency,
                                                as_of=estimate.as_of, aging_rate=args.aging_rate)))
     return 0
+
+
+def _positive_int(text: str) -> int:
+    """argparse type: a positive whole number."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number of rows; got {text!r}")
+    return value
 
 
 def _percentile_list(text: str) -> tuple[float, ...]:

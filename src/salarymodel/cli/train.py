@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from ..errors import FiguresError
-from ..serving.paths import MODEL_FILE, TRAINING_FILE, TRAINING_SET_FILE
+from ..serving.paths import CARD_FILE, TRAINING_SET_FILE
 from ..train import DEFAULT_DATA_OUT, DEFAULT_OUT, train
 from ..training.synthetic import DEFAULT_ROWS_PER_COUNTRY
 from ._prog import prog
@@ -31,16 +31,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--compare", action="store_true",
                         help="also compare the model families and record it in the model card (slower)")
     parser.add_argument("--data-out", type=Path, default=None,
-                        help="folder for the synthetic training set (default: ./data/processed for the default "
-                             "./models, else the --out folder, so one model never overwrites another's files)")
+                        help="folder for a copy of the synthetic training set, training_set.csv (default: "
+                             "./data/processed for the default ./models, else none: every model folder keeps its "
+                             "own training set)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns the exit code."""
     args = build_parser().parse_args(argv)
-    if args.data_out is None:
-        args.data_out = DEFAULT_DATA_OUT if args.out == DEFAULT_OUT else args.out
+    if args.data_out is None and args.out == DEFAULT_OUT:
+        args.data_out = DEFAULT_DATA_OUT
     try:
         result = train(args.figures, rows_per_country=args.rows, seed=args.seed, out=args.out, data_out=args.data_out,
                        compare=args.compare, quiet=True)
@@ -52,9 +53,13 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"error: {error} Nothing was written.", file=sys.stderr)
         return 2
+    except OSError as error:  # a full or read-only disk mid-write: the previous model is still whole
+        print(f"error: could not write the model ({error.strerror or error}: {error.filename or args.out}). The "
+              f"previous model in {args.out}, if any, is unchanged.", file=sys.stderr)
+        return 2
     print(result.summary())
-    print(f"Wrote {args.out / MODEL_FILE} (+ {TRAINING_FILE}, .json and .md card) and "
-          f"{args.data_out / TRAINING_SET_FILE}.")
+    copy = f" and a copy of the training set in {args.data_out / TRAINING_SET_FILE}" if args.data_out else ""
+    print(f"Wrote the model into {args.out} ({CARD_FILE} names its data, training and training-set files){copy}.")
     return 0
 
 

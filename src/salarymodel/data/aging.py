@@ -60,6 +60,9 @@ def parse_as_of(value: object) -> dt.date:
     TypeError, ValueError
         Naming the value and the accepted forms.
     """
+    if type(value).__name__ == "NaTType":  # pandas.NaT (a datetime subclass): a missing date, not a date
+        raise ValueError("The 'as_of' parameter must be a date such as '2026-07-01'. Got NaT (a missing date) "
+                         "instead; pass None for today.")
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):

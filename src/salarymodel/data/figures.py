@@ -102,6 +102,11 @@ def _country(text: str) -> str | None:
         return None
 
 
+# Annual salaries a figure may report, in any currency (INR included): wider
+# than any real salary, narrow enough that logs and sums stay finite.
+_MIN_SALARY, _MAX_SALARY = 1.0, 1e12
+
+
 def _number(text: str) -> float | None:
     try:
         value = float(text.replace(",", "").replace("_", ""))
@@ -122,6 +127,10 @@ def _check_row(line: int, row: dict[str, str], levels: pd.DataFrame) -> list[str
             continue  # an empty country is allowed and flagged (kept out of estimates)
         if not row.get(column, "").strip():
             bad(column, "is required and must not be empty.")
+    for column in ("id", "source", "source_detail", "company", "group"):
+        text = row.get(column, "")
+        if text and (not text.isprintable() or len(text) > 100):
+            bad(column, "must be printable text of at most 100 characters (no control characters).")
     country = row["country"].strip()
     if country and _country(country) is None:
         bad("country", "must be a country as predict accepts it: an ISO code (US, DEU) or a name "
@@ -141,22 +150,22 @@ def _check_row(line: int, row: dict[str, str], levels: pd.DataFrame) -> list[str
     if statistic and not _STATISTIC.match(statistic):
         bad("statistic", "must be mean, median, range or a percentile p1..p99.")
     value = _number(row["value"]) if row["value"].strip() else None
-    if row["value"].strip() and (value is None or value <= 0):
-        bad("value", "must be a positive number.")
+    if row["value"].strip() and (value is None or not _MIN_SALARY <= value <= _MAX_SALARY):
+        bad("value", f"must be an annual salary between {_MIN_SALARY:g} and {_MAX_SALARY:g} in its currency.")
     high_text = row.get("value_high", "").strip()
     coverage_text = row.get("coverage", "").strip()
     if statistic == "range":
         high = _number(high_text) if high_text else None
-        if high is None or high <= 0:
-            bad("value_high", "must be a positive number for a range.")
+        if high is None or not _MIN_SALARY <= high <= _MAX_SALARY:
+            bad("value_high", f"must be an annual salary between {_MIN_SALARY:g} and {_MAX_SALARY:g} for a range.")
         elif value is not None and high <= value:
             problems.append(
                 f"line {line}, columns 'value'/'value_high': a range's low must be below "
                 f"its high. Got {row['value']!r} > {high_text!r}."
             )
         coverage = _number(coverage_text) if coverage_text else None
-        if coverage is None or not 0 < coverage < 1:
-            bad("coverage", "must be the share of salaries the range spans, in (0, 1), "
+        if coverage is None or not 0.01 <= coverage <= 0.99:
+            bad("coverage", "must be the share of salaries the range spans, from 0.01 to 0.99, "
                 "e.g. 0.5 for 25th..75th percentile.")
     elif statistic:
         if high_text:
@@ -227,6 +236,7 @@ def load_figures(path: str | Path | None = None) -> pd.DataFrame:
                 f"{key[1]!r} (first on line {seen[key]}). Give each figure its own id."
             )
         seen.setdefault(key, line)
+    problems.extend(_mixed_statistics(raw))
     if problems:
         raise FiguresError(str(path), problems)
 
@@ -250,6 +260,25 @@ def load_figures(path: str | Path | None = None) -> pd.DataFrame:
             for i in figures.index[order]
         ])
     return figures
+
+
+def _mixed_statistics(raw: pd.DataFrame) -> list[str]:
+    """A figure id is either one mean or one spread (a range, or percentiles):
+    a mean beside percentiles, or one lone percentile beside a range, are two
+    figures and need two ids."""
+    problems = []
+    statistics: dict[str, list[tuple[int, str]]] = {}
+    for offset, (figure_id, statistic) in enumerate(zip(raw["id"].str.strip(), raw["statistic"].str.strip())):
+        if figure_id:
+            statistics.setdefault(figure_id, []).append((offset + 2, statistic))
+    for figure_id, rows in statistics.items():
+        kinds = {s for _, s in rows}
+        if "mean" in kinds and len(kinds) > 1:
+            lines = ", ".join(str(line) for line, _ in rows)
+            problems.append(f"lines {lines}, column 'statistic': figure {figure_id!r} gives a mean and "
+                            f"{sorted(kinds - {'mean'})}; a mean and a spread are separate figures, give them "
+                            "separate ids.")
+    return problems
 
 
 def exclusion_reasons(figures: pd.DataFrame) -> pd.Series:

@@ -28,7 +28,7 @@ def _meta(index, sources: bool, percentiles, categories: tuple[list[str], list[s
 
 
 def predict_dask(model, frame, *, confidence: float = 0.8, currency: str | None = None, sources: bool = False,
-                 as_of: object = None, aging_rate: float | None = None, percentiles=None):
+                 as_of: object = None, aging_rate: float | None = None, percentiles=None, errors: str = "raise"):
     """Lazy Dask DataFrame of estimates, one ``predict_frame`` call per partition.
 
     The model is shipped to the workers with the task graph (it pickles
@@ -43,9 +43,16 @@ def predict_dask(model, frame, *, confidence: float = 0.8, currency: str | None 
     if percentiles is not None:
         model._check_q(percentiles)
     categories = model.frame_categories(currency, as_of)  # a bad currency or date fails now, not on the cluster
-    if aging_rate is not None:
-        model.money_quote(model.countries[0], None, as_of, aging_rate)
+    if errors not in ("raise", "coerce"):
+        raise ValueError(f"The 'errors' parameter of predict_frame must be 'raise' or 'coerce'. Got {errors!r} instead.")
+    if aging_rate is not None:  # its value now; whether a country's index reaches as_of, per partition
+        from .money import check_aging_rate
+
+        check_aging_rate(aging_rate)
     require_profile_columns(frame.columns)
+    meta = _meta(frame._meta.index, sources, percentiles, categories)
+    if errors == "coerce":
+        meta["error"] = pd.Series(dtype=object)
     return frame.map_partitions(model.predict_frame, confidence=confidence, currency=currency, sources=sources,
-                                as_of=as_of, aging_rate=aging_rate, percentiles=percentiles,
-                                meta=_meta(frame._meta.index, sources, percentiles, categories))
+                                as_of=as_of, aging_rate=aging_rate, percentiles=percentiles, errors=errors,
+                                meta=meta)

@@ -174,7 +174,7 @@ def predict_frame(model, frame: pd.DataFrame, *, confidence: float = 0.8, curren
         if type(frame).__module__.startswith("dask"):
             from ._dask import predict_dask
             return predict_dask(model, frame, confidence=confidence, currency=currency, sources=sources,
-                                as_of=as_of, aging_rate=aging_rate, percentiles=percentiles)
+                                as_of=as_of, aging_rate=aging_rate, percentiles=percentiles, errors=errors)
         raise TypeError(f"predict_frame expects a pandas or Dask DataFrame. Got {type(frame).__name__} instead.")
     if errors not in ("raise", "coerce"):
         raise ValueError(f"The 'errors' parameter of predict_frame must be 'raise' or 'coerce'. Got {errors!r} instead.")

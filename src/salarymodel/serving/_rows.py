@@ -70,15 +70,30 @@ def _one_year(value: object) -> float:
 
 
 def numeric_years(raw: pd.Series) -> np.ndarray:
-    """Years column as floats; anything that is not a number becomes NaN."""
-    if raw.dtype == bool:
-        return np.full(len(raw), np.nan)  # True/False are not years
-    if raw.dtype != object and pd.api.types.is_numeric_dtype(raw):
+    """Years column as floats; anything :meth:`predict` would refuse becomes NaN.
+
+    Numbers and numeric text (as a CSV holds them) are read; booleans
+    (``True``, ``np.True_``), complex numbers, dates and durations are not
+    years, in a typed column or one cell of an object column.
+    """
+    kind = raw.dtype.kind
+    if kind == "b" or kind in "cmMV":
+        return np.full(len(raw), np.nan)
+    if kind in "iuf":
         return raw.to_numpy(dtype=float, na_value=np.nan, copy=True)
-    try:
-        years = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
-    except (OverflowError, TypeError):  # ints too large for a float, odd objects
-        return np.array([_one_year(v) for v in raw], dtype=float)
-    if raw.dtype == object:
-        years[np.fromiter((type(v) is bool for v in raw), bool, len(raw))] = np.nan
+    values = raw.to_numpy(dtype=object)
+    readable = np.fromiter((type(v) in _YEAR_TYPES or (isinstance(v, (np.integer, np.floating)) and not
+                                                        isinstance(v, np.bool_)) for v in values), bool, len(values))
+    years = np.full(len(values), np.nan)
+    if readable.any():
+        chosen = values[readable]
+        try:
+            years[readable] = pd.to_numeric(pd.Series(chosen, dtype=object), errors="coerce").to_numpy(
+                dtype=float, na_value=np.nan)
+        except (OverflowError, TypeError, ValueError):  # ints too large for a float
+            years[readable] = [_one_year(v) for v in chosen]
     return years
+
+
+# Cell types that can hold years: numbers and numeric text (bool is a subclass of int, so exact types).
+_YEAR_TYPES = (int, float, str)

@@ -62,7 +62,9 @@ def _years_error(owner: str, years: object) -> ValueError:
 
 
 def _check_years(years: object, owner: str = "predict") -> float:
-    if isinstance(years, bool) or not isinstance(years, (int, float, np.integer, np.floating)):
+    # numpy's timedelta64 is an integer subclass, and bools are ints: neither is years.
+    if isinstance(years, (bool, np.bool_, np.timedelta64)) or not isinstance(years, (int, float, np.integer,
+                                                                                     np.floating)):
         raise TypeError(f"The 'years' parameter of {owner} must be a number. Got {years!r} of type "
                         f"{type(years).__name__} instead.")
     try:
@@ -369,9 +371,11 @@ class SalaryModel:
             cell, canonical, known, suggestion = cached or self.resolve_company(code, company)
         bands = self._band_cache.get(confidence) if type(confidence) is float else None
         low_rows, high_rows = bands or self.band_rows(confidence)
-        try:
+        # The cache answers only exact types: False must not find 0.0's entry, nor 1 find 1.0's.
+        if (currency is None or type(currency) is str) and (as_of is None or type(as_of) is str) and (
+                aging_rate is None or type(aging_rate) is float):
             money = self._money_cache.get((code, currency, as_of, aging_rate))
-        except TypeError:  # an unhashable argument: validation names it below
+        else:
             money = None
         if money is None or (as_of is None and time.time() >= self._next_midnight):
             money = self.money_quote(code, currency, as_of, aging_rate)

@@ -26,7 +26,23 @@ import numpy as np
 
 from ..data.aging import PROJECTION_YEARS, WageSeries, month_label, month_ordinal, parse_as_of
 
-__all__ = ["MoneyQuote", "MoneyTable"]
+__all__ = ["MoneyQuote", "MoneyTable", "check_aging_rate"]
+
+
+def check_aging_rate(aging_rate: object) -> float:
+    """Validate an annual wage movement: a real number in (-0.5, 1.0), never a bool."""
+    message = (f"The 'aging_rate' parameter must be an annual rate in (-0.5, 1.0), such as 0.04 for 4% a year. "
+               f"Got {aging_rate!r} instead.")
+    if isinstance(aging_rate, bool) or not isinstance(aging_rate, (int, float, np.integer, np.floating)) \
+            or isinstance(aging_rate, np.bool_):
+        raise ValueError(message)
+    try:
+        value = float(aging_rate)
+    except OverflowError:  # an int too large for a float
+        raise ValueError(message) from None
+    if not -0.5 < value < 1.0:  # also rejects NaN
+        raise ValueError(message)
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,11 +206,7 @@ class MoneyTable:
             currency or month without an ECB rate; each message names it.
         """
         if aging_rate is not None:
-            if isinstance(aging_rate, bool) or not isinstance(aging_rate, (int, float)) \
-                    or not -0.5 < float(aging_rate) < 1.0:
-                raise ValueError(f"The 'aging_rate' parameter must be an annual rate in (-0.5, 1.0), such as "
-                                 f"0.04 for 4% a year. Got {aging_rate!r} instead.")
-            aging_rate = float(aging_rate)
+            aging_rate = check_aging_rate(aging_rate)
         local = self.local_currency[country]
         code = local if currency is None else self.check_currency(currency)
         if as_of is None:

@@ -7,18 +7,19 @@ from pathlib import Path
 
 __all__ = [
     "default_model_dir",
-    "MODEL_FILE",
-    "TRAINING_FILE",
     "CARD_FILE",
     "CARD_MARKDOWN_FILE",
     "TRAINING_SET_FILE",
+    "CACHE_MARKER",
 ]
 
-MODEL_FILE = "salary_model.npz"
-TRAINING_FILE = "salary_model_training.joblib"
 CARD_FILE = "salary_model.json"
 CARD_MARKDOWN_FILE = "salary_model.md"
 TRAINING_SET_FILE = "training_set.csv"
+
+# Marks a default-model folder the package created itself: only such a
+# folder is ever rebuilt without being asked.
+CACHE_MARKER = ".salarymodel-cache"
 
 # Environment variable that points the module-level API at a model folder.
 MODEL_DIR_ENV = "SALARYMODEL_MODEL_DIR"

@@ -1,23 +1,29 @@
 """Saving and loading model folders: data for serving, a pickle only for training.
 
-A model folder holds
+A model folder holds one model version, named by its model card:
 
-- ``salary_model.npz``: everything serving needs, as plain numpy arrays and
-  one JSON document (stored as bytes). It is read with
+- ``salary_model.json`` / ``.md``: the model card, with the format version,
+  the name, size and SHA-256 of each file below. **Renaming the card into
+  place is the one switch between versions.**
+- ``salary_model-<id>.npz``: everything serving needs, as plain numpy arrays
+  and one JSON document (stored as bytes). It is read with
   ``allow_pickle=False``: loading it never runs code and never imports
   scikit-learn, scipy or pandas.
-- ``salary_model_training.joblib`` (optional): the fitted scikit-learn
-  estimator and the training plan, for evaluation and retraining. It is a
-  pickle, opened only when evaluation asks for it, after its own checks.
-- ``salary_model.json`` / ``.md``: the model card, with the format version
-  and the SHA-256 of both files.
+- ``salary_model_training-<id>.joblib``: the fitted scikit-learn estimator
+  and the training plan, for evaluation. It is a pickle, opened only when
+  evaluation asks for it, after its own checks.
+- ``training_set-<id>.csv``: the synthetic rows the model was fitted on.
 
-:func:`load_model_folder` checks the card's format version and the data
-file's hash *before* parsing it. Every file is written to a temporary file
-in the target folder and renamed into place when complete, the card last,
-so a failed or killed run never leaves a partial file behind; in the
-instant between two renames the card disagrees with a file and loading
-refuses it rather than trust it.
+``<id>`` is the first 12 hex digits of the data file's SHA-256. Saving writes
+the new version's files beside the old one (new names, so nothing the old
+card names is touched), then renames the new card over the old: at every
+instant the folder holds a loadable model, the old one or the new one, with
+its own training set; a failed or killed run leaves the old one as it was.
+The old version's files are removed only after the switch.
+
+:func:`load_model_folder` audits before it trusts or allocates
+(:mod:`._audit`): regular files only, sizes and hashes against the card,
+array headers against their members, the JSON document field by field.
 """
 
 from __future__ import annotations
@@ -26,18 +32,17 @@ import hashlib
 import io
 import json
 import os
+import re
 import tempfile
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
 from ..errors import ModelIntegrityError, ModelVersionError
-from .paths import CARD_FILE, CARD_MARKDOWN_FILE, MODEL_FILE, TRAINING_FILE
+from ._audit import MAX_CARD_BYTES, MAX_DATA_BYTES, audit_archive, check_meta, check_tables, load_json, read_regular
+from .paths import CARD_FILE, CARD_MARKDOWN_FILE, TRAINING_SET_FILE
 
 __all__ = ["FORMAT_VERSION", "write_atomic", "save_model", "load_model_folder", "load_training", "read_card",
-           "model_paths"]
+           "model_paths", "check_model_folder", "model_file"]
 
 # Bump when the model file's layout changes; older files are then refused.
 # 2: CellDistribution.slopes renamed tail_slopes.
@@ -47,9 +52,18 @@ __all__ = ["FORMAT_VERSION", "write_atomic", "save_model", "load_model_folder", 
 # 6: country labels (for suggestions and listings) in the serving file.
 # 7: modules moved into stage subpackages: the training file's class paths changed.
 # 8: one predictive distribution: shapes, ratio_low/high and within scale; no calibration scores.
-FORMAT_VERSION = 8
+# 9: versioned file names switched by the card; the training set lives in the folder.
+FORMAT_VERSION = 9
 # The JSON document inside the .npz, as uint8 bytes.
 _META_KEY = "meta_json"
+# Files of one model version: kind -> (card entry, name prefix, suffix).
+_KINDS = {"data": ("artifact", "salary_model-", ".npz"),
+          "training": ("training_artifact", "salary_model_training-", ".joblib"),
+          "training_set": ("training_set", "training_set-", ".csv")}
+_VERSIONED = re.compile(r"^(salary_model|salary_model_training|training_set)-[0-9a-f]{12}\.(npz|joblib|csv)$")
+# Files older formats wrote under fixed names; a new version replaces them.
+_LEGACY = ("salary_model.npz", "salary_model_training.joblib")
+_FILE_SUFFIXES = (".npz", ".json", ".joblib", ".csv", ".md", ".txt")
 
 
 def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
@@ -79,19 +93,70 @@ def _sha256(data: bytes) -> str:
 
 
 def model_paths(path: str | os.PathLike) -> tuple[Path, Path]:
-    """Data file and card paths for a model folder or its ``.npz`` file."""
+    """Folder and card path for a model folder or a file inside it."""
     path = Path(path)
-    if path.suffix == ".npz":
-        return path, path.with_name(CARD_FILE if path.name == MODEL_FILE else path.stem + ".json")
-    return path / MODEL_FILE, path / CARD_FILE
+    folder = path.parent if path.suffix.lower() in _FILE_SUFFIXES and not path.is_dir() else path
+    return folder, folder / CARD_FILE
+
+
+def check_model_folder(out: str | os.PathLike, option: str = "out") -> Path:
+    """Refuse a model folder that cannot be one, before any work is done.
+
+    Parameters
+    ----------
+    out : path-like
+        The folder a model is to be written to.
+    option : str, default='out'
+        How the caller names it, for the message ('--out' on the command line).
+
+    Raises
+    ------
+    ValueError
+        ``out`` names a file (existing, or a name like ``model.npz``), or the
+        folder (or the nearest existing folder above it) is not writable.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"The '{option}' option names a model folder, but {out} exists and is not a folder. "
+                         "Give a folder (new or holding a model), e.g. 'my_model'.")
+    if not out.exists() and out.suffix.lower() in _FILE_SUFFIXES:
+        raise ValueError(f"The '{option}' option names a model folder, not a file: got {out}. Give a folder, "
+                         f"e.g. '{out.with_suffix('')}'; the model's files are written inside it.")
+    existing = out
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(f"The '{option}' option names {out}, but {existing} is not writable. Choose another "
+                         "folder, or make it writable.")
+    return out
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """A complete file under a name no card points to yet."""
+    write_atomic(path, lambda tmp: tmp.write_bytes(data))
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _serving_bytes(model) -> bytes:
+    import numpy as np
+
     tables = dict(model.tables)
     meta = json.dumps(model.meta, separators=(",", ":")).encode("utf-8")
     tables[_META_KEY] = np.frombuffer(meta, dtype=np.uint8)
     buffer = io.BytesIO()
-    np.savez(buffer, **tables)  # uncompressed: loading is a memory copy
+    np.savez(buffer, **tables)  # uncompressed: loading is a memory copy, and members can be audited
     return buffer.getvalue()
 
 
@@ -103,76 +168,125 @@ def _training_bytes(model) -> bytes:
     return buffer.getvalue()
 
 
-def save_model(model, out_dir: str | os.PathLike, card: dict, card_markdown: str) -> dict:
-    """Write a model's data file, training file and cards into ``out_dir``.
+def save_model(model, out_dir: str | os.PathLike, card: dict, card_markdown: str,
+               training_set: bytes | None = None) -> dict:
+    """Write a model version into ``out_dir`` and switch to it with one rename.
 
-    Both files are built in memory first, so nothing is written when that
-    fails. Returns the card as written (format version and hashes filled in).
+    Every file is built in memory first, so nothing is written when that
+    fails; the new version's files get new names, then the card is renamed
+    into place, then the previous version's files are removed.
+
+    Parameters
+    ----------
+    model : SalaryModel
+        With its training side.
+    out_dir : path-like
+        The model folder (checked by :func:`check_model_folder`).
+    card, card_markdown
+        The model card as data and as Markdown.
+    training_set : bytes, default=None
+        The training set as CSV, kept in the folder with the model.
+
+    Returns
+    -------
+    dict
+        The card as written (format version, files and hashes filled in).
     """
     import sklearn
 
-    data_path, card_path = model_paths(out_dir)
-    training_path = data_path.with_name(TRAINING_FILE)
+    folder = check_model_folder(out_dir)
     data, training = _serving_bytes(model), _training_bytes(model)
-    card = {**card, "format_version": FORMAT_VERSION,
-            "artifact": {"file": data_path.name, "sha256": _sha256(data), "bytes": len(data)},
-            "training_artifact": {"file": training_path.name, "sha256": _sha256(training), "bytes": len(training),
-                                  "scikit-learn": sklearn.__version__}}
-    write_atomic(training_path, lambda tmp: tmp.write_bytes(training))
-    write_atomic(data_path, lambda tmp: tmp.write_bytes(data))
-    write_atomic(card_path.with_name(CARD_MARKDOWN_FILE), lambda tmp: tmp.write_text(card_markdown, encoding="utf-8"))
-    write_atomic(card_path, lambda tmp: tmp.write_text(json.dumps(card, indent=2, default=str), encoding="utf-8"))
+    version = _sha256(data)[:12]
+    contents = {"data": data, "training": training}
+    if training_set is not None:
+        contents["training_set"] = training_set
+    card = {**card, "format_version": FORMAT_VERSION}
+    for kind, content in contents.items():
+        entry, prefix, suffix = _KINDS[kind]
+        card[entry] = {"file": f"{prefix}{version}{suffix}", "sha256": _sha256(content), "bytes": len(content)}
+    card["training_artifact"]["scikit-learn"] = sklearn.__version__
+    folder.mkdir(parents=True, exist_ok=True)
+    for kind, content in contents.items():
+        _write_new(folder / card[_KINDS[kind][0]]["file"], content)
+    _fsync_folder(folder)
+    text = json.dumps(card, indent=2, default=str)
+    write_atomic(folder / CARD_FILE, lambda tmp: tmp.write_text(text, encoding="utf-8"))  # the switch
+    _fsync_folder(folder)
+    write_atomic(folder / CARD_MARKDOWN_FILE, lambda tmp: tmp.write_text(card_markdown, encoding="utf-8"))
+    keep = {card[_KINDS[kind][0]]["file"] for kind in contents}
+    for path in folder.iterdir():
+        if (path.name not in keep and (_VERSIONED.match(path.name) or path.name in _LEGACY)
+                and path.is_file() and not path.is_symlink()):
+            path.unlink(missing_ok=True)
     return card
 
 
 def read_card(path: str | os.PathLike) -> dict:
-    """Read and parse a model card, or raise :class:`ModelIntegrityError`."""
+    """Read and parse a model card (a regular file, size- and depth-bounded),
+    or raise :class:`ModelIntegrityError`."""
     _, card_path = model_paths(path)
     try:
-        return json.loads(card_path.read_text(encoding="utf-8"))
+        data = read_regular(card_path, MAX_CARD_BYTES, what="model card")
     except FileNotFoundError:
         raise ModelIntegrityError(
             f"No model card at {card_path}: a model is only loaded next to the card that vouches for "
             "it. Retrain with 'python -m salarymodel.train --out DIR'."
         ) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ModelIntegrityError(f"The model card {card_path} is not valid JSON ({error}). Retrain, "
-                                  "or get the model folder again from a trusted place.") from None
+    card = load_json(data, what="model card", path=card_path)
+    if not isinstance(card, dict):
+        raise ModelIntegrityError(f"The model card {card_path} must be a JSON object; got {type(card).__name__}. "
+                                  "Retrain, or get the model folder again from a trusted place.")
+    return card
+
+
+def model_file(card: dict, kind: str, folder: Path) -> tuple[Path, str, int]:
+    """Path, SHA-256 and size of one of a version's files, as its card names them.
+
+    Raises
+    ------
+    ModelIntegrityError
+        The card's entry is missing or malformed (a name that is not one of
+        ours, with a path in it, say).
+    """
+    entry_name, prefix, suffix = _KINDS[kind]
+    entry = card.get(entry_name)
+    card_path = folder / CARD_FILE
+    if not isinstance(entry, dict):
+        raise ModelIntegrityError(f"{card_path}: the field '{entry_name}' must be an object naming a file; got "
+                                  f"{entry!r}. Retrain with 'python -m salarymodel.train --out {folder}'.")
+    name, digest, size = entry.get("file"), entry.get("sha256"), entry.get("bytes")
+    if not (isinstance(name, str) and _VERSIONED.match(name) and name.startswith(prefix) and name.endswith(suffix)):
+        raise ModelIntegrityError(f"{card_path}: the field '{entry_name}.file' must name a {prefix}<id>{suffix} file "
+                                  f"in the folder; got {name!r}.")
+    if not (isinstance(digest, str) and re.fullmatch(r"[0-9a-f]{64}", digest)):
+        raise ModelIntegrityError(f"{card_path}: the field '{entry_name}.sha256' must be 64 hex digits; "
+                                  f"got {digest!r}.")
+    if isinstance(size, bool) or not isinstance(size, int) or not 0 < size <= MAX_DATA_BYTES:
+        raise ModelIntegrityError(f"{card_path}: the field '{entry_name}.bytes' must be a size up to "
+                                  f"{MAX_DATA_BYTES:,}; got {size!r}.")
+    return folder / name, digest, size
 
 
 def _minor(version: str) -> str:
     return ".".join(version.split(".")[:2])
 
 
-def _checked_bytes(path: Path, expected: object, folder: Path) -> bytes:
-    """The file's bytes if their SHA-256 is the card's, else a precise error."""
+def _checked_bytes(path: Path, expected: str, size: int, folder: Path, what: str) -> bytes:
+    """The file's bytes if it is a regular file of the card's size and SHA-256."""
     try:
-        data = path.read_bytes()
+        data = read_regular(path, MAX_DATA_BYTES, what=what, expected_size=size)
     except FileNotFoundError:
-        raise ModelIntegrityError(f"No model file at {path}. Retrain with "
+        raise ModelIntegrityError(f"No {what} at {path}. Retrain with "
                                   f"'python -m salarymodel.train --out {folder}'.") from None
     actual = _sha256(data)
     if actual != expected:
         raise ModelIntegrityError(
             f"{path} does not match its model card (SHA-256 {actual[:12]}... but the card says "
-            f"{str(expected)[:12]}...): it was changed or damaged after training, so it is not opened. "
+            f"{expected[:12]}...): it was changed or damaged after training, so it is not opened. "
             f"Retrain with 'python -m salarymodel.train --out {folder}', or download the model "
             "folder again from a trusted place."
         )
     return data
-
-
-def _read_arrays(data: bytes, path: Path) -> tuple[dict[str, np.ndarray], dict]:
-    """Arrays and JSON of a data file; anything holding pickled data is refused unread."""
-    try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-            tables = {name: archive[name] for name in archive.files}
-        meta = json.loads(tables.pop(_META_KEY).tobytes().decode("utf-8"))
-    except (ValueError, KeyError, OSError, zipfile.BadZipFile, UnicodeDecodeError) as error:
-        raise ModelIntegrityError(
-            f"{path} is not a salarymodel data file ({type(error).__name__}: {error}); it may hold pickled "
-            "objects, which are never opened. Retrain with 'python -m salarymodel.train --out DIR'.") from None
-    return tables, meta
 
 
 def load_model_folder(path: str | os.PathLike):
@@ -184,36 +298,48 @@ def load_model_folder(path: str | os.PathLike):
     Raises
     ------
     ModelIntegrityError
-        Missing or unreadable card, missing data file, a SHA-256 that differs
-        from the card's (a tampered or truncated file), or a file that is not
-        plain arrays.
+        Missing, unreadable or malformed card; a data file that is missing,
+        not a regular file, of another size or SHA-256 than the card says;
+        members, array headers or fields that are not a model's.
     ModelVersionError
         A different format version.
     """
-    from .model import SalaryModel
+    from .bands import R_GRID, Z_GRID
+    from .grid import GRID_SIZE
+    from .model import FLOAT_TABLES, INDEX_TABLES, SalaryModel
 
-    data_path, _ = model_paths(path)
-    card = read_card(path)
+    folder, _ = model_paths(path)
+    card = read_card(folder)
     if card.get("format_version") != FORMAT_VERSION:
         raise ModelVersionError(
-            f"{data_path.parent} has model format {card.get('format_version')!r}; this salarymodel reads format "
-            f"{FORMAT_VERSION}. Retrain with 'python -m salarymodel.train --out {data_path.parent}'."
+            f"{folder} has model format {card.get('format_version')!r}; this salarymodel reads format "
+            f"{FORMAT_VERSION}. Retrain with 'python -m salarymodel.train --out {folder}'."
         )
-    data = _checked_bytes(data_path, card.get("artifact", {}).get("sha256"), data_path.parent)
-    tables, meta = _read_arrays(data, data_path)
+    data_path, digest, size = model_file(card, "data", folder)
+    given = Path(path)
+    if given.suffix.lower() == ".npz" and given.name != data_path.name:
+        raise ModelIntegrityError(f"{given} is not the data file its folder's card names ({data_path.name}). "
+                                  f"Load the folder {folder} instead.")
+    data = _checked_bytes(data_path, digest, size, folder, "model data file")
+    expected = {*FLOAT_TABLES, *INDEX_TABLES, "shapes", "fx_rates", _META_KEY}
+    tables = audit_archive(data, data_path, expected)
+    meta = check_meta(load_json(tables.pop(_META_KEY).tobytes(), what="JSON document of", path=data_path),
+                      data_path)
+    check_tables(tables, meta, data_path, float_tables=FLOAT_TABLES, grid_size=GRID_SIZE,
+                 shapes_shape=(len(R_GRID), len(Z_GRID)))
     try:
-        return SalaryModel(tables, meta, training=lambda: load_training(data_path.parent, card))
-    except (KeyError, TypeError, ValueError, IndexError) as error:
-        raise ModelIntegrityError(f"{data_path} does not hold a complete salarymodel ({type(error).__name__}: "
-                                  f"{error}). Retrain with 'python -m salarymodel.train --out DIR'.") from None
+        return SalaryModel(tables, meta, training=lambda: load_training(folder, card))
+    except Exception as error:  # a field of the right type but an impossible value
+        raise ModelIntegrityError(f"{data_path} does not hold a usable salarymodel ({type(error).__name__}: "
+                                  f"{error}). Retrain with 'python -m salarymodel.train --out {folder}'.") from None
 
 
 def load_training(folder: str | os.PathLike, card: dict | None = None):
     """The training side of a model folder (estimator and plan), after its checks.
 
     This file is a pickle, and unpickling can run code: it is opened only
-    when its SHA-256 matches the card and only by evaluation, never by
-    prediction.
+    when it is a regular file of the card's size and SHA-256, and only by
+    evaluation, never by prediction.
 
     Raises
     ------
@@ -229,17 +355,25 @@ def load_training(folder: str | os.PathLike, card: dict | None = None):
 
     folder = Path(folder)
     card = read_card(folder) if card is None else card
-    entry = card.get("training_artifact") or {}
-    path = folder / TRAINING_FILE
+    path, digest, size = model_file(card, "training", folder)
     if not path.exists():
         raise ModelIntegrityError(
-            f"{folder} has no training file ({TRAINING_FILE}): predictions work, but evaluation needs the "
+            f"{folder} has no training file ({path.name}): predictions work, but evaluation needs the "
             f"fitted estimator. Retrain with 'python -m salarymodel.train --out {folder}'.")
-    trained_with = str(entry.get("scikit-learn", "unknown"))
+    trained_with = str(card["training_artifact"].get("scikit-learn", "unknown"))
     if _minor(trained_with) != _minor(sklearn.__version__):
         raise ModelVersionError(
             f"{path} was written with scikit-learn {trained_with}, but {sklearn.__version__} is installed. "
             f"Retrain with 'python -m salarymodel.train --out {folder}' (seconds), or install "
             f"scikit-learn=={trained_with}. Predictions are not affected.")
-    state = joblib.load(io.BytesIO(_checked_bytes(path, entry.get("sha256"), folder)))
+    state = joblib.load(io.BytesIO(_checked_bytes(path, digest, size, folder, "training file")))
     return TrainingState(state["estimator"], state["plan"])
+
+
+def training_set_file(folder: str | os.PathLike) -> Path:
+    """The training set file a model folder's card names."""
+    folder = Path(folder)
+    return model_file(read_card(folder), "training_set", folder)[0]
+
+
+__all__ += ["training_set_file", "TRAINING_SET_FILE"]

@@ -1,0 +1,255 @@
+"""Auditing a model folder before anything in it is trusted or allocated.
+
+Loading a model reads files a user was handed; any of them may be hostile.
+Everything here checks *before* it reads or allocates:
+
+* only regular files are opened (a FIFO, a device or a link to one is
+  refused at once; a FIFO is opened non-blocking, so it never hangs);
+* sizes are bounded and compared with the card before a byte is read;
+* JSON is size-bounded and depth-bounded;
+* the data file's zip members are named, stored uncompressed (no zip bomb)
+  and each array header's shape and dtype is checked against its member's
+  size before numpy reads it;
+* the serving tables and the JSON document are checked field by field.
+
+Every failure is a :class:`~salarymodel.errors.ModelIntegrityError` that
+names the file and the field.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import re
+import stat
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ModelIntegrityError
+
+__all__ = ["MAX_CARD_BYTES", "MAX_DATA_BYTES", "read_regular", "load_json", "audit_archive", "check_meta",
+           "check_tables"]
+
+MAX_CARD_BYTES = 16 * 1024 * 1024
+MAX_DATA_BYTES = 256 * 1024 * 1024
+MAX_JSON_DEPTH = 64
+_MEMBER = re.compile(r"^[A-Za-z0-9_]{1,64}\.npy$")
+_DTYPES = {"f8", "i1", "i4", "u1"}
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def read_regular(path: Path, limit: int, *, what: str, expected_size: int | None = None) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes (and exactly
+    ``expected_size`` when given), checked before reading."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise ModelIntegrityError(f"Cannot open the {what} {path}: {error.strerror}.") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ModelIntegrityError(f"The {what} {path} is {_kind(info.st_mode)}, not a regular file: refused "
+                                      "unread. Point at a model folder written by 'python -m salarymodel.train'.")
+        if info.st_size > limit:
+            raise ModelIntegrityError(f"The {what} {path} holds {info.st_size:,} bytes, more than the {limit:,} a "
+                                      "salarymodel file may: refused unread.")
+        if expected_size is not None and info.st_size != expected_size:
+            raise ModelIntegrityError(f"The {what} {path} does not match its model card ({info.st_size:,} bytes; the "
+                                      f"card says {expected_size:,}): it was changed or damaged after training, so "
+                                      "it is not opened. Retrain, or get the model folder again from a trusted place.")
+        chunks, remaining = [], info.st_size
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _depth(value: object) -> int:
+    """Nesting depth of a parsed JSON value, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return deepest
+
+
+def load_json(data: bytes, *, what: str, path: Path) -> object:
+    """Parse size-bounded JSON, refusing deep nesting and bad encodings by name."""
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except RecursionError:
+        raise ModelIntegrityError(f"The {what} {path} nests deeper than {MAX_JSON_DEPTH} levels: refused.") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ModelIntegrityError(f"The {what} {path} is not valid JSON ({error}). Retrain, or get the model "
+                                  "folder again from a trusted place.") from None
+    if _depth(value) > MAX_JSON_DEPTH:
+        raise ModelIntegrityError(f"The {what} {path} nests deeper than {MAX_JSON_DEPTH} levels: refused.")
+    return value
+
+
+def audit_archive(data: bytes, path: Path, expected: set[str]) -> dict[str, np.ndarray]:
+    """Arrays of a data file, after checking every member before it is read.
+
+    Parameters
+    ----------
+    data : bytes
+        The file (already size-checked and hash-checked).
+    path : Path
+        For messages.
+    expected : set of str
+        Member names (without ``.npy``) the file must hold, no more, no fewer.
+    """
+    def refuse(detail: str) -> ModelIntegrityError:
+        return ModelIntegrityError(f"{path} is not a salarymodel data file: {detail}. It is refused unread; "
+                                   "retrain with 'python -m salarymodel.train --out DIR'.")
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise refuse(f"not a zip archive ({error})") from None
+    names = [info.filename for info in infos]
+    bad = [n for n in names if not _MEMBER.match(n)]
+    if bad:
+        raise refuse(f"member name {bad[0]!r} is not an array name")
+    found = {n[:-4] for n in names}
+    if len(found) != len(names) or found != expected:
+        missing, extra = sorted(expected - found), sorted(found - expected)
+        raise refuse(f"members differ from a model's (missing {missing}, unexpected {extra})")
+    tables: dict[str, np.ndarray] = {}
+    for info in infos:
+        name = info.filename[:-4]
+        if info.compress_type != zipfile.ZIP_STORED or info.file_size != info.compress_size:
+            raise refuse(f"member {name!r} is compressed (a model's arrays are stored as they are)")
+        if info.file_size > len(data):
+            raise refuse(f"member {name!r} claims {info.file_size:,} bytes, more than the file holds")
+        with archive.open(info) as stream:
+            try:
+                version = np.lib.format.read_magic(stream)
+                if version == (1, 0):
+                    shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream)
+                elif version == (2, 0):
+                    shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
+                else:
+                    raise ValueError(f"npy format {version}")
+            except ValueError as error:
+                raise refuse(f"member {name!r} has no valid array header ({error})") from None
+            header = stream.tell() if hasattr(stream, "tell") else None
+            if dtype.hasobject or dtype.str[1:] not in _DTYPES or fortran:
+                raise refuse(f"member {name!r} has dtype {dtype.str!r}; a model holds only plain numbers")
+            count = math.prod(shape)
+            size = info.file_size - (header if header is not None else 0)
+            if count * dtype.itemsize != size:
+                raise refuse(f"member {name!r} declares shape {tuple(shape)} ({count * dtype.itemsize:,} bytes) "
+                             f"but holds {size:,}")
+            tables[name] = np.frombuffer(stream.read(size), dtype=dtype).reshape(shape).copy()
+    return tables
+
+
+def _field(path: Path, field: str, rule: str, value: object) -> ModelIntegrityError:
+    shown = repr(value)
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    return ModelIntegrityError(f"{path}: the field '{field}' must be {rule}; got {shown}. The file is refused; "
+                               "retrain with 'python -m salarymodel.train --out DIR'.")
+
+
+def _is_text(value: object, limit: int = 200) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= limit and value.isprintable()
+
+
+def check_meta(meta: object, path: Path) -> dict:
+    """The data file's JSON document, field by field (shape and types)."""
+    if not isinstance(meta, dict):
+        raise _field(path, "meta_json", "an object", type(meta).__name__)
+    countries = meta.get("countries")
+    if not (isinstance(countries, list) and countries and all(
+            isinstance(c, str) and re.fullmatch(r"[A-Z]{2}", c) for c in countries) and len(set(countries)) ==
+            len(countries)):
+        raise _field(path, "countries", "a non-empty list of distinct ISO alpha-2 codes", countries)
+    cells = meta.get("cells")
+    if not (isinstance(cells, list) and cells and all(
+            isinstance(c, list) and len(c) == 2 and c[0] in countries and (c[1] is None or _is_text(c[1]))
+            for c in cells)):
+        raise _field(path, "cells", "a list of [country, employer or null] pairs of known countries", cells)
+    if any([c, None] not in cells for c in countries):
+        raise _field(path, "cells", "a market cell [country, null] for every country", cells)
+    for name in ("local_currency", "company_aliases", "country_names", "country_labels"):
+        value = meta.get(name)
+        if not (isinstance(value, dict) and all(_is_text(k) and _is_text(v) for k, v in value.items())):
+            raise _field(path, name, "an object of text to text", value)
+    if set(meta["local_currency"]) != set(countries):
+        raise _field(path, "local_currency", "a currency for every country", meta["local_currency"])
+    edges = meta.get("level_edges")
+    if not (isinstance(edges, list) and len(edges) == 3 and all(
+            isinstance(e, (int, float)) and not isinstance(e, bool) and math.isfinite(e) for e in edges)
+            and edges == sorted(edges)):
+        raise _field(path, "level_edges", "three rising finite numbers", edges)
+    year = meta.get("reference_year")
+    if not (isinstance(year, int) and not isinstance(year, bool) and 1990 <= year <= 2100):
+        raise _field(path, "reference_year", "a year between 1990 and 2100", year)
+    rates = meta.get("reference_per_usd")
+    if not (isinstance(rates, dict) and all(_is_text(k) and isinstance(v, (int, float)) and not isinstance(v, bool)
+                                            and math.isfinite(v) and v > 0 for k, v in rates.items())):
+        raise _field(path, "reference_per_usd", "an object of currency to a positive rate", rates)
+    sources = meta.get("source_lists")
+    if not (isinstance(sources, list) and all(isinstance(s, list) and all(_is_text(i) for i in s) for s in sources)):
+        raise _field(path, "source_lists", "a list of lists of figure ids", sources)
+    for name in ("money", "metadata", "fidelity"):
+        if not isinstance(meta.get(name), dict):
+            raise _field(path, name, "an object", meta.get(name))
+    fidelity = meta["fidelity"]
+    if not (isinstance(fidelity.get("columns"), list) and isinstance(fidelity.get("records"), list)):
+        raise _field(path, "fidelity", "an object with 'columns' and 'records' lists", fidelity)
+    return meta
+
+
+def check_tables(tables: dict[str, np.ndarray], meta: dict, path: Path, *, float_tables: tuple[str, ...],
+                 grid_size: int, shapes_shape: tuple[int, int]) -> None:
+    """Shapes, dtypes and values of the serving tables against the JSON document."""
+    cells, countries = len(meta["cells"]), len(meta["countries"])
+    for name in float_tables:
+        table = tables[name]
+        if table.dtype != np.float64 or table.shape != (cells, grid_size):
+            raise _field(path, name, f"a float64 table of shape ({cells}, {grid_size})", (table.dtype.str, table.shape))
+        if not np.isfinite(table).all():
+            raise _field(path, name, "finite numbers (no NaN or infinity)", "a table holding NaN or infinity")
+    if (tables["scale"] <= 0).any() or (tables["ratio_low"] < 0).any() or (tables["ratio_high"] < 0).any():
+        raise _field(path, "scale", "positive (and the ratios non-negative)", "a table with negative values")
+    shapes = tables["shapes"]
+    if shapes.dtype != np.float64 or shapes.shape != (countries, *shapes_shape) or not np.isfinite(shapes).all():
+        raise _field(path, "shapes", f"finite float64 of shape ({countries}, {shapes_shape[0]}, {shapes_shape[1]})",
+                     (shapes.dtype.str, shapes.shape))
+    support, source = tables["support"], tables["source"]
+    if support.shape != (cells, grid_size) or support.dtype != np.int8 or support.min() < 0 or support.max() > 3:
+        raise _field(path, "support", f"int8 grades 0-3 of shape ({cells}, {grid_size})", (support.dtype.str,
+                                                                                             support.shape))
+    if (source.shape != (cells, grid_size) or source.dtype != np.int32 or source.min() < 0
+            or source.max() >= len(meta["source_lists"])):
+        raise _field(path, "source", "int32 indices into source_lists", (source.dtype.str, source.shape))
+    fx = tables["fx_rates"]
+    if fx.ndim != 2 or fx.dtype != np.float64:
+        raise _field(path, "fx_rates", "a float64 table (currencies, months)", (fx.dtype.str, fx.shape))

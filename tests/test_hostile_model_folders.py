@@ -1,0 +1,174 @@
+"""Model folders that would hang, exhaust memory or crash a loader are refused
+before anything is allocated (issue 21, family 14)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+
+import numpy as np
+import pytest
+
+from conftest import model_file
+from salarymodel import ModelIntegrityError, load_model
+
+
+@pytest.fixture
+def copy(model_dir, tmp_path):
+    folder = tmp_path / "copy"
+    shutil.copytree(model_dir, folder)
+    return folder
+
+
+def _vouch(folder, data: bytes) -> None:
+    """A hostile card that vouches for whatever the data file now holds."""
+    card_path = folder / "salary_model.json"
+    card = json.loads(card_path.read_text())
+    card["artifact"]["sha256"] = hashlib.sha256(data).hexdigest()
+    card["artifact"]["bytes"] = len(data)
+    card_path.write_text(json.dumps(card))
+
+
+def _replace_data(folder, data: bytes) -> None:
+    path = model_file(folder)
+    path.unlink()
+    path.write_bytes(data)
+    _vouch(folder, data)
+
+
+def _archive(members: dict[str, bytes], compress=zipfile.ZIP_STORED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=compress) as archive:
+        for name, payload in members.items():
+            archive.writestr(name, payload)
+    return buffer.getvalue()
+
+
+def _members(folder) -> dict[str, bytes]:
+    with zipfile.ZipFile(model_file(folder)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _npy(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+def _load_in_child(folder, seconds: float = 20.0) -> tuple[str, float, float]:
+    """Load a folder in a fresh process: its message, wall time and peak memory (MB)."""
+    # VmHWM: this process image's own peak (getrusage would count the forked parent's pages too).
+    code = ("import sys\nfrom salarymodel import load_model\ntry:\n    load_model(sys.argv[1])\n    print('LOADED')\n"
+            "except Exception as error:\n    print(type(error).__name__ + ': ' + str(error))\n"
+            "peak = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]\n"
+            "print('PEAK', peak)\n")
+    start = time.perf_counter()
+    with open(folder.parent / "child.out", "w+") as out:
+        child = subprocess.Popen([sys.executable, "-c", code, str(folder)], stdout=out)
+        try:
+            child.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            pytest.fail(f"loading {folder} hung")
+        elapsed = time.perf_counter() - start
+        out.seek(0)
+        message, peak = out.read().strip().rsplit("\nPEAK ", 1)
+        return message, elapsed, int(peak) / 1024
+
+
+def test_a_fifo_as_the_data_file_is_refused_at_once_without_hanging(copy):
+    path = model_file(copy)
+    path.unlink()
+    os.mkfifo(path)
+    message, seconds, _ = _load_in_child(copy)
+    assert message.startswith("ModelIntegrityError") and "a FIFO" in message
+    assert seconds < 10  # a fresh interpreter; the check itself is immediate
+
+
+def test_a_link_to_dev_zero_is_refused_without_reading_it(copy):
+    path = model_file(copy)
+    path.unlink()
+    path.symlink_to("/dev/zero")
+    message, _, peak = _load_in_child(copy)
+    assert message.startswith("ModelIntegrityError") and "character device" in message
+    assert peak < 100  # the whole interpreter with numpy: nothing of /dev/zero was read
+
+
+def test_a_zip_bomb_member_is_refused_before_it_is_inflated(copy):
+    members = _members(copy)
+    members["median.npy"] = _npy(np.zeros((200, 1001)))  # compressible
+    bomb = _archive(members, compress=zipfile.ZIP_DEFLATED)
+    _replace_data(copy, bomb)
+    with pytest.raises(ModelIntegrityError, match="compressed"):
+        load_model(copy)
+
+
+def test_a_declared_shape_of_ten_to_the_thirteen_is_refused_before_allocation(copy, monkeypatch):
+    members = _members(copy)
+    header = _npy(np.zeros(3))
+    huge = header.replace(b"(3,)", b"(10000000000000,)")
+    members["median.npy"] = huge
+    _replace_data(copy, _archive(members))
+    monkeypatch.setattr(np, "empty", lambda *a, **k: pytest.fail("allocated"))
+    with pytest.raises(ModelIntegrityError, match="declares shape"):
+        load_model(copy)
+
+
+def test_unexpected_or_missing_members_are_named(copy):
+    members = _members(copy)
+    members["extra.npy"] = _npy(np.zeros(1))
+    del members["median.npy"]
+    _replace_data(copy, _archive(members))
+    with pytest.raises(ModelIntegrityError, match=r"missing \['median'\], unexpected \['extra'\]"):
+        load_model(copy)
+
+
+def test_a_nan_table_is_refused_by_name(copy):
+    members = _members(copy)
+    with io.BytesIO(members["scale.npy"]) as stream:
+        scale = np.load(stream)
+    scale[0, 5] = np.nan
+    members["scale.npy"] = _npy(scale)
+    _replace_data(copy, _archive(members))
+    with pytest.raises(ModelIntegrityError, match="'scale' must be finite"):
+        load_model(copy)
+
+
+@pytest.mark.parametrize(("field", "value", "named"), [
+    ("countries", [], "countries"),
+    ("cells", [["DE", 7]], "cells"),
+    ("local_currency", {}, "local_currency"),
+    ("level_edges", "3,7,12", "level_edges"),
+])
+def test_a_json_document_of_the_wrong_shape_is_refused_by_field(copy, field, value, named):
+    members = _members(copy)
+    meta = json.loads(np.load(io.BytesIO(members["meta_json.npy"])).tobytes())
+    meta[field] = value
+    members["meta_json.npy"] = _npy(np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
+    _replace_data(copy, _archive(members))
+    with pytest.raises(ModelIntegrityError, match=f"'{named}'"):
+        load_model(copy)
+
+
+@pytest.mark.parametrize("card", [b"[]", b"1", b"[" * 100_000 + b"]" * 100_000, b'{"format_version": 9, "artifact": []}',
+                                  b'{"format_version": 9, "artifact": {"file": "../../etc/passwd", "sha256": "0", '
+                                  b'"bytes": 1}}'])
+def test_a_card_of_the_wrong_shape_is_refused_without_a_traceback(copy, card):
+    (copy / "salary_model.json").write_bytes(card)
+    with pytest.raises(ModelIntegrityError):
+        load_model(copy)
+
+
+def test_a_card_that_is_a_fifo_does_not_hang(copy):
+    card = copy / "salary_model.json"
+    card.unlink()
+    os.mkfifo(card)
+    message, seconds, _ = _load_in_child(copy)
+    assert message.startswith("ModelIntegrityError") and "a FIFO" in message
