@@ -20,14 +20,15 @@ from pathlib import Path
 import salarymodel
 
 PACKAGE = Path(salarymodel.__file__).parent
-STAGES = ("data", "serving", "training", "evidence", "cli")
+STAGES = ("data", "serving", "training", "evidence", "web", "cli")
 # What each stage may import (besides itself and the shared errors module).
 ALLOWED = {
     "data": set(),
     "serving": {"data"},
     "training": {"serving", "data"},
     "evidence": {"training", "serving", "data"},
-    "cli": {"evidence", "training", "serving", "data", "top"},
+    "web": {"serving", "data", "top"},  # the app loads the model through api, as predict() does
+    "cli": {"evidence", "training", "serving", "data", "web", "top"},
     # api serves; the training run (train) ties training, evidence and serving
     # together; the -m entry points hand over to cli.
     "top": {"serving", "data", "training", "evidence", "cli", "top"},

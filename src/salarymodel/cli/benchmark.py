@@ -50,6 +50,8 @@ TARGET_COLD_START_SECONDS = 0.3
 TARGET_CLI_ROWS_PER_SECOND = 400_000
 # Peak memory of the command-line batch on a large file: bounded, whatever its size.
 TARGET_BATCH_PEAK_MB = 300
+# The API's estimate endpoint against a bare endpoint on the same server stack.
+TARGET_WEB_RATIO = 0.5
 TARGET_TRAIN_SECONDS = 10.0
 # A date costs a cached lookup: aging may at most double a warm predict.
 TARGET_AS_OF_RATIO = 2.0
@@ -135,7 +137,77 @@ def _batch_peak_megabytes(model_dir: Path, rows: int) -> float:
     return usage.ru_maxrss / 1024  # kilobytes on Linux
 
 
-def run_benchmark(rows: int = 1_000_000, repeat: int = 3, memory_rows: int = 5_000_000) -> dict:
+def _http_load(host: str, port: int, path: str, seconds: float, clients: int = 4) -> dict:
+    """Requests per second and latency percentiles of ``path`` under ``clients``
+    keep-alive connections for ``seconds`` (threads; the same client for every path)."""
+    import http.client
+    import threading
+
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+
+    def run() -> None:
+        connection = http.client.HTTPConnection(host, port, timeout=10)
+        mine = []
+        while time.perf_counter() < stop:
+            start = time.perf_counter()
+            connection.request("GET", path)
+            response = connection.getresponse()
+            response.read()
+            mine.append(time.perf_counter() - start)
+            if response.status >= 500:
+                errors[0] += 1
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=run) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    values = np.sort(np.array(latencies))
+    return {"requests_per_second": len(values) / seconds, "p50_ms": float(np.quantile(values, 0.5) * 1e3),
+            "p99_ms": float(np.quantile(values, 0.99) * 1e3), "server_errors": errors[0]}
+
+
+def _web(model_dir: Path, seconds: float) -> dict | None:
+    """The HTTP API beside a bare endpoint on the same server stack, in one run (None without the web extra)."""
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        return None
+    import socket
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "salarymodel.cli.console", "serve", "--model", str(model_dir),
+                               "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1)
+                break
+            except OSError:
+                if server.poll() is not None:
+                    raise RuntimeError("the HTTP server did not start (run 'salarymodel serve' to see why)") from None
+                time.sleep(0.1)
+        estimate = _http_load("127.0.0.1", port, "/api/v1/estimate?country=Germany&years=5", seconds)
+        bare = _http_load("127.0.0.1", port, "/healthz", seconds)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    return {"estimate": estimate, "bare": bare,
+            "ratio": estimate["requests_per_second"] / bare["requests_per_second"]}
+
+
+def run_benchmark(rows: int = 1_000_000, repeat: int = 3, memory_rows: int = 5_000_000,
+                  web_seconds: float = 5.0) -> dict:
     """Measure training, single and batch prediction, and cold start in one run."""
     from ..train import train
 
@@ -170,6 +242,7 @@ def run_benchmark(rows: int = 1_000_000, repeat: int = 3, memory_rows: int = 5_0
         cold = _cold_start(Path(folder), repeat)
         cli_rows_per_second = _cli_batch(Path(folder), profiles, repeat)
         batch_peak = _batch_peak_megabytes(Path(folder), memory_rows)
+        web = _web(Path(folder), web_seconds)
 
     report = {
         "machine": {"date": dt.date.today().isoformat(), "python": platform.python_version(),
@@ -189,6 +262,7 @@ def run_benchmark(rows: int = 1_000_000, repeat: int = 3, memory_rows: int = 5_0
         "cli_batch_rows_per_second": cli_rows_per_second,
         "batch_memory_rows": memory_rows,
         "batch_peak_megabytes": batch_peak,
+        "web": web,
         **cold,
     }
     report["targets"] = {
@@ -205,6 +279,8 @@ def run_benchmark(rows: int = 1_000_000, repeat: int = 3, memory_rows: int = 5_0
         f"CLI batch >= {TARGET_CLI_ROWS_PER_SECOND:,} rows/s": cli_rows_per_second >= TARGET_CLI_ROWS_PER_SECOND,
         f"CLI batch peak memory < {TARGET_BATCH_PEAK_MB} MB on {memory_rows:,} rows":
             batch_peak < TARGET_BATCH_PEAK_MB,
+        f"/api/v1/estimate >= {TARGET_WEB_RATIO:.0%} of a bare endpoint's requests/s, no 5xx":
+            web is None or (web["ratio"] >= TARGET_WEB_RATIO and web["estimate"]["server_errors"] == 0),
         f"training < {TARGET_TRAIN_SECONDS:g} s": train_seconds < TARGET_TRAIN_SECONDS,
     }
     return report
@@ -228,6 +304,11 @@ def format_report(report: dict) -> str:
         f"  CLI batch (python -m salarymodel.predict --input), {report['batch_rows']:,} rows: "
         f"{report['cli_batch_rows_per_second'] / 1e3:,.0f}k rows/s",
         f"  CLI batch, {report['batch_memory_rows']:,} rows: peak memory {report['batch_peak_megabytes']:,.0f} MB",
+        *([f"  HTTP /api/v1/estimate: {report['web']['estimate']['requests_per_second']:,.0f} req/s, p50 "
+           f"{report['web']['estimate']['p50_ms']:.2f} ms, p99 {report['web']['estimate']['p99_ms']:.2f} ms; bare "
+           f"/healthz: {report['web']['bare']['requests_per_second']:,.0f} req/s, p50 "
+           f"{report['web']['bare']['p50_ms']:.2f} ms, p99 {report['web']['bare']['p99_ms']:.2f} ms "
+           f"({report['web']['ratio']:.0%})"] if report["web"] else ["  HTTP: not measured (install the web extra)"]),
         f"  cold start: import {report['import_seconds']:.2f} s; import + load + first predict "
         f"{report['import_load_first_predict_seconds']:.2f} s"
         f"{' (imported scikit-learn)' if report['cold_start_imported_sklearn'] else ' (scikit-learn not imported)'}",
@@ -242,12 +323,14 @@ def main(argv: list[str] | None = None) -> int:
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows for the batch measurement")
     parser.add_argument("--repeat", type=int, default=3, help="repeats; the best is kept")
+    parser.add_argument("--web-seconds", type=float, default=5.0,
+                        help="seconds of load on each HTTP endpoint measured")
     parser.add_argument("--memory-rows", type=int, default=5_000_000,
                         help="rows of the file whose batch scoring's peak memory is measured")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     args = parser.parse_args(argv)
-    report = run_benchmark(args.rows, args.repeat, args.memory_rows)
+    report = run_benchmark(args.rows, args.repeat, args.memory_rows, args.web_seconds)
     print(json.dumps(report, indent=2) if args.json else format_report(report))
     return 1 if args.check and not all(report["targets"].values()) else 0
 

@@ -15,6 +15,7 @@ _COMMANDS = {
     "predict": ("salarymodel.cli.predict", "estimate one profile (--country/--years) or a CSV (--input/--output)"),
     "evaluate": ("salarymodel.cli.evaluate", "fidelity, calibration, model comparison and median uncertainty"),
     "benchmark": ("salarymodel.cli.benchmark", "speed against a plain scikit-learn baseline"),
+    "serve": ("salarymodel.cli.serve", "the salary page and JSON API over HTTP (needs the web extra)"),
 }
 
 _USAGE = """usage: salarymodel <command> [options]
@@ -30,6 +31,7 @@ examples:
   salarymodel predict --country India --years 3 --company TCS --explain
   salarymodel predict --input profiles.csv --output estimates.csv
   salarymodel evaluate --json
+  salarymodel serve --port 8000
 
 'salarymodel <command> --help' shows a command's options.
 """

@@ -1,0 +1,247 @@
+"""The JSON API and the salary page: an ASGI app (FastAPI, run by uvicorn).
+
+FastAPI because it writes the OpenAPI schema and its docs page from the
+endpoints' own signatures, and validates query types before our code runs;
+it sits on Starlette, whose speed the benchmark measures against a bare
+endpoint on the same stack. The app is stateless: each worker loads the
+model once, so more workers or machines behind any load balancer scale it.
+
+Every client mistake is a 4xx with a JSON body naming the parameter: our
+own validation's messages (the same words as :func:`salarymodel.predict`)
+become 422, an oversized body 413. Nothing a client sends gives a 500.
+"""
+
+
+import io
+import math
+import re
+from importlib import resources
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from .. import __version__
+from ..errors import ModelIntegrityError, ModelVersionError
+from ..serving.estimate import InvalidRowsError
+
+__all__ = ["create_app", "app_factory", "MAX_BATCH_ROWS", "MAX_BATCH_BYTES", "PERCENTILES"]
+
+MAX_BATCH_ROWS = 10_000
+MAX_BATCH_BYTES = 2 * 1024 * 1024
+PERCENTILES = (10, 25, 50, 75, 90)
+_PARAMETER = re.compile(r"'([a-z_]+)' (?:parameter|option)")
+_ERRORS = {422: {"description": "A parameter is malformed or out of range; the body names it and why."}}
+
+
+def _problem(message: str, where: str = "query", parameter: str | None = None, status: int = 422) -> JSONResponse:
+    """A JSON error naming the parameter (read from our message when not given)."""
+    if parameter is None:
+        found = _PARAMETER.search(message)
+        parameter = found.group(1) if found else "request"
+    return JSONResponse({"detail": [{"loc": [where, parameter], "msg": message, "type": "value_error"}]},
+                        status_code=status)
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN and infinities to None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def create_app(model=None) -> FastAPI:
+    """The app serving ``model`` (by default the model :func:`salarymodel.predict` uses).
+
+    Parameters
+    ----------
+    model : SalaryModel, default=None
+        Loaded once; the default model when None.
+
+    Returns
+    -------
+    fastapi.FastAPI
+    """
+    if model is None:
+        from ..api import default_model
+
+        model = default_model()
+    app = FastAPI(title="salarymodel", version=__version__,
+                  description="Machine Learning Engineer base salaries by country, experience and employer, with "
+                              "an honest band and the reported figures behind every estimate.")
+    app.state.model = model
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, error: RequestValidationError) -> JSONResponse:
+        details = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+                   for e in error.errors()]
+        return JSONResponse({"detail": details}, status_code=422)
+
+    @app.exception_handler(ValueError)
+    async def _value(request: Request, error: ValueError) -> JSONResponse:
+        return _problem(str(error))
+
+    @app.exception_handler(TypeError)
+    async def _type(request: Request, error: TypeError) -> JSONResponse:
+        return _problem(str(error))
+
+    def estimate_body(country, years, company, confidence, currency, as_of) -> dict:
+        e = model.predict(country, years, company, confidence=confidence, currency=currency, as_of=as_of)
+        p = model.percentiles(country, years, company, q=PERCENTILES, currency=currency, as_of=as_of)
+        body = {key: _clean(value) for key, value in e.to_dict().items()}
+        body.update({"percentiles": {f"p{q}": v for q, v in zip(PERCENTILES, p.values())}, "pay": "base",
+                     "model_version": model.metadata.get("version"), "model_seed": model.metadata.get("seed"),
+                     "sentence": f"{e.confidence:.0%} of ML engineers in {model._country_labels[e.country]} with "
+                                 f"{e.years:g} year{'' if e.years == 1 else 's'} of experience"
+                                 f"{' at ' + e.company if e.company_known else ''} earn between {e.low:,.0f} and "
+                                 f"{e.high:,.0f} {e.currency}; median {e.median:,.0f} {e.currency}. Base salary "
+                                 f"per year, in money of {e.as_of}."})
+        return body
+
+    Country = Annotated[str, Query(description="Country name or ISO code: Germany, DE, USA, india")]
+    Years = Annotated[float, Query(description="Years of experience, 0 to 50")]
+    Company = Annotated[str | None, Query(description="Employer; unknown ones give the market")]
+    Confidence = Annotated[float, Query(description="Band coverage in (0, 1)")]
+    Currency = Annotated[str | None, Query(description="ISO 4217 code; the country's own when empty")]
+    AsOf = Annotated[str | None, Query(description="Date whose money to use, YYYY-MM-DD or YYYY-MM; today when empty")]
+
+    @app.get("/api/v1/estimate", responses=_ERRORS, summary="One estimate with its band and percentiles")
+    def estimate(country: Country, years: Years, company: Company = None, confidence: Confidence = 0.8,
+                 currency: Currency = None, as_of: AsOf = None) -> JSONResponse:
+        # A plain JSON response: the body is already JSON-safe, so FastAPI's encoder is skipped.
+        return JSONResponse(estimate_body(country, years, company or None, confidence, currency or None,
+                                          as_of or None))
+
+    @app.get("/api/v1/curve", responses=_ERRORS, summary="Percentiles of base salary by years of experience")
+    def curve(country: Country, company: Company = None, currency: Currency = None, as_of: AsOf = None,
+              years_to: Annotated[int, Query(ge=1, le=50, description="Last year of the curve")] = 30) -> dict:
+        table = model.curve(country, company or None, years=list(range(years_to + 1)), q=PERCENTILES,
+                            currency=currency or None, as_of=as_of or None)
+        wide = table.pivot(index="years", columns="percentile", values="salary")
+        first = table.iloc[0]
+        return {"country": first["country"], "company": first["company"], "currency": first["currency"],
+                "as_of": first["as_of"], "pay": "base",
+                "points": [{"years": float(y), **{f"p{int(q)}": float(row[q]) for q in wide.columns}}
+                           for y, row in wide.iterrows()]}
+
+    @app.get("/api/v1/explain", responses=_ERRORS, summary="The reported figures behind an estimate")
+    def explain(country: Country, years: Years, company: Company = None, currency: Currency = None,
+                as_of: AsOf = None) -> dict:
+        table = model.explain(country, years, company or None, currency=currency or None, as_of=as_of or None)
+        records = [{k: _clean(v) if not (isinstance(v, float) and math.isnan(v)) else None for k, v in r.items()}
+                   for r in table.to_dict("records")]
+        return {"figures": records, "band_parts": model.band_parts(country, years, company or None)}
+
+    @app.post("/api/v1/estimates", summary="A batch as JSON rows or CSV",
+              responses={**_ERRORS, 413: {"description": f"More than {MAX_BATCH_ROWS:,} rows or "
+                                                          f"{MAX_BATCH_BYTES:,} bytes."}},
+              openapi_extra={"requestBody": {"content": {
+                  "application/json": {"schema": {"type": "object", "properties": {
+                      "rows": {"type": "array", "items": {"type": "object"}}, "confidence": {"type": "number"},
+                      "currency": {"type": "string"}, "as_of": {"type": "string"}}}},
+                  "text/csv": {"schema": {"type": "string"}}}, "required": True}})
+    async def estimates(request: Request) -> Response:
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BATCH_BYTES):
+            return _problem(f"The body is larger than {MAX_BATCH_BYTES:,} bytes; send at most {MAX_BATCH_ROWS:,} "
+                            "rows per request.", where="body", parameter="body", status=413)
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BATCH_BYTES:
+                return _problem(f"The body is larger than {MAX_BATCH_BYTES:,} bytes.", where="body",
+                                parameter="body", status=413)
+        options: dict = {}
+        kind = request.headers.get("content-type", "").split(";")[0].strip()
+        if kind == "text/csv":
+            try:
+                frame = pd.read_csv(io.BytesIO(bytes(body)), dtype=str, keep_default_na=False)
+            except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
+                return _problem(f"The CSV body cannot be read: {error}", where="body", parameter="body")
+            for name in ("confidence", "currency", "as_of"):
+                if request.query_params.get(name):
+                    options[name] = request.query_params[name]
+            if "confidence" in options:
+                try:
+                    options["confidence"] = float(options["confidence"])
+                except ValueError:
+                    return _problem(f"The 'confidence' parameter must be a float in (0, 1). Got "
+                                    f"{options['confidence']!r} instead.")
+        elif kind == "application/json":
+            import json
+
+            try:
+                payload = json.loads(bytes(body))
+            except (ValueError, UnicodeDecodeError) as error:
+                return _problem(f"The JSON body cannot be read: {error}", where="body", parameter="body")
+            if not isinstance(payload, dict) or not isinstance(payload.get("rows"), list) or not all(
+                    isinstance(row, dict) for row in payload["rows"]):
+                return _problem("The JSON body must be an object with 'rows', a list of objects with country, "
+                                "years and optionally company.", where="body", parameter="rows")
+            frame = pd.DataFrame(payload["rows"], columns=None if payload["rows"] else ["country", "years"])
+            options = {k: payload[k] for k in ("confidence", "currency", "as_of") if payload.get(k) is not None}
+        else:
+            return _problem("Send the batch as application/json ({'rows': [...]}) or text/csv.", where="header",
+                            parameter="content-type", status=415)
+        if len(frame) > MAX_BATCH_ROWS:
+            return _problem(f"The batch has {len(frame):,} rows; at most {MAX_BATCH_ROWS:,} per request.",
+                            where="body", parameter="rows", status=413)
+        missing = [c for c in ("country", "years") if c not in frame.columns]
+        if missing:
+            return _problem(f"Every row needs country and years; missing {missing}.", where="body",
+                            parameter="rows")
+        try:
+            scored = model.predict_frame(frame, errors="coerce", percentiles=PERCENTILES, **options)
+        except InvalidRowsError as error:  # pragma: no cover - coerce never raises it
+            return _problem(str(error), where="body", parameter="rows")
+        rows = []
+        for position, record in enumerate(scored.to_dict("records")):
+            row = {k: (None if (isinstance(v, float) and math.isnan(v)) else
+                       (str(v) if k in ("currency", "support", "as_of") and v == v else v))
+                   for k, v in record.items()}
+            row["line"] = position + 1
+            rows.append(row)
+        bad = sum(1 for row in rows if row["error"])
+        return JSONResponse({"rows": rows, "scored": len(rows) - bad, "bad": bad, "pay": "base",
+                             "limits": {"rows": MAX_BATCH_ROWS, "bytes": MAX_BATCH_BYTES}})
+
+    @app.get("/api/v1/known", summary="Countries, their currencies and employers")
+    def known() -> dict:
+        currencies = sorted(model.money.fx_rates)
+        return {"countries": model.known(), "currencies": currencies}
+
+    @app.get("/api/v1/model", summary="The model card's summary")
+    def model_summary() -> dict:
+        return {"version": model.metadata.get("version"), "seed": model.metadata.get("seed"),
+                "rows": model.metadata.get("rows"), "countries": list(model.countries),
+                "reference_year": model.reference_year, "pay": "base",
+                "band": "80% of ML engineers like this (country, years, employer) earn between low and high: the "
+                        "spread within the market plus the uncertainty of the market's median, each counted once"}
+
+    @app.get("/healthz", summary="The process is up")
+    def healthz() -> dict:
+        return {"ok": True}
+
+    @app.get("/readyz", summary="The model is loaded and answers")
+    def readyz() -> dict:
+        return {"ready": model.predict(model.countries[0], 5).median > 0}
+
+    static = resources.files("salarymodel.web").joinpath("static")
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def page() -> HTMLResponse:
+        return HTMLResponse(static.joinpath("index.html").read_text(encoding="utf-8"))
+
+    return app
+
+
+def app_factory() -> FastAPI:
+    """For ``uvicorn --factory``: each worker loads the model once, by the usual rule."""
+    try:
+        return create_app()
+    except (ModelIntegrityError, ModelVersionError) as error:
+        raise SystemExit(f"error: {error}") from None

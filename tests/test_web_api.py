@@ -1,0 +1,106 @@
+"""The JSON API (issue 22): same numbers as predict(), errors that name the
+parameter, limits, the OpenAPI schema."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from salarymodel.web.app import MAX_BATCH_BYTES, MAX_BATCH_ROWS, create_app
+
+
+@pytest.fixture(scope="module")
+def client(model):
+    return TestClient(create_app(model))
+
+
+def test_estimate_equals_predict_with_percentiles(client, model):
+    body = client.get("/api/v1/estimate", params={"country": "Germany", "years": 5, "as_of": "2023-07-01"}).json()
+    e = model.predict("Germany", 5, as_of="2023-07-01")
+    assert (body["low"], body["median"], body["high"]) == pytest.approx((e.low, e.median, e.high), rel=1e-12)
+    assert body["percentiles"]["p10"] == pytest.approx(e.low, rel=1e-9) and body["pay"] == "base"
+    assert body["currency"] == "EUR" and body["as_of"] == "2023-07-01" and body["support"] == "moderate"
+    assert body["sentence"].startswith("80% of ML engineers in Germany with 5 years of experience earn between")
+    assert body["model_version"] == model.metadata["version"]
+
+
+@pytest.mark.parametrize(("params", "parameter"), [
+    ({"country": "Narnia", "years": 5}, "country"),
+    ({"country": "DE", "years": -1}, "years"),
+    ({"country": "DE", "years": "abc"}, "years"),
+    ({"country": "DE", "years": 5, "confidence": 1.5}, "confidence"),
+    ({"country": "DE", "years": 5, "currency": "XXX"}, "currency"),
+    ({"country": "DE", "years": 5, "as_of": "2040-01"}, "as_of"),
+    ({"years": 5}, "country"),
+])
+def test_bad_input_is_422_naming_the_parameter(client, params, parameter):
+    response = client.get("/api/v1/estimate", params=params)
+    assert response.status_code == 422
+    detail = response.json()["detail"][0]
+    assert detail["loc"][-1] == parameter and detail["msg"]
+
+
+def test_curve_gives_percentiles_by_years(client, model):
+    body = client.get("/api/v1/curve", params={"country": "US", "as_of": "2023-07-01", "years_to": 10}).json()
+    assert [p["years"] for p in body["points"]] == list(range(11))
+    five = body["points"][5]
+    assert five["p50"] == pytest.approx(model.predict("US", 5, as_of="2023-07-01").median, rel=1e-9)
+    assert five["p10"] < five["p25"] < five["p50"] < five["p75"] < five["p90"]
+
+
+def test_explain_lists_the_figures_and_the_bands_parts(client):
+    body = client.get("/api/v1/explain", params={"country": "DE", "years": 4}).json()
+    assert [f["id"] for f in body["figures"]] == ["f18"] and body["band_parts"]["within_sd"] > 0
+
+
+def test_batch_as_json_and_csv_with_per_row_errors(client, model):
+    rows = [{"country": "DE", "years": 5}, {"country": "XX", "years": 1}, {"country": "IN", "years": 3,
+                                                                            "company": "TCS"}]
+    body = client.post("/api/v1/estimates", json={"rows": rows, "as_of": "2023-07-01"}).json()
+    assert (body["scored"], body["bad"]) == (2, 1) and "country" in body["rows"][1]["error"]
+    assert body["rows"][0]["median"] == pytest.approx(model.predict("DE", 5, as_of="2023-07-01").median)
+    csv = "country,years,company\nDE,5,\nUS,abc,\n"
+    body = client.post("/api/v1/estimates", content=csv, headers={"content-type": "text/csv"}).json()
+    assert (body["scored"], body["bad"]) == (1, 1) and "years" in body["rows"][1]["error"]
+
+
+def test_batch_limits_are_413(client):
+    too_many = {"rows": [{"country": "DE", "years": 1}] * (MAX_BATCH_ROWS + 1)}
+    assert client.post("/api/v1/estimates", json=too_many).status_code == 413
+    big = "country,years\n" + "DE,1\n" * (MAX_BATCH_BYTES // 5)
+    assert client.post("/api/v1/estimates", content=big, headers={"content-type": "text/csv"}).status_code == 413
+
+
+@pytest.mark.parametrize(("content", "kind", "status"), [(b"{not json", "application/json", 422),
+                                                         (b'{"rows": 5}', "application/json", 422),
+                                                         (b"\xff\xfe", "text/csv", 422),
+                                                         (b"x", "application/xml", 415)])
+def test_malformed_batches_are_client_errors_never_500(client, content, kind, status):
+    response = client.post("/api/v1/estimates", content=content, headers={"content-type": kind})
+    assert response.status_code == status and response.json()["detail"][0]["msg"]
+
+
+def test_known_model_and_health(client, model):
+    known = client.get("/api/v1/known").json()
+    assert [c["country"] for c in known["countries"]] == list(model.countries) and "EUR" in known["currencies"]
+    assert client.get("/api/v1/model").json()["countries"] == list(model.countries)
+    assert client.get("/healthz").json() == {"ok": True} and client.get("/readyz").json() == {"ready": True}
+
+
+def test_openapi_lists_every_endpoint_with_parameters_and_errors(client):
+    schema = client.get("/openapi.json").json()
+    paths = schema["paths"]
+    for path in ("/api/v1/estimate", "/api/v1/curve", "/api/v1/explain", "/api/v1/estimates", "/api/v1/known",
+                 "/api/v1/model", "/healthz", "/readyz"):
+        assert path in paths, path
+    names = {p["name"] for p in paths["/api/v1/estimate"]["get"]["parameters"]}
+    assert names == {"country", "years", "company", "confidence", "currency", "as_of"}
+    assert "422" in paths["/api/v1/estimate"]["get"]["responses"]
+    assert "413" in paths["/api/v1/estimates"]["post"]["responses"]
+    assert client.get("/docs").status_code == 200
+
+
+def test_the_page_and_its_files_come_from_the_package(client):
+    page = client.get("/").text
+    assert "<form" in page and "/static/app.js" in page and "http" not in page.replace("http-equiv", "")
+    assert client.get("/static/app.js").status_code == 200 and client.get("/static/style.css").status_code == 200

@@ -1,0 +1,186 @@
+"""The salary page in a real browser, and the server under load (issue 22).
+
+The server runs as ``salarymodel serve`` in its own process on 127.0.0.1 and a
+free port; the browser is Debian's chromium-headless-shell driven by
+Playwright (``.ci/run`` installs it). Screenshots are kept in
+``tests/output/`` (git-ignored)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/lib/chromium/chromium-headless-shell"
+OUTPUT = Path(__file__).parent / "output"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(model_dir):
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-m", "salarymodel.cli.console", "serve", "--model", str(model_dir),
+                                "--host", "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if json.load(urllib.request.urlopen(f"{base}/readyz", timeout=2)) == {"ready": True}:
+                break
+        except (urllib.error.URLError, ConnectionError, OSError):
+            if process.poll() is not None:
+                pytest.fail(f"the server stopped: {process.stderr.read()}")
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("the server did not become ready")
+    yield base
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium-headless-shell (.ci/run does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--disable-background-networking",
+                                                                               "--disable-component-update"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1000, "height": 1400})
+    page = context.new_page()
+    page.requested = []
+    page.on("request", lambda request: page.requested.append(request.url))
+    page.goto(server + "/")
+    page.wait_for_selector("body[data-ready=true]")
+    yield page
+    OUTPUT.mkdir(exist_ok=True)
+    context.close()
+
+
+def _get(url: str) -> dict:
+    return json.load(urllib.request.urlopen(url, timeout=10))
+
+
+def test_the_form_answers_what_predict_answers(page, model, server):
+    page.select_option("#country", "DE")
+    page.fill("#years", "5")
+    page.fill("#as_of", "2023-07")
+    page.click("#go")
+    page.wait_for_selector("#figures-box:not([hidden])")
+    e = model.predict("DE", 5, as_of="2023-07")
+    sentence = page.inner_text("#sentence")
+    assert sentence.startswith("80% of ML engineers in Germany with 5 years of experience earn between")
+    assert f"{e.low:,.0f} and {e.high:,.0f} EUR; median {e.median:,.0f} EUR" in sentence
+    assert "money of 2023-07-01" in sentence
+    assert page.inner_text("#figures tbody").startswith("f18")
+    page.screenshot(path=str(OUTPUT / "salary-page.png"), full_page=True)
+    # Every request the page made went to this server.
+    assert page.requested and all(url.startswith(server) for url in page.requested), page.requested
+
+
+def test_the_curve_is_drawn_with_the_expected_points(page, model):
+    page.select_option("#country", "US")
+    page.fill("#years", "10")
+    page.click("#go")
+    page.wait_for_selector("#curve polyline")
+    points = page.get_attribute("#curve polyline", "points").split()
+    assert len(points) == 31  # years 0..30
+    ys = [float(p.split(",")[1]) for p in points]
+    assert all(b <= a for a, b in zip(ys, ys[1:]))  # SVG y falls as the median rises: never falls with years
+    dot = page.locator("#curve circle")
+    assert float(dot.get_attribute("data-median")) == pytest.approx(model.predict("US", 10).median, rel=1e-9)
+    assert page.locator("#employers-table tbody tr").count() == 2  # the market and TikTok
+
+
+def test_a_bad_input_shows_its_error(page):
+    page.fill("#years", "70")
+    page.click("#go")
+    page.wait_for_selector("#error:not([hidden])")
+    assert page.inner_text("#error").startswith("years:")
+    page.screenshot(path=str(OUTPUT / "salary-page-error.png"))
+
+
+def test_usable_by_keyboard_and_at_phone_width(browser, server):
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    page.goto(server + "/")
+    page.wait_for_selector("body[data-ready=true]")
+    page.focus("#years")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("3")
+    page.keyboard.press("Enter")  # submits the form from the keyboard
+    page.wait_for_selector("#answer:not([hidden])")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375  # no sideways scrolling at phone width
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "salary-page-phone.png"), full_page=True)
+    context.close()
+
+
+def test_mixed_load_for_ten_seconds_gives_no_5xx_and_the_right_numbers(server, model):
+    expected = {years: model.predict("IN", years, "TCS").median for years in range(0, 20)}
+    failures, answered, counts = [], {"ok": 0, "bad": 0}, threading.Lock()
+    stop = time.time() + 10
+
+    def client(index: int) -> None:
+        while time.time() < stop:
+            years = index % 20
+            try:
+                if index % 3 == 0:
+                    body = json.dumps({"rows": [{"country": "IN", "years": years, "company": "TCS"},
+                                                {"country": "XX", "years": 1}]}).encode()
+                    request = urllib.request.Request(server + "/api/v1/estimates", data=body,
+                                                     headers={"content-type": "application/json"})
+                    rows = json.load(urllib.request.urlopen(request, timeout=10))["rows"]
+                    good = rows[0]["median"] == pytest.approx(expected[years], rel=1e-9) and rows[1]["error"]
+                elif index % 3 == 1:
+                    got = _get(f"{server}/api/v1/estimate?country=IN&years={years}&company=TCS")["median"]
+                    good = got == pytest.approx(expected[years], rel=1e-9)
+                else:
+                    try:
+                        urllib.request.urlopen(f"{server}/api/v1/estimate?country=IN&years=-{years + 1}", timeout=10)
+                        good = False
+                    except urllib.error.HTTPError as error:
+                        good = error.code == 422
+                with counts:
+                    answered["ok" if good else "bad"] += 1
+                if not good:
+                    failures.append(index)
+            except (urllib.error.URLError, ConnectionError, OSError) as error:
+                failures.append(repr(error))
+            index += 8
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(client, range(8)))
+    assert failures == [] and answered["ok"] > 100, (failures[:5], answered)
+
+
+def test_the_serve_command_refuses_a_bad_model_with_one_line(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "salarymodel.cli.console", "serve", "--model", str(tmp_path),
+                           "--port", str(_free_port())], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr and re.search("model card", done.stderr)
