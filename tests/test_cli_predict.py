@@ -26,6 +26,7 @@ def test_json_output_is_the_estimate(model_dir, model):
                     "--confidence", "0.9", "--currency", "USD", "--json")
     data = json.loads(done.stdout)
     expected = model.predict("india", 3, "TCS", confidence=0.9, currency="USD").to_dict()
+    assert data.pop("model") == str(model_dir.resolve())  # which model answered
     assert data == json.loads(json.dumps(expected))
 
 

@@ -69,8 +69,20 @@ def format_known(known: list[dict]) -> str:
     return "\n".join(lines)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse whose errors are JSON too when ``--json`` was given."""
+
+    json_errors = False
+
+    def error(self, message: str):  # noqa: D401 - argparse's hook
+        if self.json_errors:
+            print(json.dumps({"error": f"{self.prog}: {message}", "type": "ArgumentError"}))
+            raise SystemExit(2)
+        super().error(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=prog("python -m salarymodel.predict"),
         description="Estimate an ML engineer's annual base salary with a confidence band.",
         epilog="Examples:\n  python -m salarymodel.predict --country Germany --years 5\n"
@@ -109,23 +121,24 @@ def build_parser() -> argparse.ArgumentParser:
                         help="rows scored at a time, a positive whole number (batch mode; memory stays bounded "
                              "whatever the file's size)")
     parser.add_argument("--model", type=Path, default=None,
-                        help="model folder from 'python -m salarymodel.train --out DIR' (default: ./models if it "
-                             "holds a model, else the default model)")
+                        help="model folder from 'python -m salarymodel.train --out DIR' (default, as for "
+                             "predict() in Python: $SALARYMODEL_MODEL_DIR, else ./models if it holds a model, else "
+                             "the per-user cache)")
     return parser
 
 
 def load_for_cli(path: Path | None):
-    """The model a command works on: ``path``, else ./models if trained, else the default."""
+    """The model a command works on: ``path``, else the one rule of
+    :func:`salarymodel.serving.paths.default_model_dir` (as ``predict()``)."""
     from ..api import default_model, load_model
 
-    if path is None and Path("models", "salary_model.json").exists():
-        path = Path("models")
     return load_model(path) if path is not None else default_model()
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     parser = build_parser()
+    parser.json_errors = "--json" in (sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     if args.list:
         try:
@@ -152,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(error, args.json)
     if args.json:
         data = estimate.to_dict()
+        data["model"] = str(model.folder) if model.folder is not None else None
         if percentiles is not None:
             data["percentiles"] = {f"p{q:g}": v for q, v in percentiles.items()}
         if args.explain:

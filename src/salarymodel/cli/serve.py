@@ -20,8 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog=prog("salarymodel serve"),
         description="Serve the salary page (/) and the JSON API (/api/v1/..., docs at /docs) over HTTP.")
     parser.add_argument("--model", type=Path, default=None,
-                        help="model folder (default: the rule every command follows: ./models if it holds a "
-                             "model, else the default model)")
+                        help="model folder (default: the rule every command follows: $SALARYMODEL_MODEL_DIR, "
+                             "else ./models if it holds a model, else the per-user cache)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     parser.add_argument("--workers", type=int, default=1,
@@ -42,13 +42,12 @@ def main(argv: list[str] | None = None) -> int:
         print("error: serving needs the web extra: pip install \"salarymodel[web]\" (or \".[web]\" in a checkout).",
               file=sys.stderr)
         return 2
+    from ..serving.paths import MODEL_DIR_ENV
     from .predict import load_for_cli
 
     model = load_for_cli(args.model)  # fails here, once, with the reason, before any worker starts
-    folder = args.model if args.model is not None else (Path("models") if Path("models", "salary_model.json").exists()
-                                                        else None)
-    if folder is not None:
-        os.environ["SALARYMODEL_MODEL_DIR"] = str(Path(folder).resolve())  # every worker loads this one
+    if model.folder is not None:
+        os.environ[MODEL_DIR_ENV] = str(model.folder)  # every worker loads this same folder
     del model
     import uvicorn
 

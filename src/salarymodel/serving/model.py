@@ -114,6 +114,7 @@ class SalaryModel:
         self.tables = tables
         self.meta = meta
         self._training = training
+        self.folder = None  # the model folder it was loaded from, if any
         self._prepare()
 
     # -- state that is rebuilt, not stored ----------------------------------
@@ -166,7 +167,7 @@ class SalaryModel:
         return {"tables": self.tables, "meta": self.meta}
 
     def __setstate__(self, state: dict) -> None:
-        self.tables, self.meta, self._training = state["tables"], state["meta"], None
+        self.tables, self.meta, self._training, self.folder = state["tables"], state["meta"], None, None
         self._prepare()
 
     # -- the training side, on demand -----------------------------------------

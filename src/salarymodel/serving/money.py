@@ -178,8 +178,13 @@ class MoneyTable:
         code = currency if currency in self.fx_rates else currency.strip().upper()
         if code not in self.fx_rates or np.isnan(self.fx_rates[code]).all():
             raise ValueError(f"The 'currency' parameter got {currency!r}, which has no ECB reference rate. "
-                             f"Use one of {', '.join(sorted(self.fx_rates))}.")
+                             f"Currencies with a rate in {month_label(self.fx_last_month)}: "
+                             f"{', '.join(self.currencies_at(self.fx_last_month))}.")
         return code
+
+    def currencies_at(self, month: int) -> list[str]:
+        """Currencies the ECB quoted throughout ``month`` (a month ordinal)."""
+        return sorted(c for c in self.fx_rates if not math.isnan(self._rate(c, month)))
 
     def quote(self, country: str, currency: str | None, as_of: object, aging_rate: float | None = None,
               today: dt.date | None = None) -> MoneyQuote:
@@ -248,7 +253,8 @@ class MoneyTable:
                 raise ValueError(
                     f"The 'currency' parameter got {currency!r}: the ECB did not quote {missing} throughout "
                     f"{month_label(month)}, so {local} cannot be converted to {code} as of {date.isoformat()}. "
-                    f"Pick another as_of, or ask for {local}.")
+                    f"Pick another as_of, or one of the currencies quoted then: "
+                    f"{', '.join(self.currencies_at(month))}.")
             multiplier *= rate / rate_local
             fx_rate, fx_month = rate, month
         return MoneyQuote(multiplier, code, fx_rate, month_label(fx_month), date.isoformat(), projected)

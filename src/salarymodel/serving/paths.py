@@ -25,17 +25,28 @@ CACHE_MARKER = ".salarymodel-cache"
 MODEL_DIR_ENV = "SALARYMODEL_MODEL_DIR"
 
 
-def default_model_dir() -> Path:
-    """Folder of the default model used by :func:`salarymodel.predict`.
+# The project's own model folder (Cookiecutter layout), relative to where you run.
+PROJECT_MODEL_DIR = Path("models")
 
-    ``$SALARYMODEL_MODEL_DIR`` wins; otherwise a per-user cache folder
-    (``$XDG_CACHE_HOME/salarymodel`` or ``~/.cache/salarymodel``), keyed by
-    the package version so an upgrade never serves a stale model.
+
+def default_model_dir() -> Path:
+    """The folder whose model answers when none is given, by the one rule
+    that ``predict()`` and every command follow:
+
+    1. ``$SALARYMODEL_MODEL_DIR``, if set;
+    2. else ``./models``, if it holds a model (its card);
+    3. else a per-user cache folder (``$XDG_CACHE_HOME/salarymodel`` or
+       ``~/.cache/salarymodel``), keyed by the package version so an upgrade
+       never serves a stale model; trained there on first use.
+
+    (A folder given explicitly, ``model=``/``--model``, comes before all three.)
     """
     from .. import __version__
 
     explicit = os.environ.get(MODEL_DIR_ENV)
     if explicit:
         return Path(explicit)
+    if (PROJECT_MODEL_DIR / CARD_FILE).is_file():
+        return PROJECT_MODEL_DIR
     cache_root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(cache_root) / "salarymodel" / f"default-{__version__}"

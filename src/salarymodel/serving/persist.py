@@ -328,7 +328,9 @@ def load_model_folder(path: str | os.PathLike):
     check_tables(tables, meta, data_path, float_tables=FLOAT_TABLES, grid_size=GRID_SIZE,
                  shapes_shape=(len(R_GRID), len(Z_GRID)))
     try:
-        return SalaryModel(tables, meta, training=lambda: load_training(folder, card))
+        model = SalaryModel(tables, meta, training=lambda: load_training(folder, card))
+        model.folder = folder.resolve()
+        return model
     except Exception as error:  # a field of the right type but an impossible value
         raise ModelIntegrityError(f"{data_path} does not hold a usable salarymodel ({type(error).__name__}: "
                                   f"{error}). Retrain with 'python -m salarymodel.train --out {folder}'.") from None

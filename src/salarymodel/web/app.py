@@ -210,7 +210,7 @@ def create_app(model=None) -> FastAPI:
 
     @app.get("/api/v1/known", summary="Countries, their currencies and employers")
     def known() -> dict:
-        currencies = sorted(model.money.fx_rates)
+        currencies = model.money.currencies_at(model.money.fx_last_month)  # those with a rate now
         return {"countries": model.known(), "currencies": currencies}
 
     @app.get("/api/v1/model", summary="The model card's summary")
