@@ -204,3 +204,42 @@ def test_one_countrys_figures_never_change_another_countrys_estimates(tmp_path):
             b = after.predict(country, years, company, as_of=MONEY_2023)
             assert (a.low, a.median, a.high, a.median_low, a.median_high) == \
                    (b.low, b.median, b.high, b.median_low, b.median_high)
+
+
+def test_an_experience_range_is_the_mixture_of_its_years(model):
+    # The mixture rebuilt here from one-year percentiles, years spread evenly over 3-5.
+    q = np.arange(1, 1000) / 10  # 0.1 .. 99.9
+    years = np.linspace(3, 5, 41)
+    per_year = np.array([list(model.percentiles("DE", y, q=tuple(q), as_of=MONEY_2023).values()) for y in years])
+    grid = np.unique(per_year)
+    cdf = np.mean([np.interp(grid, row, q / 100) for row in per_year], axis=0)
+    expected = np.interp([0.1, 0.5, 0.9], cdf, grid)
+    e = model.predict("DE", (3, 5), as_of=MONEY_2023)
+    assert (e.years, e.years_max) == (3.0, 5.0)
+    assert [e.low, e.median, e.high] == pytest.approx(list(expected), rel=0.005)
+    one = model.predict("DE", 4, as_of=MONEY_2023)
+    assert e.high / e.low > one.high / one.low  # a range holds more experience, so more spread
+    p = model.percentiles("DE", (3, 5), q=(10, 90), as_of=MONEY_2023)
+    assert (p[10], p[90]) == pytest.approx((e.low, e.high), rel=1e-9)
+
+
+def test_ranges_in_frames_and_on_the_command_line(model, model_dir):
+    import subprocess
+    import sys
+
+    frame = pd.DataFrame({"country": ["DE", "DE", "US"], "years": [3, 4, 5], "years_max": [5, None, 4]})
+    out = model.predict_frame(frame, as_of=MONEY_2023, errors="coerce")
+    assert out.at[0, "median"] == pytest.approx(model.predict("DE", (3, 5), as_of=MONEY_2023).median, rel=1e-12)
+    assert out.at[1, "median"] == pytest.approx(model.predict("DE", 4, as_of=MONEY_2023).median, rel=1e-12)
+    assert "years_max" in out.at[2, "error"]  # a range must rise
+    done = subprocess.run([sys.executable, "-m", "salarymodel.predict", "--model", str(model_dir), "--country", "DE",
+                           "--years", "3-5", "--as-of", MONEY_2023], capture_output=True, text=True, timeout=60)
+    e = model.predict("DE", (3, 5), as_of=MONEY_2023)
+    assert done.stdout.startswith(f"80% of ML engineers in DE with 3-5 years (mid) earn between {e.low:,.0f} and "
+                                  f"{e.high:,.0f} EUR")
+
+
+@pytest.mark.parametrize("years", [(5, 3), (3,), (3, 5, 7), (3, 60), (float("nan"), 5)])
+def test_bad_ranges_are_refused_by_name(model, years):
+    with pytest.raises((ValueError, TypeError), match="'years' parameter"):
+        model.predict("DE", years)

@@ -184,7 +184,8 @@ class _Scorer:
 
     def __init__(self, model, names: list[str], out, options: dict, progress) -> None:
         self.model, self.names, self.out, self.options, self.progress = model, names, out, options, progress
-        self.index = {name: names.index(name) for name in ("country", "years", "company") if name in names}
+        self.index = {name: names.index(name) for name in ("country", "years", "company", "years_max")
+                      if name in names}
         self.rows = self.bad = 0
         self.pool = ThreadPoolExecutor(max_workers=1)  # formatting overlaps the next chunk's scoring
         self.pending = None
@@ -195,8 +196,9 @@ class _Scorer:
         ``problems`` holds a reason for each structurally bad row ('' if none)."""
         frame = pd.DataFrame({"country": pd.Series(fields["country"], dtype=object).replace("", None),
                               "years": fields["years"]})
-        if "company" in fields:
-            frame["company"] = fields["company"]
+        for optional in ("company", "years_max"):
+            if optional in fields:
+                frame[optional] = fields[optional]
         scored = self.model.predict_frame(frame, errors="coerce", **self.options)
         structural = problems != ""
         if structural.any():

@@ -16,7 +16,11 @@ __all__ = ["build_parser", "main", "format_estimate", "format_explanation", "for
 
 def _who(estimate) -> str:
     """"ML engineers in DE with 5 years" (and the employer), for the sentence."""
-    who = f"ML engineers in {estimate.country} with {estimate.years:g} year{'' if estimate.years == 1 else 's'}"
+    if estimate.years_max is not None:
+        span = f"{estimate.years:g}-{estimate.years_max:g} years"
+    else:
+        span = f"{estimate.years:g} year{'' if estimate.years == 1 else 's'}"
+    who = f"ML engineers in {estimate.country} with {span}"
     if estimate.company and estimate.company_known:
         who += f" at {estimate.company}"
     return who
@@ -94,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
                "empty in the output; the exit code is then 3 (0 when every row was scored).",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--country", help="country name or ISO code, e.g. Germany, DE, USA, india")
-    parser.add_argument("--years", type=float, help="years of experience, 0 to 50")
+    parser.add_argument("--years", type=_years, help="years of experience, 0 to 50, or a range such as 3-5")
     parser.add_argument("--company", default=None, help="employer (optional); unknown ones give the market estimate")
     parser.add_argument("--confidence", type=float, default=0.8, help="band coverage in (0, 1), default 0.8")
     parser.add_argument("--currency", default=None, help="ISO currency code (default: the country's own)")
@@ -185,6 +189,18 @@ def main(argv: list[str] | None = None) -> int:
         print(format_explanation(model.explain(args.country, args.years, args.company, currency=args.currency,
                                                as_of=estimate.as_of, aging_rate=args.aging_rate)))
     return 0
+
+
+def _years(text: str) -> float | tuple[float, float]:
+    """argparse type: '5' -> 5.0; '3-5' -> (3.0, 5.0), a range of experience."""
+    try:
+        if "-" in text.strip()[1:]:
+            low, high = text.strip().split("-", 1) if not text.strip().startswith("-") else (text, "")
+            return float(low), float(high)
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be years of experience such as 5 or a range such as 3-5; "
+                                         f"got {text!r}") from None
 
 
 def _positive_int(text: str) -> int:

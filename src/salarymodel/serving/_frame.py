@@ -182,6 +182,7 @@ def predict_frame(model, frame: pd.DataFrame, *, confidence: float = 0.8, curren
     confidence = check_confidence(confidence, "predict_frame")
     levels = model._check_q(percentiles) if percentiles is not None else None
     cell, country_idx, known, years, problems = resolve_rows(model, frame)
+    years_max = _years_max(frame, years, problems)
     if problems and errors == "raise":
         raise InvalidRowsError(problem_table(problems, frame.index), len(frame))
     bad = np.zeros(len(frame), dtype=bool)
@@ -242,6 +243,9 @@ def predict_frame(model, frame: pd.DataFrame, *, confidence: float = 0.8, curren
             values[:, bad] = np.nan
         for q, column in zip(percentiles, values):
             result[f"p{float(q):g}"] = column
+    if years_max is not None:
+        _apply_ranges(model, result, cell, years, years_max, bad, np.take(log_rate, ci), confidence, levels,
+                      percentiles)
     if errors == "coerce":
         reasons = np.full(len(frame), "", dtype=object)
         for position, column, reason in problems:
@@ -249,6 +253,51 @@ def predict_frame(model, frame: pd.DataFrame, *, confidence: float = 0.8, curren
             reasons[position] = (previous + "; " if previous else "") + f"{column}: {reason}"
         result["error"] = reasons
     return result
+
+
+def _years_max(frame: pd.DataFrame, years: np.ndarray, problems: list) -> np.ndarray | None:
+    """The optional ``years_max`` column (a range's high end; empty for one number),
+    with a problem for each value that is not above ``years`` and at most 50."""
+    if "years_max" not in frame.columns:
+        return None
+    from ._rows import numeric_years
+
+    raw = frame["years_max"]
+    values = numeric_years(raw)
+    given = ~raw.isna().to_numpy() & (raw.astype(str).str.strip() != "").to_numpy()
+    bad = given & ~((values > years) & (values <= MAX_YEARS))
+    for row in np.flatnonzero(bad):
+        problems.append((int(row), "years_max", f"must be empty, or a number of years above 'years' and at most "
+                         f"{MAX_YEARS:g} (the range's high end); got {raw.iloc[row]!s}"))
+    return np.where(given & ~bad, values, np.nan)
+
+
+def _apply_ranges(model, result, cell, years, years_max, bad, row_log_rate, confidence, levels, percentiles) -> None:
+    """Rows with an experience range get the mixture's band, median, percentiles and support."""
+    import pandas as pd
+
+    from ._ranges import mixture_quantiles, range_provenance
+    from .bands import band_levels
+
+    ranged = np.flatnonzero(~np.isnan(years_max) & ~bad)
+    if not len(ranged):
+        return
+    low_level, high_level = band_levels(confidence)
+    wanted = np.array([low_level, 0.5, high_level, *(levels or [])])
+    combos: dict[tuple[int, float, float], np.ndarray] = {}
+    support = result["support"].to_numpy(dtype=object).copy()
+    for position in ranged:
+        key = (int(cell[position]), float(years[position]), float(years_max[position]))
+        if key not in combos:
+            combos[key] = mixture_quantiles(model, *key, wanted)
+        q = combos[key] + row_log_rate[position]
+        result.iloc[position, result.columns.get_loc("low")] = math.exp(min(q[0], q[1]))
+        result.iloc[position, result.columns.get_loc("median")] = math.exp(q[1])
+        result.iloc[position, result.columns.get_loc("high")] = math.exp(max(q[2], q[1]))
+        for value, name in zip(np.maximum.accumulate(q[3:]), percentiles or ()):
+            result.iloc[position, result.columns.get_loc(f"p{float(name):g}")] = math.exp(value)
+        support[position] = range_provenance(model, *key)[0]
+    result["support"] = pd.Categorical(support, categories=SUPPORT_GRADES)
 
 
 def frame_categories(model, currency: object = None, as_of: object = None) -> tuple[list[str], list[str]]:

@@ -66,6 +66,10 @@ class SalaryEstimate(NamedTuple):
         value to reach ``as_of`` (see :mod:`salarymodel.data.aging`).
     reference_year : int
         The model's internal money basis (pay of 1 July of that year).
+    years_max : float or None
+        For an experience range ``years=(3, 5)``: its high end (``years`` is
+        the low end) and the estimate is for an engineer whose experience
+        lies evenly in the range. None for one number of years.
     suggestion : str or None
         For an employer the model does not know, the closest one it knows
         in that country (``'Microsoft'`` for ``'Microsfot'``): a likely typo.
@@ -92,6 +96,7 @@ class SalaryEstimate(NamedTuple):
     projected: bool
     reference_year: int
     suggestion: str | None = None
+    years_max: float | None = None
 
     def to_dict(self) -> dict:
         """The estimate as a plain dict (JSON-ready; sources as a list)."""

@@ -323,8 +323,10 @@ class SalaryModel:
         ----------
         country : str
             ISO alpha-2/alpha-3 code or English/German name, any case.
-        years : float
-            Years of experience, a finite number in [0, 50].
+        years : float or (float, float)
+            Years of experience, a finite number in [0, 50], or a range
+            ``(low, high)``: the estimate for an engineer whose experience
+            lies evenly in it (the mixture of the one-year distributions).
         company : str, default=None
             Employer; unknown names give the market estimate with
             ``company_known=False``. None or NaN means the market.
@@ -362,6 +364,8 @@ class SalaryModel:
             y = years
         elif type(years) is int and 0 <= years <= MAX_YEARS:
             y = float(years)
+        elif isinstance(years, (tuple, list)):
+            return self._predict_range(code, years, company, confidence, currency, as_of, aging_rate)
         else:
             y = _check_years(years)  # raises the precise error, or converts numpy numbers
         if company is None:
@@ -402,7 +406,27 @@ class SalaryModel:
             math.exp(min(low, log_median)) * rate, math.exp(log_median) * rate,
             math.exp(max(high, log_median)) * rate, math.exp(m_low) * rate, math.exp(m_high) * rate,
             self._support_rows[cell][i], self._source_rows[cell][i], money.fx_rate, money.fx_period,
-            money.as_of, money.projected, self.reference_year, suggestion))
+            money.as_of, money.projected, self.reference_year, suggestion, None))
+
+    def _predict_range(self, code: str, years, company, confidence, currency, as_of, aging_rate) -> SalaryEstimate:
+        """An estimate for experience lying evenly in a (low, high) range; see :mod:`._ranges`."""
+        from ._ranges import check_range, mixture_quantiles, range_median_offsets, range_provenance
+
+        low, high = check_range(years, _check_years)
+        value = check_confidence(confidence)
+        cell, canonical, known, suggestion = (self._cell_index[(code, None)], None, False, None) if company is None \
+            else self.resolve_company(code, company)
+        money = self.money_quote(code, currency, as_of, aging_rate)
+        low_level, high_level = band_levels(value)
+        q_low, q_median, q_high = mixture_quantiles(self, cell, low, high, np.array([low_level, 0.5, high_level]))
+        below, above = range_median_offsets(self, cell, low, high)
+        support, sources, level = range_provenance(self, cell, low, high)
+        rate = money.multiplier
+        return SalaryEstimate(code, low, canonical, known, level, money.currency, value,
+                              math.exp(min(q_low, q_median)) * rate, math.exp(q_median) * rate,
+                              math.exp(max(q_high, q_median)) * rate, math.exp(q_median + below) * rate,
+                              math.exp(q_median + above) * rate, support, sources, money.fx_rate, money.fx_period,
+                              money.as_of, money.projected, self.reference_year, suggestion, high)
 
     def percentiles(self, country: str, years: float, company: str | None = None, *,
                     q: tuple[float, ...] = (10, 25, 50, 75, 90), currency: str | None = None,
@@ -438,7 +462,14 @@ class SalaryModel:
         estimate = self.predict(country, years, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
         cell = self._cell_index[(estimate.country, estimate.company if estimate.company_known else None)]
         rate = self.money_quote(estimate.country, currency, as_of, aging_rate).multiplier
-        values = [math.exp(self._read(self.quantile_table(level), cell, estimate.years)) * rate for level in levels]
+        if estimate.years_max is not None:  # a range: the mixture's percentiles
+            from ._ranges import mixture_quantiles
+
+            logs = mixture_quantiles(self, cell, estimate.years, estimate.years_max, np.array(levels))
+            values = [math.exp(v) * rate for v in logs]
+        else:
+            values = [math.exp(self._read(self.quantile_table(level), cell, estimate.years)) * rate
+                      for level in levels]
         return dict(zip((float(v) for v in q), np.maximum.accumulate(values).tolist()))
 
     @staticmethod
