@@ -101,9 +101,18 @@ def plot_training_cells(rows: pd.DataFrame, figures: pd.DataFrame, country: str,
 
 
 def plot_salary_curves(model, country: str, company: str | None = None, *, currency: str | None = None,
-                       confidences=(0.5, 0.8, 0.95), max_years: float = 45.0, ax=None):
-    """Median salary against years with the bands drawn at several confidences."""
+                       confidences=(0.5, 0.8, 0.95), max_years: float | None = None, ax=None):
+    """Median salary against years with the bands drawn at several confidences.
+
+    The axis runs over the years the country's figures cover plus five
+    (past them the median is flat and only the upside grows); pass
+    ``max_years`` to choose.
+    """
     ax = _axes(ax)
+    if max_years is None:
+        market = model.support_table[model.cells.index((model.resolve_country(country), None))]
+        covered = np.flatnonzero(market != 3)  # 3: 'extrapolated'
+        max_years = float(min(model_grid_years(covered[-1]) + 5.0, 50.0)) if len(covered) else 30.0
     years = np.linspace(0, max_years, 181)
     frame = pd.DataFrame({"country": country, "years": years, "company": company})
     for confidence in sorted(confidences, reverse=True):
@@ -117,6 +126,13 @@ def plot_salary_curves(model, country: str, company: str | None = None, *, curre
     ax.set_title(f"{country}{' - ' + company if company else ''}: estimate and bands")
     ax.legend(fontsize=8)
     return ax
+
+
+def model_grid_years(index: int) -> float:
+    """Years at a point of the serving grid."""
+    from ..serving.grid import GRID_STEP
+
+    return index * GRID_STEP
 
 
 def plot_company_comparison(model, country: str, years: float, *, currency: str | None = None, ax=None):
