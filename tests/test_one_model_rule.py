@@ -66,3 +66,51 @@ def test_the_currency_error_lists_only_currencies_with_a_rate(model_dir):
     with pytest.raises(ValueError, match="quoted then") as raised:
         model.predict("DE", 5, currency="RUB", as_of="2026-10")
     assert "RUB" not in str(raised.value).split("quoted then: ")[1]
+
+
+def _uk_figures(tmp_path):
+    import pandas as pd
+
+    from salarymodel.data.shipped import raw_data_file
+
+    shipped = pd.read_csv(raw_data_file("reported_figures.csv"), dtype=str, keep_default_na=False)
+    site = {"source": "UK1", "source_detail": "ExampleSite", "country": "United Kingdom", "currency": "GBP",
+            "year": "2023", "level": "all", "pay": "base"}
+    uk = pd.DataFrame([{**site, "id": "u01", "statistic": "mean", "value": "65000"},
+                       {**site, "id": "u02", "statistic": "range", "value": "50000", "value_high": "80000",
+                        "coverage": "0.5"}])
+    path = tmp_path / "with_uk.csv"
+    pd.concat([shipped, uk], ignore_index=True).fillna("").to_csv(path, index=False)
+    return path
+
+
+def test_a_new_country_can_be_aged_with_your_own_wage_index(tmp_path):
+    from salarymodel.data.shipped import raw_data_file
+    from salarymodel.train import train
+
+    figures = _uk_figures(tmp_path)
+    without = train(figures, rows_per_country=500).model
+    with pytest.raises(ValueError, match="--wage-index"):
+        without.predict("GB", 5, as_of="2026-07-01")
+    index = tmp_path / "wage_index.csv"
+    index.write_text(raw_data_file("wage_index.csv").read_text() +
+                     "GB,2022-12,,ONS average weekly earnings (example),test\n"
+                     "GB,2023-12,6.0,ONS average weekly earnings (example),test\n"
+                     "GB,2024-12,5.0,ONS average weekly earnings (example),test\n")
+    result = train(figures, rows_per_country=500, data_dir=tmp_path)  # the --data form: the folder holds it
+    later = result.model.predict("GB", 5, as_of="2026-07-01")
+    reference = result.model.predict("GB", 5, as_of="2023-07-01")
+    assert later.median > reference.median and later.currency == "GBP"
+    assert result.card["tables"]["wage_index"]["file"] == str(index)
+    assert result.card["tables"]["cpi"]["file"] == "shipped"
+
+
+def test_bad_own_tables_are_refused_before_any_work(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "salarymodel.train", "--wage-index", "nope.csv", "--out", "m"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "'wage-index' option names nope.csv" in done.stderr
+    (tmp_path / "aliases.csv").write_text("name,company\nX,Y\n")
+    done = subprocess.run([sys.executable, "-m", "salarymodel.train", "--aliases", "aliases.csv", "--out", "m",
+                           "--rows", "300"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and "lacks the column(s) ['alias']" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "m").exists()

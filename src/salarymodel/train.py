@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
+from .data.tables import TablePaths
 from .evidence.metrics import HOLDOUT_SEED_OFFSET, coverage_report
 from .evidence.report import compare_models, external_section, fidelity_section, uncertainty_section
 from .serving.card import library_versions, now_iso, render_markdown
@@ -69,8 +70,8 @@ class TrainingResult:
 
 
 def train(figures=None, *, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY, seed: int = 0, out: Path | None = None,
-          data_out: Path | None = None, compare: bool = False,
-          quiet: bool = True, progress=None) -> TrainingResult:
+          data_out: Path | None = None, compare: bool = False, quiet: bool = True, progress=None,
+          wage_index=None, cpi=None, aliases=None, data_dir=None) -> TrainingResult:
     """Train a model from reported figures and optionally save it.
 
     Parameters
@@ -97,6 +98,13 @@ def train(figures=None, *, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY, see
         Print the summary when False.
     progress : callable, default=None
         Called with a short description at the start of each stage.
+    wage_index, cpi, aliases : str or Path, default=None
+        Your own wage-index, consumer-price and company-alias tables (the
+        shipped ones' columns); they win over ``data_dir``.
+    data_dir : str or Path, default=None
+        A folder holding any of ``wage_index.csv``, ``cpi.csv`` and
+        ``company_aliases.csv``; missing ones are the shipped copies. Which
+        table was used, with its SHA-256, is recorded in the model card.
 
     Returns
     -------
@@ -109,9 +117,10 @@ def train(figures=None, *, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY, see
         check_model_folder(out, "out")
     if data_out is not None:
         check_model_folder(data_out, "data_out")
+    tables = TablePaths.choose(data_dir=data_dir, wage_index=wage_index, cpi=cpi, aliases=aliases).check()
     with fit_threads():  # bounded native threads: stable times on a busy machine
         step("1/4 planning the synthetic training set from the figures")
-        plan = plan_training_set(figures)
+        plan = plan_training_set(figures, tables=tables)
         rows = make_training_set(plan=plan, rows_per_country=rows_per_country, seed=seed)
         step("2/4 fitting the model (median, consensus and within-source spreads)")
         estimator = SalaryRegressor(random_state=seed).fit(rows[FEATURES], np.log(rows["salary_usd"].to_numpy()),
@@ -131,6 +140,7 @@ def train(figures=None, *, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY, see
             "currencies": sorted(set(model.local_currency.values()) | {"USD"}),
             "money": plan.basis.to_dict(),
             "money_over_time": model.money.to_dict(),
+            "tables": tables.to_dict(),
             "figures": {
                 "used": figures_frame.loc[figures_frame["excluded"] == "", "id"].tolist(),
                 "excluded": [{"id": r.id, "reason": r.excluded} for r in figures_frame.itertuples() if r.excluded],

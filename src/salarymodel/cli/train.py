@@ -28,6 +28,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"synthetic rows per country (default {DEFAULT_ROWS_PER_COUNTRY})")
     parser.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="model folder (default ./models)")
+    parser.add_argument("--wage-index", type=Path, default=None, metavar="FILE",
+                        help="your own wage-index table (the shipped wage_index.csv's columns), e.g. with rows for a "
+                             "country you added; needed to serve it in any money but the reference date's")
+    parser.add_argument("--cpi", type=Path, default=None, metavar="FILE", help="your own consumer-price table")
+    parser.add_argument("--aliases", type=Path, default=None, metavar="FILE", help="your own company-alias table")
+    parser.add_argument("--data", type=Path, default=None, metavar="DIR",
+                        help="a folder holding any of wage_index.csv, cpi.csv, company_aliases.csv (the named "
+                             "options win; missing tables are the shipped ones)")
     parser.add_argument("--compare", action="store_true",
                         help="also compare the model families and record it in the model card (slower)")
     parser.add_argument("--data-out", type=Path, default=None,
@@ -44,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         args.data_out = DEFAULT_DATA_OUT
     try:
         result = train(args.figures, rows_per_country=args.rows, seed=args.seed, out=args.out, data_out=args.data_out,
-                       compare=args.compare, quiet=True)
+                       compare=args.compare, quiet=True, wage_index=args.wage_index, cpi=args.cpi,
+                       aliases=args.aliases, data_dir=args.data)
     except FiguresError as error:
         print(f"error: {error.problems.__len__()} problem(s) in {error.path}; nothing was written:", file=sys.stderr)
         for problem in error.problems:

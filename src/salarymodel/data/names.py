@@ -138,5 +138,16 @@ def load_company_aliases(path=None) -> dict[str, str]:
     """Alias key -> canonical company name, from the alias table."""
     import pandas as pd
 
-    table = pd.read_csv(path or raw_data_file("company_aliases.csv"), dtype=str, keep_default_na=False)
+    path = path or raw_data_file("company_aliases.csv")
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError, UnicodeDecodeError) as error:
+        raise ValueError(f"The company aliases table {path} cannot be read as CSV: {error}") from None
+    missing = [c for c in ("alias", "company") if c not in table.columns]
+    if missing:
+        raise ValueError(f"The company aliases table {path} lacks the column(s) {missing}; expected alias, company.")
+    for line, (alias, company) in enumerate(zip(table["alias"], table["company"]), start=2):
+        if not (alias.strip() and company.strip() and alias.isprintable() and company.isprintable()):
+            raise ValueError(f"The company aliases table {path}, line {line}: 'alias' and 'company' must be "
+                             "printable, non-empty names.")
     return {company_key(alias): company for alias, company in zip(table["alias"], table["company"])}

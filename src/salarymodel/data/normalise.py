@@ -24,9 +24,28 @@ __all__ = ["MoneyBasis", "annual_rates_per_usd", "load_cpi", "normalise_figures"
 
 
 def load_cpi(path: str | Path | None = None) -> pd.DataFrame:
-    """Load the annual consumer-price indices (one row per country and year)."""
-    cpi = pd.read_csv(path or raw_data_file("cpi.csv"))
-    return cpi.set_index(["country", "year"]).sort_index()
+    """Load the annual consumer-price indices (one row per country and year).
+
+    Raises
+    ------
+    ValueError
+        A file that is not such a table, naming the file and the problem.
+    """
+    path = path or raw_data_file("cpi.csv")
+    try:
+        cpi = pd.read_csv(path)
+    except (OSError, ValueError, UnicodeDecodeError) as error:
+        raise ValueError(f"The CPI table {path} cannot be read as CSV: {error}") from None
+    missing = [c for c in ("country", "year", "index") if c not in cpi.columns]
+    if missing:
+        raise ValueError(f"The CPI table {path} lacks the column(s) {missing}; expected country, year, index.")
+    numeric = pd.to_numeric(cpi["index"], errors="coerce")
+    years = pd.to_numeric(cpi["year"], errors="coerce")
+    bad = ~((numeric > 0) & years.notna())
+    if bad.any():
+        line = int(bad.to_numpy().argmax()) + 2
+        raise ValueError(f"The CPI table {path}, line {line}: 'year' must be a year and 'index' a positive number.")
+    return cpi.assign(index=numeric, year=years.astype(int)).set_index(["country", "year"]).sort_index()
 
 
 @dataclass(frozen=True)

@@ -228,8 +228,9 @@ class MoneyTable:
             if month != self.reference_month:
                 raise ValueError(
                     f"The 'as_of' parameter got {date.isoformat()}, but {country} has no wage index, so its "
-                    f"estimates exist only in reference money ({month_label(self.reference_month)}). Add "
-                    f"{country}'s rows to wage_index.csv and retrain, or leave as_of unset.")
+                    f"estimates exist only in reference money ({month_label(self.reference_month)}). Retrain with "
+                    f"your own wage index holding {country}'s rows: python -m salarymodel.train --wage-index FILE "
+                    "(or --data DIR); or leave as_of unset.")
             log_wage, projected = 0.0, False
         else:
             try:

@@ -17,6 +17,7 @@ from ..data.aging import figure_month, load_wage_index, month_ordinal
 from ..data.figures import level_edges, local_currencies
 from ..data.fx import monthly_rates_per_usd
 from ..data.names import country_labels, country_names_for, load_company_aliases
+from ..data.tables import TablePaths
 from ..serving.bands import band_levels, quantile_rows
 from ..serving.grid import YEARS_GRID
 from ..serving.model import SalaryModel, TrainingState
@@ -43,8 +44,13 @@ def _money_table(plan: TrainingPlan, local_currency: dict[str, str]) -> MoneyTab
     first_year = int(plan.used_figures()["year"].min())
     return MoneyTable(reference_month=figure_month(plan.basis.reference_year), first_month=figure_month(first_year),
                       reference_per_usd=plan.basis.per_usd, local_currency=local_currency,
-                      wages=load_wage_index(), fx_first_month=month_ordinal(first_year, 1),
+                      wages=load_wage_index(_tables(plan).path("wage_index")),
+                      fx_first_month=month_ordinal(first_year, 1),
                       fx_rates=monthly_rates_per_usd(first_year, 1))
+
+
+def _tables(plan: TrainingPlan) -> TablePaths:
+    return getattr(plan, "tables", None) or TablePaths()
 
 
 def _json_value(value: object) -> object:
@@ -109,7 +115,7 @@ def compile_model(estimator, plan: TrainingPlan, metadata: dict) -> SalaryModel:
         "countries": countries,
         "cells": [[c, k] for c, k in cells],
         "local_currency": local,
-        "company_aliases": load_company_aliases(),
+        "company_aliases": load_company_aliases(_tables(plan).path("aliases")),
         "country_names": country_names_for(countries),
         "country_labels": country_labels(countries),
         "level_edges": list(level_edges(plan.levels)),

@@ -38,9 +38,11 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
+from ..data.aging import load_wage_index
 from ..data.figures import exclusion_reasons, level_edges, load_figures, load_levels, local_currencies, quantile_level
 from ..data.levels import PARTITION_LEVELS, levels_for_years
-from ..data.normalise import MoneyBasis, normalise_figures
+from ..data.normalise import MoneyBasis, load_cpi, normalise_figures
+from ..data.tables import TablePaths
 from ._seeds import country_rng
 from .effects import ExperienceCurve, SourceEffects, estimate_effects, fit_curves, source_units, source_weights
 from .uncertainty import median_variance
@@ -130,6 +132,7 @@ class TrainingPlan:
     curves: dict[str, ExperienceCurve]
     effects: SourceEffects
     weights: dict[str, float]
+    tables: TablePaths | None = None  # where the wage, price and alias tables came from (None: shipped)
 
     def used_figures(self) -> pd.DataFrame:
         """Rows of the figures that enter the model."""
@@ -279,6 +282,7 @@ def plan_training_set(
     *,
     reference_year: int | None = None,
     basis: MoneyBasis | None = None,
+    tables: TablePaths | None = None,
 ) -> TrainingPlan:
     """Decide the distribution behind every usable figure.
 
@@ -293,6 +297,9 @@ def plan_training_set(
         Reuse rates already computed (skips reading the ECB table). With a
         basis, figures that already carry ``value_usd`` are taken as
         normalised to it.
+    tables : TablePaths, default=None
+        Your own wage-index, CPI and alias tables (:mod:`salarymodel.data.tables`);
+        the shipped ones when None.
 
     Returns
     -------
@@ -308,7 +315,10 @@ def plan_training_set(
         normalised, basis = normalise_figures(figures, reference_year=basis.reference_year,
                                               per_usd=basis.per_usd)
     else:
-        normalised, basis = normalise_figures(figures, reference_year=reference_year)
+        tables = tables or TablePaths()
+        normalised, basis = normalise_figures(figures, reference_year=reference_year,
+                                              wages=load_wage_index(tables.path("wage_index")),
+                                              cpi=load_cpi(tables.path("cpi")))
     normalised["excluded"] = exclusion_reasons(normalised)
     used = normalised[normalised["excluded"] == ""]
     if used.empty:
@@ -391,7 +401,7 @@ def plan_training_set(
             cells[figure_id] = CellDistribution(
                 figure_id, cell.anchors_z, cell.anchors_log - shift, cell.tail_slopes,
                 None if cell.mean_usd is None else cell.mean_usd * float(np.exp(-shift)))
-    return TrainingPlan(normalised, basis, levels, cells, curves, effects, weights)
+    return TrainingPlan(normalised, basis, levels, cells, curves, effects, weights, tables)
 
 
 def _copula_rho(curve_values: np.ndarray, curve_scores: np.ndarray, sigma: float) -> float:
