@@ -138,8 +138,9 @@ def _judge(plan: TrainingPlan, refit: _Refit | None, figure_rows: pd.DataFrame,
     unknown_employer = base["company"] is not None and not known
     company = base["company"] if known else None
     share = within_source_share(rows, refit_plan, first, company)
-    sample = _single_source(cell_sample(lambda frame, levels: np.exp(estimator.consensus_quantiles(frame, levels)),
-                                        first, plan.levels, company), share)
+    sample = np.sort(_single_source(cell_sample(lambda frame, levels: np.exp(estimator.consensus_quantiles(frame,
+                                                                                                             levels)),
+                                                first, plan.levels, company), share))
     effects = refit_plan.effects
     tau = effects.tau_source[first["country"]]
     # A new source's own deviation (tau^2) and our consensus's error (tau^2 / n).
