@@ -316,24 +316,31 @@ def _fast_rows(data: bytes, scorer: _Scorer, names: list[str], chunk_size: int, 
     import pyarrow.compute as pc
 
     raw = _split_lines(data)
+    has_return = b"\r" in data
     for start in range(0, len(raw), chunk_size):
         chunk = raw.slice(start, chunk_size)
-        lines = pc.utf8_rtrim(_as_text(chunk), "\r")
+        try:  # one cast checks the whole chunk's UTF-8; only a failing chunk is looked at line by line
+            lines, valid = chunk.cast(pa.string()), None
+        except pa.ArrowInvalid:
+            valid = _valid_utf8(chunk)
+            lines = pc.if_else(pa.array(valid), chunk, pa.scalar(b"", pa.binary())).cast(pa.string())
+        if has_return:
+            lines = pc.utf8_rtrim(lines, "\r")
         problems = np.full(len(chunk), "", dtype=object)
-        valid = _valid_utf8(chunk)
-        if not valid.all():
-            problems[~valid] = "the line is not valid UTF-8 (save the file as UTF-8)"
-        counts = pc.list_value_length(pc.split_pattern(lines, ",")).to_numpy(zero_copy_only=False)
-        blank = pc.equal(lines, "").to_numpy(zero_copy_only=False) & valid
+        fields = pc.split_pattern(lines, ",")
+        counts = pc.list_value_length(fields).to_numpy(zero_copy_only=False)
         width = len(names)
-        ragged = (counts != width) & ~blank & valid
-        problems[blank] = "blank line"
-        for position in np.flatnonzero(ragged):
-            problems[position] = (f"the line has {counts[position]} fields but the header has {width} (an unquoted "
-                                  "comma in a value? quote it)")
-        filler = "," * (width - 1)
-        safe = pc.if_else(pa.array(problems != ""), pa.scalar(filler), lines)
-        fields = pc.split_pattern(safe, ",")
+        if valid is not None or (counts != width).any():  # the rare path: some line is not a clean row
+            ok = np.ones(len(chunk), dtype=bool) if valid is None else valid
+            problems[~ok] = "the line is not valid UTF-8 (save the file as UTF-8)"
+            blank = pc.equal(lines, "").to_numpy(zero_copy_only=False) & ok
+            ragged = (counts != width) & ~blank & ok
+            problems[blank] = "blank line"
+            for position in np.flatnonzero(ragged):
+                problems[position] = (f"the line has {counts[position]} fields but the header has {width} (an "
+                                      "unquoted comma in a value? quote it)")
+            safe = pc.if_else(pa.array(problems != ""), pa.scalar("," * (width - 1)), lines)
+            fields = pc.split_pattern(safe, ",")
         values = {name: pc.list_element(fields, index).to_numpy(zero_copy_only=False)
                   for name, index in scorer.index.items()}
         scorer.write(chunk, values, problems, line)
@@ -357,19 +364,6 @@ def _valid_utf8(chunk) -> np.ndarray:
             except UnicodeDecodeError:
                 ok[position] = False
         return ok
-
-
-def _as_text(chunk):
-    """Binary lines as UTF-8 text, invalid lines emptied (they are reported apart)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    try:
-        return chunk.cast(pa.string())
-    except pa.ArrowInvalid:
-        valid = _valid_utf8(chunk)
-        cleaned = pc.if_else(pa.array(valid), chunk, pa.scalar(b"", pa.binary()))
-        return cleaned.cast(pa.string())
 
 
 class _RawLines:
