@@ -29,6 +29,22 @@ def _bounded_threads():
         yield
 
 
+def uk_figures(folder):
+    """The shipped figures plus three United Kingdom figures from one site (all levels), as a CSV in ``folder``."""
+    import pandas as pd
+
+    shipped = pd.read_csv(raw_data_file("reported_figures.csv"), dtype=str, keep_default_na=False)
+    site = {"source": "UK1", "source_detail": "ExampleSite", "country": "United Kingdom", "currency": "GBP",
+            "year": "2023", "level": "all", "pay": "base"}
+    uk = pd.DataFrame([{**site, "id": "u01", "statistic": "mean", "value": "65000"},
+                       {**site, "id": "u02", "statistic": "range", "value": "50000", "value_high": "80000",
+                        "coverage": "0.5"},
+                       {**site, "id": "u03", "statistic": "median", "value": "62000"}])
+    path = folder / "with_uk.csv"
+    pd.concat([shipped, uk], ignore_index=True).fillna("").to_csv(path, index=False)
+    return path
+
+
 def model_file(folder, kind: str = "data"):
     """The file of a model folder that its card names: 'data', 'training' or 'training_set'."""
     from salarymodel.serving.persist import model_file as named

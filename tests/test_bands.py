@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy.special import ndtri
 
-from salarymodel.data.shipped import raw_data_file
+from conftest import uk_figures
 from salarymodel.evidence.sharpness import figure_sharpness, interval_score
 from salarymodel.serving.grid import YEARS_GRID
 from salarymodel.train import train
@@ -186,15 +186,7 @@ def test_sharpness_is_reported_beside_coverage_for_new_and_previous_band(model):
 
 
 def test_one_countrys_figures_never_change_another_countrys_estimates(tmp_path):
-    shipped = pd.read_csv(raw_data_file("reported_figures.csv"), dtype=str, keep_default_na=False)
-    site = {"source": "UK1", "source_detail": "ExampleSite", "country": "United Kingdom", "currency": "GBP",
-            "year": "2023", "level": "all", "pay": "base"}
-    uk = pd.DataFrame([{**site, "id": "u01", "statistic": "mean", "value": "65000"},
-                       {**site, "id": "u02", "statistic": "range", "value": "50000", "value_high": "80000",
-                        "coverage": "0.5"},
-                       {**site, "id": "u03", "statistic": "median", "value": "62000"}])
-    path = tmp_path / "with_uk.csv"
-    pd.concat([shipped, uk], ignore_index=True).fillna("").to_csv(path, index=False)
+    path = uk_figures(tmp_path)
     before = train(rows_per_country=2000).model
     after = train(path, rows_per_country=2000).model
     assert "GB" in after.countries

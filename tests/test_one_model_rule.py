@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from conftest import uk_figures
 from salarymodel import load_model
 
 
@@ -68,27 +69,11 @@ def test_the_currency_error_lists_only_currencies_with_a_rate(model_dir):
     assert "RUB" not in str(raised.value).split("quoted then: ")[1]
 
 
-def _uk_figures(tmp_path):
-    import pandas as pd
-
-    from salarymodel.data.shipped import raw_data_file
-
-    shipped = pd.read_csv(raw_data_file("reported_figures.csv"), dtype=str, keep_default_na=False)
-    site = {"source": "UK1", "source_detail": "ExampleSite", "country": "United Kingdom", "currency": "GBP",
-            "year": "2023", "level": "all", "pay": "base"}
-    uk = pd.DataFrame([{**site, "id": "u01", "statistic": "mean", "value": "65000"},
-                       {**site, "id": "u02", "statistic": "range", "value": "50000", "value_high": "80000",
-                        "coverage": "0.5"}])
-    path = tmp_path / "with_uk.csv"
-    pd.concat([shipped, uk], ignore_index=True).fillna("").to_csv(path, index=False)
-    return path
-
-
 def test_a_new_country_can_be_aged_with_your_own_wage_index(tmp_path):
     from salarymodel.data.shipped import raw_data_file
     from salarymodel.train import train
 
-    figures = _uk_figures(tmp_path)
+    figures = uk_figures(tmp_path)
     without = train(figures, rows_per_country=500).model
     with pytest.raises(ValueError, match="--wage-index"):
         without.predict("GB", 5, as_of="2026-07-01")

@@ -114,12 +114,6 @@ class SalaryFeatures(TransformerMixin, BaseEstimator):
             offsets[(country == pair_country) & (company == pair_company), col] = 1.0
         return np.hstack([onehot, -onehot, curves, offsets, -offsets])
 
-    def distance_outside(self, country: np.ndarray, years: np.ndarray) -> np.ndarray:
-        """Years between each row and its country's observed range (0 inside)."""
-        lows = np.array([self.years_range_[c][0] for c in country])
-        highs = np.array([self.years_range_[c][1] for c in country])
-        return np.maximum(lows - years, 0.0) + np.maximum(years - highs, 0.0)
-
 
 class NonNegativeRidge(RegressorMixin, BaseEstimator):
     """Ridge regression with non-negative coefficients and a free intercept.
