@@ -118,12 +118,15 @@ def test_benchmark_runs_and_reports_every_measure():
     # running it for real (README), never asserted in a unit test.
     from salarymodel.cli.benchmark import format_report, run_benchmark
 
-    report = run_benchmark(rows=5000, repeat=1, memory_rows=20_000, web_seconds=0.5)
+    report = run_benchmark(rows=5000, repeat=1, memory_rows=20_000, web_seconds=0.5, figures=120)
     for key in ("training_seconds", "predict_microseconds", "baseline_one_row_microseconds",
                 "predict_frame_rows_per_second", "baseline_rows_per_second", "import_load_first_predict_seconds"):
         assert report[key] > 0
     assert report["predict_as_of_microseconds"] > 0
     assert report["cli_batch_rows_per_second"] > 0 and "cold_start_imported_sklearn" in report
-    assert len(report["targets"]) == 10 and report["batch_peak_megabytes"] > 0
+    assert len(report["targets"]) == 11 and report["batch_peak_megabytes"] > 0
+    scaling = report["training_scaling"]
+    assert scaling["statistics"] == 120 and scaling["shipped"]["peak_megabytes"] > 0
+    assert scaling["large"]["seconds"] > 0 and scaling["time_ratio"] > 0 and scaling["memory_ratio"] > 0
     assert report["web"]["estimate"]["requests_per_second"] > 0 and report["web"]["bare"]["p99_ms"] > 0
     assert "targets:" in format_report(report)

@@ -118,3 +118,26 @@ def test_quoted_lines_keep_their_true_line_numbers_and_blank_lines(model_dir, tm
     assert text.count(b"\n") == 6 and b'"two\nlines",DE,2,' in text  # the blank line is kept, as a bad row
     assert "line 3: blank line" in done.stderr and "line 4: company" in done.stderr and "line 6: years" \
         in done.stderr
+
+
+def test_the_fast_path_scores_text_as_predict_frame_does(model_dir, tmp_path):
+    # Names are read as categories and years as floats where Arrow can; each
+    # odd value must still get the answer (and the words) predict_frame gives its text.
+    import pandas as pd
+
+    from salarymodel import load_model
+
+    lines = ["DE,5,", "germany,5,", ",3,", "US,-1,", "US,1_0,", "US, 7,", "IN,2.5,TCS", "IN,2.5,", "US,nan,",
+             "US,1e1,", "XX,4,", "US,4, ", "US,60,", "DE,0,TikTok"]
+    source = tmp_path / "odd.csv"
+    source.write_text("country,years,company\n" + "\n".join(lines) + "\n")
+    done = _score(model_dir, source, tmp_path / "out.csv", "--as-of", "2025-07-01")
+    assert done.returncode == 3 and "Traceback" not in done.stderr
+    got = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    text = pd.read_csv(source, dtype=str, keep_default_na=False)
+    expected = load_model(model_dir).predict_frame(
+        text.assign(country=text["country"].replace("", None)), errors="coerce", as_of="2025-07-01")
+    for column in ("low", "median", "high"):
+        assert [f"{v:.2f}" if v == v else "" for v in expected[column]] == got[column].tolist()
+    assert got["error"].tolist() == expected["error"].tolist()
+    assert "got '-1'" in got.at[3, "error"] and got.at[2, "error"] == "country: missing country"

@@ -30,6 +30,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..data.levels import MAX_YEARS
+
 __all__ = ["OUTPUT_COLUMNS", "BLOCK_BYTES", "OutputSink", "score_csv"]
 
 OUTPUT_COLUMNS = ("low", "median", "high", "currency", "company_known", "support", "as_of", "projected", "error")
@@ -194,8 +196,10 @@ class _Scorer:
               line_numbers: np.ndarray | None = None) -> None:
         """Score one chunk: ``fields`` maps column -> string values;
         ``problems`` holds a reason for each structurally bad row ('' if none)."""
-        frame = pd.DataFrame({"country": pd.Series(fields["country"], dtype=object).replace("", None),
-                              "years": fields["years"]})
+        country = fields["country"]
+        if not isinstance(country, pd.Categorical):
+            country = pd.Series(country, dtype=object).replace("", None)
+        frame = pd.DataFrame({"country": country, "years": fields["years"]})
         for optional in ("company", "years_max"):
             if optional in fields:
                 frame[optional] = fields[optional]
@@ -341,11 +345,42 @@ def _fast_rows(data: bytes, scorer: _Scorer, names: list[str], chunk_size: int, 
                                       "unquoted comma in a value? quote it)")
             safe = pc.if_else(pa.array(problems != ""), pa.scalar("," * (width - 1)), lines)
             fields = pc.split_pattern(safe, ",")
-        values = {name: pc.list_element(fields, index).to_numpy(zero_copy_only=False)
-                  for name, index in scorer.index.items()}
+        values = {name: _fast_column(name, pc.list_element(fields, index)) for name, index in scorer.index.items()}
         scorer.write(chunk, values, problems, line)
         line += len(chunk)
     return line
+
+
+def _fast_column(name: str, column):
+    """One field of a chunk as ``predict_frame`` reads it, without a Python
+    string per row where that can be avoided.
+
+    Names become a categorical (a code per row, each distinct name resolved
+    once; an empty field is missing). Years become floats when Arrow reads
+    every one as a number in range; otherwise the text goes to
+    ``predict_frame``, which names each bad value as it was written.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if name in ("country", "company"):
+        encoded = pc.dictionary_encode(column)
+        names = encoded.dictionary.to_pylist()
+        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        if "" in names:
+            blank = names.index("")
+            remap = np.arange(len(names)) - (np.arange(len(names)) > blank)
+            remap[blank] = -1
+            codes = remap[codes]
+            del names[blank]
+        return pd.Categorical.from_codes(codes, categories=names)
+    try:
+        years = pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
+    except pa.ArrowInvalid:
+        years = None
+    if years is not None and bool(((years >= 0) & (years <= MAX_YEARS)).all()):
+        return years
+    return column.to_numpy(zero_copy_only=False)
 
 
 def _valid_utf8(chunk) -> np.ndarray:

@@ -13,7 +13,11 @@ median. Targets:
   predicts once) in at most 0.3 s, without importing scikit-learn;
 - the command line scoring a CSV of ``--rows`` rows at 400k rows/s or more
   (wall time of the whole command);
-- training with default rows in under 10 s.
+- training with default rows in under 10 s;
+- training on a figures file of ``--figures`` statistics (1,667 by default,
+  written by the benchmark from the shipped figures, each copy one more
+  site) within 2x the time and the peak memory of training on the shipped
+  ones, each in a fresh process.
 
 ``--check`` exits 1 when a target is missed.
 """
@@ -39,6 +43,7 @@ from sklearn.linear_model import Ridge
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, SplineTransformer
 
+from ..data.replicate import write_replicated_figures
 from ._prog import prog
 
 __all__ = ["run_benchmark", "baseline_pipeline", "main"]
@@ -53,6 +58,10 @@ TARGET_BATCH_PEAK_MB = 300
 # The API's estimate endpoint against a bare endpoint on the same server stack.
 TARGET_WEB_RATIO = 0.5
 TARGET_TRAIN_SECONDS = 10.0
+# Training cost nearly flat in the number of figures: this many statistics
+# may cost at most TARGET_SCALING_RATIO times the shipped figures' time and memory.
+SCALING_STATISTICS = 1_667
+TARGET_SCALING_RATIO = 2.0
 # A date costs a cached lookup: aging may at most double a warm predict.
 TARGET_AS_OF_RATIO = 2.0
 
@@ -129,16 +138,51 @@ def _batch_peak_megabytes(model_dir: Path, rows: int) -> float:
                 stream.write("".join(f"{c},{y},{k}\n" for c, y, k in zip(country, years, company)))
         command = [sys.executable, "-m", "salarymodel.predict", "--model", str(model_dir), "--input", str(source),
                    "--output", str(target)]
-        # A small wrapper process starts the command and reports its peak: a child forked from this
-        # (large) benchmark process would count this process's pages in its own peak.
-        wrapper = ("import resource, subprocess, sys\n"
-                   "done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
-                   "print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n")
-        out = subprocess.run([sys.executable, "-c", wrapper, *command], capture_output=True, text=True, check=True)
-        code, kilobytes = out.stdout.split()
-        if code != "0":
-            raise RuntimeError(f"the batch command failed with exit code {code}")
-    return int(kilobytes) / 1024  # kilobytes on Linux
+        megabytes, _ = _peak_megabytes(command)
+    return megabytes
+
+
+def _peak_megabytes(command: list[str]) -> tuple[float, str]:
+    """Peak resident memory (MB) of ``command`` and what it printed.
+
+    A small wrapper process starts the command and reports its peak: a child
+    forked from this (large) benchmark process would count this process's
+    pages in its own peak.
+    """
+    wrapper = ("import json, resource, subprocess, sys\n"
+               "done = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)\n"
+               "print(json.dumps({'code': done.returncode, 'kilobytes': "
+               "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, 'stdout': done.stdout, "
+               "'stderr': done.stderr[-2000:]}))\n")
+    out = subprocess.run([sys.executable, "-c", wrapper, *command], capture_output=True, text=True, check=True)
+    result = json.loads(out.stdout)
+    if result["code"] != 0:
+        raise RuntimeError(f"{' '.join(command[:3])} ... failed with exit code {result['code']}: {result['stderr']}")
+    return result["kilobytes"] / 1024, result["stdout"]  # kilobytes on Linux
+
+
+def _training_run(figures: Path | None) -> dict:
+    """Seconds and peak memory (MB) of one training run in a fresh process."""
+    code = ("import sys, time\n"
+            "from salarymodel.train import train\n"
+            "start = time.perf_counter()\n"
+            "result = train(sys.argv[1] or None)\n"
+            "print(time.perf_counter() - start, len(result.training_set))\n")
+    megabytes, printed = _peak_megabytes([sys.executable, "-c", code, str(figures or "")])
+    seconds, rows = printed.split()
+    return {"seconds": float(seconds), "peak_megabytes": megabytes, "rows": int(rows)}
+
+
+def _training_scaling(n_statistics: int) -> dict:
+    """Training on the shipped figures against a figures file of ``n_statistics``
+    rows that the benchmark writes itself (:mod:`salarymodel.data.replicate`)."""
+    with tempfile.TemporaryDirectory() as folder:
+        many = write_replicated_figures(Path(folder, "figures.csv"), n_statistics)
+        shipped = _training_run(None)
+        large = _training_run(many)
+    return {"statistics": n_statistics, "shipped": shipped, "large": large,
+            "time_ratio": large["seconds"] / shipped["seconds"],
+            "memory_ratio": large["peak_megabytes"] / shipped["peak_megabytes"]}
 
 
 def _http_load(host: str, port: int, path: str, seconds: float, clients: int = 4) -> dict:
@@ -211,7 +255,7 @@ def _web(model_dir: Path, seconds: float) -> dict | None:
 
 
 def run_benchmark(rows: int = 1_000_000, repeat: int = 3, memory_rows: int = 5_000_000,
-                  web_seconds: float = 5.0) -> dict:
+                  web_seconds: float = 5.0, figures: int = SCALING_STATISTICS) -> dict:
     """Measure training, single and batch prediction, and cold start in one run."""
     from ..train import train
 
@@ -247,6 +291,7 @@ def run_benchmark(rows: int = 1_000_000, repeat: int = 3, memory_rows: int = 5_0
         cli_rows_per_second = _cli_batch(Path(folder), profiles, repeat)
         batch_peak = _batch_peak_megabytes(Path(folder), memory_rows)
         web = _web(Path(folder), web_seconds)
+    scaling = _training_scaling(figures)
 
     report = {
         "machine": {"date": dt.date.today().isoformat(), "python": platform.python_version(),
@@ -267,6 +312,7 @@ def run_benchmark(rows: int = 1_000_000, repeat: int = 3, memory_rows: int = 5_0
         "batch_memory_rows": memory_rows,
         "batch_peak_megabytes": batch_peak,
         "web": web,
+        "training_scaling": scaling,
         **cold,
     }
     report["targets"] = {
@@ -286,6 +332,9 @@ def run_benchmark(rows: int = 1_000_000, repeat: int = 3, memory_rows: int = 5_0
         f"/api/v1/estimate >= {TARGET_WEB_RATIO:.0%} of a bare endpoint's requests/s, no 5xx":
             web is None or (web["ratio"] >= TARGET_WEB_RATIO and web["estimate"]["server_errors"] == 0),
         f"training < {TARGET_TRAIN_SECONDS:g} s": train_seconds < TARGET_TRAIN_SECONDS,
+        f"training on {figures:,} figure statistics within {TARGET_SCALING_RATIO:g}x the shipped figures' "
+        "time and peak memory": scaling["time_ratio"] <= TARGET_SCALING_RATIO
+        and scaling["memory_ratio"] <= TARGET_SCALING_RATIO,
     }
     return report
 
@@ -313,6 +362,12 @@ def format_report(report: dict) -> str:
            f"/healthz: {report['web']['bare']['requests_per_second']:,.0f} req/s, p50 "
            f"{report['web']['bare']['p50_ms']:.2f} ms, p99 {report['web']['bare']['p99_ms']:.2f} ms "
            f"({report['web']['ratio']:.0%})"] if report["web"] else ["  HTTP: not measured (install the web extra)"]),
+        f"  training, fresh process: shipped figures {report['training_scaling']['shipped']['seconds']:.2f} s, "
+        f"peak {report['training_scaling']['shipped']['peak_megabytes']:,.0f} MB; "
+        f"{report['training_scaling']['statistics']:,} figure statistics "
+        f"{report['training_scaling']['large']['seconds']:.2f} s, "
+        f"peak {report['training_scaling']['large']['peak_megabytes']:,.0f} MB "
+        f"({report['training_scaling']['time_ratio']:.2f}x time, {report['training_scaling']['memory_ratio']:.2f}x memory)",
         f"  cold start: import {report['import_seconds']:.2f} s; import + load + first predict "
         f"{report['import_load_first_predict_seconds']:.2f} s"
         f"{' (imported scikit-learn)' if report['cold_start_imported_sklearn'] else ' (scikit-learn not imported)'}",
@@ -331,10 +386,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds of load on each HTTP endpoint measured")
     parser.add_argument("--memory-rows", type=int, default=5_000_000,
                         help="rows of the file whose batch scoring's peak memory is measured")
+    parser.add_argument("--figures", type=int, default=SCALING_STATISTICS,
+                        help="figure statistics of the file training's scaling is measured on")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     args = parser.parse_args(argv)
-    report = run_benchmark(args.rows, args.repeat, args.memory_rows, args.web_seconds)
+    if args.figures < 1:
+        parser.error(f"--figures must be at least 1, got {args.figures}")
+    report = run_benchmark(args.rows, args.repeat, args.memory_rows, args.web_seconds, args.figures)
     print(json.dumps(report, indent=2) if args.json else format_report(report))
     return 1 if args.check and not all(report["targets"].values()) else 0
 

@@ -7,6 +7,7 @@ so a user adds a country or an employer by adding rows.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from pathlib import Path
@@ -92,6 +93,7 @@ def level_edges(levels: pd.DataFrame) -> tuple[float, ...]:
     return tuple(float(levels.at[name, "years_max"]) for name in PARTITION_LEVELS[:-1])
 
 
+@functools.lru_cache(maxsize=4096)  # a survey names a few countries many times
 def _country(text: str) -> str | None:
     """ISO alpha-2 code of a country written as ``predict`` accepts it, else None."""
     from .names import country_code

@@ -151,6 +151,9 @@ def normalise_figures(
         elif pd.isna(country):
             aging.append(math.nan)  # no country, no index: the figure stays unused
             cpi_factors.append(math.nan)
+        elif (country, int(year)) in used:  # one lookup per country and year, not per figure
+            aging.append(used[(country, int(year))]["wage_factor"])
+            cpi_factors.append(used[(country, int(year))]["cpi_factor"] or math.nan)
         else:
             factor = _wage_factor(wages, country, int(year), reference_year)
             prices = _cpi_factor(cpi, country, int(year), reference_year)

@@ -29,6 +29,8 @@ figures into the few quantities the generator needs to draw those effects:
   employer figure is counted once: its own source's error ``tau_source**2``
   plus the error of the market reference it is measured from,
   ``tau_source**2 / n`` with ``n`` the source units behind that reference.
+  An employer several figures report is their weighted mean distance, its
+  own error ``tau_source**2`` divided by the source units that report it.
   What remains unknown about the effect, ``k * noise``, enters the
   employer's band once (:mod:`salarymodel.training.uncertainty`).
 
@@ -282,18 +284,30 @@ def estimate_effects(locations: pd.DataFrame) -> SourceEffects:
             basis[country] = ("pooled from " + ", ".join(c for c in countries if c in basis and "estimated" in basis[c])
                               + " (one source)") if variances else _FALLBACK_SOURCE
 
+    # Each market reference (country and level, else the whole country) once:
+    # its source-weighted log mean and the source units it averages.
+    references: dict[tuple, tuple[float, int]] = {}
+    for key, same in [*market.groupby(["country", "level"]), *market.groupby(["country"])]:
+        references[tuple(key)] = (float(np.average(same["log_mean"], weights=same["weight"])),
+                                  int(same["unit"].nunique()))
+    # An employer's distance from its market: the weighted mean over its figures.
+    # Its noise, once: the employer figures' own source error (one source unit
+    # unless several report it) plus the error of the references they are read against.
     raw: dict[tuple[str, str], tuple[float, float]] = {}
-    for record in locations[locations["company"].notna()].to_dict("records"):
-        same = market[(market["country"] == record["country"]) & (market["level"] == record["level"])]
-        if same.empty:
-            same = market[market["country"] == record["country"]]
-        if same.empty:
+    for (country, company), mine in locations[locations["company"].notna()].groupby(["country", "company"], sort=False):
+        distances, reference_errors, weights = [], [], []
+        for level, log_mean, weight in zip(mine["level"], mine["log_mean"], mine["weight"]):
+            reference = references.get((country, level)) or references.get((country,))
+            if reference is None:
+                continue
+            distances.append(float(log_mean) - reference[0])
+            reference_errors.append(1.0 / reference[1])
+            weights.append(float(weight))
+        if not distances:
             continue
-        reference = float(np.average(same["log_mean"], weights=same["weight"]))
-        # The distance's noise, once: the employer figure's own source error
-        # plus the error of the reference, which averages its source units.
-        noise = tau[record["country"]] ** 2 * (1.0 + 1.0 / same["unit"].nunique())
-        raw[(record["country"], record["company"])] = (float(record["log_mean"]) - reference, noise)
+        own_units = int(mine["unit"].nunique())
+        noise = tau[country] ** 2 * (1.0 / own_units + float(np.average(reference_errors, weights=weights)))
+        raw[(country, company)] = (float(np.average(distances, weights=weights)), noise)
     result = SourceEffects(tau, basis, n_sources, 0.0)
     # Method of moments: the raw distances' spread beyond their noise.
     if raw:

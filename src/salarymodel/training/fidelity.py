@@ -28,6 +28,8 @@ SPREAD_TOLERANCE = 0.15
 # Probability levels at which the predictive distribution is read.
 P_GRID = (np.arange(200) + 0.5) / 200
 _CELL_YEARS = 400
+# Overlapping figures a reason names before it counts the rest.
+_NAMED_OVERLAPS = 8
 
 QuantileFunction = Callable[[pd.DataFrame, np.ndarray], np.ndarray]
 
@@ -45,7 +47,10 @@ def cell_sample(quantiles: QuantileFunction, figure: pd.Series | dict, levels: p
 def _sorted_quantile(sorted_sample: np.ndarray, levels) -> np.ndarray:
     """``np.quantile`` (its default, linear method) of an already sorted sample, without re-partitioning it."""
     positions = np.asarray(levels, dtype=float) * (len(sorted_sample) - 1)
-    return np.interp(positions, np.arange(len(sorted_sample)), sorted_sample)
+    below = np.floor(positions).astype(int)
+    above = np.minimum(below + 1, len(sorted_sample) - 1)
+    # Only the two neighbours of each position are read: the cost is per level, not per sample value.
+    return sorted_sample[below] + (positions - below) * (sorted_sample[above] - sorted_sample[below])
 
 
 def statistic_of(sample: np.ndarray, statistic: str, coverage: float) -> tuple[float, float]:
@@ -66,7 +71,7 @@ def tolerance_for(statistic: str) -> float:
     return FIDELITY_TOLERANCE if statistic in ("mean", "median", "p50") else SPREAD_TOLERANCE
 
 
-def _why_not(figure: pd.Series, used: pd.DataFrame, plan: TrainingPlan, overlapping: dict) -> str:
+def _why_not(figure: dict, used: pd.DataFrame, plan: TrainingPlan, overlapping: dict) -> str:
     if isinstance(figure["company"], str):
         effect = plan.effects.employer_effects.get((figure["country"], figure["company"]))
         if effect is not None:
@@ -78,11 +83,16 @@ def _why_not(figure: pd.Series, used: pd.DataFrame, plan: TrainingPlan, overlapp
         same = used[(used["country"] == figure["country"])
                     & ((used["company"] == company) | (used["company"].isna() & pd.isna(company)))
                     & (used["years_min"] < figure["years_max"]) & (used["years_max"] > figure["years_min"])]
-        overlapping[key] = sorted(same["id"].unique())
+        ids = sorted(same["id"].unique())
+        overlapping[key] = (ids, set(ids))
+    ids, members = overlapping[key]
     own = figure["id"]
-    ids = [i for i in overlapping[key] if i != own]
-    if ids:
-        return f"sources disagree: overlapping figures {', '.join(ids)} report other values; the model fits between them"
+    # A survey can put thousands of figures in one cell: name a few, count the rest.
+    others = len(ids) - (own in members)
+    if others:
+        shown = [i for i in ids[:_NAMED_OVERLAPS + 1] if i != own][:_NAMED_OVERLAPS]
+        named = ", ".join(shown) + (f" and {others - len(shown):,} more" if others > len(shown) else "")
+        return f"sources disagree: overlapping figures {named} report other values; the model fits between them"
     return "the country's smooth level curve cannot pass through this figure exactly"
 
 
@@ -121,7 +131,7 @@ def fidelity_table(quantiles: QuantileFunction, plan: TrainingPlan, countries: t
     # so the cost grows with the cells, not with the figures.
     samples: dict[tuple, np.ndarray] = {}
     overlapping: dict[tuple, list] = {}
-    for _, figure in figures.iterrows():
+    for figure in figures.to_dict("records"):
         record = {column: figure[column] for column in
                   ("id", "source", "country", "company", "level", "years_min", "years_max", "statistic", "currency")}
         record.update(reported_usd=figure["value_usd"], reported_high_usd=figure["value_high_usd"],

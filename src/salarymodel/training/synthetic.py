@@ -57,7 +57,8 @@ _PRIOR_SIGMA = 0.3
 _MAX_RHO = 0.95
 _Z75 = float(ndtri(0.75))  # normal score of the 75th percentile
 _STRATIFIED_Z = ndtri((np.arange(2000) + 0.5) / 2000)
-# Each figure gets at least this many rows, however small its weight.
+# Each figure gets at least this many rows, however small its weight, while
+# the country's budget allows it for every figure.
 _MIN_ROWS = 50
 
 
@@ -260,19 +261,20 @@ def _years_spread(plan_levels: pd.DataFrame, curve: ExperienceCurve, row: dict) 
     return float(np.std(curve(years)))
 
 
-def _level_points(used: pd.DataFrame, cells: dict[str, CellDistribution], market_spreads: dict[str, list[float]],
-                  weights: dict[str, float]) -> dict[str, list[tuple[float, float, float]]]:
+def _level_points(by_id: dict[str, list[dict]], cells: dict[str, CellDistribution],
+                  market_sigma: dict[str, float], weights: dict[str, float]) -> dict[str, list[tuple[float, float, float]]]:
     """(centre years, log median, weight) of each level-specific market figure."""
     points: dict[str, list[tuple[float, float, float]]] = {}
-    specific = used[(used["level"] != "all") & used["company"].isna()]
-    for figure_id, rows in specific.groupby("id"):
-        row = rows.iloc[0]
+    for figure_id in sorted(by_id):
+        row = by_id[figure_id][0]
+        if row["level"] == "all" or isinstance(row["company"], str):
+            continue
         centre = (row["years_min"] + row["years_max"]) / 2
         if figure_id in cells:
             log_median = cells[figure_id].median_log
         else:  # a mean: median of the log-normal with the country's market spread
-            sigma = dispersion_for(row["country"], market_spreads)
-            log_median = float(np.log(rows["value_usd"].iloc[0]) - sigma**2 / 2)
+            sigma = market_sigma[row["country"]]
+            log_median = float(np.log(row["value_usd"]) - sigma**2 / 2)
         points.setdefault(row["country"], []).append((float(centre), log_median, weights[figure_id]))
     return points
 
@@ -347,7 +349,14 @@ def plan_training_set(
         else:
             means[figure_id] = np.nan  # a single quantile: spread borrowed below
     countries = sorted(used["country"].unique())
-    curves = fit_curves(_level_points(used, cells, market_spreads, weights), countries)
+    # The pooled spreads are fixed from here on: each is a median over many
+    # figures, so it is taken once per country, not once per figure.
+    market_sigma = {c: dispersion_for(c, market_spreads) for c in countries}
+    employer_sigma = {c: _pooled(employer_spreads, c) or _pooled(employer_spreads, None) or market_sigma[c]
+                      for c in countries}
+    within_market = {c: _pooled(market_spreads, c) or _pooled(employer_spreads, c) or _pooled(market_spreads, None)
+                     or _pooled(employer_spreads, None) or _PRIOR_SIGMA for c in countries}
+    curves = fit_curves(_level_points(by_id, cells, market_sigma, weights), countries)
 
     # Locations (log mean) of every figure, for the source and employer spreads.
     def location(figure_id: str) -> float:
@@ -356,7 +365,7 @@ def plan_training_set(
         row = by_id[figure_id][0]
         if not np.isnan(means[figure_id]):
             return float(np.log(means[figure_id]))
-        sigma = dispersion_for(row["country"], market_spreads)
+        sigma = market_sigma[row["country"]]
         return float(np.log(row["value_usd"]) - ndtri(quantile_level(row["statistic"])) * sigma + sigma**2 / 2)
 
     first = used.drop_duplicates("id")
@@ -367,16 +376,15 @@ def plan_training_set(
     effects = estimate_effects(locations)
     employer_effects, effect_spreads = effects.shrunk_effects()
 
+    years_spreads: dict[tuple, float] = {}  # one per distinct cell, however many figures share it
     for figure_id, mean in means.items():
         row = by_id[figure_id][0]
         country, is_employer = row["country"], isinstance(row["company"], str)
-        years_sd = _years_spread(levels, curves[country], row)
-        if is_employer:
-            within = _pooled(employer_spreads, country) or _pooled(employer_spreads, None) \
-                or dispersion_for(country, market_spreads)
-        else:
-            within = _pooled(market_spreads, country) or _pooled(employer_spreads, country) \
-                or _pooled(market_spreads, None) or _pooled(employer_spreads, None) or _PRIOR_SIGMA
+        cell_years = (country, row["level"], row["years_min"], row["years_max"])
+        if cell_years not in years_spreads:
+            years_spreads[cell_years] = _years_spread(levels, curves[country], row)
+        years_sd = years_spreads[cell_years]
+        within = employer_sigma[country] if is_employer else within_market[country]
         # Between-years spread adds to the within-level spread.
         sigma = float(np.hypot(within, years_sd))
         if np.isnan(mean):
@@ -406,6 +414,8 @@ def plan_training_set(
 
 def _copula_rho(curve_values: np.ndarray, curve_scores: np.ndarray, sigma: float) -> float:
     """Copula strength giving log salary a slope of 1 on the experience curve."""
+    if len(curve_values) < 2:  # one row has no rank to tie
+        return 0.0
     cov = float(np.cov(curve_values, curve_scores)[0, 1])
     if cov <= 0 or sigma <= 0:
         return 0.0
@@ -436,10 +446,13 @@ def _draw_cell(plan: TrainingPlan, figure_id: str, n: int, rng: np.random.Genera
 
 def rows_per_figure(plan: TrainingPlan, rows_per_country: int) -> dict[str, int]:
     """Rows of each used figure: each country's ``rows_per_country`` shared
-    among its figures by source weight (at least 50 each).
+    among its figures by source weight.
 
-    Largest remainders settle the rounding, so a country's rows add up to
-    ``rows_per_country`` unless the 50-row floor lifts small figures.
+    Largest remainders settle the rounding. Each figure gets at least 50
+    rows while the budget allows that for all of them, and at least one
+    row always: a country's rows add up to about ``rows_per_country``
+    (plus what the floor lifts), however many figures it has, so the
+    training set stays the same size for a survey of thousands of cells.
     """
     first = plan.used_figures().drop_duplicates("id")
     counts: dict[str, int] = {}
@@ -449,7 +462,8 @@ def rows_per_figure(plan: TrainingPlan, rows_per_country: int) -> dict[str, int]
         exact = rows_per_country * weights / weights.sum()
         share = np.floor(exact).astype(int)
         share[np.argsort(share - exact, kind="stable")[: rows_per_country - share.sum()]] += 1
-        counts.update({i: max(int(c), _MIN_ROWS) for i, c in zip(ids, share)})
+        floor = max(1, min(_MIN_ROWS, rows_per_country // len(ids)))
+        counts.update(zip(ids, np.maximum(share, floor).tolist()))
     return counts
 
 

@@ -1,0 +1,79 @@
+"""Training on thousands of figures: the synthetic set keeps its size and
+every per-figure step keeps its meaning (issue 23; speed is in the benchmark)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from salarymodel.data.replicate import write_replicated_figures
+from salarymodel.training.effects import estimate_effects
+from salarymodel.training.fidelity import fidelity_table
+from salarymodel.training.synthetic import make_training_set, plan_training_set, rows_per_figure
+
+
+@pytest.fixture(scope="module")
+def many_plan(tmp_path_factory):
+    path = write_replicated_figures(tmp_path_factory.mktemp("many") / "figures.csv", 3000, seed=0)
+    return plan_training_set(path)
+
+
+def test_training_set_size_is_the_budget_however_many_figures(many_plan):
+    budget = 1000
+    counts = rows_per_figure(many_plan, budget)
+    first = many_plan.used_figures().drop_duplicates("id")
+    per_country = first.assign(rows=first["id"].map(counts)).groupby("country")["rows"]
+    # More figures than the budget can give 50 rows each: every figure keeps a row,
+    # and a country's rows stay at its budget (plus what the one-row floor lifts).
+    assert per_country.count()["US"] * 50 > budget
+    assert per_country.min().min() >= 1
+    assert (per_country.sum() <= budget + per_country.count()).all()
+    rows = make_training_set(plan=many_plan, rows_per_country=budget, seed=0)
+    assert set(rows["figure_id"]) == set(first["id"])
+    assert len(rows) == sum(counts.values()) and len(rows) < 3 * budget + len(first)
+
+
+def test_the_shipped_figures_keep_fifty_rows_each():
+    plan = plan_training_set()
+    counts = rows_per_figure(plan, 15_000)
+    assert min(counts.values()) >= 50
+    assert sum(counts.values()) >= 3 * 15_000
+
+
+def test_an_employer_reported_by_several_sites_is_their_weighted_mean():
+    one = pd.DataFrame({
+        "id": ["m1", "m2", "e1", "e2"], "country": "US", "company": [None, None, "Acme", "Acme"],
+        "level": "all", "unit": ["a", "b", "a", "c"], "weight": 1.0,
+        "log_mean": [11.0, 11.2, 11.5, 11.7]})
+    effects = estimate_effects(one)
+    tau2 = effects.tau_source["US"] ** 2
+    acme = effects.employer_effects[("US", "Acme")]
+    # Distance from the market's mean (11.1), averaged over the two employer figures;
+    # their own error is one source's over two units, the reference's over its two units.
+    assert acme["raw"] == pytest.approx(0.5)
+    assert acme["noise"] == pytest.approx(tau2 * (1 / 2 + 1 / 2))
+    single = estimate_effects(one[one["id"] != "e2"]).employer_effects[("US", "Acme")]
+    assert single["raw"] == pytest.approx(0.4)
+    assert single["noise"] == pytest.approx(tau2 * (1 + 1 / 2))
+
+
+def test_a_reason_names_a_few_overlapping_figures_and_counts_the_rest(many_plan):
+    from salarymodel.training.compile import compile_model
+    from salarymodel.training.estimator import FEATURES, SalaryRegressor
+
+    rows = make_training_set(plan=many_plan, rows_per_country=2000, seed=0)
+    estimator = SalaryRegressor(random_state=0).fit(rows[FEATURES], np.log(rows["salary_usd"].to_numpy()),
+                                                    np.log(rows["within_salary_usd"].to_numpy()))
+    model = compile_model(estimator, many_plan, {"seed": 0})
+    table = fidelity_table(model.quantiles, many_plan, model.countries)
+    assert len(table) == 3000
+    disagree = table[table["reason"].str.startswith("sources disagree", na=False)]
+    assert len(disagree) > 0
+    for reason, figure_id in zip(disagree["reason"], disagree["id"]):
+        named = reason.split("overlapping figures ")[1].split(" report")[0]
+        shown = named.split(" and ")[0].split(", ")
+        assert len(shown) <= 8 and figure_id not in shown
+        if " more" in named:
+            assert int(named.split(" and ")[1].split()[0].replace(",", "")) > 0
+
