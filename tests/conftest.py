@@ -73,6 +73,20 @@ def plan(model):
     return model.plan
 
 
+@pytest.fixture(scope="session")
+def evaluation_json(model_dir):
+    """``python -m salarymodel.evaluate --json --no-compare`` on the session's model, run once
+    (validation refits the pipeline many times); the README test and the evaluate test share it."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "salarymodel.evaluate", "--model", str(model_dir), "--json",
+                           "--no-compare"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _default_model_in_tmp(tmp_path_factory):
     """Point the module-level API at a private cache so tests never touch ~/.cache."""

@@ -80,11 +80,8 @@ def test_model_comparison_scores_three_families_on_one_split(plan):
         assert candidate["fit_seconds"] > 0 and candidate["band_80_relative_width"] > 0
 
 
-def test_evaluate_cli_emits_json_for_every_figure(model_dir):
-    done = subprocess.run([sys.executable, "-m", "salarymodel.evaluate", "--model", str(model_dir), "--json",
-                           "--no-compare"], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    data = json.loads(done.stdout)
+def test_evaluate_cli_emits_json_for_every_figure(model_dir, evaluation_json):
+    data = evaluation_json
     assert len({f["id"] for f in data["fidelity"]["figures"]}) == 27
     # The headline is shown with its spread over validation seeds, headline seed first.
     lofo = data["validation"]["leave_one_figure_out"]

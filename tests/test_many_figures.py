@@ -77,3 +77,51 @@ def test_a_reason_names_a_few_overlapping_figures_and_counts_the_rest(many_plan)
         if " more" in named:
             assert int(named.split(" and ")[1].split()[0].replace(",", "")) > 0
 
+
+
+def test_a_large_survey_trains_into_a_model_that_loads_and_a_short_summary(tmp_path):
+    from salarymodel import load_model
+    from salarymodel.train import CARD_FIDELITY_ROWS, train
+
+    path = write_replicated_figures(tmp_path / "figures.csv", CARD_FIDELITY_ROWS + 200, seed=0)
+    result = train(path, rows_per_country=500, out=tmp_path / "model")
+    # The card keeps the largest fidelity errors only, so it stays loadable; the model data keeps all.
+    assert result.card["metrics"]["fidelity"]["figures_omitted"] == 200
+    loaded = load_model(tmp_path / "model")
+    assert len(loaded.fidelity()) == CARD_FIDELITY_ROWS + 200
+    assert loaded.predict("US", 5).median == result.model.predict("US", 5).median
+    summary = result.summary()
+    used = [line for line in summary.splitlines() if line.startswith("Figures used")]
+    assert len(used) == 1 and " more (all in the model card)." in used[0]
+    # One line per reason, not one per excluded figure.
+    excluded = [line for line in summary.splitlines() if line.startswith("Excluded")]
+    assert len(excluded) == 2 and "f16, f16x0" in excluded[0] and "f27, f27x0" in excluded[1]
+
+
+def test_a_model_card_keeps_the_largest_fidelity_errors_and_counts_the_rest(model):
+    from salarymodel.evidence.report import fidelity_section
+
+    table = model.fidelity()
+    whole = fidelity_section(table)
+    kept = fidelity_section(table, max_figures=5)
+    assert kept["summary"] == whole["summary"]  # the summary counts every statistic
+    assert len(kept["figures"]) == 5 and kept["figures_omitted"] == len(table) - 5 and whole["figures_omitted"] == 0
+
+    def worst(record):
+        return max(abs(record["relative_error"] or 0), abs(record["relative_error_high"] or 0))
+
+    smallest_kept = min(worst(r) for r in kept["figures"])
+    kept_ids = {(r["id"], r["statistic"]) for r in kept["figures"]}
+    assert all(worst(r) <= smallest_kept for r in whole["figures"] if (r["id"], r["statistic"]) not in kept_ids)
+    order = [(r["id"], r["statistic"]) for r in whole["figures"]]
+    assert sorted(kept_ids, key=order.index) == [(r["id"], r["statistic"]) for r in kept["figures"]]
+
+
+def test_the_command_line_names_twelve_sources_and_counts_the_rest(model):
+    from salarymodel.cli.predict import format_estimate
+
+    estimate = model.predict("US", 5)._replace(sources=tuple(f"s{i}" for i in range(30)))
+    line = format_estimate(estimate).splitlines()[1]
+    assert "sources: s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11 and 18 more (--explain lists them);" in line
+    few = format_estimate(model.predict("US", 5)).splitlines()[1]
+    assert "more" not in few and ", ".join(model.predict("US", 5).sources) in few

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -75,3 +76,164 @@ def test_the_band_ratios_in_what_a_band_means(model):
     de_ratios = [e.high / e.low for e in de]
     assert [float(v) for v in found.groups()] == [round(min(us_ratios), 2), round(max(us_ratios), 2),
                                                   round(min(de_ratios), 2), round(max(de_ratios), 2)]
+
+
+# The evidence the README quotes, read from `python -m salarymodel.evaluate --json` on the
+# same model (seed 0, default rows): the numbers in "What a band means" and "Evidence".
+
+def _prose() -> str:
+    return " ".join(README.read_text().split())
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.0f}%"
+
+
+def _quoted(pattern: str) -> tuple[str, ...]:
+    found = re.search(pattern, _prose())
+    assert found, f"the README sentence matching {pattern!r} moved; keep it tested"
+    return found.groups()
+
+
+def test_leave_one_figure_out_and_the_peer_baseline(evaluation_json):
+    validation = evaluation_json["validation"]
+    lofo = validation["leave_one_figure_out"]
+    inside, count, low, high = _quoted(r"(\d+%) of the (\d+) figures lie inside that 80% interval "
+                                       r"\((\d+)–(\d+%) over validation seeds 0–2")
+    spread = lofo["seed_spread"]
+    assert (inside, int(count)) == (_pct(lofo["summary"]["inside_interval"]), lofo["summary"]["figures"])
+    assert (low + "%", high) == (_pct(min(spread["inside_interval"])), _pct(max(spread["inside_interval"])))
+    error, low, high = _quoted(r"The median error is ([\d.]+)% \(([\d.]+)–([\d.]+)% over those seeds\)")
+    assert [error, low, high] == [f"{100 * v:.1f}" for v in (lofo["summary"]["median_abs_error"],
+                                                             min(spread["median_abs_error"]),
+                                                             max(spread["median_abs_error"]))]
+    peers = validation["peer_baseline"]
+    baseline, worst, own = _quoted(r"It misses by a median ([\d.]+)% \(up to (\d+)%\); the model, leaving each "
+                                   r"out, by ([\d.]+)%")
+    per_figure = {}
+    for row in peers["figures"]:
+        per_figure.setdefault(row["id"], []).append(abs(row["relative_error"]))
+    assert baseline == f"{100 * peers['summary']['median_abs_error']:.1f}"
+    assert worst == f"{100 * max(sorted(v)[len(v) // 2] for v in per_figure.values()):.0f}"
+    assert own == f"{100 * peers['summary']['model_median_abs_error']:.1f}"
+    loso = validation["leave_one_source_out"]["summary"]
+    assert _quoted(r"across all sources: median error ([\d.]+)%, (\d+%) inside") == (
+        f"{100 * loso['median_abs_error']:.1f}", _pct(loso["inside_interval"]))
+
+
+def test_sharpness_beside_coverage(evaluation_json):
+    sharp = evaluation_json["sharpness"]["summary"]
+    quoted = _quoted(r"(\d+%) of their salaries lie inside the 80% band \(the band before this change: (\d+%)\), "
+                     r"with an interval score of ([\d.]+) against ([\d.]+) and a mean log width of ([\d.]+) "
+                     r"against ([\d.]+)")
+    assert quoted == (_pct(sharp["coverage"]), _pct(sharp["previous_coverage"]), f"{sharp['interval_score']:.3f}",
+                      f"{sharp['previous_interval_score']:.3f}", f"{sharp['width']:.2f}",
+                      f"{sharp['previous_width']:.2f}")
+
+
+def test_the_real_salary_check(evaluation_json):
+    external = evaluation_json["external"]
+    us = [c for scope in ("year_matched", "next_year", "all_years") for c in external[scope]["cells"]
+          if c["judged"] and c["country"] == "US"]
+    below = [1 - c["median_ratio"] for c in us]
+    assert _quoted(r"model's medians sit (\d+)–(\d+%) below the real ones") == (
+        f"{100 * min(below):.0f}", _pct(max(below)))
+    later = {c["level"]: c for c in external["next_year"]["cells"] if c["country"] == "US"}
+    levels = ("entry", "mid", "senior", "lead")
+    quoted = _quoted(r"80% band at (\d+%) \(entry, n = (\d+)\), (\d+%) \(mid\), (\d+%) \(senior\) and (\d+%) "
+                     r"\(lead\); the wider band before this change held (\d+)–(\d+%) of them")
+    previous = [later[level]["previous_share_inside"] for level in levels]
+    assert quoted == (_pct(later["entry"]["share_inside"]), str(later["entry"]["n"]),
+                      *(_pct(later[level]["share_inside"]) for level in levels[1:]),
+                      f"{100 * min(previous):.0f}", _pct(max(previous)))
+    scores = [later[level]["interval_score"] for level in ("mid", "entry")]
+    before = [later[level]["previous_interval_score"] for level in ("mid", "entry")]
+    assert _quoted(r"interval score ([\d.]+)–([\d.]+) against ([\d.]+)–([\d.]+) mid and entry") == tuple(
+        f"{v:.2f}" for v in (min(before), max(before), min(scores), max(scores)))
+
+
+def test_fidelity_and_employer_effects(evaluation_json, model_dir):
+    import json
+
+    fidelity = evaluation_json["fidelity"]
+    summary = fidelity["summary"]
+    quoted = _quoted(r"(\d+) of (\d+) statistics are reproduced \(median error ([\d.]+)%\), (\d+%) lie inside the "
+                     r"80% band and (all) inside the 95% band")
+    assert quoted == (str(summary["reproduced"]), str(summary["statistics"]),
+                      f"{100 * summary['median_abs_relative_error']:.1f}", _pct(summary["inside_80_band"]),
+                      "all" if summary["inside_95_band"] == 1 else _pct(summary["inside_95_band"]))
+    figures = {f["id"]: f for f in fidelity["figures"]}
+
+    def moved(figure_id: str) -> str:
+        return figures[figure_id]["reason"].split("moving it ")[1].replace("-", "−")
+
+    assert _quoted(r"Microsoft India (−?\+?\d+%), TCS (−?\+?\d+%)\)") == (moved("f22"), moved("f25"))
+    assert _quoted(r"the 2019 Indeed mean f20 \(([\d,]+) in 2023 dollars\)") == (
+        f"{figures['f20']['reported_usd']:,.0f}",)
+    card = json.loads((model_dir / "salary_model.json").read_text())
+    raw = {e["company"]: e["raw"] for e in card["source_effects"]["employer_effects"]}
+    quoted = _quoted(r"\(TikTok ([+−][\d.]+), Microsoft India ([+−][\d.]+), TCS ([+−][\d.]+), …\)")
+    assert quoted == tuple(f"{raw[k]:+.2f}".replace("-", "−") for k in ("TikTok", "Microsoft",
+                                                                         "Tata Consultancy Services"))
+
+
+def test_consistency_with_the_generator_table(evaluation_json):
+    levels = evaluation_json["calibration"]["levels"]
+    rows = re.findall(r"^\s*\| (0\.\d\d) \| (.*) \|$", README.read_text(), flags=re.M)
+    assert [nominal for nominal, _ in rows] == ["0.50", "0.80", "0.90", "0.95"]
+    for nominal, cells in rows:
+        level = levels[str(float(nominal))]
+        expected = [level["overall"], *(level["by_country"][c] for c in ("DE", "IN", "US")),
+                    *(level["by_level"][name] for name in ("entry", "mid", "senior", "lead"))]
+        assert cells.split(" | ") == [f"{v:.3f}" for v in expected] + [f"{level['mean_relative_width']:.2f}"]
+
+
+def test_estimate_uncertainty_sentence(evaluation_json):
+    mid = {row["country"]: row for row in evaluation_json["uncertainty"]
+           if row["level"] == "mid" and row["company"] is None}
+    quoted = _quoted(r"Germany mid level spreads ([\d.]+) within the market and its median is known to ([\d.]+) "
+                     r"\(one source\); the US mid level ([\d.]+) and ([\d.]+)")
+    assert quoted == tuple(f"{v:.2f}" for v in (mid["DE"]["within_sd"], mid["DE"]["median_sd_low"],
+                                                 mid["US"]["within_sd"], mid["US"]["median_sd_low"]))
+
+
+def test_the_band_past_the_data_number(model):
+    ratio, = _quoted(r"Germany: the 80% band at 30 years is ([\d.]+)× as wide, in log terms, as at 12: compare "
+                     r"`python -m salarymodel.predict --country DE --years 12 --as-of 2023-07-01` with `--years 30`")
+    edge, past = (model.predict("DE", years, as_of="2023-07-01") for years in (12, 30))
+    assert ratio == f"{np.log(past.high / past.low) / np.log(edge.high / edge.low):.2f}"
+    assert past.low == edge.low  # only the upside grows past the data
+
+
+def test_the_effects_and_india_numbers(model, model_dir):
+    import json
+
+    card = json.loads((model_dir / "salary_model.json").read_text())
+    effects = card["source_effects"]
+    tau_us = effects["tau_source"]["US"]
+    assert _quoted(r"\(US: entry level and all-levels means, ([\d.]+)\)") == (f"{tau_us:.2f}",)
+    employers = {e["company"]: e for e in effects["employer_effects"]}
+    tiktok = employers["TikTok"]
+    units, noise = _quoted(r"\(US all levels: (\d+), so `noise = ([\d.]+) tau_source²`")
+    assert noise == f"{tiktok['noise'] / tau_us**2:.2f}" and tiktok["noise"] / tau_us**2 == pytest.approx(1 + 1 / int(units))
+    indian = {round(e["weight"], 2) for e in effects["employer_effects"] if e["country"] == "IN"}
+    assert _quoted(r"\(TikTok ([\d.]+), the Indian employers ([\d.]+) with the default figures") == (
+        f"{tiktok['weight']:.2f}", f"{indian.pop():.2f}") and not indian
+    ratios = [e.high / e.low for e in (model.predict("IN", years, as_of="2023-07-01") for years in range(1, 11))]
+    assert _quoted(r"\(India ([\d.]+)–([\d.]+) from 1 to 10 years") == (f"{min(ratios):.1f}", f"{max(ratios):.1f}")
+
+
+def test_the_money_numbers(evaluation_json):
+    from salarymodel.data.aging import load_wage_index
+
+    moved = {f["id"]: f for f in evaluation_json["money"]["figures"]}
+    indian = {round(f["change_vs_cpi"], 3) for f in moved.values() if f["country"] == "IN"}
+    assert len(indian) == 1
+    assert _quoted(r"Indeed's 2019 US mean becomes ([\d,]+) USD, ([\d.]+)% less than with CPI; the 2019 Indian "
+                   r"figures ([\d.]+)% more") == (f"{moved['f20']['aged_with_wages']:,.0f}",
+                                                  f"{-100 * moved['f20']['change_vs_cpi']:.1f}",
+                                                  f"{100 * indian.pop():.1f}")
+    assert moved["f20"]["change_vs_cpi"] < 0
+    rates = {country: series.last_annual_rate for country, series in load_wage_index().items()}
+    assert _quoted(r"\(US ([\d.]+)%, DE ([\d.]+)%, IN ([\d.]+)% a year\)") == tuple(
+        f"{100 * rates[c]:.1f}" for c in ("US", "DE", "IN"))

@@ -33,6 +33,10 @@ from .training.synthetic import DEFAULT_ROWS_PER_COUNTRY, make_training_set, pla
 
 __all__ = ["TrainingResult", "train", "DEFAULT_OUT", "DEFAULT_DATA_OUT"]
 
+# Per-figure fidelity rows a model card keeps (the largest errors): a card must
+# stay small enough to load for a survey of 100,000 figures; the model data keeps all.
+CARD_FIDELITY_ROWS = 1_000
+
 # The project's own model and its training set (Cookiecutter layout).
 DEFAULT_OUT = Path("models")
 DEFAULT_DATA_OUT = Path("data/processed")
@@ -49,6 +53,9 @@ class TrainingResult:
 
     def summary(self) -> str:
         """A short human-readable report of the run."""
+        from .cli._format import first_ids
+
+        used = self.card["figures"]["used"]
         card = self.card
         calibration = card["metrics"]["calibration"]["levels"]["0.8"]
         fidelity = card["metrics"]["fidelity"]
@@ -62,10 +69,14 @@ class TrainingResult:
             f"({fidelity['spread_tolerance']:.0%} for spreads): {fidelity['summary']['reproduced']} of "
             f"{fidelity['summary']['statistics']} ({fidelity['summary']['not_reproduced']} not, with reasons; "
             f"see 'python -m salarymodel.evaluate').",
-            f"Figures used ({len(card['figures']['used'])}): {', '.join(card['figures']['used'])}.",
+            f"Figures used ({len(used):,}): {first_ids(used, 20, 'all in the model card')}.",
         ]
+        # One line per reason: a survey can exclude thousands of figures for the same one.
+        by_reason: dict[str, list[str]] = {}
         for item in card["figures"]["excluded"]:
-            lines.append(f"Excluded {item['id']}: {item['reason']}.")
+            by_reason.setdefault(item["reason"], []).append(item["id"])
+        for reason, ids in by_reason.items():
+            lines.append(f"Excluded {first_ids(ids, 20, 'all in the model card')}: {reason}.")
         return "\n".join(lines)
 
 
@@ -152,7 +163,7 @@ def train(figures=None, *, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY, see
             "libraries": library_versions(),
             "metrics": {"calibration": coverage_report(model, holdout),
                         "holdout_seed": seed + HOLDOUT_SEED_OFFSET,
-                        "fidelity": fidelity_section(model.fidelity()),
+                        "fidelity": fidelity_section(model.fidelity(), max_figures=CARD_FIDELITY_ROWS),
                         "external": external_section(model),
                         "uncertainty": uncertainty_section(model),
                         "model_comparison": (compare_models(plan, rows_per_country=rows_per_country, seed=seed) if compare else

@@ -173,13 +173,16 @@ def _training_run(figures: Path | None) -> dict:
     return {"seconds": float(seconds), "peak_megabytes": megabytes, "rows": int(rows)}
 
 
-def _training_scaling(n_statistics: int) -> dict:
+def _training_scaling(n_statistics: int, repeat: int) -> dict:
     """Training on the shipped figures against a figures file of ``n_statistics``
-    rows that the benchmark writes itself (:mod:`salarymodel.data.replicate`)."""
+    rows that the benchmark writes itself (:mod:`salarymodel.data.replicate`);
+    the best of ``repeat`` fresh processes each, alternating."""
     with tempfile.TemporaryDirectory() as folder:
         many = write_replicated_figures(Path(folder, "figures.csv"), n_statistics)
-        shipped = _training_run(None)
-        large = _training_run(many)
+        runs = [(_training_run(None), _training_run(many)) for _ in range(repeat)]
+    shipped, large = ({"seconds": min(r[k]["seconds"] for r in runs),
+                       "peak_megabytes": min(r[k]["peak_megabytes"] for r in runs), "rows": runs[0][k]["rows"]}
+                      for k in (0, 1))
     return {"statistics": n_statistics, "shipped": shipped, "large": large,
             "time_ratio": large["seconds"] / shipped["seconds"],
             "memory_ratio": large["peak_megabytes"] / shipped["peak_megabytes"]}
@@ -291,7 +294,7 @@ def run_benchmark(rows: int = 1_000_000, repeat: int = 3, memory_rows: int = 5_0
         cli_rows_per_second = _cli_batch(Path(folder), profiles, repeat)
         batch_peak = _batch_peak_megabytes(Path(folder), memory_rows)
         web = _web(Path(folder), web_seconds)
-    scaling = _training_scaling(figures)
+    scaling = _training_scaling(figures, repeat)
 
     report = {
         "machine": {"date": dt.date.today().isoformat(), "python": platform.python_version(),

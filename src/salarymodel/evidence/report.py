@@ -51,8 +51,15 @@ def _records(table: pd.DataFrame) -> list[dict]:
     return [{k: clean_json(v) for k, v in record.items()} for record in table.to_dict("records")]
 
 
-def fidelity_section(table: pd.DataFrame) -> dict:
-    """Per-figure fidelity records plus a summary."""
+def fidelity_section(table: pd.DataFrame, max_figures: int | None = None) -> dict:
+    """Per-figure fidelity records plus a summary.
+
+    With ``max_figures`` (the model card: a file that must stay small enough
+    to load, whatever the survey's size) only that many records are kept,
+    those with the largest errors, in table order; the summary still counts
+    every statistic and ``figures_omitted`` says how many were left out
+    (the whole table is in the model data: :meth:`SalaryModel.fidelity`).
+    """
     used = table[table["status"] != "excluded"]
     errors = np.abs(np.concatenate([used["relative_error"].to_numpy(float),
                                     used["relative_error_high"].dropna().to_numpy(float)]))
@@ -69,8 +76,17 @@ def fidelity_section(table: pd.DataFrame) -> dict:
             "inside_80_band": float(used["in_band_80"].mean()),
             "inside_95_band": float(used["in_band_95"].mean()),
         },
-        "figures": _records(table),
+        "figures": _records(_largest_errors(table, max_figures)),
+        "figures_omitted": 0 if max_figures is None else max(len(table) - max_figures, 0),
     }
+
+
+def _largest_errors(table: pd.DataFrame, keep: int | None) -> pd.DataFrame:
+    if keep is None or len(table) <= keep:
+        return table
+    worst = np.fmax(table["relative_error"].abs(), table["relative_error_high"].abs()).fillna(-1.0)
+    chosen = worst.to_numpy().argsort(kind="stable")[::-1][:keep]
+    return table.iloc[np.sort(chosen)]
 
 
 # Extra seeds the leave-one-figure-out headline is rerun with: its Monte

@@ -109,5 +109,8 @@ def render_markdown(card: dict) -> str:
             errors = [e for e in (item["relative_error"], item["relative_error_high"]) if e is not None]
             error = f" ({' / '.join(f'{e:+.1%}' for e in errors)})" if errors else ""
             lines.append(f"- {item['id']} {item['statistic']}{error}: {item['status']}, {item['reason']}")
+    if fidelity.get("figures_omitted"):
+        lines.append(f"- and {fidelity['figures_omitted']:,} more statistics with smaller errors (every one: "
+                     "`python -m salarymodel.evaluate`)")
     lines += ["", "## Libraries", ", ".join(f"{k} {v}" for k, v in card["libraries"].items()), ""]
     return "\n".join(lines)
