@@ -173,6 +173,12 @@ def _training_run(figures: Path | None) -> dict:
     return {"seconds": float(seconds), "peak_megabytes": megabytes, "rows": int(rows)}
 
 
+def _best_run(runs: list[dict]) -> dict:
+    """The fastest time and the smallest peak of repeated training runs."""
+    return {"seconds": min(r["seconds"] for r in runs), "peak_megabytes": min(r["peak_megabytes"] for r in runs),
+            "rows": runs[0]["rows"]}
+
+
 def _training_scaling(n_statistics: int, repeat: int) -> dict:
     """Training on the shipped figures against a figures file of ``n_statistics``
     rows that the benchmark writes itself (:mod:`salarymodel.data.replicate`);
@@ -180,9 +186,7 @@ def _training_scaling(n_statistics: int, repeat: int) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         many = write_replicated_figures(Path(folder, "figures.csv"), n_statistics)
         runs = [(_training_run(None), _training_run(many)) for _ in range(repeat)]
-    shipped, large = ({"seconds": min(r[k]["seconds"] for r in runs),
-                       "peak_megabytes": min(r[k]["peak_megabytes"] for r in runs), "rows": runs[0][k]["rows"]}
-                      for k in (0, 1))
+    shipped, large = (_best_run([pair[k] for pair in runs]) for k in (0, 1))
     return {"statistics": n_statistics, "shipped": shipped, "large": large,
             "time_ratio": large["seconds"] / shipped["seconds"],
             "memory_ratio": large["peak_megabytes"] / shipped["peak_megabytes"]}

@@ -507,7 +507,8 @@ def make_training_set(
         Figures or a figures file; the shipped figures when None.
     rows_per_country : int, default=15000
         Rows of each country, shared among its figures by source weight (a
-        source's figures share one source's rows; each figure gets >= 50).
+        source's figures share one source's rows; each figure gets >= 50 while the
+        budget allows that for all, >= 1 always).
     seed : int, default=0
         Seed of every random draw: the same seed gives the same set. Each
         country draws from its own stream of it.
