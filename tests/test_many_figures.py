@@ -125,3 +125,49 @@ def test_the_command_line_names_twelve_sources_and_counts_the_rest(model):
     assert "sources: s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11 and 18 more (--explain lists them);" in line
     few = format_estimate(model.predict("US", 5)).splitlines()[1]
     assert "more" not in few and ", ".join(model.predict("US", 5).sources) in few
+
+
+def test_refit_folds_partition_the_labels_and_keep_single_ones_alone():
+    from salarymodel.evidence.validation import MAX_REFITS, refit_folds
+
+    few = [f"f{i}" for i in range(MAX_REFITS)]
+    assert refit_folds(few, seed=0) == [(label, [label]) for label in few]
+    many = [f"f{i}" for i in range(5 * MAX_REFITS + 3)]
+    folds = refit_folds(many, seed=0)
+    assert len(folds) == MAX_REFITS and folds == refit_folds(many, seed=0) != refit_folds(many, seed=1)
+    members = [label for _, fold in folds for label in fold]
+    assert sorted(members) == sorted(many)  # every label held out exactly once
+    assert {len(fold) for _, fold in folds} <= {5, 6}
+    assert all(fold == sorted(fold, key=many.index) for _, fold in folds)
+    assert folds[0][0] == f"fold 1 of {MAX_REFITS}"
+
+
+def test_validation_of_a_large_survey_refits_in_folds(tmp_path, monkeypatch):
+    from salarymodel.evidence import validation
+
+    plan = plan_training_set(write_replicated_figures(tmp_path / "figures.csv", 150, seed=0))
+    monkeypatch.setattr(validation, "MAX_REFITS", 3)
+    table = validation.leave_one_figure_out(plan, seed=0, rows_per_country=300)
+    used = plan.used_figures()
+    assert set(table["id"]) == set(used["id"]) and len(table) == len(used)
+    assert set(table["held_out"]) == {"fold 1 of 3", "fold 2 of 3", "fold 3 of 3"}
+    assert (table["status"] == "predicted").mean() > 0.9
+    sources = validation.leave_one_source_out(plan, seed=0, rows_per_country=300)
+    assert len(sources) == len(used) and set(sources["held_out"]) == {"fold 1 of 3", "fold 2 of 3", "fold 3 of 3"}
+
+
+def test_the_peer_baseline_names_a_few_peers_and_counts_the_rest(many_plan):
+    from salarymodel.evidence.validation import peer_baseline
+
+    table = peer_baseline(many_plan)
+    f01 = table[table["id"] == "f01"].iloc[0]
+    shown, more = f01["peers"].split(" and ")
+    assert len(shown.split(",")) == 12 and "f01" not in shown.split(",") and int(more.split()[0].replace(",", "")) > 0
+    # The baseline is the geometric mean of every other unit's value in the cell, however many.
+    used = many_plan.used_figures()
+    cell = used[(used["country"] == "US") & used["company"].isna() & (used["level"] == "all")
+                & (used["statistic"] == "mean")]
+    from salarymodel.training.effects import source_units
+
+    others = cell[source_units(cell) != source_units(cell[cell["id"] == "f01"]).iloc[0]]
+    assert f01["baseline_usd"] == pytest.approx(float(np.exp(np.log(others["value_usd"]).mean())), rel=1e-12)

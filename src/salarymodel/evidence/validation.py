@@ -39,8 +39,26 @@ from ..training.estimator import FEATURES, SalaryRegressor
 from ..training.fidelity import cell_sample, statistic_of
 from ..training.synthetic import DEFAULT_ROWS_PER_COUNTRY, TrainingPlan, make_training_set, plan_training_set
 
-__all__ = ["leave_one_figure_out", "leave_one_source_out", "peer_baseline", "validation_summary",
-           "within_source_share", "normal_order_statistic"]
+__all__ = ["MAX_REFITS", "refit_folds", "leave_one_figure_out", "leave_one_source_out", "peer_baseline",
+           "validation_summary", "within_source_share", "normal_order_statistic"]
+
+
+# Past this many figures (or sources) they are left out in this many seeded
+# folds instead of one at a time: every refit reruns the whole pipeline, so a
+# survey of thousands of figures costs this many refits, not thousands.
+MAX_REFITS = 40
+
+
+def refit_folds(labels: list[str], seed: int) -> list[tuple[str, list[str]]]:
+    """(held-out label, members) of each refit: every label alone, or beyond
+    :data:`MAX_REFITS` labels that many folds of them, assigned at random
+    (seeded) and each kept in the labels' order."""
+    if len(labels) <= MAX_REFITS:
+        return [(label, [label]) for label in labels]
+    fold_of = np.empty(len(labels), dtype=int)
+    fold_of[np.random.default_rng(seed).permutation(len(labels))] = np.arange(len(labels)) % MAX_REFITS
+    return [(f"fold {k + 1} of {MAX_REFITS}", [label for label, f in zip(labels, fold_of) if f == k])
+            for k in range(MAX_REFITS)]
 
 
 class _Refit(NamedTuple):
@@ -174,7 +192,8 @@ def _judge(plan: TrainingPlan, refit: _Refit | None, figure_rows: pd.DataFrame,
 
 def leave_one_figure_out(plan: TrainingPlan, *, seed: int = 0, confidence: float = 0.8,
                          rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY) -> pd.DataFrame:
-    """Retrain without each used figure in turn and predict it.
+    """Retrain without each used figure in turn and predict it (beyond
+    :data:`MAX_REFITS` figures, without each of that many seeded folds of them).
 
     Parameters
     ----------
@@ -202,10 +221,12 @@ def leave_one_figure_out(plan: TrainingPlan, *, seed: int = 0, confidence: float
         ``status`` and ``reason``.
     """
     used = plan.used_figures()
+    by_id = dict(tuple(used.groupby("id", sort=False)))
     records: list[dict] = []
-    for figure_id in dict.fromkeys(used["id"]):
-        refit = _refit(plan, (plan.figures["id"] != figure_id).to_numpy(), seed, rows_per_country)
-        records += _judge(plan, refit, used[used["id"] == figure_id], figure_id, confidence)
+    for held_out, members in refit_folds(list(by_id), seed):
+        refit = _refit(plan, (~plan.figures["id"].isin(members)).to_numpy(), seed, rows_per_country)
+        for figure_id in members:
+            records += _judge(plan, refit, by_id[figure_id], held_out, confidence)
     return pd.DataFrame.from_records(records)
 
 
@@ -220,16 +241,22 @@ def leave_one_source_out(plan: TrainingPlan, *, seed: int = 0, confidence: float
     """Retrain without each source (every figure it reported) and predict them.
 
     Same columns as :func:`leave_one_figure_out`; ``held_out`` names the
-    source. A figure whose country has no other source is 'not estimable'.
+    source (or, beyond :data:`MAX_REFITS` sources, the fold of sources). A
+    figure whose country has no other source is 'not estimable'.
     """
     used = plan.used_figures()
     sources = source_of(plan.figures)
+    by_id = dict(tuple(used.groupby("id", sort=False)))
+    ids_of: dict[str, list[str]] = {}
+    for figure_id, source in dict(zip(used["id"], source_of(used))).items():
+        ids_of.setdefault(source, []).append(figure_id)
     records: list[dict] = []
-    for source in dict.fromkeys(source_of(used)):
-        refit = _refit(plan, (sources != source).to_numpy(), seed, rows_per_country)
-        mine = used[source_of(used) == source]
-        for figure_id in dict.fromkeys(mine["id"]):
-            records += _judge(plan, refit, mine[mine["id"] == figure_id], source, confidence)
+    for held_out, members in refit_folds(list(ids_of), seed):
+        refit = _refit(plan, (~sources.isin(members)).to_numpy(), seed, rows_per_country)
+        for source in members:
+            for figure_id in ids_of[source]:
+                records += _judge(plan, refit, by_id[figure_id], source if len(members) == 1 else held_out,
+                                  confidence)
     return pd.DataFrame.from_records(records)
 
 
@@ -263,16 +290,30 @@ def peer_baseline(plan: TrainingPlan) -> pd.DataFrame:
     cell = ["country", "company", "level", "years_min", "years_max", "statistic"]
     records = []
     for _, rows in used.groupby(cell, dropna=False, sort=False):
-        for row in rows.itertuples():
-            peers = rows[rows["unit"] != row.unit]
-            if peers.empty:
+        logs = np.log(rows["value_usd"].to_numpy(float))
+        units = rows["unit"].to_numpy()
+        # A figure's peers are its cell less its own unit: sums per unit, not a pass per figure.
+        unit_sum = pd.Series(logs).groupby(units).transform("sum").to_numpy()
+        unit_count = pd.Series(logs).groupby(units).transform("size").to_numpy()
+        peer_count = len(rows) - unit_count
+        peer_mean = (logs.sum() - unit_sum) / np.maximum(peer_count, 1)
+        ids = rows["id"].to_numpy()
+        for k, row in enumerate(rows.itertuples()):
+            if peer_count[k] == 0:
                 continue
-            baseline = float(np.exp(np.log(peers["value_usd"].to_numpy(float)).mean()))
+            baseline = float(np.exp(peer_mean[k]))
             records.append({"id": row.id, "country": row.country, "level": row.level, "statistic": row.statistic,
-                            "reported_usd": row.value_usd, "peers": ",".join(peers["id"]),
+                            "reported_usd": row.value_usd, "peers": _peer_ids(ids, units, row.unit),
                             "baseline_usd": baseline, "relative_error": baseline / row.value_usd - 1})
     columns = ["id", "country", "level", "statistic", "reported_usd", "peers", "baseline_usd", "relative_error"]
     return pd.DataFrame.from_records(records, columns=columns).sort_values("id", ignore_index=True)
+
+
+def _peer_ids(ids: np.ndarray, units: np.ndarray, own: str, shown: int = 12) -> str:
+    """The first peers' ids, comma separated, and how many more (a survey's cell can hold thousands)."""
+    peers = ids[units != own]
+    text = ",".join(peers[:shown])
+    return text + (f" and {len(peers) - shown:,} more" if len(peers) > shown else "")
 
 
 def validation_summary(table: pd.DataFrame) -> dict:
