@@ -83,21 +83,32 @@ def read_regular(path: Path, limit: int, *, what: str, expected_size: int | None
         os.close(fd)
 
 
-def _depth(value: object) -> int:
-    """Nesting depth of a parsed JSON value, without recursion."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
-    return deepest
+def json_text_depth(data: bytes) -> int:
+    """Deepest nesting of arrays and objects in JSON text, read on the bytes
+    before parsing: a few numpy passes, no Python work per value (a survey's
+    model holds millions of them). Brackets inside strings do not count; a
+    quote after an odd run of backslashes is inside its string."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    quotes = np.flatnonzero(raw == 0x22)
+    backslashes = np.flatnonzero(raw == 0x5C)
+    string_edges = quotes
+    if backslashes.size:  # runs of backslashes: where each ends and how long it is
+        breaks = np.flatnonzero(np.diff(backslashes) != 1)
+        run_ends = backslashes[np.r_[breaks, backslashes.size - 1]]
+        run_lengths = run_ends - backslashes[np.r_[0, breaks + 1]] + 1
+        k = np.minimum(np.searchsorted(run_ends, quotes - 1), run_ends.size - 1)
+        escaped = (run_ends[k] == quotes - 1) & (run_lengths[k] % 2 == 1)
+        string_edges = quotes[~escaped]
+    opening = (raw == 0x5B) | (raw == 0x7B)
+    brackets = np.flatnonzero(opening | (raw == 0x5D) | (raw == 0x7D))
+    outside = np.searchsorted(string_edges, brackets) % 2 == 0
+    return int(np.cumsum(np.where(opening[brackets[outside]], 1, -1)).max(initial=0))
 
 
 def load_json(data: bytes, *, what: str, path: Path) -> object:
     """Parse size-bounded JSON, refusing deep nesting and bad encodings by name."""
+    if json_text_depth(data) > MAX_JSON_DEPTH:
+        raise ModelIntegrityError(f"The {what} {path} nests deeper than {MAX_JSON_DEPTH} levels: refused.")
     try:
         value = json.loads(data.decode("utf-8"))
     except RecursionError:
@@ -105,8 +116,6 @@ def load_json(data: bytes, *, what: str, path: Path) -> object:
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ModelIntegrityError(f"The {what} {path} is not valid JSON ({error}). Retrain, or get the model "
                                   "folder again from a trusted place.") from None
-    if _depth(value) > MAX_JSON_DEPTH:
-        raise ModelIntegrityError(f"The {what} {path} nests deeper than {MAX_JSON_DEPTH} levels: refused.")
     return value
 
 
