@@ -91,7 +91,7 @@ def _load_or_train_default() -> SalaryModel:
     def say(text: str) -> None:
         print(f"salarymodel: {text}", file=sys.stderr, flush=True)
 
-    say(f"no default model in {folder} yet: training it from the shipped figures, once (about 10 s)")
+    say(f"no default model in {folder} yet: training it from the shipped figures, once (a few seconds)")
     start = time.perf_counter()
     folder.mkdir(parents=True, exist_ok=True)
     if not ours:  # the package creates this cache: mark it, so only it is ever rebuilt

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
+from .data.listing import first_ids
 from .data.tables import TablePaths
 from .evidence.metrics import HOLDOUT_SEED_OFFSET, coverage_report
 from .evidence.report import compare_models, external_section, fidelity_section, uncertainty_section
@@ -53,8 +54,6 @@ class TrainingResult:
 
     def summary(self) -> str:
         """A short human-readable report of the run."""
-        from .cli._format import first_ids
-
         used = self.card["figures"]["used"]
         card = self.card
         calibration = card["metrics"]["calibration"]["levels"]["0.8"]
@@ -69,14 +68,14 @@ class TrainingResult:
             f"({fidelity['spread_tolerance']:.0%} for spreads): {fidelity['summary']['reproduced']} of "
             f"{fidelity['summary']['statistics']} ({fidelity['summary']['not_reproduced']} not, with reasons; "
             f"see 'python -m salarymodel.evaluate').",
-            f"Figures used ({len(used):,}): {first_ids(used, 20, 'all in the model card')}.",
+            f"Figures used ({len(used):,}): {first_ids(used, 20, where='all in the model card')}.",
         ]
         # One line per reason: a survey can exclude thousands of figures for the same one.
         by_reason: dict[str, list[str]] = {}
         for item in card["figures"]["excluded"]:
             by_reason.setdefault(item["reason"], []).append(item["id"])
         for reason, ids in by_reason.items():
-            lines.append(f"Excluded {first_ids(ids, 20, 'all in the model card')}: {reason}.")
+            lines.append(f"Excluded {first_ids(ids, 20, where='all in the model card')}: {reason}.")
         return "\n".join(lines)
 
 

@@ -1,4 +1,4 @@
-"""Text for the command lines: table cells (amounts, relative changes) and long id lists."""
+"""Table cells as text for the command lines: amounts and relative changes."""
 
 from __future__ import annotations
 
@@ -7,15 +7,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["text_columns", "first_ids"]
-
-
-def first_ids(ids, shown: int, where: str) -> str:
-    """The first ``shown`` ids, then how many more and ``where`` to see them all
-    (a survey can put thousands of figures behind one line)."""
-    ids = list(ids)
-    more = len(ids) - shown
-    return ", ".join(ids[:shown]) + (f" and {more:,} more ({where})" if more > 0 else "")
+__all__ = ["text_columns"]
 
 
 def _amount(value: float | None) -> str:

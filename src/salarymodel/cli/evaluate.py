@@ -170,7 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="emit the report as JSON")
     parser.add_argument("--no-compare", action="store_true", help="skip the model comparison (the slow part)")
     parser.add_argument("--no-validation", action="store_true",
-                        help="skip leave-one-figure/source-out validation (about 10 s)")
+                        help="skip leave-one-figure/source-out validation (it refits the whole pipeline per "
+                        "figure, or per fold past 40)")
     return parser
 
 

@@ -7,8 +7,9 @@ import json
 import sys
 from pathlib import Path
 
+from ..data.listing import first_ids
 from ..errors import ModelIntegrityError, ModelVersionError
-from ._format import first_ids, text_columns
+from ._format import text_columns
 from ._prog import prog
 
 __all__ = ["build_parser", "main", "format_estimate", "format_explanation", "format_percentiles", "load_for_cli"]
@@ -36,7 +37,7 @@ def format_estimate(estimate) -> str:
     return (f"{estimate.confidence:.0%} of {_who(estimate)} ({estimate.level}) earn between {estimate.low:,.0f} and "
             f"{estimate.high:,.0f} {cur}; median {estimate.median:,.0f} {cur}{unknown} (base salary per year, money "
             f"of {estimate.as_of}{'; wage index projected' if estimate.projected else ''})\n"
-            f"  support: {estimate.support}; sources: {first_ids(estimate.sources, 12, '--explain lists them')}; "
+            f"  support: {estimate.support}; sources: {first_ids(estimate.sources, 12, where='--explain lists them')}; "
             "the median itself is known to "
             f"{estimate.median_low:,.0f} - {estimate.median_high:,.0f} {cur} (80%)")
 

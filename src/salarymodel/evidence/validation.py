@@ -34,6 +34,7 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 
 from ..data.figures import group_rank
+from ..data.listing import first_ids
 from ..training.effects import source_units
 from ..training.estimator import FEATURES, SalaryRegressor
 from ..training.fidelity import cell_sample, statistic_of
@@ -203,7 +204,7 @@ def leave_one_figure_out(plan: TrainingPlan, *, seed: int = 0, confidence: float
         Seed of each retraining.
     confidence : float, default=0.8
         Level of the new-source interval a figure is judged against.
-    rows_per_country : int, default=40000
+    rows_per_country : int, default=15000
         Synthetic rows of each retraining: the model's own count, so the
         validation measures the pipeline as shipped (fewer rows add
         Monte Carlo noise the shipped model does not have).
@@ -255,8 +256,7 @@ def leave_one_source_out(plan: TrainingPlan, *, seed: int = 0, confidence: float
         refit = _refit(plan, (~sources.isin(members)).to_numpy(), seed, rows_per_country)
         for source in members:
             for figure_id in ids_of[source]:
-                records += _judge(plan, refit, by_id[figure_id], source if len(members) == 1 else held_out,
-                                  confidence)
+                records += _judge(plan, refit, by_id[figure_id], held_out, confidence)
     return pd.DataFrame.from_records(records)
 
 
@@ -303,17 +303,13 @@ def peer_baseline(plan: TrainingPlan) -> pd.DataFrame:
                 continue
             baseline = float(np.exp(peer_mean[k]))
             records.append({"id": row.id, "country": row.country, "level": row.level, "statistic": row.statistic,
-                            "reported_usd": row.value_usd, "peers": _peer_ids(ids, units, row.unit),
+                            "reported_usd": row.value_usd,
+                            # The first peers lie among the first 12 + own-unit rows: no pass over the cell.
+                            "peers": first_ids(ids[:12 + unit_count[k]][units[:12 + unit_count[k]] != row.unit], 12,
+                                               total=int(peer_count[k]), sep=","),
                             "baseline_usd": baseline, "relative_error": baseline / row.value_usd - 1})
     columns = ["id", "country", "level", "statistic", "reported_usd", "peers", "baseline_usd", "relative_error"]
     return pd.DataFrame.from_records(records, columns=columns).sort_values("id", ignore_index=True)
-
-
-def _peer_ids(ids: np.ndarray, units: np.ndarray, own: str, shown: int = 12) -> str:
-    """The first peers' ids, comma separated, and how many more (a survey's cell can hold thousands)."""
-    peers = ids[units != own]
-    text = ",".join(peers[:shown])
-    return text + (f" and {len(peers) - shown:,} more" if len(peers) > shown else "")
 
 
 def validation_summary(table: pd.DataFrame) -> dict:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.figures import quantile_level
+from ..data.listing import first_ids
 from .synthetic import TrainingPlan, sample_years
 
 __all__ = ["FIDELITY_TOLERANCE", "SPREAD_TOLERANCE", "P_GRID", "tolerance_for", "fidelity_table", "statistic_of", "cell_sample"]
@@ -71,13 +72,12 @@ def tolerance_for(statistic: str) -> float:
     return FIDELITY_TOLERANCE if statistic in ("mean", "median", "p50") else SPREAD_TOLERANCE
 
 
-def _why_not(figure: dict, used: pd.DataFrame, plan: TrainingPlan, overlapping: dict) -> str:
+def _why_not(figure: dict, key: tuple, used: pd.DataFrame, plan: TrainingPlan, overlapping: dict) -> str:
     if isinstance(figure["company"], str):
         effect = plan.effects.employer_effects.get((figure["country"], figure["company"]))
         if effect is not None:
             return (f"partially pooled toward its market: one source's employer figure is trusted with weight "
                     f"{effect['weight']:.2f}, moving it {np.expm1(effect['shrunk'] - effect['raw']):+.0%}")
-    key = _cell_key(figure)
     if key not in overlapping:  # the figures whose cells overlap this one's, found once per cell
         company = figure["company"]
         same = used[(used["country"] == figure["country"])
@@ -90,8 +90,7 @@ def _why_not(figure: dict, used: pd.DataFrame, plan: TrainingPlan, overlapping: 
     # A survey can put thousands of figures in one cell: name a few, count the rest.
     others = len(ids) - (own in members)
     if others:
-        shown = [i for i in ids[:_NAMED_OVERLAPS + 1] if i != own][:_NAMED_OVERLAPS]
-        named = ", ".join(shown) + (f" and {others - len(shown):,} more" if others > len(shown) else "")
+        named = first_ids([i for i in ids[:_NAMED_OVERLAPS + 1] if i != own], _NAMED_OVERLAPS, total=others)
         return f"sources disagree: overlapping figures {named} report other values; the model fits between them"
     return "the country's smooth level curve cannot pass through this figure exactly"
 
@@ -159,6 +158,6 @@ def fidelity_table(quantiles: QuantileFunction, plan: TrainingPlan, countries: t
         if worst <= tolerance:
             record.update(status="reproduced", reason=f"within {tolerance:.0%}")
         else:
-            record.update(status="not reproduced", reason=_why_not(figure, used, plan, overlapping))
+            record.update(status="not reproduced", reason=_why_not(figure, key, used, plan, overlapping))
         records.append(record)
     return pd.DataFrame.from_records(records)
