@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -53,12 +54,67 @@ def model_file(folder, kind: str = "data"):
     return named(read_card(folder), kind, folder)[0]
 
 
+def _run_folder(tmp_path_factory) -> Path:
+    """A folder of this test run that every xdist worker shares (the run's base temp)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+_EVALUATION_WANTED = []
+
+
+def pytest_collection_modifyitems(config, items):
+    """Note whether any test of this run reads the evaluation (then it is started early),
+    and run those tests last, so no worker waits for it while other tests remain."""
+    reading = [item for item in items if "evaluation_json" in item.fixturenames]
+    _EVALUATION_WANTED.append(bool(reading))
+    items[:] = [item for item in items if "evaluation_json" not in item.fixturenames] + reading
+
+
 @pytest.fixture(scope="session")
-def model_dir(tmp_path_factory):
-    """A model folder trained with the default settings (seed 0)."""
-    folder = tmp_path_factory.mktemp("model")
-    train(out=folder, seed=0)
-    return folder
+def _shared_model_and_evaluation(tmp_path_factory):
+    """One model (seed 0, default settings) for the whole run, however many workers:
+    the first worker trains it, then starts ``python -m salarymodel.evaluate --json
+    --no-compare`` on it in the background (validation refits the pipeline many
+    times), so the tests that read the evaluation find it ready or nearly."""
+    import fcntl
+    import subprocess
+    import sys
+
+    shared = _run_folder(tmp_path_factory)
+    folder, report = shared / "model", shared / "evaluation.json"
+    evaluation = None
+    with open(shared / "model.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the others wait here while the first trains
+        if not (folder / "salary_model.json").exists():
+            train(out=folder, seed=0)
+        if not (shared / "evaluation.log").exists() and any(_EVALUATION_WANTED):
+            log = open(shared / "evaluation.log", "w")
+            evaluation = subprocess.Popen(
+                [sys.executable, "-c", _EVALUATE, str(folder), str(report)], stdout=log, stderr=subprocess.STDOUT)
+    yield folder, report
+    if evaluation is not None:  # a test in another worker may still wait for it
+        evaluation.wait(timeout=900)
+
+
+# Writes the report atomically, so a reader sees all of it or nothing; a failure
+# is written too, so no reader waits for a report that will never come.
+_EVALUATE = """
+import json, os, subprocess, sys
+folder, report = sys.argv[1], sys.argv[2]
+done = subprocess.run([sys.executable, '-m', 'salarymodel.evaluate', '--model', folder, '--json', '--no-compare'],
+                      capture_output=True, text=True)
+text = done.stdout if done.returncode == 0 else json.dumps({'failed': done.returncode, 'stderr': done.stderr})
+with open(report + '.tmp', 'w') as handle:
+    handle.write(text)
+os.replace(report + '.tmp', report)
+"""
+
+
+@pytest.fixture(scope="session")
+def model_dir(_shared_model_and_evaluation):
+    """A model folder trained with the default settings (seed 0), shared by the run."""
+    return _shared_model_and_evaluation[0]
 
 
 @pytest.fixture(scope="session")
@@ -74,17 +130,20 @@ def plan(model):
 
 
 @pytest.fixture(scope="session")
-def evaluation_json(model_dir):
-    """``python -m salarymodel.evaluate --json --no-compare`` on the session's model, run once
-    (validation refits the pipeline many times); the README test and the evaluate test share it."""
+def evaluation_json(_shared_model_and_evaluation):
+    """``python -m salarymodel.evaluate --json --no-compare`` on the run's model, run once
+    in the background (see above); the README, evaluate and validation tests share it."""
     import json
-    import subprocess
-    import sys
+    import time
 
-    done = subprocess.run([sys.executable, "-m", "salarymodel.evaluate", "--model", str(model_dir), "--json",
-                           "--no-compare"], capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    report = _shared_model_and_evaluation[1]
+    deadline = time.monotonic() + 900
+    while not report.exists():
+        assert time.monotonic() < deadline, "the background evaluation did not finish in 15 minutes"
+        time.sleep(0.5)
+    data = json.loads(report.read_text())
+    assert "failed" not in data, data.get("stderr")
+    return data
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-from salarymodel.evidence.report import compare_models, evaluation_report
+from salarymodel.cli.evaluate import format_report
+from salarymodel.evidence.report import compare_models
 
 
 @pytest.fixture(scope="module")
-def report(model):
-    return evaluation_report(model, compare=False)
+def report(evaluation_json):
+    # The report as `evaluate --json --no-compare` prints it for the session's model
+    # (run once per session: validation refits the pipeline many times).
+    return evaluation_json
 
 
 def test_fidelity_reports_every_figure_with_a_status_and_reason(report, plan):
@@ -66,6 +67,7 @@ def test_uncertainty_shows_the_bands_two_parts(report, plan):
         assert row["band_80_spread"] > row["median_spread"] and row["within_sd"] > 0
 
 
+@pytest.mark.slow
 def test_model_comparison_scores_three_families_on_one_split(plan):
     comparison = compare_models(plan, rows_per_country=8000, seed=0)
     names = [c["name"] for c in comparison["candidates"]]
@@ -99,8 +101,7 @@ def test_evaluate_cli_emits_json_for_every_figure(model_dir, evaluation_json):
     ids = {f["id"] for f in peers["figures"]}
     own = [max(abs(f["relative_error"]), abs(f["relative_error_high"] or 0)) for f in lofo["figures"] if f["id"] in ids]
     assert peers["summary"]["model_median_abs_error"] == pytest.approx(float(np.median(own)))
-    text = subprocess.run([sys.executable, "-m", "salarymodel.evaluate", "--model", str(model_dir), "--no-compare"],
-                          capture_output=True, text=True, timeout=300).stdout
+    text = format_report(data)  # the text the command prints is this report, formatted
     for section in ("LEAVE ONE FIGURE OUT", "LEAVE ONE SOURCE OUT", "EXTERNAL CHECK", "FIDELITY",
                     "CONSISTENCY WITH THE GENERATOR", "ESTIMATE UNCERTAINTY"):
         assert section in text, section
@@ -110,6 +111,7 @@ def test_evaluate_cli_emits_json_for_every_figure(model_dir, evaluation_json):
     assert text.index("LEAVE ONE FIGURE OUT") < text.index("CONSISTENCY WITH THE GENERATOR")
 
 
+@pytest.mark.slow
 def test_benchmark_runs_and_reports_every_measure():
     # Runs the benchmark on few rows so it cannot rot; speed is judged by
     # running it for real (README), never asserted in a unit test.

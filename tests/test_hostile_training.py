@@ -71,6 +71,7 @@ def test_a_new_version_replaces_the_old_one_as_a_whole(tmp_path):
     assert _whole(folder)
 
 
+@pytest.mark.slow
 def test_kill_at_random_points_always_leaves_a_whole_model(tmp_path):
     folder = tmp_path / "m"
     assert _train("--out", "m", "--rows", "300", cwd=tmp_path).returncode == 0

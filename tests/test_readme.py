@@ -89,6 +89,26 @@ def _pct(value: float) -> str:
     return f"{100 * value:.0f}%"
 
 
+# Every number below comes from Monte Carlo (synthetic rows, refits): on the locked
+# environment (requirements.lock) it is reproduced to the digit; the README says it
+# moves with library versions, and these tests allow the stated tolerance, in the
+# quoted units: 2 points for a share in %, 1 point for an error in %, 0.02 for a score.
+SHARE_POINTS, ERROR_POINTS, SCORE = 2.0, 1.0, 0.02
+
+
+def _value(text: str) -> float:
+    """A quoted number as a float: '25.3', '59%', '1,343', '−0.27', 'all' (= 100%)."""
+    text = str(text).replace(",", "").replace("−", "-").replace("%", "").strip()
+    return 100.0 if text == "all" else float(text)
+
+
+def _agree(quoted, expected, tolerance: float) -> None:
+    """Each quoted number within ``tolerance`` of the one the evaluation gives."""
+    assert len(quoted) == len(expected)
+    for shown, measured in zip(quoted, expected):
+        assert abs(_value(shown) - _value(measured)) <= tolerance + 1e-9, (quoted, expected)
+
+
 def _quoted(pattern: str) -> tuple[str, ...]:
     found = re.search(pattern, _prose())
     assert found, f"the README sentence matching {pattern!r} moved; keep it tested"
@@ -101,24 +121,26 @@ def test_leave_one_figure_out_and_the_peer_baseline(evaluation_json):
     inside, count, low, high = _quoted(r"(\d+%) of the (\d+) figures lie inside that 80% interval "
                                        r"\((\d+)–(\d+%) over validation seeds 0–2")
     spread = lofo["seed_spread"]
-    assert (inside, int(count)) == (_pct(lofo["summary"]["inside_interval"]), lofo["summary"]["figures"])
-    assert (low + "%", high) == (_pct(min(spread["inside_interval"])), _pct(max(spread["inside_interval"])))
+    assert int(count) == lofo["summary"]["figures"]
+    _agree((inside, low, high), (_pct(lofo["summary"]["inside_interval"]), _pct(min(spread["inside_interval"])),
+                                 _pct(max(spread["inside_interval"]))), SHARE_POINTS)
     error, low, high = _quoted(r"The median error is ([\d.]+)% \(([\d.]+)–([\d.]+)% over those seeds\)")
-    assert [error, low, high] == [f"{100 * v:.1f}" for v in (lofo["summary"]["median_abs_error"],
-                                                             min(spread["median_abs_error"]),
-                                                             max(spread["median_abs_error"]))]
+    _agree((error, low, high), [f"{100 * v:.1f}" for v in (lofo["summary"]["median_abs_error"],
+                                                           min(spread["median_abs_error"]),
+                                                           max(spread["median_abs_error"]))], ERROR_POINTS)
     peers = validation["peer_baseline"]
     baseline, worst, own = _quoted(r"It misses by a median ([\d.]+)% \(up to (\d+)%\); the model, leaving each "
                                    r"out, by ([\d.]+)%")
     per_figure = {}
     for row in peers["figures"]:
         per_figure.setdefault(row["id"], []).append(abs(row["relative_error"]))
-    assert baseline == f"{100 * peers['summary']['median_abs_error']:.1f}"
-    assert worst == f"{100 * max(sorted(v)[len(v) // 2] for v in per_figure.values()):.0f}"
-    assert own == f"{100 * peers['summary']['model_median_abs_error']:.1f}"
+    _agree((baseline, worst, own), (f"{100 * peers['summary']['median_abs_error']:.1f}",
+                                    f"{100 * max(sorted(v)[len(v) // 2] for v in per_figure.values()):.0f}",
+                                    f"{100 * peers['summary']['model_median_abs_error']:.1f}"), ERROR_POINTS)
     loso = validation["leave_one_source_out"]["summary"]
-    assert _quoted(r"across all sources: median error ([\d.]+)%, (\d+%) inside") == (
-        f"{100 * loso['median_abs_error']:.1f}", _pct(loso["inside_interval"]))
+    error, inside = _quoted(r"across all sources: median error ([\d.]+)%, (\d+%) inside")
+    _agree((error,), (f"{100 * loso['median_abs_error']:.1f}",), ERROR_POINTS)
+    _agree((inside,), (_pct(loso["inside_interval"]),), SHARE_POINTS)
 
 
 def test_sharpness_beside_coverage(evaluation_json):
@@ -126,9 +148,9 @@ def test_sharpness_beside_coverage(evaluation_json):
     quoted = _quoted(r"(\d+%) of their salaries lie inside the 80% band \(the band before this change: (\d+%)\), "
                      r"with an interval score of ([\d.]+) against ([\d.]+) and a mean log width of ([\d.]+) "
                      r"against ([\d.]+)")
-    assert quoted == (_pct(sharp["coverage"]), _pct(sharp["previous_coverage"]), f"{sharp['interval_score']:.3f}",
-                      f"{sharp['previous_interval_score']:.3f}", f"{sharp['width']:.2f}",
-                      f"{sharp['previous_width']:.2f}")
+    _agree(quoted[:2], (_pct(sharp["coverage"]), _pct(sharp["previous_coverage"])), SHARE_POINTS)
+    _agree(quoted[2:], (f"{sharp['interval_score']:.3f}", f"{sharp['previous_interval_score']:.3f}",
+                        f"{sharp['width']:.2f}", f"{sharp['previous_width']:.2f}"), SCORE)
 
 
 def test_the_real_salary_check(evaluation_json):
@@ -136,20 +158,21 @@ def test_the_real_salary_check(evaluation_json):
     us = [c for scope in ("year_matched", "next_year", "all_years") for c in external[scope]["cells"]
           if c["judged"] and c["country"] == "US"]
     below = [1 - c["median_ratio"] for c in us]
-    assert _quoted(r"model's medians sit (\d+)–(\d+%) below the real ones") == (
-        f"{100 * min(below):.0f}", _pct(max(below)))
+    _agree(_quoted(r"model's medians sit (\d+)–(\d+%) below the real ones"),
+           (f"{100 * min(below):.0f}", _pct(max(below))), SHARE_POINTS)
     later = {c["level"]: c for c in external["next_year"]["cells"] if c["country"] == "US"}
     levels = ("entry", "mid", "senior", "lead")
     quoted = _quoted(r"80% band at (\d+%) \(entry, n = (\d+)\), (\d+%) \(mid\), (\d+%) \(senior\) and (\d+%) "
                      r"\(lead\); the wider band before this change held (\d+)–(\d+%) of them")
     previous = [later[level]["previous_share_inside"] for level in levels]
-    assert quoted == (_pct(later["entry"]["share_inside"]), str(later["entry"]["n"]),
-                      *(_pct(later[level]["share_inside"]) for level in levels[1:]),
-                      f"{100 * min(previous):.0f}", _pct(max(previous)))
+    assert int(quoted[1]) == later["entry"]["n"]  # real salaries: a count, not Monte Carlo
+    _agree(quoted[:1] + quoted[2:], (_pct(later["entry"]["share_inside"]),
+                                     *(_pct(later[level]["share_inside"]) for level in levels[1:]),
+                                     f"{100 * min(previous):.0f}", _pct(max(previous))), SHARE_POINTS)
     scores = [later[level]["interval_score"] for level in ("mid", "entry")]
     before = [later[level]["previous_interval_score"] for level in ("mid", "entry")]
-    assert _quoted(r"interval score ([\d.]+)–([\d.]+) against ([\d.]+)–([\d.]+) mid and entry") == tuple(
-        f"{v:.2f}" for v in (min(before), max(before), min(scores), max(scores)))
+    _agree(_quoted(r"interval score ([\d.]+)–([\d.]+) against ([\d.]+)–([\d.]+) mid and entry"),
+           tuple(f"{v:.2f}" for v in (min(before), max(before), min(scores), max(scores))), SCORE)
 
 
 def test_fidelity_and_employer_effects(evaluation_json, model_dir):
@@ -159,15 +182,16 @@ def test_fidelity_and_employer_effects(evaluation_json, model_dir):
     summary = fidelity["summary"]
     quoted = _quoted(r"(\d+) of (\d+) statistics are reproduced \(median error ([\d.]+)%\), (\d+%) lie inside the "
                      r"80% band and (all) inside the 95% band")
-    assert quoted == (str(summary["reproduced"]), str(summary["statistics"]),
-                      f"{100 * summary['median_abs_relative_error']:.1f}", _pct(summary["inside_80_band"]),
-                      "all" if summary["inside_95_band"] == 1 else _pct(summary["inside_95_band"]))
+    assert int(quoted[1]) == summary["statistics"]
+    _agree(quoted[:1], (str(summary["reproduced"]),), 1)  # one statistic may cross its tolerance
+    _agree(quoted[2:3], (f"{100 * summary['median_abs_relative_error']:.1f}",), ERROR_POINTS)
+    _agree(quoted[3:], (_pct(summary["inside_80_band"]), _pct(summary["inside_95_band"])), SHARE_POINTS)
     figures = {f["id"]: f for f in fidelity["figures"]}
 
     def moved(figure_id: str) -> str:
         return figures[figure_id]["reason"].split("moving it ")[1].replace("-", "−")
 
-    assert _quoted(r"Microsoft India (−?\+?\d+%), TCS (−?\+?\d+%)\)") == (moved("f22"), moved("f25"))
+    _agree(_quoted(r"Microsoft India (−?\+?\d+%), TCS (−?\+?\d+%)\)"), (moved("f22"), moved("f25")), SHARE_POINTS)
     assert _quoted(r"the 2019 Indeed mean f20 \(([\d,]+) in 2023 dollars\)") == (
         f"{figures['f20']['reported_usd']:,.0f}",)
     card = json.loads((model_dir / "salary_model.json").read_text())
@@ -185,7 +209,7 @@ def test_consistency_with_the_generator_table(evaluation_json):
         level = levels[str(float(nominal))]
         expected = [level["overall"], *(level["by_country"][c] for c in ("DE", "IN", "US")),
                     *(level["by_level"][name] for name in ("entry", "mid", "senior", "lead"))]
-        assert cells.split(" | ") == [f"{v:.3f}" for v in expected] + [f"{level['mean_relative_width']:.2f}"]
+        _agree(cells.split(" | "), [f"{v:.3f}" for v in expected] + [f"{level['mean_relative_width']:.2f}"], SCORE)
 
 
 def test_estimate_uncertainty_sentence(evaluation_json):
@@ -193,8 +217,8 @@ def test_estimate_uncertainty_sentence(evaluation_json):
            if row["level"] == "mid" and row["company"] is None}
     quoted = _quoted(r"Germany mid level spreads ([\d.]+) within the market and its median is known to ([\d.]+) "
                      r"\(one source\); the US mid level ([\d.]+) and ([\d.]+)")
-    assert quoted == tuple(f"{v:.2f}" for v in (mid["DE"]["within_sd"], mid["DE"]["median_sd_low"],
-                                                 mid["US"]["within_sd"], mid["US"]["median_sd_low"]))
+    _agree(quoted, tuple(f"{v:.2f}" for v in (mid["DE"]["within_sd"], mid["DE"]["median_sd_low"],
+                                              mid["US"]["within_sd"], mid["US"]["median_sd_low"])), SCORE)
 
 
 def test_the_band_past_the_data_number(model):

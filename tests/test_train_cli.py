@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import subprocess
 import sys
@@ -45,6 +47,7 @@ def test_bad_figures_file_stops_before_writing_with_one_line_per_problem(tmp_pat
     assert not (tmp_path / "m").exists() and not (tmp_path / "d").exists()
 
 
+@pytest.mark.slow
 def test_compare_flag_records_the_model_comparison_in_the_card(tmp_path):
     done = _run("--out", "m", "--data-out", "d", "--rows", "4000", "--compare", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
