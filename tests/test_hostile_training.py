@@ -58,6 +58,7 @@ def test_unwritable_out_is_refused_before_any_work(tmp_path, monkeypatch):
     assert list(folder.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_a_new_version_replaces_the_old_one_as_a_whole(tmp_path):
     folder = tmp_path / "m"
     (tmp_path / "m").mkdir()

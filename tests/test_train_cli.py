@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
 import json
 import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 from conftest import model_file
 
@@ -29,6 +28,7 @@ def test_train_writes_model_card_and_training_set(tmp_path):
     assert "## What the band means" in (tmp_path / "m" / "salary_model.md").read_text()
 
 
+@pytest.mark.slow
 def test_same_seed_gives_the_same_training_set_bytes(tmp_path):
     for name in ("a", "b"):
         assert _run("--out", name, "--data-out", name, "--rows", "2000", cwd=tmp_path).returncode == 0

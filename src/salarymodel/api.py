@@ -50,9 +50,11 @@ def load_model(path: str | os.PathLike | None = None) -> SalaryModel:
 def default_model() -> SalaryModel:
     """The default model, loaded once per process (thread-safe).
 
-    It lives in :func:`salarymodel._paths.default_model_dir`. If no model
-    is there yet, or it was written in another format, one is trained from
-    the shipped figures (a few seconds) and saved there first.
+    It lives in :func:`salarymodel.serving.paths.default_model_dir`: by
+    default the model shipped in the package, which loads in milliseconds.
+    In a folder of your own (``SALARYMODEL_MODEL_DIR``) with no model yet, or
+    a cache written in another format, one is trained from the shipped
+    figures and saved there first.
     """
     global _default_model
     model = _default_model
@@ -66,9 +68,11 @@ def default_model() -> SalaryModel:
 
 def _load_or_train_default() -> SalaryModel:
     from .errors import ModelIntegrityError, ModelVersionError
-    from .serving.paths import CACHE_MARKER, CARD_FILE, default_model_dir
+    from .serving.paths import CACHE_MARKER, CARD_FILE, default_model_dir, shipped_model_dir
 
     folder = default_model_dir()
+    if folder == shipped_model_dir():  # read only: it is loaded, never trained into or rebuilt
+        return load_model(folder)
     ours = (folder / CACHE_MARKER).is_file()
     if (folder / CARD_FILE).exists():
         try:

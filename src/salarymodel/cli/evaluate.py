@@ -10,6 +10,10 @@ generator (held-out synthetic draws), the model comparison and the
 median's own uncertainty.
 
 Run ``python -m salarymodel.evaluate [--model DIR] [--json] [--no-compare] [--no-validation]``.
+Two focused reports replace the full one: ``--real FILE`` scores a file of
+real salaries against the served bands (:mod:`salarymodel.evidence.real`);
+``--measurement [--records FILE]`` fits the measurement model of the
+sources and checks its posterior (:mod:`salarymodel.evidence.measurement`).
 """
 
 from __future__ import annotations
@@ -161,6 +165,58 @@ def format_report(report: dict) -> str:
     return "\n".join(lines)
 
 
+def _share(part: dict) -> str:
+    if part["share"] is None:
+        return "-"
+    low, high = part["interval_95"]
+    return f"{part['share']:.0%} ({low:.0%}-{high:.0%})"
+
+
+def format_real(report: dict) -> str:
+    """The real-salary check as text: one table per country, the model beside two baselines."""
+    lines = [f"REAL SALARIES AGAINST THE SERVED BANDS: {report['scored']:,} of {report['file_rows']:,} rows scored "
+             f"({report['money']})"]
+    skipped = {k: v for k, v in report["skipped"].items() if v}
+    if skipped:
+        lines.append("skipped: " + ", ".join(f"{v:,} {k}" for k, v in skipped.items()))
+    for code, parts in report["countries"].items():
+        table = pd.DataFrame([{"scored by": name.replace("_", " "), "n": part["n"],
+                               **{f"inside {lv}% band (95% interval)": _share(part[f"coverage_{lv}"])
+                                  for lv in (50, 80, 90)},
+                               "CRPS": f"{part['crps']:.3f}", "interval score 80%": f"{part['interval_score_80']:.3f}"}
+                              for name, part in parts.items()])
+        lines += ["", f"{code}: real / served median {parts['model']['median_ratio']:.2f}", table.to_string(index=False)]
+    return "\n".join(lines)
+
+
+def format_measurement(report: dict) -> str:
+    """The measurement model's report as text."""
+    d = report["diagnostics"]
+    lines = [f"MEASUREMENT MODEL OF THE SOURCES ({report['library']} {report['sampler']}, seed {report['seed']}, "
+             f"{d['draws']:,} draws, {report['records']:,} records)",
+             f"diagnostics: max split R-hat {d['r_hat_max']:.3f}, min bulk ESS {d['ess_bulk_min']:.0f}, min tail ESS "
+             f"{d['ess_tail_min']:.0f}, {d['divergences']} divergences: "
+             + ("pass" if report["diagnostics_pass"] else "FAIL: " + "; ".join(report["diagnostics_problems"])),
+             "", "hyperparameters (posterior median, 80% interval):"]
+    for name, v in report["hyperparameters"].items():
+        lines.append(f"  {name}: {v['median']:.3f} ({v['low_80']:.3f}-{v['high_80']:.3f})")
+    for code, v in report["countries"].items():
+        slope, spread = v["mean_slope_0_12_years"], v["spread_at_5_years"]
+        lines.append(f"  {code}: median rises {slope['median']:.1%} a year from 0 to 12 years "
+                     f"({slope['low_80']:.1%}-{slope['high_80']:.1%}); spread at 5 years {spread['median']:.2f} "
+                     f"({spread['low_80']:.2f}-{spread['high_80']:.2f}) log sd")
+    checks = report["predictive_checks"]
+    lines += ["", f"posterior predictive check: {checks['inside']} of {checks['statistics']} statistics inside their "
+                  f"own 90% predictive interval"]
+    for item in checks["outliers"]:
+        weight = "" if item["source_weight"] is None else f", its source's posterior weight {item['source_weight']:.2f}"
+        lines.append(f"  outlier {item['id']} ({item['statistic']}): at the {item['percentile']:.0%} point{weight}")
+    cells = pd.DataFrame(report["cells"])
+    lines += ["", "one engineer's 80% band and the market median's 80% interval (reference-year money):",
+              cells.to_string(index=False, float_format=lambda v: f"{v:,.2f}" if abs(v) < 10 else f"{v:,.0f}")]
+    return "\n".join(lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog("python -m salarymodel.evaluate"),
                                      description="Evaluate a trained model: fidelity to every reported figure, "
@@ -172,6 +228,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-validation", action="store_true",
                         help="skip leave-one-figure/source-out validation (it refits the whole pipeline per "
                         "figure, or per fold past 40)")
+    parser.add_argument("--real", type=Path, default=None, metavar="FILE",
+                        help="only score a file of real salaries (columns country, years, company, salary, "
+                        "currency, year, pay, source) against the served bands, beside two no-model baselines")
+    parser.add_argument("--measurement", action="store_true",
+                        help="only fit the measurement model of the sources (NumPyro) and check its posterior")
+    parser.add_argument("--records", type=Path, default=None, metavar="FILE",
+                        help="with --measurement: individual salaries that enter its likelihood")
     return parser
 
 
@@ -185,8 +248,39 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if args.real is not None or args.measurement:
+        return _focused(args, model)
     report = evaluation_report(model, compare=not args.no_compare, validation=not args.no_validation)
     print(json.dumps(report, indent=2, default=clean_json) if args.json else format_report(report))
+    return 0
+
+
+def _focused(args, model) -> int:
+    """``--real FILE`` or ``--measurement``: one report, not the full evaluation."""
+    from ..data.records import load_records
+    from ..errors import FiguresError
+
+    try:
+        records = load_records(args.real if args.real is not None else args.records) \
+            if (args.real is not None or args.records is not None) else None
+    except FiguresError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.real is not None:
+        from ..evidence.real import real_salary_section
+
+        report = real_salary_section(model, records)
+        text = format_real
+    else:
+        from ..evidence.measurement import measurement_section
+
+        try:
+            report = measurement_section(model.plan, records, seed=int(model.metadata.get("seed", 0)))
+        except (ModuleNotFoundError, ValueError) as error:  # no NumPyro; records a country cannot age
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        text = format_measurement
+    print(json.dumps(report, indent=2, default=clean_json) if args.json else text(report))
     return 0
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 __all__ = [
     "default_model_dir",
+    "shipped_model_dir",
     "CARD_FILE",
     "CARD_MARKDOWN_FILE",
     "TRAINING_SET_FILE",
@@ -29,17 +30,27 @@ MODEL_DIR_ENV = "SALARYMODEL_MODEL_DIR"
 PROJECT_MODEL_DIR = Path("models")
 
 
+def shipped_model_dir() -> Path:
+    """The default model that ships inside the package (its serving file and card:
+    trained from the shipped figures with seed 0, read only, never written)."""
+    from importlib.resources import files
+
+    return Path(str(files("salarymodel.serving") / "shipped_model"))
+
+
 def default_model_dir() -> Path:
     """The folder whose model answers when none is given, by the one rule
     that ``predict()`` and every command follow:
 
-    1. ``$SALARYMODEL_MODEL_DIR``, if set;
+    1. ``$SALARYMODEL_MODEL_DIR``, if set (trained there on first use when empty);
     2. else ``./models``, if it holds a model (its card);
-    3. else a per-user cache folder (``$XDG_CACHE_HOME/salarymodel`` or
-       ``~/.cache/salarymodel``), keyed by the package version so an upgrade
-       never serves a stale model; trained there on first use.
+    3. else the model shipped in the package (:func:`shipped_model_dir`);
+    4. else (a package without it) a per-user cache folder
+       (``$XDG_CACHE_HOME/salarymodel`` or ``~/.cache/salarymodel``), keyed
+       by the package version so an upgrade never serves a stale model;
+       trained there on first use.
 
-    (A folder given explicitly, ``model=``/``--model``, comes before all three.)
+    (A folder given explicitly, ``model=``/``--model``, comes before all of them.)
     """
     from .. import __version__
 
@@ -48,5 +59,7 @@ def default_model_dir() -> Path:
         return Path(explicit)
     if (PROJECT_MODEL_DIR / CARD_FILE).is_file():
         return PROJECT_MODEL_DIR
+    if (shipped_model_dir() / CARD_FILE).is_file():
+        return shipped_model_dir()
     cache_root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(cache_root) / "salarymodel" / f"default-{__version__}"

@@ -1,0 +1,113 @@
+"""The measurement model's report: its posterior checked against every figure.
+
+:func:`measurement_section` fits :mod:`salarymodel.training.measurement` to a
+model's figures (and optional individual salaries) and reports what a
+statistician checks first: the sampler's diagnostics, each hyperparameter's
+posterior median and 80% interval, each country's slope and spread, a
+posterior predictive check of every reported statistic (inside its own 90%
+predictive interval, or named as an outlier with its source's posterior
+weight), and the market median and one-engineer band it implies at 1, 4
+and 8 years. ``python -m salarymodel.evaluate --measurement`` prints it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..data.normalise import normalise_figures
+from ..training.measurement import REPORTING_SD, measurement_data, prior_settings
+from ..training.posterior import Posterior, SamplerSettings, fit_posterior
+
+__all__ = ["records_in_reference_money", "predictive_checks", "measurement_section", "fit_to_plan"]
+
+_CHECK_YEARS = (1, 4, 8)
+
+
+def records_in_reference_money(records: pd.DataFrame, plan) -> pd.DataFrame:
+    """Base-pay records in the plan's reference-year USD (aged with the wage index,
+    converted at the reference year's rates); total-pay rows are left out."""
+    base = records[records["pay"] == "base"].reset_index(drop=True)
+    frame = base.assign(value=base["salary"], value_high=np.nan)
+    normalised, _ = normalise_figures(frame, reference_year=plan.basis.reference_year, per_usd=plan.basis.per_usd)
+    return base.assign(salary_usd=normalised["value_usd"].to_numpy(float))
+
+
+def fit_to_plan(plan, records: pd.DataFrame | None = None, *, seed: int = 0,
+                settings: SamplerSettings | None = None) -> Posterior:
+    """The posterior of the measurement model for a training plan's used figures (and records)."""
+    usd = records_in_reference_money(records, plan) if records is not None else None
+    return fit_posterior(measurement_data(plan.used_figures(), plan.levels, usd), seed=seed, settings=settings)
+
+
+def predictive_checks(posterior: Posterior, level: float = 0.9) -> pd.DataFrame:
+    """Each reported statistic against its posterior predictive interval.
+
+    A replicated statistic is the model's functional of the cell, shifted by
+    a draw of its source's offset (or, for the lowest/highest of k sites, the
+    order statistic's own spread) plus the reporting noise.
+    """
+    data, draws = posterior.data, posterior.draws
+    rng = np.random.default_rng([posterior.seed, 29])
+    order = data.kind == 3
+    offsets = np.where(order[None, :], 0.0, draws["source_offset"][:, data.unit])
+    order_sd = np.sqrt(REPORTING_SD**2 + draws["tau_source"][:, None] ** 2 * data.order_var[None, :])
+    noise_sd = np.where(order[None, :], order_sd, REPORTING_SD)
+    replicated = {"low": draws["predicted_low"] + offsets + noise_sd * rng.standard_normal(offsets.shape),
+                  "high": draws["predicted_high"] + offsets + REPORTING_SD * rng.standard_normal(offsets.shape)}
+    tail = (1 - level) / 2
+    weights = draws["source_weight"].mean(axis=0)
+    rows = []
+    for i, (figure_id, statistic) in enumerate(zip(data.ids, data.statistics)):
+        parts = [("low", data.low[i])] + ([("high", data.high[i])] if data.kind[i] == 2 else [])
+        for part, observed in parts:
+            low, high = np.quantile(replicated[part][:, i], [tail, 1 - tail])
+            rows.append({"id": figure_id, "statistic": statistic if data.kind[i] != 2 else f"range {part}",
+                         "country": data.countries[data.country[i]], "reported_usd": float(np.exp(observed)),
+                         "predictive_low_usd": float(np.exp(low)), "predictive_high_usd": float(np.exp(high)),
+                         "percentile": float(np.mean(replicated[part][:, i] <= observed)),
+                         "inside": bool(low <= observed <= high),
+                         "source": data.units[data.unit[i]] if data.kind[i] != 3 else "order statistic",
+                         "source_weight": float(weights[data.unit[i]]) if data.kind[i] != 3 else None})
+    return pd.DataFrame(rows).astype({"source_weight": object})
+
+
+def _cells(posterior: Posterior, plan) -> list[dict]:
+    """Market median (with its 80% interval) and the 80% band for one engineer."""
+    rng = np.random.default_rng([posterior.seed, 30])
+    local = dict(zip(plan.figures["country"], plan.figures["currency"]))
+    rows = []
+    for country in posterior.data.countries:
+        rate = plan.basis.per_usd.get(local.get(country, "USD"), 1.0)
+        years = np.asarray(_CHECK_YEARS, dtype=float)
+        median = posterior.median_draws(country, None, years)
+        engineer = median + posterior.spread_draws(country, None, years) * rng.standard_normal(median.shape)
+        for j, y in enumerate(_CHECK_YEARS):
+            m_low, m_mid, m_high = np.exp(np.quantile(median[:, j], [0.1, 0.5, 0.9])) * rate
+            b_low, b_mid, b_high = np.exp(np.quantile(engineer[:, j], [0.1, 0.5, 0.9])) * rate
+            rows.append({"country": country, "currency": local.get(country, "USD"), "years": y,
+                         "median": float(b_mid), "band_low": float(b_low), "band_high": float(b_high),
+                         "band_ratio": float(b_high / b_low), "market_median_low": float(m_low),
+                         "market_median": float(m_mid), "market_median_high": float(m_high)})
+    return rows
+
+
+def measurement_section(plan, records: pd.DataFrame | None = None, *, seed: int = 0,
+                        settings: SamplerSettings | None = None) -> dict:
+    """The whole measurement-model report as data (see the module docstring)."""
+    posterior = fit_to_plan(plan, records, seed=seed, settings=settings)
+    checks = predictive_checks(posterior)
+    outliers = checks[~checks["inside"]]
+    summary = posterior.summary()
+    return {
+        **summary,
+        "priors": prior_settings(),
+        "records": 0 if records is None else int(len(posterior.data.record_log)),
+        "predictive_checks": {"level": 0.9, "statistics": int(len(checks)), "inside": int(checks["inside"].sum()),
+                              "outliers": [{"id": r.id, "statistic": r.statistic, "percentile": r.percentile,
+                                            "source_weight": r.source_weight} for r in outliers.itertuples()],
+                              "figures": checks.to_dict("records")},
+        "cells": _cells(posterior, plan),
+        "diagnostics_pass": not posterior.diagnostics.problems(),
+        "diagnostics_problems": posterior.diagnostics.problems(),
+    }

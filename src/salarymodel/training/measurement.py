@@ -1,0 +1,348 @@
+"""The measurement model: one generative story of how every figure came to be.
+
+Everything is in log base pay, reference-year USD (:mod:`salarymodel.data.normalise`).
+For a country ``c``, an engineer with ``y`` years at employer ``k`` earns
+
+    log pay = m_c(y) + e_k + eps,   eps ~ Normal(0, s_c(y)),
+
+where ``m_c`` is the market's median curve, ``e_k`` the employer's effect
+(0 and a wider ``s_c`` for an unknown employer) and ``s_c`` the spread of
+pay among engineers like that. A salary site ``u`` does not see that market
+exactly: it sees it shifted by its own offset ``d_u`` (who answers its
+survey, how it cleans them), and reports one functional of the cell it
+describes (a level's years, or the whole market's mix of levels):
+
+* a **mean**: ``log E[pay]`` over the cell's years;
+* a **percentile** ``p``: the cell's log quantile (the cell read as one
+  normal with the mixture's mean and variance);
+* a **range** ``(low, high)``: the cell's central interval of coverage
+  ``kappa``; what share a range is meant to span is a guess, so ``kappa``
+  is a parameter with a prior centred on the stated ``coverage``;
+* the **lowest or highest of k sites' means** (f11/f12): the cell's mean
+  plus the expected normal order statistic of ``k`` site offsets, with its
+  variance.
+
+Each figure carries a reporting noise (rounding, "approximately") of
+:data:`REPORTING_SD`. Individual salaries (records) are draws of one
+engineer's pay as their source sees it. The priors, with their units and
+why, are in :func:`measurement_model`, which reads top to bottom. Countries
+share only the hyperparameters (source and employer scales, the slope and
+spread priors), so one country's figures move another's medians only
+through them.
+
+This module imports NumPyro (JAX): the training side only, never serving.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import integrate, stats
+from scipy.special import ndtri
+
+from ..data.figures import group_rank, quantile_level
+from ..data.levels import PARTITION_LEVELS
+from .effects import source_units
+
+__all__ = ["KNOTS", "REPORTING_SD", "SHARED_SITE_SD", "MeasurementData", "measurement_data", "measurement_model",
+           "ramps", "prior_settings"]
+
+# Knots of the median curve (years): the curve is linear between them, rising by
+# a non-negative slope on each segment, and flat past the last.
+KNOTS = np.array([0.0, 2.0, 4.0, 7.0, 10.0, 15.0, 20.0, 30.0, 40.0])
+# Years over which the prior on a segment's slope halves its scale (about 0.7 per
+# 10 years: returns to experience fall off with a career's length).
+SLOPE_DECAY_YEARS = 15.0
+# Reporting noise of every figure, log pay: rounding and "approximately" (3%).
+REPORTING_SD = 0.03
+# What all salary sites share (who answers salary surveys, base pay read as
+# asked): an unknown bias of 5% (sd, log) on a country's median that more sites
+# cannot remove. It is not identified by figures, so it is added to the
+# posterior draws of each median, not sampled.
+SHARED_SITE_SD = 0.05
+# Points per cell at which the curve is read (the cell's years, stratified).
+_POINTS = 16
+_KIND = {"mean": 0, "quantile": 1, "range": 2, "order": 3}
+
+
+def prior_settings() -> dict[str, str]:
+    """Each prior, as the model card and README state it."""
+    return {
+        "tau_source": "HalfNormal(0.15): sites' offsets from the market, log pay (sites disagree by 10-20%)",
+        "source offsets": "tau_source * StudentT(3): heavy tails, so a site that contradicts the others counts less",
+        "tau_employer": "HalfNormal(0.4): employers' effects, log pay (IT services vs product firms differ 2x)",
+        "employer effects": "tau_employer * StudentT(3), partially pooled over all countries",
+        "slope_scale": "HalfNormal(0.05): the median's rise per year early in a career (3-5% is typical)",
+        "segment slopes": f"HalfNormal(slope_scale * exp(-mid / {SLOPE_DECAY_YEARS:g})) on each segment between "
+                          f"knots {KNOTS.astype(int).tolist()} years: never falling, flattening with years",
+        "level": "Normal(median log figure of the country - 0.3, 1): the median at 0 years, weak",
+        "spread": "log s_c(5) ~ Normal(spread_mu, 0.3), spread_mu ~ Normal(log 0.25, 0.3); "
+                  "trend of log s_c per 10 years ~ Normal(0, 0.1)",
+        "employer spread share": "Beta(6, 2): the spread inside one employer as a share of the market's",
+        "range coverage": "Beta(8 c, 8 (1 - c)) around the stated coverage c of each range",
+        "reporting noise": f"Normal(0, {REPORTING_SD}) on every reported statistic",
+        "shared site bias": f"Normal(0, {SHARED_SITE_SD}) on each country's median, added to the posterior draws",
+    }
+
+
+def ramps(years) -> np.ndarray:
+    """How far ``years`` lie into each curve segment (years): ``m(y) = level + ramps(y) @ slopes``."""
+    years = np.asarray(years, dtype=float)[..., None]
+    return np.clip(years - KNOTS[:-1], 0.0, np.diff(KNOTS))
+
+
+def _order_statistic(rank: int, k: int) -> tuple[float, float]:
+    """Mean and variance of the ``rank``-th smallest of ``k`` standard normals."""
+    def moment(power: int) -> float:
+        def density(x: float) -> float:
+            return x**power * k * stats.binom.pmf(rank - 1, k - 1, stats.norm.cdf(x)) * stats.norm.pdf(x)
+        return integrate.quad(density, -10, 10)[0]
+
+    mean = moment(1)
+    return mean, moment(2) - mean**2
+
+
+def _cell_years(level: str, years_min: float, years_max: float, levels: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Stratified years of a cell and their weights: uniform in its range, or the
+    partition levels mixed by their ``share_of_all`` for an all-levels figure."""
+    if level != "all":
+        return years_min + (years_max - years_min) * (np.arange(_POINTS) + 0.5) / _POINTS, np.full(_POINTS, 1 / _POINTS)
+    per = _POINTS // len(PARTITION_LEVELS)
+    points, weights = [], []
+    for name in PARTITION_LEVELS:
+        low, high, share = levels.loc[name, ["years_min", "years_max", "share_of_all"]].astype(float)
+        points.append(low + (high - low) * (np.arange(per) + 0.5) / per)
+        weights.append(np.full(per, share / per))
+    weights_all = np.concatenate(weights)
+    return np.concatenate(points), weights_all / weights_all.sum()
+
+
+@dataclass(frozen=True)
+class MeasurementData:
+    """The figures (and records) as the arrays the model reads.
+
+    One entry per reported statistic (a range is one statistic with a low
+    and a high value; f02's three percentiles are three). Integer codes index
+    ``countries``, ``units`` (source units) and ``employers`` (-1: the market).
+    """
+
+    countries: tuple[str, ...]
+    units: tuple[str, ...]
+    employers: tuple[tuple[str, str], ...]
+    ids: tuple[str, ...]
+    statistics: tuple[str, ...]
+    country: np.ndarray
+    unit: np.ndarray
+    employer: np.ndarray
+    kind: np.ndarray
+    z: np.ndarray
+    coverage: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    order_mean: np.ndarray
+    order_var: np.ndarray
+    years: np.ndarray
+    weights: np.ndarray
+    centre: np.ndarray
+    record_country: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    record_unit: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    record_employer: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    record_years: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    record_log: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def range_rows(self) -> np.ndarray:
+        """Positions of the ranges among the statistics."""
+        return np.flatnonzero(self.kind == _KIND["range"]).astype(np.int32)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The numeric arrays, for the model function."""
+        names = ["country", "unit", "employer", "kind", "z", "coverage", "low", "high", "order_mean", "order_var",
+                 "years", "weights", "centre", "record_country", "record_unit", "record_employer", "record_years",
+                 "record_log"]
+        arrays = {name: getattr(self, name) for name in names}
+        arrays["range_rows"] = self.range_rows
+        arrays["range_coverage"] = self.coverage[self.range_rows]
+        return arrays
+
+
+def measurement_data(figures: pd.DataFrame, levels: pd.DataFrame, records: pd.DataFrame | None = None) -> MeasurementData:
+    """Arrays of the model from used, normalised figures (and records).
+
+    Parameters
+    ----------
+    figures : pandas.DataFrame
+        Used figures with ``value_usd``/``value_high_usd`` (reference-year USD).
+    levels : pandas.DataFrame
+        The level/years mapping.
+    records : pandas.DataFrame, default=None
+        Individual salaries with ``country``, ``years``, ``company`` (None for
+        an unknown employer), ``salary_usd`` and ``source``.
+    """
+    figures = figures.reset_index(drop=True)
+    units_of = source_units(figures)
+    ranks = [group_rank(g) if isinstance(g, str) else None for g in figures["group_rank"]]
+    record_units = sorted(set(records["source"])) if records is not None else []
+    countries = sorted(set(figures["country"]) | (set(records["country"]) if records is not None else set()))
+    units = sorted(set(units_of) | {f"records:{s}" for s in record_units})
+    pairs = {(c, k) for c, k in zip(figures["country"], figures["company"]) if isinstance(k, str)}
+    if records is not None:
+        pairs |= {(c, k) for c, k in zip(records["country"], records["company"]) if isinstance(k, str)}
+    employers = sorted(pairs)
+    columns: dict[str, list] = {name: [] for name in ("country", "unit", "employer", "kind", "z", "coverage", "low",
+                                                      "high", "order_mean", "order_var", "years", "weights")}
+    cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+    for i, row in enumerate(figures.to_dict("records")):
+        statistic = row["statistic"]
+        kind = "order" if ranks[i] else ("mean" if statistic == "mean" else "range" if statistic == "range"
+                                         else "quantile")
+        key = (row["level"], row["years_min"], row["years_max"])
+        if key not in cache:
+            cache[key] = _cell_years(row["level"], float(row["years_min"]), float(row["years_max"]), levels)
+        if ranks[i]:  # (-1, k): the lowest of k, rank 1; (1, k): the highest, rank k
+            side, k = ranks[i]
+            mean, variance = _order_statistic(1 if side < 0 else k, k)
+        else:
+            mean, variance = 0.0, 0.0
+        company = row["company"] if isinstance(row["company"], str) else None
+        columns["country"].append(countries.index(row["country"]))
+        columns["unit"].append(units.index(units_of.iloc[i]))
+        columns["employer"].append(employers.index((row["country"], company)) if company else -1)
+        columns["kind"].append(_KIND[kind])
+        columns["z"].append(float(ndtri(quantile_level(statistic))) if kind == "quantile" else 0.0)
+        columns["coverage"].append(float(row["coverage"]) if kind == "range" else 0.5)
+        columns["low"].append(float(np.log(row["value_usd"])))
+        columns["high"].append(float(np.log(row["value_high_usd"])) if kind == "range" else 0.0)
+        columns["order_mean"].append(mean)
+        columns["order_var"].append(variance)
+        columns["years"].append(cache[key][0])
+        columns["weights"].append(cache[key][1])
+    arrays = {name: np.asarray(values) for name, values in columns.items()}
+    for name in ("country", "unit", "employer", "kind"):
+        arrays[name] = arrays[name].astype(np.int32).reshape(-1)
+    arrays["years"] = np.asarray(columns["years"], dtype=float).reshape(len(figures), _POINTS)
+    arrays["weights"] = np.asarray(columns["weights"], dtype=float).reshape(len(figures), _POINTS)
+    logs = {c: [] for c in countries}
+    for c, value in zip(figures["country"], arrays["low"]):
+        logs[c].append(value)
+    extra = {}
+    if records is not None and len(records):
+        record_log = np.log(records["salary_usd"].to_numpy(float))
+        for c, value in zip(records["country"], record_log):
+            logs[c].append(value)
+        extra = {"record_country": np.array([countries.index(c) for c in records["country"]], dtype=np.int32),
+                 "record_unit": np.array([units.index(f"records:{s}") for s in records["source"]], dtype=np.int32),
+                 "record_employer": np.array([employers.index((c, k)) if isinstance(k, str) else -1
+                                              for c, k in zip(records["country"], records["company"])], dtype=np.int32),
+                 "record_years": records["years"].to_numpy(float), "record_log": record_log}
+    centre = np.array([np.median(logs[c]) - 0.3 for c in countries])
+    return MeasurementData(countries=tuple(countries), units=tuple(units), employers=tuple(employers),
+                           ids=tuple(figures["id"]), statistics=tuple(figures["statistic"]), centre=centre,
+                           **arrays, **extra)
+
+
+def measurement_model(data: dict, n_countries: int, n_units: int, n_employers: int) -> None:
+    """The generative model (NumPyro); ``data`` is :meth:`MeasurementData.arrays`."""
+    import jax
+    import jax.numpy as jnp
+    import numpyro
+    import numpyro.distributions as dist
+    from jax.scipy.special import logsumexp
+    from jax.scipy.special import ndtri as jndtri
+
+    # Shared by all countries: how far sites and employers stray, how fast pay
+    # rises early in a career, how spread pay is (log pay throughout).
+    tau_source = numpyro.sample("tau_source", dist.HalfNormal(0.15))
+    tau_employer = numpyro.sample("tau_employer", dist.HalfNormal(0.4))
+    slope_scale = numpyro.sample("slope_scale", dist.HalfNormal(0.05))
+    spread_mu = numpyro.sample("spread_mu", dist.Normal(np.log(0.25), 0.3))
+    employer_share = numpyro.sample("employer_spread_share", dist.Beta(6.0, 2.0))
+
+    # Each country: its median curve (level at 0 years, a non-negative slope per
+    # segment, smaller priors later in a career) and its spread, changing with years.
+    with numpyro.plate("country", n_countries):
+        level = numpyro.sample("level", dist.Normal(data["centre"], 1.0))
+        log_spread = numpyro.sample("log_spread", dist.Normal(spread_mu, 0.3))
+        spread_trend = numpyro.sample("spread_trend", dist.Normal(0.0, 0.1))
+        with numpyro.plate("segment", len(KNOTS) - 1, dim=-2):
+            slope_raw = numpyro.sample("slope_raw", dist.HalfNormal(1.0))
+    decay = np.exp(-(KNOTS[:-1] + KNOTS[1:]) / 2 / SLOPE_DECAY_YEARS)
+    slopes = numpyro.deterministic("slopes", slope_raw * slope_scale * decay[:, None])  # (segment, country)
+
+    # Each employer's effect: heavy-tailed, partially pooled over all countries.
+    with numpyro.plate("employer", max(n_employers, 1)):
+        employer_raw = numpyro.sample("employer_raw", dist.StudentT(3.0, 0.0, 1.0))
+    effect = tau_employer * employer_raw
+    # Each source's offset d_u ~ StudentT(3) * tau_source, written as a normal with
+    # its own precision weight lambda_u ~ Gamma(3/2, 3/2): a site that contradicts the
+    # others gets a small weight (a wide offset) instead of widening every band.
+    # Given lambda_u the offset is integrated out exactly (below), which keeps the
+    # sampler fast; its conditional draws are recovered after sampling.
+    with numpyro.plate("unit", n_units):
+        weight = numpyro.sample("source_weight", dist.Gamma(1.5, 1.5))
+    offset_var = tau_source**2 / weight
+
+    def median_and_spread(country, employer, years):
+        """Median and spread of log pay at ``years`` (n, points) of each entry's cell."""
+        ramp = jnp.clip(years[..., None] - KNOTS[:-1], 0.0, np.diff(KNOTS))
+        median = level[country][:, None] + jnp.einsum("nqs,ns->nq", ramp, slopes.T[country])
+        known = employer >= 0
+        median = median + jnp.where(known, effect[jnp.maximum(employer, 0)], 0.0)[:, None]
+        spread = jnp.exp(log_spread[country][:, None] + spread_trend[country][:, None] * (years - 5.0) / 10.0)
+        return median, spread * jnp.where(known, employer_share, 1.0)[:, None]
+
+    # Each reported statistic: a functional of its source's view of its cell
+    # (before the source's offset, which shifts every statistic of it alike).
+    residuals, variances, units = [], [], []
+    kind = data["kind"]
+    if len(kind):
+        median, spread = median_and_spread(data["country"], data["employer"], data["years"])
+        w = data["weights"]
+        log_mean = logsumexp(median + spread**2 / 2, b=w, axis=1)
+        centre = jnp.sum(w * median, axis=1)
+        width = jnp.sqrt(jnp.sum(w * (spread**2 + (median - centre[:, None]) ** 2), axis=1))
+        with numpyro.plate("range", len(data["range_rows"])):
+            coverage = numpyro.sample("coverage", dist.Beta(8.0 * data["range_coverage"],
+                                                            8.0 * (1.0 - data["range_coverage"])))
+        half = jndtri((1.0 + jnp.full(len(kind), 0.5).at[data["range_rows"]].set(coverage)) / 2.0)
+        is_order, is_range = kind == _KIND["order"], kind == _KIND["range"]
+        low = numpyro.deterministic("predicted_low", jnp.select(
+            [kind == _KIND["mean"], kind == _KIND["quantile"], is_range],
+            [log_mean, centre + width * data["z"], centre - width * half],
+            log_mean + tau_source * data["order_mean"]))
+        high = numpyro.deterministic("predicted_high", centre + width * half)
+        # The lowest/highest of k sites' means: their offsets are in the order statistic.
+        order_sd = jnp.sqrt(REPORTING_SD**2 + tau_source**2 * data["order_var"])
+        numpyro.factor("order_statistics", jnp.sum(jnp.where(
+            is_order, dist.Normal(low, order_sd).log_prob(data["low"]), 0.0)))
+        shifted = ~is_order
+        residuals += [jnp.where(shifted, data["low"] - low, 0.0), jnp.where(is_range, data["high"] - high, 0.0)]
+        noise = jnp.full(len(kind), REPORTING_SD**2)
+        variances += [jnp.where(shifted, noise, jnp.inf), jnp.where(is_range, noise, jnp.inf)]
+        units += [data["unit"], data["unit"]]
+
+    # Individual salaries: one engineer's pay as its source sees the market.
+    if len(data["record_log"]):
+        median, spread = median_and_spread(data["record_country"], data["record_employer"],
+                                           data["record_years"][:, None])
+        residuals.append(data["record_log"] - median[:, 0])
+        variances.append(spread[:, 0] ** 2)
+        units.append(data["record_unit"])
+
+    # Everything a source reports shares its offset d_u ~ Normal(0, offset_var_u):
+    # the exact marginal likelihood of normal residuals with one shared shift
+    # (a rank-one covariance, Sherman-Morrison). Infinite variances mark no entry.
+    r, v, u = jnp.concatenate(residuals), jnp.concatenate(variances), jnp.concatenate(units)
+    entered = jnp.isfinite(v)
+    v_safe = jnp.where(entered, v, 1.0)
+    precision = jnp.where(entered, 1.0 / v_safe, 0.0)
+    own = jnp.sum(jnp.where(entered, -0.5 * (r**2 * precision + jnp.log(2 * jnp.pi * v_safe)), 0.0))
+    a = jax.ops.segment_sum(precision, u, num_segments=n_units)
+    b = jax.ops.segment_sum(r * precision, u, num_segments=n_units)
+    shrink = 1.0 + offset_var * a
+    numpyro.factor("reports", own + jnp.sum(-0.5 * jnp.log(shrink) + 0.5 * offset_var * b**2 / shrink))
+    # The offsets given everything else, for the report: mean and variance of each.
+    numpyro.deterministic("offset_mean", offset_var * b / shrink)
+    numpyro.deterministic("offset_var", offset_var / shrink)

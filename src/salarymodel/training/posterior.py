@@ -1,0 +1,240 @@
+"""The posterior of the measurement model: fitted with NUTS, checked, summarised.
+
+:func:`fit_posterior` samples :func:`salarymodel.training.measurement.measurement_model`
+with NumPyro's NUTS (seeded: the same seed and data give the same draws on
+one installation). :class:`Posterior` holds the draws and answers what the
+rest of training needs: draws of a cell's median and spread on a years grid
+(with the shared site bias each median carries), posterior predictive draws
+of every figure, and the summary the model card records. Its diagnostics
+(split R-hat, bulk and tail effective sample size, divergences) travel with
+it; :meth:`Diagnostics.check` refuses a fit that fails them, naming which.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from .measurement import KNOTS, SHARED_SITE_SD, MeasurementData, measurement_model, ramps
+
+__all__ = ["SamplerSettings", "Diagnostics", "Posterior", "PosteriorDiagnosticsError", "fit_posterior"]
+
+# A fit is used only if every parameter passes these (Vehtari et al. 2021 rank-normalised
+# R-hat is stricter than this; 1.02 with 2 chains of 800 draws is what stays stable here).
+MAX_R_HAT = 1.02
+MIN_ESS = 200  # bulk: 100 per chain
+MIN_ESS_TAIL = 100  # tails, read off 5%/95% indicators, are noisier: 50 per chain
+MAX_DIVERGENT_SHARE = 0.005
+# Sites computed from the sampled ones (not judged by the diagnostics on their own).
+_DERIVED = ("slopes", "predicted_low", "predicted_high", "offset_mean", "offset_var")
+HYPERPARAMETERS = ("tau_source", "tau_employer", "slope_scale", "spread_mu", "employer_spread_share")
+
+
+class PosteriorDiagnosticsError(RuntimeError):
+    """The sampler's diagnostics failed: the posterior is not trusted and no model is written."""
+
+
+@dataclass(frozen=True)
+class SamplerSettings:
+    """NUTS settings: each chain on its own core where there are enough."""
+
+    chains: int = 2
+    warmup: int = 500
+    samples: int = 800
+    target_accept: float = 0.9
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    """The worst value of each diagnostic over all sampled parameters."""
+
+    r_hat: float
+    ess_bulk: float
+    ess_tail: float
+    divergences: int
+    draws: int
+    worst_parameter: str
+
+    def problems(self) -> list[str]:
+        """What fails, in words (empty when the fit passes)."""
+        found = []
+        if not self.r_hat <= MAX_R_HAT:
+            found.append(f"split R-hat {self.r_hat:.3f} > {MAX_R_HAT} ({self.worst_parameter}): chains disagree")
+        if not self.ess_bulk >= MIN_ESS:
+            found.append(f"bulk effective sample size {self.ess_bulk:.0f} < {MIN_ESS}")
+        if not self.ess_tail >= MIN_ESS_TAIL:
+            found.append(f"tail effective sample size {self.ess_tail:.0f} < {MIN_ESS_TAIL}")
+        if self.divergences > MAX_DIVERGENT_SHARE * self.draws:
+            found.append(f"{self.divergences} divergent transitions of {self.draws}")
+        return found
+
+    def check(self) -> None:
+        """Raise :class:`PosteriorDiagnosticsError` naming every failed diagnostic."""
+        problems = self.problems()
+        if problems:
+            raise PosteriorDiagnosticsError(
+                "The posterior failed its diagnostics: " + "; ".join(problems) + ". It is not used: check the "
+                "figures its predictive check names, or sample longer (SamplerSettings(warmup=..., samples=...)).")
+
+    def to_dict(self) -> dict:
+        return {"r_hat_max": self.r_hat, "ess_bulk_min": self.ess_bulk, "ess_tail_min": self.ess_tail,
+                "divergences": self.divergences, "draws": self.draws, "worst_parameter": self.worst_parameter,
+                "limits": {"r_hat_max": MAX_R_HAT, "ess_bulk_min": MIN_ESS, "ess_tail_min": MIN_ESS_TAIL,
+                           "divergent_share_max": MAX_DIVERGENT_SHARE}}
+
+
+def _diagnostics(chains: dict[str, np.ndarray], divergences: int) -> Diagnostics:
+    """Split R-hat and bulk/tail ESS of every scalar parameter (NumPyro's estimators)."""
+    from numpyro.diagnostics import effective_sample_size, split_gelman_rubin
+
+    worst_r, worst_name, bulk, tail = 0.0, "", np.inf, np.inf
+    for name, values in chains.items():
+        flat = values.reshape(values.shape[0], values.shape[1], -1)
+        for j in range(flat.shape[2]):
+            x = flat[:, :, j]
+            if np.ptp(x) == 0:  # a masked parameter that never moves from its prior's draw
+                continue
+            r = float(split_gelman_rubin(x))
+            if r > worst_r:
+                worst_r, worst_name = r, f"{name}[{j}]" if flat.shape[2] > 1 else name
+            bulk = min(bulk, float(effective_sample_size(x)))
+            # Tail ESS: the ESS of the indicators of the 5% and 95% quantiles (as ArviZ defines it).
+            low, high = np.quantile(x, [0.05, 0.95])
+            tail = min(tail, float(effective_sample_size((x <= low).astype(float))),
+                       float(effective_sample_size((x >= high).astype(float))))
+    draws = int(next(iter(chains.values())).shape[0] * next(iter(chains.values())).shape[1])
+    return Diagnostics(worst_r, bulk, tail, int(divergences), draws, worst_name)
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """Draws of the measurement model's parameters (chains pooled) and their diagnostics."""
+
+    data: MeasurementData
+    draws: dict[str, np.ndarray]
+    diagnostics: Diagnostics
+    settings: SamplerSettings
+    seed: int
+
+    @property
+    def size(self) -> int:
+        return int(self.draws["level"].shape[0])
+
+    def median_draws(self, country: str, company: str | None, years: np.ndarray) -> np.ndarray:
+        """Draws (draw, year) of the median log pay of a cell: the market's, with the
+        shared site bias, plus the employer's effect for a known employer."""
+        c = self.data.countries.index(country)
+        years = np.asarray(years, dtype=float)
+        median = self.draws["level"][:, c, None] + self.draws["slopes"][:, :, c] @ ramps(years).T
+        median = median + self.draws["site_bias"][:, c, None]
+        k = self.employer_index(country, company)
+        if k >= 0:
+            median = median + self.draws["tau_employer"][:, None] * self.draws["employer_raw"][:, k, None]
+        return median
+
+    def spread_draws(self, country: str, company: str | None, years: np.ndarray) -> np.ndarray:
+        """Draws (draw, year) of the spread (sd of log pay) among engineers of a cell."""
+        c = self.data.countries.index(country)
+        years = np.asarray(years, dtype=float)
+        spread = np.exp(self.draws["log_spread"][:, c, None] + self.draws["spread_trend"][:, c, None] * (years - 5) / 10)
+        if self.employer_index(country, company) >= 0:
+            spread = spread * self.draws["employer_spread_share"][:, None]
+        return spread
+
+    def employer_index(self, country: str, company: str | None) -> int:
+        """The employer's code, -1 for the market (or an employer the data do not know)."""
+        try:
+            return self.data.employers.index((country, company)) if company is not None else -1
+        except ValueError:
+            return -1
+
+    def quantile(self, name: str, q) -> np.ndarray:
+        return np.quantile(self.draws[name], q, axis=0)
+
+    def mean_slope(self, country: str, years: float = 12.0) -> np.ndarray:
+        """Draws of the median's average rise per year from 0 to ``years`` (log pay)."""
+        c = self.data.countries.index(country)
+        return self.draws["slopes"][:, :, c] @ ramps(years) / years
+
+    def summary(self) -> dict:
+        """Posterior medians and 80% intervals of the hyperparameters, each country's
+        spread and slope, each source's offset and each employer's effect; diagnostics."""
+        def interval(values: np.ndarray) -> dict:
+            low, mid, high = np.quantile(values, [0.1, 0.5, 0.9])
+            return {"median": float(mid), "low_80": float(low), "high_80": float(high)}
+
+        countries = {}
+        for c, country in enumerate(self.data.countries):
+            countries[country] = {"spread_at_5_years": interval(np.exp(self.draws["log_spread"][:, c])),
+                                  "spread_trend_per_10_years": interval(self.draws["spread_trend"][:, c]),
+                                  "mean_slope_0_12_years": interval(self.mean_slope(country))}
+        offsets = self.draws["source_offset"]
+        effects = self.draws["tau_employer"][:, None] * self.draws["employer_raw"]
+        return {
+            "library": "numpyro", "sampler": "NUTS", "seed": self.seed,
+            "settings": self.settings.__dict__, "diagnostics": self.diagnostics.to_dict(),
+            "hyperparameters": {name: interval(self.draws[name]) for name in HYPERPARAMETERS},
+            "countries": countries,
+            "source_offsets": {u: interval(offsets[:, j]) for j, u in enumerate(self.data.units)},
+            "employer_effects": [{"country": c, "company": k, **interval(effects[:, j])}
+                                 for j, (c, k) in enumerate(self.data.employers)],
+            "knots_years": KNOTS.tolist(), "shared_site_sd": SHARED_SITE_SD,
+        }
+
+
+def _cpu_devices(chains: int) -> str:
+    """JAX on the CPU (no accelerator probing), one device per chain where JAX is not
+    yet started, so the chains run in parallel on their own cores; else one after another."""
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    try:
+        import numpyro
+    except ImportError:
+        raise ModuleNotFoundError("The measurement model needs NumPyro and JAX: install them with "
+                                  "pip install 'salarymodel[bayes]'.") from None
+    numpyro.set_host_device_count(min(chains, os.cpu_count() or 1))  # a no-op once JAX has started
+    import jax
+
+    return "parallel" if jax.local_device_count() >= chains else "sequential"
+
+
+def fit_posterior(data: MeasurementData, *, seed: int = 0, settings: SamplerSettings | None = None) -> Posterior:
+    """Sample the measurement model's posterior with NUTS.
+
+    Parameters
+    ----------
+    data : MeasurementData
+    seed : int, default=0
+        Seed of the sampler and of the shared site bias draws.
+    settings : SamplerSettings, default=None
+        Chains and draws; :class:`SamplerSettings` defaults when None.
+
+    Returns
+    -------
+    Posterior
+        With its diagnostics (not checked here: call ``posterior.diagnostics.check()``).
+    """
+    settings = settings or SamplerSettings()
+    method = _cpu_devices(settings.chains)
+    import jax
+    from numpyro.infer import MCMC, NUTS
+
+    arrays = {name: jax.numpy.asarray(value) for name, value in data.arrays().items()}
+    sizes = (len(data.countries), len(data.units), len(data.employers))
+    mcmc = MCMC(NUTS(measurement_model, target_accept_prob=settings.target_accept), num_warmup=settings.warmup,
+                num_samples=settings.samples, num_chains=settings.chains, chain_method=method,
+                progress_bar=False)
+    mcmc.run(jax.random.PRNGKey(seed), arrays, *sizes, extra_fields=("diverging",))
+    chains = {name: np.asarray(value) for name, value in mcmc.get_samples(group_by_chain=True).items()}
+    divergences = int(np.asarray(mcmc.get_extra_fields()["diverging"]).sum())
+    sampled = {name: value for name, value in chains.items() if name not in _DERIVED}
+    diagnostics = _diagnostics(sampled, divergences)
+    draws = {name: value.reshape(-1, *value.shape[2:]) for name, value in chains.items()}
+    rng = np.random.default_rng([seed, 28])
+    size = draws["level"].shape[0]
+    draws["site_bias"] = rng.normal(0.0, SHARED_SITE_SD, (size, len(data.countries)))
+    # Each source's offset, drawn from its conditional normal given the rest of the draw.
+    draws["source_offset"] = draws["offset_mean"] + np.sqrt(draws["offset_var"]) * rng.standard_normal(
+        draws["offset_mean"].shape)
+    return Posterior(data, draws, diagnostics, settings, seed)

@@ -1,0 +1,102 @@
+"""The measurement model of the sources: its data, its posterior, its checks.
+
+The fits (NUTS, about 30 s each) are marked slow: CI runs them with -m slow."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from salarymodel.cli.evaluate import format_measurement
+from salarymodel.evidence.measurement import fit_to_plan, measurement_section
+from salarymodel.training.measurement import REPORTING_SD, measurement_data, prior_settings
+from salarymodel.training.posterior import Diagnostics, PosteriorDiagnosticsError
+from salarymodel.training.synthetic import plan_training_set
+
+
+def test_each_statistic_is_read_as_the_functional_its_source_reports(plan):
+    data = measurement_data(plan.used_figures(), plan.levels)
+    kinds = {(i, s): k for i, s, k in zip(data.ids, data.statistics, data.kind)}
+    assert kinds[("f01", "mean")] == 0 and kinds[("f02", "p25")] == 1 and kinds[("f04", "range")] == 2
+    assert kinds[("f11", "mean")] == kinds[("f12", "mean")] == 3  # lowest / highest of three sites
+    order = dict(zip(data.ids, data.order_mean))
+    assert order["f11"] == pytest.approx(-0.8463, abs=1e-3) and order["f12"] == pytest.approx(0.8463, abs=1e-3)
+    # f02's three percentiles are one source: one offset shifts them together.
+    units = {data.units[u] for i, u in zip(data.ids, data.unit) if i == "f02"}
+    assert units == {"f02"}
+    # An all-levels cell reads the curve over the level mix; weights sum to one.
+    assert np.allclose(data.weights.sum(axis=1), 1.0)
+    assert data.years[list(data.ids).index("f01")].max() > 12 > data.years[list(data.ids).index("f17")].max()
+    # The stated coverage of each range is the centre of its prior, not a fixed value.
+    assert data.arrays()["range_coverage"].tolist() == [float(c) for i, c in zip(data.ids, data.coverage)
+                                                        if i in {"f04", "f05", "f07", "f17", "f18", "f19", "f22",
+                                                                 "f23", "f26"}]
+    assert "Beta" in prior_settings()["range coverage"] and REPORTING_SD > 0
+
+
+def test_failed_diagnostics_are_refused_naming_each_problem():
+    bad = Diagnostics(r_hat=1.3, ess_bulk=40, ess_tail=12, divergences=30, draws=1000, worst_parameter="tau_source")
+    with pytest.raises(PosteriorDiagnosticsError) as error:
+        bad.check()
+    text = str(error.value)
+    for words in ("split R-hat 1.300", "(tau_source)", "bulk effective sample size 40", "tail effective sample size 12",
+                  "30 divergent transitions of 1000", "It is not used"):
+        assert words in text
+    Diagnostics(1.005, 500, 400, 0, 1000, "level[0]").check()  # a good fit passes silently
+
+
+@pytest.fixture(scope="module")
+def section(plan):
+    return measurement_section(plan, seed=0)
+
+
+@pytest.mark.slow
+def test_the_posterior_passes_its_diagnostics_and_reports_every_hyperparameter(section):
+    assert section["diagnostics_pass"], section["diagnostics_problems"]
+    for name in ("tau_source", "tau_employer", "slope_scale", "spread_mu", "employer_spread_share"):
+        v = section["hyperparameters"][name]
+        assert v["low_80"] < v["median"] < v["high_80"]
+    for country in ("DE", "IN", "US"):
+        slope = section["countries"][country]["mean_slope_0_12_years"]
+        assert 0 <= slope["low_80"] < slope["median"] < slope["high_80"]
+    text = format_measurement(section)
+    assert "posterior predictive check" in text and "hyperparameters" in text
+
+
+@pytest.mark.slow
+def test_each_figure_is_inside_its_predictive_interval_or_named_with_its_weight(section):
+    checks = pd.DataFrame(section["predictive_checks"]["figures"])
+    named = {(o["id"], o["statistic"]) for o in section["predictive_checks"]["outliers"]}
+    assert named == {(r.id, r.statistic) for r in checks.itertuples() if not r.inside}
+    assert section["predictive_checks"]["inside"] >= 0.85 * len(checks)
+    # Heavy tails: f02, which contradicts f03/f04 for the same cell, counts less than they do.
+    weight = checks.drop_duplicates("id").set_index("id")["source_weight"]
+    assert weight["f02"] < min(weight["f03"], weight["f04"])
+
+
+@pytest.mark.slow
+def test_a_german_figure_moves_no_other_countrys_median_beyond_the_shared_scales(plan, section):
+    figures = plan.figures[plan.figures["id"] != "f17"].drop(columns=["excluded"])
+    without = measurement_section(plan_training_set(figures, basis=plan.basis), seed=0)
+    before = {(c["country"], c["years"]): c["market_median"] for c in section["cells"]}
+    after = {(c["country"], c["years"]): c["market_median"] for c in without["cells"]}
+    for (country, years), value in before.items():
+        if country != "DE":
+            assert after[(country, years)] == pytest.approx(value, rel=0.02), (country, years)
+
+
+@pytest.mark.slow
+def test_records_from_a_known_lognormal_are_recovered(plan):
+    rng = np.random.default_rng(5)
+    n = 400
+    records = pd.DataFrame({"country": "GB", "years": rng.uniform(0, 20, n), "company": None,
+                            "salary": 60000 * np.exp(0.25 * rng.standard_normal(n)), "currency": "GBP",
+                            "year": 2023, "pay": "base", "source": "payroll"})
+    posterior = fit_to_plan(plan, records, seed=0)
+    posterior.diagnostics.check()
+    spread = np.median(posterior.spread_draws("GB", None, np.array([5.0, 15.0])), axis=0)
+    assert spread == pytest.approx([0.25, 0.25], rel=0.10)
+    median = np.exp(np.median(posterior.median_draws("GB", None, np.array([2.0, 10.0, 18.0])), axis=0))
+    gbp = 60000 / plan.basis.per_usd["GBP"]
+    assert median == pytest.approx([gbp] * 3, rel=0.05)
