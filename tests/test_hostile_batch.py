@@ -141,3 +141,52 @@ def test_the_fast_path_scores_text_as_predict_frame_does(model_dir, tmp_path):
         assert [f"{v:.2f}" if v == v else "" for v in expected[column]] == got[column].tolist()
     assert got["error"].tolist() == expected["error"].tolist()
     assert "got '-1'" in got.at[3, "error"] and got.at[2, "error"] == "country: missing country"
+
+
+@pytest.mark.parametrize("quoted", [False, True], ids=["fast path", "quoted path"])
+def test_a_windows_csv_keeps_its_line_ends_and_no_carriage_return_inside_a_field(model_dir, tmp_path, quoted):
+    import pandas as pd
+
+    source, target = tmp_path / "crlf.csv", tmp_path / "out.csv"
+    company = b'"Acme, Inc"' if quoted else b""
+    source.write_bytes(b"country,years,company\r\nDE,5,\r\nUS,3,TikTok\r\nXX,4," + company + b"\r\n")
+    done = _score(model_dir, source, target)
+    assert done.returncode == 3, done.stderr  # XX is one bad row
+    text = target.read_bytes()
+    assert text.count(b"\r\n") == 4 and text.replace(b"\r\n", b"").count(b"\r") == 0 and b"\n\n" not in text
+    table = pd.read_csv(target, keep_default_na=False)
+    assert len(table) == 3 and table["median"].iloc[:2].astype(float).gt(0).all()
+    assert table["error"].iloc[2] != "" and table["error"].iloc[:2].tolist() == ["", ""]
+
+
+def test_bad_rows_are_written_back_with_the_headers_number_of_fields(model_dir, tmp_path):
+    import pandas as pd
+
+    source, target = tmp_path / "ragged.csv", tmp_path / "out.csv"
+    source.write_bytes(b'country,years,company\nUS,2\nUS,3,Acme, Inc\nDE,5,\n\nUS,4,"Quoted, Co",x\n')
+    done = _score(model_dir, source, target)
+    assert done.returncode == 3, done.stderr
+    table = pd.read_csv(target, keep_default_na=False, dtype=str)  # every line parses with the header's width
+    assert len(table) == 5
+    bad = table[table["error"] != ""]
+    assert len(bad) == 4 and (bad["median"] == "").all()  # a filter on error finds every bad row
+    assert table.loc[1, "company"] == "Acme, Inc" and table.loc[0, "years"] == "2"
+    assert table.loc[2, "error"] == "" and float(table.loc[2, "median"]) > 0
+
+
+def test_an_output_keeps_its_permissions_and_a_read_only_one_is_not_replaced(model_dir, profiles, tmp_path):
+    private = tmp_path / "private.csv"
+    private.write_text("old")
+    private.chmod(0o600)
+    assert _score(model_dir, profiles, private).returncode == 3  # XX is a bad row
+    assert private.stat().st_mode & 0o777 == 0o600 and "median" in private.read_text()
+    fresh = tmp_path / "fresh.csv"
+    done = subprocess.run(["sh", "-c", f"umask 077 && {sys.executable} -m salarymodel.predict --model {model_dir} "
+                                       f"--input {profiles} --output {fresh}"], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 3 and fresh.stat().st_mode & 0o777 == 0o600
+    frozen = tmp_path / "frozen.csv"
+    frozen.write_text("keep me")
+    frozen.chmod(0o444)
+    done = _score(model_dir, profiles, frozen)
+    assert done.returncode == 2 and "read-only" in done.stderr and frozen.read_text() == "keep me"

@@ -142,6 +142,7 @@ def test_refit_folds_partition_the_labels_and_keep_single_ones_alone():
     assert folds[0][0] == f"fold 1 of {MAX_REFITS}"
 
 
+@pytest.mark.slow
 def test_validation_of_a_large_survey_refits_in_folds(tmp_path, monkeypatch):
     from salarymodel.evidence import validation
 

@@ -104,3 +104,18 @@ def test_the_page_and_its_files_come_from_the_package(client):
     page = client.get("/").text
     assert "<form" in page and "/static/app.js" in page and "http" not in page.replace("http-equiv", "")
     assert client.get("/static/app.js").status_code == 200 and client.get("/static/style.css").status_code == 200
+
+
+def test_a_deeply_nested_or_wide_json_body_is_a_422_naming_the_problem(client):
+    deep = b'{"rows": [' + b"[" * 5000 + b"]" * 5000 + b"]}"
+    response = client.post("/api/v1/estimates", content=deep, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    # Rows that each invent a field would make an N x N frame: refused by name instead.
+    rows = [{"country": "DE", "years": 5, f"extra{i}": 1} for i in range(2000)]
+    response = client.post("/api/v1/estimates", json={"rows": rows})
+    assert response.status_code == 422 and "'extra0'" in response.text
+    response = client.post("/api/v1/estimates", json={"rows": [{"country": "DE", "years": {"a": 1}}]})
+    assert response.status_code == 422 and "'years'" in response.text
+    good = client.post("/api/v1/estimates", json={"rows": [{"country": "DE", "years": 5}, {"country": "US",
+                                                                                          "years": 3}]})
+    assert good.status_code == 200 and good.json()["scored"] == 2

@@ -22,6 +22,7 @@ import codecs
 import csv
 import io
 import os
+import stat
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -38,6 +39,13 @@ OUTPUT_COLUMNS = ("low", "median", "high", "currency", "company_known", "support
 # Bytes read at a time: memory stays bounded by this, whatever the file's size.
 BLOCK_BYTES = 2 * 1024 * 1024
 _BOM = codecs.BOM_UTF8
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it, then put back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 class OutputSink:
@@ -62,6 +70,14 @@ class OutputSink:
             raise ValueError(f"The '--output' option names the input file {source}{through}: scoring would "
                              "destroy the input. Write the estimates to another file.")
         self.direct = self.path.exists() and not self.path.is_file()
+        # An output may hold per-employee salaries: a replaced file keeps its permissions,
+        # a new one gets what the umask allows, and a read-only file is not replaced.
+        self.mode = None
+        if self.path.is_file():
+            self.mode = stat.S_IMODE(self.path.stat().st_mode)
+            if not self.mode & 0o222:
+                raise ValueError(f"The '--output' option names {target}, which is read-only (mode "
+                                 f"{self.mode:04o}): make it writable, or write to another file.")
         folder = self.path.parent
         if not self.direct and folder.exists() and not os.access(folder, os.W_OK | os.X_OK):
             raise ValueError(f"The '--output' option names {target}, but the folder {folder} is not writable.")
@@ -88,7 +104,7 @@ class OutputSink:
         stream.flush()
         os.fsync(stream.fileno())
         stream.close()
-        os.chmod(self._tmp, 0o644)
+        os.chmod(self._tmp, self.mode if self.mode is not None else 0o666 & ~_umask())
         os.replace(self._tmp, self.path)
         self._tmp = None
 
@@ -129,9 +145,9 @@ def _quoted(array):
     return pc.if_else(pc.equal(array, ""), array, quoted)
 
 
-def _line_bytes(raw_lines, scored: pd.DataFrame, bad: np.ndarray) -> memoryview:
-    """``raw_line,low,...,error\\n`` for every row, as one contiguous buffer
-    (``raw_lines``: binary, without their line ends)."""
+def _line_bytes(raw_lines, scored: pd.DataFrame, bad: np.ndarray, ending: bytes = b"\n") -> memoryview:
+    """``raw_line,low,...,error`` and the file's line end for every row, as one
+    contiguous buffer (``raw_lines``: binary, without their line ends)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -140,9 +156,25 @@ def _line_bytes(raw_lines, scored: pd.DataFrame, bad: np.ndarray) -> memoryview:
     columns.append(_quoted(_text(scored["error"].to_numpy(), bad)))
     columns = [c.cast(pa.binary()) for c in columns]
     rows = pc.binary_join_element_wise(raw_lines.cast(pa.binary()), *columns, pa.scalar(b",", pa.binary()))
-    text = pc.binary_join_element_wise(rows, pa.scalar(b"", pa.binary()), pa.scalar(b"\n", pa.binary()))
+    text = pc.binary_join_element_wise(rows, pa.scalar(b"", pa.binary()), pa.scalar(ending, pa.binary()))
     offsets = np.frombuffer(text.buffers()[1], dtype=np.int32)[text.offset:text.offset + len(text) + 1]
     return memoryview(text.buffers()[2])[offsets[0]:offsets[-1]]
+
+
+def _fit_width(fields: list[bytes] | None, width: int) -> bytes:
+    """A bad row's input as exactly ``width`` CSV fields, so the output stays a table:
+    missing fields are empty, the extra ones join the last field (quoted), and a
+    line that could not be read at all becomes empty fields."""
+    if not fields:
+        return b"," * (width - 1)
+    if len(fields) == width:
+        return b",".join(fields)
+    if len(fields) < width:
+        fields = fields + [b""] * (width - len(fields))
+    elif len(fields) > width:
+        fields = fields[:width - 1] + [b",".join(fields[width - 1:])]
+    return b",".join(b'"' + f.replace(b'"', b'""') + b'"' if (b"," in f or b'"' in f or b"\n" in f) else f
+                     for f in fields)
 
 
 def _split_lines(data: bytes):
@@ -191,6 +223,7 @@ class _Scorer:
         self.rows = self.bad = 0
         self.pool = ThreadPoolExecutor(max_workers=1)  # formatting overlaps the next chunk's scoring
         self.pending = None
+        self.ending = b"\n"  # the input's line end, kept in the output (set from the header)
 
     def write(self, raw_lines, fields: dict, problems: np.ndarray, first_line: int,
               line_numbers: np.ndarray | None = None) -> None:
@@ -217,7 +250,7 @@ class _Scorer:
         for position in np.flatnonzero(bad):
             print(f"line {numbers[position]}: {scored['error'].iloc[position]}", file=sys.stderr)
         self._flush()
-        self.pending = self.pool.submit(_line_bytes, raw_lines, scored, bad)
+        self.pending = self.pool.submit(_line_bytes, raw_lines, scored, bad, self.ending)
         self.rows += len(frame)
         self.bad += int(bad.sum())
         if self.progress is not None:
@@ -279,6 +312,7 @@ def score_csv(model, source: Path, target: Path, *, chunk_size: int, progress=No
         scorer = _Scorer(model, names, out, options, progress)
         try:
             ending = b"\r\n" if header_raw.endswith(b"\r\n") else b"\n"
+            scorer.ending = ending
             out.write(header_raw.rstrip(b"\r\n") + ("," + ",".join(OUTPUT_COLUMNS)).encode() + ending)
             _stream_body(stream, scorer, names, chunk_size)
             scorer.close()
@@ -328,8 +362,9 @@ def _fast_rows(data: bytes, scorer: _Scorer, names: list[str], chunk_size: int, 
         except pa.ArrowInvalid:
             valid = _valid_utf8(chunk)
             lines = pc.if_else(pa.array(valid), chunk, pa.scalar(b"", pa.binary())).cast(pa.string())
-        if has_return:
+        if has_return:  # a CRLF file: the \r is the line end's, not the last field's (nor the output's)
             lines = pc.utf8_rtrim(lines, "\r")
+            chunk = pc.if_else(pc.ends_with(chunk, pattern="\r"), pc.binary_slice(chunk, 0, -1), chunk)
         problems = np.full(len(chunk), "", dtype=object)
         fields = pc.split_pattern(lines, ",")
         counts = pc.list_value_length(fields).to_numpy(zero_copy_only=False)
@@ -345,6 +380,11 @@ def _fast_rows(data: bytes, scorer: _Scorer, names: list[str], chunk_size: int, 
                                       "unquoted comma in a value? quote it)")
             safe = pc.if_else(pa.array(problems != ""), pa.scalar("," * (width - 1)), lines)
             fields = pc.split_pattern(safe, ",")
+            raw_lines = chunk.to_pylist()  # the rare path: each bad row written back as width fields
+            for position in np.flatnonzero(problems != ""):
+                # Bytes that are not UTF-8 stay as read (no quotes here, so commas split the fields).
+                raw_lines[position] = _fit_width(None if blank[position] else raw_lines[position].split(b","), width)
+            chunk = pa.array(raw_lines, type=pa.binary())
         values = {name: _fast_column(name, pc.list_element(fields, index)) for name, index in scorer.index.items()}
         scorer.write(chunk, values, problems, line)
         line += len(chunk)
@@ -479,7 +519,11 @@ def _quoted_rows(head: io.BytesIO, stream, scorer: _Scorer, names: list[str], ch
         elif record is not None and len(record) != width:
             problem = (f"the line has {len(record)} fields but the header has {width} (an unquoted comma in a "
                        "value? quote it)")
-        raws.append(raw.rstrip(b"\n").rstrip(b"\r") if raw.endswith(b"\n") else raw)
+        raw = raw.rstrip(b"\n").rstrip(b"\r") if raw.endswith(b"\n") else raw
+        if problem:  # written back as exactly the header's number of fields
+            readable = record is not None and not invalid
+            raw = _fit_width([f.encode() for f in record] if readable else None, width)
+        raws.append(raw)
         numbers.append(first)
         problems.append(problem)
         for name, index in scorer.index.items():

@@ -34,6 +34,7 @@ MAX_BATCH_ROWS = 10_000
 MAX_BATCH_BYTES = 2 * 1024 * 1024
 PERCENTILES = (10, 25, 50, 75, 90)
 _PARAMETER = re.compile(r"'([a-z_]+)' (?:parameter|option)")
+_ROW_FIELDS = ("country", "years", "years_max", "company")
 _ERRORS = {422: {"description": "A parameter is malformed or out of range; the body names it and why."}}
 
 
@@ -177,11 +178,26 @@ def create_app(model=None) -> FastAPI:
                 payload = json.loads(bytes(body))
             except (ValueError, UnicodeDecodeError) as error:
                 return _problem(f"The JSON body cannot be read: {error}", where="body", parameter="body")
+            except RecursionError:  # nesting deeper than the parser's stack: no batch is shaped like that
+                return _problem("The JSON body is nested too deeply: send {'rows': [{...}, ...]}, one level of "
+                                "objects per row.", where="body", parameter="body")
             if not isinstance(payload, dict) or not isinstance(payload.get("rows"), list) or not all(
                     isinstance(row, dict) for row in payload["rows"]):
                 return _problem("The JSON body must be an object with 'rows', a list of objects with country, "
                                 "years and optionally company.", where="body", parameter="rows")
-            frame = pd.DataFrame(payload["rows"], columns=None if payload["rows"] else ["country", "years"])
+            # Only the row fields a batch has, each a plain value: a frame is never built
+            # wider than four columns, whatever keys a client invents.
+            for number, row in enumerate(payload["rows"]):
+                unknown = sorted(set(row) - set(_ROW_FIELDS))
+                if unknown:
+                    return _problem(f"Row {number} has the field {unknown[0][:40]!r}; a row has only "
+                                    f"{', '.join(_ROW_FIELDS)}.", where="body", parameter="rows")
+                nested = [key for key, value in row.items() if isinstance(value, (dict, list))]
+                if nested:
+                    return _problem(f"Row {number}, field {nested[0]!r}: must be a number or text, not a "
+                                    f"{type(row[nested[0]]).__name__}.", where="body", parameter="rows")
+            present = [f for f in _ROW_FIELDS if any(f in row for row in payload["rows"])]
+            frame = pd.DataFrame(payload["rows"], columns=present or ["country", "years"])
             options = {k: payload[k] for k in ("confidence", "currency", "as_of") if payload.get(k) is not None}
         else:
             return _problem("Send the batch as application/json ({'rows': [...]}) or text/csv.", where="header",
