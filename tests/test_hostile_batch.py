@@ -190,3 +190,15 @@ def test_an_output_keeps_its_permissions_and_a_read_only_one_is_not_replaced(mod
     frozen.chmod(0o444)
     done = _score(model_dir, profiles, frozen)
     assert done.returncode == 2 and "read-only" in done.stderr and frozen.read_text() == "keep me"
+
+
+def test_a_file_with_carriage_returns_alone_is_refused_without_reading_it_whole(model_dir, tmp_path):
+    source, target = tmp_path / "mac.csv", tmp_path / "out.csv"
+    source.write_bytes(b"country,years\rDE,5\rUS,3\r")
+    done = _score(model_dir, source, target)
+    assert done.returncode == 2 and "carriage return alone" in done.stderr and "Traceback" not in done.stderr
+    assert not target.exists()
+    endless = tmp_path / "endless.csv"
+    endless.write_bytes(b"country,years," + b"x" * (2 << 20))
+    done = _score(model_dir, endless, target)
+    assert done.returncode == 2 and "no line end in its first" in done.stderr and not target.exists()

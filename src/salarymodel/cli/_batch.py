@@ -39,6 +39,8 @@ OUTPUT_COLUMNS = ("low", "median", "high", "currency", "company_known", "support
 # Bytes read at a time: memory stays bounded by this, whatever the file's size.
 BLOCK_BYTES = 2 * 1024 * 1024
 _BOM = codecs.BOM_UTF8
+# The header line is read at most this long.
+_MAX_HEADER_BYTES = 1 << 20
 
 
 def _umask() -> int:
@@ -302,7 +304,13 @@ def score_csv(model, source: Path, target: Path, *, chunk_size: int, progress=No
         raise ValueError(f"The '--input' option names {source}, which is not a readable file.")
     sink = OutputSink(target, source)  # refuses an output that is the input, before reading
     with open(source, "rb") as stream:
-        header_raw = stream.readline()
+        header_raw = stream.readline(_MAX_HEADER_BYTES)  # bounded: a file without line ends is not buffered whole
+        if not header_raw.endswith(b"\n") and b"\r" in header_raw.rstrip(b"\r"):
+            raise ValueError(f"{source} ends its lines with a carriage return alone (an old Mac format): save it "
+                             "as CSV with LF or CRLF line ends, then score it.")
+        if len(header_raw) == _MAX_HEADER_BYTES and not header_raw.endswith(b"\n"):
+            raise ValueError(f"{source} has no line end in its first {_MAX_HEADER_BYTES:,} bytes: a header is one "
+                             "line naming the columns (country, years, ...).")
         if not header_raw.strip():
             raise ValueError(f"{source} is empty: it needs a header line with columns country and years.")
         names = _header(header_raw, source)
