@@ -30,6 +30,18 @@ def _bounded_threads():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _shared_posteriors(tmp_path_factory):
+    """One posterior per distinct set of figures for the whole run: trainings of the same
+    figures (in this process, another worker or a command a test starts) reuse the fit
+    instead of sampling again (salarymodel.training.posterior_cache; the key covers
+    everything the draws depend on, so reuse gives the same model)."""
+    from salarymodel.training.posterior_cache import CACHE_VARIABLE
+
+    os.environ.setdefault(CACHE_VARIABLE, str(_run_folder(tmp_path_factory) / "posteriors"))
+    yield
+
+
 def uk_figures(folder):
     """The shipped figures plus three United Kingdom figures from one site (all levels), as a CSV in ``folder``."""
     import pandas as pd

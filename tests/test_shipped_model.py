@@ -8,12 +8,14 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from salarymodel import load_model
 from salarymodel.serving.paths import CARD_FILE, shipped_model_dir
 
-# Training is seeded: on the locked environment a retrain gives the shipped tables
-# to the last bit; elsewhere solvers may move them within this relative tolerance.
+# Training is seeded, but the same locked versions on another CPU can move the
+# solvers' last bits (measured: 2e-15 relative on an Indian employer's median), so
+# tables and answers are compared within this relative tolerance, never bit for bit.
 TABLE_RTOL = 1e-6
 
 
@@ -40,8 +42,8 @@ def test_the_shipped_model_is_what_training_with_its_seed_gives(model):
     assert list(shipped.countries) == list(model.countries)
     for name in ("centre", "scale", "median", "median_low", "median_high", "ratio_low", "ratio_high"):
         np.testing.assert_allclose(shipped.tables[name], model.tables[name], rtol=TABLE_RTOL, err_msg=name)
-    assert shipped.predict("India", 3, "TCS", as_of="2023-07-01").median == \
-        model.predict("India", 3, "TCS", as_of="2023-07-01").median
+    assert shipped.predict("India", 3, "TCS", as_of="2023-07-01").median == pytest.approx(
+        model.predict("India", 3, "TCS", as_of="2023-07-01").median, rel=TABLE_RTOL)
 
 
 def test_only_serving_files_ship():

@@ -1,7 +1,8 @@
 """``python -m salarymodel.train`` and :func:`train`: one training run, end to end.
 
-figures -> normalised (:mod:`salarymodel.data`) -> synthetic set, estimator,
-serving tables (:mod:`salarymodel.training`) -> evidence for the model card
+figures (and records) -> normalised (:mod:`salarymodel.data`) -> the
+measurement model's posterior -> synthetic engineers drawn from it, the
+regression, serving tables (:mod:`salarymodel.training`) -> evidence for the model card
 (:mod:`salarymodel.evidence.report`) -> model folder (:mod:`salarymodel.serving.persist`).
 This module ties the stages together, so it sits above them; the command
 line's options live in :mod:`salarymodel.cli.train`. All computation happens
@@ -21,6 +22,7 @@ import pandas as pd
 from . import __version__
 from .data.listing import first_ids
 from .data.tables import TablePaths
+from .evidence.measurement import measurement_section
 from .evidence.metrics import HOLDOUT_SEED_OFFSET, coverage_report
 from .evidence.report import compare_models, external_section, fidelity_section, uncertainty_section
 from .serving.card import library_versions, now_iso, render_markdown
@@ -28,9 +30,12 @@ from .serving.model import SalaryModel
 from .serving.paths import TRAINING_SET_FILE
 from .serving.persist import check_model_folder, save_model, write_atomic
 from .training._threads import fit_threads
+from .training.bayes import fit_to_plan
 from .training.compile import compile_model
+from .training.engineers import engineer_regressor, training_rows
 from .training.estimator import FEATURES, SalaryRegressor
-from .training.synthetic import DEFAULT_ROWS_PER_COUNTRY, make_training_set, plan_training_set
+from .training.posterior import SamplerSettings
+from .training.synthetic import DEFAULT_ROWS_PER_COUNTRY, plan_training_set
 
 __all__ = ["TrainingResult", "train", "DEFAULT_OUT", "DEFAULT_DATA_OUT"]
 
@@ -68,6 +73,7 @@ class TrainingResult:
             f"({fidelity['spread_tolerance']:.0%} for spreads): {fidelity['summary']['reproduced']} of "
             f"{fidelity['summary']['statistics']} ({fidelity['summary']['not_reproduced']} not, with reasons; "
             f"see 'python -m salarymodel.evaluate').",
+            *_posterior_lines(card),
             f"Figures used ({len(used):,}): {first_ids(used, 20, where='all in the model card')}.",
         ]
         # One line per reason: a survey can exclude thousands of figures for the same one.
@@ -79,9 +85,49 @@ class TrainingResult:
         return "\n".join(lines)
 
 
+def _posterior_lines(card: dict) -> list[str]:
+    """The posterior's diagnostics and checks in the summary (none for a moment model)."""
+    section = card.get("measurement_model")
+    if not section:
+        return []
+    d, checks = section["diagnostics"], section["predictive_checks"]
+    return [f"Posterior (NumPyro NUTS, {d['draws']:,} draws): max R-hat {d['r_hat_max']:.3f}, min ESS "
+            f"{d['ess_bulk_min']:.0f}, {d['divergences']} divergences; {checks['inside']} of {checks['statistics']} "
+            f"reported statistics inside their 90% posterior predictive interval."]
+
+
+def _metadata(seed: int, rows: pd.DataFrame, rows_per_country: int) -> dict:
+    return {"seed": seed, "rows": len(rows), "rows_per_country": rows_per_country, "version": __version__}
+
+
+def _train_from_posterior(figures, tables, records, *, seed: int, rows_per_country: int, sampler, step):
+    """Plan, posterior, engineers, regression, model and held-out engineers of one run."""
+    step("1/5 normalising the figures")
+    plan = plan_training_set(figures, tables=tables)
+    if records is not None:
+        unknown = sorted(set(records["country"]) - set(plan.used_figures()["country"]))
+        if unknown:
+            raise ValueError(f"The records hold salaries for {', '.join(unknown)}, for which the figures have no "
+                             "used figure, so the model has no currency, levels or money table there. Add at least "
+                             "one figure for each to the figures file (--figures), or leave those rows out.")
+    step("2/5 sampling the measurement model's posterior (NUTS)")
+    fitted = fit_to_plan(plan, records, seed=seed, settings=sampler)
+    fitted.diagnostics.check()  # a fit that fails its diagnostics writes no model
+    step("3/5 drawing engineers from the posterior predictive and fitting the regression")
+    rows = training_rows(plan, fitted, rows_per_country=rows_per_country, seed=seed)
+    within = np.log(rows["within_salary_usd"].to_numpy())
+    estimator = engineer_regressor(seed).fit(rows[FEATURES], within, within)
+    step("4/5 compiling the serving tables from the posterior")
+    model = compile_model(estimator, plan, _metadata(seed, rows, rows_per_country), posterior=fitted)
+    step("5/5 checking the model and writing its card")
+    holdout = training_rows(plan, fitted, rows_per_country=rows_per_country, seed=seed + HOLDOUT_SEED_OFFSET)
+    return plan, fitted, rows, estimator, model, holdout
+
+
 def train(figures=None, *, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY, seed: int = 0, out: Path | None = None,
           data_out: Path | None = None, compare: bool = False, quiet: bool = True, progress=None,
-          wage_index=None, cpi=None, aliases=None, data_dir=None) -> TrainingResult:
+          wage_index=None, cpi=None, aliases=None, data_dir=None, records=None, posterior: bool = False,
+          sampler: SamplerSettings | None = None) -> TrainingResult:
     """Train a model from reported figures and optionally save it.
 
     Parameters
@@ -115,10 +161,27 @@ def train(figures=None, *, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY, see
         A folder holding any of ``wage_index.csv``, ``cpi.csv`` and
         ``company_aliases.csv``; missing ones are the shipped copies. Which
         table was used, with its SHA-256, is recorded in the model card.
+    records : DataFrame, str or Path, default=None
+        Individual salaries (a records file or :func:`salarymodel.data.records.load_records`'s
+        frame): they enter the measurement model's likelihood beside the figures,
+        each file one more source with its own offset (implies ``posterior=True``).
+    posterior : bool, default=False
+        Fit the measurement model's full posterior (NumPyro NUTS, about 30 s) and
+        draw the synthetic engineers from its posterior predictive; the tables
+        are then the posterior's (:mod:`salarymodel.training.compile_posterior`).
+        False: the moment estimates of each figure's cell (the default until the
+        posterior model has replaced them everywhere).
+    sampler : SamplerSettings, default=None
+        NUTS chains and draws (:class:`~salarymodel.training.posterior.SamplerSettings`'s defaults).
 
     Returns
     -------
     TrainingResult
+
+    Raises
+    ------
+    PosteriorDiagnosticsError
+        The sampler's diagnostics failed (named in the message); nothing is written.
     """
     start = time.perf_counter()
     step = progress or (lambda text: None)
@@ -128,18 +191,27 @@ def train(figures=None, *, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY, see
     if data_out is not None:
         check_model_folder(data_out, "data_out")
     tables = TablePaths.choose(data_dir=data_dir, wage_index=wage_index, cpi=cpi, aliases=aliases).check()
+    if records is not None and not isinstance(records, pd.DataFrame):
+        from .data.records import load_records
+
+        records = load_records(records)
+    bayes = posterior or records is not None
     with fit_threads():  # bounded native threads: stable times on a busy machine
-        step("1/4 planning the synthetic training set from the figures")
-        plan = plan_training_set(figures, tables=tables)
-        rows = make_training_set(plan=plan, rows_per_country=rows_per_country, seed=seed)
-        step("2/4 fitting the model (median, consensus and within-source spreads)")
-        estimator = SalaryRegressor(random_state=seed).fit(rows[FEATURES], np.log(rows["salary_usd"].to_numpy()),
-                                                           np.log(rows["within_salary_usd"].to_numpy()))
-        step("3/4 adding the median's uncertainty and compiling the serving tables")
-        model = compile_model(estimator, plan, {"seed": seed, "rows": len(rows), "rows_per_country": rows_per_country,
-                                                "version": __version__})
-        step("4/4 checking the model and writing its card")
-        holdout = make_training_set(plan=plan, rows_per_country=rows_per_country, seed=seed + HOLDOUT_SEED_OFFSET)
+        if bayes:
+            plan, fitted, rows, estimator, model, holdout = _train_from_posterior(
+                figures, tables, records, seed=seed, rows_per_country=rows_per_country, sampler=sampler, step=step)
+        else:
+            step("1/4 planning the synthetic training set from the figures")
+            plan = plan_training_set(figures, tables=tables)
+            fitted = None
+            rows = training_rows(plan, None, rows_per_country=rows_per_country, seed=seed)
+            step("2/4 fitting the model (median, consensus and within-source spreads)")
+            estimator = SalaryRegressor(random_state=seed).fit(rows[FEATURES], np.log(rows["salary_usd"].to_numpy()),
+                                                               np.log(rows["within_salary_usd"].to_numpy()))
+            step("3/4 adding the median's uncertainty and compiling the serving tables")
+            model = compile_model(estimator, plan, _metadata(seed, rows, rows_per_country))
+            step("4/4 checking the model and writing its card")
+            holdout = training_rows(plan, None, rows_per_country=rows_per_country, seed=seed + HOLDOUT_SEED_OFFSET)
         figures_frame = plan.figures.drop_duplicates("id")
         card = {
             "package": {"name": "salarymodel", "version": __version__},
@@ -155,9 +227,9 @@ def train(figures=None, *, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY, see
                 "used": figures_frame.loc[figures_frame["excluded"] == "", "id"].tolist(),
                 "excluded": [{"id": r.id, "reason": r.excluded} for r in figures_frame.itertuples() if r.excluded],
             },
-            "experience_curves": {c: curve.to_dict() for c, curve in plan.curves.items()},
-            "source_effects": plan.effects.to_dict(),
-            "source_weights": plan.weights,
+            **({"measurement_model": measurement_section(plan, records, seed=seed, posterior=fitted)} if fitted else
+               {"experience_curves": {c: curve.to_dict() for c, curve in plan.curves.items()},
+                "source_effects": plan.effects.to_dict(), "source_weights": plan.weights}),
             "estimator": {"class": type(estimator).__name__, "params": estimator.get_params()},
             "libraries": library_versions(),
             "metrics": {"calibration": coverage_report(model, holdout),

@@ -15,29 +15,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..data.normalise import normalise_figures
-from ..training.measurement import REPORTING_SD, measurement_data, prior_settings
-from ..training.posterior import Posterior, SamplerSettings, fit_posterior
+from ..training.bayes import fit_to_plan
+from ..training.measurement import REPORTING_SD, prior_settings
+from ..training.posterior import Posterior, SamplerSettings
 
-__all__ = ["records_in_reference_money", "predictive_checks", "measurement_section", "fit_to_plan"]
+__all__ = ["predictive_checks", "measurement_section"]
 
 _CHECK_YEARS = (1, 4, 8)
-
-
-def records_in_reference_money(records: pd.DataFrame, plan) -> pd.DataFrame:
-    """Base-pay records in the plan's reference-year USD (aged with the wage index,
-    converted at the reference year's rates); total-pay rows are left out."""
-    base = records[records["pay"] == "base"].reset_index(drop=True)
-    frame = base.assign(value=base["salary"], value_high=np.nan)
-    normalised, _ = normalise_figures(frame, reference_year=plan.basis.reference_year, per_usd=plan.basis.per_usd)
-    return base.assign(salary_usd=normalised["value_usd"].to_numpy(float))
-
-
-def fit_to_plan(plan, records: pd.DataFrame | None = None, *, seed: int = 0,
-                settings: SamplerSettings | None = None) -> Posterior:
-    """The posterior of the measurement model for a training plan's used figures (and records)."""
-    usd = records_in_reference_money(records, plan) if records is not None else None
-    return fit_posterior(measurement_data(plan.used_figures(), plan.levels, usd), seed=seed, settings=settings)
 
 
 def predictive_checks(posterior: Posterior, level: float = 0.9) -> pd.DataFrame:
@@ -93,9 +77,10 @@ def _cells(posterior: Posterior, plan) -> list[dict]:
 
 
 def measurement_section(plan, records: pd.DataFrame | None = None, *, seed: int = 0,
-                        settings: SamplerSettings | None = None) -> dict:
-    """The whole measurement-model report as data (see the module docstring)."""
-    posterior = fit_to_plan(plan, records, seed=seed, settings=settings)
+                        settings: SamplerSettings | None = None, posterior: Posterior | None = None) -> dict:
+    """The whole measurement-model report as data (see the module docstring); ``posterior``,
+    when given, is the fit of these figures and records (else it is fitted)."""
+    posterior = posterior or fit_to_plan(plan, records, seed=seed, settings=settings)
     checks = predictive_checks(posterior)
     outliers = checks[~checks["inside"]]
     summary = posterior.summary()

@@ -26,6 +26,66 @@ def now_iso() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
+# What the band means, for a model drawn from the measurement model's posterior and for
+# one built from the figures' moment estimates.
+_POSTERIOR_LIMITS = [
+    "- Past the last year a country's figures cover, the curve is what the measurement model's prior and "
+    "posterior say (flat at most, never falling), and its uncertainty widens with the distance.",
+    "",
+    "## What the band means",
+    "An 80% band means: 80% of ML engineers like this (country, years, employer) earn between its ends "
+    "(base salary). It is the posterior predictive interval of one engineer's pay under the measurement "
+    "model of the sources (a median curve per country, a spread among engineers, each site's "
+    "heavy-tailed offset, employer effects, an unknown bias all sites share), so the spread among engineers "
+    "and what the figures leave unknown about the market are each counted once. The median's own interval "
+    "is the posterior of the market's median.",
+    "",
+]
+_MOMENT_LIMITS = [
+    "- Past the last year a country's figures cover, the median is held flat, the band's low end stays and "
+    "only its upside grows (at most by one between-source variance).",
+    "",
+    "## What the band means",
+    "An 80% band means: 80% of ML engineers like this (country, years, employer) earn between its ends "
+    "(base salary). In log salary one engineer's salary is `centre + scale * S + D`: (a) `scale * S`, the "
+    "spread of salaries within the market as one source reports it (conformal scores of within-source "
+    "residuals, per country), and (b) `D ~ Normal(0, tau_source^2 / n)`, the uncertainty of the market's "
+    "median, `n` the independent source units behind it (plus `k * noise` for a known employer). Each is "
+    "counted once; every percentile and the median's own interval come from this one distribution.",
+    "",
+    "Assumptions: sources scatter around the true median with one spread per country (pooled for "
+    "one-source countries); level mixes and years ranges as in levels.csv; a source's reported spread "
+    "describes individual base salaries; pay never falls with experience.",
+    "",
+]
+
+
+def _measurement_lines(section: dict | None) -> list[str]:
+    """The measurement model's part of the card: diagnostics, hyperparameters, slopes, checks."""
+    if not section:
+        return []
+    diagnostics = section["diagnostics"]
+    lines = ["", "## Measurement model (posterior)",
+             f"- {section['library']} {section['sampler']}, {section['settings']['chains']} chains x "
+             f"{section['settings']['samples']} draws after {section['settings']['warmup']} warm-up, seed "
+             f"{section['seed']}: max split R-hat {diagnostics['r_hat_max']:.3f}, min bulk ESS "
+             f"{diagnostics['ess_bulk_min']:.0f}, min tail ESS {diagnostics['ess_tail_min']:.0f}, "
+             f"{diagnostics['divergences']} divergences"]
+    for name, value in section["hyperparameters"].items():
+        lines.append(f"- {name}: {value['median']:.3f} (80% interval {value['low_80']:.3f}-{value['high_80']:.3f})")
+    for country, value in section["countries"].items():
+        slope = value["mean_slope_0_12_years"]
+        lines.append(f"- {country}: median rises {slope['median']:.1%} a year from 0 to 12 years (80% interval "
+                     f"{slope['low_80']:.1%}-{slope['high_80']:.1%}); spread at 5 years "
+                     f"{value['spread_at_5_years']['median']:.3f} (log sd)")
+    checks = section["predictive_checks"]
+    outliers = ", ".join(f"{o['id']} {o['statistic']} (percentile {o['percentile']:.2f})" for o in checks["outliers"])
+    lines.append(f"- posterior predictive checks: {checks['inside']} of {checks['statistics']} reported statistics "
+                 f"inside their own {checks['level']:.0%} interval" + (f"; outside: {outliers}" if outliers else ""))
+    lines += [f"- prior {name}: {text}" for name, text in section["priors"].items()]
+    return lines
+
+
 def render_markdown(card: dict) -> str:
     """Markdown model card built from named sections."""
     money = card["money"]
@@ -45,21 +105,7 @@ def render_markdown(card: dict) -> str:
         "- Rough market orientation for ML engineer base pay in the countries listed below.",
         "- Not for individual pay decisions: the ground data are a few dozen published figures.",
         "- Total compensation (bonus, equity) is not modelled.",
-        "- Past the last year a country's figures cover, the median is held flat, the band's low end stays and "
-        "only its upside grows (at most by one between-source variance).",
-        "",
-        "## What the band means",
-        "An 80% band means: 80% of ML engineers like this (country, years, employer) earn between its ends "
-        "(base salary). In log salary one engineer's salary is `centre + scale * S + D`: (a) `scale * S`, the "
-        "spread of salaries within the market as one source reports it (conformal scores of within-source "
-        "residuals, per country), and (b) `D ~ Normal(0, tau_source^2 / n)`, the uncertainty of the market's "
-        "median, `n` the independent source units behind it (plus `k * noise` for a known employer). Each is "
-        "counted once; every percentile and the median's own interval come from this one distribution.",
-        "",
-        "Assumptions: sources scatter around the true median with one spread per country (pooled for "
-        "one-source countries); level mixes and years ranges as in levels.csv; a source's reported spread "
-        "describes individual base salaries; pay never falls with experience.",
-        "",
+        *(_POSTERIOR_LIMITS if card.get("measurement_model") else _MOMENT_LIMITS),
         "## Data",
         f"- countries: {', '.join(card['countries'])}",
         f"- figures used: {', '.join(card['figures']['used'])}",
@@ -81,6 +127,7 @@ def render_markdown(card: dict) -> str:
         for country, index in today["wage_indices"].items():
             lines.append(f"- {country} wage index published to {index['last_published']}, then projected at "
                          f"{index['projection_rate']:.1%} a year (at most to {index['projected_at_most_to']})")
+    lines += _measurement_lines(card.get("measurement_model"))
     effects = card.get("source_effects")
     if effects:
         lines += ["", "## Sources and employers",

@@ -47,13 +47,22 @@ _new_estimate = tuple.__new__
 
 
 class TrainingState:
-    """The training side of a model: fitted estimator and training plan."""
+    """The training side of a model: fitted estimator, training plan and, for a
+    model drawn from the measurement model, its posterior."""
 
-    __slots__ = ("estimator", "plan")
+    __slots__ = ("estimator", "plan", "posterior")
 
-    def __init__(self, estimator, plan) -> None:
+    def __init__(self, estimator, plan, posterior=None) -> None:
         self.estimator = estimator
         self.plan = plan
+        self.posterior = posterior
+
+    def __setstate__(self, state) -> None:
+        # A training file written before the posterior was kept has two slots.
+        slots = state[1] if isinstance(state, tuple) else state
+        self.posterior = None
+        for name, value in (slots or {}).items():
+            setattr(self, name, value)
 
 
 def _years_error(owner: str, years: object) -> ValueError:
@@ -189,6 +198,12 @@ class SalaryModel:
     def plan(self):
         """The :class:`~salarymodel.training.synthetic.TrainingPlan` (training side)."""
         return self._training_state().plan
+
+    @property
+    def posterior(self):
+        """The measurement model's :class:`~salarymodel.training.posterior.Posterior` the
+        model was drawn from (training side), or None for a model built without one."""
+        return self._training_state().posterior
 
     @property
     def reference_date(self) -> str:

@@ -22,6 +22,9 @@ from ..serving.bands import band_levels, quantile_rows
 from ..serving.grid import YEARS_GRID
 from ..serving.model import SalaryModel, TrainingState
 from ..serving.money import MoneyTable
+from .compile_posterior import posterior_tables
+from .engineers import served_cells
+from .posterior import Posterior
 from .predictive import shape_table
 from .provenance import provenance_tables
 from .synthetic import TrainingPlan
@@ -66,7 +69,7 @@ def _json_value(value: object) -> object:
     return value
 
 
-def compile_model(estimator, plan: TrainingPlan, metadata: dict) -> SalaryModel:
+def compile_model(estimator, plan: TrainingPlan, metadata: dict, posterior: Posterior | None = None) -> SalaryModel:
     """Evaluate a fitted estimator into a serving :class:`SalaryModel`.
 
     Parameters
@@ -77,6 +80,11 @@ def compile_model(estimator, plan: TrainingPlan, metadata: dict) -> SalaryModel:
         Figures, money basis, cell distributions and effects the training set came from.
     metadata : dict
         Seed, rows and other facts for the model card (JSON-able).
+    posterior : Posterior, default=None
+        The measurement model's posterior the training set was drawn from: then
+        the centre, the median's uncertainty and the median's interval are the
+        posterior predictive's (:mod:`salarymodel.training.compile_posterior`);
+        without it, the moment estimates of the plan (the validation's refits).
 
     Returns
     -------
@@ -86,22 +94,29 @@ def compile_model(estimator, plan: TrainingPlan, metadata: dict) -> SalaryModel:
     countries = sorted(estimator.fits_)
     used = plan.used_figures()
     local = {c: code for c, code in local_currencies(used).items() if c in countries}
-    cells = model_cells(estimator, plan)
-    shape = (len(cells), len(YEARS_GRID))
-    frame = pd.DataFrame([(c, k, y) for c, k in cells for y in YEARS_GRID], columns=["country", "company", "years"])
-    centre, scale = estimator.centre_scale(frame, within=True)
-    centre, scale = centre.reshape(shape), scale.reshape(shape)
-    # Part (b), the median's uncertainty, in units of the within-source scale.
-    var_low, var_high = median_variance(plan, cells, YEARS_GRID)
-    ratio_low, ratio_high = np.sqrt(var_low) / scale, np.sqrt(var_high) / scale
+    cells = model_cells(estimator, plan) if posterior is None else served_cells(plan, posterior)
     shapes = np.stack([shape_table(estimator.within_scores_[c]) for c in countries])
     cell_country = np.array([countries.index(c) for c, _ in cells])
-    median = quantile_rows(0.5, centre, scale, ratio_low, ratio_high, cell_country, shapes)
-    # The median's own 80% interval is part (b) alone, around the median.
-    low_level, _ = band_levels(0.8)
-    z = float(-ndtri(low_level))
-    median_low = median - z * np.sqrt(var_low)
-    median_high = median + z * np.sqrt(var_high)
+    if posterior is not None:
+        read = posterior_tables(posterior, cells, estimator, shapes, countries)
+        centre, scale, ratio_low, ratio_high = read["centre"], read["scale"], read["ratio_low"], read["ratio_high"]
+        median = quantile_rows(0.5, centre, scale, ratio_low, ratio_high, cell_country, shapes)
+        median_low, median_high = np.minimum(read["median_low"], median), np.maximum(read["median_high"], median)
+    else:
+        shape = (len(cells), len(YEARS_GRID))
+        frame = pd.DataFrame([(c, k, y) for c, k in cells for y in YEARS_GRID],
+                             columns=["country", "company", "years"])
+        centre, scale = estimator.centre_scale(frame, within=True)
+        centre, scale = centre.reshape(shape), scale.reshape(shape)
+        # Part (b), the median's uncertainty, in units of the within-source scale.
+        var_low, var_high = median_variance(plan, cells, YEARS_GRID)
+        ratio_low, ratio_high = np.sqrt(var_low) / scale, np.sqrt(var_high) / scale
+        median = quantile_rows(0.5, centre, scale, ratio_low, ratio_high, cell_country, shapes)
+        # The median's own 80% interval is part (b) alone, around the median.
+        low_level, _ = band_levels(0.8)
+        z = float(-ndtri(low_level))
+        median_low = median - z * np.sqrt(var_low)
+        median_high = median + z * np.sqrt(var_high)
     support, source, source_lists = provenance_tables(used, cells, YEARS_GRID)
     money = _money_table(plan, local)
     money_meta, fx = money.to_meta()
@@ -126,7 +141,7 @@ def compile_model(estimator, plan: TrainingPlan, metadata: dict) -> SalaryModel:
         "metadata": metadata,
         "fidelity": {"columns": [], "records": []},
     }
-    model = SalaryModel(tables, meta, training=TrainingState(estimator, plan))
+    model = SalaryModel(tables, meta, training=TrainingState(estimator, plan, posterior))
     # The fidelity of every figure is evidence the served model carries (explain reads it).
     from .fidelity import fidelity_table
 

@@ -66,11 +66,16 @@ class SalaryFeatures(TransformerMixin, BaseEstimator):
         Knots of the B-spline basis over the observed years.
     degree : int, default=3
         Degree of the spline pieces.
+    knots : array-like of float, default=None
+        Knot positions (years), overriding ``n_knots``: with ``degree=1``
+        and the measurement model's knots the curve is piecewise linear
+        where the posterior's curves are.
     """
 
-    def __init__(self, *, n_knots: int = 6, degree: int = 3) -> None:
+    def __init__(self, *, n_knots: int = 6, degree: int = 3, knots=None) -> None:
         self.n_knots = n_knots
         self.degree = degree
+        self.knots = knots
 
     def fit(self, X: pd.DataFrame, y=None) -> SalaryFeatures:
         country, company, years = _columns(X)
@@ -80,8 +85,12 @@ class SalaryFeatures(TransformerMixin, BaseEstimator):
         frame = pd.DataFrame({"country": country, "years": years})
         span = frame.groupby("country")["years"].agg(["min", "max"])
         self.years_range_ = {c: (float(span.at[c, "min"]), float(span.at[c, "max"])) for c in self.countries_}
-        self.spline_ = SplineTransformer(n_knots=self.n_knots, degree=self.degree,
-                                         extrapolation="constant").fit(years.reshape(-1, 1))
+        if self.knots is None:
+            spline = SplineTransformer(n_knots=self.n_knots, degree=self.degree, extrapolation="constant")
+        else:
+            spline = SplineTransformer(knots=np.asarray(self.knots, dtype=float).reshape(-1, 1), degree=self.degree,
+                                       extrapolation="constant")
+        self.spline_ = spline.fit(years.reshape(-1, 1))
         self.n_features_in_ = len(FEATURES)
         return self
 
@@ -185,6 +194,10 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
         all rows.
     random_state : int, default=0
         Seed of the fold assignment (each country draws its own stream).
+    knots : array-like of float, default=None
+        Knot positions (years) of every curve, overriding ``n_knots``.
+    degree : int, default=3
+        Degree of the spline pieces (1: piecewise linear).
 
     Attributes
     ----------
@@ -197,11 +210,14 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
         Sorted out-of-fold within-source scores per country.
     """
 
-    def __init__(self, *, n_knots: int = 6, alpha: float = 1.0, cv: int = 5, random_state: int = 0) -> None:
+    def __init__(self, *, n_knots: int = 6, alpha: float = 1.0, cv: int = 5, random_state: int = 0, knots=None,
+                 degree: int = 3) -> None:
         self.n_knots = n_knots
         self.alpha = alpha
         self.cv = cv
         self.random_state = random_state
+        self.knots = knots
+        self.degree = degree
 
     def _centre_ridge(self) -> NonNegativeRidge:
         # Non-negative rises keep every median curve non-decreasing in years.
@@ -246,7 +262,7 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
         return self
 
     def _fit_country(self, X: pd.DataFrame, y: np.ndarray, y_within: np.ndarray, code: str) -> CountryFit:
-        features = SalaryFeatures(n_knots=self.n_knots).fit(X)
+        features = SalaryFeatures(n_knots=self.n_knots, degree=self.degree, knots=self.knots).fit(X)
         design = features.transform(X)
         folds = country_rng(self.random_state, code, purpose=1).permutation(len(y)) % self.cv
         centre_out, log_scale_out, log_within_out = np.empty(len(y)), np.empty(len(y)), np.empty(len(y))

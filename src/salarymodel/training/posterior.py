@@ -122,26 +122,51 @@ class Posterior:
     def size(self) -> int:
         return int(self.draws["level"].shape[0])
 
-    def median_draws(self, country: str, company: str | None, years: np.ndarray) -> np.ndarray:
-        """Draws (draw, year) of the median log pay of a cell: the market's, with the
-        shared site bias, plus the employer's effect for a known employer."""
+    def median_draws(self, country: str, company: str | None, years: np.ndarray,
+                     draws: np.ndarray | None = None) -> np.ndarray:
+        """Draws of the median log pay of a cell: the market's, with the shared
+        site bias, plus the employer's effect for a known employer.
+
+        Shape (draw, year); with ``draws`` (indices, one per year) the median of
+        draw ``draws[i]`` at ``years[i]``, shape (year,).
+        """
         c = self.data.countries.index(country)
         years = np.asarray(years, dtype=float)
-        median = self.draws["level"][:, c, None] + self.draws["slopes"][:, :, c] @ ramps(years).T
-        median = median + self.draws["site_bias"][:, c, None]
+        k = self.employer_index(country, company)
+        pick = slice(None) if draws is None else np.asarray(draws)
+        shift = self.draws["level"][pick, c] + self.draws["site_bias"][pick, c]
+        if k >= 0:
+            shift = shift + self.draws["tau_employer"][pick] * self.draws["employer_raw"][pick, k]
+        slopes = self.draws["slopes"][pick, :, c]
+        if draws is None:
+            return shift[:, None] + slopes @ ramps(years).T
+        return shift + np.einsum("ns,ns->n", slopes, ramps(years))
+
+    def spread_draws(self, country: str, company: str | None, years: np.ndarray,
+                     draws: np.ndarray | None = None) -> np.ndarray:
+        """Draws of the spread (sd of log pay) among engineers of a cell: shape
+        (draw, year), or (year,) with ``draws`` as in :meth:`median_draws`."""
+        c = self.data.countries.index(country)
+        years = np.asarray(years, dtype=float)
+        pick = slice(None) if draws is None else np.asarray(draws)
+        log_spread, trend = self.draws["log_spread"][pick, c], self.draws["spread_trend"][pick, c]
+        if draws is None:
+            log_spread, trend = log_spread[:, None], trend[:, None]
+        spread = np.exp(log_spread + trend * (years - 5) / 10)
+        if self.employer_index(country, company) >= 0:
+            share = self.draws["employer_spread_share"][pick]
+            spread = spread * (share if draws is not None else share[:, None])
+        return spread
+
+    def mean_median(self, country: str, company: str | None, years: np.ndarray) -> np.ndarray:
+        """Posterior mean of the median log pay at ``years`` (the median is linear
+        in the parameters, so this is the median at their posterior means)."""
+        c = self.data.countries.index(country)
+        shift = float(np.mean(self.draws["level"][:, c] + self.draws["site_bias"][:, c]))
         k = self.employer_index(country, company)
         if k >= 0:
-            median = median + self.draws["tau_employer"][:, None] * self.draws["employer_raw"][:, k, None]
-        return median
-
-    def spread_draws(self, country: str, company: str | None, years: np.ndarray) -> np.ndarray:
-        """Draws (draw, year) of the spread (sd of log pay) among engineers of a cell."""
-        c = self.data.countries.index(country)
-        years = np.asarray(years, dtype=float)
-        spread = np.exp(self.draws["log_spread"][:, c, None] + self.draws["spread_trend"][:, c, None] * (years - 5) / 10)
-        if self.employer_index(country, company) >= 0:
-            spread = spread * self.draws["employer_spread_share"][:, None]
-        return spread
+            shift += float(np.mean(self.draws["tau_employer"] * self.draws["employer_raw"][:, k]))
+        return shift + ramps(np.asarray(years, dtype=float)) @ self.draws["slopes"][:, :, c].mean(axis=0)
 
     def employer_index(self, country: str, company: str | None) -> int:
         """The employer's code, -1 for the market (or an employer the data do not know)."""

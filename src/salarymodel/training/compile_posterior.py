@@ -1,0 +1,114 @@
+"""Serving tables from the measurement model's posterior predictive.
+
+For each served cell and years point the posterior predictive of one
+engineer's log base pay is the mixture over posterior draws ``j`` of
+``Normal(m_j(y), s_j(y))`` (the market's median with the shared site bias
+and the employer's effect, and the spread among engineers). The tables keep
+the serving form ``centre + scale * (S + r Z)`` (:mod:`salarymodel.serving.bands`):
+
+* ``scale`` and the score shape ``S`` are the regression's: the within-market
+  spread learned from the synthetic engineers (:mod:`salarymodel.training.engineers`);
+* ``centre`` is the predictive median, so the served median is the posterior's;
+* ``r`` below and above the median are solved so that the served 10th and
+  90th percentiles are the predictive's: the median's uncertainty, read off
+  the posterior, with whatever skew the posterior gives it past the data.
+
+The median's own 80% interval is the posterior's 10th and 90th percentile of
+the cell's median. Everything is computed on a coarse years grid (the
+posterior's curves are piecewise linear, knots at whole years) and
+interpolated onto the serving grid.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtr, ndtri
+
+from ..serving.bands import R_GRID, Z_GRID, Z_STEP
+from ..serving.grid import YEARS_GRID
+from .posterior import Posterior
+
+__all__ = ["COARSE_YEARS", "predictive_quantile", "posterior_tables"]
+
+# Years at which the posterior is read (every half year; its curves bend at whole years).
+COARSE_YEARS = np.linspace(0.0, float(YEARS_GRID[-1]), int(2 * YEARS_GRID[-1]) + 1)
+# The band ends the ratios are solved for (the default 80% band is then the posterior's).
+_MATCHED = (0.1, 0.9)
+_NEWTON_STEPS = 10
+
+
+def predictive_quantile(median: np.ndarray, spread: np.ndarray, level: float) -> np.ndarray:
+    """Quantile at ``level`` of the mixture of ``Normal(median[j], spread[j])`` over draws.
+
+    Parameters
+    ----------
+    median, spread : ndarray of shape (draws, points)
+    level : float
+
+    Returns
+    -------
+    ndarray of shape (points,)
+        Newton's method from the mixture's normal approximation (the mixture's
+        CDF is smooth and its density positive, so a few steps converge).
+    """
+    x = median.mean(axis=0) + np.sqrt(median.var(axis=0) + (spread**2).mean(axis=0)) * ndtri(level)
+    for _ in range(_NEWTON_STEPS):
+        u = (x - median) / spread
+        cdf = ndtr(u).mean(axis=0)
+        density = (np.exp(-0.5 * u * u) / spread).mean(axis=0) / np.sqrt(2.0 * np.pi)
+        x = x - (cdf - level) / np.maximum(density, 1e-12)
+    return x
+
+
+def _shape_column(shape: np.ndarray, level: float) -> np.ndarray:
+    """Quantile of ``S + r Z`` at ``level`` for every r in R_GRID (one country's table)."""
+    t = (float(ndtri(level)) - Z_GRID[0]) / Z_STEP
+    j = int(t)
+    return shape[:, j] * (1.0 - (t - j)) + shape[:, j + 1] * (t - j)
+
+
+def posterior_tables(posterior: Posterior, cells: list[tuple[str, str | None]], estimator,
+                     shapes: np.ndarray, countries: list[str]) -> dict[str, np.ndarray]:
+    """``centre``, ``scale``, ``ratio_low``, ``ratio_high``, ``median_low`` and ``median_high``
+    tables, shape (cells, len(YEARS_GRID)), from the posterior and the fitted regression.
+
+    Parameters
+    ----------
+    posterior : Posterior
+    cells : list of (country, company or None)
+    estimator : SalaryRegressor
+        Fitted on the synthetic engineers (its within-market scale is used).
+    shapes : ndarray of shape (countries, len(R_GRID), len(Z_GRID))
+        Each country's score-shape table.
+    countries : list of str
+        Row of ``shapes`` of each country.
+    """
+    frame = pd.DataFrame([(c, k, y) for c, k in cells for y in COARSE_YEARS], columns=["country", "company", "years"])
+    _, scale = estimator.centre_scale(frame, within=True)
+    scale = scale.reshape(len(cells), len(COARSE_YEARS))
+    names = ("centre", "ratio_low", "ratio_high", "median_low", "median_high")
+    coarse = {name: np.empty((len(cells), len(COARSE_YEARS))) for name in names}
+    for i, (country, company) in enumerate(cells):
+        median = posterior.median_draws(country, company, COARSE_YEARS)
+        spread = posterior.spread_draws(country, company, COARSE_YEARS)
+        centre = predictive_quantile(median, spread, 0.5)
+        shape = shapes[countries.index(country)]
+        for name, level in zip(("ratio_low", "ratio_high"), _MATCHED):
+            target = (predictive_quantile(median, spread, level) - centre) / scale[i]
+            column = _shape_column(shape, level)  # monotone in r: falling below the median, rising above
+            coarse[name][i] = (np.interp(-target, -column, R_GRID) if level < 0.5
+                               else np.interp(target, column, R_GRID))
+        coarse["centre"][i] = centre
+        coarse["median_low"][i], coarse["median_high"][i] = np.quantile(median, [0.1, 0.9], axis=0)
+
+    def serve(values: np.ndarray) -> np.ndarray:
+        return np.stack([np.interp(YEARS_GRID, COARSE_YEARS, row) for row in values])
+
+    tables = {name: serve(values) for name, values in coarse.items()}
+    tables["scale"] = serve(scale)
+    # Pay never falls with experience: the posterior's curves are monotone draw by draw,
+    # so these are too up to Monte Carlo noise, which the running maximum removes.
+    for name in ("centre", "median_low", "median_high"):
+        tables[name] = np.maximum.accumulate(tables[name], axis=1)
+    return tables
