@@ -1,4 +1,4 @@
-"""Today's money: estimates aged to a date the user picks (issue 11)."""
+"""Today's money: estimates aged to a date the user picks."""
 
 from __future__ import annotations
 

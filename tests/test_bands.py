@@ -1,4 +1,4 @@
-"""Bands that are right, not just wide (issue 20): one meaning, each
+"""Bands that are right, not just wide: one meaning, each
 uncertainty once, percentiles and salary curves from one distribution."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Daily use (issue 13): typos get suggestions, batch output keeps its input,
+"""Daily use: typos get suggestions, batch output keeps its input,
 one model never overwrites another's files, figures files take country names,
 fits run with bounded threads, and the command line's rough edges."""
 

@@ -1,4 +1,4 @@
-"""Honest bands: checked on figures and salaries the model never saw (issue 10)."""
+"""Honest bands: checked on figures and salaries the model never saw."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def test_leave_one_figure_out_intervals_cover_close_to_nominal(lofo):
     assert summary["figures"] == 25 and summary["not_estimable"] == 0
     # An 80% interval that holds 70-90% of unseen figures: honest, not padded.
     assert 0.70 <= summary["inside_interval"] <= 0.90
-    # Measured 12.7% (12.7-12.9% over seeds 0-2; issue 10 targets 12%, the
+    # Measured 12.7% (12.7-12.9% over seeds 0-2; the target is 12%, the
     # figures that cannot be predicted without themselves are listed in the
     # README). A guard, so a regression shows up.
     assert summary["median_abs_error"] <= 0.15

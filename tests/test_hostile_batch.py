@@ -1,6 +1,5 @@
 """Batch scoring under hostile files: outputs that are devices, links or the
-input itself; bad lines; headers with a BOM or duplicates; bad chunk sizes
-(issue 21, families 1, 2, 6, 7, 9)."""
+input itself; bad lines; headers with a BOM or duplicates; bad chunk sizes."""
 
 from __future__ import annotations
 

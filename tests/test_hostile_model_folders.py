@@ -1,5 +1,5 @@
 """Model folders that would hang, exhaust memory or crash a loader are refused
-before anything is allocated (issue 21, family 14)."""
+before anything is allocated."""
 
 from __future__ import annotations
 

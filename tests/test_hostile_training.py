@@ -1,6 +1,6 @@
 """Training runs under hostile paths and figures: model folders are replaced as
 a whole or not at all, bad paths and figures stop before any work, no
-traceback (issue 21, families 3, 4, 5, 13)."""
+traceback."""
 
 from __future__ import annotations
 

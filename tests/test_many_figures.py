@@ -1,5 +1,5 @@
 """Training on thousands of figures: the synthetic set keeps its size and
-every per-figure step keeps its meaning (issue 23; speed is in the benchmark)."""
+every per-figure step keeps its meaning (speed is in the benchmark)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Daily use (issue 23, first part): one rule for which model answers,
+"""Daily use: one rule for which model answers,
 argument errors as JSON, currency errors that list only what works."""
 
 from __future__ import annotations

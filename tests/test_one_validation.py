@@ -1,7 +1,6 @@
 """One validation for every entry point: predict, predict_frame, explain, Dask
 and the command line accept and refuse the same values, with the same
-message naming the parameter, whatever the caches hold (issue 21, families
-10, 11, 12), and no command ever prints a traceback."""
+message naming the parameter, whatever the caches hold, and no command ever prints a traceback."""
 
 from __future__ import annotations
 

@@ -50,7 +50,7 @@ def _write_marker(path):  # called only if a pickle is executed
         stream.write("code ran")
 
 
-def test_card_records_what_the_issue_asks(model_dir):
+def test_card_records_provenance_money_metrics_and_its_files(model_dir):
     card = json.loads((model_dir / "salary_model.json").read_text())
     for key in ("package", "created_at", "seed", "rows", "money", "libraries", "metrics", "artifact",
                 "training_artifact", "format_version", "figures", "money_over_time"):

@@ -1,4 +1,4 @@
-"""The README's numbers come from commands shown beside them (issue 23): each
+"""The README's numbers come from commands shown beside them: each
 quoted command is run on a model trained as README command 1 trains it
 (seed 0, default rows), and its printed lines, or the numbers in the prose
 around it, must match. Editing a quoted number makes this fail."""

@@ -1,4 +1,4 @@
-"""The JSON API (issue 22): same numbers as predict(), errors that name the
+"""The JSON API: same numbers as predict(), errors that name the
 parameter, limits, the OpenAPI schema."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The salary page in a real browser, and the server under load (issue 22).
+"""The salary page in a real browser, and the server under load.
 
 The server runs as ``salarymodel serve`` in its own process on 127.0.0.1 and a
 free port; the browser is Debian's chromium-headless-shell driven by

@@ -65,7 +65,8 @@ def _peer_baseline_lines(part: dict) -> list[str]:
 def _external_lines(external: dict) -> list[str]:
     lines = [f"EXTERNAL CHECK: real salaries inside the model's 80% band ({external['population_note']}); "
              "a report, not a target: bands are not widened to cover another population. Interval score in log "
-             "salary (lower is better), beside the band served before issue 20 ('previous')"]
+             "salary (lower is better), beside the earlier new-source band ('previous': the consensus spread plus a "
+             "new source's deviation)"]
     for key in ("year_matched", "next_year", "all_years"):
         part = external[key]
         table = pd.DataFrame(part["cells"])

@@ -71,7 +71,7 @@ def external_check(model, *, confidence: float = 0.8, title_group: str = "MLE",
     path : str or Path, default=None
         Another summary file with the same columns.
     scores_previous : bool, default=True
-        Also score the band served before issue 20 (needs the training side).
+        Also score the earlier new-source band, 'previous' (needs the training side).
 
     Returns
     -------

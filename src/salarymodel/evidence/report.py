@@ -257,7 +257,7 @@ def sharpness_section(model) -> dict:
 
 SHARPNESS_NOTE = ("interval score of the 80% band in log salary (width plus 10x each miss; lower is better), "
                   "judged on the salaries each figure reports (its percentiles or range at its stated coverage, "
-                  "before pooling); 'previous' is the band served before issue 20 (consensus spread plus a new "
+                  "before pooling); 'previous' is the earlier new-source band (consensus spread plus a new "
                   "source's deviation)")
 
 

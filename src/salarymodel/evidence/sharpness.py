@@ -11,8 +11,8 @@ far it misses. The salaries are the distribution a figure reports (its
 percentiles or range, at its stated coverage, before pooling) or, for the
 real-salary check, the real percentile summary.
 
-Each score is given for the shipped band and for the band the model served
-before issue 20 ("previous"): the consensus spread, sources' disagreement
+Each score is given for the shipped band and for the earlier new-source band
+("previous"): the consensus spread, sources' disagreement
 included, with a new source's deviation ``tau**2 (1 + 1/n)`` (``n`` = 1, as
 it was counted) drawn on top; it is rebuilt here from the same estimator.
 """

@@ -3,7 +3,7 @@
 BLAS (through scikit-learn and numpy) and OpenMP start one thread per core
 by default. Several such pools on a machine already running other work
 oversubscribe it: on two busy cores, training and evaluation took several
-times (evaluation: dozens of times) as long as on idle ones (issue 13). Fits here are small, so one thread each is enough;
+times (evaluation: dozens of times) as long as on idle ones. Fits here are small, so one thread each is enough;
 ``SALARYMODEL_THREADS`` raises the limit.
 """
 
