@@ -1,4 +1,5 @@
-"""The README's numbers come from commands shown beside them: each
+"""The documentation's numbers (README.md, docs/, CONTRIBUTING.md) come from
+commands shown beside them: each
 quoted command is run on a model trained as README command 1 trains it
 (seed 0, default rows), and its printed lines, or the numbers in the prose
 around it, must match. Editing a quoted number makes this fail."""
@@ -14,7 +15,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+# The front page and the manual in docs/ are one text for these tests: a number may
+# sit in either, and moving a section between them must not untest it.
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), ROOT / "CONTRIBUTING.md"]
+
+
+
+
+def documentation() -> str:
+    """Every page, read as one text."""
+    return "\n\n".join(page.read_text(encoding="utf-8") for page in PAGES)
 
 
 def _quoted_runs(text: str) -> list[tuple[str, list[str]]]:
@@ -36,11 +47,11 @@ def _quoted_runs(text: str) -> list[tuple[str, list[str]]]:
 
 
 def test_the_readme_quotes_at_least_one_command_with_its_output():
-    runs = _quoted_runs(README.read_text())
+    runs = _quoted_runs(documentation())
     assert runs and all("--as-of" in command for command, _ in runs)  # pinned money: the output cannot drift
 
 
-@pytest.mark.parametrize(("command", "expected"), _quoted_runs(README.read_text()))
+@pytest.mark.parametrize(("command", "expected"), _quoted_runs(documentation()))
 def test_each_quoted_command_prints_what_the_readme_says(model_dir, command, expected):
     args = shlex.split(command)[3:]  # after "python -m salarymodel.predict"
     done = subprocess.run([sys.executable, "-m", "salarymodel.predict", "--model", str(model_dir), *args],
@@ -54,10 +65,10 @@ def _number(text: str) -> float:
 
 
 def test_the_median_interval_numbers_in_the_prose(model):
-    text = " ".join(README.read_text().split())
+    text = " ".join(documentation().split())
     found = re.search(r"US at 1 year, median ([\d,]+) USD known to ([\d,]+)–([\d,]+) from nine source units; "
                       r"Germany at 4 years, ([\d,]+) EUR known to ([\d,]+)–([\d,]+) from one", text)
-    assert found, "the README's median-interval sentence moved; keep it tested"
+    assert found, "the documentation's median-interval sentence moved; keep it tested"
     us, de = model.predict("US", 1, as_of="2023-07-01"), model.predict("DE", 4, as_of="2023-07-01")
     quoted = [_number(v) for v in found.groups()]
     actual = [us.median, us.median_low, us.median_high, de.median, de.median_low, de.median_high]
@@ -66,7 +77,7 @@ def test_the_median_interval_numbers_in_the_prose(model):
 
 
 def test_the_band_ratios_in_what_a_band_means(model):
-    text = " ".join(README.read_text().split())
+    text = " ".join(documentation().split())
     found = re.search(r"high/low is ([\d.]+)–([\d.]+) for the US at 5, 10 and 15 years and ([\d.]+)–([\d.]+) for "
                       r"Germany at 1 and 4 years", text)
     assert found
@@ -82,7 +93,7 @@ def test_the_band_ratios_in_what_a_band_means(model):
 # same model (seed 0, default rows): the numbers in "What a band means" and "Evidence".
 
 def _prose() -> str:
-    return " ".join(README.read_text().split())
+    return " ".join(documentation().split())
 
 
 def _pct(value: float) -> str:
@@ -111,7 +122,7 @@ def _agree(quoted, expected, tolerance: float) -> None:
 
 def _quoted(pattern: str) -> tuple[str, ...]:
     found = re.search(pattern, _prose())
-    assert found, f"the README sentence matching {pattern!r} moved; keep it tested"
+    assert found, f"the documentation's sentence matching {pattern!r} moved; keep it tested"
     return found.groups()
 
 
@@ -203,7 +214,7 @@ def test_fidelity_and_employer_effects(evaluation_json, model_dir):
 
 def test_consistency_with_the_generator_table(evaluation_json):
     levels = evaluation_json["calibration"]["levels"]
-    rows = re.findall(r"^\s*\| (0\.\d\d) \| (.*) \|$", README.read_text(), flags=re.M)
+    rows = re.findall(r"^\s*\| (0\.\d\d) \| (.*) \|$", documentation(), flags=re.M)
     assert [nominal for nominal, _ in rows] == ["0.50", "0.80", "0.90", "0.95"]
     for nominal, cells in rows:
         level = levels[str(float(nominal))]

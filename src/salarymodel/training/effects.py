@@ -34,7 +34,7 @@ figures into the few quantities the generator needs to draw those effects:
   What remains unknown about the effect, ``k * noise``, enters the
   employer's band once (:mod:`salarymodel.training.uncertainty`).
 
-All quantities are in log salary; every choice is stated in the README.
+All quantities are in log salary; every choice is stated in docs/methodology.md.
 """
 
 from __future__ import annotations

@@ -68,7 +68,7 @@ _KIND = {"mean": 0, "quantile": 1, "range": 2, "order": 3}
 
 
 def prior_settings() -> dict[str, str]:
-    """Each prior, as the model card and README state it."""
+    """Each prior, as the model card and docs/methodology.md state it."""
     return {
         "tau_source": "HalfNormal(0.15): sites' offsets from the market, log pay (sites disagree by 10-20%)",
         "source offsets": "tau_source * StudentT(3): heavy tails, so a site that contradicts the others counts less",
