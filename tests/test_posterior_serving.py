@@ -7,7 +7,11 @@ keeps.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.special import ndtr
 
@@ -129,8 +133,6 @@ def test_training_refuses_a_posterior_whose_diagnostics_fail(monkeypatch, tmp_pa
 
 def _records_file(path, country: str, rows: int = 1500, median: float = 95000.0, seed: int = 3):
     rng = np.random.default_rng(seed)
-    import pandas as pd
-
     pd.DataFrame({"country": country, "years": rng.uniform(0, 15, rows).round(1), "company": "",
                   "salary": (median * np.exp(0.2 * rng.standard_normal(rows))).round(), "currency": "EUR",
                   "year": 2023, "pay": "base", "source": "payroll export"}).to_csv(path, index=False)
@@ -138,9 +140,6 @@ def _records_file(path, country: str, rows: int = 1500, median: float = 95000.0,
 
 
 def test_train_records_enter_the_likelihood_and_move_the_model_toward_them(tmp_path, model):
-    import subprocess
-    import sys
-
     from salarymodel import load_model
     from salarymodel.serving.persist import read_card
 
@@ -161,8 +160,6 @@ def test_train_records_enter_the_likelihood_and_move_the_model_toward_them(tmp_p
 
 def test_records_for_a_country_without_figures_are_refused_before_sampling(tmp_path):
     records = _records_file(tmp_path / "fr.csv", "France", rows=20)
-    import subprocess
-    import sys
 
     done = subprocess.run([sys.executable, "-m", "salarymodel.train", "--records", str(records), "--out", "m"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)

@@ -23,7 +23,6 @@ from ..serving.grid import YEARS_GRID
 from ..serving.model import SalaryModel, TrainingState
 from ..serving.money import MoneyTable
 from .compile_posterior import posterior_tables
-from .engineers import served_cells
 from .posterior import Posterior
 from .predictive import shape_table
 from .provenance import provenance_tables
@@ -33,13 +32,14 @@ from .uncertainty import median_variance
 __all__ = ["compile_model", "model_cells"]
 
 
-def model_cells(estimator, plan: TrainingPlan) -> list[tuple[str, str | None]]:
-    """The (country, company) cells a model serves: each market, then employers."""
-    countries = sorted(estimator.fits_)
+def model_cells(countries, plan: TrainingPlan, employers=()) -> list[tuple[str, str | None]]:
+    """The (country, company) cells a model serves: each market, then the employers of
+    the used figures and the given ``(country, company)`` pairs (e.g. the records')."""
     used = plan.used_figures()
-    companies = {c: sorted(set(used.loc[(used["country"] == c) & used["company"].notna(), "company"]))
-                 for c in countries}
-    return [(c, None) for c in countries] + [(c, k) for c in countries for k in companies[c]]
+    companies = {c: set(used.loc[(used["country"] == c) & used["company"].notna(), "company"]) for c in countries}
+    for country, company in employers:
+        companies[country].add(company)
+    return [(c, None) for c in countries] + [(c, k) for c in countries for k in sorted(companies[c])]
 
 
 def _money_table(plan: TrainingPlan, local_currency: dict[str, str]) -> MoneyTable:
@@ -94,7 +94,7 @@ def compile_model(estimator, plan: TrainingPlan, metadata: dict, posterior: Post
     countries = sorted(estimator.fits_)
     used = plan.used_figures()
     local = {c: code for c, code in local_currencies(used).items() if c in countries}
-    cells = model_cells(estimator, plan) if posterior is None else served_cells(plan, posterior)
+    cells = model_cells(countries, plan, posterior.data.employers if posterior is not None else ())
     shapes = np.stack([shape_table(estimator.within_scores_[c]) for c in countries])
     cell_country = np.array([countries.index(c) for c, _ in cells])
     if posterior is not None:

@@ -30,10 +30,13 @@ from scipy.special import ndtri
 from ..data.figures import level_edges, local_currencies
 from ..data.levels import MAX_YEARS, levels_for_years
 from ._seeds import country_rng
+from .compile import model_cells
+from .estimator import SalaryRegressor
 from .measurement import KNOTS
 from .posterior import Posterior
+from .synthetic import make_training_set
 
-__all__ = ["COLUMNS", "REGRESSOR_KNOTS", "draw_engineers", "served_cells", "draw_years", "engineer_regressor",
+__all__ = ["COLUMNS", "REGRESSOR_KNOTS", "draw_engineers", "draw_years", "engineer_regressor",
            "training_rows"]
 
 COLUMNS = ["country", "company", "years", "level", "salary_usd", "salary_local", "currency", "figure_id",
@@ -62,17 +65,6 @@ def stratified_scores(n: int, rng: np.random.Generator) -> np.ndarray:
     return scores
 
 
-def served_cells(plan, posterior: Posterior) -> list[tuple[str, str | None]]:
-    """Cells the model serves: each country's market, then its employers
-    (those of the used figures, and of the records the posterior saw)."""
-    used = plan.used_figures()
-    countries = list(posterior.data.countries)
-    employers = {c: set(used.loc[(used["country"] == c) & used["company"].notna(), "company"]) for c in countries}
-    for country, company in posterior.data.employers:
-        employers[country].add(company)
-    return [(c, None) for c in countries] + [(c, k) for c in countries for k in sorted(employers[c])]
-
-
 def draw_engineers(plan, posterior: Posterior, *, rows_per_country: int, seed: int) -> pd.DataFrame:
     """The synthetic training set: ``rows_per_country`` engineers per country.
 
@@ -97,7 +89,7 @@ def draw_engineers(plan, posterior: Posterior, *, rows_per_country: int, seed: i
         ``"posterior"`` and ``figure_level`` the row's own level (rows stem
         from the whole posterior, not one figure).
     """
-    cells = served_cells(plan, posterior)
+    cells = model_cells(list(posterior.data.countries), plan, posterior.data.employers)
     local_currency = local_currencies(plan.figures)
     parts = []
     for country in posterior.data.countries:
@@ -131,8 +123,6 @@ REGRESSOR_KNOTS = (*KNOTS.tolist(), float(MAX_YEARS))
 
 def engineer_regressor(seed: int):
     """The scikit-learn regression fitted to the posterior's engineers (seeded folds)."""
-    from .estimator import SalaryRegressor
-
     return SalaryRegressor(random_state=seed, knots=list(REGRESSOR_KNOTS), degree=1)
 
 
@@ -140,7 +130,5 @@ def training_rows(plan, posterior: Posterior | None, *, rows_per_country: int, s
     """A model's synthetic engineers: drawn from its posterior, or, for a model built
     without one (the validation's refits), from the plan's moment generator."""
     if posterior is None:
-        from .synthetic import make_training_set
-
         return make_training_set(plan=plan, rows_per_country=rows_per_country, seed=seed)
     return draw_engineers(plan, posterior, rows_per_country=rows_per_country, seed=seed)

@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import tempfile
+import zipfile
 from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
@@ -63,7 +64,7 @@ def _read(path: Path, data: MeasurementData, seed: int, settings: SamplerSetting
         with np.load(path / "draws.npz", allow_pickle=False) as arrays:
             draws = {name: np.array(arrays[name]) for name in arrays.files}
         diagnostics = Diagnostics(**json.loads((path / "diagnostics.json").read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError, KeyError):
+    except (OSError, ValueError, TypeError, KeyError, EOFError, zipfile.BadZipFile):  # a damaged file: sample again
         return None
     if "level" not in draws or draws["level"].shape[1:] != (len(data.countries),):
         return None
