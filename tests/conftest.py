@@ -124,6 +124,28 @@ os.replace(report + '.tmp', report)
 
 
 @pytest.fixture(scope="session")
+def moment_model_dir(tmp_path_factory):
+    """The quick moment model (``train(posterior=False)``, seed 0), shared by the run:
+    the tests of its own mechanics (two band parts, its generator) read it."""
+    import fcntl
+
+    shared = _run_folder(tmp_path_factory)
+    folder = shared / "moment-model"
+    with open(shared / "moment-model.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "salary_model.json").exists():
+            train(out=folder, seed=0, posterior=False)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def moment_model(moment_model_dir):
+    from salarymodel import load_model
+
+    return load_model(moment_model_dir)
+
+
+@pytest.fixture(scope="session")
 def model_dir(_shared_model_and_evaluation):
     """A model folder trained with the default settings (seed 0), shared by the run."""
     return _shared_model_and_evaluation[0]

@@ -59,7 +59,7 @@ def test_the_suite_runs_on_the_locked_versions():
 def test_both_readme_commands_install_the_lock_and_ci_runs_the_test_command():
     main_job = _readme_command("Install and run the main job")
     tests = _readme_command("Install and run the tests")
-    assert "-c requirements.lock ." in main_job and "python -m salarymodel.train" in main_job
+    assert '-c requirements.lock ".[bayes]"' in main_job and "python -m salarymodel.train" in main_job
     assert '-c requirements.lock ".[test]"' in tests and tests.endswith("python -m pytest")
     assert "apt-get install -y -qq chromium-headless-shell" in tests  # the browser tests' browser, too
     ci = (ROOT / ".ci" / "run").read_text()

@@ -84,7 +84,9 @@ def test_a_large_survey_trains_into_a_model_that_loads_and_a_short_summary(tmp_p
     from salarymodel.train import CARD_FIDELITY_ROWS, train
 
     path = write_replicated_figures(tmp_path / "figures.csv", CARD_FIDELITY_ROWS + 200, seed=0)
-    result = train(path, rows_per_country=500, out=tmp_path / "model")
+    # The moment model: this checks the card and summary plumbing at survey size; the
+    # posterior's sampler does not yet scale to a thousand figures (22 minutes).
+    result = train(path, rows_per_country=500, out=tmp_path / "model", posterior=False)
     # The card keeps the largest fidelity errors only, so it stays loadable; the model data keeps all.
     assert result.card["metrics"]["fidelity"]["figures_omitted"] == 200
     loaded = load_model(tmp_path / "model")

@@ -186,13 +186,13 @@ def test_the_real_salary_check(evaluation_json):
            tuple(f"{v:.2f}" for v in (min(before), max(before), min(scores), max(scores))), SCORE)
 
 
-def test_fidelity_and_employer_effects(evaluation_json, model_dir):
+def test_fidelity_and_employer_effects(evaluation_json, moment_model_dir):
     import json
 
     fidelity = evaluation_json["fidelity"]
     summary = fidelity["summary"]
     quoted = _quoted(r"(\d+) of (\d+) statistics are reproduced \(median error ([\d.]+)%\), (\d+%) lie inside the "
-                     r"80% band and (all) inside the 95% band")
+                     r"80% band and (\d+%|all) inside the 95% band")
     assert int(quoted[1]) == summary["statistics"]
     _agree(quoted[:1], (str(summary["reproduced"]),), 1)  # one statistic may cross its tolerance
     _agree(quoted[2:3], (f"{100 * summary['median_abs_relative_error']:.1f}",), ERROR_POINTS)
@@ -202,10 +202,11 @@ def test_fidelity_and_employer_effects(evaluation_json, model_dir):
     def moved(figure_id: str) -> str:
         return figures[figure_id]["reason"].split("moving it ")[1].replace("-", "−")
 
-    _agree(_quoted(r"Microsoft India (−?\+?\d+%), TCS (−?\+?\d+%)\)"), (moved("f22"), moved("f25")), SHARE_POINTS)
+    _agree(_quoted(r"how far it moved them: TCS (−?\+?\d+%)\)"), (moved("f25"),), SHARE_POINTS)
     assert _quoted(r"the 2019 Indeed mean f20 \(([\d,]+) in 2023 dollars\)") == (
         f"{figures['f20']['reported_usd']:,.0f}",)
-    card = json.loads((model_dir / "salary_model.json").read_text())
+    # The raw employer effects are the moment model's (its card's source_effects).
+    card = json.loads((moment_model_dir / "salary_model.json").read_text())
     raw = {e["company"]: e["raw"] for e in card["source_effects"]["employer_effects"]}
     quoted = _quoted(r"\(TikTok ([+−][\d.]+), Microsoft India ([+−][\d.]+), TCS ([+−][\d.]+), …\)")
     assert quoted == tuple(f"{raw[k]:+.2f}".replace("-", "−") for k in ("TikTok", "Microsoft",
@@ -237,13 +238,15 @@ def test_the_band_past_the_data_number(model):
                      r"`python -m salarymodel.predict --country DE --years 12 --as-of 2023-07-01` with `--years 30`")
     edge, past = (model.predict("DE", years, as_of="2023-07-01") for years in (12, 30))
     assert ratio == f"{np.log(past.high / past.low) / np.log(edge.high / edge.low):.2f}"
-    assert past.low == edge.low  # only the upside grows past the data
+    assert past.low >= edge.low  # pay never falls with experience
 
 
-def test_the_effects_and_india_numbers(model, model_dir):
+def test_the_effects_and_india_numbers(model, moment_model_dir):
     import json
 
-    card = json.loads((model_dir / "salary_model.json").read_text())
+    # The source and employer effects are the moment model's (its card's source_effects);
+    # India's band is the default model's.
+    card = json.loads((moment_model_dir / "salary_model.json").read_text())
     effects = card["source_effects"]
     tau_us = effects["tau_source"]["US"]
     assert _quoted(r"\(US: entry level and all-levels means, ([\d.]+)\)") == (f"{tau_us:.2f}",)

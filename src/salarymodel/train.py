@@ -126,7 +126,7 @@ def _train_from_posterior(figures, tables, records, *, seed: int, rows_per_count
 
 def train(figures=None, *, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY, seed: int = 0, out: Path | None = None,
           data_out: Path | None = None, compare: bool = False, quiet: bool = True, progress=None,
-          wage_index=None, cpi=None, aliases=None, data_dir=None, records=None, posterior: bool = False,
+          wage_index=None, cpi=None, aliases=None, data_dir=None, records=None, posterior: bool = True,
           sampler: SamplerSettings | None = None) -> TrainingResult:
     """Train a model from reported figures and optionally save it.
 
@@ -165,12 +165,13 @@ def train(figures=None, *, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY, see
         Individual salaries (a records file or :func:`salarymodel.data.records.load_records`'s
         frame): they enter the measurement model's likelihood beside the figures,
         each file one more source with its own offset (implies ``posterior=True``).
-    posterior : bool, default=False
-        Fit the measurement model's full posterior (NumPyro NUTS, about 30 s) and
-        draw the synthetic engineers from its posterior predictive; the tables
-        are then the posterior's (:mod:`salarymodel.training.compile_posterior`).
-        False: the moment estimates of each figure's cell (the default until the
-        posterior model has replaced them everywhere).
+    posterior : bool, default=True
+        Fit the measurement model's full posterior (NumPyro NUTS, about 30 s; the
+        ``bayes`` extra) and draw the synthetic engineers from its posterior
+        predictive; the tables are the posterior's
+        (:mod:`salarymodel.training.compile_posterior`). False: the quick moment
+        model (seconds, no NumPyro; bands from plug-in estimates of each figure's
+        cell), for development; records need the posterior.
     sampler : SamplerSettings, default=None
         NUTS chains and draws (:class:`~salarymodel.training.posterior.SamplerSettings`'s defaults).
 
@@ -195,7 +196,10 @@ def train(figures=None, *, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY, see
         from .data.records import load_records
 
         records = load_records(records)
-    bayes = posterior or records is not None
+    if records is not None and not posterior:
+        raise ValueError("Records enter the measurement model's likelihood, which the moment model does not have: "
+                         "train with posterior=True (leave out --moments) to use them.")
+    bayes = posterior
     with fit_threads():  # bounded native threads: stable times on a busy machine
         if bayes:
             plan, fitted, rows, estimator, model, holdout = _train_from_posterior(

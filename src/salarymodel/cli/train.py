@@ -37,13 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data", type=Path, default=None, metavar="DIR",
                         help="a folder holding any of wage_index.csv, cpi.csv, company_aliases.csv (the named "
                              "options win; missing tables are the shipped ones)")
-    parser.add_argument("--posterior", action="store_true",
-                        help="fit the measurement model's full posterior (NumPyro NUTS, about 30 s; needs the "
-                             "bayes extra) and draw the training set from its posterior predictive")
+    parser.add_argument("--moments", action="store_true",
+                        help="train the quick moment model instead of the measurement model's posterior: "
+                             "seconds, no NumPyro, but its bands rest on plug-in estimates (for development)")
     parser.add_argument("--records", type=Path, default=None, metavar="FILE",
                         help="individual salaries (columns country, years, company, salary, currency, year, pay, "
                              "source) that enter the measurement model beside the figures, each source with its "
-                             "own offset (implies --posterior)")
+                             "own offset (not with --moments)")
     parser.add_argument("--compare", action="store_true",
                         help="also compare the model families and record it in the model card (slower)")
     parser.add_argument("--data-out", type=Path, default=None,
@@ -62,13 +62,13 @@ def main(argv: list[str] | None = None) -> int:
         result = train(args.figures, rows_per_country=args.rows, seed=args.seed, out=args.out, data_out=args.data_out,
                        compare=args.compare, quiet=True, wage_index=args.wage_index, cpi=args.cpi,
                        aliases=args.aliases, data_dir=args.data, records=args.records,
-                       posterior=args.posterior)
+                       posterior=not args.moments)
     except FiguresError as error:
         print(f"error: {error.problems.__len__()} problem(s) in {error.path}; nothing was written:", file=sys.stderr)
         for problem in error.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
-    except (ValueError, PosteriorDiagnosticsError) as error:
+    except (ValueError, PosteriorDiagnosticsError, ModuleNotFoundError) as error:
         print(f"error: {error} Nothing was written.", file=sys.stderr)
         return 2
     except OSError as error:  # a full or read-only disk mid-write: the previous model is still whole

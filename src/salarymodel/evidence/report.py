@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.levels import PARTITION_LEVELS
+from ..training.engineers import training_rows
 from ..training.estimator import FEATURES
 from ..training.fidelity import FIDELITY_TOLERANCE, SPREAD_TOLERANCE, fidelity_table
 from ..training.synthetic import DEFAULT_ROWS_PER_COUNTRY, make_training_set
@@ -272,7 +273,9 @@ def evaluation_report(model, *, compare: bool = True, validation: bool = True) -
 def _evaluation_report(model, *, compare: bool, validation: bool) -> dict:
     seed = int(model.metadata.get("seed", 0))
     rows = int(model.metadata.get("rows_per_country", DEFAULT_ROWS_PER_COUNTRY))
-    holdout = make_training_set(plan=model.plan, rows_per_country=rows, seed=seed + HOLDOUT_SEED_OFFSET)
+    # Held-out engineers of the model's own generator: its posterior predictive, or the
+    # moment generator for a moment model (the card's calibration is computed the same way).
+    holdout = training_rows(model.plan, model.posterior, rows_per_country=rows, seed=seed + HOLDOUT_SEED_OFFSET)
     report: dict[str, Any] = {
         "model": {"version": model.metadata.get("version"), "seed": seed, "rows": rows,
                   "reference_year": model.reference_year, "countries": list(model.countries)},

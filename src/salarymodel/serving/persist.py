@@ -164,7 +164,9 @@ def _training_bytes(model) -> bytes:
     import joblib
 
     buffer = io.BytesIO()
-    joblib.dump({"estimator": model.estimator, "plan": model.plan}, buffer, compress=3)
+    # The posterior's draws (numpy arrays, no NumPyro) travel with it, so evaluation of a
+    # saved model draws its held-out engineers from the same posterior.
+    joblib.dump({"estimator": model.estimator, "plan": model.plan, "posterior": model.posterior}, buffer, compress=3)
     return buffer.getvalue()
 
 
@@ -337,7 +339,7 @@ def load_model_folder(path: str | os.PathLike):
 
 
 def load_training(folder: str | os.PathLike, card: dict | None = None):
-    """The training side of a model folder (estimator and plan), after its checks.
+    """The training side of a model folder (estimator, plan and posterior), after its checks.
 
     This file is a pickle, and unpickling can run code: it is opened only
     when it is a regular file of the card's size and SHA-256, and only by
@@ -369,7 +371,7 @@ def load_training(folder: str | os.PathLike, card: dict | None = None):
             f"Retrain with 'python -m salarymodel.train --out {folder}' (seconds), or install "
             f"scikit-learn=={trained_with}. Predictions are not affected.")
     state = joblib.load(io.BytesIO(_checked_bytes(path, digest, size, folder, "training file")))
-    return TrainingState(state["estimator"], state["plan"])
+    return TrainingState(state["estimator"], state["plan"], state.get("posterior"))
 
 
 def training_set_file(folder: str | os.PathLike) -> Path:

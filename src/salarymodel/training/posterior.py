@@ -217,7 +217,8 @@ def _cpu_devices(chains: int) -> str:
         import numpyro
     except ImportError:
         raise ModuleNotFoundError("The measurement model needs NumPyro and JAX: install them with "
-                                  "pip install 'salarymodel[bayes]'.") from None
+                                  "pip install 'salarymodel[bayes]' (or train the quick moment model: "
+                                  "train(posterior=False), --moments on the command line).") from None
     numpyro.set_host_device_count(min(chains, os.cpu_count() or 1))  # a no-op once JAX has started
     import jax
 
