@@ -7,16 +7,16 @@ import os
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 from salarymodel import load_model
 from salarymodel.serving.paths import CARD_FILE, shipped_model_dir
 
-# Training is seeded, but the same locked versions on another CPU can move the
-# solvers' last bits (measured: 2e-15 relative on an Indian employer's median), so
-# tables and answers are compared within this relative tolerance, never bit for bit.
-TABLE_RTOL = 1e-6
+# Training is seeded, but the same locked versions on another CPU can move the last
+# bits of a float, and NUTS turns that into other (equally valid) chains: the answers
+# then agree within Monte Carlo error, not to the bit. 1,600 draws at a bulk ESS of
+# about 400 put a posterior quantile's Monte Carlo error near 1-2%: 5% holds it with room.
+MC_RTOL = 0.05
 
 
 def test_a_fresh_process_answers_from_the_shipped_model_without_training(tmp_path):
@@ -40,10 +40,12 @@ def test_the_shipped_model_is_what_training_with_its_seed_gives(model):
     assert card["seed"] == 0 and card["rows"] == model.metadata["rows"]
     shipped = load_model(shipped_model_dir())
     assert list(shipped.countries) == list(model.countries)
-    for name in ("centre", "scale", "median", "median_low", "median_high", "ratio_low", "ratio_high"):
-        np.testing.assert_allclose(shipped.tables[name], model.tables[name], rtol=TABLE_RTOL, err_msg=name)
-    assert shipped.predict("India", 3, "TCS", as_of="2023-07-01").median == pytest.approx(
-        model.predict("India", 3, "TCS", as_of="2023-07-01").median, rel=TABLE_RTOL)
+    for country, company in model.cells:
+        for years in (0, 1, 3, 5, 8, 12, 20, 30):
+            a = shipped.predict(country, years, company, as_of="2023-07-01")
+            b = model.predict(country, years, company, as_of="2023-07-01")
+            assert [a.low, a.median, a.high, a.median_low, a.median_high] == pytest.approx(
+                [b.low, b.median, b.high, b.median_low, b.median_high], rel=MC_RTOL), (country, company, years)
 
 
 def test_only_serving_files_ship():
