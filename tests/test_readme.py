@@ -57,7 +57,23 @@ def test_each_quoted_command_prints_what_the_readme_says(model_dir, command, exp
     done = subprocess.run([sys.executable, "-m", "salarymodel.predict", "--model", str(model_dir), *args],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert [line.strip() for line in done.stdout.splitlines()] == [line.strip() for line in expected]
+    got = [line.strip() for line in done.stdout.splitlines()]
+    assert len(got) == len(expected)
+    for line, quoted in zip(got, expected):
+        _same_words_and_numbers(line, quoted.strip())
+
+
+# The default model is a NUTS posterior: on another CPU the same lock can take other,
+# equally valid chains, so a quoted amount is compared within Monte Carlo error.
+POSTERIOR_RTOL = 0.03
+
+
+def _same_words_and_numbers(line: str, quoted: str, rtol: float = POSTERIOR_RTOL) -> None:
+    """The same text, with each number within ``rtol`` of the quoted one."""
+    number = r"\d[\d,]*(?:\.\d+)?"
+    assert re.split(number, line) == re.split(number, quoted), (line, quoted)
+    for a, b in zip(re.findall(number, line), re.findall(number, quoted)):
+        assert float(a.replace(",", "")) == pytest.approx(float(b.replace(",", "")), rel=rtol), (line, quoted)
 
 
 def _number(text: str) -> float:
@@ -72,7 +88,7 @@ def test_the_median_interval_numbers_in_the_prose(model):
     us, de = model.predict("US", 1, as_of="2023-07-01"), model.predict("DE", 4, as_of="2023-07-01")
     quoted = [_number(v) for v in found.groups()]
     actual = [us.median, us.median_low, us.median_high, de.median, de.median_low, de.median_high]
-    assert quoted == [round(v) for v in actual]
+    assert quoted == pytest.approx(actual, rel=POSTERIOR_RTOL)
     assert "--country US --years 1 --as-of 2023-07-01" in text  # the command that prints them
 
 
@@ -85,8 +101,8 @@ def test_the_band_ratios_in_what_a_band_means(model):
     de = [model.predict("DE", y, as_of="2023-07-01") for y in (1, 4)]
     us_ratios = [e.high / e.low for e in us]
     de_ratios = [e.high / e.low for e in de]
-    assert [float(v) for v in found.groups()] == [round(min(us_ratios), 2), round(max(us_ratios), 2),
-                                                  round(min(de_ratios), 2), round(max(de_ratios), 2)]
+    assert [float(v) for v in found.groups()] == pytest.approx(
+        [min(us_ratios), max(us_ratios), min(de_ratios), max(de_ratios)], abs=0.05)
 
 
 # The evidence the README quotes, read from `python -m salarymodel.evaluate --json` on the
@@ -237,7 +253,7 @@ def test_the_band_past_the_data_number(model):
     ratio, = _quoted(r"Germany: the 80% band at 30 years is ([\d.]+)× as wide, in log terms, as at 12: compare "
                      r"`python -m salarymodel.predict --country DE --years 12 --as-of 2023-07-01` with `--years 30`")
     edge, past = (model.predict("DE", years, as_of="2023-07-01") for years in (12, 30))
-    assert ratio == f"{np.log(past.high / past.low) / np.log(edge.high / edge.low):.2f}"
+    assert float(ratio) == pytest.approx(np.log(past.high / past.low) / np.log(edge.high / edge.low), abs=0.05)
     assert past.low >= edge.low  # pay never falls with experience
 
 
@@ -258,7 +274,8 @@ def test_the_effects_and_india_numbers(model, moment_model_dir):
     assert _quoted(r"\(TikTok ([\d.]+), the Indian employers ([\d.]+) with the default figures") == (
         f"{tiktok['weight']:.2f}", f"{indian.pop():.2f}") and not indian
     ratios = [e.high / e.low for e in (model.predict("IN", years, as_of="2023-07-01") for years in range(1, 11))]
-    assert _quoted(r"\(India ([\d.]+)–([\d.]+) from 1 to 10 years") == (f"{min(ratios):.1f}", f"{max(ratios):.1f}")
+    low, high = _quoted(r"\(India ([\d.]+)–([\d.]+) from 1 to 10 years")
+    assert (float(low), float(high)) == pytest.approx((min(ratios), max(ratios)), abs=0.1)
 
 
 def test_the_money_numbers(evaluation_json):
