@@ -98,8 +98,7 @@ def _shared_model_and_evaluation(tmp_path_factory):
     evaluation = None
     with open(shared / "model.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # the others wait here while the first trains
-        if not (folder / "salary_model.json").exists():
-            train(out=folder, seed=0)
+        _train_once(folder)
         if not (shared / "evaluation.log").exists() and any(_EVALUATION_WANTED):
             log = open(shared / "evaluation.log", "w")
             evaluation = subprocess.Popen(
@@ -132,10 +131,15 @@ def moment_model_dir(tmp_path_factory):
     shared = _run_folder(tmp_path_factory)
     folder = shared / "moment-model"
     with open(shared / "moment-model.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (folder / "salary_model.json").exists():
-            train(out=folder, seed=0, posterior=False)
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one worker trains, the others wait and read it
+        _train_once(folder, posterior=False)
     return folder
+
+
+def _train_once(folder: Path, **settings) -> None:
+    """Train seed 0 into ``folder`` unless an earlier worker did (call under the folder's lock)."""
+    if not (folder / "salary_model.json").exists():
+        train(out=folder, seed=0, **settings)
 
 
 @pytest.fixture(scope="session")

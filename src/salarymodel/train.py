@@ -186,6 +186,9 @@ def train(figures=None, *, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY, see
     """
     start = time.perf_counter()
     step = progress or (lambda text: None)
+    if records is not None and not posterior:
+        raise ValueError("Records enter the measurement model's likelihood, which the moment model does not have: "
+                         "train with posterior=True (leave out --moments) to use them.")
     # Where the run will write is checked before any work, so a bad path costs nothing.
     if out is not None:
         check_model_folder(out, "out")
@@ -196,12 +199,8 @@ def train(figures=None, *, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY, see
         from .data.records import load_records
 
         records = load_records(records)
-    if records is not None and not posterior:
-        raise ValueError("Records enter the measurement model's likelihood, which the moment model does not have: "
-                         "train with posterior=True (leave out --moments) to use them.")
-    bayes = posterior
     with fit_threads():  # bounded native threads: stable times on a busy machine
-        if bayes:
+        if posterior:
             plan, fitted, rows, estimator, model, holdout = _train_from_posterior(
                 figures, tables, records, seed=seed, rows_per_country=rows_per_country, sampler=sampler, step=step)
         else:
