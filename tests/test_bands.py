@@ -228,8 +228,8 @@ def test_one_countrys_figures_never_change_another_countrys_moment_estimates(tmp
 
 
 def test_another_countrys_figures_move_a_posterior_median_only_through_the_shared_scales(tmp_path, model):
-    # Countries share only hyperparameters (source and employer scales, slope and
-    # spread priors): a new country's figures move others' medians by little
+    # Countries share only the source and employer scales (and the employer spread
+    # share): a new country's figures move others' medians by little
     # (2%, beside the fits' Monte Carlo error of about 0.5%).
     after = train(uk_figures(tmp_path)).model
     assert "GB" in after.countries

@@ -55,7 +55,7 @@ def section(plan):
 @pytest.mark.slow
 def test_the_posterior_passes_its_diagnostics_and_reports_every_hyperparameter(section):
     assert section["diagnostics_pass"], section["diagnostics_problems"]
-    for name in ("tau_source", "tau_employer", "slope_scale", "spread_mu", "employer_spread_share"):
+    for name in ("tau_source", "tau_employer", "employer_spread_share"):
         v = section["hyperparameters"][name]
         assert v["low_80"] < v["median"] < v["high_80"]
     for country in ("DE", "IN", "US"):

@@ -39,7 +39,8 @@ def _served(model, cell: int, level: float) -> np.ndarray:
 
 
 # Percentiles the product serves by default within 2%; the 5th and 95th, read from
-# the same two-parameter shape, within 6% (measured: 4.6% at worst, at 50 years in India).
+# the same two-parameter shape, within 6% (measured on seed 0: 5.2% at worst, Microsoft in India,
+# an employer known from one figure, whose effect is heavy-tailed).
 TOLERANCE = {10: 0.02, 25: 0.02, 50: 0.02, 75: 0.02, 90: 0.02, 5: 0.06, 95: 0.06}
 
 
@@ -90,7 +91,7 @@ def test_the_card_records_the_posterior_its_diagnostics_and_every_prior(model_di
     section = read_card(model_dir)["measurement_model"]
     assert section["diagnostics_pass"] and section["library"] == "numpyro"
     assert section["diagnostics"]["r_hat_max"] <= section["diagnostics"]["limits"]["r_hat_max"]
-    for name in ("tau_source", "tau_employer", "slope_scale", "spread_mu", "employer_spread_share"):
+    for name in ("tau_source", "tau_employer", "employer_spread_share"):
         value = section["hyperparameters"][name]
         assert value["low_80"] < value["median"] < value["high_80"]
     assert "range coverage" in section["priors"] and "shared site bias" in section["priors"]

@@ -145,16 +145,18 @@ def _quoted(pattern: str) -> tuple[str, ...]:
 def test_leave_one_figure_out_and_the_peer_baseline(evaluation_json):
     validation = evaluation_json["validation"]
     lofo = validation["leave_one_figure_out"]
-    inside, count, low, high = _quoted(r"(\d+%) of the (\d+) figures lie inside that 80% interval "
-                                       r"\((\d+)–(\d+%) over validation seeds 0–2")
-    spread = lofo["seed_spread"]
+    # Each refit is its own NUTS run: on another CPU one figure may fall on the other
+    # side of its interval, so shares agree within one figure.
+    inside, count = _quoted(r"(\d+%) of the (\d+) figures lie inside\s+that 80% interval")
     assert int(count) == lofo["summary"]["figures"]
-    _agree((inside, low, high), (_pct(lofo["summary"]["inside_interval"]), _pct(min(spread["inside_interval"])),
-                                 _pct(max(spread["inside_interval"]))), SHARE_POINTS)
-    error, low, high = _quoted(r"The median error is ([\d.]+)% \(([\d.]+)–([\d.]+)% over those seeds\)")
-    _agree((error, low, high), [f"{100 * v:.1f}" for v in (lofo["summary"]["median_abs_error"],
-                                                           min(spread["median_abs_error"]),
-                                                           max(spread["median_abs_error"]))], ERROR_POINTS)
+    _agree((inside,), (_pct(lofo["summary"]["inside_interval"]),), 100 / int(count))
+    (error,) = _quoted(r"The median error is ([\d.]+)%; outside")
+    _agree((error,), (f"{100 * lofo['summary']['median_abs_error']:.1f}",), ERROR_POINTS)
+    widths, of = _quoted(r"(\d+) of the (\d+) lie\s+inside \(f04")
+    assert int(of) == lofo["summary"]["spread_figures"]
+    _agree((widths,), (f"{lofo['summary']['spread_inside_interval'] * int(of):.0f}",), 1)
+    (moved,) = _quoted(r"no figure moves one by more than ([\d.]+)%")
+    _agree((moved,), (f"{100 * lofo['summary']['max_median_change_other_country']:.1f}",), ERROR_POINTS)
     peers = validation["peer_baseline"]
     baseline, worst, own = _quoted(r"It misses by a median ([\d.]+)% \(up to (\d+)%\); the model, leaving each "
                                    r"out, by ([\d.]+)%")
@@ -167,7 +169,7 @@ def test_leave_one_figure_out_and_the_peer_baseline(evaluation_json):
     loso = validation["leave_one_source_out"]["summary"]
     error, inside = _quoted(r"across all sources: median error ([\d.]+)%, (\d+%) inside")
     _agree((error,), (f"{100 * loso['median_abs_error']:.1f}",), ERROR_POINTS)
-    _agree((inside,), (_pct(loso["inside_interval"]),), SHARE_POINTS)
+    _agree((inside,), (_pct(loso["inside_interval"]),), 100 / loso["figures"])
 
 
 def test_sharpness_beside_coverage(evaluation_json):

@@ -34,18 +34,35 @@ __all__ = ["evaluation_report", "format_report", "main"]
 
 def _validation_lines(name: str, part: dict) -> list[str]:
     s = part["summary"]
+    posterior = "max_median_change_other_country" in s
+    interval = "posterior predictive interval" if posterior else "new-source interval"
     head = (f"{name}: {s['figures']} figures predicted, {s['not_estimable']} not estimable; median |error| "
-            + (f"{s['median_abs_error']:.1%}, inside the 80% new-source interval {s['inside_interval']:.0%}"
+            + (f"{s['median_abs_error']:.1%}, inside the 80% {interval} {s['inside_interval']:.0%}"
                if s["figures"] else "n/a"))
+    if posterior:
+        if s["spread_figures"]:
+            head += (f"; the widths of the {s['spread_figures']} figures that report a spread inside the 80% interval "
+                     f"of the refit's width: {s['spread_inside_interval']:.0%}")
+        head += (f"; largest change of another country's market median: {s['max_median_change_other_country']:.1%} "
+                 f"at the years its figures describe, {s['max_median_change_other_country_all_years']:.1%} "
+                 "over 0-30 years")
+        if s["refits_failing_diagnostics"]:
+            head += f"; refits failing their sampler diagnostics: {', '.join(s['refits_failing_diagnostics'])}"
     spread = part.get("seed_spread")
     if spread and all(v is not None for v in spread["median_abs_error"]):
         head += (f" (seeds {', '.join(map(str, spread['seeds']))}: median |error| "
                  f"{min(spread['median_abs_error']):.1%}-{max(spread['median_abs_error']):.1%}, inside "
                  f"{min(spread['inside_interval']):.0%}-{max(spread['inside_interval']):.0%})")
     table = pd.DataFrame(part["figures"])
-    shown = table[["id", "held_out", "statistic", "country", "company", "reported_usd", "model_usd",
-                   "relative_error", "relative_error_high", "inside_interval", "status"]].copy()
-    text_columns(shown, amounts=("reported_usd", "model_usd"), changes=("relative_error", "relative_error_high"))
+    columns = ["id", "held_out", "statistic", "country", "company", "reported_usd", "model_usd", "relative_error"]
+    columns += (["percentile", "width_inside", "median_change_other", "inside_interval", "status"] if posterior
+                else ["relative_error_high", "inside_interval", "status"])
+    shown = table.reindex(columns=columns).copy()
+    if posterior:  # where the reported value fell in the refit's predictive
+        shown["percentile"] = pd.to_numeric(shown["percentile"], errors="coerce").map(
+            lambda p: "" if p != p else f"{p:.0%}")
+    text_columns(shown, amounts=("reported_usd", "model_usd"),
+                 changes=tuple(c for c in ("relative_error", "relative_error_high", "median_change_other") if c in columns))
     shown = shown.fillna("-")
     return [head, shown.to_string(index=False), ""]
 
@@ -100,8 +117,10 @@ def format_report(report: dict) -> str:
     """The report as text tables."""
     lines = []
     if "validation" in report:
-        lines.append(f"VALIDATION ON FIGURES THE MODEL NEVER SAW (each refit on {report['validation']['rows']:,} "
-                     f"synthetic rows per country, as the model; " + report["validation"]["interval"] + ")")
+        validation = report["validation"]
+        how = ("each refit samples the measurement model's posterior without them" if "rows" not in validation
+               else f"each refit on {validation['rows']:,} synthetic rows per country, as the model")
+        lines.append(f"VALIDATION ON FIGURES THE MODEL NEVER SAW ({how}; {validation['interval']})")
         lines += _validation_lines("LEAVE ONE FIGURE OUT", report["validation"]["leave_one_figure_out"])
         lines += _validation_lines("LEAVE ONE SOURCE OUT", report["validation"]["leave_one_source_out"])
         lines += _peer_baseline_lines(report["validation"]["peer_baseline"])

@@ -45,10 +45,11 @@ def predictive_checks(posterior: Posterior, level: float = 0.9) -> pd.DataFrame:
     for i, (figure_id, statistic) in enumerate(zip(data.ids, data.statistics)):
         parts = [("low", data.low[i])] + ([("high", data.high[i])] if data.kind[i] == 2 else [])
         for part, observed in parts:
-            low, high = np.quantile(replicated[part][:, i], [tail, 1 - tail])
+            low, mid, high = np.quantile(replicated[part][:, i], [tail, 0.5, 1 - tail])
             rows.append({"id": figure_id, "statistic": statistic if data.kind[i] != 2 else f"range {part}",
                          "country": data.countries[data.country[i]], "reported_usd": float(np.exp(observed)),
-                         "predictive_low_usd": float(np.exp(low)), "predictive_high_usd": float(np.exp(high)),
+                         "predictive_low_usd": float(np.exp(low)), "predictive_median_usd": float(np.exp(mid)),
+                         "predictive_high_usd": float(np.exp(high)),
                          "percentile": float(np.mean(replicated[part][:, i] <= observed)),
                          "inside": bool(low <= observed <= high),
                          "source": data.units[data.unit[i]] if data.kind[i] != 3 else "order statistic",

@@ -27,12 +27,20 @@ from ..training.fidelity import FIDELITY_TOLERANCE, SPREAD_TOLERANCE, fidelity_t
 from ..training.synthetic import DEFAULT_ROWS_PER_COUNTRY, make_training_set
 from .candidates import CANDIDATES
 from .external import POPULATION_NOTE, external_check
+from .held_out import held_out_checks, interval_note
 from .metrics import CONFIDENCES, HOLDOUT_SEED_OFFSET, coverage_report
 from .sharpness import figure_sharpness, sharpness_summary
-from .validation import leave_one_figure_out, leave_one_source_out, peer_baseline, validation_summary
+from .validation import (
+    leave_one_figure_out,
+    leave_one_source_out,
+    peer_baseline,
+    refit_folds,
+    source_of,
+    validation_summary,
+)
 
 __all__ = ["evaluation_report", "fidelity_section", "uncertainty_section", "sharpness_section", "compare_models",
-           "validation_section", "external_section", "money_section", "clean_json"]
+           "validation_section", "posterior_validation_section", "external_section", "money_section", "clean_json"]
 
 # Selection rule tolerances (points of coverage), as the calibration targets.
 OVERALL_TOLERANCE = 0.02
@@ -96,9 +104,16 @@ SPREAD_SEEDS = (1, 2)
 
 
 def validation_section(model, *, seed: int = 0, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY) -> dict:
-    """Leave-one-figure-out and leave-one-source-out results with summaries,
-    and the leave-one-figure-out summary again under other seeds; every
-    refit draws ``rows_per_country`` synthetic rows (the model's own count)."""
+    """Leave-one-figure-out and leave-one-source-out results with summaries.
+
+    For a model with a posterior, each refit samples the measurement model
+    without the held-out figures (:mod:`salarymodel.evidence.held_out`). For
+    a moment model, the whole moment pipeline is rerun and the
+    leave-one-figure-out summary repeated under other seeds; every refit
+    draws ``rows_per_country`` synthetic rows (the model's own count).
+    """
+    if model.posterior is not None:
+        return posterior_validation_section(model)
     section = {}
     for name, run in (("leave_one_figure_out", leave_one_figure_out), ("leave_one_source_out", leave_one_source_out)):
         table = run(model.plan, seed=seed, rows_per_country=rows_per_country)
@@ -118,6 +133,51 @@ def validation_section(model, *, seed: int = 0, rows_per_country: int = DEFAULT_
                            "spread; the lowest/highest of k sources as that order statistic), divided/multiplied "
                            "by exp(1.2816 * sqrt(tau_source^2 (1 + 1/n) [+ tau_employer^2 for an employer the "
                            "model no longer knows]))")
+    return section
+
+
+def _held_out_summary(table: pd.DataFrame) -> dict:
+    """:func:`validation_summary` plus the width checks, the largest median change
+    in a country the held-out figures do not describe, and refits that failed
+    their diagnostics."""
+    summary = validation_summary(table)
+    widths = table.drop_duplicates("id")
+    widths = widths[widths["width_inside"].notna()] if "width_inside" in widths else widths.iloc[:0]
+    summary.update({
+        "spread_figures": int(len(widths)),
+        "spread_inside_interval": float(widths["width_inside"].astype(bool).mean()) if len(widths) else None,
+        "max_median_change_other_country": float(table["median_change_other"].max()),
+        "max_median_change_other_country_all_years": float(table["median_change_other_all_years"].max()),
+        # A refit with nothing left of a country has that country's parameters at their prior
+        # (slow to mix, and judged on nothing): only refits that predict something count.
+        "refits_failing_diagnostics": sorted(set(table.loc[~table["refit_diagnostics_pass"]
+                                                           & (table["status"] == "predicted"), "held_out"])),
+    })
+    return summary
+
+
+def posterior_validation_section(model, *, confidence: float = 0.8) -> dict:
+    """Leave one figure out and leave one source out on the measurement model:
+    every held-out statistic judged against its posterior predictive interval
+    under a refit without it (beyond :data:`~salarymodel.evidence.validation.MAX_REFITS`
+    figures or sources, seeded folds of them)."""
+    posterior = model.posterior
+    seed = posterior.seed
+    used = model.plan.used_figures().drop_duplicates("id")
+    ids = [i for i in used["id"] if i in set(posterior.data.ids)]
+    by_source: dict[str, list[str]] = {}
+    for figure_id, source in zip(used["id"], source_of(used)):
+        if figure_id in ids:
+            by_source.setdefault(source, []).append(figure_id)
+    source_folds = [(label, [i for source in members for i in by_source[source]])
+                    for label, members in refit_folds(list(by_source), seed)]
+    section = {}
+    for name, groups in (("leave_one_figure_out", refit_folds(ids, seed)), ("leave_one_source_out", source_folds)):
+        table = held_out_checks(posterior, groups, confidence=confidence)
+        section[name] = {"summary": _held_out_summary(table), "figures": _records(table)}
+    section["peer_baseline"] = _peer_baseline_section(model.plan, section["leave_one_figure_out"]["figures"])
+    section["refit"] = "posterior"
+    section["interval"] = interval_note(confidence)
     return section
 
 

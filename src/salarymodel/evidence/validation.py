@@ -192,7 +192,7 @@ def _judge(plan: TrainingPlan, refit: _Refit | None, figure_rows: pd.DataFrame,
 
 
 def leave_one_figure_out(plan: TrainingPlan, *, seed: int = 0, confidence: float = 0.8,
-                         rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY) -> pd.DataFrame:
+                         rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY, only=None) -> pd.DataFrame:
     """Retrain without each used figure in turn and predict it (beyond
     :data:`MAX_REFITS` figures, without each of that many seeded folds of them).
 
@@ -208,6 +208,8 @@ def leave_one_figure_out(plan: TrainingPlan, *, seed: int = 0, confidence: float
         Synthetic rows of each retraining: the model's own count, so the
         validation measures the pipeline as shipped (fewer rows add
         Monte Carlo noise the shipped model does not have).
+    only : list of str, default=None
+        Hold out only these figures (each alone); every used figure when None.
 
     Returns
     -------
@@ -224,7 +226,8 @@ def leave_one_figure_out(plan: TrainingPlan, *, seed: int = 0, confidence: float
     used = plan.used_figures()
     by_id = dict(tuple(used.groupby("id", sort=False)))
     records: list[dict] = []
-    for held_out, members in refit_folds(list(by_id), seed):
+    labels = list(by_id) if only is None else [i for i in by_id if i in set(only)]
+    for held_out, members in refit_folds(labels, seed):
         refit = _refit(plan, (~plan.figures["id"].isin(members)).to_numpy(), seed, rows_per_country)
         for figure_id in members:
             records += _judge(plan, refit, by_id[figure_id], held_out, confidence)
@@ -322,7 +325,10 @@ def validation_summary(table: pd.DataFrame) -> dict:
     if predicted.empty:
         return {"figures": 0, "not_estimable": int(table["id"].nunique()), "median_abs_error": None,
                 "inside_interval": None}
-    worst = np.fmax(predicted["relative_error"].abs(), predicted["relative_error_high"].abs().fillna(0))
+    # Records read back from JSON hold None where the table held NaN.
+    error, error_high = (pd.to_numeric(predicted[c], errors="coerce").abs() for c in ("relative_error",
+                                                                                       "relative_error_high"))
+    worst = np.fmax(error, error_high.fillna(0))
     per_figure = pd.DataFrame({"id": predicted["id"], "error": worst, "inside": predicted["inside_interval"]})
     grouped = per_figure.groupby("id").agg(error=("error", "median"), inside=("inside", "all"))
     return {"figures": int(len(grouped)),

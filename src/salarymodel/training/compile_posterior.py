@@ -9,9 +9,14 @@ the serving form ``centre + scale * (S + r Z)`` (:mod:`salarymodel.serving.bands
 * ``scale`` and the score shape ``S`` are the regression's: the within-market
   spread learned from the synthetic engineers (:mod:`salarymodel.training.engineers`);
 * ``centre`` is the predictive median, so the served median is the posterior's;
-* ``r`` below and above the median are solved so that the served 10th and
-  90th percentiles are the predictive's: the median's uncertainty, read off
-  the posterior, with whatever skew the posterior gives it past the data.
+* ``r`` below and above the median (the median's uncertainty, read off the
+  posterior, with whatever skew it has past the data) are chosen so that the
+  served 5th, 10th and 25th percentiles (75th, 90th, 95th above) are as close
+  to the predictive's as this two-piece form allows: the largest of their
+  errors, each over its weight in :data:`FITTED_LEVELS`, is made smallest. A
+  cell whose predictive is normal-shaped gets its 10th and 90th exactly; an
+  employer known from one figure, whose effect is heavy-tailed, spreads the
+  error over its percentiles instead of putting it all on the 25th.
 
 The median's own 80% interval is the posterior's 10th and 90th percentile of
 the cell's median. Everything is computed on a coarse years grid (the
@@ -29,12 +34,15 @@ from ..serving.bands import R_GRID, Z_GRID, Z_STEP
 from ..serving.grid import YEARS_GRID
 from .posterior import Posterior
 
-__all__ = ["COARSE_YEARS", "predictive_quantile", "posterior_tables"]
+__all__ = ["COARSE_YEARS", "FITTED_LEVELS", "predictive_quantile", "posterior_tables"]
 
 # Years at which the posterior is read (every half year; its curves bend at whole years).
 COARSE_YEARS = np.linspace(0.0, float(YEARS_GRID[-1]), int(2 * YEARS_GRID[-1]) + 1)
-# The band ends the ratios are solved for (the default 80% band is then the posterior's).
-_MATCHED = (0.1, 0.9)
+# The percentiles each side's ratio is fitted to, with the weight of each one's error
+# (the 5th and 95th, read from the same two-piece form, are allowed three times as much).
+FITTED_LEVELS = {"ratio_low": {0.05: 3.0, 0.1: 1.0, 0.25: 1.0}, "ratio_high": {0.75: 1.0, 0.9: 1.0, 0.95: 3.0}}
+# Ratios tried between the points of R_GRID (serving interpolates linearly between them).
+_FINE_R = np.linspace(0.0, float(R_GRID[-1]), 1601)
 _NEWTON_STEPS = 10
 
 
@@ -94,11 +102,13 @@ def posterior_tables(posterior: Posterior, cells: list[tuple[str, str | None]], 
         spread = posterior.spread_draws(country, company, COARSE_YEARS)
         centre = predictive_quantile(median, spread, 0.5)
         shape = shapes[countries.index(country)]
-        for name, level in zip(("ratio_low", "ratio_high"), _MATCHED):
-            target = (predictive_quantile(median, spread, level) - centre) / scale[i]
-            column = _shape_column(shape, level)  # monotone in r: falling below the median, rising above
-            coarse[name][i] = (np.interp(-target, -column, R_GRID) if level < 0.5
-                               else np.interp(target, column, R_GRID))
+        for name, levels in FITTED_LEVELS.items():
+            worst = np.zeros((len(_FINE_R), len(COARSE_YEARS)))
+            for level, weight in levels.items():
+                target = predictive_quantile(median, spread, level) - centre  # log distance from the median
+                served = np.interp(_FINE_R, R_GRID, _shape_column(shape, level))[:, None] * scale[i][None, :]
+                worst = np.maximum(worst, np.abs(served - target[None, :]) / weight)
+            coarse[name][i] = _FINE_R[np.argmin(worst, axis=0)]
         coarse["centre"][i] = centre
         coarse["median_low"][i], coarse["median_high"][i] = np.quantile(median, [0.1, 0.9], axis=0)
 

@@ -26,16 +26,16 @@ Each figure carries a reporting noise (rounding, "approximately") of
 :data:`REPORTING_SD`. Individual salaries (records) are draws of one
 engineer's pay as their source sees it. The priors, with their units and
 why, are in :func:`measurement_model`, which reads top to bottom. Countries
-share only the hyperparameters (source and employer scales, the slope and
-spread priors), so one country's figures move another's medians only
-through them.
+share only the source and employer scales and the employer spread share
+(each country has its own slope scale and spread), so one country's figures
+move another's medians only through them.
 
 This module imports NumPyro (JAX): the training side only, never serving.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -46,8 +46,8 @@ from ..data.figures import group_rank, quantile_level
 from ..data.levels import PARTITION_LEVELS
 from .effects import source_units
 
-__all__ = ["KNOTS", "REPORTING_SD", "SHARED_SITE_SD", "MeasurementData", "measurement_data", "measurement_model",
-           "ramps", "prior_settings"]
+__all__ = ["KNOTS", "REPORTING_SD", "SHARED_SITE_SD", "SPREAD_TREND_END", "MeasurementData", "measurement_data",
+           "measurement_model", "ramps", "prior_settings"]
 
 # Knots of the median curve (years): the curve is linear between them, rising by
 # a non-negative slope on each segment, and flat past the last.
@@ -55,6 +55,25 @@ KNOTS = np.array([0.0, 2.0, 4.0, 7.0, 10.0, 15.0, 20.0, 30.0, 40.0])
 # Years over which the prior on a segment's slope halves its scale (about 0.7 per
 # 10 years: returns to experience fall off with a career's length).
 SLOPE_DECAY_YEARS = 15.0
+# Prior scale of each segment's slope early in a career (log pay per year): a
+# half-normal of this scale has its median at 4.7% a year and allows 14% (the
+# 95th percentile), so figures that demand a steep rise get one. Fixed, the same
+# for every country, not learned: a learned scale shared by the countries let one
+# German entry-level figure tilt India's curve by 5%, and a learned scale per
+# country (eight segments inform it) made the extrapolated medians noisy and the
+# sampler diverge near a scale of 0.
+SLOPE_SCALE = 0.07
+# Prior of each country's spread of log pay among engineers like one another, at 5
+# years: 0.25 (about x/1.3) give or take 35%. Not pooled over countries: a pooled
+# centre let the US percentile figures set how wide German ranges are read, and
+# through that the German curve's slope (a US outlier moved it by 3%).
+SPREAD_PRIOR_MEDIAN = 0.25
+SPREAD_PRIOR_SD = 0.35
+# Years up to which the spread's trend runs (the figures' cells reach 30 years):
+# past them the spread is held, not extrapolated, as the median is flat past the
+# last knot (a trend run on to 50 years made the spread there unknown to a factor
+# of 1.6 either way: not a spread of pay, an artefact of a straight line).
+SPREAD_TREND_END = 30.0
 # Reporting noise of every figure, log pay: rounding and "approximately" (3%).
 REPORTING_SD = 0.03
 # What all salary sites share (who answers salary surveys, base pay read as
@@ -74,12 +93,12 @@ def prior_settings() -> dict[str, str]:
         "source offsets": "tau_source * StudentT(3): heavy tails, so a site that contradicts the others counts less",
         "tau_employer": "HalfNormal(0.4): employers' effects, log pay (IT services vs product firms differ 2x)",
         "employer effects": "tau_employer * StudentT(3), partially pooled over all countries",
-        "slope_scale": "HalfNormal(0.05): the median's rise per year early in a career (3-5% is typical)",
-        "segment slopes": f"HalfNormal(slope_scale * exp(-mid / {SLOPE_DECAY_YEARS:g})) on each segment between "
-                          f"knots {KNOTS.astype(int).tolist()} years: never falling, flattening with years",
+        "segment slopes": f"HalfNormal({SLOPE_SCALE:g} * exp(-mid / {SLOPE_DECAY_YEARS:g})) on each segment between "
+                          f"knots {KNOTS.astype(int).tolist()} years, each country on its own: never falling, "
+                          "flattening with years (a median rise of 4.7% a year early in a career, up to 14%)",
         "level": "Normal(median log figure of the country - 0.3, 1): the median at 0 years, weak",
-        "spread": "log s_c(5) ~ Normal(spread_mu, 0.3), spread_mu ~ Normal(log 0.25, 0.3); "
-                  "trend of log s_c per 10 years ~ Normal(0, 0.1)",
+        "spread": f"log s_c(5) ~ Normal(log {SPREAD_PRIOR_MEDIAN:g}, {SPREAD_PRIOR_SD:g}) for each country on its own; "
+                  f"trend of log s_c per 10 years ~ Normal(0, 0.1), held past {SPREAD_TREND_END:g} years",
         "employer spread share": "Beta(6, 2): the spread inside one employer as a share of the market's",
         "range coverage": "Beta(8 c, 8 (1 - c)) around the stated coverage c of each range",
         "reporting noise": f"Normal(0, {REPORTING_SD}) on every reported statistic",
@@ -151,11 +170,24 @@ class MeasurementData:
     record_employer: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     record_years: np.ndarray = field(default_factory=lambda: np.zeros(0))
     record_log: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # 1 for a statistic that enters the likelihood, 0 for one held out (validation):
+    # a held-out figure keeps its place, so every refit has the same shapes.
+    use: np.ndarray | None = None
 
     @property
     def range_rows(self) -> np.ndarray:
         """Positions of the ranges among the statistics."""
         return np.flatnonzero(self.kind == _KIND["range"]).astype(np.int32)
+
+    def without(self, ids) -> MeasurementData:
+        """The same data with the statistics of figures ``ids`` held out: they stay in
+        the arrays (same shapes, so the compiled sampler is reused) but enter no
+        likelihood, and each country's level prior is centred without them."""
+        held = np.isin(np.asarray(self.ids), list(ids))
+        use = np.where(held, 0.0, 1.0 if self.use is None else np.asarray(self.use, dtype=float))
+        centre = _centres(len(self.countries), self.country, self.low, use, self.record_country, self.record_log,
+                          fallback=self.centre)
+        return replace(self, use=use, centre=centre)
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The numeric arrays, for the model function."""
@@ -163,9 +195,21 @@ class MeasurementData:
                  "years", "weights", "centre", "record_country", "record_unit", "record_employer", "record_years",
                  "record_log"]
         arrays = {name: getattr(self, name) for name in names}
+        arrays["use"] = np.ones(len(self.kind)) if self.use is None else np.asarray(self.use, dtype=float)
         arrays["range_rows"] = self.range_rows
         arrays["range_coverage"] = self.coverage[self.range_rows]
         return arrays
+
+
+def _centres(n_countries: int, country: np.ndarray, low: np.ndarray, use: np.ndarray, record_country: np.ndarray,
+             record_log: np.ndarray, fallback: np.ndarray | None = None) -> np.ndarray:
+    """Each country's level prior centre: the median of its used log figures and records, less 0.3
+    (``fallback``'s value for a country left with none)."""
+    centre = np.zeros(n_countries)
+    for c in range(n_countries):
+        values = np.concatenate([low[(country == c) & (use > 0)], record_log[record_country == c]])
+        centre[c] = np.median(values) - 0.3 if len(values) else fallback[c]
+    return centre
 
 
 def measurement_data(figures: pd.DataFrame, levels: pd.DataFrame, records: pd.DataFrame | None = None) -> MeasurementData:
@@ -224,20 +268,16 @@ def measurement_data(figures: pd.DataFrame, levels: pd.DataFrame, records: pd.Da
         arrays[name] = arrays[name].astype(np.int32).reshape(-1)
     arrays["years"] = np.asarray(columns["years"], dtype=float).reshape(len(figures), _POINTS)
     arrays["weights"] = np.asarray(columns["weights"], dtype=float).reshape(len(figures), _POINTS)
-    logs = {c: [] for c in countries}
-    for c, value in zip(figures["country"], arrays["low"]):
-        logs[c].append(value)
     extra = {}
     if records is not None and len(records):
         record_log = np.log(records["salary_usd"].to_numpy(float))
-        for c, value in zip(records["country"], record_log):
-            logs[c].append(value)
         extra = {"record_country": np.array([countries.index(c) for c in records["country"]], dtype=np.int32),
                  "record_unit": np.array([units.index(f"records:{s}") for s in records["source"]], dtype=np.int32),
                  "record_employer": np.array([employers.index((c, k)) if isinstance(k, str) else -1
                                               for c, k in zip(records["country"], records["company"])], dtype=np.int32),
                  "record_years": records["years"].to_numpy(float), "record_log": record_log}
-    centre = np.array([np.median(logs[c]) - 0.3 for c in countries])
+    centre = _centres(len(countries), arrays["country"], arrays["low"], np.ones(len(figures)),
+                      extra.get("record_country", np.zeros(0, dtype=int)), extra.get("record_log", np.zeros(0)))
     return MeasurementData(countries=tuple(countries), units=tuple(units), employers=tuple(employers),
                            ids=tuple(figures["id"]), statistics=tuple(figures["statistic"]), centre=centre,
                            **arrays, **extra)
@@ -252,24 +292,25 @@ def measurement_model(data: dict, n_countries: int, n_units: int, n_employers: i
     from jax.scipy.special import logsumexp
     from jax.scipy.special import ndtri as jndtri
 
-    # Shared by all countries: how far sites and employers stray, how fast pay
-    # rises early in a career, how spread pay is (log pay throughout).
+    # Shared by all countries: how far sites and employers stray (log pay throughout).
     tau_source = numpyro.sample("tau_source", dist.HalfNormal(0.15))
     tau_employer = numpyro.sample("tau_employer", dist.HalfNormal(0.4))
-    slope_scale = numpyro.sample("slope_scale", dist.HalfNormal(0.05))
-    spread_mu = numpyro.sample("spread_mu", dist.Normal(np.log(0.25), 0.3))
     employer_share = numpyro.sample("employer_spread_share", dist.Beta(6.0, 2.0))
 
     # Each country: its median curve (level at 0 years, a non-negative slope per
     # segment, smaller priors later in a career) and its spread, changing with years.
     with numpyro.plate("country", n_countries):
-        level = numpyro.sample("level", dist.Normal(data["centre"], 1.0))
-        log_spread = numpyro.sample("log_spread", dist.Normal(spread_mu, 0.3))
+        # Written as the centre plus a standard normal: the sampler starts each chain
+        # near 0 on its own scale, so a level whose prior sits at log 100,000 is not
+        # started 11 sd away from it (a chain stuck there for a whole run).
+        level_raw = numpyro.sample("level_raw", dist.Normal(0.0, 1.0))
+        log_spread = numpyro.sample("log_spread", dist.Normal(np.log(SPREAD_PRIOR_MEDIAN), SPREAD_PRIOR_SD))
         spread_trend = numpyro.sample("spread_trend", dist.Normal(0.0, 0.1))
         with numpyro.plate("segment", len(KNOTS) - 1, dim=-2):
             slope_raw = numpyro.sample("slope_raw", dist.HalfNormal(1.0))
+    level = numpyro.deterministic("level", data["centre"] + level_raw)
     decay = np.exp(-(KNOTS[:-1] + KNOTS[1:]) / 2 / SLOPE_DECAY_YEARS)
-    slopes = numpyro.deterministic("slopes", slope_raw * slope_scale * decay[:, None])  # (segment, country)
+    slopes = numpyro.deterministic("slopes", slope_raw * SLOPE_SCALE * decay[:, None])  # (segment, country)
 
     # Each employer's effect: heavy-tailed, partially pooled over all countries.
     with numpyro.plate("employer", max(n_employers, 1)):
@@ -290,7 +331,8 @@ def measurement_model(data: dict, n_countries: int, n_units: int, n_employers: i
         median = level[country][:, None] + jnp.einsum("nqs,ns->nq", ramp, slopes.T[country])
         known = employer >= 0
         median = median + jnp.where(known, effect[jnp.maximum(employer, 0)], 0.0)[:, None]
-        spread = jnp.exp(log_spread[country][:, None] + spread_trend[country][:, None] * (years - 5.0) / 10.0)
+        trend_years = jnp.minimum(years, SPREAD_TREND_END) - 5.0
+        spread = jnp.exp(log_spread[country][:, None] + spread_trend[country][:, None] * trend_years / 10.0)
         return median, spread * jnp.where(known, employer_share, 1.0)[:, None]
 
     # Each reported statistic: a functional of its source's view of its cell
@@ -314,13 +356,15 @@ def measurement_model(data: dict, n_countries: int, n_units: int, n_employers: i
             log_mean + tau_source * data["order_mean"]))
         high = numpyro.deterministic("predicted_high", centre + width * half)
         # The lowest/highest of k sites' means: their offsets are in the order statistic.
+        # A held-out statistic (use 0) is predicted but enters no likelihood.
+        used = data["use"] > 0
         order_sd = jnp.sqrt(REPORTING_SD**2 + tau_source**2 * data["order_var"])
         numpyro.factor("order_statistics", jnp.sum(jnp.where(
-            is_order, dist.Normal(low, order_sd).log_prob(data["low"]), 0.0)))
-        shifted = ~is_order
-        residuals += [jnp.where(shifted, data["low"] - low, 0.0), jnp.where(is_range, data["high"] - high, 0.0)]
+            is_order & used, dist.Normal(low, order_sd).log_prob(data["low"]), 0.0)))
+        shifted, spans = ~is_order & used, is_range & used
+        residuals += [jnp.where(shifted, data["low"] - low, 0.0), jnp.where(spans, data["high"] - high, 0.0)]
         noise = jnp.full(len(kind), REPORTING_SD**2)
-        variances += [jnp.where(shifted, noise, jnp.inf), jnp.where(is_range, noise, jnp.inf)]
+        variances += [jnp.where(shifted, noise, jnp.inf), jnp.where(spans, noise, jnp.inf)]
         units += [data["unit"], data["unit"]]
 
     # Individual salaries: one engineer's pay as its source sees the market.
