@@ -100,6 +100,18 @@ def test_openapi_lists_every_endpoint_with_parameters_and_errors(client):
     assert client.get("/docs").status_code == 200
 
 
+def test_the_api_reference_page_loads_nothing_from_elsewhere(client):
+    # FastAPI's Swagger UI would load its script from a CDN onto the API's origin.
+    page = client.get("/docs")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert "<script" not in page.text and "cdn" not in page.text.lower() and "//" not in page.text.replace(
+        "http-equiv", "")
+    for name in ("GET /api/v1/estimate", "POST /api/v1/estimates", "as_of", "confidence", "422"):
+        assert name in page.text, name
+    assert client.get("/redoc").status_code == 404
+
+
 def test_the_page_and_its_files_come_from_the_package(client):
     page = client.get("/").text
     assert "<form" in page and "/static/app.js" in page and "http" not in page.replace("http-equiv", "")

@@ -27,6 +27,7 @@ from fastapi.staticfiles import StaticFiles
 from .. import __version__
 from ..errors import ModelIntegrityError, ModelVersionError
 from ..serving.estimate import InvalidRowsError
+from .reference import REFERENCE_CSP, reference_page
 
 __all__ = ["create_app", "app_factory", "MAX_BATCH_ROWS", "MAX_BATCH_BYTES", "PERCENTILES"]
 
@@ -70,7 +71,8 @@ def create_app(model=None) -> FastAPI:
         from ..api import default_model
 
         model = default_model()
-    app = FastAPI(title="salarymodel", version=__version__,
+    # FastAPI's Swagger UI and ReDoc pages load their scripts from a CDN: /docs is ours.
+    app = FastAPI(title="salarymodel", version=__version__, docs_url=None, redoc_url=None,
                   description="Machine Learning Engineer base salaries by country, experience and employer, with "
                               "an honest band and the reported figures behind every estimate.")
     app.state.model = model
@@ -251,6 +253,10 @@ def create_app(model=None) -> FastAPI:
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page() -> HTMLResponse:
         return HTMLResponse(static.joinpath("index.html").read_text(encoding="utf-8"))
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def reference() -> HTMLResponse:
+        return HTMLResponse(reference_page(app.openapi()), headers={"Content-Security-Policy": REFERENCE_CSP})
 
     return app
 
