@@ -277,3 +277,19 @@ def test_ranges_in_frames_and_on_the_command_line(model, model_dir):
 def test_bad_ranges_are_refused_by_name(model, years):
     with pytest.raises((ValueError, TypeError), match="'years' parameter"):
         model.predict("DE", years)
+
+
+def test_an_employer_under_another_spelling_trains_as_that_employer(tmp_path):
+    # Serving folds "TIKTOK Inc." onto TikTok; training must count both spellings as
+    # one employer, or a user's figure under the other spelling is never reachable.
+    from salarymodel.data.shipped import raw_data_file
+
+    shipped = pd.read_csv(raw_data_file("reported_figures.csv"), dtype=str, keep_default_na=False)
+    tiktok = shipped[shipped["company"] == "TikTok"].iloc[0].to_dict()
+    extra = {**tiktok, "id": "f99", "company": "TIKTOK Inc.", "source": "U1", "source_detail": "",
+             "value": str(float(tiktok["value"]) * 1.1)}
+    path = tmp_path / "figures.csv"
+    pd.concat([shipped, pd.DataFrame([extra])], ignore_index=True).to_csv(path, index=False)
+    model = train(path, posterior=False).model
+    assert [k for c, k in model.cells if c == "US" and k is not None] == ["TikTok"]
+    assert {"f15", "f99"} <= set(model.predict("US", 5, "TIKTOK Inc.").sources)

@@ -151,3 +151,24 @@ def load_company_aliases(path=None) -> dict[str, str]:
             raise ValueError(f"The company aliases table {path}, line {line}: 'alias' and 'company' must be "
                              "printable, non-empty names.")
     return {company_key(alias): company for alias, company in zip(table["alias"], table["company"])}
+
+
+def fold_company_names(countries, companies, known=()) -> list:
+    """Each company name replaced by the first spelling of it seen in its country.
+
+    Serving matches an employer by :func:`company_key` ("TIKTOK Inc." finds
+    "TikTok"), so training must count those spellings as one employer too:
+    otherwise a user's figure under another spelling trains a second employer
+    that no query can reach. ``known`` (pairs of country and name) are seen
+    first; missing names (None, NaN, "") stay as they are.
+    """
+    first: dict[tuple[str, str], str] = {}
+    for country, name in known:
+        if isinstance(name, str) and name:
+            first.setdefault((country, company_key(name)), name)
+    folded = []
+    for country, name in zip(countries, companies):
+        if isinstance(name, str) and name:
+            name = first.setdefault((country, company_key(name)), name)
+        folded.append(name)
+    return folded
