@@ -53,11 +53,12 @@ def _data_years(posterior: Posterior) -> dict[str, tuple[float, float]]:
     return spans
 
 
-def median_changes(full: Posterior, refit: Posterior) -> dict[str, dict[str, float]]:
+def median_changes(full: Posterior, refit: Posterior,
+                   spans: dict[str, tuple[float, float]] | None = None) -> dict[str, dict[str, float]]:
     """Each country's largest relative change of the market median (its posterior mean in
     log pay: less Monte Carlo noise than a posterior median), over the years its own
-    figures describe and over 0-30 years."""
-    spans = _data_years(full)
+    figures describe (``spans``, read off ``full`` when None) and over 0-30 years."""
+    spans = spans or _data_years(full)
     changes = {}
     for country in full.data.countries:
         change = np.abs(np.expm1(refit.mean_median(country, None, CHANGE_YEARS)
@@ -107,7 +108,7 @@ def _width_check(refit: Posterior, rows: np.ndarray, confidence: float, rng: np.
 def _reasons(refit: Posterior, rows: np.ndarray) -> tuple[str, list[str]]:
     """Whether a held-out figure can be predicted, and what its refit no longer knows."""
     data = refit.data
-    used = refit.data.arrays()["use"] > 0
+    used = data.use > 0  # a refit's data always carry their mask (MeasurementData.without)
     i = rows[0]
     if not np.any(used & (data.country == data.country[i])) and not np.any(data.record_country == data.country[i]):
         return "not estimable", [f"no figure of {data.countries[data.country[i]]} is left without it"]
@@ -157,11 +158,12 @@ def held_out_checks(posterior: Posterior, groups: list[tuple[str, list[str]]], *
     ids = np.asarray(data.ids)
     records: list[dict] = []
     rng = np.random.default_rng([posterior.seed, 31])
+    spans = _data_years(posterior)
+    position = np.repeat(np.arange(len(ids)), np.where(data.kind == _KIND_RANGE, 2, 1))  # statistic of each check row
     for label, members in groups:
         refit = _refit(posterior, members)
-        changes = median_changes(posterior, refit)
+        changes = median_changes(posterior, refit, spans)
         checks = predictive_checks(refit, level=confidence)
-        position = np.repeat(np.arange(len(ids)), np.where(data.kind == _KIND_RANGE, 2, 1))
         for figure_id in members:
             rows = np.flatnonzero(ids == figure_id)
             if not len(rows):

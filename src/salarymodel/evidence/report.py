@@ -164,7 +164,8 @@ def posterior_validation_section(model, *, confidence: float = 0.8) -> dict:
     posterior = model.posterior
     seed = posterior.seed
     used = model.plan.used_figures().drop_duplicates("id")
-    ids = [i for i in used["id"] if i in set(posterior.data.ids)]
+    fitted = set(posterior.data.ids)
+    ids = [i for i in used["id"] if i in fitted]
     by_source: dict[str, list[str]] = {}
     for figure_id, source in zip(used["id"], source_of(used)):
         if figure_id in ids:
