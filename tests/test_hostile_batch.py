@@ -192,13 +192,39 @@ def test_an_output_keeps_its_permissions_and_a_read_only_one_is_not_replaced(mod
     assert done.returncode == 2 and "read-only" in done.stderr and frozen.read_text() == "keep me"
 
 
-def test_a_file_with_carriage_returns_alone_is_refused_without_reading_it_whole(model_dir, tmp_path):
-    source, target = tmp_path / "mac.csv", tmp_path / "out.csv"
-    source.write_bytes(b"country,years\rDE,5\rUS,3\r")
+@pytest.mark.parametrize("ending", [b"\n", b"\r\n", b"\r"], ids=["LF", "CRLF", "CR only"])
+def test_every_line_end_and_ragged_rows_round_trip_through_pandas(model_dir, tmp_path, ending):
+    # Issue 29 asks that CR-only files (old Mac exports) be read, not refused: their
+    # lines are read as LF and written with LF, every input row present once.
+    import pandas as pd
+
+    lines = [b"country,years,company", b"DE,5,", b"US,2", b"US,3,Acme, Inc", b'IN,4,"Quoted, Co"', b"", b"US,7,TikTok"]
+    source, target = tmp_path / "in.csv", tmp_path / "out.csv"
+    source.write_bytes(ending.join(lines) + ending)
     done = _score(model_dir, source, target)
-    assert done.returncode == 2 and "carriage return alone" in done.stderr and "Traceback" not in done.stderr
-    assert not target.exists()
+    assert done.returncode == 3 and "Traceback" not in done.stderr, done.stderr
+    table = pd.read_csv(target, keep_default_na=False, dtype=str)
+    assert table["country"].tolist() == ["DE", "US", "US", "IN", "", "US"]
+    assert table.loc[3, "company"] == "Quoted, Co" and table.loc[2, "company"] == "Acme, Inc"
+    assert (table["error"] != "").tolist() == [False, True, True, False, True, False]
+    assert float(table.loc[5, "median"]) > float(table.loc[0, "median"]) * 0 and float(table.loc[3, "median"]) > 0
+    for number, fragment in ((3, "2 fields"), (4, "4 fields"), (6, "blank line")):
+        assert f"line {number}: " in done.stderr and fragment in done.stderr
+    text = target.read_bytes()
+    assert text.replace(b"\r\n", b"").count(b"\r") == 0  # no carriage return left inside a field
+
+
+def test_a_file_without_line_ends_is_refused_without_reading_it_whole(model_dir, tmp_path):
+    target = tmp_path / "out.csv"
     endless = tmp_path / "endless.csv"
     endless.write_bytes(b"country,years," + b"x" * (2 << 20))
     done = _score(model_dir, endless, target)
     assert done.returncode == 2 and "no line end in its first" in done.stderr and not target.exists()
+
+
+def test_an_unclosed_quote_names_the_lines_it_swallowed(model_dir, tmp_path):
+    source, target = tmp_path / "open.csv", tmp_path / "out.csv"
+    source.write_bytes(b'country,years,company\nDE,5,\nUS,3,"Acme\n' + b"DE,1,\n" * 20)
+    done = _score(model_dir, source, target)
+    assert done.returncode == 3, done.stderr
+    assert "line 3: " in done.stderr and "lines 3-23" in done.stderr and "never closed" in done.stderr

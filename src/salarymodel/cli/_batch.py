@@ -1,15 +1,14 @@
 """Scoring a CSV file of profiles: streamed in bounded memory, input lines kept
 byte for byte, estimates appended, at numpy and Arrow speed.
 
-The file is read in blocks of at most :data:`BLOCK_BYTES` and written as it
-goes, so memory does not grow with the file. Each input line is written
-back exactly as it was read (``007`` stays ``007``), followed by the new
-columns, formatted by Arrow's compute kernels (two decimals). A line that
-cannot be read (invalid UTF-8, too many or too few fields, a blank line) is
-one bad row with its true line number: its new columns are empty but for
-``error``, and every other row is scored. Once a quote appears, the rest of
-the file goes through Python's CSV reader (quoted fields may hold commas
-and line breaks), which keeps each record's raw text and first line number.
+The rows come from :mod:`salarymodel.serving.csv_rows` (the reader the HTTP
+API uses too) in chunks, and are written as they go, so memory does not grow
+with the file. Each input line is written back exactly as it was read
+(``007`` stays ``007``), followed by the new columns, formatted by Arrow's
+compute kernels (two decimals). A line that cannot be read is one bad row
+with its true line number: its new columns are empty but for ``error``, and
+every other row is scored. Lines end as the input's header does (LF or
+CRLF); a file of carriage returns alone is written with LF.
 
 The output is written through :class:`OutputSink`: atomically for a regular
 file, directly for a device or FIFO; a symlink is followed; the output may
@@ -18,9 +17,6 @@ never be the input.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import os
 import stat
 import sys
@@ -31,16 +27,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..data.levels import MAX_YEARS
+from ..serving.csv_rows import RowChunk, open_csv, score_chunk
 
-__all__ = ["OUTPUT_COLUMNS", "BLOCK_BYTES", "OutputSink", "score_csv"]
+__all__ = ["OUTPUT_COLUMNS", "OutputSink", "score_csv"]
 
 OUTPUT_COLUMNS = ("low", "median", "high", "currency", "company_known", "support", "as_of", "projected", "error")
-# Bytes read at a time: memory stays bounded by this, whatever the file's size.
-BLOCK_BYTES = 2 * 1024 * 1024
-_BOM = codecs.BOM_UTF8
-# The header line is read at most this long.
-_MAX_HEADER_BYTES = 1 << 20
 
 
 def _umask() -> int:
@@ -163,100 +154,28 @@ def _line_bytes(raw_lines, scored: pd.DataFrame, bad: np.ndarray, ending: bytes 
     return memoryview(text.buffers()[2])[offsets[0]:offsets[-1]]
 
 
-def _fit_width(fields: list[bytes] | None, width: int) -> bytes:
-    """A bad row's input as exactly ``width`` CSV fields, so the output stays a table:
-    missing fields are empty, the extra ones join the last field (quoted), and a
-    line that could not be read at all becomes empty fields."""
-    if not fields:
-        return b"," * (width - 1)
-    if len(fields) == width:
-        return b",".join(fields)
-    if len(fields) < width:
-        fields = fields + [b""] * (width - len(fields))
-    elif len(fields) > width:
-        fields = fields[:width - 1] + [b",".join(fields[width - 1:])]
-    return b",".join(b'"' + f.replace(b'"', b'""') + b'"' if (b"," in f or b'"' in f or b"\n" in f) else f
-                     for f in fields)
-
-
-def _split_lines(data: bytes):
-    """The lines of ``data`` (which ends with a newline) as a binary array
-    without their ``\\n``, zero-copy."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + 1
-    offsets = np.concatenate([[0], ends]).astype(np.int32)
-    with_newline = pa.BinaryArray.from_buffers(pa.binary(), len(ends), [None, pa.py_buffer(offsets),
-                                                                         pa.py_buffer(data)])
-    return pc.binary_slice(with_newline, 0, -1)
-
-
-def _header(raw: bytes, source: Path) -> list[str]:
-    """Column names of the header line: a UTF-8 BOM is dropped, duplicates refused by name."""
-    text = raw[len(_BOM):] if raw.startswith(_BOM) else raw
-    try:
-        line = text.decode("utf-8").rstrip("\r\n")
-    except UnicodeDecodeError:
-        raise ValueError(f"The header line of {source} is not valid UTF-8. Save the file as UTF-8.") from None
-    names = next(csv.reader([line])) if line else []
-    missing = [c for c in ("country", "years") if c not in names]
-    if missing:
-        raise ValueError(f"{source} needs columns country and years (and optionally company); missing {missing}. "
-                         f"Its header is {names}.")
-    seen, duplicates = set(), []
-    for name in names:
-        if name in seen and name not in duplicates:
-            duplicates.append(name)
-        seen.add(name)
-    if duplicates:
-        raise ValueError(f"{source} has the column(s) {duplicates} more than once in its header: say which one "
-                         "to use by renaming the others.")
-    return names
-
-
 class _Scorer:
     """Scores chunks of rows and writes them, counting rows and bad rows."""
 
-    def __init__(self, model, names: list[str], out, options: dict, progress) -> None:
-        self.model, self.names, self.out, self.options, self.progress = model, names, out, options, progress
-        self.index = {name: names.index(name) for name in ("country", "years", "company", "years_max")
-                      if name in names}
+    def __init__(self, model, out, options: dict, progress, ending: bytes) -> None:
+        self.model, self.out, self.options, self.progress = model, out, options, progress
         self.rows = self.bad = 0
         self.pool = ThreadPoolExecutor(max_workers=1)  # formatting overlaps the next chunk's scoring
         self.pending = None
-        self.ending = b"\n"  # the input's line end, kept in the output (set from the header)
+        self.ending = ending  # the input's line end, kept in the output
 
-    def write(self, raw_lines, fields: dict, problems: np.ndarray, first_line: int,
-              line_numbers: np.ndarray | None = None) -> None:
-        """Score one chunk: ``fields`` maps column -> string values;
-        ``problems`` holds a reason for each structurally bad row ('' if none)."""
-        country = fields["country"]
-        if not isinstance(country, pd.Categorical):
-            country = pd.Series(country, dtype=object).replace("", None)
-        frame = pd.DataFrame({"country": country, "years": fields["years"]})
-        for optional in ("company", "years_max"):
-            if optional in fields:
-                frame[optional] = fields[optional]
-        scored = self.model.predict_frame(frame, errors="coerce", **self.options)
-        structural = problems != ""
-        if structural.any():
-            scored.loc[structural, ["low", "median", "high"]] = np.nan
-            for column in ("currency", "support", "as_of"):
-                codes = scored[column].cat.codes.to_numpy().copy()
-                codes[structural] = -1
-                scored[column] = pd.Categorical.from_codes(codes, categories=scored[column].cat.categories)
-            scored["error"] = np.where(structural, problems, scored["error"].to_numpy())
+    def write(self, chunk: RowChunk) -> None:
+        """Score one chunk and queue its lines for writing; bad rows are named on stderr."""
+        scored = score_chunk(self.model, chunk, **self.options)
         bad = (scored["error"] != "").to_numpy()
-        numbers = line_numbers if line_numbers is not None else np.arange(first_line, first_line + len(frame))
         for position in np.flatnonzero(bad):
-            print(f"line {numbers[position]}: {scored['error'].iloc[position]}", file=sys.stderr)
+            print(f"line {chunk.lines[position]}: {scored['error'].iloc[position]}", file=sys.stderr)
         self._flush()
-        self.pending = self.pool.submit(_line_bytes, raw_lines, scored, bad, self.ending)
-        self.rows += len(frame)
+        self.pending = self.pool.submit(_line_bytes, chunk.raw, scored, bad, self.ending)
+        self.rows += len(scored)
         self.bad += int(bad.sum())
         if self.progress is not None:
-            self.progress.update(len(frame))
+            self.progress.update(len(scored))
 
     def _flush(self) -> None:
         if self.pending is not None:
@@ -304,25 +223,15 @@ def score_csv(model, source: Path, target: Path, *, chunk_size: int, progress=No
         raise ValueError(f"The '--input' option names {source}, which is not a readable file.")
     sink = OutputSink(target, source)  # refuses an output that is the input, before reading
     with open(source, "rb") as stream:
-        header_raw = stream.readline(_MAX_HEADER_BYTES)  # bounded: a file without line ends is not buffered whole
-        if not header_raw.endswith(b"\n") and b"\r" in header_raw.rstrip(b"\r"):
-            raise ValueError(f"{source} ends its lines with a carriage return alone (an old Mac format): save it "
-                             "as CSV with LF or CRLF line ends, then score it.")
-        if len(header_raw) == _MAX_HEADER_BYTES and not header_raw.endswith(b"\n"):
-            raise ValueError(f"{source} has no line end in its first {_MAX_HEADER_BYTES:,} bytes: a header is one "
-                             "line naming the columns (country, years, ...).")
-        if not header_raw.strip():
-            raise ValueError(f"{source} is empty: it needs a header line with columns country and years.")
-        names = _header(header_raw, source)
+        table = open_csv(stream, str(source))
         # Options are checked once, before any output is opened.
         model.predict_frame(pd.DataFrame({"country": [], "years": []}), errors="coerce", **options)
         out = sink.open()
-        scorer = _Scorer(model, names, out, options, progress)
+        scorer = _Scorer(model, out, options, progress, table.ending)
         try:
-            ending = b"\r\n" if header_raw.endswith(b"\r\n") else b"\n"
-            scorer.ending = ending
-            out.write(header_raw.rstrip(b"\r\n") + ("," + ",".join(OUTPUT_COLUMNS)).encode() + ending)
-            _stream_body(stream, scorer, names, chunk_size)
+            out.write(table.header_text + ("," + ",".join(OUTPUT_COLUMNS)).encode() + table.ending)
+            for chunk in table.chunks(chunk_size):
+                scorer.write(chunk)
             scorer.close()
             sink.commit()
         except BaseException:
@@ -330,212 +239,3 @@ def score_csv(model, source: Path, target: Path, *, chunk_size: int, progress=No
             sink.abort()
             raise
     return scorer.rows, scorer.bad
-
-
-def _stream_body(stream, scorer: _Scorer, names: list[str], chunk_size: int) -> None:
-    """Blocks of whole lines through the fast path until a quote appears, then
-    the rest through the CSV reader."""
-    line = 2
-    rest = b""
-    while True:
-        block = stream.read(BLOCK_BYTES)
-        data = rest + block
-        if not block:
-            if data:
-                data += b"\n"  # a last line without its newline
-            rest = b""
-        else:
-            cut = data.rfind(b"\n") + 1
-            data, rest = data[:cut], data[cut:]
-        if data:
-            if b'"' in data:
-                _quoted_rows(io.BytesIO(data + rest), stream, scorer, names, chunk_size, line)
-                return
-            line = _fast_rows(data, scorer, names, chunk_size, line)
-        if not block:
-            return
-
-
-def _fast_rows(data: bytes, scorer: _Scorer, names: list[str], chunk_size: int, line: int) -> int:
-    """Lines without quotes: split on commas with Arrow, one row per line."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    raw = _split_lines(data)
-    has_return = b"\r" in data
-    for start in range(0, len(raw), chunk_size):
-        chunk = raw.slice(start, chunk_size)
-        try:  # one cast checks the whole chunk's UTF-8; only a failing chunk is looked at line by line
-            lines, valid = chunk.cast(pa.string()), None
-        except pa.ArrowInvalid:
-            valid = _valid_utf8(chunk)
-            lines = pc.if_else(pa.array(valid), chunk, pa.scalar(b"", pa.binary())).cast(pa.string())
-        if has_return:  # a CRLF file: the \r is the line end's, not the last field's (nor the output's)
-            lines = pc.utf8_rtrim(lines, "\r")
-            chunk = pc.if_else(pc.ends_with(chunk, pattern="\r"), pc.binary_slice(chunk, 0, -1), chunk)
-        problems = np.full(len(chunk), "", dtype=object)
-        fields = pc.split_pattern(lines, ",")
-        counts = pc.list_value_length(fields).to_numpy(zero_copy_only=False)
-        width = len(names)
-        if valid is not None or (counts != width).any():  # the rare path: some line is not a clean row
-            ok = np.ones(len(chunk), dtype=bool) if valid is None else valid
-            problems[~ok] = "the line is not valid UTF-8 (save the file as UTF-8)"
-            blank = pc.equal(lines, "").to_numpy(zero_copy_only=False) & ok
-            ragged = (counts != width) & ~blank & ok
-            problems[blank] = "blank line"
-            for position in np.flatnonzero(ragged):
-                problems[position] = (f"the line has {counts[position]} fields but the header has {width} (an "
-                                      "unquoted comma in a value? quote it)")
-            safe = pc.if_else(pa.array(problems != ""), pa.scalar("," * (width - 1)), lines)
-            fields = pc.split_pattern(safe, ",")
-            raw_lines = chunk.to_pylist()  # the rare path: each bad row written back as width fields
-            for position in np.flatnonzero(problems != ""):
-                # Bytes that are not UTF-8 stay as read (no quotes here, so commas split the fields).
-                raw_lines[position] = _fit_width(None if blank[position] else raw_lines[position].split(b","), width)
-            chunk = pa.array(raw_lines, type=pa.binary())
-        values = {name: _fast_column(name, pc.list_element(fields, index)) for name, index in scorer.index.items()}
-        scorer.write(chunk, values, problems, line)
-        line += len(chunk)
-    return line
-
-
-def _fast_column(name: str, column):
-    """One field of a chunk as ``predict_frame`` reads it, without a Python
-    string per row where that can be avoided.
-
-    Names become a categorical (a code per row, each distinct name resolved
-    once; an empty field is missing). Years become floats when Arrow reads
-    every one as a number in range; otherwise the text goes to
-    ``predict_frame``, which names each bad value as it was written.
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if name in ("country", "company"):
-        encoded = pc.dictionary_encode(column)
-        names = encoded.dictionary.to_pylist()
-        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        if "" in names:
-            blank = names.index("")
-            remap = np.arange(len(names)) - (np.arange(len(names)) > blank)
-            remap[blank] = -1
-            codes = remap[codes]
-            del names[blank]
-        return pd.Categorical.from_codes(codes, categories=names)
-    try:
-        years = pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
-    except pa.ArrowInvalid:
-        years = None
-    if years is not None and bool(((years >= 0) & (years <= MAX_YEARS)).all()):
-        return years
-    return column.to_numpy(zero_copy_only=False)
-
-
-def _valid_utf8(chunk) -> np.ndarray:
-    """Which binary lines are valid UTF-8 (Arrow checks the whole array at once;
-    only a failing chunk is looked at line by line)."""
-    import pyarrow as pa
-
-    try:
-        chunk.cast(pa.string())
-        return np.ones(len(chunk), dtype=bool)
-    except pa.ArrowInvalid:
-        ok = np.ones(len(chunk), dtype=bool)
-        for position, value in enumerate(chunk.to_pylist()):
-            try:
-                value.decode("utf-8")
-            except UnicodeDecodeError:
-                ok[position] = False
-        return ok
-
-
-class _RawLines:
-    """Physical lines of the rest of the file, decoded for the CSV reader one by
-    one, remembering the raw bytes and which lines were not valid UTF-8."""
-
-    def __init__(self, head: io.BytesIO, stream) -> None:
-        self.sources = [head, stream]
-        self.raw: list[bytes] = []
-        self.invalid = False
-        self.count = 0
-
-    def __iter__(self):
-        return self
-
-    def __next__(self) -> str:
-        line = b""
-        while self.sources and not line.endswith(b"\n"):
-            more = self.sources[0].readline()
-            if more:
-                line += more  # a line cut between the buffered block and the stream is joined
-            else:
-                self.sources.pop(0)
-        if not line:
-            raise StopIteration
-        self.raw.append(line)
-        self.count += 1
-        try:
-            return line.decode("utf-8")
-        except UnicodeDecodeError:
-            self.invalid = True
-            return line.decode("utf-8", errors="replace")
-
-    def take(self) -> tuple[bytes, bool]:
-        """The raw bytes consumed since the last call, and whether any were not UTF-8."""
-        raw, invalid = b"".join(self.raw), self.invalid
-        self.raw, self.invalid = [], False
-        return raw, invalid
-
-
-def _quoted_rows(head: io.BytesIO, stream, scorer: _Scorer, names: list[str], chunk_size: int, line: int) -> None:
-    """The general path: Python's CSV reader, each record's raw text and first line kept."""
-    import pyarrow as pa
-
-    source = _RawLines(head, stream)
-    reader = csv.reader(source)
-    width = len(names)
-    raws: list[bytes] = []
-    numbers: list[int] = []
-    problems: list[str] = []
-    values: dict[str, list[str]] = {name: [] for name in scorer.index}
-
-    def flush() -> None:
-        if not raws:
-            return
-        scorer.write(pa.array(raws, type=pa.binary()), {k: np.array(v, dtype=object) for k, v in values.items()},
-                     np.array(problems, dtype=object), numbers[0], np.array(numbers))
-        raws.clear(), numbers.clear(), problems.clear()
-        for v in values.values():
-            v.clear()
-
-    while True:
-        first = line + 0
-        try:
-            record = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            record, problem = None, f"the line cannot be read as CSV ({error})"
-        else:
-            problem = ""
-        raw, invalid = source.take()
-        line += raw.count(b"\n") if raw.endswith(b"\n") else raw.count(b"\n") + 1
-        if invalid:
-            problem = "the line is not valid UTF-8 (save the file as UTF-8)"
-        elif record is not None and not record:
-            problem = "blank line"
-        elif record is not None and len(record) != width:
-            problem = (f"the line has {len(record)} fields but the header has {width} (an unquoted comma in a "
-                       "value? quote it)")
-        raw = raw.rstrip(b"\n").rstrip(b"\r") if raw.endswith(b"\n") else raw
-        if problem:  # written back as exactly the header's number of fields
-            readable = record is not None and not invalid
-            raw = _fit_width([f.encode() for f in record] if readable else None, width)
-        raws.append(raw)
-        numbers.append(first)
-        problems.append(problem)
-        for name, index in scorer.index.items():
-            values[name].append(record[index] if not problem and record is not None else "")
-        if len(raws) >= chunk_size:
-            flush()
-    flush()
