@@ -131,3 +131,26 @@ def test_a_deeply_nested_or_wide_json_body_is_a_422_naming_the_problem(client):
     good = client.post("/api/v1/estimates", json={"rows": [{"country": "DE", "years": 5}, {"country": "US",
                                                                                           "years": 3}]})
     assert good.status_code == 200 and good.json()["scored"] == 2
+
+
+def test_the_csv_batch_reads_rows_as_the_command_line_does(client, model_dir, tmp_path):
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    text = b"country,years,company\nUS,3,Acme, Inc\nDE,5,\n\nIN,4,\"Quoted, Co\"\r\nXX,2,\n"
+    body = client.post("/api/v1/estimates", content=text, headers={"content-type": "text/csv"}).json()
+    # One unquoted comma makes one bad row, not a shifted table; a blank line is a bad row at its own line.
+    assert [(r["line"], bool(r["error"])) for r in body["rows"]] == [(2, True), (3, False), (4, True), (5, False),
+                                                                     (6, True)]
+    source, target = tmp_path / "in.csv", tmp_path / "out.csv"
+    source.write_bytes(text)
+    subprocess.run([sys.executable, "-m", "salarymodel.predict", "--model", str(model_dir), "--input", str(source),
+                    "--output", str(target)], capture_output=True, timeout=120)
+    written = pd.read_csv(target, keep_default_na=False)
+    assert [r["error"] for r in body["rows"]] == written["error"].tolist()
+    assert [r["median"] for r in body["rows"]][1] == pytest.approx(float(written["median"][1]), abs=0.01)
+    twice = client.post("/api/v1/estimates", content=b"country,years,years\nDE,5,6\n",
+                        headers={"content-type": "text/csv"})
+    assert twice.status_code == 422 and "['years'] more than once" in twice.text

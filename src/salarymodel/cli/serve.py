@@ -10,6 +10,7 @@ import os
 import sys
 from pathlib import Path
 
+from ..web.settings import BODY_SECONDS, HEADER_SECONDS, MAX_CONNECTIONS
 from ._prog import prog
 
 __all__ = ["build_parser", "main"]
@@ -26,6 +27,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     parser.add_argument("--workers", type=int, default=1,
                         help="worker processes, each loading the model once (default 1)")
+    parser.add_argument("--allowed-hosts", default=None,
+                        help="comma-separated Host names to answer, e.g. salary.example.org (default: this "
+                             "machine's names when listening on a loopback address, else any; '*' for any)")
+    parser.add_argument("--max-connections", type=int, default=MAX_CONNECTIONS,
+                        help=f"open connections per worker before new ones are answered 503 (default {MAX_CONNECTIONS})")
+    parser.add_argument("--header-timeout", type=float, default=HEADER_SECONDS, metavar="SECONDS",
+                        help=f"close a connection whose request headers take longer (default {HEADER_SECONDS:g})")
+    parser.add_argument("--body-timeout", type=float, default=BODY_SECONDS, metavar="SECONDS",
+                        help=f"answer 408 to a request whose body takes longer (default {BODY_SECONDS:g})")
     return parser
 
 
@@ -43,15 +53,49 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     from ..serving.paths import MODEL_DIR_ENV
+    from ..web.settings import ALLOWED_HOSTS_ENV, LIMITS_ENV, Limits, loopback_hosts
     from .predict import load_for_cli
 
+    if args.max_connections < 1 or not 0 < args.header_timeout <= 3600 or not 0 < args.body_timeout <= 3600:
+        print("error: --max-connections must be at least 1, and --header-timeout and --body-timeout between 0 and "
+              "3600 seconds (above 0).", file=sys.stderr)
+        return 2
+    limits = Limits(args.header_timeout, args.body_timeout, args.max_connections)
+    hosts = ([h.strip() for h in args.allowed_hosts.split(",") if h.strip()] if args.allowed_hosts is not None
+             else loopback_hosts(args.host))
+    problem = _port_problem(args.host, args.port)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     model = load_for_cli(args.model)  # fails here, once, with the reason, before any worker starts
     if model.folder is not None:
         os.environ[MODEL_DIR_ENV] = str(model.folder)  # every worker loads this same folder
     del model
+    # Every worker reads the same limits and hosts from its environment.
+    os.environ[LIMITS_ENV] = limits.to_env()
+    if hosts:
+        os.environ[ALLOWED_HOSTS_ENV] = ",".join(hosts)
+    else:
+        os.environ.pop(ALLOWED_HOSTS_ENV, None)
     import uvicorn
 
     print(f"salarymodel: serving http://{args.host}:{args.port}/ (API docs at /docs); Ctrl+C stops", file=sys.stderr)
     uvicorn.run("salarymodel.web.app:app_factory", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level="warning")
+                workers=args.workers, log_level="warning", http="salarymodel.web.limits:GuardedH11Protocol",
+                timeout_keep_alive=5, h11_max_incomplete_event_size=16 * 1024)
     return 0
+
+
+def _port_problem(host: str, port: int) -> str | None:
+    """Why the server could not listen on ``host:port`` (tried before saying it serves), or None."""
+    import socket
+
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+    except OSError as error:
+        return (f"cannot listen on {host}:{port} ({error.strerror or error}): another program may be using the "
+                "port; pass --port with a free one, or --host with an address of this machine.")
+    return None

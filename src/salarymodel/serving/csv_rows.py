@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..data.levels import MAX_YEARS
 
-__all__ = ["BLOCK_BYTES", "MAX_HEADER_BYTES", "RowChunk", "CsvInput", "open_csv", "chunk_frame", "score_chunk"]
+__all__ = ["BLOCK_BYTES", "MAX_HEADER_BYTES", "ROW_COLUMNS", "RowChunk", "CsvInput", "open_csv", "chunk_frame", "score_chunk"]
 
 # Bytes read at a time: memory stays bounded by this, whatever the input's size.
 BLOCK_BYTES = 2 * 1024 * 1024

@@ -12,13 +12,14 @@ become 422, an oversized body 413. Nothing a client sends gives a 500.
 """
 
 
-import io
 import math
 import re
+from collections.abc import Sequence
 from importlib import resources
 from typing import Annotated, Any
 
-import pandas as pd
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -26,16 +27,13 @@ from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from ..errors import ModelIntegrityError, ModelVersionError
-from ..serving.estimate import InvalidRowsError
+from .batch import MAX_BATCH_BYTES, MAX_BATCH_ROWS, MAX_QUEUED_BATCHES, PERCENTILES, batch_answer
 from .reference import REFERENCE_CSP, reference_page
+from .settings import allowed_hosts, limits
 
 __all__ = ["create_app", "app_factory", "MAX_BATCH_ROWS", "MAX_BATCH_BYTES", "PERCENTILES"]
 
-MAX_BATCH_ROWS = 10_000
-MAX_BATCH_BYTES = 2 * 1024 * 1024
-PERCENTILES = (10, 25, 50, 75, 90)
 _PARAMETER = re.compile(r"'([a-z_]+)' (?:parameter|option)")
-_ROW_FIELDS = ("country", "years", "years_max", "company")
 _ERRORS = {422: {"description": "A parameter is malformed or out of range; the body names it and why."}}
 
 
@@ -55,13 +53,15 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def create_app(model=None) -> FastAPI:
+def create_app(model=None, *, allowed_hosts: Sequence[str] | None = None) -> FastAPI:
     """The app serving ``model`` (by default the model :func:`salarymodel.predict` uses).
 
     Parameters
     ----------
     model : SalaryModel, default=None
         Loaded once; the default model when None.
+    allowed_hosts : sequence of str, default=None
+        Host header values answered (others get 400); None answers any.
 
     Returns
     -------
@@ -76,6 +76,12 @@ def create_app(model=None) -> FastAPI:
                   description="Machine Learning Engineer base salaries by country, experience and employer, with "
                               "an honest band and the reported figures behind every estimate.")
     app.state.model = model
+    app.state.batch_slots = anyio.CapacityLimiter(1)
+    app.state.batches_waiting = 0
+    if allowed_hosts is not None and "*" not in allowed_hosts:
+        from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -147,84 +153,41 @@ def create_app(model=None) -> FastAPI:
                       "currency": {"type": "string"}, "as_of": {"type": "string"}}}},
                   "text/csv": {"schema": {"type": "string"}}}, "required": True}})
     async def estimates(request: Request) -> Response:
+        kind = request.headers.get("content-type", "").split(";")[0].strip()
+        if kind not in ("text/csv", "application/json"):
+            return _problem("Send the batch as application/json ({'rows': [...]}) or text/csv.", where="header",
+                            parameter="content-type", status=415)
         declared = request.headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > MAX_BATCH_BYTES):
             return _problem(f"The body is larger than {MAX_BATCH_BYTES:,} bytes; send at most {MAX_BATCH_ROWS:,} "
                             "rows per request.", where="body", parameter="body", status=413)
         body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BATCH_BYTES:
-                return _problem(f"The body is larger than {MAX_BATCH_BYTES:,} bytes.", where="body",
-                                parameter="body", status=413)
-        options: dict = {}
-        kind = request.headers.get("content-type", "").split(";")[0].strip()
-        if kind == "text/csv":
-            try:
-                frame = pd.read_csv(io.BytesIO(bytes(body)), dtype=str, keep_default_na=False)
-            except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
-                return _problem(f"The CSV body cannot be read: {error}", where="body", parameter="body")
-            for name in ("confidence", "currency", "as_of"):
-                if request.query_params.get(name):
-                    options[name] = request.query_params[name]
-            if "confidence" in options:
-                try:
-                    options["confidence"] = float(options["confidence"])
-                except ValueError:
-                    return _problem(f"The 'confidence' parameter must be a float in (0, 1). Got "
-                                    f"{options['confidence']!r} instead.")
-        elif kind == "application/json":
-            import json
-
-            try:
-                payload = json.loads(bytes(body))
-            except (ValueError, UnicodeDecodeError) as error:
-                return _problem(f"The JSON body cannot be read: {error}", where="body", parameter="body")
-            except RecursionError:  # nesting deeper than the parser's stack: no batch is shaped like that
-                return _problem("The JSON body is nested too deeply: send {'rows': [{...}, ...]}, one level of "
-                                "objects per row.", where="body", parameter="body")
-            if not isinstance(payload, dict) or not isinstance(payload.get("rows"), list) or not all(
-                    isinstance(row, dict) for row in payload["rows"]):
-                return _problem("The JSON body must be an object with 'rows', a list of objects with country, "
-                                "years and optionally company.", where="body", parameter="rows")
-            # Only the row fields a batch has, each a plain value: a frame is never built
-            # wider than four columns, whatever keys a client invents.
-            for number, row in enumerate(payload["rows"]):
-                unknown = sorted(set(row) - set(_ROW_FIELDS))
-                if unknown:
-                    return _problem(f"Row {number} has the field {unknown[0][:40]!r}; a row has only "
-                                    f"{', '.join(_ROW_FIELDS)}.", where="body", parameter="rows")
-                nested = [key for key, value in row.items() if isinstance(value, (dict, list))]
-                if nested:
-                    return _problem(f"Row {number}, field {nested[0]!r}: must be a number or text, not a "
-                                    f"{type(row[nested[0]]).__name__}.", where="body", parameter="rows")
-            present = [f for f in _ROW_FIELDS if any(f in row for row in payload["rows"])]
-            frame = pd.DataFrame(payload["rows"], columns=present or ["country", "years"])
-            options = {k: payload[k] for k in ("confidence", "currency", "as_of") if payload.get(k) is not None}
-        else:
-            return _problem("Send the batch as application/json ({'rows': [...]}) or text/csv.", where="header",
-                            parameter="content-type", status=415)
-        if len(frame) > MAX_BATCH_ROWS:
-            return _problem(f"The batch has {len(frame):,} rows; at most {MAX_BATCH_ROWS:,} per request.",
-                            where="body", parameter="rows", status=413)
-        missing = [c for c in ("country", "years") if c not in frame.columns]
-        if missing:
-            return _problem(f"Every row needs country and years; missing {missing}.", where="body",
-                            parameter="rows")
         try:
-            scored = model.predict_frame(frame, errors="coerce", percentiles=PERCENTILES, **options)
-        except InvalidRowsError as error:  # pragma: no cover - coerce never raises it
-            return _problem(str(error), where="body", parameter="rows")
-        rows = []
-        for position, record in enumerate(scored.to_dict("records")):
-            row = {k: (None if (isinstance(v, float) and math.isnan(v)) else
-                       (str(v) if k in ("currency", "support", "as_of") and v == v else v))
-                   for k, v in record.items()}
-            row["line"] = position + 1
-            rows.append(row)
-        bad = sum(1 for row in rows if row["error"])
-        return JSONResponse({"rows": rows, "scored": len(rows) - bad, "bad": bad, "pay": "base",
-                             "limits": {"rows": MAX_BATCH_ROWS, "bytes": MAX_BATCH_BYTES}})
+            with anyio.fail_after(limits().body_seconds):
+                async for chunk in request.stream():
+                    body += chunk
+                    if len(body) > MAX_BATCH_BYTES:
+                        return _problem(f"The body is larger than {MAX_BATCH_BYTES:,} bytes.", where="body",
+                                        parameter="body", status=413)
+        except TimeoutError:
+            return _problem(f"The body did not arrive within {limits().body_seconds:g} s; send it at once.", where="body",
+                            parameter="body", status=408)
+        # Parsing and scoring run in a worker thread, one batch at a time per process,
+        # so the event loop (and /healthz) never waits on pandas; a queue past its
+        # bound is told to come back rather than held.
+        if app.state.batches_waiting >= MAX_QUEUED_BATCHES:
+            return JSONResponse({"detail": [{"loc": ["body"], "msg": "The server is scoring other batches; retry "
+                                             "in a second.", "type": "busy"}]}, status_code=503,
+                                headers={"Retry-After": "1"})
+        app.state.batches_waiting += 1
+        try:
+            status, payload = await anyio.to_thread.run_sync(
+                batch_answer, model, kind, bytes(body), dict(request.query_params), limiter=app.state.batch_slots)
+        finally:
+            app.state.batches_waiting -= 1
+        if status != 200:
+            return _problem(payload["msg"], where=payload["where"], parameter=payload["parameter"], status=status)
+        return JSONResponse(payload)
 
     @app.get("/api/v1/known", summary="Countries, their currencies and employers")
     def known() -> dict:
@@ -264,6 +227,6 @@ def create_app(model=None) -> FastAPI:
 def app_factory() -> FastAPI:
     """For ``uvicorn --factory``: each worker loads the model once, by the usual rule."""
     try:
-        return create_app()
+        return create_app(allowed_hosts=allowed_hosts())
     except (ModelIntegrityError, ModelVersionError) as error:
         raise SystemExit(f"error: {error}") from None
