@@ -201,3 +201,66 @@ def test_serving_on_a_busy_port_says_so_before_claiming_to_serve(server):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and f"cannot listen on 127.0.0.1:{port}" in done.stderr
     assert "serving http" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_every_worker_answers_from_the_version_the_server_started_with(model_dir, tmp_path):
+    # Retraining under `serve --workers 2` used to leave a restarted worker on the new
+    # model and the others on the old; a folder mid-change made it crash-loop.
+    import os
+    import shutil
+    import signal
+
+    folder = tmp_path / "model"
+    shutil.copytree(model_dir, folder)
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-m", "salarymodel.cli.console", "serve", "--model", str(folder),
+                                "--port", str(port), "--workers", "2"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            try:
+                version = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/model", timeout=2))[
+                    "version"]
+                break
+            except (urllib.error.URLError, OSError):
+                assert process.poll() is None, process.stderr.read()
+                time.sleep(0.3)
+        shutil.rmtree(folder)  # the folder the server was started on is gone (or being rewritten)
+        workers = _workers(process.pid)
+        assert len(workers) == 2
+        os.kill(workers[-1], signal.SIGKILL)  # uvicorn starts a new worker in its place
+        answers = []
+        finish = time.time() + 12
+        while time.time() < finish:
+            try:
+                answers.append(json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/model",
+                                                                timeout=5))["version"])
+            except (urllib.error.URLError, OSError):
+                answers.append(None)  # the moment the killed worker's socket closes
+            time.sleep(0.05)
+        assert answers.count(version) > 0.9 * len(answers) and set(answers) <= {version, None}
+        assert answers[-20:] == [version] * 20
+        restarted = _workers(process.pid)
+        assert len(restarted) == 2 and workers[-1] not in restarted  # a new worker took the killed one's place
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _workers(pid: int) -> list[int]:
+    """uvicorn's worker processes under the server process (spawned by multiprocessing)."""
+    import os
+
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                spawned = b"spawn_main" in cmdline.read()
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == pid and spawned:
+            found.append(int(entry))
+    return sorted(found)

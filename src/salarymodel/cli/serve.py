@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from ..web.settings import BODY_SECONDS, HEADER_SECONDS, MAX_CONNECTIONS
@@ -52,8 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         print("error: serving needs the web extra: pip install \"salarymodel[web]\" (or \".[web]\" in a checkout).",
               file=sys.stderr)
         return 2
-    from ..serving.paths import MODEL_DIR_ENV
-    from ..web.settings import ALLOWED_HOSTS_ENV, LIMITS_ENV, Limits, loopback_hosts
+    from ..web.settings import Limits, loopback_hosts
     from .predict import load_for_cli
 
     if args.max_connections < 1 or not 0 < args.header_timeout <= 3600 or not 0 < args.body_timeout <= 3600:
@@ -68,9 +69,30 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {problem}", file=sys.stderr)
         return 2
     model = load_for_cli(args.model)  # fails here, once, with the reason, before any worker starts
-    if model.folder is not None:
-        os.environ[MODEL_DIR_ENV] = str(model.folder)  # every worker loads this same folder
+    # Every worker loads one private copy of this version: a retraining of the folder,
+    # or a worker restarted while it is mid-change, cannot mix versions (restart to update).
+    snapshot = Path(tempfile.mkdtemp(prefix="salarymodel-serve-"))
+    try:
+        return _serve(args, model, snapshot, limits, hosts)
+    finally:
+        shutil.rmtree(snapshot, ignore_errors=True)
+
+
+def _serve(args, model, snapshot: Path, limits, hosts) -> int:
+    from ..serving.paths import MODEL_DIR_ENV
+    from ..serving.persist import snapshot_model_folder
+    from ..web.settings import ALLOWED_HOSTS_ENV, LIMITS_ENV
+    from .predict import load_for_cli
+
+    version = model.metadata.get("version")
+    snapshot_model_folder(model.folder, snapshot)
     del model
+    served = load_for_cli(snapshot)
+    if served.metadata.get("version") != version:
+        print("error: the model folder changed while the server started; start it again.", file=sys.stderr)
+        return 2
+    del served
+    os.environ[MODEL_DIR_ENV] = str(snapshot)
     # Every worker reads the same limits and hosts from its environment.
     os.environ[LIMITS_ENV] = limits.to_env()
     if hosts:

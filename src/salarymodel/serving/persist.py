@@ -338,6 +338,38 @@ def load_model_folder(path: str | os.PathLike):
                                   f"{error}). Retrain with 'python -m salarymodel.train --out {folder}'.") from None
 
 
+def snapshot_model_folder(path: str | os.PathLike, into: str | os.PathLike) -> Path:
+    """Copy one version of a model folder's serving files (its card and data
+    file, checked against each other) into the empty folder ``into``.
+
+    A server loads every worker from the snapshot, so all of them answer
+    from one version, and a retraining of the original folder (or a folder
+    caught mid-change) reaches none of them until the server is restarted.
+
+    Returns
+    -------
+    Path
+        ``into``, which :func:`load_model_folder` then reads.
+
+    Raises
+    ------
+    ModelIntegrityError
+        As :func:`load_model_folder`, for the version read.
+    """
+    folder, card_path = model_paths(path)
+    target = Path(into)
+    card_bytes = read_regular(card_path, MAX_CARD_BYTES, what="model card")
+    card = load_json(card_bytes, what="model card", path=card_path)
+    if not isinstance(card, dict):
+        raise ModelIntegrityError(f"The model card {card_path} must be a JSON object; got {type(card).__name__}. "
+                                  "Retrain, or get the model folder again from a trusted place.")
+    data_path, digest, size = model_file(card, "data", folder)
+    data = _checked_bytes(data_path, digest, size, folder, "model data file")  # the card's own version
+    (target / data_path.name).write_bytes(data)
+    (target / CARD_FILE).write_bytes(card_bytes)
+    return target
+
+
 def load_training(folder: str | os.PathLike, card: dict | None = None):
     """The training side of a model folder (estimator, plan and posterior), after its checks.
 
