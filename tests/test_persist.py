@@ -250,3 +250,105 @@ def test_model_file_layout_is_pinned_to_the_format_version(model_dir):
         "metadata", "money", "reference_per_usd", "reference_year", "source_lists"], [
         "first_month", "fx_currencies", "fx_first_month", "local_currency", "reference_month", "reference_per_usd",
         "wages"])
+
+
+def _versions(model, count: int):
+    """Stand-ins for ``count`` trained models with different serving bytes (and so versions)."""
+    from types import SimpleNamespace
+
+    return [SimpleNamespace(tables=model.tables, meta={**model.meta, "note": i}, estimator=model.estimator,
+                            plan=model.plan, posterior=model.posterior) for i in range(count)]
+
+
+def _card(model_dir) -> dict:
+    card = json.loads((model_dir / "salary_model.json").read_text())
+    return {k: v for k, v in card.items() if k not in ("artifact", "training_artifact", "training_set")}
+
+
+def test_two_trainings_into_one_folder_take_turns(model, model_dir, tmp_path, monkeypatch):
+    # Item 11 of issue 29: B wrote its files, A's cleanup deleted them, B's card then
+    # named deleted files. A slow disk (a sleep before the switch) makes them overlap.
+    import threading
+    import time
+
+    from salarymodel.serving import persist
+
+    slow = persist._fsync_folder
+
+    def sleepy(folder):
+        time.sleep(0.3)
+        slow(folder)
+
+    monkeypatch.setattr(persist, "_fsync_folder", sleepy)
+    folder = tmp_path / "m"
+    first, second = _versions(model, 2)
+    runs = [threading.Thread(target=persist.save_model, args=(m, folder, _card(model_dir), "# card"))
+            for m in (first, second)]
+    for run in runs:
+        run.start()
+        time.sleep(0.05)
+    for run in runs:
+        run.join()
+    card = json.loads((folder / "salary_model.json").read_text())
+    assert all((folder / card[e]["file"]).is_file() for e in ("artifact", "training_artifact"))
+    assert load_model(folder).meta["note"] == 1  # the second run, which switched last, is the model
+    assert len(list(folder.glob("salary_model-*.npz"))) == 1 and not list(folder.glob(".*"))
+
+
+def test_a_killed_runs_temporary_files_go_and_nothing_else_of_yours(model, model_dir, tmp_path):
+    from salarymodel.serving.persist import save_model
+
+    folder = tmp_path / "m"
+    folder.mkdir()
+    leftovers = [".salary_model-0123456789ab.npz.k3j_x9.tmp", ".salary_model.json.a1b2c3.tmp",
+                 ".salary_model_training-0123456789ab.joblib.zz.tmp"]
+    for name in leftovers:
+        (folder / name).write_bytes(b"half")
+    (folder / ".my_notes.tmp").write_text("mine")
+    (folder / "salary_model-notes.txt").write_text("mine too")
+    save_model(_versions(model, 1)[0], folder, _card(model_dir), "# card")
+    names = {p.name for p in folder.iterdir()}
+    assert not names & set(leftovers) and {".my_notes.tmp", "salary_model-notes.txt"} <= names
+
+
+def test_a_full_disk_before_the_switch_leaves_the_old_model_and_none_of_the_new(model, model_dir, tmp_path,
+                                                                                monkeypatch):
+    import errno
+
+    from salarymodel.serving import persist
+
+    folder = tmp_path / "m"
+    old, new = _versions(model, 2)
+    persist.save_model(old, folder, _card(model_dir), "# card")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    real, written = persist._write_new, []
+
+    def full(path, data):
+        if written:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        written.append(path)
+        real(path, data)
+
+    monkeypatch.setattr(persist, "_write_new", full)
+    with pytest.raises(OSError, match="No space"):
+        persist.save_model(new, folder, _card(model_dir), "# card")
+    assert written and {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_a_card_text_that_cannot_be_written_after_the_switch_says_the_new_model_serves(model, model_dir, tmp_path,
+                                                                                        monkeypatch):
+    from salarymodel.errors import ModelSwitchedError
+    from salarymodel.serving import persist
+
+    real = persist.write_atomic
+
+    def no_markdown(path, write):
+        if path.name == "salary_model.md":
+            raise OSError(28, "No space left on device")
+        real(path, write)
+
+    monkeypatch.setattr(persist, "write_atomic", no_markdown)
+    folder = tmp_path / "m"
+    with pytest.raises(ModelSwitchedError, match=r"new model \(salary_model-[0-9a-f]{12}\.npz\) is in place"):
+        persist.save_model(_versions(model, 1)[0], folder, _card(model_dir), "# card")
+    assert load_model(folder).predict("DE", 5).median > 0

@@ -9,6 +9,7 @@ __all__ = [
     "UnknownCountryError",
     "ModelIntegrityError",
     "ModelVersionError",
+    "ModelSwitchedError",
 ]
 
 
@@ -54,3 +55,8 @@ class ModelIntegrityError(RuntimeError):
 
 class ModelVersionError(RuntimeError):
     """A model file was written by an incompatible library or format version."""
+
+
+class ModelSwitchedError(OSError):
+    """The new model version is in place (its card names it), but a step after
+    the switch (the Markdown card) could not be written."""

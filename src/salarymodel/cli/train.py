@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..errors import FiguresError
+from ..errors import FiguresError, ModelSwitchedError
 from ..serving.paths import CARD_FILE, TRAINING_SET_FILE
 from ..train import DEFAULT_DATA_OUT, DEFAULT_OUT, train
 from ..training.posterior import PosteriorDiagnosticsError
@@ -70,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except (ValueError, PosteriorDiagnosticsError, ModuleNotFoundError) as error:
         print(f"error: {error} Nothing was written.", file=sys.stderr)
+        return 2
+    except ModelSwitchedError as error:  # after the switch: the new model serves, one file is missing
+        print(f"error: {error.strerror}.", file=sys.stderr)
         return 2
     except OSError as error:  # a full or read-only disk mid-write: the previous model is still whole
         print(f"error: could not write the model ({error.strerror or error}: {error.filename or args.out}). The "

@@ -37,7 +37,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import ModelIntegrityError, ModelVersionError
+from ..errors import ModelIntegrityError, ModelSwitchedError, ModelVersionError
 from ._audit import MAX_CARD_BYTES, MAX_DATA_BYTES, audit_archive, check_meta, check_tables, load_json, read_regular
 from .paths import CARD_FILE, CARD_MARKDOWN_FILE, TRAINING_SET_FILE
 
@@ -64,6 +64,10 @@ _VERSIONED = re.compile(r"^(salary_model|salary_model_training|training_set)-[0-
 # Files older formats wrote under fixed names; a new version replaces them.
 _LEGACY = ("salary_model.npz", "salary_model_training.joblib")
 _FILE_SUFFIXES = (".npz", ".json", ".joblib", ".csv", ".md", ".txt")
+# A write's temporary sibling (write_atomic): '.<name>.<random>.tmp'. Under the folder's
+# lock, any such file of ours is a killed run's leftover.
+_LEFTOVER = re.compile(r"^\.(salary_model|salary_model_training|training_set)(-[0-9a-f]{12})?\.(npz|joblib|csv|json|md)"
+                       r"\.[A-Za-z0-9_]+\.tmp$")
 
 
 def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
@@ -170,6 +174,58 @@ def _training_bytes(model) -> bytes:
     return buffer.getvalue()
 
 
+class folder_lock:
+    """An exclusive lock on a model folder (``flock`` on the folder itself, so no
+    lock file is left in it) while a version is written, switched to and the
+    old one removed: two trainings into one folder take turns instead of
+    deleting each other's files."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = Path(folder)
+
+    def __enter__(self) -> folder_lock:
+        import fcntl
+
+        self._fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import fcntl
+
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+        os.close(self._fd)
+
+
+def _switch(folder: Path, card: dict, contents: dict, card_markdown: str) -> None:
+    """Under the folder's lock: the new files, the card's rename, the old version
+    and any killed run's temporary files removed."""
+    names = [card[_KINDS[kind][0]]["file"] for kind in contents]
+    fresh = [name for name in names if not (folder / name).exists()]  # the same version may be there already
+    try:
+        for kind, content in contents.items():
+            _write_new(folder / card[_KINDS[kind][0]]["file"], content)
+        _fsync_folder(folder)
+        text = json.dumps(card, indent=2, default=str)
+        write_atomic(folder / CARD_FILE, lambda tmp: tmp.write_text(text, encoding="utf-8"))  # the switch
+    except BaseException:  # a full disk, say: the old card still names the old files, so ours go
+        for name in fresh:
+            (folder / name).unlink(missing_ok=True)
+        raise
+    _fsync_folder(folder)
+    keep = set(names)
+    for path in folder.iterdir():
+        if ((path.name not in keep and (_VERSIONED.match(path.name) or path.name in _LEGACY)
+             or _LEFTOVER.match(path.name)) and path.is_file() and not path.is_symlink()):
+            path.unlink(missing_ok=True)
+    try:
+        write_atomic(folder / CARD_MARKDOWN_FILE, lambda tmp: tmp.write_text(card_markdown, encoding="utf-8"))
+    except OSError as error:
+        raise ModelSwitchedError(error.errno, f"the new model ({names[0]}) is in place, but its Markdown "
+                                 f"card {folder / CARD_MARKDOWN_FILE} could not be written ({error.strerror or error}"
+                                 "); free some space and retrain to write it") from error
+
+
 def save_model(model, out_dir: str | os.PathLike, card: dict, card_markdown: str,
                training_set: bytes | None = None) -> dict:
     """Write a model version into ``out_dir`` and switch to it with one rename.
@@ -208,18 +264,8 @@ def save_model(model, out_dir: str | os.PathLike, card: dict, card_markdown: str
         card[entry] = {"file": f"{prefix}{version}{suffix}", "sha256": _sha256(content), "bytes": len(content)}
     card["training_artifact"]["scikit-learn"] = sklearn.__version__
     folder.mkdir(parents=True, exist_ok=True)
-    for kind, content in contents.items():
-        _write_new(folder / card[_KINDS[kind][0]]["file"], content)
-    _fsync_folder(folder)
-    text = json.dumps(card, indent=2, default=str)
-    write_atomic(folder / CARD_FILE, lambda tmp: tmp.write_text(text, encoding="utf-8"))  # the switch
-    _fsync_folder(folder)
-    write_atomic(folder / CARD_MARKDOWN_FILE, lambda tmp: tmp.write_text(card_markdown, encoding="utf-8"))
-    keep = {card[_KINDS[kind][0]]["file"] for kind in contents}
-    for path in folder.iterdir():
-        if (path.name not in keep and (_VERSIONED.match(path.name) or path.name in _LEGACY)
-                and path.is_file() and not path.is_symlink()):
-            path.unlink(missing_ok=True)
+    with folder_lock(folder):  # one writer at a time: a second run waits here for the first's switch
+        _switch(folder, card, contents, card_markdown)
     return card
 
 
