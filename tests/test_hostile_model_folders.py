@@ -172,3 +172,72 @@ def test_a_card_that_is_a_fifo_does_not_hang(copy):
     os.mkfifo(card)
     message, seconds, _ = _load_in_child(copy)
     assert message.startswith("ModelIntegrityError") and "a FIFO" in message
+
+
+def _with_meta(copy, change) -> None:
+    members = _members(copy)
+    meta = json.loads(np.load(io.BytesIO(members["meta_json.npy"])).tobytes())
+    change(meta)
+    members["meta_json.npy"] = _npy(np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
+    _replace_data(copy, _archive(members))
+
+
+def _with_table(copy, name, change) -> None:
+    members = _members(copy)
+    table = np.load(io.BytesIO(members[f"{name}.npy"]))
+    members[f"{name}.npy"] = _npy(change(table))
+    _replace_data(copy, _archive(members))
+
+
+# Issue 29, item 14: folders that passed the audit and still broke (NaN estimates with
+# exit 0, ZeroDivisionError, OverflowError, TokenError, KeyError from explain).
+@pytest.mark.parametrize(("change", "named"), [
+    (lambda m: m["money"]["wages"]["DE"].update(log_levels=[float("nan")] * len(m["money"]["wages"]["DE"]["months"])),
+     "money.wages.DE.log_levels"),
+    (lambda m: m["money"]["wages"]["DE"].update(log_levels=[1e300] * len(m["money"]["wages"]["DE"]["months"])),
+     "money.wages.DE.log_levels"),
+    (lambda m: m["money"].update(reference_month="2023-07"), "money.reference_month"),
+    (lambda m: m["fidelity"].update(records=[["garbage"]]), "fidelity"),
+    (lambda m: m["fidelity"].update(records=[[7] * len(m["fidelity"]["columns"])]), "fidelity.records"),
+], ids=["NaN wage index", "huge wage index", "month as text", "short fidelity record", "fidelity id a number"])
+def test_meta_values_that_would_break_an_estimate_are_refused_by_field(copy, change, named):
+    _with_meta(copy, change)
+    with pytest.raises(ModelIntegrityError, match=f"'{named}'"):
+        load_model(copy)
+
+
+@pytest.mark.parametrize(("name", "change", "named"), [
+    ("fx_rates", lambda t: np.zeros_like(t), "fx_rates"),
+    ("fx_rates", lambda t: np.full_like(t, np.inf), "fx_rates"),
+    ("centre", lambda t: t + 1e6, "centre"),
+    ("scale", lambda t: t * 1e6, "scale"),
+], ids=["zero rates", "infinite rates", "huge centre", "huge scale"])
+def test_table_values_out_of_range_are_refused_by_name(copy, name, change, named):
+    _with_table(copy, name, change)
+    with pytest.raises(ModelIntegrityError, match=f"'{named}'"):
+        load_model(copy)
+
+
+def test_a_malformed_array_header_or_a_huge_integer_in_the_card_names_the_file(copy):
+    members = _members(copy)
+    good = members["scale.npy"]
+    header_end = good.index(b"\n") + 1
+    members["scale.npy"] = good[:10] + b"{'descr': '<f8', 'fortran_order': False, 'shape': (9, 1001" + \
+        b" " * (header_end - 10 - 58 - 1) + b"\n" + good[header_end:]
+    _replace_data(copy, _archive(members))
+    with pytest.raises(ModelIntegrityError, match="'scale' has no valid array header"):
+        load_model(copy)
+    card = copy / "salary_model.json"
+    card.write_text(card.read_text().replace('"format_version": 9', '"format_version": ' + "9" * 5000))
+    with pytest.raises(ModelIntegrityError, match="salary_model.json is not valid JSON"):
+        load_model(copy)
+
+
+def test_no_command_prints_nan_in_json(model_dir):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "salarymodel.predict", "--model", str(model_dir), "--country", "DE",
+                           "--years", "5", "--json", "--explain"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    json.loads(done.stdout, parse_constant=lambda name: pytest.fail(f"{name} in the JSON output"))

@@ -24,6 +24,7 @@ import math
 import os
 import re
 import stat
+import tokenize
 import zipfile
 from pathlib import Path
 
@@ -113,9 +114,9 @@ def load_json(data: bytes, *, what: str, path: Path) -> object:
         value = json.loads(data.decode("utf-8"))
     except RecursionError:
         raise ModelIntegrityError(f"The {what} {path} nests deeper than {MAX_JSON_DEPTH} levels: refused.") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ModelIntegrityError(f"The {what} {path} is not valid JSON ({error}). Retrain, or get the model "
-                                  "folder again from a trusted place.") from None
+    except (UnicodeDecodeError, ValueError) as error:  # ValueError: also an integer of thousands of digits
+        raise ModelIntegrityError(f"The {what} {path} is not valid JSON ({str(error)[:200]}). Retrain, or get the "
+                                  "model folder again from a trusted place.") from None
     return value
 
 
@@ -164,8 +165,9 @@ def audit_archive(data: bytes, path: Path, expected: set[str]) -> dict[str, np.n
                     shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
                 else:
                     raise ValueError(f"npy format {version}")
-            except ValueError as error:
-                raise refuse(f"member {name!r} has no valid array header ({error})") from None
+            except (ValueError, SyntaxError, TypeError, MemoryError, tokenize.TokenError) as error:
+                raise refuse(f"member {name!r} has no valid array header ({type(error).__name__}: "
+                             f"{str(error)[:120]})") from None
             header = stream.tell() if hasattr(stream, "tell") else None
             if dtype.hasobject or dtype.str[1:] not in _DTYPES or fortran:
                 raise refuse(f"member {name!r} has dtype {dtype.str!r}; a model holds only plain numbers")
@@ -231,9 +233,53 @@ def check_meta(meta: object, path: Path) -> dict:
         if not isinstance(meta.get(name), dict):
             raise _field(path, name, "an object", meta.get(name))
     fidelity = meta["fidelity"]
-    if not (isinstance(fidelity.get("columns"), list) and isinstance(fidelity.get("records"), list)):
-        raise _field(path, "fidelity", "an object with 'columns' and 'records' lists", fidelity)
+    columns, records = fidelity.get("columns"), fidelity.get("records")
+    if not (isinstance(columns, list) and all(_is_text(c) for c in columns) and "id" in columns
+            and isinstance(records, list) and all(isinstance(r, list) and len(r) == len(columns) for r in records)):
+        raise _field(path, "fidelity", "an object with text 'columns' (one of them 'id') and 'records', lists "
+                     "as long as 'columns'", fidelity)
+    ids = [record[columns.index("id")] for record in records]
+    if not all(_is_text(i) for i in ids):
+        raise _field(path, "fidelity.records", "records whose 'id' is a figure id", ids)
+    _check_money(meta["money"], meta, path)
     return meta
+
+
+def _whole(value: object, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _finite(value: object, bound: float) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and \
+        abs(value) <= bound
+
+
+def _check_money(money: dict, meta: dict, path: Path) -> None:
+    """The money block's months, wage indices and currencies: typed and in range,
+    so no estimate can come out NaN, infinite or overflow."""
+    months = (1950 * 12, 2100 * 12)  # months since year 0, as the model counts them
+    for name in ("reference_month", "first_month", "fx_first_month"):
+        if not _whole(money.get(name), *months):
+            raise _field(path, f"money.{name}", "a month between 1950 and 2100 (counted from year 0)",
+                         money.get(name))
+    currencies = money.get("fx_currencies")
+    if not (isinstance(currencies, list) and all(_is_text(c, 3) for c in currencies)):
+        raise _field(path, "money.fx_currencies", "a list of ISO 4217 codes", currencies)
+    wages = money.get("wages")
+    if not (isinstance(wages, dict) and set(wages) <= set(meta["countries"])):
+        raise _field(path, "money.wages", "an object of the model's countries to wage indices", wages)
+    for country, index in wages.items():
+        field = f"money.wages.{country}"
+        if not (isinstance(index, dict) and isinstance(index.get("months"), list)
+                and isinstance(index.get("log_levels"), list) and _is_text(index.get("series", "x"), 500)
+                and _is_text(index.get("source", "x"), 500)):
+            raise _field(path, field, "an object with 'months' and 'log_levels' lists", index)
+        stamps, levels = index["months"], index["log_levels"]
+        if not (stamps and len(stamps) == len(levels) and all(_whole(m, *months) for m in stamps)
+                and stamps == sorted(set(stamps))):
+            raise _field(path, f"{field}.months", "rising months between 1950 and 2100, one per level", stamps)
+        if not all(_finite(level, 5.0) for level in levels):  # a wage index within x/÷ e^5 of its start
+            raise _field(path, f"{field}.log_levels", "finite log levels within ±5", levels)
 
 
 def check_tables(tables: dict[str, np.ndarray], meta: dict, path: Path, *, float_tables: tuple[str, ...],
@@ -248,6 +294,13 @@ def check_tables(tables: dict[str, np.ndarray], meta: dict, path: Path, *, float
             raise _field(path, name, "finite numbers (no NaN or infinity)", "a table holding NaN or infinity")
     if (tables["scale"] <= 0).any() or (tables["ratio_low"] < 0).any() or (tables["ratio_high"] < 0).any():
         raise _field(path, "scale", "positive (and the ratios non-negative)", "a table with negative values")
+    # Log pay in reference USD: salaries between e^0 and e^25 (about 7e10) USD; spreads that
+    # keep every served quantile finite.
+    for name, low, high in (("centre", 0, 25), ("median", 0, 25), ("median_low", 0, 25), ("median_high", 0, 25),
+                            ("scale", 0, 5), ("ratio_low", 0, 20), ("ratio_high", 0, 20)):
+        if name in tables and not ((tables[name] >= low) & (tables[name] <= high)).all():
+            raise _field(path, name, f"values in [{low}, {high}]", f"values from {tables[name].min():.4g} to "
+                                                                  f"{tables[name].max():.4g}")
     shapes = tables["shapes"]
     if shapes.dtype != np.float64 or shapes.shape != (countries, *shapes_shape) or not np.isfinite(shapes).all():
         raise _field(path, "shapes", f"finite float64 of shape ({countries}, {shapes_shape[0]}, {shapes_shape[1]})",
@@ -260,5 +313,10 @@ def check_tables(tables: dict[str, np.ndarray], meta: dict, path: Path, *, float
             or source.max() >= len(meta["source_lists"])):
         raise _field(path, "source", "int32 indices into source_lists", (source.dtype.str, source.shape))
     fx = tables["fx_rates"]
-    if fx.ndim != 2 or fx.dtype != np.float64:
-        raise _field(path, "fx_rates", "a float64 table (currencies, months)", (fx.dtype.str, fx.shape))
+    if fx.ndim != 2 or fx.dtype != np.float64 or fx.shape[0] != len(meta["money"]["fx_currencies"]):
+        raise _field(path, "fx_rates", "a float64 table (currencies, months), a row per money.fx_currencies",
+                     (fx.dtype.str, fx.shape))
+    known = fx[~np.isnan(fx)]  # NaN: no rate that month
+    if not (np.isfinite(known) & (known > 1e-9) & (known < 1e9)).all():
+        raise _field(path, "fx_rates", "rates per USD in (1e-9, 1e9), or NaN for a month without one",
+                     "a table holding zero, a negative, an infinite or an absurd rate")
