@@ -124,6 +124,23 @@ def _train_from_posterior(figures, tables, records, *, seed: int, rows_per_count
     return plan, fitted, rows, estimator, model, holdout
 
 
+MAX_ROWS_PER_COUNTRY = 10_000_000
+MAX_SEED = 2**32 - 1
+
+
+def _check_settings(rows_per_country: object, seed: object) -> None:
+    """Rows and seed as whole numbers in range, named before any work is done."""
+    def whole(value: object) -> bool:
+        return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+    if not whole(rows_per_country) or not 100 <= rows_per_country <= MAX_ROWS_PER_COUNTRY:
+        raise ValueError(f"The 'rows_per_country' parameter (--rows) must be a whole number from 100 to "
+                         f"{MAX_ROWS_PER_COUNTRY:,}. Got {rows_per_country!r} instead.")
+    if not whole(seed) or not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"The 'seed' parameter (--seed) must be a whole number from 0 to {MAX_SEED:,}. Got "
+                         f"{seed!r} instead.")
+
+
 def train(figures=None, *, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY, seed: int = 0, out: Path | None = None,
           data_out: Path | None = None, compare: bool = False, quiet: bool = True, progress=None,
           wage_index=None, cpi=None, aliases=None, data_dir=None, records=None, posterior: bool = True,
@@ -186,6 +203,7 @@ def train(figures=None, *, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY, see
     """
     start = time.perf_counter()
     step = progress or (lambda text: None)
+    _check_settings(rows_per_country, seed)
     if records is not None and not posterior:
         raise ValueError("Records enter the measurement model's likelihood, which the moment model does not have: "
                          "train with posterior=True (leave out --moments) to use them.")

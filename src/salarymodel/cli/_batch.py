@@ -31,6 +31,8 @@ from ..serving.csv_rows import RowChunk, open_csv, score_chunk
 
 __all__ = ["OUTPUT_COLUMNS", "OutputSink", "score_csv"]
 
+# Rows scored at a time, at most: memory grows with the chunk.
+MAX_CHUNK_ROWS = 10_000_000
 OUTPUT_COLUMNS = ("low", "median", "high", "currency", "company_known", "support", "as_of", "projected", "error")
 
 
@@ -216,8 +218,10 @@ def score_csv(model, source: Path, target: Path, *, chunk_size: int, progress=No
         A bad chunk size, an output that is the input or a folder, or a
         header without country and years, with duplicate columns or not UTF-8.
     """
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
-        raise ValueError(f"The '--chunk-size' option must be a positive whole number of rows. Got {chunk_size!r}.")
+    if (isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer))
+            or not 1 <= chunk_size <= MAX_CHUNK_ROWS):
+        raise ValueError(f"The '--chunk-size' option must be a whole number of rows from 1 to {MAX_CHUNK_ROWS:,}. "
+                         f"Got {chunk_size!r}.")
     source = Path(source)
     if not source.is_file():
         raise ValueError(f"The '--input' option names {source}, which is not a readable file.")

@@ -402,6 +402,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.figures < 1:
         parser.error(f"--figures must be at least 1, got {args.figures}")
+    if args.repeat < 1:
+        print(f"error: --repeat must be at least 1 (the best of that many runs is kept). Got {args.repeat}.",
+              file=sys.stderr)
+        return 2
     report = run_benchmark(args.rows, args.repeat, args.memory_rows, args.web_seconds, args.figures)
     print(json.dumps(report, indent=2) if args.json else format_report(report))
     return 1 if args.check and not all(report["targets"].values()) else 0

@@ -164,7 +164,10 @@ def format_report(report: dict) -> str:
             "fit s": r["fit_seconds"], "us/row": r["predict_microseconds_per_row"]} for r in comp["candidates"]])
         lines += [frame.to_string(index=False, float_format=lambda v: f"{v:.3f}"),
                   f"chosen: {comp['chosen']['name']} (rule: {comp['chosen']['rule']})", ""]
-    if "sharpness" in report:
+    if "sharpness" in report and not report["sharpness"]["summary"].get("figures"):
+        lines += ["SHARPNESS ON FIGURES THAT REPORT A SPREAD: none of this model's figures reports a spread (a "
+                  "range or percentiles), so there is nothing to score.", ""]
+    elif "sharpness" in report:
         sharp = report["sharpness"]
         s = sharp["summary"]
         lines.append(f"SHARPNESS ON FIGURES THAT REPORT A SPREAD ({sharp['note']}): {s['figures']} figures; "

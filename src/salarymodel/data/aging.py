@@ -190,11 +190,15 @@ def load_wage_index(path: str | Path | None = None) -> dict[str, WageSeries]:
                 pct = float(change)
             except ValueError:
                 raise ValueError(f"{where}: change_pct must be a percentage such as 3.1.") from None
-            if not (math.isfinite(pct) and pct > -100) or month <= months[-1]:
-                raise ValueError(f"{where}: change_pct must be a finite percentage above -100 and periods "
-                                 "must increase.")
+            if not (math.isfinite(pct) and -100 < pct <= 1000) or month <= months[-1]:
+                # Above 1000% a period is a typo (a level for a change, say); no wage index moves so.
+                raise ValueError(f"{where}: change_pct must be a percentage above -100 and at most 1000 (got "
+                                 f"{change}), and periods must increase.")
             months.append(month)
             logs.append(logs[-1] + math.log1p(pct / 100))
+            if abs(logs[-1]) > 5:  # the bound a model file's audit holds wage indices to
+                raise ValueError(f"{where}: the index is now {math.exp(logs[-1]):.3g} times its base; a wage index "
+                                 "within e^5 (about 148 times) of its base is read. Check the changes above.")
         if len(months) < 2:
             raise ValueError(f"{path.name}: {country} needs a base row and at least one published change.")
         last = rows.iloc[-1]

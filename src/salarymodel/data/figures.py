@@ -188,6 +188,20 @@ def _check_row(line: int, row: dict[str, str], levels: pd.DataFrame) -> list[str
     return problems
 
 
+def require_regular_file(path: str | Path) -> None:
+    """Raise :class:`FiguresError` unless ``path`` is a regular file (a FIFO or a
+    device would block or never end; a folder is not a table)."""
+    import stat
+
+    try:
+        mode = Path(path).stat().st_mode
+    except OSError as error:
+        raise FiguresError(str(path), [f"cannot read the file: {error.strerror or error}"]) from None
+    if not stat.S_ISREG(mode):
+        kind = "folder" if stat.S_ISDIR(mode) else "FIFO" if stat.S_ISFIFO(mode) else "device or socket"
+        raise FiguresError(str(path), [f"is a {kind}, not a regular file: give a CSV file"])
+
+
 def load_figures(path: str | Path | None = None) -> pd.DataFrame:
     """Load and validate a reported-figures file.
 
@@ -212,6 +226,7 @@ def load_figures(path: str | Path | None = None) -> pd.DataFrame:
     """
     path = Path(path) if path is not None else raw_data_file("reported_figures.csv")
     levels = load_levels()
+    require_regular_file(path)
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:

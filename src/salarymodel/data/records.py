@@ -51,8 +51,10 @@ def load_records(path: str | Path) -> pd.DataFrame:
     FiguresError
         Listing every problem with its line and column (nothing is read half).
     """
+    from .figures import require_regular_file
     from .names import country_code
 
+    require_regular_file(path)
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:

@@ -81,8 +81,9 @@ def check_confidence(confidence: object, owner: str = "predict") -> float:
 def check_percentile(q: object, owner: str = "percentiles") -> float:
     """Validate one percentile (10 for the 10th): a number the tables can read."""
     low, high = 100 * _NORMAL.cdf(Z_GRID[0]), 100 * _NORMAL.cdf(Z_GRID[-1])
-    message = (f"The 'q' parameter of {owner} must hold percentiles between {low:.2f} and {high:.2f} "
-               f"(e.g. 10, 50, 90). Got {q!r} instead.")
+    # Shown rounded inwards, so every number the message allows is accepted.
+    message = (f"The 'q' parameter of {owner} must hold percentiles between {math.ceil(low * 1000) / 1000:g} and "
+               f"{math.floor(high * 1000) / 1000:g} (e.g. 10, 50, 90). Got {q!r} instead.")
     if isinstance(q, bool) or not isinstance(q, (int, float, np.integer, np.floating)):
         raise TypeError(message)
     try:
