@@ -136,3 +136,25 @@ def test_the_suite_itself_runs_with_bounded_threads():
     assert os.environ.get("OMP_NUM_THREADS") == "1"
     pools = threadpool_info()
     assert pools and all(pool["num_threads"] == 1 for pool in pools)
+
+
+
+def test_a_years_cell_written_as_a_range_is_a_range_in_frames_and_batches(model, model_dir, tmp_path):
+    # Issue 31, item 3: a CSV cell '3-5' was refused though --years 3-5 worked.
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    expected = model.predict("DE", (3, 5)).median
+    frame = pd.DataFrame({"country": ["DE", "DE", "DE"], "years": ["3-5", "3 to 5", "4"]})
+    scored = model.predict_frame(frame)
+    assert scored["median"].iloc[:2].tolist() == pytest.approx([expected, expected], rel=1e-12)
+    assert scored["median"].iloc[2] == pytest.approx(model.predict("DE", 4).median, rel=1e-12)
+    source, target = tmp_path / "in.csv", tmp_path / "out.csv"
+    source.write_text("country,years\nDE,3-5\nDE,5-3\n")
+    done = subprocess.run([sys.executable, "-m", "salarymodel.predict", "--model", str(model_dir), "--input",
+                           str(source), "--output", str(target)], capture_output=True, text=True, timeout=120)
+    written = pd.read_csv(target, keep_default_na=False)
+    assert float(written["median"][0]) == pytest.approx(expected, abs=0.01)
+    assert "years_max" in written["error"][1] and done.returncode == 3  # a falling range is named

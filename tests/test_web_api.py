@@ -94,7 +94,7 @@ def test_openapi_lists_every_endpoint_with_parameters_and_errors(client):
                  "/api/v1/model", "/healthz", "/readyz"):
         assert path in paths, path
     names = {p["name"] for p in paths["/api/v1/estimate"]["get"]["parameters"]}
-    assert names == {"country", "years", "company", "confidence", "currency", "as_of"}
+    assert names == {"country", "years", "years_max", "company", "confidence", "currency", "as_of"}
     assert "422" in paths["/api/v1/estimate"]["get"]["responses"]
     assert "413" in paths["/api/v1/estimates"]["post"]["responses"]
     assert client.get("/docs").status_code == 200
@@ -154,3 +154,19 @@ def test_the_csv_batch_reads_rows_as_the_command_line_does(client, model_dir, tm
     twice = client.post("/api/v1/estimates", content=b"country,years,years\nDE,5,6\n",
                         headers={"content-type": "text/csv"})
     assert twice.status_code == 422 and "['years'] more than once" in twice.text
+
+
+
+def test_a_range_of_years_works_in_every_endpoint_as_in_predict(client, model):
+    # Issue 31, item 3: years=3-5 was a 422 and years_max was silently ignored.
+    expected = model.predict("DE", (3, 5), as_of="2023-07-01")
+    for params in ({"years": "3-5"}, {"years": "3", "years_max": 5}):
+        body = client.get("/api/v1/estimate", params={"country": "DE", "as_of": "2023-07-01", **params}).json()
+        assert body["median"] == pytest.approx(expected.median, rel=1e-12) and body["years_max"] == 5
+        assert "with 3-5 years of experience" in body["sentence"]
+        figures = client.get("/api/v1/explain", params={"country": "DE", **params}).json()["figures"]
+        assert {f["id"] for f in figures} == set(expected.sources)
+    both = client.get("/api/v1/estimate", params={"country": "DE", "years": "3-5", "years_max": 6})
+    assert both.status_code == 422 and both.json()["detail"][0]["loc"][-1] == "years_max"
+    text = client.get("/api/v1/estimate", params={"country": "DE", "years": "three"})
+    assert text.status_code == 422 and text.json()["detail"][0]["loc"][-1] == "years"

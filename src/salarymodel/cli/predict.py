@@ -195,11 +195,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _years(text: str) -> float | tuple[float, float]:
     """argparse type: '5' -> 5.0; '3-5' -> (3.0, 5.0), a range of experience."""
+    from ..serving._ranges import parse_years_text
+
     try:
-        if "-" in text.strip()[1:]:
-            low, high = text.strip().split("-", 1) if not text.strip().startswith("-") else (text, "")
-            return float(low), float(high)
-        return float(text)
+        return parse_years_text(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be years of experience such as 5 or a range such as 3-5; "
                                          f"got {text!r}") from None

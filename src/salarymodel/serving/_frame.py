@@ -181,6 +181,9 @@ def predict_frame(model, frame: pd.DataFrame, *, confidence: float = 0.8, curren
     require_profile_columns(frame.columns)
     confidence = check_confidence(confidence, "predict_frame")
     levels = model._check_q(percentiles) if percentiles is not None else None
+    from ._ranges import split_year_ranges
+
+    frame = split_year_ranges(frame)  # a years cell '3-5' is a range, as on the command line
     cell, country_idx, known, years, problems = resolve_rows(model, frame)
     years_max = _years_max(frame, years, problems)
     if problems and errors == "raise":

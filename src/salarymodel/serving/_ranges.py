@@ -10,6 +10,7 @@ found by inverting that averaged CDF numerically.
 
 from __future__ import annotations
 
+import re
 from statistics import NormalDist
 
 import numpy as np
@@ -17,7 +18,47 @@ import numpy as np
 from .bands import Z_GRID
 from .grid import GRID_STEP, YEARS_GRID
 
-__all__ = ["check_range", "mixture_quantiles", "MAX_RANGE_POINTS"]
+__all__ = ["check_range", "mixture_quantiles", "MAX_RANGE_POINTS", "RANGE_TEXT", "parse_years_text",
+           "split_year_ranges"]
+
+# "3-5", "3 - 5", "3.5–7", "3 to 5": a range of years written as text.
+RANGE_TEXT = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(?:-|\u2013|to)\s*(\d+(?:\.\d*)?|\.\d+)\s*$")
+
+
+def parse_years_text(text: str) -> float | tuple[float, float]:
+    """'5' -> 5.0, '3-5' -> (3.0, 5.0); anything else raises ValueError (the
+    values are checked later, like any years)."""
+    found = RANGE_TEXT.match(text)
+    if found:
+        return float(found[1]), float(found[2])
+    return float(text)
+
+
+def split_year_ranges(frame):
+    """A profiles frame whose text ``years`` cells written as ranges ('3-5') are
+    split into ``years`` and ``years_max`` (where that row has no ``years_max``);
+    the frame itself when there are none."""
+    import pandas as pd
+
+    years = frame["years"]
+    if years.dtype != object and not isinstance(years.dtype, pd.StringDtype):
+        return frame
+    text = years.where(years.map(lambda v: isinstance(v, str)), None)
+    parts = text.str.extract(RANGE_TEXT.pattern)
+    ranged = parts[0].notna().to_numpy()
+    if "years_max" in frame.columns:
+        given = frame["years_max"]
+        ranged &= (given.isna() | (given.astype(str).str.strip() == "")).to_numpy()
+    if not ranged.any():
+        return frame
+    frame = frame.copy()
+    low = years.astype(object).to_numpy().copy()
+    low[ranged] = parts[0].to_numpy()[ranged]
+    high = (frame["years_max"].astype(object).to_numpy().copy() if "years_max" in frame.columns
+            else np.full(len(frame), None, dtype=object))
+    high[ranged] = parts[1].to_numpy()[ranged]
+    frame["years"], frame["years_max"] = low, high
+    return frame
 
 # Years points the mixture averages over: one per grid step, at most this many.
 # With the trapezoid rule 41 points are within 0.05% (log) of 3,001 on every

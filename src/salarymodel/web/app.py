@@ -53,6 +53,29 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _years_value(text: str, years_max: float | None) -> float | tuple[float, float]:
+    """The ``years`` query (a number or a range such as '3-5') and ``years_max``, as ``predict`` takes them."""
+    from ..serving._ranges import parse_years_text
+
+    try:
+        value = parse_years_text(text)
+    except ValueError:
+        raise ValueError(f"The 'years' parameter must be years of experience such as 5, or a range such as 3-5. "
+                         f"Got {text[:40]!r} instead.") from None
+    if years_max is None:
+        return value
+    if isinstance(value, tuple):
+        raise ValueError(f"The 'years_max' parameter is given, and 'years' is already a range ({text[:40]!r}): give "
+                         "one or the other.")
+    return value, years_max
+
+
+def _years_words(years: float, years_max: float | None) -> str:
+    if years_max is not None:
+        return f"{years:g}-{years_max:g} years"
+    return f"{years:g} year{'' if years == 1 else 's'}"
+
+
 def create_app(model=None, *, allowed_hosts: Sequence[str] | None = None) -> FastAPI:
     """The app serving ``model`` (by default the model :func:`salarymodel.predict` uses).
 
@@ -104,14 +127,15 @@ def create_app(model=None, *, allowed_hosts: Sequence[str] | None = None) -> Fas
         body.update({"percentiles": {f"p{q}": v for q, v in zip(PERCENTILES, p.values())}, "pay": "base",
                      "model_version": model.metadata.get("version"), "model_seed": model.metadata.get("seed"),
                      "sentence": f"{e.confidence:.0%} of ML engineers in {model._country_labels[e.country]} with "
-                                 f"{e.years:g} year{'' if e.years == 1 else 's'} of experience"
+                                 f"{_years_words(e.years, e.years_max)} of experience"
                                  f"{' at ' + e.company if e.company_known else ''} earn between {e.low:,.0f} and "
                                  f"{e.high:,.0f} {e.currency}; median {e.median:,.0f} {e.currency}. Base salary "
                                  f"per year, in money of {e.as_of}."})
         return body
 
     Country = Annotated[str, Query(description="Country name or ISO code: Germany, DE, USA, india")]
-    Years = Annotated[float, Query(description="Years of experience, 0 to 50")]
+    Years = Annotated[str, Query(description="Years of experience, 0 to 50, or a range such as 3-5")]
+    YearsMax = Annotated[float | None, Query(description="The range's high end (years is then its low end)")]
     Company = Annotated[str | None, Query(description="Employer; unknown ones give the market")]
     Confidence = Annotated[float, Query(description="Band coverage in (0, 1)")]
     Currency = Annotated[str | None, Query(description="ISO 4217 code; the country's own when empty")]
@@ -119,7 +143,8 @@ def create_app(model=None, *, allowed_hosts: Sequence[str] | None = None) -> Fas
 
     @app.get("/api/v1/estimate", responses=_ERRORS, summary="One estimate with its band and percentiles")
     def estimate(country: Country, years: Years, company: Company = None, confidence: Confidence = 0.8,
-                 currency: Currency = None, as_of: AsOf = None) -> JSONResponse:
+                 currency: Currency = None, as_of: AsOf = None, years_max: YearsMax = None) -> JSONResponse:
+        years = _years_value(years, years_max)
         # A plain JSON response: the body is already JSON-safe, so FastAPI's encoder is skipped.
         return JSONResponse(estimate_body(country, years, company or None, confidence, currency or None,
                                           as_of or None))
@@ -138,7 +163,8 @@ def create_app(model=None, *, allowed_hosts: Sequence[str] | None = None) -> Fas
 
     @app.get("/api/v1/explain", responses=_ERRORS, summary="The reported figures behind an estimate")
     def explain(country: Country, years: Years, company: Company = None, currency: Currency = None,
-                as_of: AsOf = None) -> dict:
+                as_of: AsOf = None, years_max: YearsMax = None) -> dict:
+        years = _years_value(years, years_max)
         table = model.explain(country, years, company or None, currency=currency or None, as_of=as_of or None)
         records = [{k: _clean(v) if not (isinstance(v, float) and math.isnan(v)) else None for k, v in r.items()}
                    for r in table.to_dict("records")]
