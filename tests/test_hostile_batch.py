@@ -228,3 +228,19 @@ def test_an_unclosed_quote_names_the_lines_it_swallowed(model_dir, tmp_path):
     done = _score(model_dir, source, target)
     assert done.returncode == 3, done.stderr
     assert "line 3: " in done.stderr and "lines 3-23" in done.stderr and "never closed" in done.stderr
+
+
+@pytest.mark.parametrize("target", ["-", "/dev/stdout"])
+def test_the_output_can_be_standard_output_into_a_pipe(model_dir, profiles, tmp_path, target):
+    # Issue 31: '--output -' wrote a file named '-', and /dev/stdout into a pipe failed
+    # (its link names a pipe with no path, so a temporary sibling could not be made).
+    import pandas as pd
+
+    done = subprocess.run([sys.executable, "-m", "salarymodel.predict", "--model", str(model_dir), "--input",
+                           str(profiles), "--output", target], capture_output=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 3 and b"Traceback" not in done.stderr  # XX is one bad row
+    import io
+
+    table = pd.read_csv(io.BytesIO(done.stdout), keep_default_na=False)
+    assert table["country"].tolist() == ["DE", "US", "XX"] and float(table["median"][0]) > 0
+    assert b"Scored 2 of 3 rows" in done.stderr and not (tmp_path / "-").exists()

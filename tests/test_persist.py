@@ -280,6 +280,13 @@ def test_two_trainings_into_one_folder_take_turns(model, model_dir, tmp_path, mo
         slow(folder)
 
     monkeypatch.setattr(persist, "_fsync_folder", sleepy)
+    switch, order = persist._switch, []
+
+    def recorded(folder, card, contents, markdown):
+        switch(folder, card, contents, markdown)
+        order.append(card["artifact"]["file"])  # under the lock: the order the runs switched in
+
+    monkeypatch.setattr(persist, "_switch", recorded)
     folder = tmp_path / "m"
     first, second = _versions(model, 2)
     runs = [threading.Thread(target=persist.save_model, args=(m, folder, _card(model_dir), "# card"))
@@ -291,7 +298,8 @@ def test_two_trainings_into_one_folder_take_turns(model, model_dir, tmp_path, mo
         run.join()
     card = json.loads((folder / "salary_model.json").read_text())
     assert all((folder / card[e]["file"]).is_file() for e in ("artifact", "training_artifact"))
-    assert load_model(folder).meta["note"] == 1  # the second run, which switched last, is the model
+    assert len(order) == 2 and card["artifact"]["file"] == order[-1]  # the run that switched last is the model
+    assert load_model(folder).predict("DE", 5).median > 0
     assert len(list(folder.glob("salary_model-*.npz"))) == 1 and not list(folder.glob(".*"))
 
 

@@ -53,6 +53,9 @@ class OutputSink:
 
     def __init__(self, target: Path, source: Path) -> None:
         self.requested = Path(target)
+        self.stdout = str(target) == "-"  # the usual name for standard output
+        if self.stdout:
+            target = Path("/dev/stdout")
         self.path = Path(os.path.realpath(target))
         if self.path.is_dir():
             raise ValueError(f"The '--output' option names {target}, which is a folder. Give a file name.")
@@ -64,7 +67,13 @@ class OutputSink:
             through = "" if Path(target) == Path(source) else f" (as {target})"
             raise ValueError(f"The '--output' option names the input file {source}{through}: scoring would "
                              "destroy the input. Write the estimates to another file.")
-        self.direct = self.path.exists() and not self.path.is_file()
+        try:  # followed through links: /dev/stdout is a link to a pipe with no path of its own
+            kind = os.stat(target).st_mode
+        except OSError:
+            kind = None
+        self.direct = self.stdout or (kind is not None and not stat.S_ISREG(kind))
+        if self.direct and not self.stdout:
+            self.path = Path(target)  # a device, FIFO or pipe is opened by the name given
         # An output may hold per-employee salaries: a replaced file keeps its permissions,
         # a new one gets what the umask allows, and a read-only file is not replaced.
         self.mode = None
@@ -81,6 +90,9 @@ class OutputSink:
 
     def open(self):
         """A binary stream to write the output to."""
+        if self.stdout:
+            self._stream = sys.stdout.buffer
+            return self._stream
         if self.direct:
             self._stream = open(self.path, "wb")
         else:
@@ -93,6 +105,9 @@ class OutputSink:
     def commit(self) -> None:
         """Finish: rename the complete file into place (or close the device)."""
         stream, self._stream = self._stream, None
+        if self.stdout:
+            stream.flush()  # standard output stays open for the summary's caller
+            return
         if self.direct:
             stream.close()
             return
@@ -106,7 +121,8 @@ class OutputSink:
     def abort(self) -> None:
         """Give up: the temporary file is removed, the target is untouched."""
         if self._stream is not None:
-            self._stream.close()
+            if not self.stdout:
+                self._stream.close()
             self._stream = None
         if self._tmp is not None:
             self._tmp.unlink(missing_ok=True)
