@@ -213,3 +213,38 @@ def edited_figures(tmp_path):
         return path
 
     return write
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(*options: str, ready: str = "/readyz", seconds: float = 90):
+    """``salarymodel serve`` with ``options`` on 127.0.0.1 and a free port, once it answers
+    ``ready``; returns (process, port). The caller terminates it."""
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "salarymodel.cli.console", "serve", "--host", "127.0.0.1",
+                                "--port", str(port), *options], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True)
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{ready}", timeout=2)
+            return process, port
+        except (urllib.error.URLError, OSError):
+            if process.poll() is not None:
+                pytest.fail(f"the server stopped: {process.stderr.read()}")
+            time.sleep(0.2)
+    process.kill()
+    pytest.fail("the server did not become ready")

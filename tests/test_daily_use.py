@@ -140,7 +140,7 @@ def test_the_suite_itself_runs_with_bounded_threads():
 
 
 def test_a_years_cell_written_as_a_range_is_a_range_in_frames_and_batches(model, model_dir, tmp_path):
-    # Issue 31, item 3: a CSV cell '3-5' was refused though --years 3-5 worked.
+    # A years cell '3-5' is a range, as --years 3-5 is on the command line.
     import subprocess
     import sys
 
@@ -158,3 +158,17 @@ def test_a_years_cell_written_as_a_range_is_a_range_in_frames_and_batches(model,
     written = pd.read_csv(target, keep_default_na=False)
     assert float(written["median"][0]) == pytest.approx(expected, abs=0.01)
     assert "years_max" in written["error"][1] and done.returncode == 3  # a falling range is named
+
+
+
+def test_a_ranges_mixture_on_41_points_matches_a_fine_average(model, monkeypatch):
+    import numpy as np
+
+    from salarymodel.serving import _ranges
+
+    levels = np.array([0.05, 0.1, 0.5, 0.9, 0.95])
+    cases = [(cell, low, high) for cell in range(len(model.meta["cells"])) for low, high in ((0.5, 3), (1, 28), (10, 40))]
+    coarse = [_ranges.mixture_quantiles(model, *case, levels) for case in cases]
+    monkeypatch.setattr(_ranges, "MAX_RANGE_POINTS", 401)
+    fine = [_ranges.mixture_quantiles(model, *case, levels) for case in cases]
+    assert np.abs(np.array(coarse) - np.array(fine)).max() < 0.001  # 0.1% in log pay

@@ -194,8 +194,8 @@ def test_an_output_keeps_its_permissions_and_a_read_only_one_is_not_replaced(mod
 
 @pytest.mark.parametrize("ending", [b"\n", b"\r\n", b"\r"], ids=["LF", "CRLF", "CR only"])
 def test_every_line_end_and_ragged_rows_round_trip_through_pandas(model_dir, tmp_path, ending):
-    # Issue 29 asks that CR-only files (old Mac exports) be read, not refused: their
-    # lines are read as LF and written with LF, every input row present once.
+    # CR-only files (old Mac exports) are read, their lines as LF and written with LF,
+    # every input row present once.
     import pandas as pd
 
     lines = [b"country,years,company", b"DE,5,", b"US,2", b"US,3,Acme, Inc", b'IN,4,"Quoted, Co"', b"", b"US,7,TikTok"]
@@ -232,8 +232,8 @@ def test_an_unclosed_quote_names_the_lines_it_swallowed(model_dir, tmp_path):
 
 @pytest.mark.parametrize("target", ["-", "/dev/stdout"])
 def test_the_output_can_be_standard_output_into_a_pipe(model_dir, profiles, tmp_path, target):
-    # Issue 31: '--output -' wrote a file named '-', and /dev/stdout into a pipe failed
-    # (its link names a pipe with no path, so a temporary sibling could not be made).
+    # '-' is standard output, not a file named '-'; /dev/stdout links to a pipe with no
+    # path, so it is written directly rather than through a temporary sibling.
     import pandas as pd
 
     done = subprocess.run([sys.executable, "-m", "salarymodel.predict", "--model", str(model_dir), "--input",

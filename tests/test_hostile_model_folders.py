@@ -189,8 +189,8 @@ def _with_table(copy, name, change) -> None:
     _replace_data(copy, _archive(members))
 
 
-# Issue 29, item 14: folders that passed the audit and still broke (NaN estimates with
-# exit 0, ZeroDivisionError, OverflowError, TokenError, KeyError from explain).
+# Values of the right type that would still break an estimate (NaN estimates with exit 0,
+# ZeroDivisionError, OverflowError, TokenError, KeyError from explain).
 @pytest.mark.parametrize(("change", "named"), [
     (lambda m: m["money"]["wages"]["DE"].update(log_levels=[float("nan")] * len(m["money"]["wages"]["DE"]["months"])),
      "money.wages.DE.log_levels"),

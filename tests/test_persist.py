@@ -266,8 +266,8 @@ def _card(model_dir) -> dict:
 
 
 def test_two_trainings_into_one_folder_take_turns(model, model_dir, tmp_path, monkeypatch):
-    # Item 11 of issue 29: B wrote its files, A's cleanup deleted them, B's card then
-    # named deleted files. A slow disk (a sleep before the switch) makes them overlap.
+    # Without a lock, B writes its files, A's cleanup deletes them and B's card then
+    # names deleted files. A slow disk (a sleep before the switch) makes them overlap.
     import threading
     import time
 

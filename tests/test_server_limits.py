@@ -18,33 +18,16 @@ import urllib.request
 import numpy as np
 import pytest
 
+from conftest import start_server
 from salarymodel.web.batch import MAX_BATCH_BYTES, MAX_BATCH_ROWS
 
 HEADER_SECONDS, BODY_SECONDS, MAX_CONNECTIONS = 2, 3, 120
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(model_dir):
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "salarymodel.cli.console", "serve", "--model", str(model_dir), "--port", str(port),
-         "--header-timeout", str(HEADER_SECONDS), "--body-timeout", str(BODY_SECONDS),
-         "--max-connections", str(MAX_CONNECTIONS)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2)
-            break
-        except (urllib.error.URLError, OSError):
-            if process.poll() is not None:
-                pytest.fail(f"the server stopped: {process.stderr.read()}")
-            time.sleep(0.2)
+    process, port = start_server("--model", str(model_dir), "--header-timeout", str(HEADER_SECONDS),
+                                 "--body-timeout", str(BODY_SECONDS), "--max-connections", str(MAX_CONNECTIONS))
     yield port, process
     process.terminate()
     process.wait(timeout=20)
@@ -71,7 +54,8 @@ def _rss_mb(pid: int) -> float:
 
 
 def _hostile_bodies() -> list[tuple[bytes, str]]:
-    """The four body shapes of issue 29's item 1, each at the allowed limits."""
+    """Four bodies costly to parse (many commas, invented JSON fields, distinct year ranges,
+    a huge header), each at the allowed limits."""
     commas = b"country,years\n" + b"," * (MAX_BATCH_BYTES - 20)
     wide_json = json.dumps({"rows": [{"country": "DE", "years": 5, f"k{i}": 1} for i in range(MAX_BATCH_ROWS)]})
     rng = np.random.default_rng(0)
@@ -209,28 +193,17 @@ def test_serving_on_a_busy_port_says_so_before_claiming_to_serve(server):
 
 
 def test_every_worker_answers_from_the_version_the_server_started_with(model_dir, tmp_path):
-    # Retraining under `serve --workers 2` used to leave a restarted worker on the new
-    # model and the others on the old; a folder mid-change made it crash-loop.
+    # Every worker, a restarted one too, loads the copy the server started with: a folder
+    # retrained or removed under a running server reaches none of them.
     import os
     import shutil
     import signal
 
     folder = tmp_path / "model"
     shutil.copytree(model_dir, folder)
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "salarymodel.cli.console", "serve", "--model", str(folder),
-                                "--port", str(port), "--workers", "2"], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
+    process, port = start_server("--model", str(folder), "--workers", "2", ready="/api/v1/model")
     try:
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            try:
-                version = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/model", timeout=2))[
-                    "version"]
-                break
-            except (urllib.error.URLError, OSError):
-                assert process.poll() is None, process.stderr.read()
-                time.sleep(0.3)
+        version = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/model", timeout=5))["version"]
         shutil.rmtree(folder)  # the folder the server was started on is gone (or being rewritten)
         workers = _workers(process.pid)
         assert len(workers) == 2

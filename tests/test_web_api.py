@@ -158,7 +158,7 @@ def test_the_csv_batch_reads_rows_as_the_command_line_does(client, model_dir, tm
 
 
 def test_a_range_of_years_works_in_every_endpoint_as_in_predict(client, model):
-    # Issue 31, item 3: years=3-5 was a 422 and years_max was silently ignored.
+    # years=3-5 and years_max both make a range, as predict's (3, 5) does.
     expected = model.predict("DE", (3, 5), as_of="2023-07-01")
     for params in ({"years": "3-5"}, {"years": "3", "years_max": 5}):
         body = client.get("/api/v1/estimate", params={"country": "DE", "as_of": "2023-07-01", **params}).json()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -22,35 +21,17 @@ from pathlib import Path
 
 import pytest
 
+from conftest import free_port, start_server
+
 CHROMIUM = "/usr/lib/chromium/chromium-headless-shell"
 OUTPUT = Path(__file__).parent / "output"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(model_dir):
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "salarymodel.cli.console", "serve", "--model", str(model_dir),
-                                "--host", "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
+    process, port = start_server("--model", str(model_dir))
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if json.load(urllib.request.urlopen(f"{base}/readyz", timeout=2)) == {"ready": True}:
-                break
-        except (urllib.error.URLError, ConnectionError, OSError):
-            if process.poll() is not None:
-                pytest.fail(f"the server stopped: {process.stderr.read()}")
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("the server did not become ready")
+    assert json.load(urllib.request.urlopen(f"{base}/readyz", timeout=5)) == {"ready": True}
     yield base
     process.terminate()
     process.wait(timeout=20)
@@ -182,5 +163,5 @@ def test_mixed_load_for_ten_seconds_gives_no_5xx_and_the_right_numbers(server, m
 
 def test_the_serve_command_refuses_a_bad_model_with_one_line(tmp_path):
     done = subprocess.run([sys.executable, "-m", "salarymodel.cli.console", "serve", "--model", str(tmp_path),
-                           "--port", str(_free_port())], capture_output=True, text=True, timeout=60)
+                           "--port", str(free_port())], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "Traceback" not in done.stderr and re.search("model card", done.stderr)
