@@ -27,15 +27,19 @@ function fillEmployers() {
   }));
 }
 
-function row(cells, tag = "td") {
+// One table row; with `labels`, each cell carries its column's name for the stacked phone layout.
+function row(cells, tag = "td", labels = null) {
   const tr = document.createElement("tr");
-  for (const text of cells) {
+  cells.forEach((text, i) => {
     const cell = document.createElement(tag);
     cell.textContent = text;
+    if (labels) cell.dataset.label = labels[i];
     tr.appendChild(cell);
-  }
+  });
   return tr;
 }
+
+const columnNames = (table) => [...$(table).querySelectorAll("thead th")].map((th) => th.textContent);
 
 function drawCurve(curve, answer) {
   const svg = $("curve");
@@ -89,7 +93,9 @@ async function ask(event) {
         (e.suggestion ? ` (did you mean ${e.suggestion}?).` : ".") : "");
     const head = $("percentiles").querySelector("thead tr"), body = $("percentiles").querySelector("tbody tr");
     head.replaceChildren(...Object.keys(e.percentiles).map((k) => row([k], "th").firstChild));
-    body.replaceChildren(...Object.values(e.percentiles).map((v) => row([money(v, e.currency)]).firstChild));
+    // The currency goes in the caption so that each amount fits its cell on a phone.
+    body.replaceChildren(...Object.values(e.percentiles).map((v) => row([money(v, "").trim()]).firstChild));
+    $("percentiles").querySelector("caption").textContent = `Percentiles of base salary (${e.currency})`;
     $("answer").hidden = false;
     const curve = await getJSON("/api/v1/curve", { country: params.country, company: params.company,
                                                    currency: params.currency, as_of: params.as_of });
@@ -100,7 +106,8 @@ async function ask(event) {
     for (const employer of [null, ...(country ? country.employers : [])]) {
       const other = await getJSON("/api/v1/estimate", { ...params, company: employer || "" });
       rows.push(row([employer || "the market (any employer)", money(other.median, other.currency),
-                     `${money(other.low, other.currency)} – ${money(other.high, other.currency)}`]));
+                     `${money(other.low, other.currency)} – ${money(other.high, other.currency)}`],
+                     "td", columnNames("employers-table")));
     }
     $("employers-table").querySelector("tbody").replaceChildren(...rows);
     $("employers-box").hidden = false;
@@ -114,7 +121,7 @@ async function ask(event) {
       f.id, f.source, f.statistic, f.level,
       f.reported_high ? `${money(f.reported, f.currency)} – ${money(f.reported_high, f.currency)}` : money(f.reported, f.currency),
       f.model_high ? `${money(f.model, f.currency)} – ${money(f.model_high, f.currency)}` : money(f.model, f.currency),
-    ])));
+    ], "td", columnNames("figures"))));
     $("figures-box").hidden = false;
   } catch (error) {
     $("error").textContent = error.message;
