@@ -242,3 +242,35 @@ def _workers(pid: int) -> list[int]:
         if parent == pid and spawned:
             found.append(int(entry))
     return sorted(found)
+
+
+def test_a_killed_servers_model_copy_is_removed_by_the_next_server(model_dir, tmp_path, monkeypatch):
+    # kill -9 runs no cleanup, so the next server removes copies whose process is gone,
+    # and only those: a running server's copy and a link named like one stay.
+    import os
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(gone.stdout)
+    stale = temp / f"salarymodel-serve-{dead_pid}-abc"
+    stale.mkdir()
+    (stale / "salary_model.npz").write_bytes(b"x" * 1000)
+    alive = temp / f"salarymodel-serve-{os.getpid()}-def"
+    alive.mkdir()
+    target = tmp_path / "keep"
+    target.mkdir()
+    (target / "precious.txt").write_text("mine")
+    link = temp / f"salarymodel-serve-{dead_pid}-link"
+    link.symlink_to(target, target_is_directory=True)
+    monkeypatch.setenv("TMPDIR", str(temp))
+    process, port = start_server("--model", str(model_dir), ready="/api/v1/model")
+    try:
+        assert not stale.exists()
+        assert alive.is_dir() and link.is_symlink() and (target / "precious.txt").read_text() == "mine"
+        own = [p for p in temp.iterdir() if p.name.startswith(f"salarymodel-serve-{process.pid}-")]
+        assert len(own) == 1 and own[0].is_dir()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert not own[0].exists()  # a server that is stopped removes its own copy

@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -16,6 +18,9 @@ from ..web.settings import BODY_SECONDS, HEADER_SECONDS, MAX_CONNECTIONS
 from ._prog import prog
 
 __all__ = ["build_parser", "main"]
+
+# A server's private copy of its model: <temp>/salarymodel-serve-<pid>-<random>.
+SNAPSHOT_PREFIX = "salarymodel-serve-"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,7 +76,11 @@ def main(argv: list[str] | None = None) -> int:
     model = load_for_cli(args.model)  # fails here, once, with the reason, before any worker starts
     # Every worker loads one private copy of this version: a retraining of the folder,
     # or a worker restarted while it is mid-change, cannot mix versions (restart to update).
-    snapshot = Path(tempfile.mkdtemp(prefix="salarymodel-serve-"))
+    _remove_stale_snapshots(Path(tempfile.gettempdir()))
+    snapshot = Path(tempfile.mkdtemp(prefix=f"{SNAPSHOT_PREFIX}{os.getpid()}-"))
+    # uvicorn re-raises the stop signal once it has shut down; as SystemExit it passes
+    # through the cleanup below instead of ending the process with the copy left behind.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         return _serve(args, model, snapshot, limits, hosts)
     finally:
@@ -106,6 +115,37 @@ def _serve(args, model, snapshot: Path, limits, hosts) -> int:
                 workers=args.workers, log_level="warning", http="salarymodel.web.limits:GuardedH11Protocol",
                 timeout_keep_alive=5, h11_max_incomplete_event_size=16 * 1024)
     return 0
+
+
+def _exit_on_signal(number: int, frame) -> None:
+    raise SystemExit(128 + number)
+
+
+def _remove_stale_snapshots(temp: Path) -> None:
+    """Remove the model copies of servers that were killed (kill -9 runs no cleanup).
+
+    Only this user's directories, named with a process id that no longer runs, are
+    removed; a link or a live server's copy is left alone.
+    """
+    if os.name != "posix":
+        return  # os.kill(pid, 0) asks "is it alive?" only on POSIX
+    try:
+        entries = list(temp.glob(f"{SNAPSHOT_PREFIX}*-*"))
+    except OSError:
+        return
+    for entry in entries:
+        pid_text = entry.name[len(SNAPSHOT_PREFIX):].split("-", 1)[0]
+        if not pid_text.isdigit() or int(pid_text) <= 0:
+            continue
+        try:
+            info = entry.lstat()
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+                continue
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            shutil.rmtree(entry, ignore_errors=True)
+        except (OSError, OverflowError):
+            continue  # alive under another user, or unreadable: not ours to judge
 
 
 def _port_problem(host: str, port: int) -> str | None:
