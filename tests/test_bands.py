@@ -293,3 +293,20 @@ def test_an_employer_under_another_spelling_trains_as_that_employer(tmp_path):
     model = train(path, posterior=False).model
     assert [k for c, k in model.cells if c == "US" and k is not None] == ["TikTok"]
     assert {"f15", "f99"} <= set(model.predict("US", 5, "TIKTOK Inc.").sources)
+
+
+def test_an_employer_under_its_alias_trains_as_that_employer(tmp_path):
+    # Serving answers "TCS" as Tata Consultancy Services (the alias table); a user's
+    # figure under the alias must train that employer, not a second one no query reaches.
+    from salarymodel.data.shipped import raw_data_file
+
+    shipped = pd.read_csv(raw_data_file("reported_figures.csv"), dtype=str, keep_default_na=False)
+    tcs = shipped[shipped["company"] == "Tata Consultancy Services"].iloc[0].to_dict()
+    extra = {**tcs, "id": "f99", "company": "TCS", "source": "U1", "source_detail": "",
+             "value": str(float(tcs["value"]) * 1.1)}
+    path = tmp_path / "figures.csv"
+    pd.concat([shipped, pd.DataFrame([extra])], ignore_index=True).to_csv(path, index=False)
+    model = train(path, posterior=False).model
+    indian = [k for c, k in model.cells if c == "IN" and k is not None]
+    assert "TCS" not in indian and indian.count("Tata Consultancy Services") == 1
+    assert {tcs["id"], "f99"} <= set(model.predict("IN", 5, "TCS").sources)

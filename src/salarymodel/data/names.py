@@ -153,22 +153,43 @@ def load_company_aliases(path=None) -> dict[str, str]:
     return {company_key(alias): company for alias, company in zip(table["alias"], table["company"])}
 
 
-def fold_company_names(countries, companies, known=()) -> list:
+def fold_company_names(countries, companies, known=(), aliases=None) -> list:
     """Each company name replaced by the first spelling of it seen in its country.
 
     Serving matches an employer by :func:`company_key` ("TIKTOK Inc." finds
-    "TikTok"), so training must count those spellings as one employer too:
-    otherwise a user's figure under another spelling trains a second employer
-    that no query can reach. ``known`` (pairs of country and name) are seen
-    first; missing names (None, NaN, "") stay as they are.
+    "TikTok") and then by the alias table ("TCS" finds "Tata Consultancy
+    Services" where that employer is known), so training must count those
+    names as one employer too: otherwise a user's figure under another
+    spelling trains a second employer that no query can reach.
+
+    Parameters
+    ----------
+    countries, companies : sequences of the same length
+        Each row's country code and company name; missing names (None, NaN,
+        "") stay as they are.
+    known : iterable of (country, name), default=()
+        Names seen first (e.g. the figures' spellings when folding records).
+    aliases : dict of str to str, default=None
+        Alias key -> canonical name (:func:`load_company_aliases`). An alias
+        is folded into its employer when that employer is named in the same
+        country (by ``known`` or the rows), as serving resolves it.
     """
+    def named(name: object) -> bool:
+        return isinstance(name, str) and bool(name)
+
+    known = [(country, name) for country, name in known if named(name)]
+    rows = list(zip(countries, companies))
+    aliases = aliases or {}
+    present = {(country, company_key(name)) for country, name in known + rows if named(name)}
     first: dict[tuple[str, str], str] = {}
+
+    def fold(country: str, name: str) -> str:
+        key = company_key(name)
+        target = aliases.get(key)
+        if target is not None and company_key(target) != key and (country, company_key(target)) in present:
+            return first.setdefault((country, company_key(target)), target)
+        return first.setdefault((country, key), name)
+
     for country, name in known:
-        if isinstance(name, str) and name:
-            first.setdefault((country, company_key(name)), name)
-    folded = []
-    for country, name in zip(countries, companies):
-        if isinstance(name, str) and name:
-            name = first.setdefault((country, company_key(name)), name)
-        folded.append(name)
-    return folded
+        fold(country, name)
+    return [fold(country, name) if named(name) else name for country, name in rows]

@@ -12,8 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..data.names import fold_company_names
+from ..data.names import fold_company_names, load_company_aliases
 from ..data.normalise import normalise_figures
+from ..data.tables import TablePaths
 from .measurement import measurement_data
 from .posterior import Posterior, SamplerSettings
 from .posterior_cache import cached_posterior
@@ -27,7 +28,9 @@ def records_in_reference_money(records: pd.DataFrame, plan) -> pd.DataFrame:
     base = records[records["pay"] == "base"].reset_index(drop=True)
     # A record's employer under another spelling of a figure's is that employer.
     used = plan.used_figures()
-    base["company"] = fold_company_names(base["country"], base["company"], zip(used["country"], used["company"]))
+    aliases = load_company_aliases((getattr(plan, "tables", None) or TablePaths()).path("aliases"))
+    base["company"] = fold_company_names(base["country"], base["company"], zip(used["country"], used["company"]),
+                                         aliases=aliases)
     frame = base.assign(value=base["salary"], value_high=np.nan)
     normalised, _ = normalise_figures(frame, reference_year=plan.basis.reference_year, per_usd=plan.basis.per_usd)
     return base.assign(salary_usd=normalised["value_usd"].to_numpy(float))

@@ -41,7 +41,7 @@ from scipy.special import ndtr, ndtri
 from ..data.aging import load_wage_index
 from ..data.figures import exclusion_reasons, level_edges, load_figures, load_levels, local_currencies, quantile_level
 from ..data.levels import PARTITION_LEVELS, levels_for_years
-from ..data.names import fold_company_names
+from ..data.names import fold_company_names, load_company_aliases
 from ..data.normalise import MoneyBasis, load_cpi, normalise_figures
 from ..data.tables import TablePaths
 from ._seeds import country_rng
@@ -312,8 +312,10 @@ def plan_training_set(
         figures = load_figures(figures)
     if "group" not in figures:
         figures = figures.assign(group=None)
-    # One employer per spelling that serving folds together ("TIKTOK Inc." is TikTok).
-    figures = figures.assign(company=fold_company_names(figures["country"], figures["company"]))
+    # One employer per name that serving folds together ("TIKTOK Inc." is TikTok, and TCS is
+    # Tata Consultancy Services where a figure names it).
+    aliases = load_company_aliases((tables or TablePaths()).path("aliases"))
+    figures = figures.assign(company=fold_company_names(figures["country"], figures["company"], aliases=aliases))
     if basis is not None and "value_usd" in figures:
         normalised = figures.copy()  # already in the basis's money (a resample of a plan's figures)
     elif basis is not None:
