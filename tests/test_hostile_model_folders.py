@@ -18,6 +18,7 @@ import pytest
 
 from conftest import model_file
 from salarymodel import ModelIntegrityError, load_model
+from salarymodel.serving.persist import FORMAT_VERSION
 
 
 @pytest.fixture
@@ -228,7 +229,9 @@ def test_a_malformed_array_header_or_a_huge_integer_in_the_card_names_the_file(c
     with pytest.raises(ModelIntegrityError, match="'scale' has no valid array header"):
         load_model(copy)
     card = copy / "salary_model.json"
-    card.write_text(card.read_text().replace('"format_version": 9', '"format_version": ' + "9" * 5000))
+    text = card.read_text()
+    assert f'"format_version": {FORMAT_VERSION}' in text
+    card.write_text(text.replace(f'"format_version": {FORMAT_VERSION}', '"format_version": ' + "9" * 5000))
     with pytest.raises(ModelIntegrityError, match="salary_model.json is not valid JSON"):
         load_model(copy)
 

@@ -184,11 +184,15 @@ def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["file.txt"]
 
 
+# The newest format this reader no longer loads (format 9 it still reads: tested below).
+UNREADABLE_OLDER_FORMAT = 8
+
+
 def _older_format_copy(model_dir, folder):
     shutil.copytree(model_dir, folder)
     card_path = folder / "salary_model.json"
     card = json.loads(card_path.read_text())
-    card["format_version"] = FORMAT_VERSION - 1
+    card["format_version"] = UNREADABLE_OLDER_FORMAT
     card_path.write_text(json.dumps(card))
     return card_path
 
@@ -220,7 +224,7 @@ def test_your_own_model_in_another_format_is_never_overwritten(tmp_path, monkeyp
     with pytest.raises(ModelVersionError, match="not a cache salarymodel created"):
         api.default_model()
     assert {p.name: p.read_bytes() for p in mine.iterdir()} == before
-    assert json.loads(card_path.read_text())["format_version"] == FORMAT_VERSION - 1
+    assert json.loads(card_path.read_text())["format_version"] == UNREADABLE_OLDER_FORMAT
 
 
 def test_tampered_default_cache_is_refused(tmp_path, monkeypatch, model_dir):
@@ -242,14 +246,52 @@ def test_model_file_layout_is_pinned_to_the_format_version(model_dir):
     with np.load(model_file(model_dir), allow_pickle=False) as archive:
         arrays = sorted(name for name in archive.files if "scores_" not in name)
         meta = json.loads(archive["meta_json"].tobytes())
-    assert (FORMAT_VERSION, arrays, sorted(meta), sorted(meta["money"])) == (9, [
+    assert (FORMAT_VERSION, arrays, sorted(meta), sorted(meta["money"])) == (10, [
         "centre", "fx_rates", "median", "median_high", "median_low", "meta_json", "ratio_high", "ratio_low", "scale",
-        "shapes", "source", "support"], [
+        "scale_high", "shapes", "source", "support"], [
         "cells", "company_aliases", "countries", "country_labels", "country_names", "fidelity", "level_edges",
         "local_currency",
         "metadata", "money", "reference_per_usd", "reference_year", "source_lists"], [
         "first_month", "fx_currencies", "fx_first_month", "local_currency", "reference_month", "reference_per_usd",
         "wages"])
+
+
+def _as_format_9(folder) -> None:
+    """Rewrite a model folder as format 9 wrote it: one scale for both sides, no scale_high."""
+    data_path = model_file(folder)
+    with np.load(data_path, allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files if name != "scale_high"}
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    data_path.write_bytes(buffer.getvalue())
+    card_path = folder / "salary_model.json"
+    card = json.loads(card_path.read_text())
+    card["format_version"] = 9
+    card["artifact"]["sha256"] = hashlib.sha256(buffer.getvalue()).hexdigest()
+    card["artifact"]["bytes"] = len(buffer.getvalue())
+    card_path.write_text(json.dumps(card))
+
+
+def test_a_format_9_file_still_loads_with_one_scale_for_both_sides(model_copy, model):
+    _as_format_9(model_copy)
+    older = load_model(model_copy)
+    np.testing.assert_array_equal(older.tables["scale_high"], older.tables["scale"])
+    # Below the median the two formats read the same tables; above it format 9 has the lower scale.
+    for years in (1.0, 5.0, 12.5):
+        theirs = older.percentiles("DE", years, q=(10, 25, 50), as_of="2023-07-01")
+        ours = model.percentiles("DE", years, q=(10, 25, 50), as_of="2023-07-01")
+        assert theirs == pytest.approx(ours, rel=1e-12)
+    estimate = older.predict("IN", 5, "Microsoft", as_of="2023-07-01")
+    assert estimate.low < estimate.median < estimate.high
+
+
+def test_a_format_older_than_9_is_refused_naming_the_command_that_converts_it(model_copy):
+    card_path = model_copy / "salary_model.json"
+    card = json.loads(card_path.read_text())
+    card["format_version"] = UNREADABLE_OLDER_FORMAT
+    card_path.write_text(json.dumps(card))
+    with pytest.raises(ModelVersionError, match=r"reads formats 9, 10\. Retrain with 'python -m salarymodel.train --out"):
+        load_model(model_copy)
 
 
 def _versions(model, count: int):

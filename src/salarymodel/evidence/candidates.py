@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 from sklearn.ensemble import HistGradientBoostingRegressor
-from sklearn.pipeline import Pipeline
+from sklearn.pipeline import make_pipeline
 
 from ..training.estimator import NonNegativeRidge, SalaryFeatures, SalaryRegressor
 
@@ -47,8 +47,9 @@ class LogNormalSpline:
         self.seed = seed
 
     def fit(self, X: pd.DataFrame, y: np.ndarray) -> LogNormalSpline:
-        # Same monotone spline centre as the shipped model.
-        self.centre_ = Pipeline([("features", SalaryFeatures()), ("ridge", NonNegativeRidge(alpha=1.0))]).fit(X, y)
+        # Same monotone spline centre as the shipped model: rises non-negative, offsets free.
+        features = SalaryFeatures().fit(X)
+        self.centre_ = make_pipeline(features, NonNegativeRidge(alpha=1.0, positive=features.positive_)).fit(X, y)
         self.sigma_ = float(np.std(y - self.centre_.predict(X)))
         return self
 

@@ -292,12 +292,13 @@ def check_tables(tables: dict[str, np.ndarray], meta: dict, path: Path, *, float
             raise _field(path, name, f"a float64 table of shape ({cells}, {grid_size})", (table.dtype.str, table.shape))
         if not np.isfinite(table).all():
             raise _field(path, name, "finite numbers (no NaN or infinity)", "a table holding NaN or infinity")
-    if (tables["scale"] <= 0).any() or (tables["ratio_low"] < 0).any() or (tables["ratio_high"] < 0).any():
+    if (tables["scale"] <= 0).any() or (tables["scale_high"] <= 0).any() or (tables["ratio_low"] < 0).any() or \
+            (tables["ratio_high"] < 0).any():
         raise _field(path, "scale", "positive (and the ratios non-negative)", "a table with negative values")
     # Log pay in reference USD: salaries between e^0 and e^25 (about 7e10) USD; spreads that
     # keep every served quantile finite.
     for name, low, high in (("centre", 0, 25), ("median", 0, 25), ("median_low", 0, 25), ("median_high", 0, 25),
-                            ("scale", 0, 5), ("ratio_low", 0, 20), ("ratio_high", 0, 20)):
+                            ("scale", 0, 5), ("scale_high", 0, 5), ("ratio_low", 0, 20), ("ratio_high", 0, 20)):
         if name in tables and not ((tables[name] >= low) & (tables[name] <= high)).all():
             raise _field(path, name, f"values in [{low}, {high}]", f"values from {tables[name].min():.4g} to "
                                                                   f"{tables[name].max():.4g}")

@@ -60,9 +60,11 @@ def band_parts(model, country: str, years: float, company: str | None = None) ->
     estimate = model.predict(country, years, company)
     cell = model._cell_index[(estimate.country, estimate.company if estimate.company_known else None)]
     scale = model._read(model.scale_table, cell, estimate.years)
-    within = scale * _score_sd(model, estimate.country)
+    scale_high = model._read(model.scale_high_table, cell, estimate.years)
+    # Each side of the median has its own scale (equal unless the predictive is skewed).
+    within = (scale + scale_high) / 2 * _score_sd(model, estimate.country)
     low = model._read(model.ratio_low_table, cell, estimate.years) * scale
-    high = model._read(model.ratio_high_table, cell, estimate.years) * scale
+    high = model._read(model.ratio_high_table, cell, estimate.years) * scale_high
     return {"within_sd": within, "median_sd_low": low, "median_sd_high": high,
             "median_share": high**2 / (within**2 + high**2)}
 

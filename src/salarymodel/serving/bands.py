@@ -101,7 +101,8 @@ def band_levels(confidence: float) -> tuple[float, float]:
 
 
 def quantile_rows(level: float, centre: np.ndarray, scale: np.ndarray, ratio_low: np.ndarray,
-                  ratio_high: np.ndarray, cell_country: np.ndarray, shapes: np.ndarray) -> np.ndarray:
+                  ratio_high: np.ndarray, cell_country: np.ndarray, shapes: np.ndarray,
+                  scale_high: np.ndarray | None = None) -> np.ndarray:
     """Log-salary quantile at probability ``level`` for every cell and years point.
 
     Parameters
@@ -109,7 +110,7 @@ def quantile_rows(level: float, centre: np.ndarray, scale: np.ndarray, ratio_low
     level : float
         Probability in (0, 1) within the tables' range.
     centre, scale : ndarray of shape (cells, grid)
-        Centre and within-source scale.
+        Centre and the scale below the median.
     ratio_low, ratio_high : ndarray of shape (cells, grid)
         The median's sd over the scale, below and above the median (they
         differ only past the data, where the median's downside stays put).
@@ -117,6 +118,10 @@ def quantile_rows(level: float, centre: np.ndarray, scale: np.ndarray, ratio_low
         Row of ``shapes`` for each cell.
     shapes : ndarray of shape (countries, len(R_GRID), len(Z_GRID))
         Quantiles of ``S + r Z`` per country.
+    scale_high : ndarray of shape (cells, grid), default=None
+        The scale above the median; ``scale`` when None. A side's own scale
+        lets a skewed predictive (an employer known from one figure, whose
+        heavy-tailed effect stretches one tail) keep its shape on that side.
 
     Returns
     -------
@@ -129,6 +134,8 @@ def quantile_rows(level: float, centre: np.ndarray, scale: np.ndarray, ratio_low
     g = t - j
     column = shapes[:, :, j] * (1.0 - g) + shapes[:, :, j + 1] * g  # (countries, R)
     ratio = ratio_high if level > 0.5 else ratio_low
+    if level > 0.5 and scale_high is not None:
+        scale = scale_high
     u = np.clip(ratio / R_STEP, 0.0, len(R_GRID) - 1.0)
     i = np.minimum(u.astype(np.int64), len(R_GRID) - 2)
     h = u - i

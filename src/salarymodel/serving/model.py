@@ -41,7 +41,7 @@ __all__ = ["SalaryModel", "TrainingState", "FLOAT_TABLES", "INDEX_TABLES"]
 # Tables of shape (cells, years grid): log-salary quantities, then indices.
 # Linear interpolation between grid points differs from the scikit-learn
 # model by < 1e-4 in log salary (tested).
-FLOAT_TABLES = ("centre", "scale", "ratio_low", "ratio_high", "median", "median_low", "median_high")
+FLOAT_TABLES = ("centre", "scale", "scale_high", "ratio_low", "ratio_high", "median", "median_low", "median_high")
 INDEX_TABLES = ("support", "source")
 _new_estimate = tuple.__new__
 
@@ -293,7 +293,7 @@ class SalaryModel:
         table = self._quantile_cache.get(level)
         if table is None:
             table = quantile_rows(level, self.centre_table, self.scale_table, self.ratio_low_table,
-                                  self.ratio_high_table, self._cell_country, self.shapes)
+                                  self.ratio_high_table, self._cell_country, self.shapes, self.scale_high_table)
             if len(self._quantile_cache) >= 512:  # bounded: levels can be arbitrary
                 self._quantile_cache.clear()
             self._quantile_cache[level] = table

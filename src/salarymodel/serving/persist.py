@@ -53,7 +53,11 @@ __all__ = ["FORMAT_VERSION", "write_atomic", "save_model", "load_model_folder", 
 # 7: modules moved into stage subpackages: the training file's class paths changed.
 # 8: one predictive distribution: shapes, ratio_low/high and within scale; no calibration scores.
 # 9: versioned file names switched by the card; the training set lives in the folder.
-FORMAT_VERSION = 9
+# 10: scale_high, the scale above the median (a skewed predictive keeps its shape).
+FORMAT_VERSION = 10
+# Older formats this reader still loads, and how: a format-9 file has one scale for
+# both sides of the median, which is what a scale_high equal to it means.
+_READABLE_OLDER = {9: {"scale_high": "scale"}}
 # The JSON document inside the .npz, as uint8 bytes.
 _META_KEY = "meta_json"
 # Files of one model version: kind -> (card entry, name prefix, suffix).
@@ -358,10 +362,13 @@ def load_model_folder(path: str | os.PathLike):
 
     folder, _ = model_paths(path)
     card = read_card(folder)
-    if card.get("format_version") != FORMAT_VERSION:
+    version = card.get("format_version")
+    filled = _READABLE_OLDER.get(version, {}) if type(version) is int else {}
+    if version != FORMAT_VERSION and not filled:
+        readable = ", ".join(str(v) for v in sorted({FORMAT_VERSION, *_READABLE_OLDER}))
         raise ModelVersionError(
-            f"{folder} has model format {card.get('format_version')!r}; this salarymodel reads format "
-            f"{FORMAT_VERSION}. Retrain with 'python -m salarymodel.train --out {folder}'."
+            f"{folder} has model format {version!r}; this salarymodel reads formats {readable}. "
+            f"Retrain with 'python -m salarymodel.train --out {folder}'."
         )
     data_path, digest, size = model_file(card, "data", folder)
     given = Path(path)
@@ -369,8 +376,10 @@ def load_model_folder(path: str | os.PathLike):
         raise ModelIntegrityError(f"{given} is not the data file its folder's card names ({data_path.name}). "
                                   f"Load the folder {folder} instead.")
     data = _checked_bytes(data_path, digest, size, folder, "model data file")
-    expected = {*FLOAT_TABLES, *INDEX_TABLES, "shapes", "fx_rates", _META_KEY}
+    expected = {*FLOAT_TABLES, *INDEX_TABLES, "shapes", "fx_rates", _META_KEY} - set(filled)
     tables = audit_archive(data, data_path, expected)
+    for name, source in filled.items():  # an older format's table, as that format meant it
+        tables[name] = tables[source]
     meta = check_meta(load_json(tables.pop(_META_KEY).tobytes(), what="JSON document of", path=data_path),
                       data_path)
     check_tables(tables, meta, data_path, float_tables=FLOAT_TABLES, grid_size=GRID_SIZE,

@@ -100,6 +100,7 @@ def compile_model(estimator, plan: TrainingPlan, metadata: dict, posterior: Post
     if posterior is not None:
         read = posterior_tables(posterior, cells, estimator, shapes, countries)
         centre, scale, ratio_low, ratio_high = read["centre"], read["scale"], read["ratio_low"], read["ratio_high"]
+        scale_high = read["scale_high"]
         median = quantile_rows(0.5, centre, scale, ratio_low, ratio_high, cell_country, shapes)
         median_low, median_high = np.minimum(read["median_low"], median), np.maximum(read["median_high"], median)
     else:
@@ -108,6 +109,7 @@ def compile_model(estimator, plan: TrainingPlan, metadata: dict, posterior: Post
                              columns=["country", "company", "years"])
         centre, scale = estimator.centre_scale(frame, within=True)
         centre, scale = centre.reshape(shape), scale.reshape(shape)
+        scale_high = scale  # the moment model's distribution is symmetric in its scale
         # Part (b), the median's uncertainty, in units of the within-source scale.
         var_low, var_high = median_variance(plan, cells, YEARS_GRID)
         ratio_low, ratio_high = np.sqrt(var_low) / scale, np.sqrt(var_high) / scale
@@ -121,7 +123,8 @@ def compile_model(estimator, plan: TrainingPlan, metadata: dict, posterior: Post
     money = _money_table(plan, local)
     money_meta, fx = money.to_meta()
     tables = {
-        "centre": centre, "scale": scale, "ratio_low": ratio_low, "ratio_high": ratio_high, "shapes": shapes,
+        "centre": centre, "scale": scale, "scale_high": scale_high, "ratio_low": ratio_low, "ratio_high": ratio_high,
+        "shapes": shapes,
         "median": median, "median_low": median_low, "median_high": median_high,
         "support": np.asarray(support, dtype=np.int8), "source": np.asarray(source, dtype=np.int32),
         "fx_rates": fx,

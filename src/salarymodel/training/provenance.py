@@ -72,34 +72,51 @@ def provenance_tables(figures: pd.DataFrame, cells: list[tuple[str, str | None]]
     support = np.empty((len(cells), len(grid)), dtype=np.int8)
     source_index = np.empty((len(cells), len(grid)), dtype=np.int32)
     lists: dict[tuple[str, ...], int] = {}
+    markets: dict[str, tuple] = {}
     for k, (country, company) in enumerate(cells):
-        market = figures[(figures["country"] == country) & figures["company"].isna()]
-        specific = market[market["level"] != "all"]
-        all_levels = tuple(market.loc[market["level"] == "all", "id"])
-        last = float(market["years_max"].max()) if len(market) else np.inf
-        covers = covering_matrix(specific, grid, last)
-        grade = _grade(covers.sum(axis=1))
-        outside = (grid < market["years_min"].min()) | (grid > market["years_max"].max())
-        grade[outside] = _EXTRAPOLATED
-        # Distance from each grid point to each specific figure's years, for borrowing.
-        distance = np.maximum(specific["years_min"].to_numpy(float)[None, :] - grid[:, None], 0) + \
-            np.maximum(grid[:, None] - specific["years_max"].to_numpy(float)[None, :], 0)
+        if country not in markets:
+            markets[country] = _market_sources(figures, country, grid)
+        grade, last, nearest, near_index, all_levels = markets[country]
+        grade = grade.copy()
         own: tuple[str, ...] = ()
-        own_covers = np.zeros((len(grid), 0), dtype=bool)
         if company is not None:
             mine = figures[(figures["country"] == country) & (figures["company"] == company)]
             own = tuple(mine["id"])
             own_covers = covering_matrix(mine[mine["level"] != "all"], grid, last)
             grade = np.maximum(grade, _grade(own_covers.sum(axis=1)))
         support[k] = grade
-        ids = specific["id"].to_numpy()
-        for g in range(len(grid)):
-            if covers.shape[1] and covers[g].any():
-                near = tuple(ids[covers[g]])
-            elif distance.shape[1]:
-                near = tuple(ids[distance[g] == distance[g].min()])
-            else:
-                near = ()
-            sources = near + all_levels + own
-            source_index[k, g] = lists.setdefault(sources, len(lists))
+        # A country's cells share its market's few distinct lists of nearest figures;
+        # each cell adds its own figures to each of them once.
+        combined = np.array([lists.setdefault(near + all_levels + own, len(lists)) for near in nearest],
+                            dtype=np.int32)
+        source_index[k] = combined[near_index]
     return support, source_index, list(lists)
+
+
+def _market_sources(figures: pd.DataFrame, country: str, grid: np.ndarray):
+    """A country's market support grade per grid point, its last year, the
+    distinct tuples of level figures nearest each grid point (with an index
+    per point into them) and its all-levels figures."""
+    market = figures[(figures["country"] == country) & figures["company"].isna()]
+    specific = market[market["level"] != "all"]
+    all_levels = tuple(market.loc[market["level"] == "all", "id"])
+    last = float(market["years_max"].max()) if len(market) else np.inf
+    covers = covering_matrix(specific, grid, last)
+    grade = _grade(covers.sum(axis=1))
+    outside = (grid < market["years_min"].min()) | (grid > market["years_max"].max())
+    grade[outside] = _EXTRAPOLATED
+    # Distance from each grid point to each specific figure's years, for borrowing.
+    distance = np.maximum(specific["years_min"].to_numpy(float)[None, :] - grid[:, None], 0) + \
+        np.maximum(grid[:, None] - specific["years_max"].to_numpy(float)[None, :], 0)
+    ids = specific["id"].to_numpy()
+    distinct: dict[tuple[str, ...], int] = {}
+    near_index = np.empty(len(grid), dtype=np.int64)
+    for g in range(len(grid)):
+        if covers.shape[1] and covers[g].any():
+            near = tuple(ids[covers[g]])
+        elif distance.shape[1]:
+            near = tuple(ids[distance[g] == distance[g].min()])
+        else:
+            near = ()
+        near_index[g] = distinct.setdefault(near, len(distinct))
+    return grade, last, list(distinct), near_index, all_levels
