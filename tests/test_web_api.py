@@ -170,3 +170,21 @@ def test_a_range_of_years_works_in_every_endpoint_as_in_predict(client, model):
     assert both.status_code == 422 and both.json()["detail"][0]["loc"][-1] == "years_max"
     text = client.get("/api/v1/estimate", params={"country": "DE", "years": "three"})
     assert text.status_code == 422 and text.json()["detail"][0]["loc"][-1] == "years"
+
+
+def test_rank_answers_as_python_does(client, model):
+    params = {"country": "Germany", "years": 5, "salary": 70000, "as_of": "2023-07-01"}
+    body = client.get("/api/v1/rank", params=params).json()
+    answer = model.rank("Germany", 5, 70000, as_of="2023-07-01")
+    assert body["percentile"] == pytest.approx(answer.percentile, abs=1e-9) and body["currency"] == "EUR"
+    assert body["sentence"] == answer.sentence() and "in Germany with 5 years" in body["sentence"]
+    assert body["compa_ratio"] == pytest.approx(answer.compa_ratio) and body["pay"] == "base"
+    ranged = client.get("/api/v1/rank", params={**params, "years": "3-5"}).json()
+    assert ranged["percentile"] == pytest.approx(model.rank("DE", (3, 5), 70000, as_of="2023-07-01").percentile)
+
+
+@pytest.mark.parametrize("salary", ["-1", "0", "abc", "nan"])
+def test_a_bad_salary_is_422_naming_salary(client, salary):
+    response = client.get("/api/v1/rank", params={"country": "DE", "years": 5, "salary": salary})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == "salary"

@@ -24,7 +24,7 @@ __version__ = "0.1.0"
 # Public name -> module that defines it.
 _EXPORTS = {
     "predict": "api", "predict_frame": "api", "explain": "api", "load_model": "api", "known": "api",
-    "percentiles": "api", "curve": "api",
+    "percentiles": "api", "curve": "api", "rank": "api", "SalaryRank": "serving.rank",
     "make_training_set": "training.synthetic",
     "SalaryEstimate": "serving.estimate", "InvalidRowsError": "serving.estimate",
     "SalaryModel": "serving.model",

@@ -13,7 +13,8 @@ from .serving.model import SalaryModel
 if TYPE_CHECKING:  # the API imports no pandas until a frame is scored
     import pandas as pd
 
-__all__ = ["load_model", "default_model", "predict", "predict_frame", "percentiles", "curve", "explain", "known"]
+__all__ = ["load_model", "default_model", "predict", "predict_frame", "percentiles", "rank", "curve", "explain",
+           "known"]
 
 _default_model: SalaryModel | None = None
 _default_lock = threading.Lock()
@@ -144,6 +145,20 @@ def percentiles(country: str, years: float, company: str | None = None, *,
     """
     return default_model().percentiles(country, years, company, q=q, currency=currency, as_of=as_of,
                                        aging_rate=aging_rate)
+
+
+def rank(country: str, years: float, salary: float, company: str | None = None, *, currency: str | None = None,
+         as_of: object = None, aging_rate: float | None = None):
+    """Where a salary stands with the default model; see :meth:`SalaryModel.rank`.
+
+    Examples
+    --------
+    >>> r = rank("Germany", 5, 70000, currency="EUR")
+    >>> 0 < r.percentile < 100 and r.percentile_low <= r.percentile <= r.percentile_high
+    True
+    """
+    return default_model().rank(country, years, salary, company, currency=currency, as_of=as_of,
+                                aging_rate=aging_rate)
 
 
 def curve(country: str, company: str | None = None, *, years: object = None,

@@ -29,11 +29,20 @@ import pandas as pd
 
 from ..serving.csv_rows import RowChunk, open_csv, score_chunk
 
-__all__ = ["OUTPUT_COLUMNS", "OutputSink", "score_csv"]
+__all__ = ["OUTPUT_COLUMNS", "SALARY_COLUMNS", "OutputSink", "output_columns", "score_csv"]
 
 # Rows scored at a time, at most: memory grows with the chunk.
 MAX_CHUNK_ROWS = 10_000_000
 OUTPUT_COLUMNS = ("low", "median", "high", "currency", "company_known", "support", "as_of", "projected", "error")
+# Added before ``error`` when the input has a ``salary`` column: where each salary stands.
+SALARY_COLUMNS = ("percentile", "compa_ratio")
+
+
+def output_columns(names) -> tuple[str, ...]:
+    """The columns a batch adds to an input whose header has ``names``."""
+    if "salary" in names:
+        return (*OUTPUT_COLUMNS[:-1], *SALARY_COLUMNS, OUTPUT_COLUMNS[-1])
+    return OUTPUT_COLUMNS
 
 
 def _umask() -> int:
@@ -156,14 +165,15 @@ def _quoted(array):
     return pc.if_else(pc.equal(array, ""), array, quoted)
 
 
-def _line_bytes(raw_lines, scored: pd.DataFrame, bad: np.ndarray, ending: bytes = b"\n") -> memoryview:
+def _line_bytes(raw_lines, scored: pd.DataFrame, bad: np.ndarray, ending: bytes = b"\n",
+                added: tuple[str, ...] = OUTPUT_COLUMNS) -> memoryview:
     """``raw_line,low,...,error`` and the file's line end for every row, as one
     contiguous buffer (``raw_lines``: binary, without their line ends)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     columns = [_text(scored[name].array if name in ("currency", "support", "as_of") else scored[name].to_numpy(),
-                     bad) for name in OUTPUT_COLUMNS[:-1]]
+                     bad) for name in added[:-1]]
     columns.append(_quoted(_text(scored["error"].to_numpy(), bad)))
     columns = [c.cast(pa.binary()) for c in columns]
     rows = pc.binary_join_element_wise(raw_lines.cast(pa.binary()), *columns, pa.scalar(b",", pa.binary()))
@@ -175,12 +185,14 @@ def _line_bytes(raw_lines, scored: pd.DataFrame, bad: np.ndarray, ending: bytes 
 class _Scorer:
     """Scores chunks of rows and writes them, counting rows and bad rows."""
 
-    def __init__(self, model, out, options: dict, progress, ending: bytes) -> None:
+    def __init__(self, model, out, options: dict, progress, ending: bytes,
+                 added: tuple[str, ...] = OUTPUT_COLUMNS) -> None:
         self.model, self.out, self.options, self.progress = model, out, options, progress
         self.rows = self.bad = 0
         self.pool = ThreadPoolExecutor(max_workers=1)  # formatting overlaps the next chunk's scoring
         self.pending = None
         self.ending = ending  # the input's line end, kept in the output
+        self.added = added
 
     def write(self, chunk: RowChunk) -> None:
         """Score one chunk and queue its lines for writing; bad rows are named on stderr."""
@@ -189,7 +201,7 @@ class _Scorer:
         for position in np.flatnonzero(bad):
             print(f"line {chunk.lines[position]}: {scored['error'].iloc[position]}", file=sys.stderr)
         self._flush()
-        self.pending = self.pool.submit(_line_bytes, chunk.raw, scored, bad, self.ending)
+        self.pending = self.pool.submit(_line_bytes, chunk.raw, scored, bad, self.ending, self.added)
         self.rows += len(scored)
         self.bad += int(bad.sum())
         if self.progress is not None:
@@ -247,9 +259,10 @@ def score_csv(model, source: Path, target: Path, *, chunk_size: int, progress=No
         # Options are checked once, before any output is opened.
         model.predict_frame(pd.DataFrame({"country": [], "years": []}), errors="coerce", **options)
         out = sink.open()
-        scorer = _Scorer(model, out, options, progress, table.ending)
+        added = output_columns(table.names)
+        scorer = _Scorer(model, out, options, progress, table.ending, added)
         try:
-            out.write(table.header_text + ("," + ",".join(OUTPUT_COLUMNS)).encode() + table.ending)
+            out.write(table.header_text + ("," + ",".join(added)).encode() + table.ending)
             for chunk in table.chunks(chunk_size):
                 scorer.write(chunk)
             scorer.close()

@@ -94,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Examples:\n  python -m salarymodel.predict --country Germany --years 5\n"
                "  python -m salarymodel.predict --country India --years 3 --company TCS --json\n"
                "  python -m salarymodel.predict --country US --years 1 --explain\n"
+               "  python -m salarymodel.predict --country Germany --years 5 --salary 70000\n"
                "  python -m salarymodel.predict --input profiles.csv --output estimates.csv\n\n"
                "Batch mode keeps every input column and adds low, median, high, currency, company_known,\n"
                "support, as_of, projected and error. Bad rows are reported on stderr with their CSV line numbers and left\n"
@@ -110,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--aging-rate", type=float, default=None, metavar="RATE",
                         help="annual wage movement past the last published wage index, e.g. 0.04 "
                              "(default: the last published movement)")
+    parser.add_argument("--salary", type=float, default=None, metavar="AMOUNT",
+                        help="also say where this annual base salary stands: its percentile among ML engineers "
+                             "like this (in --currency, default the country's)")
     parser.add_argument("--json", action="store_true",
                         help="print a JSON object instead of a sentence (errors too: {\"error\": ...})")
     parser.add_argument("--list", action="store_true",
@@ -163,6 +167,10 @@ def main(argv: list[str] | None = None) -> int:
         model = load_for_cli(args.model)
         estimate = model.predict(args.country, args.years, args.company, confidence=args.confidence,
                                  currency=args.currency, as_of=args.as_of, aging_rate=args.aging_rate)
+        standing = None
+        if args.salary is not None:
+            standing = model.rank(args.country, args.years, args.salary, args.company, currency=args.currency,
+                                  as_of=args.as_of, aging_rate=args.aging_rate)
         percentiles = None
         if args.percentiles is not None:
             percentiles = model.percentiles(args.country, args.years, args.company, q=_percentile_list(args.percentiles),
@@ -174,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
         data["model"] = str(model.folder) if model.folder is not None else None
         if percentiles is not None:
             data["percentiles"] = {f"p{q:g}": v for q, v in percentiles.items()}
+        if standing is not None:
+            data["rank"] = {**standing.to_dict(), "sentence": standing.sentence()}
         if args.explain:
             data["band_parts"] = model.band_parts(args.country, args.years, args.company)
         if args.explain:
@@ -183,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(data))
         return 0
     print(format_estimate(estimate))
+    if standing is not None:
+        print(f"  {standing.sentence()}")
     if percentiles is not None:
         print(format_percentiles(percentiles, estimate.currency))
     if args.explain:

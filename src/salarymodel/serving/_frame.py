@@ -10,6 +10,7 @@ model's :meth:`~salarymodel.serving.model.SalaryModel.predict_frame` calls
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,6 +19,8 @@ from ..data.levels import MAX_YEARS
 from .bands import check_confidence
 from .estimate import SUPPORT_GRADES, InvalidRowsError
 from .grid import GRID_SIZE, GRID_STEP, SNAP
+
+_NORMAL = NormalDist()
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -156,6 +159,10 @@ def predict_frame(model, frame: pd.DataFrame, *, confidence: float = 0.8, curren
         columns ``p10``, ``p25``, ... (the same numbers as
         :meth:`~salarymodel.serving.model.SalaryModel.percentiles`).
 
+    A ``salary`` column (empty for none) adds ``percentile`` and
+    ``compa_ratio`` (salary over the median): where each row's salary
+    stands, as :meth:`~salarymodel.serving.model.SalaryModel.rank` gives it.
+
     Returns
     -------
     pandas.DataFrame
@@ -186,6 +193,7 @@ def predict_frame(model, frame: pd.DataFrame, *, confidence: float = 0.8, curren
     frame = split_year_ranges(frame)  # a years cell '3-5' is a range, as on the command line
     cell, country_idx, known, years, problems = resolve_rows(model, frame)
     years_max = _years_max(frame, years, problems)
+    salary = _salaries(frame, problems)
     if problems and errors == "raise":
         raise InvalidRowsError(problem_table(problems, frame.index), len(frame))
     bad = np.zeros(len(frame), dtype=bool)
@@ -249,6 +257,8 @@ def predict_frame(model, frame: pd.DataFrame, *, confidence: float = 0.8, curren
     if years_max is not None:
         _apply_ranges(model, result, cell, years, years_max, bad, np.take(log_rate, ci), confidence, levels,
                       percentiles)
+    if salary is not None:
+        _apply_salary(model, result, salary, cell, y, points, bad, row_rate, years, years_max)
     if errors == "coerce":
         reasons = np.full(len(frame), "", dtype=object)
         for position, column, reason in problems:
@@ -258,6 +268,62 @@ def predict_frame(model, frame: pd.DataFrame, *, confidence: float = 0.8, curren
     return result
 
 
+def _salaries(frame: pd.DataFrame, problems: list) -> np.ndarray | None:
+    """The optional ``salary`` column (a salary to rank; empty for none), with a
+    problem for each value that is not a finite number above 0."""
+    if "salary" not in frame.columns:
+        return None
+    from ._rows import numeric_years
+
+    raw = frame["salary"]
+    values = numeric_years(raw)  # numbers and numeric text, as for years
+    given = ~raw.isna().to_numpy() & (raw.astype(str).str.strip() != "").to_numpy()
+    bad = given & ~(np.isfinite(values) & (values > 0))
+    for row in np.flatnonzero(bad):
+        problems.append((int(row), "salary", f"must be empty, or an annual base salary above 0 in the row's "
+                         f"currency; got {raw.iloc[row]!s}"))
+    return np.where(given & ~bad, values, np.nan)
+
+
+def _apply_salary(model, result, salary, cell, y, points, bad, row_rate, years, years_max) -> None:
+    """Rows with a salary get its ``percentile`` (as :meth:`SalaryModel.rank` gives it)
+    and ``compa_ratio`` (salary over the median)."""
+    from ._ranges import mixture_cdf
+    from .bands import Z_GRID, Z_STEP, quantile_rows
+
+    percentile, compa_ratio = np.full(len(salary), np.nan), np.full(len(salary), np.nan)
+    wanted = ~np.isnan(salary) & ~bad
+    levels = np.array([_NORMAL.cdf(float(z)) for z in Z_GRID])
+    t = model.tables
+    for c in np.unique(cell[wanted]):
+        rows = np.flatnonzero(wanted & (cell == c))
+        one = slice(int(c), int(c) + 1)
+        country = np.array([model.countries.index(model.cells[int(c)][0])])
+        # The cell's quantile function at every grid point, (levels, grid), as percentiles() reads it.
+        stack = np.stack([quantile_rows(level, t["centre"][one], t["scale"][one], t["ratio_low"][one],
+                                        t["ratio_high"][one], country, t["shapes"], t["scale_high"][one])[0]
+                          for level in levels])
+        if years_max is not None:  # a range: its mixture's CDF ranks the salary directly
+            ranged = rows[~np.isnan(years_max[rows])]
+            for row in ranged:
+                x, cdf = mixture_cdf(model, int(c), float(years[row]), float(years_max[row]), quantiles=stack)
+                share = float(np.interp(math.log(salary[row]) - row_rate[row], x, cdf))
+                percentile[row] = 100.0 * min(max(share, levels[0]), levels[-1])
+            rows = rows[np.isnan(years_max[rows])]
+        i, f = _grid_position(y[rows])
+        logs = np.maximum.accumulate(stack[:, i] + f * (stack[:, i + 1] - stack[:, i]) + row_rate[rows], axis=0)
+        # The quantile function is linear in the normal score between grid levels: invert it there.
+        target = np.log(salary[rows])
+        above = (logs < target).sum(axis=0)
+        k = np.clip(above, 1, len(levels) - 1)
+        lower, upper = np.take_along_axis(logs, (k - 1)[None], 0)[0], np.take_along_axis(logs, k[None], 0)[0]
+        step = np.where(upper > lower, (target - lower) / np.where(upper > lower, upper - lower, 1.0), 0.0)
+        z = np.clip(Z_GRID[k - 1] + np.clip(step, 0.0, 1.0) * Z_STEP, Z_GRID[0], Z_GRID[-1])
+        percentile[rows] = [100.0 * _NORMAL.cdf(float(v)) for v in z]
+    median = result["median"].to_numpy(dtype=float)
+    compa_ratio[wanted] = salary[wanted] / median[wanted]
+    result["percentile"] = percentile
+    result["compa_ratio"] = compa_ratio
 def _years_max(frame: pd.DataFrame, years: np.ndarray, problems: list) -> np.ndarray | None:
     """The optional ``years_max`` column (a range's high end; empty for one number),
     with a problem for each value that is not above ``years`` and at most 50."""

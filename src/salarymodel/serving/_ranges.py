@@ -18,7 +18,7 @@ import numpy as np
 from .bands import Z_GRID
 from .grid import GRID_STEP, YEARS_GRID
 
-__all__ = ["check_range", "mixture_quantiles", "MAX_RANGE_POINTS", "RANGE_TEXT", "parse_years_text",
+__all__ = ["check_range", "mixture_cdf", "mixture_quantiles", "MAX_RANGE_POINTS", "RANGE_TEXT", "parse_years_text",
            "split_year_ranges"]
 
 # "3-5", "3 - 5", "3.5–7", "3 to 5": a range of years written as text.
@@ -113,6 +113,21 @@ def mixture_quantiles(model, cell: int, low: float, high: float, levels: np.ndar
     -------
     ndarray of shape (len(levels),)
     """
+    x, cdf = mixture_cdf(model, cell, low, high, quantiles)
+    return np.interp(np.asarray(levels, dtype=float), cdf, x)
+
+
+def mixture_cdf(model, cell: int, low: float, high: float,
+                quantiles: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The mixture's CDF over ``[low, high]`` on a fixed grid of log reference-USD pay.
+
+    Returns
+    -------
+    (x, cdf) : tuple of ndarray of shape (256,)
+        Log pay and the share of engineers below it; :func:`mixture_quantiles`
+        inverts it, ``np.interp(value, x, cdf)`` ranks a value exactly as that
+        inverse has it.
+    """
     years, weights = _points(low, high)
     # Each year's quantile function on the tables' level grid, (years, levels), read
     # with one linear interpolation in years shared by every level.
@@ -123,10 +138,10 @@ def mixture_quantiles(model, cell: int, low: float, high: float, levels: np.ndar
     weight = position - left
     per_year = (quantiles[:, left] * (1 - weight) + quantiles[:, left + 1] * weight).T
     # The averaged CDF on a fixed grid of log pay (a bounded cost per range, whatever
-    # its length), then inverted.
+    # its length).
     x = np.linspace(per_year.min(), per_year.max(), _CDF_POINTS)
     cdf = weights @ np.array([np.interp(x, row, _LEVELS) for row in per_year])
-    return np.interp(np.asarray(levels, dtype=float), cdf, x)
+    return x, cdf
 
 
 def range_median_offsets(model, cell: int, low: float, high: float) -> tuple[float, float]:

@@ -1,4 +1,4 @@
-"""Reading a CSV of profiles (country, years[, company, years_max]) into
+"""Reading a CSV of profiles (country, years[, company, years_max, salary]) into
 chunks of rows: the one reader behind the command-line batch and the HTTP
 API's CSV body, so both see the same rows, line numbers and errors.
 
@@ -34,7 +34,7 @@ BLOCK_BYTES = 2 * 1024 * 1024
 # The header line is read at most this long.
 MAX_HEADER_BYTES = 1 << 20
 # The columns a row is scored from; any other column is carried through untouched.
-ROW_COLUMNS = ("country", "years", "company", "years_max")
+ROW_COLUMNS = ("country", "years", "company", "years_max", "salary")
 _BOM = codecs.BOM_UTF8
 _LF, _CR = b"\n", b"\r"
 
@@ -176,7 +176,7 @@ def chunk_frame(chunk: RowChunk) -> pd.DataFrame:
     if not isinstance(country, pd.Categorical):
         country = pd.Series(country, dtype=object).replace("", None)
     frame = pd.DataFrame({"country": country, "years": chunk.fields["years"]})
-    for optional in ("company", "years_max"):
+    for optional in ("company", "years_max", "salary"):
         if optional in chunk.fields:
             frame[optional] = chunk.fields[optional]
     return frame
@@ -188,7 +188,8 @@ def score_chunk(model, chunk: RowChunk, **options) -> pd.DataFrame:
     scored = model.predict_frame(chunk_frame(chunk), errors="coerce", **options)
     structural = chunk.problems != ""
     if structural.any():
-        numeric = [c for c in scored.columns if c in ("low", "median", "high") or (c[:1] == "p" and c[1:2].isdigit())]
+        numeric = [c for c in scored.columns if c in ("low", "median", "high", "percentile", "compa_ratio")
+                   or (c[:1] == "p" and c[1:2].isdigit())]
         scored.loc[structural, numeric] = np.nan
         for column in ("currency", "support", "as_of"):
             codes = scored[column].cat.codes.to_numpy().copy()

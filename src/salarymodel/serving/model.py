@@ -240,6 +240,14 @@ class SalaryModel:
             self._country_cache[country] = code
         return code
 
+    def cell_index(self, country: str, company: str | None = None) -> int:
+        """Row of the tables for a country code and a known employer (None: the market)."""
+        return self._cell_index[(country, company)]
+
+    def country_label(self, country: str) -> str:
+        """The English name of a country code the model knows ('DE' -> 'Germany')."""
+        return self._country_labels[country]
+
     def resolve_company(self, code: str, company: object) -> tuple[int, str | None, bool, str | None]:
         """Cell index, canonical name, whether the company is known, and for an
         unknown one the closest employer the model knows there (a likely typo).
@@ -486,6 +494,46 @@ class SalaryModel:
             values = [math.exp(self._read(self.quantile_table(level), cell, estimate.years)) * rate
                       for level in levels]
         return dict(zip((float(v) for v in q), np.maximum.accumulate(values).tolist()))
+
+    def rank(self, country: str, years: float, salary: float, company: str | None = None, *,
+             currency: str | None = None, as_of: object = None, aging_rate: float | None = None):
+        """Where a salary stands: its percentile among ML engineers like this.
+
+        Parameters
+        ----------
+        country, years, company, as_of, aging_rate
+            As for :meth:`predict` (``years`` may be a range).
+        salary : float
+            Annual base salary, in ``currency``.
+        currency : str, default=None
+            Currency of ``salary`` and of the amounts returned; the country's
+            when None.
+
+        Returns
+        -------
+        SalaryRank
+            The percentile (the inverse of :meth:`percentiles`), its interval
+            from the median's uncertainty, the gaps to the median and the 75th
+            percentile, the compa-ratio and :meth:`SalaryRank.sentence`.
+
+        Raises
+        ------
+        ValueError, TypeError
+            A salary that is not a finite number above 0, or any input
+            :meth:`predict` refuses.
+
+        Examples
+        --------
+        >>> from salarymodel import load_model
+        >>> model = load_model()
+        >>> p = model.percentiles("Germany", 5, q=(31,), as_of="2023-07-01")[31]
+        >>> round(model.rank("Germany", 5, p, as_of="2023-07-01").percentile, 6)
+        31.0
+        """
+        from .rank import salary_rank
+
+        return salary_rank(self, country, years, salary, company, currency=currency, as_of=as_of,
+                           aging_rate=aging_rate)
 
     @staticmethod
     def _check_q(q: object) -> list[float]:

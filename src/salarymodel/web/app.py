@@ -149,6 +149,19 @@ def create_app(model=None, *, allowed_hosts: Sequence[str] | None = None) -> Fas
         return JSONResponse(estimate_body(country, years, company or None, confidence, currency or None,
                                           as_of or None))
 
+    @app.get("/api/v1/rank", responses=_ERRORS,
+             summary="Where a salary stands: its percentile among ML engineers like this")
+    def rank(country: Country, years: Years,
+             salary: Annotated[float, Query(description="Annual base salary, in currency (the country's own when "
+                                                        "empty)")],
+             company: Company = None, currency: Currency = None, as_of: AsOf = None,
+             years_max: YearsMax = None) -> JSONResponse:
+        years = _years_value(years, years_max)
+        answer = model.rank(country, years, salary, company or None, currency=currency or None, as_of=as_of or None)
+        body = {key: _clean(value) for key, value in answer.to_dict().items()}
+        body.update({"pay": "base", "sentence": answer.sentence(), "model_version": model.metadata.get("version")})
+        return JSONResponse(body)
+
     @app.get("/api/v1/curve", responses=_ERRORS, summary="Percentiles of base salary by years of experience")
     def curve(country: Country, company: Company = None, currency: Currency = None, as_of: AsOf = None,
               years_to: Annotated[int, Query(ge=1, le=50, description="Last year of the curve")] = 30) -> dict:

@@ -1,0 +1,206 @@
+"""Where a salary stands: its percentile among ML engineers like the one asked about.
+
+The percentile is read from the same predictive distribution as
+:meth:`~salarymodel.serving.model.SalaryModel.percentiles`, by inverting it:
+``rank(..., salary=percentiles(..., q=(p,))[p]).percentile == p``. Its
+interval says how far the answer could move if the market's median sat at
+either end of its own 80% interval (``median_low`` / ``median_high``): the
+salary is ranked again with the distribution shifted there.
+
+Numpy and the standard library only: serving imports this module.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import numpy as np
+
+from .bands import Z_GRID, quantile_rows
+from .grid import GRID_SIZE, GRID_STEP, SNAP
+
+__all__ = ["SalaryRank", "check_salary", "salary_rank"]
+
+_NORMAL = NormalDist()
+# Percentiles are read in normal scores within the tables' range (+-3.5 sd: the
+# 0.023rd to 99.977th percentile); a salary beyond it is reported at that end.
+_Z_LOW, _Z_HIGH = float(Z_GRID[0]), float(Z_GRID[-1])
+# Bisection steps on the normal score: 7 sd / 2**48 is far below 1e-9 in percentile.
+_STEPS = 48
+
+
+@dataclass(frozen=True)
+class SalaryRank:
+    """Where one salary stands among ML engineers like the one asked about.
+
+    Attributes
+    ----------
+    country : str
+        ISO 3166 alpha-2 code.
+    country_name : str
+        The country's English name.
+    years, years_max : float, float or None
+        Years of experience (a range when ``years_max`` is set).
+    company : str or None
+        The employer, when the model knows it (otherwise the market).
+    company_known : bool
+        Whether the employer is known in that country.
+    salary : float
+        The salary ranked, in ``currency``.
+    currency, as_of : str
+        The money the salary and amounts are in.
+    percentile : float
+        Share of engineers like this who earn less, in percent (0.023-99.977).
+    percentile_low, percentile_high : float
+        The percentile if the market's median sat at the high or the low end
+        of its own 80% interval.
+    median, p75 : float
+        The 50th and 75th percentiles, in ``currency``.
+    compa_ratio : float
+        ``salary / median``.
+    beyond : str or None
+        'below' or 'above' when the salary lies outside the range the tables
+        read (the percentile is then that end), else None.
+    """
+
+    country: str
+    country_name: str
+    years: float
+    years_max: float | None
+    company: str | None
+    company_known: bool
+    salary: float
+    currency: str
+    as_of: str
+    percentile: float
+    percentile_low: float
+    percentile_high: float
+    median: float
+    p75: float
+    compa_ratio: float
+    beyond: str | None
+
+    @property
+    def gap_to_median(self) -> float:
+        """``median - salary``: what brings the salary to the 50th percentile (negative above it)."""
+        return self.median - self.salary
+
+    @property
+    def gap_to_p75(self) -> float:
+        """``p75 - salary``: what brings the salary to the 75th percentile (negative above it)."""
+        return self.p75 - self.salary
+
+    def sentence(self) -> str:
+        """The answer in words, e.g. '70,000 EUR is about the 31st percentile for ML
+        engineers in Germany with 5 years (base salary, money of 2026-12-01).'"""
+        if self.years_max is not None:
+            span = f"{self.years:g}-{self.years_max:g} years"
+        else:
+            span = f"{self.years:g} year{'' if self.years == 1 else 's'}"
+        employer = f" at {self.company}" if self.company_known and self.company else ""
+        who = f"ML engineers in {self.country_name} with {span}{employer}"
+        money = f"base salary, money of {self.as_of}"
+        if self.beyond is not None:
+            share = 100.0 - self.percentile if self.beyond == "below" else self.percentile
+            side = "lower" if self.beyond == "below" else "higher"
+            return (f"{self.salary:,.0f} {self.currency} is {side} than what {share:.2f}% of {who} earn ({money}; "
+                    f"median {self.median:,.0f} {self.currency}).")
+        return (f"{self.salary:,.0f} {self.currency} is about the {_ordinal(self.percentile)} percentile for {who} "
+                f"({money}; between the {_ordinal(self.percentile_low)} and {_ordinal(self.percentile_high)} as far "
+                f"as the market's median is known; median {self.median:,.0f} {self.currency}).")
+
+    def to_dict(self) -> dict:
+        """Plain JSON-able fields, the gaps included."""
+        fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        return {**fields, "gap_to_median": self.gap_to_median, "gap_to_p75": self.gap_to_p75}
+
+
+def _ordinal(percentile: float) -> str:
+    """31.2 -> '31st'; below 1 or above 99 keep one decimal ('0.4th', '99.6th')."""
+    if 1.0 <= percentile <= 99.0:
+        whole = int(round(percentile))
+        suffix = "th" if 10 <= whole % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(whole % 10, "th")
+        return f"{whole}{suffix}"
+    return f"{percentile:.1f}th"
+
+
+def check_salary(salary: object, owner: str = "rank") -> float:
+    """A salary: a finite number above 0 (not a bool)."""
+    if isinstance(salary, bool) or not isinstance(salary, (int, float, np.integer, np.floating)):
+        raise TypeError(f"The 'salary' parameter of {owner} must be a number (annual base salary). "
+                        f"Got {salary!r} instead.")
+    value = float(salary)
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"The 'salary' parameter of {owner} must be a finite number above 0 (annual base salary). "
+                         f"Got {salary!r} instead.")
+    return value
+
+
+def _one_year_quantile(model, cell: int, years: float):
+    """The log reference-USD quantile function of one cell at ``years``, as :meth:`percentiles` reads it."""
+    t = model.tables
+    rows = slice(cell, cell + 1)
+    countries = np.array([model.countries.index(model.cells[cell][0])])
+    position = years / GRID_STEP
+    i = int(position + SNAP)
+    f = 0.0 if i >= GRID_SIZE - 1 else position - i
+    i = min(i, GRID_SIZE - 1)
+    j = min(i + 1, GRID_SIZE - 1)
+
+    def quantile(level: float) -> float:
+        row = quantile_rows(level, t["centre"][rows], t["scale"][rows], t["ratio_low"][rows], t["ratio_high"][rows],
+                            countries, t["shapes"], t["scale_high"][rows])[0]
+        return float(row[i] + f * (row[j] - row[i]))
+
+    return quantile
+
+
+def _range_quantile(model, cell: int, low: float, high: float):
+    from ._ranges import mixture_cdf
+
+    # The mixture's quantiles are its CDF inverted on a grid: linear in the level between
+    # the grid's points, so it is read (and inverted below) by interpolation.
+    x, cdf = mixture_cdf(model, cell, low, high)
+    return lambda level: float(np.interp(level, cdf, x))
+
+
+def _percentile(quantile, target: float) -> tuple[float, str | None]:
+    """The level (percent) at which ``quantile`` reaches ``target``, by bisection on the normal score."""
+    low, high = _Z_LOW, _Z_HIGH
+    if target <= quantile(_NORMAL.cdf(low)):
+        return 100.0 * _NORMAL.cdf(low), "below"
+    if target >= quantile(_NORMAL.cdf(high)):
+        return 100.0 * _NORMAL.cdf(high), "above"
+    for _ in range(_STEPS):
+        middle = (low + high) / 2
+        if quantile(_NORMAL.cdf(middle)) < target:
+            low = middle
+        else:
+            high = middle
+    return 100.0 * _NORMAL.cdf((low + high) / 2), None
+
+
+def salary_rank(model, country: object, years: object, salary: object, company: object = None, *,
+                currency: object = None, as_of: object = None, aging_rate: object = None) -> SalaryRank:
+    """Rank ``salary`` among ML engineers like the one asked about; see :meth:`SalaryModel.rank`."""
+    value = check_salary(salary)
+    estimate = model.predict(country, years, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
+    cell = model.cell_index(estimate.country, estimate.company if estimate.company_known else None)
+    log_rate = math.log(model.money_quote(estimate.country, currency, as_of, aging_rate).multiplier)
+    if estimate.years_max is None:
+        quantile = _one_year_quantile(model, cell, estimate.years)
+    else:
+        quantile = _range_quantile(model, cell, estimate.years, estimate.years_max)
+    target = math.log(value) - log_rate
+    percentile, beyond = _percentile(quantile, target)
+    # The same salary against the distribution moved to each end of the median's 80% interval.
+    up, down = math.log(estimate.median_high / estimate.median), math.log(estimate.median / estimate.median_low)
+    low_end, _ = _percentile(quantile, target - up)
+    high_end, _ = _percentile(quantile, target + down)
+    p75 = math.exp(quantile(0.75) + log_rate)
+    return SalaryRank(estimate.country, model.country_label(estimate.country), estimate.years, estimate.years_max,
+                      estimate.company if estimate.company_known else None, estimate.company_known, value,
+                      estimate.currency, estimate.as_of, percentile, low_end, high_end, estimate.median,
+                      max(p75, estimate.median), value / estimate.median, beyond)
