@@ -3,11 +3,16 @@ every per-figure step keeps its meaning (speed is in the benchmark)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from salarymodel import load_model
 from salarymodel.data.replicate import write_replicated_figures
+from salarymodel.data.shipped import raw_data_file
 from salarymodel.training.effects import estimate_effects
 from salarymodel.training.fidelity import fidelity_table
 from salarymodel.training.synthetic import make_training_set, plan_training_set, rows_per_figure
@@ -174,3 +179,43 @@ def test_the_peer_baseline_names_a_few_peers_and_counts_the_rest(many_plan):
 
     others = cell[source_units(cell) != source_units(cell[cell["id"] == "f01"]).iloc[0]]
     assert f01["baseline_usd"] == pytest.approx(float(np.exp(np.log(others["value_usd"]).mean())), rel=1e-12)
+
+
+def _employer_figures(folder, count: int):
+    """The shipped figures plus ``count`` US employers, one all-levels mean each, as a CSV."""
+    shipped = pd.read_csv(raw_data_file("reported_figures.csv"), dtype=str, keep_default_na=False)
+    extra = pd.DataFrame({"id": [f"e{i}" for i in range(count)], "source": [f"S{i % 40}" for i in range(count)],
+                          "country": "US", "currency": "USD", "year": "2023", "level": "all",
+                          "company": [f"Employer {i}" for i in range(count)], "pay": "base", "statistic": "mean",
+                          "value": [str(120_000 + 37 * i % 50_000) for i in range(count)]})
+    path = folder / f"employers_{count}.csv"
+    pd.concat([shipped, extra], ignore_index=True).fillna("").to_csv(path, index=False)
+    return path
+
+
+_PEAK_MEMORY = (
+    "import resource, sys\n"
+    "from salarymodel.cli.train import main\n"
+    "code = main(sys.argv[1:])\n"
+    "print('peak_kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    "sys.exit(code)\n")
+
+
+@pytest.mark.slow
+def test_training_memory_grows_linearly_with_the_number_of_employers(tmp_path):
+    # The regression's design is sparse (one employer column set per row), so memory
+    # grows with rows plus employers, not rows times employers: 300 employers once took
+    # 3.4 GB and 2,000 ran out of memory. Measured here: shipped figures, +250 and +1,000.
+    peaks = {}
+    for count in (0, 250, 1000):
+        figures = _employer_figures(tmp_path, count)
+        done = subprocess.run([sys.executable, "-c", _PEAK_MEMORY, "--moments", "--figures", str(figures),
+                               "--out", str(tmp_path / f"model_{count}")], capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-2000:]
+        peaks[count] = int(done.stdout.split("peak_kb")[-1]) * 1024
+        model = load_model(tmp_path / f"model_{count}")
+        assert len([k for c, k in model.cells if c == "US" and k is not None]) == count + 1  # and TikTok
+    small, large = peaks[250] - peaks[0], peaks[1000] - peaks[0]
+    # Linear: 4x the employers costs about 4x the extra memory (quadratic would be 16x).
+    assert large <= 6 * max(small, 50 * 2**20), peaks
+    assert peaks[1000] < 4 * 2**30, peaks
