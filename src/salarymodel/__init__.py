@@ -25,6 +25,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "predict": "api", "predict_frame": "api", "explain": "api", "load_model": "api", "known": "api",
     "percentiles": "api", "curve": "api", "rank": "api", "SalaryRank": "serving.rank",
+    "ranges": "api", "PayRange": "serving.pay_ranges",
     "make_training_set": "training.synthetic",
     "SalaryEstimate": "serving.estimate", "InvalidRowsError": "serving.estimate",
     "SalaryModel": "serving.model",

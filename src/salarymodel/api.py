@@ -13,7 +13,7 @@ from .serving.model import SalaryModel
 if TYPE_CHECKING:  # the API imports no pandas until a frame is scored
     import pandas as pd
 
-__all__ = ["load_model", "default_model", "predict", "predict_frame", "percentiles", "rank", "curve", "explain",
+__all__ = ["load_model", "default_model", "predict", "predict_frame", "percentiles", "rank", "ranges", "curve", "explain",
            "known"]
 
 _default_model: SalaryModel | None = None
@@ -159,6 +159,21 @@ def rank(country: str, years: float, salary: float, company: str | None = None, 
     """
     return default_model().rank(country, years, salary, company, currency=currency, as_of=as_of,
                                 aging_rate=aging_rate)
+
+
+def ranges(country: str, company: str | None = None, *, levels=None, target: float = 50,
+           spread: tuple[float, float] = (25, 75), currency: str | None = None, as_of: object = None,
+           aging_rate: float | None = None) -> list:
+    """Pay ranges per level with the default model; see :meth:`SalaryModel.ranges`.
+
+    Examples
+    --------
+    >>> mid = ranges("Germany")[1]
+    >>> mid.level, mid.minimum < mid.midpoint < mid.maximum
+    ('mid', True)
+    """
+    return default_model().ranges(country, company, levels=levels, target=target, spread=spread, currency=currency,
+                                  as_of=as_of, aging_rate=aging_rate)
 
 
 def curve(country: str, company: str | None = None, *, years: object = None,

@@ -13,6 +13,7 @@ __all__ = ["main"]
 _COMMANDS = {
     "train": ("salarymodel.cli.train", "train the model from reported figures and write it with its model card"),
     "predict": ("salarymodel.cli.predict", "estimate one profile (--country/--years) or a CSV (--input/--output)"),
+    "ranges": ("salarymodel.cli.ranges", "pay ranges for job postings: minimum, midpoint and maximum per level"),
     "evaluate": ("salarymodel.cli.evaluate", "fidelity, calibration, model comparison and median uncertainty"),
     "benchmark": ("salarymodel.cli.benchmark", "speed against a plain scikit-learn baseline"),
     "serve": ("salarymodel.cli.serve", "the salary page and JSON API over HTTP (needs the web extra)"),
@@ -30,6 +31,7 @@ examples:
   salarymodel predict --country Germany --years 5
   salarymodel predict --country India --years 3 --company TCS --explain
   salarymodel predict --input profiles.csv --output estimates.csv
+  salarymodel ranges --country Germany --format jsonld
   salarymodel evaluate --json
   salarymodel serve --port 8000
 

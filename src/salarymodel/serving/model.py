@@ -244,6 +244,11 @@ class SalaryModel:
         """Row of the tables for a country code and a known employer (None: the market)."""
         return self._cell_index[(country, company)]
 
+    @property
+    def level_edges(self) -> tuple[float, ...]:
+        """Years at which entry ends and mid, senior and lead begin (e.g. (3.0, 7.0, 12.0))."""
+        return self._level_edges
+
     def country_label(self, country: str) -> str:
         """The English name of a country code the model knows ('DE' -> 'Germany')."""
         return self._country_labels[country]
@@ -534,6 +539,48 @@ class SalaryModel:
 
         return salary_rank(self, country, years, salary, company, currency=currency, as_of=as_of,
                            aging_rate=aging_rate)
+
+    def ranges(self, country: str, company: str | None = None, *, levels=None, target: float = 50,
+               spread: tuple[float, float] = (25, 75), currency: str | None = None, as_of: object = None,
+               aging_rate: float | None = None) -> list:
+        """Pay ranges for job postings: per level, a minimum, a midpoint and a maximum.
+
+        Each level's distribution is the mixture over its years (as
+        ``predict(country, (low, high))``); the range is its ``spread``
+        percentiles and the midpoint its ``target`` percentile: by default
+        the 25th, 50th and 75th, the middle half of what ML engineers in
+        those years earn (base salary).
+
+        Parameters
+        ----------
+        country, company, currency, as_of, aging_rate
+            As for :meth:`predict`.
+        levels : dict or list, default=None
+            None for entry, mid, senior and lead (their years from the
+            model's level edges; lead up to 20 years), a dict of name ->
+            (low, high) years, or a list of (low, high) years.
+        target : float, default=50
+            Percentile of the midpoint.
+        spread : (float, float), default=(25, 75)
+            Percentiles of the minimum and maximum, around ``target``.
+
+        Returns
+        -------
+        list of PayRange
+            One per level, with the support and sources behind it;
+            :func:`salarymodel.serving.pay_ranges.schema_org` writes one as
+            a schema.org ``MonetaryAmountDistribution``.
+
+        Examples
+        --------
+        >>> from salarymodel import load_model
+        >>> [r.level for r in load_model().ranges("Germany")]
+        ['entry', 'mid', 'senior', 'lead']
+        """
+        from .pay_ranges import pay_ranges
+
+        return pay_ranges(self, country, company, levels=levels, target=target, spread=spread, currency=currency,
+                          as_of=as_of, aging_rate=aging_rate)
 
     @staticmethod
     def _check_q(q: object) -> list[float]:

@@ -162,6 +162,20 @@ def create_app(model=None, *, allowed_hosts: Sequence[str] | None = None) -> Fas
         body.update({"pay": "base", "sentence": answer.sentence(), "model_version": model.metadata.get("version")})
         return JSONResponse(body)
 
+    @app.get("/api/v1/ranges", responses=_ERRORS,
+             summary="Pay ranges for job postings: minimum, midpoint and maximum per level")
+    def ranges(country: Country, company: Company = None, currency: Currency = None, as_of: AsOf = None,
+               target: Annotated[float, Query(description="Percentile of the midpoint")] = 50.0,
+               spread_low: Annotated[float, Query(description="Percentile of the minimum")] = 25.0,
+               spread_high: Annotated[float, Query(description="Percentile of the maximum")] = 75.0) -> dict:
+        from ..serving.pay_ranges import schema_org
+
+        answers = model.ranges(country, company or None, target=target, spread=(spread_low, spread_high),
+                               currency=currency or None, as_of=as_of or None)
+        return {"pay": "base", "target": target, "spread": [spread_low, spread_high],
+                "ranges": [answer.to_dict() for answer in answers],
+                "schema_org": [schema_org(answer) for answer in answers]}
+
     @app.get("/api/v1/curve", responses=_ERRORS, summary="Percentiles of base salary by years of experience")
     def curve(country: Country, company: Company = None, currency: Currency = None, as_of: AsOf = None,
               years_to: Annotated[int, Query(ge=1, le=50, description="Last year of the curve")] = 30) -> dict:

@@ -1,0 +1,125 @@
+"""Pay ranges for job postings and bands for a company's levels.
+
+Pay-transparency rules (the EU Pay Transparency Directive, several US states)
+ask an employer to state a pay range for a role. For each level this module
+reads one distribution, the mixture over the level's years (as
+``predict(country, (low, high))``), and returns its ``spread`` percentiles as
+the range's minimum and maximum and its ``target`` percentile as the midpoint:
+by default the 25th, 50th and 75th, the middle half of what ML engineers in
+those years earn. It says what the market pays; it does not say what a given
+role is worth, nor prove a range fair.
+
+Numpy and the standard library only: serving imports this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .bands import check_percentile
+
+__all__ = ["DEFAULT_LEVELS", "PayRange", "pay_ranges", "schema_org"]
+
+# Years of each level, from the model's level edges (entry < 3, mid 3-7, senior
+# 7-12 years); a lead's range stops at 20 years, where most postings for the role sit.
+LEAD_YEARS_MAX = 20.0
+DEFAULT_LEVELS = ("entry", "mid", "senior", "lead")
+# The schema.org percentiles a MonetaryAmountDistribution names.
+_SCHEMA_PERCENTILES = {10: "percentile10", 25: "percentile25", 50: "median", 75: "percentile75", 90: "percentile90"}
+
+
+@dataclass(frozen=True)
+class PayRange:
+    """One level's pay range.
+
+    Attributes
+    ----------
+    level : str
+        The level's name ('entry', 'mid', ... or the one you gave).
+    years_min, years_max : float
+        The level's years of experience.
+    minimum, midpoint, maximum : float
+        The ``spread`` and ``target`` percentiles of annual base salary.
+    percentiles : dict of int to float
+        The 10th, 25th, 50th, 75th and 90th percentiles (for schema.org).
+    currency, as_of : str
+        The money the amounts are in.
+    support : str
+        The weakest support over the level's years.
+    sources : tuple of str
+        The reported figures behind any of its years.
+    """
+
+    level: str
+    years_min: float
+    years_max: float
+    minimum: float
+    midpoint: float
+    maximum: float
+    percentiles: dict
+    currency: str
+    as_of: str
+    support: str
+    sources: tuple
+
+    def to_dict(self) -> dict:
+        """Plain JSON-able fields."""
+        fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        fields["percentiles"] = {f"p{q}": v for q, v in self.percentiles.items()}
+        fields["sources"] = list(self.sources)
+        return fields
+
+
+def _level_years(model, levels) -> list[tuple[str, object, object]]:
+    """(name, low, high) for each level asked for (the years are checked by ``predict``)."""
+    if levels is None:
+        edges = (0.0, *model.level_edges, LEAD_YEARS_MAX)
+        return [(name, edges[i], edges[i + 1]) for i, name in enumerate(DEFAULT_LEVELS)]
+    if isinstance(levels, dict):
+        return [(str(name), *_pair(value)) for name, value in levels.items()]
+    if isinstance(levels, (list, tuple)) and levels:
+        pairs = [_pair(value) for value in levels]
+        return [(f"{low}-{high} years", low, high) for low, high in pairs]
+    raise TypeError(f"The 'levels' parameter of ranges must be None, a dict of name -> (low, high) years or a "
+                    f"non-empty list of (low, high) years. Got {levels!r} instead.")
+
+
+def _pair(value) -> tuple[object, object]:
+    if not (isinstance(value, (list, tuple)) and len(value) == 2):
+        raise TypeError(f"The 'levels' parameter of ranges takes each level's years as a (low, high) pair such as "
+                        f"(3, 7). Got {value!r} instead.")
+    return value[0], value[1]
+
+
+def pay_ranges(model, country: object, company: object = None, *, levels=None, target: float = 50,
+               spread: tuple[float, float] = (25, 75), currency: object = None, as_of: object = None,
+               aging_rate: object = None) -> list[PayRange]:
+    """Pay ranges per level; see :meth:`SalaryModel.ranges`."""
+    target = check_percentile(target, "ranges")
+    if not (isinstance(spread, (list, tuple)) and len(spread) == 2):
+        raise TypeError(f"The 'spread' parameter of ranges must be two percentiles (low, high) such as (25, 75). "
+                        f"Got {spread!r} instead.")
+    low_q, high_q = check_percentile(spread[0], "ranges"), check_percentile(spread[1], "ranges")
+    if not low_q < target < high_q:
+        raise ValueError(f"The 'spread' parameter of ranges must hold the target percentile strictly inside it "
+                         f"(low < target < high). Got spread={tuple(spread)!r} and target={target:g} instead.")
+    answers = []
+    wanted = sorted({low_q, target, high_q, *_SCHEMA_PERCENTILES})
+    for name, low, high in _level_years(model, levels):
+        years = (low, high)
+        estimate = model.predict(country, years, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
+        values = model.percentiles(country, years, company, q=tuple(wanted), currency=currency, as_of=as_of,
+                                   aging_rate=aging_rate)
+        answers.append(PayRange(name, estimate.years, estimate.years_max, values[low_q], values[target],
+                                values[high_q], {q: values[float(q)] for q in _SCHEMA_PERCENTILES},
+                                estimate.currency, estimate.as_of, estimate.support, tuple(estimate.sources)))
+    return answers
+
+
+def schema_org(answer: PayRange, *, occupation: str = "Machine Learning Engineer") -> dict:
+    """One range as a schema.org ``MonetaryAmountDistribution`` (JSON-LD) a job board can read:
+    annual base salary (``duration`` P1Y) with its 10th-90th percentiles."""
+    return {"@context": "https://schema.org", "@type": "MonetaryAmountDistribution",
+            "name": f"{occupation}, {answer.level} ({answer.years_min:g}-{answer.years_max:g} years): base salary",
+            "currency": answer.currency, "duration": "P1Y",
+            **{key: round(answer.percentiles[q], 2) for q, key in _SCHEMA_PERCENTILES.items()}}
