@@ -15,28 +15,29 @@ from ._prog import prog
 __all__ = ["build_parser", "main", "format_estimate", "format_explanation", "format_percentiles", "load_for_cli"]
 
 
-def _who(estimate) -> str:
-    """"ML engineers in DE with 5 years" (and the employer), for the sentence."""
+def _who(estimate, country_name: str | None = None) -> str:
+    """"ML engineers in Germany with 5 years" (and the employer), for the sentence."""
     if estimate.years_max is not None:
         span = f"{estimate.years:g}-{estimate.years_max:g} years"
     else:
         span = f"{estimate.years:g} year{'' if estimate.years == 1 else 's'}"
-    who = f"ML engineers in {estimate.country} with {span}"
+    who = f"ML engineers in {country_name or estimate.country} with {span}"
     if estimate.company and estimate.company_known:
         who += f" at {estimate.company}"
     return who
 
 
-def format_estimate(estimate) -> str:
-    """Two readable lines: the band in words, then the median, support and sources."""
+def format_estimate(estimate, country_name: str | None = None) -> str:
+    """Two readable lines: the band in words, then the median, support and sources
+    (``country_name`` names the country; its code when None)."""
     cur = estimate.currency
     unknown = ""
     if estimate.company and not estimate.company_known:
         hint = f"; did you mean {estimate.suggestion!r}?" if estimate.suggestion else ""
         unknown = f" ({estimate.company} unknown here: market estimate{hint})"
-    return (f"{estimate.confidence:.0%} of {_who(estimate)} ({estimate.level}) earn between {estimate.low:,.0f} and "
-            f"{estimate.high:,.0f} {cur}; median {estimate.median:,.0f} {cur}{unknown} (base salary per year, money "
-            f"of {estimate.as_of}{'; wage index projected' if estimate.projected else ''})\n"
+    return (f"{estimate.confidence:.0%} of {_who(estimate, country_name)} ({estimate.level}) earn between "
+            f"{estimate.low:,.0f} and {estimate.high:,.0f} {cur}; median {estimate.median:,.0f} {cur}{unknown} "
+            f"(base salary per year, money of {estimate.as_of}{'; wage index projected' if estimate.projected else ''})\n"
             f"  support: {estimate.support}; sources: {first_ids(estimate.sources, 12, where='--explain lists them')}; "
             "the median itself is known to "
             f"{estimate.median_low:,.0f} - {estimate.median_high:,.0f} {cur} (80%)")
@@ -192,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
             data["explanation"] = json.loads(table.to_json(orient="records"))
         print(json.dumps(data))
         return 0
-    print(format_estimate(estimate))
+    print(format_estimate(estimate, model.country_label(estimate.country)))
     if standing is not None:
         print(f"  {standing.sentence()}")
     if percentiles is not None:
