@@ -251,7 +251,7 @@ def test_model_file_layout_is_pinned_to_the_format_version(model_dir):
         "scale_high", "shapes", "source", "support"], [
         "cells", "company_aliases", "countries", "country_labels", "country_names", "fidelity", "level_edges",
         "local_currency",
-        "metadata", "money", "reference_per_usd", "reference_year", "source_lists"], [
+        "metadata", "money", "reference_per_usd", "reference_year", "source_lists", "sources"], [
         "first_month", "fx_currencies", "fx_first_month", "local_currency", "reference_month", "reference_per_usd",
         "wages"])
 

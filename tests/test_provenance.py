@@ -131,3 +131,30 @@ def test_module_level_explain_uses_the_default_model():
     table = salarymodel.explain("DE", 4)
     assert table["id"].tolist() == ["f18"]
     assert np.isfinite(table["model"]).all()
+
+
+def test_explain_names_who_published_each_figure(model):
+    table = model.explain("Germany", 4)
+    row = table.iloc[0]
+    assert (row["id"], row["source"], row["publisher"], row["address"]) == ("f18", "A1", "TechMinds", "techminds.de")
+    us = model.explain("US", 5)
+    assert set(us.loc[us["source"] == "A0", "publisher"]) == {"unite.ai (German edition)"}
+    assert set(us.loc[us["source"] == "A0", "published"]) == {"2023-06"}
+    # Every source the shipped figures name is in the shipped table of publishers.
+    assert set(model.source_names) == {"A0", "A1", "A2"}
+
+
+def test_a_users_own_source_is_shown_by_its_id(tmp_path):
+    import pandas as pd
+
+    from salarymodel.data.shipped import raw_data_file
+    from salarymodel.train import train
+
+    shipped = pd.read_csv(raw_data_file("reported_figures.csv"), dtype=str, keep_default_na=False)
+    extra = {**shipped[shipped["id"] == "f18"].iloc[0].to_dict(), "id": "f99", "source": "U1", "value": "65000",
+             "value_high": "85000"}
+    path = tmp_path / "figures.csv"
+    pd.concat([shipped, pd.DataFrame([extra])], ignore_index=True).to_csv(path, index=False)
+    table = train(path, posterior=False).model.explain("Germany", 4)
+    assert table.set_index("id").loc["f99", "publisher"] == "" and table.set_index("id").loc["f18", "publisher"] == \
+        "TechMinds"

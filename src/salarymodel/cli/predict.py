@@ -57,7 +57,7 @@ def format_parts(parts: dict) -> str:
 
 def format_explanation(table) -> str:
     """The explain() table as aligned text."""
-    shown = table[["id", "source", "statistic", "level", "company", "reported", "reported_high", "model",
+    shown = table[["id", "source", "publisher", "statistic", "level", "company", "reported", "reported_high", "model",
                    "model_high", "relative_difference", "relative_difference_high"]].copy()
     shown["company"] = shown["company"].fillna("-")
     # A range shows both ends.

@@ -106,8 +106,9 @@ def explain(model, country: str, years: float, company: str | None = None, *,
     Returns
     -------
     pandas.DataFrame
-        One row per contributing figure statistic: ``id``, ``source``,
-        ``statistic``, ``level``, ``years_min``, ``years_max``,
+        One row per contributing figure statistic: ``id``, ``source``
+        and who published it (``publisher``, ``title``, ``published``,
+        ``address``: '' where unknown), ``statistic``, ``level``, ``years_min``, ``years_max``,
         ``company``, ``reported`` and ``reported_high`` (a range's high
         end) aged to the estimate's ``as_of`` and in its currency, the
         model's ``model`` / ``model_high`` for that figure's cell, their
@@ -129,8 +130,12 @@ def explain(model, country: str, years: float, company: str | None = None, *,
     rate = model.money_quote(estimate.country, currency, estimate.as_of, aging_rate).multiplier
     import pandas as pd
 
+    named = [model.source_names.get(source, {}) for source in table["source"]]
     out = pd.DataFrame({
-        "id": table["id"], "source": table["source"], "statistic": table["statistic"],
+        "id": table["id"], "source": table["source"],
+        "publisher": [n.get("publisher", "") for n in named], "title": [n.get("title", "") for n in named],
+        "published": [n.get("published", "") for n in named], "address": [n.get("address", "") for n in named],
+        "statistic": table["statistic"],
         "level": table["level"], "years_min": table["years_min"], "years_max": table["years_max"],
         "company": table["company"],
         "reported": table["reported_usd"] * rate, "reported_high": table["reported_high_usd"] * rate,

@@ -142,6 +142,8 @@ class SalaryModel:
         self.shapes = tables["shapes"]
         for name in FLOAT_TABLES + INDEX_TABLES:
             setattr(self, f"{name}_table", tables[name])
+        # Source id -> publisher, title, published, address, about (facts about the articles).
+        self.source_names = {source: dict(fields) for source, fields in meta.get("sources", {}).items()}
         self._country_names = dict(meta["country_names"])
         self._country_labels = dict(meta["country_labels"])
         self._level_edges = tuple(float(e) for e in meta["level_edges"])

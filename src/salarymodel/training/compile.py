@@ -17,6 +17,7 @@ from ..data.aging import figure_month, load_wage_index, month_ordinal
 from ..data.figures import level_edges, local_currencies
 from ..data.fx import monthly_rates_per_usd
 from ..data.names import country_labels, country_names_for, load_company_aliases
+from ..data.sources import load_sources
 from ..data.tables import TablePaths
 from ..serving.bands import band_levels, quantile_rows
 from ..serving.grid import YEARS_GRID
@@ -140,6 +141,8 @@ def compile_model(estimator, plan: TrainingPlan, metadata: dict, posterior: Post
         "reference_year": int(plan.basis.reference_year),
         "reference_per_usd": {k: float(v) for k, v in plan.basis.per_usd.items()},
         "source_lists": [list(ids) for ids in source_lists],
+        # Who published each source the figures name (facts, shown beside them by explain).
+        "sources": {source: names for source, names in load_sources().items() if source in set(used["source"])},
         "money": money_meta,
         "metadata": metadata,
         "fidelity": {"columns": [], "records": []},

@@ -118,7 +118,7 @@ async function ask(event) {
     $("parts").textContent = `The band's width: salaries within the market spread by ${p.within_sd.toFixed(2)} (log sd); ` +
       `the median is known to ${p.median_sd_high.toFixed(2)}.`;
     $("figures").querySelector("tbody").replaceChildren(...why.figures.map((f) => row([
-      f.id, f.source, f.statistic, f.level,
+      f.id, f.publisher ? `${f.publisher}${f.published ? ` (${f.published})` : ""}` : f.source, f.statistic, f.level,
       f.reported_high ? `${money(f.reported, f.currency)} – ${money(f.reported_high, f.currency)}` : money(f.reported, f.currency),
       f.model_high ? `${money(f.model, f.currency)} – ${money(f.model_high, f.currency)}` : money(f.model, f.currency),
     ], "td", columnNames("figures"))));
