@@ -158,3 +158,13 @@ def test_a_users_own_source_is_shown_by_its_id(tmp_path):
     table = train(path, posterior=False).model.explain("Germany", 4)
     assert table.set_index("id").loc["f99", "publisher"] == "" and table.set_index("id").loc["f18", "publisher"] == \
         "TechMinds"
+
+
+def test_explain_shows_each_figure_as_its_source_published_it(model):
+    row = model.explain("Germany", 4, as_of="2026-01-01").iloc[0]
+    # The article's 60,000-80,000 EUR of 2023, beside the same figure aged into 2026 money.
+    assert (row["published_value"], row["published_value_high"], row["published_currency"],
+            row["published_year"]) == (60_000, 80_000, "EUR", 2023)
+    assert row["reported"] > 60_000 and row["reported_high"] > 80_000
+    indian = model.explain("India", 3, "TCS").set_index("id")
+    assert indian.loc["f25", "published_value"] == 412_706 and indian.loc["f25", "published_currency"] == "INR"

@@ -78,7 +78,10 @@ def test_the_form_answers_what_predict_answers(page, model, server):
     assert sentence.startswith("80% of ML engineers in Germany with 5 years of experience earn between")
     assert f"{e.low:,.0f} and {e.high:,.0f} EUR; median {e.median:,.0f} EUR" in sentence
     assert "money of 2023-07-01" in sentence
-    assert page.inner_text("#figures tbody").startswith("f18")
+    figures = page.inner_text("#figures tbody")
+    assert figures.startswith("f18")
+    # Named by its publisher, and as the article published it (not aged into the answer's money).
+    assert "TechMinds (2023)" in figures and "60,000 EUR – 80,000 EUR (2023)" in figures
     page.screenshot(path=str(OUTPUT / "salary-page.png"), full_page=True)
     # Every request the page made went to this server.
     assert page.requested and all(url.startswith(server) for url in page.requested), page.requested

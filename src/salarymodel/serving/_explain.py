@@ -108,7 +108,9 @@ def explain(model, country: str, years: float, company: str | None = None, *,
     pandas.DataFrame
         One row per contributing figure statistic: ``id``, ``source``
         and who published it (``publisher``, ``title``, ``published``,
-        ``address``: '' where unknown), ``statistic``, ``level``, ``years_min``, ``years_max``,
+        ``address``: '' where unknown), ``statistic``, the figure as its
+        source published it (``published_value``, ``published_value_high``,
+        ``published_currency``, ``published_year``), ``level``, ``years_min``, ``years_max``,
         ``company``, ``reported`` and ``reported_high`` (a range's high
         end) aged to the estimate's ``as_of`` and in its currency, the
         model's ``model`` / ``model_high`` for that figure's cell, their
@@ -136,6 +138,10 @@ def explain(model, country: str, years: float, company: str | None = None, *,
         "publisher": [n.get("publisher", "") for n in named], "title": [n.get("title", "") for n in named],
         "published": [n.get("published", "") for n in named], "address": [n.get("address", "") for n in named],
         "statistic": table["statistic"],
+        # As published (the figure's own currency and year; absent from older model files).
+        "published_value": table.get("published_value", np.nan),
+        "published_value_high": table.get("published_value_high", np.nan),
+        "published_currency": table["currency"], "published_year": table.get("published_year", np.nan),
         "level": table["level"], "years_min": table["years_min"], "years_max": table["years_max"],
         "company": table["company"],
         "reported": table["reported_usd"] * rate, "reported_high": table["reported_high_usd"] * rate,

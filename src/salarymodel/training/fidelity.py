@@ -118,7 +118,8 @@ def fidelity_table(quantiles: QuantileFunction, plan: TrainingPlan, countries: t
     -------
     pandas.DataFrame
         Columns: id, source, country, company, level, years_min, years_max,
-        statistic, currency, reported_usd, reported_high_usd, model_usd,
+        statistic, currency, published_year, published_value and
+        published_value_high (as the source published it), reported_usd, reported_high_usd, model_usd,
         model_high_usd, relative_error, relative_error_high, in_band_80,
         in_band_95, status ('reproduced', 'not reproduced', 'excluded') and
         reason.
@@ -133,6 +134,9 @@ def fidelity_table(quantiles: QuantileFunction, plan: TrainingPlan, countries: t
     for figure in figures.to_dict("records"):
         record = {column: figure[column] for column in
                   ("id", "source", "country", "company", "level", "years_min", "years_max", "statistic", "currency")}
+        # As the source published it (its own currency and year), beside the model's money.
+        record.update(published_year=figure["year"], published_value=figure["value"],
+                      published_value_high=figure["value_high"])
         record.update(reported_usd=figure["value_usd"], reported_high_usd=figure["value_high_usd"],
                       model_usd=np.nan, model_high_usd=np.nan, relative_error=np.nan, relative_error_high=np.nan,
                       in_band_80=None, in_band_95=None)

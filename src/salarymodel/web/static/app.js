@@ -119,7 +119,11 @@ async function ask(event) {
       `the median is known to ${p.median_sd_high.toFixed(2)}.`;
     $("figures").querySelector("tbody").replaceChildren(...why.figures.map((f) => row([
       f.id, f.publisher ? `${f.publisher}${f.published ? ` (${f.published})` : ""}` : f.source, f.statistic, f.level,
-      f.reported_high ? `${money(f.reported, f.currency)} – ${money(f.reported_high, f.currency)}` : money(f.reported, f.currency),
+      // As the source published it (its own currency and year); the model's value is in the answer's money.
+      f.published_value === null || f.published_value === undefined
+        ? (f.reported_high ? `${money(f.reported, f.currency)} – ${money(f.reported_high, f.currency)}` : money(f.reported, f.currency))
+        : (f.published_value_high ? `${money(f.published_value, f.published_currency)} – ${money(f.published_value_high, f.published_currency)}`
+          : money(f.published_value, f.published_currency)) + ` (${f.published_year})`,
       f.model_high ? `${money(f.model, f.currency)} – ${money(f.model_high, f.currency)}` : money(f.model, f.currency),
     ], "td", columnNames("figures"))));
     $("figures-box").hidden = false;
