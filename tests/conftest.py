@@ -42,20 +42,37 @@ def _shared_posteriors(tmp_path_factory):
     yield
 
 
-def uk_figures(folder):
-    """The shipped figures plus three United Kingdom figures from one site (all levels), as a CSV in ``folder``."""
+def shipped_figures():
+    """The shipped figures file as text columns (empty cells as '')."""
     import pandas as pd
 
-    shipped = pd.read_csv(raw_data_file("reported_figures.csv"), dtype=str, keep_default_na=False)
+    return pd.read_csv(raw_data_file("reported_figures.csv"), dtype=str, keep_default_na=False)
+
+
+def figures_with(folder, rows, name: str = "figures.csv"):
+    """The shipped figures plus ``rows`` (dicts of columns), as a CSV in ``folder``; its path."""
+    import pandas as pd
+
+    path = folder / name
+    pd.concat([shipped_figures(), pd.DataFrame(list(rows))], ignore_index=True).fillna("").to_csv(path, index=False)
+    return path
+
+
+def a_users_figure(like_company: str, **changes) -> dict:
+    """A user's figure: the first shipped figure of ``like_company``, as id f99 from source U1, with ``changes``."""
+    shipped = shipped_figures()
+    base = shipped[shipped["company"] == like_company].iloc[0].to_dict()
+    return {**base, "id": "f99", "source": "U1", "source_detail": "", **changes}
+
+
+def uk_figures(folder):
+    """The shipped figures plus three United Kingdom figures from one site (all levels), as a CSV in ``folder``."""
     site = {"source": "UK1", "source_detail": "ExampleSite", "country": "United Kingdom", "currency": "GBP",
             "year": "2023", "level": "all", "pay": "base"}
-    uk = pd.DataFrame([{**site, "id": "u01", "statistic": "mean", "value": "65000"},
-                       {**site, "id": "u02", "statistic": "range", "value": "50000", "value_high": "80000",
-                        "coverage": "0.5"},
-                       {**site, "id": "u03", "statistic": "median", "value": "62000"}])
-    path = folder / "with_uk.csv"
-    pd.concat([shipped, uk], ignore_index=True).fillna("").to_csv(path, index=False)
-    return path
+    uk = [{**site, "id": "u01", "statistic": "mean", "value": "65000"},
+          {**site, "id": "u02", "statistic": "range", "value": "50000", "value_high": "80000", "coverage": "0.5"},
+          {**site, "id": "u03", "statistic": "median", "value": "62000"}]
+    return figures_with(folder, uk, "with_uk.csv")
 
 
 def model_file(folder, kind: str = "data"):

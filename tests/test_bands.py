@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy.special import ndtri
 
-from conftest import uk_figures
+from conftest import a_users_figure, figures_with, shipped_figures, uk_figures
 from salarymodel.evidence.sharpness import figure_sharpness, interval_score
 from salarymodel.serving.grid import YEARS_GRID
 from salarymodel.train import train
@@ -282,15 +282,9 @@ def test_bad_ranges_are_refused_by_name(model, years):
 def test_an_employer_under_another_spelling_trains_as_that_employer(tmp_path):
     # Serving folds "TIKTOK Inc." onto TikTok; training must count both spellings as
     # one employer, or a user's figure under the other spelling is never reachable.
-    from salarymodel.data.shipped import raw_data_file
-
-    shipped = pd.read_csv(raw_data_file("reported_figures.csv"), dtype=str, keep_default_na=False)
-    tiktok = shipped[shipped["company"] == "TikTok"].iloc[0].to_dict()
-    extra = {**tiktok, "id": "f99", "company": "TIKTOK Inc.", "source": "U1", "source_detail": "",
-             "value": str(float(tiktok["value"]) * 1.1)}
-    path = tmp_path / "figures.csv"
-    pd.concat([shipped, pd.DataFrame([extra])], ignore_index=True).to_csv(path, index=False)
-    model = train(path, posterior=False).model
+    extra = a_users_figure("TikTok", company="TIKTOK Inc.")
+    extra["value"] = str(float(extra["value"]) * 1.1)
+    model = train(figures_with(tmp_path, [extra]), posterior=False).model
     assert [k for c, k in model.cells if c == "US" and k is not None] == ["TikTok"]
     assert {"f15", "f99"} <= set(model.predict("US", 5, "TIKTOK Inc.").sources)
 
@@ -298,15 +292,10 @@ def test_an_employer_under_another_spelling_trains_as_that_employer(tmp_path):
 def test_an_employer_under_its_alias_trains_as_that_employer(tmp_path):
     # Serving answers "TCS" as Tata Consultancy Services (the alias table); a user's
     # figure under the alias must train that employer, not a second one no query reaches.
-    from salarymodel.data.shipped import raw_data_file
-
-    shipped = pd.read_csv(raw_data_file("reported_figures.csv"), dtype=str, keep_default_na=False)
-    tcs = shipped[shipped["company"] == "Tata Consultancy Services"].iloc[0].to_dict()
-    extra = {**tcs, "id": "f99", "company": "TCS", "source": "U1", "source_detail": "",
-             "value": str(float(tcs["value"]) * 1.1)}
-    path = tmp_path / "figures.csv"
-    pd.concat([shipped, pd.DataFrame([extra])], ignore_index=True).to_csv(path, index=False)
-    model = train(path, posterior=False).model
+    tcs = a_users_figure("Tata Consultancy Services")
+    extra = {**tcs, "company": "TCS", "value": str(float(tcs["value"]) * 1.1)}
+    model = train(figures_with(tmp_path, [extra]), posterior=False).model
     indian = [k for c, k in model.cells if c == "IN" and k is not None]
     assert "TCS" not in indian and indian.count("Tata Consultancy Services") == 1
-    assert {tcs["id"], "f99"} <= set(model.predict("IN", 5, "TCS").sources)
+    shipped_id = shipped_figures().set_index("company").loc["Tata Consultancy Services", "id"]
+    assert {shipped_id, "f99"} <= set(model.predict("IN", 5, "TCS").sources)

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import figures_with
 from salarymodel import load_model
 from salarymodel.data.replicate import write_replicated_figures
-from salarymodel.data.shipped import raw_data_file
 from salarymodel.training.effects import estimate_effects
 from salarymodel.training.fidelity import fidelity_table
 from salarymodel.training.synthetic import make_training_set, plan_training_set, rows_per_figure
@@ -183,14 +183,11 @@ def test_the_peer_baseline_names_a_few_peers_and_counts_the_rest(many_plan):
 
 def _employer_figures(folder, count: int):
     """The shipped figures plus ``count`` US employers, one all-levels mean each, as a CSV."""
-    shipped = pd.read_csv(raw_data_file("reported_figures.csv"), dtype=str, keep_default_na=False)
     extra = pd.DataFrame({"id": [f"e{i}" for i in range(count)], "source": [f"S{i % 40}" for i in range(count)],
                           "country": "US", "currency": "USD", "year": "2023", "level": "all",
                           "company": [f"Employer {i}" for i in range(count)], "pay": "base", "statistic": "mean",
                           "value": [str(120_000 + 37 * i % 50_000) for i in range(count)]})
-    path = folder / f"employers_{count}.csv"
-    pd.concat([shipped, extra], ignore_index=True).fillna("").to_csv(path, index=False)
-    return path
+    return figures_with(folder, extra.to_dict("records"), f"employers_{count}.csv")
 
 
 _PEAK_MEMORY = (

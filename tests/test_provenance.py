@@ -145,17 +145,12 @@ def test_explain_names_who_published_each_figure(model):
 
 
 def test_a_users_own_source_is_shown_by_its_id(tmp_path):
-    import pandas as pd
-
-    from salarymodel.data.shipped import raw_data_file
+    from conftest import figures_with, shipped_figures
     from salarymodel.train import train
 
-    shipped = pd.read_csv(raw_data_file("reported_figures.csv"), dtype=str, keep_default_na=False)
-    extra = {**shipped[shipped["id"] == "f18"].iloc[0].to_dict(), "id": "f99", "source": "U1", "value": "65000",
-             "value_high": "85000"}
-    path = tmp_path / "figures.csv"
-    pd.concat([shipped, pd.DataFrame([extra])], ignore_index=True).to_csv(path, index=False)
-    table = train(path, posterior=False).model.explain("Germany", 4)
+    f18 = shipped_figures().set_index("id").loc["f18"].to_dict()
+    extra = {**f18, "id": "f99", "source": "U1", "value": "65000", "value_high": "85000"}
+    table = train(figures_with(tmp_path, [extra]), posterior=False).model.explain("Germany", 4)
     assert table.set_index("id").loc["f99", "publisher"] == "" and table.set_index("id").loc["f18", "publisher"] == \
         "TechMinds"
 

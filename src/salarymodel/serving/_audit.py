@@ -229,7 +229,7 @@ def check_meta(meta: object, path: Path) -> dict:
     sources = meta.get("source_lists")
     if not (isinstance(sources, list) and all(isinstance(s, list) and all(_is_text(i) for i in s) for s in sources)):
         raise _field(path, "source_lists", "a list of lists of figure ids", sources)
-    named = meta.setdefault("sources", {})  # a format-9 file names no publishers
+    named = meta.get("sources", {})  # a format-9 file names no publishers
     if not (isinstance(named, dict) and all(_is_text(k) and isinstance(v, dict) and all(
             _is_text(f) and isinstance(t, str) and len(t) <= 1000 for f, t in v.items()) for k, v in named.items())):
         raise _field(path, "sources", "an object of source id to an object of text fields", named)

@@ -288,21 +288,15 @@ def _salaries(frame: pd.DataFrame, problems: list) -> np.ndarray | None:
 def _apply_salary(model, result, salary, cell, y, points, bad, row_rate, years, years_max) -> None:
     """Rows with a salary get its ``percentile`` (as :meth:`SalaryModel.rank` gives it)
     and ``compa_ratio`` (salary over the median)."""
-    from ._ranges import mixture_cdf
-    from .bands import Z_GRID, Z_STEP, quantile_rows
+    from ._ranges import Z_LEVELS, cell_quantiles, mixture_cdf
+    from .bands import Z_GRID, Z_STEP
 
     percentile, compa_ratio = np.full(len(salary), np.nan), np.full(len(salary), np.nan)
     wanted = ~np.isnan(salary) & ~bad
-    levels = np.array([_NORMAL.cdf(float(z)) for z in Z_GRID])
-    t = model.tables
+    levels = Z_LEVELS
     for c in np.unique(cell[wanted]):
         rows = np.flatnonzero(wanted & (cell == c))
-        one = slice(int(c), int(c) + 1)
-        country = np.array([model.countries.index(model.cells[int(c)][0])])
-        # The cell's quantile function at every grid point, (levels, grid), as percentiles() reads it.
-        stack = np.stack([quantile_rows(level, t["centre"][one], t["scale"][one], t["ratio_low"][one],
-                                        t["ratio_high"][one], country, t["shapes"], t["scale_high"][one])[0]
-                          for level in levels])
+        stack = cell_quantiles(model, int(c))  # (levels, grid), as percentiles() reads it
         if years_max is not None:  # a range: its mixture's CDF ranks the salary directly
             ranged = rows[~np.isnan(years_max[rows])]
             for row in ranged:
@@ -324,6 +318,8 @@ def _apply_salary(model, result, salary, cell, y, points, bad, row_rate, years, 
     compa_ratio[wanted] = salary[wanted] / median[wanted]
     result["percentile"] = percentile
     result["compa_ratio"] = compa_ratio
+
+
 def _years_max(frame: pd.DataFrame, years: np.ndarray, problems: list) -> np.ndarray | None:
     """The optional ``years_max`` column (a range's high end; empty for one number),
     with a problem for each value that is not above ``years`` and at most 50."""

@@ -18,8 +18,8 @@ import numpy as np
 from .bands import Z_GRID
 from .grid import GRID_STEP, YEARS_GRID
 
-__all__ = ["check_range", "mixture_cdf", "mixture_quantiles", "MAX_RANGE_POINTS", "RANGE_TEXT", "parse_years_text",
-           "split_year_ranges"]
+__all__ = ["check_range", "cell_quantiles", "mixture_cdf", "mixture_quantiles", "MAX_RANGE_POINTS", "RANGE_TEXT",
+           "parse_years_text", "split_year_ranges", "Z_LEVELS"]
 
 # "3-5", "3 - 5", "3.5–7", "3 to 5": a range of years written as text.
 RANGE_TEXT = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(?:-|\u2013|to)\s*(\d+(?:\.\d*)?|\.\d+)\s*$")
@@ -65,7 +65,9 @@ def split_year_ranges(frame):
 # against 401 points), so a range costs the same whatever its length.
 MAX_RANGE_POINTS = 41
 _CDF_POINTS = 256
-_LEVELS = np.array([NormalDist().cdf(float(z)) for z in Z_GRID])
+# The probability of each normal score of the tables' grid: the levels a cell's quantile
+# function is read at, and between which it is linear in the normal score.
+Z_LEVELS = np.array([NormalDist().cdf(float(z)) for z in Z_GRID])
 
 
 def check_range(years: object, check_one, owner: str = "predict") -> tuple[float, float]:
@@ -90,7 +92,7 @@ def _points(low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
 
 def cell_quantiles(model, cell: int) -> np.ndarray:
     """One cell's quantile function at every grid point, (levels, grid), on the mixture's level grid."""
-    return np.stack([model.quantile_table(float(p))[cell] for p in _LEVELS])
+    return np.stack([model.quantile_table(float(p))[cell] for p in Z_LEVELS])
 
 
 def mixture_quantiles(model, cell: int, low: float, high: float, levels: np.ndarray,
@@ -140,7 +142,7 @@ def mixture_cdf(model, cell: int, low: float, high: float,
     # The averaged CDF on a fixed grid of log pay (a bounded cost per range, whatever
     # its length).
     x = np.linspace(per_year.min(), per_year.max(), _CDF_POINTS)
-    cdf = weights @ np.array([np.interp(x, row, _LEVELS) for row in per_year])
+    cdf = weights @ np.array([np.interp(x, row, Z_LEVELS) for row in per_year])
     return x, cdf
 
 

@@ -19,7 +19,7 @@ from statistics import NormalDist
 import numpy as np
 
 from .bands import Z_GRID, quantile_rows
-from .grid import GRID_SIZE, GRID_STEP, SNAP
+from .grid import YEARS_GRID
 
 __all__ = ["SalaryRank", "check_salary", "salary_rank"]
 
@@ -93,8 +93,8 @@ class SalaryRank:
         return self.p75 - self.salary
 
     def sentence(self) -> str:
-        """The answer in words, e.g. '70,000 EUR is about the 31st percentile for ML
-        engineers in Germany with 5 years (base salary, money of 2026-12-01).'"""
+        """The answer in words: '<salary> <currency> is about the <n>th percentile for ML
+        engineers in <country> with <years> (base salary, money of <as_of>; ...).'"""
         if self.years_max is not None:
             span = f"{self.years:g}-{self.years_max:g} years"
         else:
@@ -139,20 +139,16 @@ def check_salary(salary: object, owner: str = "rank") -> float:
 
 
 def _one_year_quantile(model, cell: int, years: float):
-    """The log reference-USD quantile function of one cell at ``years``, as :meth:`percentiles` reads it."""
+    """The log reference-USD quantile function of one cell at ``years``, as :meth:`percentiles` reads it
+    (the cell's row of each level's table, interpolated on the years grid)."""
     t = model.tables
     rows = slice(cell, cell + 1)
     countries = np.array([model.countries.index(model.cells[cell][0])])
-    position = years / GRID_STEP
-    i = int(position + SNAP)
-    f = 0.0 if i >= GRID_SIZE - 1 else position - i
-    i = min(i, GRID_SIZE - 1)
-    j = min(i + 1, GRID_SIZE - 1)
 
     def quantile(level: float) -> float:
         row = quantile_rows(level, t["centre"][rows], t["scale"][rows], t["ratio_low"][rows], t["ratio_high"][rows],
                             countries, t["shapes"], t["scale_high"][rows])[0]
-        return float(row[i] + f * (row[j] - row[i]))
+        return float(np.interp(years, YEARS_GRID, row))
 
     return quantile
 

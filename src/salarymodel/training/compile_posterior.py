@@ -48,8 +48,8 @@ FITTED_LEVELS = {("ratio_low", "scale"): {0.05: 3.0, 0.1: 1.0, 0.25: 1.0},
                  ("ratio_high", "scale_high"): {0.75: 1.0, 0.9: 1.0, 0.95: 3.0}}
 # Multipliers of the regression's within-market scale tried for each side: a side's own
 # scale lets a skewed predictive keep its shape (an employer known from one figure has a
-# heavy-tailed effect: its lower tail is long, and one ratio alone missed its 25th
-# percentile by 2.4% while matching its 5th and 10th).
+# heavy-tailed effect: its lower tail is long, and one ratio cannot match its 5th, 10th
+# and 25th percentiles at once).
 _SCALE_FACTORS = np.round(np.arange(0.5, 2.0 + 1e-9, 0.05), 10)
 _FACTOR_COST = 0.01  # log pay per log unit of the factor: 0.7x costs 0.0036
 # Ratios tried between the points of R_GRID (serving interpolates linearly between them).

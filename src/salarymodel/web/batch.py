@@ -107,7 +107,7 @@ def _json_batch(model, body: bytes) -> tuple[int, Any]:
     if len(given) > MAX_BATCH_ROWS:
         return 413, _problem(f"The batch has {len(given):,} rows; at most {MAX_BATCH_ROWS:,} per request.", "rows")
     # Only the row fields a batch has, each a plain value: a frame is never built
-    # wider than four columns, whatever keys a client invents.
+    # wider than its row fields, whatever keys a client invents.
     for number, row in enumerate(given):
         unknown = sorted(set(row) - set(ROW_COLUMNS))
         if unknown:
