@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import warnings
 from collections.abc import Sequence
 
 __all__ = [
@@ -10,6 +12,8 @@ __all__ = [
     "ModelIntegrityError",
     "ModelVersionError",
     "ModelSwitchedError",
+    "UnknownEmployerWarning",
+    "warn_unknown_employer",
 ]
 
 
@@ -60,3 +64,25 @@ class ModelVersionError(RuntimeError):
 class ModelSwitchedError(OSError):
     """The new model version is in place (its card names it), but a step after
     the switch (the Markdown card) could not be written."""
+
+
+class UnknownEmployerWarning(UserWarning):
+    """An employer the model has no figures for in that country: the answer is the market's."""
+
+
+# Modules whose frames a warning skips, so that it points at the caller's own line.
+_LIBRARY_MODULES = ("salarymodel.serving", "salarymodel.api")
+
+
+def warn_unknown_employer(company: str, country_name: str, suggestion: str | None) -> None:
+    """Warn that ``company`` is unknown in ``country_name`` (naming the likely typo's fix).
+
+    The command line and the web app say so in their answers, so they
+    ignore this warning (a filter on their own modules).
+    """
+    hint = f" Did you mean {suggestion!r}?" if suggestion else ""
+    frame, level = sys._getframe(1), 2
+    while frame.f_back is not None and str(frame.f_globals.get("__name__", "")).startswith(_LIBRARY_MODULES):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(f"The model has no figures for the employer {company!r} in {country_name}: the estimate is the "
+                  f"market's (company_known=False).{hint}", UnknownEmployerWarning, stacklevel=level)

@@ -38,11 +38,17 @@ OUTPUT_COLUMNS = ("low", "median", "high", "currency", "company_known", "support
 SALARY_COLUMNS = ("percentile", "compa_ratio")
 
 
-def output_columns(names) -> tuple[str, ...]:
-    """The columns a batch adds to an input whose header has ``names``."""
+def output_columns(names, percentiles: tuple[float, ...] | None = None, sources: bool = False) -> tuple[str, ...]:
+    """The columns a batch adds to an input whose header has ``names``: the
+    estimate, then where a ``salary`` stands, the ``percentiles`` asked for
+    (``p10``, ...), the figures each row rests on (``sources``), and ``error``."""
+    added = list(OUTPUT_COLUMNS[:-1])
     if "salary" in names:
-        return (*OUTPUT_COLUMNS[:-1], *SALARY_COLUMNS, OUTPUT_COLUMNS[-1])
-    return OUTPUT_COLUMNS
+        added += SALARY_COLUMNS
+    added += [f"p{float(q):g}" for q in percentiles or ()]
+    if sources:
+        added.append("sources")
+    return (*added, OUTPUT_COLUMNS[-1])
 
 
 def _umask() -> int:
@@ -156,6 +162,16 @@ def _text(values, bad: np.ndarray):
     return pc.fill_null(array, "")
 
 
+def _column(scored: pd.DataFrame, name: str):
+    """One added column's values as :func:`_text` takes them (``sources``, a tuple
+    of figure ids per row, as ids joined by ``;``)."""
+    if name in ("currency", "support", "as_of"):
+        return scored[name].array
+    if name == "sources":
+        return np.array([";".join(ids) if isinstance(ids, tuple) else "" for ids in scored[name]], dtype=object)
+    return scored[name].to_numpy()
+
+
 def _quoted(array):
     """CSV-quote the non-empty values of a string array (error messages hold commas)."""
     import pyarrow.compute as pc
@@ -172,8 +188,7 @@ def _line_bytes(raw_lines, scored: pd.DataFrame, bad: np.ndarray, ending: bytes 
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    columns = [_text(scored[name].array if name in ("currency", "support", "as_of") else scored[name].to_numpy(),
-                     bad) for name in added[:-1]]
+    columns = [_text(_column(scored, name), bad) for name in added[:-1]]
     columns.append(_quoted(_text(scored["error"].to_numpy(), bad)))
     columns = [c.cast(pa.binary()) for c in columns]
     rows = pc.binary_join_element_wise(raw_lines.cast(pa.binary()), *columns, pa.scalar(b",", pa.binary()))
@@ -219,7 +234,8 @@ class _Scorer:
             self.pool.shutdown(cancel_futures=True)
 
 
-def score_csv(model, source: Path, target: Path, *, chunk_size: int, progress=None, **options) -> tuple[int, int]:
+def score_csv(model, source: Path, target: Path, *, chunk_size: int, progress=None,
+              percentiles: tuple[float, ...] | None = None, sources: bool = False, **options) -> tuple[int, int]:
     """Score ``source`` into ``target``, streaming.
 
     Parameters
@@ -231,6 +247,11 @@ def score_csv(model, source: Path, target: Path, *, chunk_size: int, progress=No
         Rows scored at a time (a positive whole number).
     progress : tqdm or None
         Updated with the rows scored.
+    percentiles : sequence of float, default=None
+        Also write these percentiles of each row's salary (columns ``p10``, ...).
+    sources : bool, default=False
+        Also write the ids of the reported figures each row rests on
+        (column ``sources``, separated by ``;``).
     **options
         ``confidence``, ``currency``, ``as_of``, ``aging_rate`` for
         :meth:`SalaryModel.predict_frame`.
@@ -257,9 +278,10 @@ def score_csv(model, source: Path, target: Path, *, chunk_size: int, progress=No
     with open(source, "rb") as stream:
         table = open_csv(stream, str(source))
         # Options are checked once, before any output is opened.
+        options.update(percentiles=tuple(percentiles) if percentiles is not None else None, sources=sources)
         model.predict_frame(pd.DataFrame({"country": [], "years": []}), errors="coerce", **options)
         out = sink.open()
-        added = output_columns(table.names)
+        added = output_columns(table.names, options["percentiles"], sources)
         scorer = _Scorer(model, out, options, progress, table.ending, added)
         try:
             out.write(table.header_text + ("," + ",".join(added)).encode() + table.ending)

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+import warnings
 from pathlib import Path
 
 from ..data.listing import first_ids
-from ..errors import ModelIntegrityError, ModelVersionError
+from ..errors import ModelIntegrityError, ModelVersionError, UnknownEmployerWarning
 from ._format import text_columns
 from ._prog import prog
 
 __all__ = ["build_parser", "main", "format_estimate", "format_explanation", "format_percentiles", "load_for_cli"]
+
+# The answer itself says when an employer is unknown (and suggests one); Python's warning would repeat it.
+warnings.filterwarnings("ignore", category=UnknownEmployerWarning, module=re.escape(__name__))
 
 
 def _who(estimate, country_name: str | None = None) -> str:
@@ -98,7 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
                "  python -m salarymodel.predict --country Germany --years 5 --salary 70000\n"
                "  python -m salarymodel.predict --input profiles.csv --output estimates.csv\n\n"
                "Batch mode keeps every input column and adds low, median, high, currency, company_known,\n"
-               "support, as_of, projected and error. Bad rows are reported on stderr with their CSV line numbers and left\n"
+               "support, as_of, projected and error; with a salary column, percentile and compa_ratio; with\n"
+               "--percentiles, p10, p25, ...; with --explain, sources (figure ids joined by ;). '--output -' is\n"
+               "standard output. Bad rows are reported on stderr with their CSV line numbers and left\n"
                "empty in the output; the exit code is then 3 (0 when every row was scored).",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--country", help="country name or ISO code, e.g. Germany, DE, USA, india")
@@ -127,7 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "10,25,50,75,90; p10 and p90 are the 80%% band's ends)")
     parser.add_argument("--input", type=Path, default=None,
                         help="CSV of profiles with columns country, years[, company] (batch mode)")
-    parser.add_argument("--output", type=Path, default=None, help="CSV to write the estimates to (batch mode)")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="CSV to write the estimates to, or - for standard output (batch mode)")
     parser.add_argument("--chunk-size", type=_positive_int, default=100_000,
                         help="rows scored at a time, a positive whole number (batch mode; memory stays bounded "
                              "whatever the file's size)")
@@ -264,14 +272,16 @@ def _batch(args) -> int:
     try:
         model = load_for_cli(args.model)
         progress = _progress(args.input)
+        percentiles = _percentile_list(args.percentiles) if args.percentiles is not None else None
         rows, bad = score_csv(model, args.input, args.output, chunk_size=args.chunk_size, progress=progress,
-                              confidence=args.confidence, currency=args.currency, as_of=args.as_of,
-                              aging_rate=args.aging_rate)
+                              percentiles=percentiles, sources=args.explain, confidence=args.confidence,
+                              currency=args.currency, as_of=args.as_of, aging_rate=args.aging_rate)
         if progress is not None:
             progress.close()
     except (ValueError, TypeError, OSError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"Scored {rows - bad:,} of {rows:,} rows into {args.output}"
+    where = "standard output" if str(args.output) == "-" else args.output
+    print(f"Scored {rows - bad:,} of {rows:,} rows into {where}"
           + (f"; {bad:,} bad rows listed above." if bad else "."), file=sys.stderr)
     return 3 if bad else 0

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..data.levels import MAX_YEARS, level_for_years
 from ..data.names import check_text, company_key, country_code, country_key
-from ..errors import UnknownCountryError
+from ..errors import UnknownCountryError, warn_unknown_employer
 from .bands import band_levels, check_confidence, check_percentile, quantile_rows
 from .estimate import SUPPORT_GRADES, SalaryEstimate
 from .grid import GRID_SIZE, GRID_STEP, SNAP, YEARS_GRID
@@ -404,6 +404,8 @@ class SalaryModel:
             # Cache keys only for strings: other types go to validation (and its error).
             cached = self._company_cache.get((code, company)) if type(company) is str else None
             cell, canonical, known, suggestion = cached or self.resolve_company(code, company)
+            if not known and canonical is not None:
+                warn_unknown_employer(canonical, self._country_labels[code], suggestion)
         bands = self._band_cache.get(confidence) if type(confidence) is float else None
         low_rows, high_rows = bands or self.band_rows(confidence)
         # The cache answers only exact types: False must not find 0.0's entry, nor 1 find 1.0's.
@@ -446,6 +448,8 @@ class SalaryModel:
         value = check_confidence(confidence)
         cell, canonical, known, suggestion = (self._cell_index[(code, None)], None, False, None) if company is None \
             else self.resolve_company(code, company)
+        if not known and canonical is not None:
+            warn_unknown_employer(canonical, self._country_labels[code], suggestion)
         money = self.money_quote(code, currency, as_of, aging_rate)
         low_level, high_level = band_levels(value)
         q_low, q_median, q_high = mixture_quantiles(self, cell, low, high, np.array([low_level, 0.5, high_level]))

@@ -14,6 +14,7 @@ become 422, an oversized body 413. Nothing a client sends gives a 500.
 
 import math
 import re
+import warnings
 from collections.abc import Sequence
 from importlib import resources
 from typing import Annotated, Any
@@ -26,12 +27,15 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
-from ..errors import ModelIntegrityError, ModelVersionError
+from ..errors import ModelIntegrityError, ModelVersionError, UnknownEmployerWarning
 from .batch import MAX_BATCH_BYTES, MAX_BATCH_ROWS, MAX_QUEUED_BATCHES, PERCENTILES, batch_answer
 from .reference import REFERENCE_CSP, reference_page
 from .settings import allowed_hosts, limits
 
 __all__ = ["create_app", "app_factory", "MAX_BATCH_ROWS", "MAX_BATCH_BYTES", "PERCENTILES"]
+
+# The answer itself says when an employer is unknown (and suggests one); Python's warning would repeat it.
+warnings.filterwarnings("ignore", category=UnknownEmployerWarning, module=re.escape(__name__))
 
 _PARAMETER = re.compile(r"'([a-z_]+)' (?:parameter|option)")
 _ERRORS = {422: {"description": "A parameter is malformed or out of range; the body names it and why."}}
