@@ -85,4 +85,4 @@ def test_the_command_line_says_it_once_in_its_answer_not_as_a_warning(model_dir)
                            "--country", "IN", "--years", "5", "--company", "Microsfot"], capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 0 and done.stderr == ""
-    assert "Microsfot unknown here: market estimate; did you mean 'Microsoft'?" in done.stdout
+    assert "Microsfot has no figures here: this is the market's estimate. Did you mean Microsoft?" in done.stdout

@@ -16,9 +16,9 @@ def test_one_profile_prints_a_readable_line(model_dir, model):
     done = _predict("--model", str(model_dir), "--country", "Germany", "--years", "5")
     assert done.returncode == 0, done.stderr
     e = model.predict("Germany", 5)
-    assert done.stdout.startswith(f"80% of ML engineers in Germany with 5 years (mid) earn between {e.low:,.0f} and "
+    assert done.stdout.startswith(f"80% of ML engineers in Germany with 5 years of experience earn between {e.low:,.0f} and "
                                   f"{e.high:,.0f} EUR; median {e.median:,.0f} EUR"), done.stdout
-    assert "base salary" in done.stdout
+    assert "Base salary per year" in done.stdout
 
 
 def test_json_output_is_the_estimate(model_dir, model):

@@ -113,7 +113,7 @@ def test_first_use_says_it_is_training_once(tmp_path):
 
 def test_command_line_rough_edges(model_dir):
     one = _run("salarymodel.predict", "--model", str(model_dir), "--country", "US", "--years", "1")
-    assert "1 year (entry)" in one.stdout
+    assert "with 1 year of experience" in one.stdout and "level: entry" in one.stdout
     error = _run("salarymodel.predict", "--model", str(model_dir), "--country", "Germny", "--years", "1", "--json")
     assert error.returncode == 2
     assert json.loads(error.stdout)["type"] == "UnknownCountryError"

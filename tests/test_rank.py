@@ -60,7 +60,7 @@ def test_the_sentence_names_the_country_the_years_and_the_money(model):
     assert text.startswith("70,000 EUR is about the ") and "percentile for ML engineers in Germany with 5 years" in text
     assert "money of 2023-07-01" in text
     ranged = model.rank("IN", (3, 5), 1_000_000, "Infosys", as_of=AS_OF).sentence()
-    assert "in India with 3-5 years at Infosys" in ranged
+    assert "in India with 3-5 years of experience at Infosys" in ranged
 
 
 def test_a_salary_beyond_what_the_tables_read_says_so(model):

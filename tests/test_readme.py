@@ -116,11 +116,15 @@ def _pct(value: float) -> str:
     return f"{100 * value:.0f}%"
 
 
-# Every number below comes from Monte Carlo (synthetic rows, refits): on the locked
-# environment (requirements.lock) it is reproduced to the digit; the README says it
-# moves with library versions, and these tests allow the stated tolerance, in the
-# quoted units: 2 points for a share in %, 1 point for an error in %, 0.02 for a score.
-SHARE_POINTS, ERROR_POINTS, SCORE = 2.0, 1.0, 0.02
+# Every number below comes from Monte Carlo (NUTS chains, synthetic rows, refits). With the
+# locked environment and seed 0 it is the same run to run on one machine, but not from one
+# CPU to another: JAX compiles for the CPU it runs on, and float32 sums taken in other orders
+# send the chains down other paths. Measured on three x86 machines of this workplace (the
+# same lock, the same seed), the leave-one-figure-out median error read 7.7%, 8.0% and 10.6%,
+# and the 95% band's mean relative width 2.07 and 2.14. The tolerances, in the quoted units,
+# cover that: 2 points for a share in %, 3 points for an error in %, 0.02 for a score or a
+# coverage, 5% of a mean band width.
+SHARE_POINTS, ERROR_POINTS, SCORE, WIDTH_RTOL = 2.0, 3.0, 0.02, 0.05
 
 
 def _value(text: str) -> float:
@@ -239,7 +243,9 @@ def test_consistency_with_the_generator_table(evaluation_json):
         level = levels[str(float(nominal))]
         expected = [level["overall"], *(level["by_country"][c] for c in ("DE", "IN", "US")),
                     *(level["by_level"][name] for name in ("entry", "mid", "senior", "lead"))]
-        _agree(cells.split(" | "), [f"{v:.3f}" for v in expected] + [f"{level['mean_relative_width']:.2f}"], SCORE)
+        *coverages, width = cells.split(" | ")
+        _agree(coverages, [f"{v:.3f}" for v in expected], SCORE)
+        assert float(width) == pytest.approx(level["mean_relative_width"], rel=WIDTH_RTOL), nominal
 
 
 def test_estimate_uncertainty_sentence(evaluation_json):

@@ -12,11 +12,14 @@ import pytest
 from salarymodel import load_model
 from salarymodel.serving.paths import CARD_FILE, shipped_model_dir
 
-# Training is seeded, but the same locked versions on another CPU can move the last
-# bits of a float, and NUTS turns that into other (equally valid) chains: the answers
-# then agree within Monte Carlo error, not to the bit. 1,600 draws at a bulk ESS of
-# about 400 put a posterior quantile's Monte Carlo error near 1-2%: 5% holds it with room.
-MC_RTOL = 0.05
+# Training is seeded, but the same locked versions on another CPU move the last bits of
+# a float, and NUTS turns that into other (equally valid) chains: the answers then agree
+# within Monte Carlo error, not to the bit. Measured over five trainings with seed 0 (the
+# machine that trained the shipped model, and this workplace's AVX-512 machine with XLA
+# default and held to AVX2, AVX and SSE4.2): medians moved at most 1.5%; band ends and the
+# median's interval ends at most 6.0%, for employers known from one figure, whose effect
+# has heavy tails. The tolerances hold those with room.
+MEDIAN_RTOL, MC_RTOL = 0.03, 0.08
 
 
 def test_a_fresh_process_answers_from_the_shipped_model_without_training(tmp_path):
@@ -44,8 +47,9 @@ def test_the_shipped_model_is_what_training_with_its_seed_gives(model):
         for years in (0, 1, 3, 5, 8, 12, 20, 30):
             a = shipped.predict(country, years, company, as_of="2023-07-01")
             b = model.predict(country, years, company, as_of="2023-07-01")
-            assert [a.low, a.median, a.high, a.median_low, a.median_high] == pytest.approx(
-                [b.low, b.median, b.high, b.median_low, b.median_high], rel=MC_RTOL), (country, company, years)
+            assert a.median == pytest.approx(b.median, rel=MEDIAN_RTOL), (country, company, years)
+            assert [a.low, a.high, a.median_low, a.median_high] == pytest.approx(
+                [b.low, b.high, b.median_low, b.median_high], rel=MC_RTOL), (country, company, years)
 
 
 def test_only_serving_files_ship():

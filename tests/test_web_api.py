@@ -188,3 +188,29 @@ def test_a_bad_salary_is_422_naming_salary(client, salary):
     response = client.get("/api/v1/rank", params={"country": "DE", "years": 5, "salary": salary})
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"][-1] == "salary"
+
+
+@pytest.mark.parametrize(("country", "years", "company"), [("DE", "5", None), ("US", "1", None),
+                                                           ("IN", "3-5", "TCS"), ("IN", "3", "Microsfot")])
+def test_the_api_and_the_command_line_say_the_same_sentence(client, model_dir, country, years, company):
+    import subprocess
+    import sys
+
+    params = {"country": country, "years": years, "as_of": "2023-07-01", **({"company": company} if company else {})}
+    body = client.get("/api/v1/estimate", params=params).json()
+    options = [item for key, value in params.items() for item in (f"--{key.replace('_', '-')}", value)]
+    done = subprocess.run([sys.executable, "-m", "salarymodel.predict", "--model", str(model_dir), *options],
+                          capture_output=True, text=True, timeout=60)
+    assert done.stdout.splitlines()[0] == body["sentence"]
+
+
+def test_rupees_read_in_lakh_in_words_and_plain_in_json(client):
+    body = client.get("/api/v1/estimate", params={"country": "IN", "years": 5, "as_of": "2023-07-01"}).json()
+    assert isinstance(body["median"], float)
+    from salarymodel.serving.words import amount
+
+    assert f"median {amount(body['median'], 'INR')} INR" in body["sentence"]
+    assert amount(1_423_388, "INR") == "14,23,388" and amount(123_456_789, "INR") == "12,34,56,789"
+    assert amount(99_999, "INR") == "99,999" and amount(1_423_388, "USD") == "1,423,388"
+    rank = client.get("/api/v1/rank", params={"country": "IN", "years": 5, "salary": 1_200_000}).json()
+    assert rank["sentence"].startswith("12,00,000 INR is about the")

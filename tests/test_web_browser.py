@@ -67,12 +67,34 @@ def _get(url: str) -> dict:
     return json.load(urllib.request.urlopen(url, timeout=10))
 
 
-def test_the_form_answers_what_predict_answers(page, model, server):
-    page.select_option("#country", "DE")
-    page.fill("#years", "5")
-    page.fill("#as_of", "2023-07")
+def _answered(page, outcome: str = "answered") -> None:
+    """Wait until the page's latest question has its answer (or its error)."""
+    page.wait_for_selector(f"body[data-state={outcome}]")
+
+
+def _ask(page, country: str, years: str, **fields: str) -> None:
+    page.select_option("#country", country)
+    page.fill("#years", years)
+    for name, value in fields.items():
+        page.fill(f"#{name}", value)
     page.click("#go")
-    page.wait_for_selector("#figures-box:not([hidden])")
+    _answered(page)
+
+
+RESULT_SECTIONS = ("#answer", "#curve-box", "#ranges-box", "#employers-box", "#figures-box")
+
+
+def test_the_first_load_shows_the_example_answer(page, model):
+    # Nothing pressed: the page answers for Germany at 5 years, every section filled.
+    e = model.predict("DE", 5)
+    assert page.inner_text("#sentence").startswith("80% of ML engineers in Germany with 5 years of experience")
+    assert f"median {e.median:,.0f} EUR" in page.inner_text("#sentence")
+    assert all(page.is_visible(section) for section in RESULT_SECTIONS)
+    assert page.locator("#ranges-table tbody tr").count() == len(model.ranges("DE"))
+
+
+def test_the_form_answers_what_predict_answers(page, model, server):
+    _ask(page, "DE", "5", as_of="2023-07")
     e = model.predict("DE", 5, as_of="2023-07")
     sentence = page.inner_text("#sentence")
     assert sentence.startswith("80% of ML engineers in Germany with 5 years of experience earn between")
@@ -81,17 +103,72 @@ def test_the_form_answers_what_predict_answers(page, model, server):
     figures = page.inner_text("#figures tbody")
     assert figures.startswith("f18")
     # Named by its publisher, and as the article published it (not aged into the answer's money).
-    assert "TechMinds (2023)" in figures and "60,000 EUR – 80,000 EUR (2023)" in figures
+    assert "TechMinds (2023)" in figures and "60,000 – 80,000 EUR (2023)" in figures
+    # Every term is explained where it appears.
+    details = page.inner_text("#details")
+    assert "Support: moderate (one reported figure covers these years)" in details and "(listed below)" in details
+    assert "differ from one another by about ±" in page.inner_text("#parts")
     page.screenshot(path=str(OUTPUT / "salary-page.png"), full_page=True)
     # Every request the page made went to this server.
     assert page.requested and all(url.startswith(server) for url in page.requested), page.requested
 
 
+def test_an_offer_shows_its_percentile_and_a_marker_on_the_curve(page, model):
+    _ask(page, "DE", "5", salary="70000")
+    expected = model.rank("DE", 5, 70_000)
+    assert page.inner_text("#rank") == expected.sentence()
+    marker = page.locator("#curve polygon.offer")
+    assert float(marker.get_attribute("data-percentile")) == pytest.approx(expected.percentile, abs=1e-9)
+    assert float(marker.get_attribute("data-salary")) == 70_000
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "salary-page-offer.png"), full_page=True)
+
+
+def test_a_range_of_years_answers_what_python_answers(page, model):
+    _ask(page, "IN", "3-5", company="TCS")
+    e = model.predict("IN", (3, 5), "TCS")
+    sentence = page.inner_text("#sentence")
+    assert "ML engineers in India with 3-5 years of experience at Tata Consultancy Services" in sentence
+    # Rupees are grouped in lakh on the page (the JSON keeps plain numbers).
+    from salarymodel.serving.words import amount
+
+    assert f"median {amount(e.median, 'INR')} INR" in sentence and amount(e.median, "INR").count(",") >= 2
+    cells = page.locator("#percentiles tbody td").all_inner_texts()
+    assert cells[2] == amount(model.percentiles("IN", (3, 5), "TCS", q=(50,))[50], "INR")
+    assert page.text_content("#curve text.axis-title >> nth=0") == "INR per year"
+
+
+def test_the_address_carries_the_question_and_the_back_button_returns(page, model, server):
+    _ask(page, "DE", "5")
+    _ask(page, "US", "10")
+    assert "country=US" in page.url and "years=10" in page.url
+    page.go_back()
+    _answered(page)
+    assert page.input_value("#country") == "DE" and page.input_value("#years") == "5"
+    assert "in Germany with 5 years" in page.inner_text("#sentence")
+    # A shared address answers the same question on its first load.
+    page.goto(server + "/?country=IN&years=3-5&company=TCS&salary=1200000")
+    page.wait_for_selector("body[data-ready=true]")
+    assert page.input_value("#company") == "TCS"
+    assert f"median {model.predict('IN', (3, 5), 'TCS').median:,.0f}".replace(",", "") in \
+        page.inner_text("#sentence").replace(",", "")
+    assert page.inner_text("#rank") == model.rank("IN", (3, 5), 1_200_000, "TCS").sentence()
+
+
+def test_the_employer_comparison_is_one_request(page, model):
+    page.requested.clear()
+    _ask(page, "IN", "4")
+    batches = [url for url in page.requested if "/api/v1/estimates" in url]
+    singles = [url for url in page.requested if "/api/v1/estimate?" in url]
+    assert len(batches) == 1 and len(singles) == 1, page.requested
+    employers = model.known()[[c["country"] for c in model.known()].index("IN")]["employers"]
+    rows = page.locator("#employers-table tbody tr")
+    assert rows.count() == 1 + len(employers)
+    assert rows.nth(1).inner_text().startswith(employers[0])
+
+
 def test_the_curve_is_drawn_with_the_expected_points(page, model):
-    page.select_option("#country", "US")
-    page.fill("#years", "10")
-    page.click("#go")
-    page.wait_for_selector("#curve polyline")
+    _ask(page, "US", "10")
     points = page.get_attribute("#curve polyline", "points").split()
     assert len(points) == 31  # years 0..30
     ys = [float(p.split(",")[1]) for p in points]
@@ -99,30 +176,47 @@ def test_the_curve_is_drawn_with_the_expected_points(page, model):
     dot = page.locator("#curve circle")
     assert float(dot.get_attribute("data-median")) == pytest.approx(model.predict("US", 10).median, rel=1e-9)
     assert page.locator("#employers-table tbody tr").count() == 2  # the market and TikTok
+    assert page.text_content("#curve text.axis-title >> nth=0") == "USD per year"
 
 
-def test_a_bad_input_shows_its_error(page):
+def test_a_bad_input_shows_its_error_and_nothing_of_the_last_answer(page):
+    _ask(page, "IN", "3")
     page.fill("#years", "70")
     page.click("#go")
-    page.wait_for_selector("#error:not([hidden])")
+    _answered(page, "failed")
     assert page.inner_text("#error").startswith("years:")
+    assert not any(page.is_visible(section) for section in RESULT_SECTIONS)
+    # India's answer is gone, not just hidden.
+    for part in ("#sentence", "#details", "#rank", "#parts", "#curve", "#ranges-table tbody", "#employers-table tbody",
+                 "#figures tbody"):
+        assert page.text_content(part) == "", part
     page.screenshot(path=str(OUTPUT / "salary-page-error.png"))
 
 
-@pytest.mark.parametrize("width", [320, 375, 390])
+@pytest.mark.parametrize("width", [320, 375, 390, 430])
 def test_usable_by_keyboard_and_at_phone_width(browser, server, width):
     context = browser.new_context(viewport={"width": width, "height": 800})
     page = context.new_page()
     page.goto(server + "/")
     page.wait_for_selector("body[data-ready=true]")
     page.select_option("#country", "IN")  # the longest amounts (INR) and the most employers
+    page.fill("#salary", "1500000")
     page.focus("#years")
     page.keyboard.press("Control+A")
-    page.keyboard.type("3")
+    page.keyboard.type("3-5")
     page.keyboard.press("Enter")  # submits the form from the keyboard
-    # Measured once everything has arrived: the figures table is the widest part of the page.
-    page.wait_for_selector("#figures-box:not([hidden])")
+    _answered(page)
+    # Measured with every section loaded: the figures and ranges tables are the widest parts.
+    assert all(page.is_visible(section) for section in RESULT_SECTIONS) and page.is_visible("#rank")
     assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scrolling
+    # Chart text as the eye sees it: the font size times the SVG's scale on screen.
+    smallest = page.evaluate("""() => {
+        const svg = document.getElementById('curve');
+        const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+        return Math.min(...[...svg.querySelectorAll('text')].map(
+            (t) => parseFloat(getComputedStyle(t).fontSize) * scale));
+    }""")
+    assert smallest >= 11
     OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUTPUT / f"salary-page-phone-{width}.png"), full_page=True)
     context.close()

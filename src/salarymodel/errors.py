@@ -72,17 +72,20 @@ class UnknownEmployerWarning(UserWarning):
 
 # Modules whose frames a warning skips, so that it points at the caller's own line.
 _LIBRARY_MODULES = ("salarymodel.serving", "salarymodel.api")
+# Callers whose answers already say when an employer is unknown: no warning repeats it.
+_SAYS_SO_ITSELF = ("salarymodel.cli", "salarymodel.web")
 
 
 def warn_unknown_employer(company: str, country_name: str, suggestion: str | None) -> None:
     """Warn that ``company`` is unknown in ``country_name`` (naming the likely typo's fix).
 
-    The command line and the web app say so in their answers, so they
-    ignore this warning (a filter on their own modules).
+    Not raised for the command line and the web app: their answers say so.
     """
     hint = f" Did you mean {suggestion!r}?" if suggestion else ""
     frame, level = sys._getframe(1), 2
     while frame.f_back is not None and str(frame.f_globals.get("__name__", "")).startswith(_LIBRARY_MODULES):
         frame, level = frame.f_back, level + 1
+    if str(frame.f_globals.get("__name__", "")).startswith(_SAYS_SO_ITSELF):
+        return
     warnings.warn(f"The model has no figures for the employer {company!r} in {country_name}: the estimate is the "
                   f"market's (company_known=False).{hint}", UnknownEmployerWarning, stacklevel=level)

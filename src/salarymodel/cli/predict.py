@@ -4,53 +4,31 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
-import warnings
 from pathlib import Path
 
 from ..data.listing import first_ids
-from ..errors import ModelIntegrityError, ModelVersionError, UnknownEmployerWarning
+from ..errors import ModelIntegrityError, ModelVersionError
+from ..serving.words import amount, estimate_sentence
 from ._format import text_columns
 from ._prog import prog
 
 __all__ = ["build_parser", "main", "format_estimate", "format_explanation", "format_percentiles", "load_for_cli"]
 
-# The answer itself says when an employer is unknown (and suggests one); Python's warning would repeat it.
-warnings.filterwarnings("ignore", category=UnknownEmployerWarning, module=re.escape(__name__))
-
-
-def _who(estimate, country_name: str | None = None) -> str:
-    """"ML engineers in Germany with 5 years" (and the employer), for the sentence."""
-    if estimate.years_max is not None:
-        span = f"{estimate.years:g}-{estimate.years_max:g} years"
-    else:
-        span = f"{estimate.years:g} year{'' if estimate.years == 1 else 's'}"
-    who = f"ML engineers in {country_name or estimate.country} with {span}"
-    if estimate.company and estimate.company_known:
-        who += f" at {estimate.company}"
-    return who
-
 
 def format_estimate(estimate, country_name: str | None = None) -> str:
-    """Two readable lines: the band in words, then the median, support and sources
-    (``country_name`` names the country; its code when None)."""
+    """Two readable lines: the sentence every interface shows, then the level, support,
+    sources and the median's own interval (``country_name`` names the country; its code when None)."""
     cur = estimate.currency
-    unknown = ""
-    if estimate.company and not estimate.company_known:
-        hint = f"; did you mean {estimate.suggestion!r}?" if estimate.suggestion else ""
-        unknown = f" ({estimate.company} unknown here: market estimate{hint})"
-    return (f"{estimate.confidence:.0%} of {_who(estimate, country_name)} ({estimate.level}) earn between "
-            f"{estimate.low:,.0f} and {estimate.high:,.0f} {cur}; median {estimate.median:,.0f} {cur}{unknown} "
-            f"(base salary per year, money of {estimate.as_of}{'; wage index projected' if estimate.projected else ''})\n"
-            f"  support: {estimate.support}; sources: {first_ids(estimate.sources, 12, where='--explain lists them')}; "
-            "the median itself is known to "
-            f"{estimate.median_low:,.0f} - {estimate.median_high:,.0f} {cur} (80%)")
+    return (f"{estimate_sentence(estimate, country_name or estimate.country)}\n"
+            f"  level: {estimate.level}; support: {estimate.support}; "
+            f"sources: {first_ids(estimate.sources, 12, where='--explain lists them')}; the median itself is known "
+            f"to {amount(estimate.median_low, cur)} - {amount(estimate.median_high, cur)} {cur} (80%)")
 
 
 def format_percentiles(values: dict, currency: str) -> str:
     """Percentiles as one line: p10 41,000 · p25 ... (in ``currency``)."""
-    return "  percentiles: " + ", ".join(f"p{q:g} {v:,.0f}" for q, v in values.items()) + f" {currency}"
+    return "  percentiles: " + ", ".join(f"p{q:g} {amount(v, currency)}" for q, v in values.items()) + f" {currency}"
 
 
 def format_parts(parts: dict) -> str:

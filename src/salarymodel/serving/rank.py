@@ -20,6 +20,7 @@ import numpy as np
 
 from .bands import Z_GRID, quantile_rows
 from .grid import YEARS_GRID
+from .words import amount, engineers
 
 __all__ = ["SalaryRank", "check_salary", "salary_rank"]
 
@@ -95,21 +96,17 @@ class SalaryRank:
     def sentence(self) -> str:
         """The answer in words: '<salary> <currency> is about the <n>th percentile for ML
         engineers in <country> with <years> (base salary, money of <as_of>; ...).'"""
-        if self.years_max is not None:
-            span = f"{self.years:g}-{self.years_max:g} years"
-        else:
-            span = f"{self.years:g} year{'' if self.years == 1 else 's'}"
-        employer = f" at {self.company}" if self.company_known and self.company else ""
-        who = f"ML engineers in {self.country_name} with {span}{employer}"
+        who = engineers(self.country_name, self.years, self.years_max, self.company if self.company_known else None)
+        salary, median = f"{amount(self.salary, self.currency)} {self.currency}", \
+            f"{amount(self.median, self.currency)} {self.currency}"
         money = f"base salary, money of {self.as_of}"
         if self.beyond is not None:
             share = 100.0 - self.percentile if self.beyond == "below" else self.percentile
             side = "lower" if self.beyond == "below" else "higher"
-            return (f"{self.salary:,.0f} {self.currency} is {side} than what {share:.2f}% of {who} earn ({money}; "
-                    f"median {self.median:,.0f} {self.currency}).")
-        return (f"{self.salary:,.0f} {self.currency} is about the {_ordinal(self.percentile)} percentile for {who} "
+            return f"{salary} is {side} than what {share:.2f}% of {who} earn ({money}; median {median})."
+        return (f"{salary} is about the {_ordinal(self.percentile)} percentile for {who} "
                 f"({money}; between the {_ordinal(self.percentile_low)} and {_ordinal(self.percentile_high)} as far "
-                f"as the market's median is known; median {self.median:,.0f} {self.currency}).")
+                f"as the market's median is known; median {median}).")
 
     def to_dict(self) -> dict:
         """Plain JSON-able fields, the gaps included."""

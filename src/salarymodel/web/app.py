@@ -14,7 +14,6 @@ become 422, an oversized body 413. Nothing a client sends gives a 500.
 
 import math
 import re
-import warnings
 from collections.abc import Sequence
 from importlib import resources
 from typing import Annotated, Any
@@ -27,15 +26,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
-from ..errors import ModelIntegrityError, ModelVersionError, UnknownEmployerWarning
+from ..errors import ModelIntegrityError, ModelVersionError
+from ..serving.words import estimate_sentence
 from .batch import MAX_BATCH_BYTES, MAX_BATCH_ROWS, MAX_QUEUED_BATCHES, PERCENTILES, batch_answer
 from .reference import REFERENCE_CSP, reference_page
 from .settings import allowed_hosts, limits
 
 __all__ = ["create_app", "app_factory", "MAX_BATCH_ROWS", "MAX_BATCH_BYTES", "PERCENTILES"]
-
-# The answer itself says when an employer is unknown (and suggests one); Python's warning would repeat it.
-warnings.filterwarnings("ignore", category=UnknownEmployerWarning, module=re.escape(__name__))
 
 _PARAMETER = re.compile(r"'([a-z_]+)' (?:parameter|option)")
 _ERRORS = {422: {"description": "A parameter is malformed or out of range; the body names it and why."}}
@@ -72,12 +69,6 @@ def _years_value(text: str, years_max: float | None) -> float | tuple[float, flo
         raise ValueError(f"The 'years_max' parameter is given, and 'years' is already a range ({text[:40]!r}): give "
                          "one or the other.")
     return value, years_max
-
-
-def _years_words(years: float, years_max: float | None) -> str:
-    if years_max is not None:
-        return f"{years:g}-{years_max:g} years"
-    return f"{years:g} year{'' if years == 1 else 's'}"
 
 
 def create_app(model=None, *, allowed_hosts: Sequence[str] | None = None) -> FastAPI:
@@ -130,11 +121,7 @@ def create_app(model=None, *, allowed_hosts: Sequence[str] | None = None) -> Fas
         body = {key: _clean(value) for key, value in e.to_dict().items()}
         body.update({"percentiles": {f"p{q}": v for q, v in zip(PERCENTILES, p.values())}, "pay": "base",
                      "model_version": model.metadata.get("version"), "model_seed": model.metadata.get("seed"),
-                     "sentence": f"{e.confidence:.0%} of ML engineers in {model._country_labels[e.country]} with "
-                                 f"{_years_words(e.years, e.years_max)} of experience"
-                                 f"{' at ' + e.company if e.company_known else ''} earn between {e.low:,.0f} and "
-                                 f"{e.high:,.0f} {e.currency}; median {e.median:,.0f} {e.currency}. Base salary "
-                                 f"per year, in money of {e.as_of}."})
+                     "sentence": estimate_sentence(e, model.country_label(e.country))})
         return body
 
     Country = Annotated[str, Query(description="Country name or ISO code: Germany, DE, USA, india")]

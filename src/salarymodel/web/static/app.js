@@ -1,21 +1,42 @@
 // The salary page: asks the JSON API of this same server, draws the curve as SVG.
 // No request leaves the page's own origin; no script, style or font from elsewhere.
+// The query lives in the address (?country=DE&years=5...), so an answer can be shared
+// and the back button returns to the previous one.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const money = (v, cur) => `${Math.round(v).toLocaleString("en-US")} ${cur}`;
+const FIELDS = ["country", "years", "company", "confidence", "currency", "as_of", "salary"];
+const EXAMPLE = { country: "DE", years: "5" };
+const RESULTS = ["answer", "curve-box", "ranges-box", "employers-box", "figures-box"];
+// What each support grade means (the rule is in salarymodel.training.provenance).
+const SUPPORT = {
+  strong: "two or more reported figures cover these years",
+  moderate: "one reported figure covers these years",
+  thin: "only figures for all levels together cover these years",
+  extrapolated: "no figure reaches these years: the curve is carried on from the nearest ones",
+};
 let known = [];
+let asked = 0;  // the latest question; answers to older ones are dropped
+let lastCurve = null;
 
-async function getJSON(path, params) {
+// Whole amounts grouped as the currency's readers group them: rupees in lakh and crore.
+const grouping = (cur) => (cur === "INR" ? "en-IN" : "en-US");
+const amount = (v, cur) => Math.round(v).toLocaleString(grouping(cur));
+const money = (v, cur) => `${amount(v, cur)} ${cur}`;
+const span = (lo, hi, cur) => `${amount(lo, cur)} – ${amount(hi, cur)} ${cur}`;
+const spread = (logSd) => `±${Math.round(100 * (Math.exp(logSd) - 1))}%`;
+
+async function getJSON(path, params, body = null) {
   const query = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== "" && v != null));
-  const response = await fetch(`${path}?${query}`);
-  const body = await response.json();
+  const response = await fetch(`${path}?${query}`, body === null ? {} :
+    { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const answer = await response.json();
   if (!response.ok) {
-    const detail = body.detail && body.detail[0];
+    const detail = answer.detail && answer.detail[0];
     const where = detail && detail.loc ? detail.loc[detail.loc.length - 1] : "request";
     throw new Error(detail ? `${where}: ${detail.msg}` : `request failed (${response.status})`);
   }
-  return body;
+  return answer;
 }
 
 function fillEmployers() {
@@ -41,14 +62,20 @@ function row(cells, tag = "td", labels = null) {
 
 const columnNames = (table) => [...$(table).querySelectorAll("thead th")].map((th) => th.textContent);
 
-function drawCurve(curve, answer) {
+// Drawn in the SVG's own pixels (its viewBox is its size on screen), so text is the size the
+// style sheet says on a phone as on a desktop.
+function drawCurve(curve, answer, standing) {
   const svg = $("curve");
-  const W = 640, H = 320, L = 70, R = 15, T = 15, B = 35;
+  const W = Math.max(260, Math.round(svg.getBoundingClientRect().width) || 640);
+  const H = Math.round(Math.min(340, Math.max(220, W * 0.55)));
+  const L = 52, R = 12, T = 28, B = 40;
+  svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+  const cur = curve.currency;
   const pts = curve.points;
-  const maxY = Math.max(...pts.map((p) => p.p90)) * 1.05;
+  const top = Math.max(...pts.map((p) => p.p90), standing ? standing.salary : 0) * 1.05;
   const maxX = pts[pts.length - 1].years;
-  const x = (v) => L + (v / maxX) * (W - L - R);
-  const y = (v) => H - B - (v / maxY) * (H - T - B);
+  const x = (v) => L + (Math.min(v, maxX) / maxX) * (W - L - R);
+  const y = (v) => H - B - (Math.min(v, top) / top) * (H - T - B);
   const path = (key) => pts.map((p) => `${x(p.years).toFixed(1)},${y(p[key]).toFixed(1)}`);
   const area = (lo, hi) => [...path(hi), ...path(lo).reverse()].join(" ");
   const ns = "http://www.w3.org/2000/svg";
@@ -58,80 +85,166 @@ function drawCurve(curve, answer) {
     if (text !== undefined) node.textContent = text;
     return node;
   };
+  // Rupee ticks in lakh (1L = 1,00,000), others in thousands.
+  const tick = cur === "INR" ? (v) => `${Math.round(v / 1e5)}L` : (v) => `${Math.round(v / 1000)}k`;
   const children = [
     el("polygon", { class: "band", points: area("p10", "p90"), "data-band": "p10-p90" }),
     el("polygon", { class: "inner", points: area("p25", "p75"), "data-band": "p25-p75" }),
     el("polyline", { class: "median", points: path("p50").join(" "), "data-line": "p50" }),
     el("line", { class: "axis", x1: L, y1: H - B, x2: W - R, y2: H - B }),
     el("line", { class: "axis", x1: L, y1: T, x2: L, y2: H - B }),
+    el("text", { class: "tick axis-title", x: 4, y: 14 }, `${cur} per year`),
+    el("text", { class: "tick axis-title", x: L + (W - L - R) / 2, y: H - 6, "text-anchor": "middle" },
+       "years of experience"),
   ];
-  for (let t = 0; t <= maxX; t += 5) children.push(el("text", { class: "tick", x: x(t) - 4, y: H - B + 16 }, String(t)));
-  for (let i = 0; i <= 4; i++) {
-    const v = (maxY / 4) * i;
-    children.push(el("text", { class: "tick", x: 4, y: y(v) + 4 }, Math.round(v / 1000).toLocaleString("en-US") + "k"));
+  const step = W < 420 ? 10 : 5;
+  for (let t = 0; t <= maxX; t += step) {
+    children.push(el("text", { class: "tick", x: x(t), y: H - B + 16, "text-anchor": "middle" }, String(t)));
   }
-  children.push(el("text", { class: "tick", x: W / 2 - 40, y: H - 4 }, "years of experience"));
-  children.push(el("circle", { class: "point", r: 6, cx: x(Math.min(answer.years, maxX)), cy: y(answer.median),
+  for (let i = 0; i <= 4; i++) {
+    const v = (top / 4) * i;
+    children.push(el("text", { class: "tick", x: L - 6, y: y(v) + 4, "text-anchor": "end" }, tick(v)));
+  }
+  const at = (answer.years + (answer.years_max ?? answer.years)) / 2;  // a range: its middle
+  children.push(el("circle", { class: "point", r: 6, cx: x(at), cy: y(answer.median),
                                "data-years": answer.years, "data-median": answer.median }));
+  if (standing && standing.beyond === null) {
+    const size = 7, cx = x(at), cy = y(standing.salary);
+    children.push(el("polygon", { class: "offer", "data-salary": standing.salary,
+                                  "data-percentile": standing.percentile,
+                                  points: `${cx},${cy - size} ${cx + size},${cy} ${cx},${cy + size} ${cx - size},${cy}` }));
+  }
   svg.replaceChildren(...children);
 }
 
-async function ask(event) {
-  if (event) event.preventDefault();
+function clearResults() {
+  for (const id of RESULTS) $(id).hidden = true;
+  for (const id of ["sentence", "details", "rank", "parts"]) $(id).textContent = "";
+  for (const table of ["employers-table", "figures", "ranges-table"]) $(table).querySelector("tbody").replaceChildren();
+  $("rank").hidden = true;
+  $("curve").replaceChildren();
+  lastCurve = null;
+}
+
+const formParams = () => Object.fromEntries(FIELDS.map((name) => [name, $(name).value.trim()]));
+
+function fillForm(params) {
+  for (const name of FIELDS) {
+    if (name === "country" && params.country && !known.some((c) => c.country === params.country)) continue;
+    $(name).value = params[name] ?? (name === "confidence" ? "0.8" : "");
+  }
+  fillEmployers();
+}
+
+async function ask(params) {
+  const mine = ++asked;
+  const current = () => mine === asked;
+  document.body.dataset.state = "asking";
   $("error").hidden = true;
-  const params = {
-    country: $("country").value, years: $("years").value, company: $("company").value.trim(),
-    confidence: $("confidence").value, currency: $("currency").value, as_of: $("as_of").value,
-  };
+  const money = { currency: params.currency, as_of: params.as_of };
+  const where = { country: params.country, years: params.years, company: params.company };
   try {
-    const e = await getJSON("/api/v1/estimate", params);
-    $("sentence").textContent = e.sentence;
-    $("details").textContent = `Support: ${e.support}; sources: ${e.sources.join(", ")}. The median itself is known to ` +
-      `${money(e.median_low, e.currency)} – ${money(e.median_high, e.currency)} (80%)` +
-      (e.projected ? "; wage index projected." : ".") +
-      (e.company && !e.company_known ? ` ${e.company} is not known here: this is the market` +
-        (e.suggestion ? ` (did you mean ${e.suggestion}?).` : ".") : "");
-    const head = $("percentiles").querySelector("thead tr"), body = $("percentiles").querySelector("tbody tr");
-    head.replaceChildren(...Object.keys(e.percentiles).map((k) => row([k], "th").firstChild));
-    // The currency goes in the caption so that each amount fits its cell on a phone.
-    body.replaceChildren(...Object.values(e.percentiles).map((v) => row([money(v, "").trim()]).firstChild));
-    $("percentiles").querySelector("caption").textContent = `Percentiles of base salary (${e.currency})`;
-    $("answer").hidden = false;
-    const curve = await getJSON("/api/v1/curve", { country: params.country, company: params.company,
-                                                   currency: params.currency, as_of: params.as_of });
-    drawCurve(curve, e);
-    $("curve-box").hidden = false;
+    const e = await getJSON("/api/v1/estimate", { ...where, ...money, confidence: params.confidence });
+    const standing = params.salary ? await getJSON("/api/v1/rank", { ...where, ...money, salary: params.salary }) : null;
+    const curve = await getJSON("/api/v1/curve", { country: params.country, company: params.company, ...money });
+    const ranges = await getJSON("/api/v1/ranges", { country: params.country, company: params.company, ...money });
     const country = known.find((c) => c.country === e.country);
-    const rows = [];
-    for (const employer of [null, ...(country ? country.employers : [])]) {
-      const other = await getJSON("/api/v1/estimate", { ...params, company: employer || "" });
-      rows.push(row([employer || "the market (any employer)", money(other.median, other.currency),
-                     `${money(other.low, other.currency)} – ${money(other.high, other.currency)}`],
-                     "td", columnNames("employers-table")));
-    }
-    $("employers-table").querySelector("tbody").replaceChildren(...rows);
-    $("employers-box").hidden = false;
-    const why = await getJSON("/api/v1/explain", { country: params.country, years: params.years,
-                                                   company: params.company, currency: params.currency,
-                                                   as_of: params.as_of });
-    const p = why.band_parts;
-    $("parts").textContent = `The band's width: salaries within the market spread by ${p.within_sd.toFixed(2)} (log sd); ` +
-      `the median is known to ${p.median_sd_high.toFixed(2)}.`;
-    $("figures").querySelector("tbody").replaceChildren(...why.figures.map((f) => row([
-      f.id, f.publisher ? `${f.publisher}${f.published ? ` (${f.published})` : ""}` : f.source, f.statistic, f.level,
-      // As the source published it (its own currency and year); the model's value is in the answer's money.
-      f.published_value === null || f.published_value === undefined
-        ? (f.reported_high ? `${money(f.reported, f.currency)} – ${money(f.reported_high, f.currency)}` : money(f.reported, f.currency))
-        : (f.published_value_high ? `${money(f.published_value, f.published_currency)} – ${money(f.published_value_high, f.published_currency)}`
-          : money(f.published_value, f.published_currency)) + ` (${f.published_year})`,
-      f.model_high ? `${money(f.model, f.currency)} – ${money(f.model_high, f.currency)}` : money(f.model, f.currency),
-    ], "td", columnNames("figures"))));
-    $("figures-box").hidden = false;
+    const employers = [null, ...(country ? country.employers : [])];
+    // The employer comparison is one batch request, however many employers the model knows.
+    const compared = await getJSON("/api/v1/estimates", {}, {
+      rows: employers.map((company) => ({ country: e.country, years: params.years, company: company || "" })),
+      confidence: Number(params.confidence || 0.8), ...Object.fromEntries(Object.entries(money).filter(([, v]) => v)),
+    });
+    const why = await getJSON("/api/v1/explain", { ...where, ...money });
+    if (!current()) return;
+    showAnswer(e, standing);
+    lastCurve = [curve, e, standing];
+    $("curve-box").hidden = false;
+    drawCurve(curve, e, standing);
+    showRanges(ranges);
+    showEmployers(employers, compared.rows);
+    showFigures(why, e);
+    document.body.dataset.state = "answered";
   } catch (error) {
+    if (!current()) return;
+    clearResults();  // nothing of an earlier answer stays under an error
     $("error").textContent = error.message;
     $("error").hidden = false;
-    $("answer").hidden = true;
+    document.body.dataset.state = "failed";
   }
+}
+
+function showAnswer(e, standing) {
+  $("sentence").textContent = e.sentence;
+  const level = e.years_max === null ? `Level: ${e.level}` : `Level: mostly ${e.level}`;
+  $("details").textContent = `${level}. Support: ${e.support} (${SUPPORT[e.support]}). It rests on ` +
+    `${e.sources.length === 1 ? "figure" : "figures"} ${e.sources.join(", ")} (listed below). The market's median ` +
+    `itself is known to ${span(e.median_low, e.median_high, e.currency)} (80% interval)` +
+    (e.projected ? "; past the last published wage index, pay is projected." : ".");
+  $("rank").textContent = standing ? standing.sentence : "";
+  $("rank").hidden = !standing;
+  const head = $("percentiles").querySelector("thead tr"), body = $("percentiles").querySelector("tbody tr");
+  head.replaceChildren(...Object.keys(e.percentiles).map((k) => row([k], "th").firstChild));
+  // The currency goes in the caption so that each amount fits its cell on a phone.
+  body.replaceChildren(...Object.values(e.percentiles).map((v) => row([amount(v, e.currency)]).firstChild));
+  $("percentiles").querySelector("caption").textContent = `Percentiles of base salary (${e.currency}): ` +
+    "p25 means a quarter of ML engineers like this earn less, p50 is the median.";
+  $("answer").hidden = false;
+}
+
+function showRanges(answer) {
+  const labels = columnNames("ranges-table");
+  $("ranges-table").querySelector("tbody").replaceChildren(...answer.ranges.map((r) => row([
+    r.level, `${r.years_min}–${r.years_max}`, money(r.minimum, r.currency), money(r.midpoint, r.currency),
+    money(r.maximum, r.currency), r.support], "td", labels)));
+  $("ranges-note").textContent = `For a job posting: the minimum, midpoint and maximum are the ` +
+    `${answer.spread[0]}th, ${answer.target}th and ${answer.spread[1]}th percentiles of base salary of ML engineers ` +
+    "in each level's years. They describe the market; they do not show that any one employer's pay is fair.";
+  $("ranges-box").hidden = false;
+}
+
+function showEmployers(employers, rows) {
+  const labels = columnNames("employers-table");
+  $("employers-table").querySelector("tbody").replaceChildren(...rows.map((r, i) => row([
+    employers[i] || "the market (any employer)", money(r.median, r.currency), span(r.low, r.high, r.currency)],
+    "td", labels)));
+  $("employers-caption").textContent = `Median and ${Math.round(100 * Number($("confidence").value || 0.8))}% band ` +
+    `for the same years at each employer the model has figures for.`;
+  $("employers-box").hidden = false;
+}
+
+function showFigures(why, e) {
+  const p = why.band_parts;
+  $("parts").textContent = `Why the band is this wide: ML engineers like this differ from one another by about ` +
+    `${spread(p.within_sd)} (one standard deviation of pay within the market), and the market's median is itself ` +
+    `known only to about ${spread(p.median_sd_high)}, because few figures pin it down.`;
+  const cur = e.currency;
+  $("figures").querySelector("tbody").replaceChildren(...why.figures.map((f) => row([
+    f.id, f.publisher ? `${f.publisher}${f.published ? ` (${f.published})` : ""}` : f.source, f.statistic, f.level,
+    // As the source published it (its own currency and year); the model's value is in the answer's money.
+    f.published_value === null || f.published_value === undefined
+      ? (f.reported_high ? span(f.reported, f.reported_high, cur) : money(f.reported, cur))
+      : (f.published_value_high ? span(f.published_value, f.published_value_high, f.published_currency)
+        : money(f.published_value, f.published_currency)) + ` (${f.published_year})`,
+    f.model_high ? span(f.model, f.model_high, cur) : money(f.model, cur),
+  ], "td", columnNames("figures"))));
+  $("figures-box").hidden = false;
+}
+
+function queryOf(params) {
+  return "?" + new URLSearchParams(Object.entries(params).filter(([k, v]) => v !== "" && !(k === "confidence" && v === "0.8")));
+}
+
+function submitted(event) {
+  event.preventDefault();
+  const params = formParams();
+  history.pushState(params, "", queryOf(params));
+  ask(params);
+}
+
+function fromAddress() {
+  const given = Object.fromEntries(new URLSearchParams(location.search));
+  return Object.keys(given).length ? given : EXAMPLE;
 }
 
 async function start() {
@@ -149,9 +262,21 @@ async function start() {
     option.textContent = code;
     return option;
   }));
-  fillEmployers();
   $("country").addEventListener("change", fillEmployers);
-  $("ask").addEventListener("submit", ask);
+  $("ask").addEventListener("submit", submitted);
+  window.addEventListener("popstate", () => {
+    const params = fromAddress();
+    fillForm(params);
+    ask(formParams());
+  });
+  let resizing = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizing);
+    resizing = setTimeout(() => { if (lastCurve) drawCurve(...lastCurve); }, 100);
+  });
+  // The first load answers at once: the address's question, or the example (Germany, 5 years).
+  fillForm(fromAddress());
+  await ask(formParams());
   document.body.dataset.ready = "true";
 }
 
