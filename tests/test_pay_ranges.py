@@ -96,3 +96,10 @@ def test_the_api_answers_as_python_does(model):
     python = model.ranges("DE", as_of=AS_OF)
     assert [r["midpoint"] for r in body["ranges"]] == pytest.approx([a.midpoint for a in python], rel=1e-12)
     assert body["schema_org"][1] == schema_org(python[1]) and body["pay"] == "base"
+    # Your own levels as year ranges, as the command line's --levels takes them.
+    client = TestClient(create_app(model))
+    mine = client.get("/api/v1/ranges", params={"country": "IN", "levels": "0-4,4-8", "as_of": AS_OF}).json()
+    expected = model.ranges("IN", levels=[(0, 4), (4, 8)], as_of=AS_OF)
+    assert [r["maximum"] for r in mine["ranges"]] == pytest.approx([a.maximum for a in expected], rel=1e-12)
+    bad = client.get("/api/v1/ranges", params={"country": "IN", "levels": "0-4,x"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "levels"

@@ -41,24 +41,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _levels(text: str | None):
-    if text is None:
-        return None
-    from ..serving._ranges import parse_years_text
-
-    pairs = []
-    for part in text.split(","):
-        try:
-            value = parse_years_text(part)
-        except ValueError:
-            value = None
-        if not isinstance(value, tuple):
-            raise ValueError(f"The '--levels' option takes year ranges separated by commas (e.g. 0-3,3-7,7-12). "
-                             f"Got {text!r} instead.")
-        pairs.append(value)
-    return pairs
-
-
 def _spread(text: str) -> tuple[float, float]:
     try:
         low, high = (float(part) for part in text.split(","))
@@ -72,13 +54,14 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     from pathlib import Path
 
-    from ..serving.pay_ranges import schema_org
+    from ..serving.pay_ranges import parse_levels, schema_org
     from .predict import load_for_cli
 
     args = build_parser().parse_args(argv)
     try:
         model = load_for_cli(Path(args.model) if args.model else None)
-        answers = model.ranges(args.country, args.company, levels=_levels(args.levels), target=args.target,
+        levels = parse_levels(args.levels, name="'--levels' option")
+        answers = model.ranges(args.country, args.company, levels=levels, target=args.target,
                                spread=_spread(args.spread), currency=args.currency, as_of=args.as_of)
     except (ValueError, TypeError, ModelIntegrityError, ModelVersionError) as error:
         print(f"error: {error}", file=sys.stderr)

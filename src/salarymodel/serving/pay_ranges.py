@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from .bands import check_percentile
 
-__all__ = ["DEFAULT_LEVELS", "PayRange", "pay_ranges", "schema_org"]
+__all__ = ["parse_levels", "DEFAULT_LEVELS", "PayRange", "pay_ranges", "schema_org"]
 
 # Years of each level, from the model's level edges (entry < 3, mid 3-7, senior
 # 7-12 years); a lead's range stops at 20 years, where most postings for the role sit.
@@ -89,6 +89,31 @@ def _pair(value) -> tuple[object, object]:
         raise TypeError(f"The 'levels' parameter of ranges takes each level's years as a (low, high) pair such as "
                         f"(3, 7). Got {value!r} instead.")
     return value[0], value[1]
+
+
+def parse_levels(text: str | None, name: str = "'levels' parameter") -> list[tuple[float, float]] | None:
+    """``'0-3,3-7,7-12'`` as year ranges ``[(0, 3), (3, 7), (7, 12)]`` (None stays None).
+
+    Raises
+    ------
+    ValueError
+        A part that is not a range of years; the message names ``name``.
+    """
+    if text is None:
+        return None
+    from ._ranges import parse_years_text
+
+    pairs = []
+    for part in text.split(","):
+        try:
+            value = parse_years_text(part)
+        except ValueError:
+            value = None
+        if not isinstance(value, tuple):
+            raise ValueError(f"The {name} takes year ranges separated by commas (e.g. 0-3,3-7,7-12). "
+                             f"Got {text[:80]!r} instead.")
+        pairs.append(value)
+    return pairs
 
 
 def pay_ranges(model, country: object, company: object = None, *, levels=None, target: float = 50,

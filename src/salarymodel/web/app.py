@@ -158,10 +158,13 @@ def create_app(model=None, *, allowed_hosts: Sequence[str] | None = None) -> Fas
     def ranges(country: Country, company: Company = None, currency: Currency = None, as_of: AsOf = None,
                target: Annotated[float, Query(description="Percentile of the midpoint")] = 50.0,
                spread_low: Annotated[float, Query(description="Percentile of the minimum")] = 25.0,
-               spread_high: Annotated[float, Query(description="Percentile of the maximum")] = 75.0) -> dict:
-        from ..serving.pay_ranges import schema_org
+               spread_high: Annotated[float, Query(description="Percentile of the maximum")] = 75.0,
+               levels: Annotated[str | None, Query(description="Year ranges of your levels, e.g. 0-3,3-7,7-12 "
+                                                           "(default: entry, mid, senior, lead)")] = None) -> dict:
+        from ..serving.pay_ranges import parse_levels, schema_org
 
-        answers = model.ranges(country, company or None, target=target, spread=(spread_low, spread_high),
+        answers = model.ranges(country, company or None, levels=parse_levels(levels or None), target=target,
+                               spread=(spread_low, spread_high),
                                currency=currency or None, as_of=as_of or None)
         return {"pay": "base", "target": target, "spread": [spread_low, spread_high],
                 "ranges": [answer.to_dict() for answer in answers],
