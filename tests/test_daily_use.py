@@ -164,11 +164,11 @@ def test_a_years_cell_written_as_a_range_is_a_range_in_frames_and_batches(model,
 def test_a_ranges_mixture_on_41_points_matches_a_fine_average(model, monkeypatch):
     import numpy as np
 
-    from salarymodel.serving import _ranges
+    from salarymodel.serving import year_ranges
 
     levels = np.array([0.05, 0.1, 0.5, 0.9, 0.95])
     cases = [(cell, low, high) for cell in range(len(model.meta["cells"])) for low, high in ((0.5, 3), (1, 28), (10, 40))]
-    coarse = [_ranges.mixture_quantiles(model, *case, levels) for case in cases]
-    monkeypatch.setattr(_ranges, "MAX_RANGE_POINTS", 401)
-    fine = [_ranges.mixture_quantiles(model, *case, levels) for case in cases]
+    coarse = [year_ranges.mixture_quantiles(model, *case, levels) for case in cases]
+    monkeypatch.setattr(year_ranges, "MAX_RANGE_POINTS", 401)
+    fine = [year_ranges.mixture_quantiles(model, *case, levels) for case in cases]
     assert np.abs(np.array(coarse) - np.array(fine)).max() < 0.001  # 0.1% in log pay

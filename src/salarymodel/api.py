@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .serving.estimate import SalaryEstimate
+from .serving.estimate import SalaryEstimate, YearsOfExperience
 from .serving.model import SalaryModel
 
 if TYPE_CHECKING:  # the API imports no pandas until a frame is scored
@@ -106,7 +106,7 @@ def _load_or_train_default() -> SalaryModel:
     return model
 
 
-def predict(country: str, years: float, company: str | None = None, *,
+def predict(country: str, years: YearsOfExperience, company: str | None = None, *,
             confidence: float = 0.8, currency: str | None = None, as_of: object = None,
             aging_rate: float | None = None) -> SalaryEstimate:
     """Estimate an ML engineer's base salary with the default model.
@@ -131,7 +131,7 @@ def predict_frame(frame: pd.DataFrame, *, confidence: float = 0.8, currency: str
                                          sources=sources, as_of=as_of, aging_rate=aging_rate, percentiles=percentiles)
 
 
-def percentiles(country: str, years: float, company: str | None = None, *,
+def percentiles(country: str, years: YearsOfExperience, company: str | None = None, *,
                 q: tuple[float, ...] = (10, 25, 50, 75, 90), currency: str | None = None, as_of: object = None,
                 aging_rate: float | None = None) -> dict[float, float]:
     """Percentiles of base salary with the default model; see :meth:`SalaryModel.percentiles`.
@@ -147,7 +147,7 @@ def percentiles(country: str, years: float, company: str | None = None, *,
                                        aging_rate=aging_rate)
 
 
-def rank(country: str, years: float, salary: float, company: str | None = None, *, currency: str | None = None,
+def rank(country: str, years: YearsOfExperience, salary: float, company: str | None = None, *, currency: str | None = None,
          as_of: object = None, aging_rate: float | None = None):
     """Where a salary stands with the default model; see :meth:`SalaryModel.rank`.
 
@@ -195,7 +195,7 @@ def known() -> list[dict]:
     return default_model().known()
 
 
-def explain(country: str, years: float, company: str | None = None, *,
+def explain(country: str, years: YearsOfExperience, company: str | None = None, *,
             currency: str | None = None, as_of: object = None, aging_rate: float | None = None) -> pd.DataFrame:
     """Figures behind an estimate of the default model; see :meth:`SalaryModel.explain`."""
     return default_model().explain(country, years, company, currency=currency, as_of=as_of,

@@ -2,8 +2,8 @@
 
 import sys
 
-from .cli._prog import run_command
 from .cli.benchmark import main
+from .cli.prog import run_command
 
 if __name__ == "__main__":
     sys.exit(run_command(main))

@@ -7,6 +7,8 @@ import warnings
 from collections.abc import Sequence
 
 __all__ = [
+    "ParameterError",
+    "ParameterTypeError",
     "FiguresError",
     "UnknownCountryError",
     "ModelIntegrityError",
@@ -37,7 +39,33 @@ class FiguresError(ValueError):
         )
 
 
-class UnknownCountryError(ValueError):
+class ParameterError(ValueError):
+    """A parameter's value is malformed or out of range.
+
+    Parameters
+    ----------
+    parameter : str
+        The parameter's name as the function takes it ('years', 'country'):
+        the web API names it in its answer, the command line maps it to its
+        option.
+    message : str
+        What is wrong and how to fix it.
+    """
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+
+
+class ParameterTypeError(TypeError):
+    """A parameter has the wrong type; ``parameter`` names it (see :class:`ParameterError`)."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+
+
+class UnknownCountryError(ParameterError):
     """The model has no data for the requested country."""
 
     def __init__(self, given: object, known: Sequence[str], reason: str = "", suggestion: str | None = None) -> None:
@@ -47,6 +75,7 @@ class UnknownCountryError(ValueError):
         detail = f" ({reason})" if reason else ""
         hint = f" Did you mean {suggestion!r}?" if suggestion else ""
         super().__init__(
+            "country",
             f"The 'country' parameter got {given!r}{detail}.{hint} The model has data for "
             f"{', '.join(self.known)}. Pass one of these (name or ISO code), or train "
             "with your own figures for that country (--figures)."

@@ -5,8 +5,8 @@ The report's data comes from :func:`salarymodel.evidence.report.evaluation_repor
 
 import sys
 
-from .cli._prog import run_command
 from .cli.evaluate import main
+from .cli.prog import run_command
 
 if __name__ == "__main__":
     sys.exit(run_command(main))

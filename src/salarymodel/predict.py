@@ -6,8 +6,8 @@ the command line.
 
 import sys
 
-from .cli._prog import run_command
 from .cli.predict import main
+from .cli.prog import run_command
 
 if __name__ == "__main__":
     sys.exit(run_command(main))

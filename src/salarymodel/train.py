@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,7 @@ import pandas as pd
 from . import __version__
 from .data.listing import first_ids
 from .data.tables import TablePaths
+from .errors import ParameterError
 from .evidence.measurement import measurement_section
 from .evidence.metrics import HOLDOUT_SEED_OFFSET, coverage_report
 from .evidence.report import compare_models, external_section, fidelity_section, uncertainty_section
@@ -29,13 +31,13 @@ from .serving.card import library_versions, now_iso, render_markdown
 from .serving.model import SalaryModel
 from .serving.paths import TRAINING_SET_FILE
 from .serving.persist import check_model_folder, save_model, write_atomic
-from .training._threads import fit_threads
 from .training.bayes import fit_to_plan
 from .training.compile import compile_model
 from .training.engineers import engineer_regressor, training_rows
 from .training.estimator import FEATURES, SalaryRegressor
 from .training.posterior import SamplerSettings
 from .training.synthetic import DEFAULT_ROWS_PER_COUNTRY, plan_training_set
+from .training.threads import fit_threads
 
 __all__ = ["TrainingResult", "train", "DEFAULT_OUT", "DEFAULT_DATA_OUT"]
 
@@ -130,14 +132,14 @@ MAX_SEED = 2**32 - 1
 
 def _check_settings(rows_per_country: object, seed: object) -> None:
     """Rows and seed as whole numbers in range, named before any work is done."""
-    def whole(value: object) -> bool:
+    def whole(value: object) -> TypeGuard[int]:
         return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
     if not whole(rows_per_country) or not 100 <= rows_per_country <= MAX_ROWS_PER_COUNTRY:
-        raise ValueError(f"The 'rows_per_country' parameter (--rows) must be a whole number from 100 to "
+        raise ParameterError("rows_per_country", f"The 'rows_per_country' parameter (--rows) must be a whole number from 100 to "
                          f"{MAX_ROWS_PER_COUNTRY:,}. Got {rows_per_country!r} instead.")
     if not whole(seed) or not 0 <= seed <= MAX_SEED:
-        raise ValueError(f"The 'seed' parameter (--seed) must be a whole number from 0 to {MAX_SEED:,}. Got "
+        raise ParameterError("seed", f"The 'seed' parameter (--seed) must be a whole number from 0 to {MAX_SEED:,}. Got "
                          f"{seed!r} instead.")
 
 
@@ -277,7 +279,7 @@ def train(figures=None, *, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY, see
 if __name__ == "__main__":
     import sys
 
-    from .cli._prog import run_command
+    from .cli.prog import run_command
     from .cli.train import main
 
     sys.exit(run_command(main))

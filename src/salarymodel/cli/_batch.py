@@ -21,8 +21,9 @@ import os
 import stat
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -100,10 +101,10 @@ class OutputSink:
         folder = self.path.parent
         if not self.direct and folder.exists() and not os.access(folder, os.W_OK | os.X_OK):
             raise ValueError(f"The '--output' option names {target}, but the folder {folder} is not writable.")
-        self._stream = None
+        self._stream: BinaryIO | None = None
         self._tmp: Path | None = None
 
-    def open(self):
+    def open(self) -> BinaryIO:
         """A binary stream to write the output to."""
         if self.stdout:
             self._stream = sys.stdout.buffer
@@ -120,6 +121,7 @@ class OutputSink:
     def commit(self) -> None:
         """Finish: rename the complete file into place (or close the device)."""
         stream, self._stream = self._stream, None
+        assert stream is not None, "commit() before open()"
         if self.stdout:
             stream.flush()  # standard output stays open for the summary's caller
             return
@@ -129,6 +131,7 @@ class OutputSink:
         stream.flush()
         os.fsync(stream.fileno())
         stream.close()
+        assert self._tmp is not None  # a regular file is written through its temporary sibling
         os.chmod(self._tmp, self.mode if self.mode is not None else 0o666 & ~_umask())
         os.replace(self._tmp, self.path)
         self._tmp = None
@@ -205,7 +208,7 @@ class _Scorer:
         self.model, self.out, self.options, self.progress = model, out, options, progress
         self.rows = self.bad = 0
         self.pool = ThreadPoolExecutor(max_workers=1)  # formatting overlaps the next chunk's scoring
-        self.pending = None
+        self.pending: Future[memoryview] | None = None
         self.ending = ending  # the input's line end, kept in the output
         self.added = added
 

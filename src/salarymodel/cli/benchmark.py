@@ -44,7 +44,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, SplineTransformer
 
 from ..data.replicate import write_replicated_figures
-from ._prog import prog
+from .prog import prog
 
 __all__ = ["run_benchmark", "baseline_pipeline", "main"]
 

@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[0] not in _COMMANDS:
         print(f"salarymodel: unknown command {argv[0]!r}\n\n" + _USAGE.format(commands=commands), file=sys.stderr)
         return 2
-    from ._prog import run_command
+    from .prog import run_command
 
     module = importlib.import_module(_COMMANDS[argv[0]][0])
     sys.argv[0] = f"salarymodel {argv[0]}"

@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..evidence.report import clean_json, evaluation_report
 from ._format import text_columns
-from ._prog import prog
+from .prog import prog
 
 __all__ = ["evaluation_report", "format_report", "main"]
 

@@ -11,7 +11,7 @@ from ..data.listing import first_ids
 from ..errors import ModelIntegrityError, ModelVersionError
 from ..serving.words import amount, estimate_sentence
 from ._format import text_columns
-from ._prog import prog
+from .prog import prog
 
 __all__ = ["build_parser", "main", "format_estimate", "format_explanation", "format_percentiles", "load_for_cli"]
 
@@ -71,7 +71,7 @@ class _Parser(argparse.ArgumentParser):
         super().error(message)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> _Parser:
     parser = _Parser(
         prog=prog("python -m salarymodel.predict"),
         description="Estimate an ML engineer's annual base salary with a confidence band.",
@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _years(text: str) -> float | tuple[float, float]:
     """argparse type: '5' -> 5.0; '3-5' -> (3.0, 5.0), a range of experience."""
-    from ..serving._ranges import parse_years_text
+    from ..serving.year_ranges import parse_years_text
 
     try:
         return parse_years_text(text)

@@ -8,7 +8,7 @@ import json
 import sys
 
 from ..errors import ModelIntegrityError, ModelVersionError
-from ._prog import prog
+from .prog import prog
 
 __all__ = ["build_parser", "main"]
 

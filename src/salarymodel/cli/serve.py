@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from ..web.settings import BODY_SECONDS, HEADER_SECONDS, MAX_CONNECTIONS
-from ._prog import prog
+from .prog import prog
 
 __all__ = ["build_parser", "main"]
 

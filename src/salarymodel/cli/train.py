@@ -14,7 +14,7 @@ from ..serving.paths import CARD_FILE, TRAINING_SET_FILE
 from ..train import DEFAULT_DATA_OUT, DEFAULT_OUT, train
 from ..training.posterior import PosteriorDiagnosticsError
 from ..training.synthetic import DEFAULT_ROWS_PER_COUNTRY
-from ._prog import prog
+from .prog import prog
 
 __all__ = ["build_parser", "main"]
 

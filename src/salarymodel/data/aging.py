@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import ParameterError, ParameterTypeError
 from .shipped import raw_data_file
 
 __all__ = ["FIGURE_MONTH", "PROJECTION_YEARS", "WageSeries", "load_wage_index", "month_ordinal",
@@ -61,7 +62,7 @@ def parse_as_of(value: object) -> dt.date:
         Naming the value and the accepted forms.
     """
     if type(value).__name__ == "NaTType":  # pandas.NaT (a datetime subclass): a missing date, not a date
-        raise ValueError("The 'as_of' parameter must be a date such as '2026-07-01'. Got NaT (a missing date) "
+        raise ParameterError("as_of", "The 'as_of' parameter must be a date such as '2026-07-01'. Got NaT (a missing date) "
                          "instead; pass None for today.")
     if isinstance(value, dt.datetime):
         return value.date()
@@ -70,7 +71,7 @@ def parse_as_of(value: object) -> dt.date:
     if hasattr(value, "to_pydatetime"):  # pandas Timestamp, without importing pandas here
         return value.to_pydatetime().date()
     if not isinstance(value, str):
-        raise TypeError(f"The 'as_of' parameter must be a date such as '2026-07-01' (a string, "
+        raise ParameterTypeError("as_of", f"The 'as_of' parameter must be a date such as '2026-07-01' (a string, "
                         f"datetime.date or Timestamp). Got {value!r} of type {type(value).__name__} instead.")
     match = _AS_OF.match(value)
     try:
@@ -79,7 +80,7 @@ def parse_as_of(value: object) -> dt.date:
         year, month, day = int(match[1]), int(match[2]), int(match[3] or 1)
         return dt.date(year, month, day)
     except ValueError:
-        raise ValueError(f"The 'as_of' parameter must be a date written YYYY-MM-DD or YYYY-MM, such as "
+        raise ParameterError("as_of", f"The 'as_of' parameter must be a date written YYYY-MM-DD or YYYY-MM, such as "
                          f"'2026-07-01'. Got {value!r} instead.") from None
 
 
@@ -127,12 +128,12 @@ class WageSeries:
         """
         first, last = int(self.months[0]), self.last_published
         if month < first:
-            raise ValueError(f"The wage index for {self.country} starts in {month_label(first)}; "
+            raise ParameterError("as_of", f"The wage index for {self.country} starts in {month_label(first)}; "
                              f"{month_label(month)} is before it. Add earlier rows to wage_index.csv.")
         if month <= last:
             return float(np.interp(month, self.months, self.log_levels)), False
         if month - last > 12 * PROJECTION_YEARS:
-            raise ValueError(f"The wage index for {self.country} is published up to {month_label(last)} and "
+            raise ParameterError("as_of", f"The wage index for {self.country} is published up to {month_label(last)} and "
                              f"projected at most {PROJECTION_YEARS} years past it (to "
                              f"{month_label(last + 12 * PROJECTION_YEARS)}); {month_label(month)} is later. "
                              "Add the newer published values to wage_index.csv.")
@@ -171,7 +172,8 @@ def load_wage_index(path: str | Path | None = None) -> dict[str, WageSeries]:
         raise ValueError(f"{path} lacks the column(s) {', '.join(missing)}; expected {', '.join(_WAGE_COLUMNS)}.")
     series: dict[str, WageSeries] = {}
     for country, rows in table.groupby("country", sort=True):
-        months, logs = [], []
+        months: list[int] = []
+        logs: list[float] = []
         for line, row in rows.iterrows():
             where = f"{path.name} line {line + 2} ({country} {row['period']!r})"
             match = _PERIOD.match(row["period"].strip())

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from ..errors import ParameterError, ParameterTypeError
 from .shipped import raw_data_file
 
 __all__ = ["check_text", "country_code", "country_key", "country_labels", "country_names_for", "company_key",
@@ -42,15 +43,16 @@ def check_text(value: object, field: str) -> str:
         characters.
     """
     if not isinstance(value, str):
-        raise TypeError(f"The '{field}' parameter must be a str. Got {value!r} of type {type(value).__name__} instead.")
+        raise ParameterTypeError(field, f"The '{field}' parameter must be a str. Got {value!r} of type "
+                                        f"{type(value).__name__} instead.")
     if len(value) > MAX_NAME_LENGTH:
-        raise ValueError(f"The '{field}' parameter must be at most {MAX_NAME_LENGTH} characters. "
+        raise ParameterError(field, f"The '{field}' parameter must be at most {MAX_NAME_LENGTH} characters. "
                          f"Got {len(value)} characters instead.")
     if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
-        raise ValueError(f"The '{field}' parameter must not contain control characters. Got {value!r} instead.")
+        raise ParameterError(field, f"The '{field}' parameter must not contain control characters. Got {value!r} instead.")
     text = value.strip()
     if not text:
-        raise ValueError(f"The '{field}' parameter must not be empty. Got {value!r} instead.")
+        raise ParameterError(field, f"The '{field}' parameter must not be empty. Got {value!r} instead.")
     return text
 
 

@@ -143,7 +143,9 @@ def normalise_figures(
     wages = load_wage_index() if wages is None else wages
     cpi = load_cpi() if cpi is None else cpi
     per_usd = annual_rates_per_usd(reference_year) if per_usd is None else per_usd
-    aging, cpi_factors, used = [], [], {}
+    aging: list[float] = []
+    cpi_factors: list[float] = []
+    used: dict[tuple[str, int], dict] = {}
     for country, year in zip(figures["country"], figures["year"]):
         if year == reference_year:
             aging.append(1.0)

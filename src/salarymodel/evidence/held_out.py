@@ -108,7 +108,8 @@ def _width_check(refit: Posterior, rows: np.ndarray, confidence: float, rng: np.
 def _reasons(refit: Posterior, rows: np.ndarray) -> tuple[str, list[str]]:
     """Whether a held-out figure can be predicted, and what its refit no longer knows."""
     data = refit.data
-    used = data.use > 0  # a refit's data always carry their mask (MeasurementData.without)
+    assert data.use is not None  # a refit's data always carry their mask (MeasurementData.without)
+    used = data.use > 0
     i = rows[0]
     if not np.any(used & (data.country == data.country[i])) and not np.any(data.record_country == data.country[i]):
         return "not estimable", [f"no figure of {data.countries[data.country[i]]} is left without it"]

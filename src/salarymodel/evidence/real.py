@@ -95,14 +95,17 @@ def _baselines(plan) -> tuple[dict, dict]:
 def _scores(log_real: np.ndarray, quantiles: np.ndarray) -> dict:
     """Coverage (with exact intervals), CRPS and interval score from 99 quantiles per row."""
     n = len(log_real)
-    out = {"n": int(n)}
+    out: dict[str, object] = {"n": int(n)}
     for level in LEVELS:
         low = quantiles[:, int(round((1 - level) / 2 * 100)) - 1]
         high = quantiles[:, int(round((1 + level) / 2 * 100)) - 1]
         inside = int(np.sum((log_real >= low) & (log_real <= high)))
-        interval = stats.binomtest(inside, n).proportion_ci(0.95, method="exact") if n else None
+        bounds = None
+        if n:
+            interval = stats.binomtest(inside, n).proportion_ci(0.95, method="exact")
+            bounds = [interval.low, interval.high]
         out[f"coverage_{int(level * 100)}"] = {"share": inside / n if n else None, "inside": inside,
-                                               "interval_95": [interval.low, interval.high] if n else None}
+                                               "interval_95": bounds}
     out["crps"] = float(np.mean(crps_from_quantiles(log_real, quantiles))) if n else None
     out["interval_score_80"] = (float(np.mean(interval_score(log_real, quantiles[:, 9], quantiles[:, 89], 0.2)))
                                 if n else None)
@@ -125,13 +128,14 @@ def real_salary_section(model, records: pd.DataFrame) -> dict:
     country_q = np.array([by_country.get(c, (np.nan, np.nan)) for c in rows["country"]]).reshape(-1, 2)
     level_q = np.array([level_baseline.get((c, lv), by_country.get(c, (np.nan, np.nan)))
                         for c, lv in zip(rows["country"], levels)]).reshape(-1, 2)
+    countries: dict[str, dict] = {}
     report = {"file_rows": int(len(records)), "scored": int(len(rows)), "skipped": skipped,
               "money": f"each salary aged with the wage index to {model.reference_year} and converted at that "
-                       "year's rate; scores in log pay", "countries": {}}
+                       "year's rate; scores in log pay", "countries": countries}
     for code in sorted(set(rows["country"])):
         mine = (rows["country"] == code).to_numpy()
         real = log_real[mine]
-        report["countries"][code] = {
+        countries[code] = {
             "model": {**_scores(real, served[mine]),
                       "median_ratio": float(np.median(np.exp(real - served[mine][:, 49])))},
             "country_lognormal": _scores(real, country_q[mine, :1] + country_q[mine, 1:] * z),

@@ -114,7 +114,7 @@ def validation_section(model, *, seed: int = 0, rows_per_country: int = DEFAULT_
     """
     if model.posterior is not None:
         return posterior_validation_section(model)
-    section = {}
+    section: dict[str, Any] = {}
     for name, run in (("leave_one_figure_out", leave_one_figure_out), ("leave_one_source_out", leave_one_source_out)):
         table = run(model.plan, seed=seed, rows_per_country=rows_per_country)
         section[name] = {"summary": validation_summary(table), "figures": _records(table)}
@@ -172,7 +172,7 @@ def posterior_validation_section(model, *, confidence: float = 0.8) -> dict:
             by_source.setdefault(source, []).append(figure_id)
     source_folds = [(label, [i for source in members for i in by_source[source]])
                     for label, members in refit_folds(list(by_source), seed)]
-    section = {}
+    section: dict[str, Any] = {}
     for name, groups in (("leave_one_figure_out", refit_folds(ids, seed)), ("leave_one_source_out", source_folds)):
         table = held_out_checks(posterior, groups, confidence=confidence)
         section[name] = {"summary": _held_out_summary(table), "figures": _records(table)}
@@ -325,7 +325,7 @@ SHARPNESS_NOTE = ("interval score of the 80% band in log salary (width plus 10x 
 
 def evaluation_report(model, *, compare: bool = True, validation: bool = True) -> dict:
     """The full report for a loaded model (see the module docstring)."""
-    from ..training._threads import fit_threads
+    from ..training.threads import fit_threads
 
     with fit_threads():  # validation and the comparison refit many models
         return _evaluation_report(model, compare=compare, validation=validation)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..errors import ParameterError
+
 __all__ = ["predict_dask"]
 
 
@@ -41,10 +43,11 @@ def predict_dask(model, frame, *, confidence: float = 0.8, currency: str | None 
 
     check_confidence(confidence, "predict_frame")
     if percentiles is not None:
-        model._check_q(percentiles)
+        model.check_q(percentiles)
     categories = model.frame_categories(currency, as_of)  # a bad currency or date fails now, not on the cluster
     if errors not in ("raise", "coerce"):
-        raise ValueError(f"The 'errors' parameter of predict_frame must be 'raise' or 'coerce'. Got {errors!r} instead.")
+        raise ParameterError("errors",
+                             f"The 'errors' parameter of predict_frame must be 'raise' or 'coerce'. Got {errors!r} instead.")
     if aging_rate is not None:  # its value now; whether a country's index reaches as_of, per partition
         from .money import check_aging_rate
 

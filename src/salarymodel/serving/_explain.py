@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._frame import read_tables, resolve_rows
-from .estimate import InvalidRowsError
+from .estimate import InvalidRowsError, YearsOfExperience
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["quantiles", "fidelity", "explain", "band_parts"]
+__all__ = ["quantiles", "fidelity_frame", "explain", "band_parts"]
 
 
 def quantiles(model, frame: pd.DataFrame, levels: np.ndarray) -> np.ndarray:
@@ -46,7 +46,7 @@ def quantiles(model, frame: pd.DataFrame, levels: np.ndarray) -> np.ndarray:
     return np.exp(np.maximum.accumulate(values, axis=1))
 
 
-def band_parts(model, country: str, years: float, company: str | None = None) -> dict:
+def band_parts(model, country: str, years: YearsOfExperience, company: str | None = None) -> dict:
     """The two parts of a band's width at one point, in log salary sds.
 
     Returns
@@ -58,13 +58,13 @@ def band_parts(model, country: str, years: float, company: str | None = None) ->
         ``median_share``: part (b)'s share of the band's variance.
     """
     estimate = model.predict(country, years, company)
-    cell = model._cell_index[(estimate.country, estimate.company if estimate.company_known else None)]
-    scale = model._read(model.scale_table, cell, estimate.years)
-    scale_high = model._read(model.scale_high_table, cell, estimate.years)
+    cell = model.cell_index(estimate.country, estimate.company if estimate.company_known else None)
+    scale = model.read(model.scale_table, cell, estimate.years)
+    scale_high = model.read(model.scale_high_table, cell, estimate.years)
     # Each side of the median has its own scale (equal unless the predictive is skewed).
     within = (scale + scale_high) / 2 * _score_sd(model, estimate.country)
-    low = model._read(model.ratio_low_table, cell, estimate.years) * scale
-    high = model._read(model.ratio_high_table, cell, estimate.years) * scale_high
+    low = model.read(model.ratio_low_table, cell, estimate.years) * scale
+    high = model.read(model.ratio_high_table, cell, estimate.years) * scale_high
     return {"within_sd": within, "median_sd_low": low, "median_sd_high": high,
             "median_share": high**2 / (within**2 + high**2)}
 
@@ -78,22 +78,20 @@ def _score_sd(model, country: str) -> float:
     return float((np.interp(1.0, Z_GRID, row) - np.interp(-1.0, Z_GRID, row)) / 2)
 
 
-def fidelity(model) -> pd.DataFrame:
+def fidelity_frame(model) -> pd.DataFrame:
     """Each reported figure beside the model's value of the same statistic.
 
     Computed once, at training, by :func:`salarymodel.training.fidelity.fidelity_table`
     and stored with the model; the evaluation report and :meth:`explain`
     both read this table.
     """
-    if model._fidelity is None:
-        import pandas as pd
+    import pandas as pd
 
-        stored = model.meta["fidelity"]
-        model._fidelity = pd.DataFrame.from_records(stored["records"], columns=stored["columns"])
-    return model._fidelity
+    stored = model.meta["fidelity"]
+    return pd.DataFrame.from_records(stored["records"], columns=stored["columns"])
 
 
-def explain(model, country: str, years: float, company: str | None = None, *,
+def explain(model, country: str, years: YearsOfExperience, company: str | None = None, *,
             currency: str | None = None, as_of: object = None, aging_rate: float | None = None) -> pd.DataFrame:
     """The reported figures behind one estimate, beside the model's values.
 
@@ -128,7 +126,7 @@ def explain(model, country: str, years: float, company: str | None = None, *,
     ['f18']
     """
     estimate = model.predict(country, years, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
-    table = fidelity(model).set_index("id").loc[list(estimate.sources)].reset_index()
+    table = model.fidelity().set_index("id").loc[list(estimate.sources)].reset_index()
     rate = model.money_quote(estimate.country, currency, estimate.as_of, aging_rate).multiplier
     import pandas as pd
 

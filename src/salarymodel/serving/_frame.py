@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..data.levels import MAX_YEARS
+from ..errors import ParameterError, ParameterTypeError
 from .bands import check_confidence
 from .estimate import SUPPORT_GRADES, InvalidRowsError
 from .grid import GRID_SIZE, GRID_STEP, SNAP
@@ -95,7 +96,7 @@ def resolve_rows(model, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np
         problems.append((int(row), "years", f"must be a finite number of years in [0, {MAX_YEARS:g}]; "
                          f"got {frame['years'].iloc[row]!r}"))
 
-    market_cells = np.array([model._cell_index[(c, None)] for c in model.countries])
+    market_cells = np.array([model.cell_index(c) for c in model.countries])
     ci = np.maximum(country_idx, 0)
     if "company" not in frame.columns:
         return np.take(market_cells, ci), country_idx, np.zeros(n, dtype=bool), years, problems
@@ -182,13 +183,15 @@ def predict_frame(model, frame: pd.DataFrame, *, confidence: float = 0.8, curren
             from ._dask import predict_dask
             return predict_dask(model, frame, confidence=confidence, currency=currency, sources=sources,
                                 as_of=as_of, aging_rate=aging_rate, percentiles=percentiles, errors=errors)
-        raise TypeError(f"predict_frame expects a pandas or Dask DataFrame. Got {type(frame).__name__} instead.")
+        raise ParameterTypeError("frame",
+                                 f"predict_frame expects a pandas or Dask DataFrame. Got {type(frame).__name__} instead.")
     if errors not in ("raise", "coerce"):
-        raise ValueError(f"The 'errors' parameter of predict_frame must be 'raise' or 'coerce'. Got {errors!r} instead.")
+        raise ParameterError("errors",
+                             f"The 'errors' parameter of predict_frame must be 'raise' or 'coerce'. Got {errors!r} instead.")
     require_profile_columns(frame.columns)
     confidence = check_confidence(confidence, "predict_frame")
-    levels = model._check_q(percentiles) if percentiles is not None else None
-    from ._ranges import split_year_ranges
+    levels = model.check_q(percentiles) if percentiles is not None else None
+    from .year_ranges import split_year_ranges
 
     frame = split_year_ranges(frame)  # a years cell '3-5' is a range, as on the command line
     cell, country_idx, known, years, problems = resolve_rows(model, frame)
@@ -252,7 +255,7 @@ def predict_frame(model, frame: pd.DataFrame, *, confidence: float = 0.8, curren
         values = np.maximum.accumulate(values, axis=0)
         if any_bad:
             values[:, bad] = np.nan
-        for q, column in zip(percentiles, values):
+        for q, column in zip(percentiles or (), values):
             result[f"p{float(q):g}"] = column
     if years_max is not None:
         _apply_ranges(model, result, cell, years, years_max, bad, np.take(log_rate, ci), confidence, levels,
@@ -288,8 +291,8 @@ def _salaries(frame: pd.DataFrame, problems: list) -> np.ndarray | None:
 def _apply_salary(model, result, salary, cell, y, points, bad, row_rate, years, years_max) -> None:
     """Rows with a salary get its ``percentile`` (as :meth:`SalaryModel.rank` gives it)
     and ``compa_ratio`` (salary over the median)."""
-    from ._ranges import Z_LEVELS, cell_quantiles, mixture_cdf
     from .bands import Z_GRID, Z_STEP
+    from .year_ranges import Z_LEVELS, cell_quantiles, mixture_cdf
 
     percentile, compa_ratio = np.full(len(salary), np.nan), np.full(len(salary), np.nan)
     wanted = ~np.isnan(salary) & ~bad
@@ -341,8 +344,8 @@ def _apply_ranges(model, result, cell, years, years_max, bad, row_log_rate, conf
     """Rows with an experience range get the mixture's band, median, percentiles and support."""
     import pandas as pd
 
-    from ._ranges import cell_quantiles, mixture_quantiles, range_support, support_codes
     from .bands import band_levels
+    from .year_ranges import cell_quantiles, mixture_quantiles, range_support, support_codes
 
     ranged = np.flatnonzero(~np.isnan(years_max) & ~bad)
     if not len(ranged):

@@ -12,6 +12,8 @@ from collections.abc import Hashable
 import numpy as np
 import pandas as pd
 
+from ..errors import ParameterError
+
 __all__ = ["factorize", "unwrap", "numeric_years", "problem_table", "require_profile_columns"]
 
 
@@ -19,12 +21,12 @@ def require_profile_columns(columns) -> None:
     """Raise if a profiles table lacks ``country`` or ``years``."""
     missing = [c for c in ("country", "years") if c not in columns]
     if missing:
-        raise ValueError(f"predict_frame needs columns 'country' and 'years' (and optionally 'company'); "
+        raise ParameterError("frame", f"predict_frame needs columns 'country' and 'years' (and optionally 'company'); "
                          f"missing {missing}. Got columns {list(columns)}.")
     read = ("country", "years", "company", "years_max")
     twice = sorted({c for c in columns if c in read and list(columns).count(c) > 1})
     if twice:
-        raise ValueError(f"predict_frame reads the column(s) {twice}, which the frame has more than once: keep one "
+        raise ParameterError("frame", f"predict_frame reads the column(s) {twice}, which the frame has more than once: keep one "
                          "of each (e.g. frame.loc[:, ~frame.columns.duplicated()]).")
 
 

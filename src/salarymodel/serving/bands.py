@@ -25,6 +25,8 @@ from statistics import NormalDist
 
 import numpy as np
 
+from ..errors import ParameterError, ParameterTypeError
+
 __all__ = ["NormalisedResidualScore", "conformal_bounds", "check_confidence", "check_percentile", "R_GRID", "Z_GRID",
            "quantile_rows", "band_levels"]
 
@@ -61,7 +63,7 @@ class NormalisedResidualScore:
 def check_confidence(confidence: object, owner: str = "predict") -> float:
     """Validate a confidence level: a real number strictly between 0 and 1."""
     if isinstance(confidence, bool) or not isinstance(confidence, (int, float, np.floating, np.integer)):
-        raise TypeError(
+        raise ParameterTypeError("confidence",
             f"The 'confidence' parameter of {owner} must be a float in (0, 1). "
             f"Got {confidence!r} of type {type(confidence).__name__} instead."
         )
@@ -70,9 +72,10 @@ def check_confidence(confidence: object, owner: str = "predict") -> float:
     except OverflowError:  # an int too large for a float
         value = math.inf
     if not 0.0 < value < 1.0:  # also rejects NaN
-        raise ValueError(f"The 'confidence' parameter of {owner} must be a float in (0, 1). Got {confidence!r} instead.")
+        raise ParameterError("confidence",
+                             f"The 'confidence' parameter of {owner} must be a float in (0, 1). Got {confidence!r} instead.")
     if _NORMAL.inv_cdf((1 + value) / 2) > Z_GRID[-1] + 1e-12:
-        raise ValueError(f"The 'confidence' parameter of {owner} must be at most "
+        raise ParameterError("confidence", f"The 'confidence' parameter of {owner} must be at most "
                          f"{2 * _NORMAL.cdf(Z_GRID[-1]) - 1:.4f}: the model's tables reach "
                          f"{Z_GRID[-1]:g} standard deviations. Got {confidence!r} instead.")
     return value
@@ -85,13 +88,13 @@ def check_percentile(q: object, owner: str = "percentiles") -> float:
     message = (f"The 'q' parameter of {owner} must hold percentiles between {math.ceil(low * 1000) / 1000:g} and "
                f"{math.floor(high * 1000) / 1000:g} (e.g. 10, 50, 90). Got {q!r} instead.")
     if isinstance(q, bool) or not isinstance(q, (int, float, np.integer, np.floating)):
-        raise TypeError(message)
+        raise ParameterTypeError("q", message)
     try:
         value = float(q)
     except OverflowError:
-        raise ValueError(message) from None
+        raise ParameterError("q", message) from None
     if not low - 1e-9 <= value <= high + 1e-9:  # also rejects NaN
-        raise ValueError(message)
+        raise ParameterError("q", message)
     return value
 
 

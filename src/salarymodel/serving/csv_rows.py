@@ -387,7 +387,9 @@ def _quoted_rows(head: io.BytesIO, stream, index: dict[str, int], width: int, ch
     def taken() -> RowChunk:
         chunk = RowChunk(pa.array(raws, type=pa.binary()), {k: np.array(v, dtype=object) for k, v in values.items()},
                          np.array(problems, dtype=object), np.array(numbers, dtype=np.int64))
-        raws.clear(), numbers.clear(), problems.clear()
+        raws.clear()
+        numbers.clear()
+        problems.clear()
         for v in values.values():
             v.clear()
         return chunk
@@ -418,7 +420,7 @@ def _quoted_rows(head: io.BytesIO, stream, index: dict[str, int], width: int, ch
         raw = raw.rstrip(_LF).rstrip(_CR) if raw.endswith(_LF) else raw
         if problem:  # written back as exactly the header's number of fields
             readable = record is not None and not invalid
-            raw = _fit_width([f.encode() for f in record] if readable else None, width)
+            raw = _fit_width([f.encode() for f in record] if readable and record is not None else None, width)
         raws.append(raw)
         numbers.append(first)
         problems.append(problem)

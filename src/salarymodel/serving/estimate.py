@@ -7,7 +7,10 @@ from typing import TYPE_CHECKING, NamedTuple
 if TYPE_CHECKING:  # serving imports this module: pandas stays out of it
     import pandas as pd
 
-__all__ = ["SalaryEstimate", "InvalidRowsError", "SUPPORT_GRADES"]
+__all__ = ["SalaryEstimate", "InvalidRowsError", "SUPPORT_GRADES", "YearsOfExperience"]
+
+# Years of experience as the functions take them: one number, or a (low, high) range.
+YearsOfExperience = float | tuple[float, float]
 
 # How well reported figures back an estimate, strongest first (the rule is
 # in salarymodel.training.provenance).

@@ -27,13 +27,15 @@ import numpy as np
 
 from ..data.levels import MAX_YEARS, level_for_years
 from ..data.names import check_text, company_key, country_code, country_key
-from ..errors import UnknownCountryError, warn_unknown_employer
+from ..errors import ParameterError, ParameterTypeError, UnknownCountryError, warn_unknown_employer
 from .bands import band_levels, check_confidence, check_percentile, quantile_rows
-from .estimate import SUPPORT_GRADES, SalaryEstimate
+from .estimate import SUPPORT_GRADES, SalaryEstimate, YearsOfExperience
 from .grid import GRID_SIZE, GRID_STEP, SNAP, YEARS_GRID
 from .money import MoneyQuote, MoneyTable
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pandas as pd
 
 __all__ = ["SalaryModel", "TrainingState", "FLOAT_TABLES", "INDEX_TABLES"]
@@ -65,8 +67,8 @@ class TrainingState:
             setattr(self, name, value)
 
 
-def _years_error(owner: str, years: object) -> ValueError:
-    return ValueError(f"The 'years' parameter of {owner} must be a finite number of years in "
+def _years_error(owner: str, years: object) -> ParameterError:
+    return ParameterError("years", f"The 'years' parameter of {owner} must be a finite number of years in "
                       f"[0, {MAX_YEARS:g}]. Got {years!r} instead.")
 
 
@@ -74,7 +76,7 @@ def _check_years(years: object, owner: str = "predict") -> float:
     # numpy's timedelta64 is an integer subclass, and bools are ints: neither is years.
     if isinstance(years, (bool, np.bool_, np.timedelta64)) or not isinstance(years, (int, float, np.integer,
                                                                                      np.floating)):
-        raise TypeError(f"The 'years' parameter of {owner} must be a number. Got {years!r} of type "
+        raise ParameterTypeError("years", f"The 'years' parameter of {owner} must be a number. Got {years!r} of type "
                         f"{type(years).__name__} instead.")
     try:
         value = float(years)
@@ -123,7 +125,7 @@ class SalaryModel:
         self.tables = tables
         self.meta = meta
         self._training = training
-        self.folder = None  # the model folder it was loaded from, if any
+        self.folder: Path | None = None  # the model folder it was loaded from, if any
         self._prepare()
 
     # -- state that is rebuilt, not stored ----------------------------------
@@ -140,8 +142,18 @@ class SalaryModel:
         self.source_lists = [tuple(ids) for ids in meta["source_lists"]]
         self.money = MoneyTable.from_meta(meta["money"], tables["fx_rates"])
         self.shapes = tables["shapes"]
-        for name in FLOAT_TABLES + INDEX_TABLES:
-            setattr(self, f"{name}_table", tables[name])
+        # Log reference-USD tables, one row per cell and a column per grid point.
+        self.centre_table: np.ndarray = tables["centre"]
+        self.scale_table: np.ndarray = tables["scale"]
+        self.scale_high_table: np.ndarray = tables["scale_high"]
+        self.ratio_low_table: np.ndarray = tables["ratio_low"]
+        self.ratio_high_table: np.ndarray = tables["ratio_high"]
+        self.median_table: np.ndarray = tables["median"]
+        self.median_low_table: np.ndarray = tables["median_low"]
+        self.median_high_table: np.ndarray = tables["median_high"]
+        # Indices: a support grade and a source list per cell and grid point.
+        self.support_table: np.ndarray = tables["support"]
+        self.source_table: np.ndarray = tables["source"]
         # Source id -> publisher, title, published, address, about (facts about the articles).
         self.source_names = {source: dict(fields) for source, fields in meta.get("sources", {}).items()}
         self._country_names = dict(meta["country_names"])
@@ -160,18 +172,19 @@ class SalaryModel:
         self._median_rows = [row.tolist() for row in self.median_table]
         self._median_low_rows = [row.tolist() for row in self.median_low_table]
         self._median_high_rows = [row.tolist() for row in self.median_high_table]
-        self._support_rows = [[SUPPORT_GRADES[g] for g in row] for row in self.support_table.tolist()]
-        self._source_rows = [[self.source_lists[i] for i in row] for row in self.source_table.tolist()]
+        self.support_rows: list[list[str]] = [[SUPPORT_GRADES[g] for g in row] for row in self.support_table.tolist()]
+        self.source_rows: list[list[tuple[str, ...]]] = [[self.source_lists[i] for i in row]
+                                                         for row in self.source_table.tolist()]
         self._quantile_cache: dict[float, np.ndarray] = {}
         self._band_cache: dict[float, tuple[list[list[float]], list[list[float]]]] = {}
         self._stacked_cache: dict[float, np.ndarray] = {}
-        self._fidelity = None
+        self._fidelity: pd.DataFrame | None = None
         self._country_cache: dict[object, str] = {}
         self._company_cache: dict[tuple[str, object], tuple[int, str | None, bool, str | None]] = {}
         self._money_cache: dict[tuple, MoneyQuote] = {}
         self._today, self._next_midnight = dt.date.min, -math.inf
         # Level of each grid point (the level edges lie on the grid), read like support.
-        self._level_rows = [level_for_years(float(y), self._level_edges) for y in YEARS_GRID]
+        self.level_rows: list[str] = [level_for_years(float(y), self._level_edges) for y in YEARS_GRID]
 
     def __getstate__(self) -> dict:
         # Plain tables travel (to Dask workers, say); the training side stays home.
@@ -216,7 +229,7 @@ class SalaryModel:
     def known(self) -> list[dict]:
         """What the model can estimate: each country with its name, currency
         and the employers it has figures for (plus their aliases)."""
-        aliases = {}
+        aliases: dict[str, list[str]] = {}
         for alias, name in sorted(self.aliases.items()):
             aliases.setdefault(name, []).append(alias)
         return [{"country": c, "name": self._country_labels[c], "currency": self.local_currency[c],
@@ -329,7 +342,7 @@ class SalaryModel:
             rows = ([r.tolist() for r in low], [r.tolist() for r in high])
             if len(self._band_cache) >= 64:
                 self._band_cache.clear()
-            self._band_cache[float(confidence)] = rows
+            self._band_cache[check_confidence(confidence)] = rows
         return rows
 
     def stacked(self, confidence: float) -> np.ndarray:
@@ -344,7 +357,7 @@ class SalaryModel:
         return block
 
     # -- the hot path -----------------------------------------------------
-    def predict(self, country: str, years: float, company: str | None = None, *,
+    def predict(self, country: str, years: YearsOfExperience, company: str | None = None, *,
                 confidence: float = 0.8, currency: str | None = None, as_of: object = None,
                 aging_rate: float | None = None) -> SalaryEstimate:
         """Estimate one engineer's base salary with a confidence band.
@@ -434,15 +447,15 @@ class SalaryModel:
             m_high = m_high_row[i] + f * (m_high_row[i + 1] - m_high_row[i])
         # tuple.__new__ skips the named tuple's argument handling: 20 fields, in order.
         return _new_estimate(SalaryEstimate, (
-            code, y, canonical, known, self._level_rows[i], money.currency, float(confidence),
+            code, y, canonical, known, self.level_rows[i], money.currency, float(confidence),
             math.exp(min(low, log_median)) * rate, math.exp(log_median) * rate,
             math.exp(max(high, log_median)) * rate, math.exp(m_low) * rate, math.exp(m_high) * rate,
-            self._support_rows[cell][i], self._source_rows[cell][i], money.fx_rate, money.fx_period,
+            self.support_rows[cell][i], self.source_rows[cell][i], money.fx_rate, money.fx_period,
             money.as_of, money.projected, self.reference_year, suggestion, None))
 
     def _predict_range(self, code: str, years, company, confidence, currency, as_of, aging_rate) -> SalaryEstimate:
-        """An estimate for experience lying evenly in a (low, high) range; see :mod:`._ranges`."""
-        from ._ranges import check_range, mixture_quantiles, range_median_offsets, range_provenance
+        """An estimate for experience lying evenly in a (low, high) range; see :mod:`.year_ranges`."""
+        from .year_ranges import check_range, mixture_quantiles, range_median_offsets, range_provenance
 
         low, high = check_range(years, _check_years)
         value = check_confidence(confidence)
@@ -462,7 +475,7 @@ class SalaryModel:
                               math.exp(q_median + above) * rate, support, sources, money.fx_rate, money.fx_period,
                               money.as_of, money.projected, self.reference_year, suggestion, high)
 
-    def percentiles(self, country: str, years: float, company: str | None = None, *,
+    def percentiles(self, country: str, years: YearsOfExperience, company: str | None = None, *,
                     q: tuple[float, ...] = (10, 25, 50, 75, 90), currency: str | None = None,
                     as_of: object = None, aging_rate: float | None = None) -> dict[float, float]:
         """Percentiles of one engineer's base salary, as salary sites report them.
@@ -492,21 +505,21 @@ class SalaryModel:
         >>> round(p[10]) == round(e.low) and round(p[50]) == round(e.median) and round(p[90]) == round(e.high)
         True
         """
-        levels = self._check_q(q)
+        levels = self.check_q(q)
         estimate = self.predict(country, years, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
         cell = self._cell_index[(estimate.country, estimate.company if estimate.company_known else None)]
         rate = self.money_quote(estimate.country, currency, as_of, aging_rate).multiplier
         if estimate.years_max is not None:  # a range: the mixture's percentiles
-            from ._ranges import mixture_quantiles
+            from .year_ranges import mixture_quantiles
 
             logs = mixture_quantiles(self, cell, estimate.years, estimate.years_max, np.array(levels))
             values = [math.exp(v) * rate for v in logs]
         else:
-            values = [math.exp(self._read(self.quantile_table(level), cell, estimate.years)) * rate
+            values = [math.exp(self.read(self.quantile_table(level), cell, estimate.years)) * rate
                       for level in levels]
         return dict(zip((float(v) for v in q), np.maximum.accumulate(values).tolist()))
 
-    def rank(self, country: str, years: float, salary: float, company: str | None = None, *,
+    def rank(self, country: str, years: YearsOfExperience, salary: float, company: str | None = None, *,
              currency: str | None = None, as_of: object = None, aging_rate: float | None = None):
         """Where a salary stands: its percentile among ML engineers like this.
 
@@ -589,17 +602,19 @@ class SalaryModel:
                           as_of=as_of, aging_rate=aging_rate)
 
     @staticmethod
-    def _check_q(q: object) -> list[float]:
+    def check_q(q: object) -> list[float]:
         if isinstance(q, (str, bytes)) or not hasattr(q, "__iter__"):
-            raise TypeError(f"The 'q' parameter of percentiles must be a sequence of percentiles (e.g. (10, 50, 90)). "
+            raise ParameterTypeError("q",
+                                     f"The 'q' parameter of percentiles must be a sequence of percentiles (e.g. (10, 50, 90)). "
                             f"Got {q!r} instead.")
         values = [check_percentile(v) for v in q]
         if not values:
-            raise ValueError("The 'q' parameter of percentiles must name at least one percentile. Got an empty sequence.")
+            raise ParameterError("q",
+                                 "The 'q' parameter of percentiles must name at least one percentile. Got an empty sequence.")
         return [v / 100.0 for v in values]
 
     @staticmethod
-    def _read(table: np.ndarray, cell: int, years: float) -> float:
+    def read(table: np.ndarray, cell: int, years: float) -> float:
         """One table value at ``years``, interpolated like :meth:`predict`."""
         position = years / GRID_STEP
         i = int(position + SNAP)
@@ -633,7 +648,8 @@ class SalaryModel:
 
         grid = list(range(31)) if years is None else years
         if isinstance(grid, (str, bytes)) or not hasattr(grid, "__iter__"):
-            raise TypeError(f"The 'years' parameter of curve must be a sequence of years. Got {grid!r} instead.")
+            raise ParameterTypeError("years",
+                                     f"The 'years' parameter of curve must be a sequence of years. Got {grid!r} instead.")
         rows = []
         for y in grid:
             estimate = self.predict(country, y, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
@@ -666,7 +682,7 @@ class SalaryModel:
 
         return quantiles(self, frame, levels)
 
-    def band_parts(self, country: str, years: float, company: str | None = None) -> dict:
+    def band_parts(self, country: str, years: YearsOfExperience, company: str | None = None) -> dict:
         """The band's two parts at one point; see :func:`salarymodel.serving._explain.band_parts`."""
         from ._explain import band_parts
 
@@ -674,11 +690,13 @@ class SalaryModel:
 
     def fidelity(self) -> pd.DataFrame:
         """Each reported figure beside the model's value; see :func:`salarymodel.serving._explain.fidelity`."""
-        from ._explain import fidelity
+        if self._fidelity is None:  # built once from the model file's table, then shared
+            from ._explain import fidelity_frame
 
-        return fidelity(self)
+            self._fidelity = fidelity_frame(self)
+        return self._fidelity
 
-    def explain(self, country: str, years: float, company: str | None = None, *,
+    def explain(self, country: str, years: YearsOfExperience, company: str | None = None, *,
                 currency: str | None = None, as_of: object = None, aging_rate: float | None = None) -> pd.DataFrame:
         """The reported figures behind one estimate; see :func:`salarymodel.serving._explain.explain`.
 

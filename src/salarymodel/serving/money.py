@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..data.aging import PROJECTION_YEARS, WageSeries, month_label, month_ordinal, parse_as_of
+from ..errors import ParameterError, ParameterTypeError
 
 __all__ = ["MoneyQuote", "MoneyTable", "check_aging_rate"]
 
@@ -35,13 +36,13 @@ def check_aging_rate(aging_rate: object) -> float:
                f"Got {aging_rate!r} instead.")
     if isinstance(aging_rate, bool) or not isinstance(aging_rate, (int, float, np.integer, np.floating)) \
             or isinstance(aging_rate, np.bool_):
-        raise ValueError(message)
+        raise ParameterError("aging_rate", message)
     try:
         value = float(aging_rate)
     except OverflowError:  # an int too large for a float
-        raise ValueError(message) from None
+        raise ParameterError("aging_rate", message) from None
     if not -0.5 < value < 1.0:  # also rejects NaN
-        raise ValueError(message)
+        raise ParameterError("aging_rate", message)
     return value
 
 
@@ -173,11 +174,11 @@ class MoneyTable:
     def check_currency(self, currency: object) -> str:
         """The ISO code of a currency with ECB rates, else a precise error."""
         if not isinstance(currency, str):
-            raise TypeError(f"The 'currency' parameter must be an ISO 4217 code such as 'EUR'. "
+            raise ParameterTypeError("currency", f"The 'currency' parameter must be an ISO 4217 code such as 'EUR'. "
                             f"Got {currency!r} instead.")
         code = currency if currency in self.fx_rates else currency.strip().upper()
         if code not in self.fx_rates or np.isnan(self.fx_rates[code]).all():
-            raise ValueError(f"The 'currency' parameter got {currency!r}, which has no ECB reference rate. "
+            raise ParameterError("currency", f"The 'currency' parameter got {currency!r}, which has no ECB reference rate. "
                              f"Currencies with a rate in {month_label(self.fx_last_month)}: "
                              f"{', '.join(self.currencies_at(self.fx_last_month))}.")
         return code
@@ -186,7 +187,7 @@ class MoneyTable:
         """Currencies the ECB quoted throughout ``month`` (a month ordinal)."""
         return sorted(c for c in self.fx_rates if not math.isnan(self._rate(c, month)))
 
-    def quote(self, country: str, currency: str | None, as_of: object, aging_rate: float | None = None,
+    def quote(self, country: str, currency: object, as_of: object, aging_rate: object = None,
               today: dt.date | None = None) -> MoneyQuote:
         """Resolve the money of one estimate.
 
@@ -220,13 +221,13 @@ class MoneyTable:
             date = parse_as_of(as_of)
         month = month_ordinal(date.year, date.month)
         if month < self.first_month:
-            raise ValueError(f"The 'as_of' parameter got {date.isoformat()}, before the oldest reported figure "
+            raise ParameterError("as_of", f"The 'as_of' parameter got {date.isoformat()}, before the oldest reported figure "
                              f"({month_label(self.first_month)}): the model does not age pay back past its data. "
                              f"Use a date from {month_label(self.first_month)}-01 on.")
         wages = self.wages.get(country)
         if wages is None:
             if month != self.reference_month:
-                raise ValueError(
+                raise ParameterError("as_of",
                     f"The 'as_of' parameter got {date.isoformat()}, but {country} has no wage index, so its "
                     f"estimates exist only in reference money ({month_label(self.reference_month)}). Retrain with "
                     f"your own wage index holding {country}'s rows: python -m salarymodel.train --wage-index FILE "
@@ -236,7 +237,7 @@ class MoneyTable:
             try:
                 level, projected = wages.log_level(month, aging_rate)
             except ValueError as error:
-                raise ValueError(f"The 'as_of' parameter got {date.isoformat()}: {error}") from None
+                raise ParameterError("as_of", f"The 'as_of' parameter got {date.isoformat()}: {error}") from None
             log_wage = level - wages.log_level(self.reference_month)[0]
         multiplier = math.exp(log_wage) * self.reference_per_usd[local]
         if code == local:
@@ -244,14 +245,14 @@ class MoneyTable:
         else:
             rate, rate_local = self._rate(code, month), self._rate(local, month)
             if month > self.fx_last_month:
-                raise ValueError(
+                raise ParameterError("as_of",
                     f"The 'as_of' parameter got {date.isoformat()}: converting {local} to {code} needs the ECB "
                     f"rate of {month_label(month)}, and the shipped rates end in {month_label(self.fx_last_month)}. "
                     f"Pick an as_of up to {_month_end(self.fx_last_month).isoformat()}, or ask for {local} "
                     "(aging needs no exchange rate).")
             if math.isnan(rate) or math.isnan(rate_local):
                 missing = " and ".join(c for c, r in ((code, rate), (local, rate_local)) if math.isnan(r))
-                raise ValueError(
+                raise ParameterError("currency",
                     f"The 'currency' parameter got {currency!r}: the ECB did not quote {missing} throughout "
                     f"{month_label(month)}, so {local} cannot be converted to {code} as of {date.isoformat()}. "
                     f"Pick another as_of, or one of the currencies quoted then: "

@@ -18,6 +18,7 @@ from statistics import NormalDist
 
 import numpy as np
 
+from ..errors import ParameterError, ParameterTypeError
 from .bands import Z_GRID, quantile_rows
 from .grid import YEARS_GRID
 from .words import amount, engineers
@@ -126,11 +127,11 @@ def _ordinal(percentile: float) -> str:
 def check_salary(salary: object, owner: str = "rank") -> float:
     """A salary: a finite number above 0 (not a bool)."""
     if isinstance(salary, bool) or not isinstance(salary, (int, float, np.integer, np.floating)):
-        raise TypeError(f"The 'salary' parameter of {owner} must be a number (annual base salary). "
+        raise ParameterTypeError("salary", f"The 'salary' parameter of {owner} must be a number (annual base salary). "
                         f"Got {salary!r} instead.")
     value = float(salary)
     if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"The 'salary' parameter of {owner} must be a finite number above 0 (annual base salary). "
+        raise ParameterError("salary", f"The 'salary' parameter of {owner} must be a finite number above 0 (annual base salary). "
                          f"Got {salary!r} instead.")
     return value
 
@@ -151,7 +152,7 @@ def _one_year_quantile(model, cell: int, years: float):
 
 
 def _range_quantile(model, cell: int, low: float, high: float):
-    from ._ranges import mixture_cdf
+    from .year_ranges import mixture_cdf
 
     # The mixture's quantiles are its CDF inverted on a grid: linear in the level between
     # the grid's points, so it is read (and inverted below) by interpolation.

@@ -311,7 +311,7 @@ def estimate_effects(locations: pd.DataFrame) -> SourceEffects:
     result = SourceEffects(tau, basis, n_sources, 0.0)
     # Method of moments: the raw distances' spread beyond their noise.
     if raw:
-        excess = np.mean([d**2 - noise for d, noise in raw.values()])
+        excess = float(np.mean([d**2 - noise for d, noise in raw.values()]))
         result.tau_employer = float(np.sqrt(max(excess, 0.0)))
     for key, (d, noise) in raw.items():
         denominator = result.tau_employer**2 + noise

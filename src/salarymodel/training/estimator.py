@@ -28,6 +28,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
 from sklearn.preprocessing import SplineTransformer
 from sklearn.utils.validation import check_is_fitted
 
+from ..errors import ParameterError
 from ..serving.bands import NormalisedResidualScore, check_confidence, conformal_bounds
 from ..serving.grid import YEARS_GRID
 from ._seeds import country_rng
@@ -310,7 +311,7 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
         self
         """
         if isinstance(self.cv, bool) or not isinstance(self.cv, (int, np.integer)) or self.cv < 2:
-            raise ValueError(f"The 'cv' parameter of SalaryRegressor must be an int >= 2. Got {self.cv!r} instead.")
+            raise ParameterError("cv", f"The 'cv' parameter of SalaryRegressor must be an int >= 2. Got {self.cv!r} instead.")
         y = np.asarray(y, dtype=float)
         y_within = y if y_within is None else np.asarray(y_within, dtype=float)
         if not (np.isfinite(y).all() and np.isfinite(y_within).all()) or y_within.shape != y.shape:

@@ -208,7 +208,11 @@ def _centres(n_countries: int, country: np.ndarray, low: np.ndarray, use: np.nda
     centre = np.zeros(n_countries)
     for c in range(n_countries):
         values = np.concatenate([low[(country == c) & (use > 0)], record_log[record_country == c]])
-        centre[c] = np.median(values) - 0.3 if len(values) else fallback[c]
+        if len(values):
+            centre[c] = np.median(values) - 0.3
+        else:
+            assert fallback is not None, "a country with no used figure needs the fallback centre"
+            centre[c] = fallback[c]
     return centre
 
 
@@ -245,8 +249,9 @@ def measurement_data(figures: pd.DataFrame, levels: pd.DataFrame, records: pd.Da
         key = (row["level"], row["years_min"], row["years_max"])
         if key not in cache:
             cache[key] = _cell_years(row["level"], float(row["years_min"]), float(row["years_max"]), levels)
-        if ranks[i]:  # (-1, k): the lowest of k, rank 1; (1, k): the highest, rank k
-            side, k = ranks[i]
+        rank = ranks[i]
+        if rank:  # (-1, k): the lowest of k, rank 1; (1, k): the highest, rank k
+            side, k = rank
             mean, variance = _order_statistic(1 if side < 0 else k, k)
         else:
             mean, variance = 0.0, 0.0

@@ -77,7 +77,7 @@ def _write(path: Path, posterior: Posterior) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}-", dir=path.parent))
     try:
-        np.savez(staging / "draws.npz", **posterior.draws)
+        np.savez(staging / "draws.npz", **posterior.draws)  # type: ignore[arg-type]  # numpy's stub types **kwds too narrowly
         (staging / "diagnostics.json").write_text(json.dumps(asdict(posterior.diagnostics)), encoding="utf-8")
         os.replace(staging, path)
     except OSError:

@@ -44,6 +44,7 @@ from ..data.levels import PARTITION_LEVELS, levels_for_years
 from ..data.names import fold_company_names, load_company_aliases
 from ..data.normalise import MoneyBasis, load_cpi, normalise_figures
 from ..data.tables import TablePaths
+from ..errors import ParameterError
 from ._seeds import country_rng
 from .effects import ExperienceCurve, SourceEffects, estimate_effects, fit_curves, source_units, source_weights
 from .uncertainty import median_variance
@@ -308,22 +309,21 @@ def plan_training_set(
     -------
     TrainingPlan
     """
-    if figures is None or isinstance(figures, (str, Path)):
-        figures = load_figures(figures)
-    if "group" not in figures:
-        figures = figures.assign(group=None)
+    table: pd.DataFrame = load_figures(figures) if figures is None or isinstance(figures, (str, Path)) else figures
+    if "group" not in table:
+        table = table.assign(group=None)
     # One employer per name that serving folds together ("TIKTOK Inc." is TikTok, and TCS is
     # Tata Consultancy Services where a figure names it).
     aliases = load_company_aliases((tables or TablePaths()).path("aliases"))
-    figures = figures.assign(company=fold_company_names(figures["country"], figures["company"], aliases=aliases))
-    if basis is not None and "value_usd" in figures:
-        normalised = figures.copy()  # already in the basis's money (a resample of a plan's figures)
+    table = table.assign(company=fold_company_names(table["country"], table["company"], aliases=aliases))
+    if basis is not None and "value_usd" in table:
+        normalised = table.copy()  # already in the basis's money (a resample of a plan's figures)
     elif basis is not None:
-        normalised, basis = normalise_figures(figures, reference_year=basis.reference_year,
+        normalised, basis = normalise_figures(table, reference_year=basis.reference_year,
                                               per_usd=basis.per_usd)
     else:
         tables = tables or TablePaths()
-        normalised, basis = normalise_figures(figures, reference_year=reference_year,
+        normalised, basis = normalise_figures(table, reference_year=reference_year,
                                               wages=load_wage_index(tables.path("wage_index")),
                                               cpi=load_cpi(tables.path("cpi")))
     normalised["excluded"] = exclusion_reasons(normalised)
@@ -540,7 +540,7 @@ def make_training_set(
     """
     if (isinstance(rows_per_country, bool) or not isinstance(rows_per_country, (int, np.integer))
             or rows_per_country < 100):
-        raise ValueError("The 'rows_per_country' parameter of make_training_set must be an int >= 100. "
+        raise ParameterError("rows_per_country", "The 'rows_per_country' parameter of make_training_set must be an int >= 100. "
                          f"Got {rows_per_country!r} instead.")
     plan = plan or plan_training_set(figures)
     used = plan.used_figures().drop_duplicates("id")

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ParameterError, ParameterTypeError
 from ..serving.csv_rows import ROW_COLUMNS, open_csv, score_chunk
 
 __all__ = ["MAX_BATCH_ROWS", "MAX_BATCH_BYTES", "MAX_BATCH_COLUMNS", "MAX_QUEUED_BATCHES",
@@ -85,9 +86,8 @@ def _check_options(model, options: dict, where: str) -> dict | None:
 
     try:
         model.predict_frame(pd.DataFrame({"country": [], "years": []}), errors="coerce", **options)
-    except (ValueError, TypeError) as error:
-        found = [name for name in options if f"'{name}'" in str(error)]
-        return _problem(str(error), found[0] if found else next(iter(options)), where)
+    except (ParameterError, ParameterTypeError) as error:
+        return _problem(str(error), error.parameter, where)
     return None
 
 

@@ -21,6 +21,8 @@ the same ones.
 
 from __future__ import annotations
 
+import asyncio
+
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -38,10 +40,10 @@ _BUSY = (b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset
 class GuardedH11Protocol(H11Protocol):
     """uvicorn's HTTP/1.1 protocol with header and body deadlines and a connection cap."""
 
-    def connection_made(self, transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport) -> None:
         super().connection_made(transport)
-        self._deadline = None
-        self._waiting_for = None
+        self._deadline: asyncio.TimerHandle | None = None
+        self._waiting_for: str | None = None
         if len(self.connections) > limits().max_connections:
             transport.write(_BUSY)
             transport.close()

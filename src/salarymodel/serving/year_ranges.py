@@ -15,6 +15,7 @@ from statistics import NormalDist
 
 import numpy as np
 
+from ..errors import ParameterError, ParameterTypeError
 from .bands import Z_GRID
 from .grid import GRID_STEP, YEARS_GRID
 
@@ -73,11 +74,12 @@ Z_LEVELS = np.array([NormalDist().cdf(float(z)) for z in Z_GRID])
 def check_range(years: object, check_one, owner: str = "predict") -> tuple[float, float]:
     """A (low, high) pair of years, each checked like one number, low below high."""
     if len(years) != 2:  # type: ignore[arg-type]
-        raise TypeError(f"The 'years' parameter of {owner} must be a number of years or a (low, high) range such as "
+        raise ParameterTypeError("years",
+                                 f"The 'years' parameter of {owner} must be a number of years or a (low, high) range such as "
                         f"(3, 5). Got {years!r} instead.")
     low, high = check_one(years[0], owner), check_one(years[1], owner)  # type: ignore[index]
     if not low < high:
-        raise ValueError(f"The 'years' parameter of {owner} as a range must rise, (low, high) with low < high. "
+        raise ParameterError("years", f"The 'years' parameter of {owner} as a range must rise, (low, high) with low < high. "
                          f"Got {years!r} instead.")
     return low, high
 
@@ -164,7 +166,7 @@ def support_codes(model, cell: int) -> np.ndarray:
     """One cell's support grade at every grid point, as its index in ``SUPPORT_GRADES``."""
     from .estimate import SUPPORT_GRADES
 
-    return np.array([SUPPORT_GRADES.index(grade) for grade in model._support_rows[cell]])
+    return np.array([SUPPORT_GRADES.index(grade) for grade in model.support_rows[cell]])
 
 
 def range_support(codes: np.ndarray, low: float, high: float) -> str:
@@ -180,7 +182,7 @@ def range_provenance(model, cell: int, low: float, high: float) -> tuple[str, tu
     first, last = _span(low, high)
     support = range_support(support_codes(model, cell), low, high)
     sources: dict[str, None] = {}
-    for ids in model._source_rows[cell][first:last + 1]:
+    for ids in model.source_rows[cell][first:last + 1]:
         sources.update(dict.fromkeys(ids))
     middle = int(((low + high) / 2) / GRID_STEP + 1e-9)
-    return support, tuple(sources), model._level_rows[min(middle, len(YEARS_GRID) - 1)]
+    return support, tuple(sources), model.level_rows[min(middle, len(YEARS_GRID) - 1)]

@@ -1,0 +1,43 @@
+"""What the endpoints share: the model they answer from, and their query parameters."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from ..errors import ParameterError
+from ..serving.model import SalaryModel
+from ..serving.year_ranges import parse_years_text
+
+__all__ = ["ModelDep", "Country", "Years", "YearsMax", "Company", "Confidence", "Currency", "AsOf", "years_value"]
+
+
+def _model(request: Request) -> SalaryModel:
+    """The model this app serves (loaded once, when the app was created)."""
+    return request.app.state.model
+
+
+ModelDep = Annotated[SalaryModel, Depends(_model)]
+Country = Annotated[str, Query(description="Country name or ISO code: Germany, DE, USA, india")]
+Years = Annotated[str, Query(description="Years of experience, 0 to 50, or a range such as 3-5")]
+YearsMax = Annotated[float | None, Query(description="The range's high end (years is then its low end)")]
+Company = Annotated[str | None, Query(description="Employer; unknown ones give the market")]
+Confidence = Annotated[float, Query(description="Band coverage in (0, 1)")]
+Currency = Annotated[str | None, Query(description="ISO 4217 code; the country's own when empty")]
+AsOf = Annotated[str | None, Query(description="Date whose money to use, YYYY-MM-DD or YYYY-MM; today when empty")]
+
+
+def years_value(text: str, years_max: float | None) -> float | tuple[float, float]:
+    """The ``years`` query (a number or a range such as '3-5') and ``years_max``, as ``predict`` takes them."""
+    try:
+        value = parse_years_text(text)
+    except ValueError:
+        raise ParameterError("years", f"The 'years' parameter must be years of experience such as 5, or a range "
+                                      f"such as 3-5. Got {text[:40]!r} instead.") from None
+    if years_max is None:
+        return value
+    if isinstance(value, tuple):
+        raise ParameterError("years_max", f"The 'years_max' parameter is given, and 'years' is already a range "
+                                          f"({text[:40]!r}): give one or the other.")
+    return value, years_max

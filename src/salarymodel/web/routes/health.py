@@ -1,0 +1,22 @@
+"""Liveness and readiness, for a load balancer or an orchestrator."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from ..params import ModelDep
+from ..schemas import Health, Ready
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=Health, summary="The process is up")
+def healthz() -> dict:
+    return {"ok": True}
+
+
+@router.get("/readyz", response_model=Ready, summary="The model is loaded and answers")
+def readyz(model: ModelDep) -> dict:
+    return {"ready": model.predict(model.countries[0], 5).median > 0}
