@@ -9,7 +9,16 @@ Rules, checked on the real import graph (imports inside functions included):
 * ``cli`` may import everything, and nothing imports ``cli`` but the
   ``python -m`` entry points;
 * ``errors`` is shared by every stage and imports none;
+* each top-level module imports only what its job needs (``TOP_LEVEL``);
+* no module reaches into another's private names: no ``from x import _y``,
+  no private module (``serving._frame``) imported from outside its folder,
+  no ``thing._attribute`` of another object;
 * no import circle between modules.
+
+A module's ``if __name__ == "__main__":`` block is left out of the graph: it
+runs only when the file is run with ``python -m``, as a module object of its
+own (``__main__``), so what it imports cannot close a circle with the module
+others import.
 """
 
 from __future__ import annotations
@@ -29,11 +38,21 @@ ALLOWED = {
     "evidence": {"training", "serving", "data"},
     "web": {"serving", "data", "top"},  # the app loads the model through api, as predict() does
     "cli": {"evidence", "training", "serving", "data", "web", "top"},
-    # api serves; the training run (train) ties training, evidence and serving
-    # together; the -m entry points hand over to cli.
+    # Each top-level module has its own row in TOP_LEVEL.
     "top": {"serving", "data", "training", "evidence", "cli", "top"},
 }
-TOP_LEVEL_MODULES = {"__init__", "api", "errors", "train", "predict", "evaluate", "benchmark"}
+# What each top-level module may import, and why.
+TOP_LEVEL = {
+    "__init__": {"api", "serving"},  # the public names
+    "api": {"serving", "data", "train"},  # serves; train only for a user's first-use training (inside a function)
+    "errors": set(),  # shared by every stage
+    "train": {"training", "evidence", "serving", "data"},  # the training run ties the stages together
+    # The -m entry points hand over to their command line.
+    "predict": {"cli"}, "evaluate": {"cli"}, "benchmark": {"cli"},
+}
+TOP_LEVEL_MODULES = set(TOP_LEVEL)
+# Private-looking attributes that are other libraries' public API.
+FOREIGN_API = {"_asdict", "_replace", "_fields", "_meta", "_getframe"}
 
 
 def _module_name(path: Path) -> str:
@@ -65,7 +84,7 @@ def import_graph() -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for module, path in files.items():
         found: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in ast.walk(_without_main_block(ast.parse(path.read_text()))):
             if isinstance(node, ast.ImportFrom) and node.level:
                 candidates = _resolve(module, node)
             elif isinstance(node, (ast.ImportFrom, ast.Import)):
@@ -75,6 +94,16 @@ def import_graph() -> dict[str, set[str]]:
             found.update(c for c in candidates if c in known)
         graph[module] = found - {module}
     return graph
+
+
+def _without_main_block(tree: ast.Module) -> ast.Module:
+    """The module without its ``if __name__ == "__main__":`` block (see the module's docstring)."""
+    def is_main(node: ast.stmt) -> bool:
+        return (isinstance(node, ast.If) and isinstance(node.test, ast.Compare)
+                and isinstance(node.test.left, ast.Name) and node.test.left.id == "__name__")
+
+    tree.body = [node for node in tree.body if not is_main(node)]
+    return tree
 
 
 def stage(module: str) -> str:
@@ -99,6 +128,9 @@ def test_dependencies_point_one_way_even_inside_functions():
             own, other = stage(module), stage(target)
             if module == "errors":
                 broken.append((module, target))
+            elif own == "top":
+                if target.split(".")[0] not in TOP_LEVEL[module] and other not in TOP_LEVEL[module]:
+                    broken.append((module, target))
             elif other != own and other not in ALLOWED[own]:
                 broken.append((module, target))
     assert broken == []
@@ -153,10 +185,40 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 
 def test_no_import_circle_even_through_imports_inside_functions():
-    graph = import_graph()
-    # The -m entry points and their command modules are one command split in two files.
-    graph = {m: {t for t in ts if not (m == "train" and t == "cli.train")} for m, ts in graph.items()}
-    assert _cycle(graph) is None
+    assert _cycle(import_graph()) is None
+
+
+def _private_reaches(module: str, path: Path) -> list[str]:
+    """Where ``module`` uses another module's private names."""
+    found = []
+    folder = module.rsplit(".", 1)[0] if "." in module else ""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("salarymodel")):
+            target = _resolve(module, node)[0] if node.level else _absolute(node)[0]
+            names = [a.name for a in node.names if a.name.startswith("_") and not a.name.startswith("__")]
+            if names:
+                found.append(f"{module}: from {target} import {names}")
+            private = [part for part in target.split(".") if part.startswith("_") and not part.startswith("__")]
+            if private and target.rsplit(".", 1)[0] != folder:
+                found.append(f"{module}: imports {target} from outside its folder")
+        elif (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
+              and node.attr not in FOREIGN_API and not (isinstance(node.value, ast.Name)
+                                                        and node.value.id in ("self", "cls"))):
+            found.append(f"{module} line {node.lineno}: ._{node.attr[1:]}")
+    return found
+
+
+def test_no_module_reaches_into_another_modules_private_names():
+    files = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    assert [reach for module, path in files.items() for reach in _private_reaches(module, path)] == []
+
+
+def test_the_private_name_check_sees_each_kind_of_reach(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("from ..serving._frame import predict_frame\nfrom ..serving.model import _closest\n"
+                      "x = model._cell_index\ny = self._cache\nz = row._asdict()\n")
+    found = _private_reaches("web.sample", sample)
+    assert len(found) == 3 and "outside its folder" in found[0] and "_closest" in found[1] and "_cell_index" in found[2]
 
 
 def test_the_circle_finder_finds_circles():

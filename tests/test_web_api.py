@@ -214,3 +214,43 @@ def test_rupees_read_in_lakh_in_words_and_plain_in_json(client):
     assert amount(99_999, "INR") == "99,999" and amount(1_423_388, "USD") == "1,423,388"
     rank = client.get("/api/v1/rank", params={"country": "IN", "years": 5, "salary": 1_200_000}).json()
     assert rank["sentence"].startswith("12,00,000 INR is about the")
+
+
+def test_every_endpoint_declares_its_answer_and_answers_as_declared(client):
+    from salarymodel.web import schemas
+
+    paths = client.get("/openapi.json").json()["paths"]
+    for path, methods in paths.items():
+        for method, operation in methods.items():
+            answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
+            assert "$ref" in answer, (method, path)  # a named response model, not an untyped object
+            if path.startswith("/api/v1"):
+                assert "#/components/schemas/Problem" in str(operation["responses"]["422"]), (method, path)
+    # Each answer validates against its declared model (the estimate and the batch skip
+    # FastAPI's encoder for speed, so this is what keeps them and their schema together).
+    asked = {"/api/v1/estimate": (schemas.Estimate, {"country": "IN", "years": "3-5", "company": "Microsfot"}),
+             "/api/v1/rank": (schemas.Rank, {"country": "DE", "years": 5, "salary": 1}),
+             "/api/v1/explain": (schemas.Explanation, {"country": "US", "years": 1}),
+             "/api/v1/ranges": (schemas.Ranges, {"country": "IN", "company": "TCS"}),
+             "/api/v1/curve": (schemas.Curve, {"country": "DE"}),
+             "/api/v1/known": (schemas.Known, {}), "/api/v1/model": (schemas.ModelSummary, {}),
+             "/healthz": (schemas.Health, {}), "/readyz": (schemas.Ready, {})}
+    assert set(asked) | {"/api/v1/estimates"} == set(paths)
+    for path, (declared, params) in asked.items():
+        declared.model_validate(client.get(path, params=params).json(), strict=False)
+    batch = client.post("/api/v1/estimates", json={"rows": [{"country": "DE", "years": 5, "salary": 70000},
+                                                            {"country": "XX", "years": 1}]}).json()
+    schemas.Batch.model_validate(batch)
+
+
+def test_a_server_bug_is_not_passed_off_as_a_client_error(model):
+    # Only errors that name a parameter are the client's: any other ValueError is a 500.
+    def broken(*args, **kwargs):
+        raise ValueError("a bug")
+
+    app = create_app(model)
+    app.state.model = type("Broken", (), {"__getattr__": lambda self, name: getattr(model, name),
+                                          "predict": staticmethod(broken)})()
+    answer = TestClient(app, raise_server_exceptions=False).get("/api/v1/estimate", params={"country": "DE",
+                                                                                          "years": 5})
+    assert answer.status_code == 500

@@ -30,7 +30,8 @@ _EXPORTS = {
     "SalaryEstimate": "serving.estimate", "InvalidRowsError": "serving.estimate",
     "SalaryModel": "serving.model",
     "FiguresError": "errors", "ModelIntegrityError": "errors", "ModelVersionError": "errors",
-    "UnknownCountryError": "errors",
+    "UnknownCountryError": "errors", "ParameterError": "errors", "ParameterTypeError": "errors",
+    "UnknownEmployerWarning": "errors",
 }
 
 __all__ = ["__version__", *_EXPORTS]
