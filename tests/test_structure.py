@@ -224,3 +224,13 @@ def test_the_private_name_check_sees_each_kind_of_reach(tmp_path):
 def test_the_circle_finder_finds_circles():
     assert _cycle({"api": {"train"}, "train": {"evaluate"}, "evaluate": {"api"}}) == ["api", "train", "evaluate",
                                                                                      "api"]
+
+
+def test_the_years_grid_is_read_in_one_place():
+    # grid.grid_position / grid.grid_index turn years into grid positions; nothing else divides
+    # by the grid step, but year_ranges counting how many points a range spans.
+    dividing = {_module_name(p) for p in (PACKAGE / "serving").glob("*.py") if "/ GRID_STEP" in p.read_text()}
+    assert dividing == {"serving.grid", "serving.year_ranges"}
+    counts = [line for line in (PACKAGE / "serving" / "year_ranges.py").read_text().splitlines()
+              if "/ GRID_STEP" in line]
+    assert len(counts) == 1 and "round((high - low) / GRID_STEP)" in counts[0]

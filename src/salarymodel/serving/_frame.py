@@ -19,39 +19,27 @@ from ..data.levels import MAX_YEARS
 from ..errors import ParameterError, ParameterTypeError
 from .bands import check_confidence
 from .estimate import SUPPORT_GRADES, InvalidRowsError
-from .grid import GRID_SIZE, GRID_STEP, SNAP
+from .grid import GRID_SIZE, grid_index, grid_position, interpolate
 
 _NORMAL = NormalDist()
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["predict_frame", "resolve_rows", "frame_categories", "read_tables", "read_stacked", "grid_index"]
-
-
-def grid_index(years: np.ndarray) -> np.ndarray:
-    """Grid point at or below each years value (where provenance is read)."""
-    return np.minimum((years / GRID_STEP + SNAP).astype(np.int64), GRID_SIZE - 1)
-
-
-def _grid_position(years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Lower grid index and interpolation weight for each years value."""
-    i = np.minimum(grid_index(years), GRID_SIZE - 2)
-    return i, years / GRID_STEP - i
+__all__ = ["predict_frame", "resolve_rows", "frame_categories", "read_tables", "read_stacked"]
 
 
 def read_tables(tables: tuple[np.ndarray, ...], cell: np.ndarray, years: np.ndarray) -> list[np.ndarray]:
     """Each table (cells x grid) linearly interpolated at ``years``."""
-    i, f = _grid_position(years)
+    i, f = grid_position(years)
     return [table[cell, i] + f * (table[cell, i + 1] - table[cell, i]) for table in tables]
 
 
-def read_stacked(stacked: np.ndarray, cell: np.ndarray, years: np.ndarray, points: np.ndarray) -> np.ndarray:
+def read_stacked(stacked: np.ndarray, cell: np.ndarray, years: np.ndarray) -> np.ndarray:
     """Rows of ``stacked`` (k, cells * grid) at ``years``, shape (k, rows):
     the interpolation of :func:`read_tables` as two contiguous gathers
-    (``points`` from :func:`grid_index`)."""
-    i = np.minimum(points, GRID_SIZE - 2)
-    f = years / GRID_STEP - i
+    (positions from :func:`~salarymodel.serving.grid.grid_position`)."""
+    i, f = grid_position(years)
     flat = cell * GRID_SIZE + i
     lower = np.take(stacked, flat, axis=1)
     upper = np.take(stacked, flat + 1, axis=1)
@@ -221,7 +209,7 @@ def predict_frame(model, frame: pd.DataFrame, *, confidence: float = 0.8, curren
         projected[i] = quote.projected
     y = np.where(bad, 0.0, years) if any_bad else years
     points = grid_index(y)
-    block = read_stacked(model.stacked(confidence), cell, y, points)  # rows: low, median, high
+    block = read_stacked(model.stacked(confidence), cell, y)  # rows: low, median, high
     np.minimum(block[0], block[1], out=block[0])  # the band never crosses the median
     np.maximum(block[2], block[1], out=block[2])
     row_rate = np.take(log_rate, ci)
@@ -251,7 +239,7 @@ def predict_frame(model, frame: pd.DataFrame, *, confidence: float = 0.8, curren
         result["sources"] = column
     if levels is not None:
         stacked = np.stack([model.quantile_table(level) for level in levels]).reshape(len(levels), -1)
-        values = np.exp(read_stacked(stacked, cell, y, points) + row_rate)
+        values = np.exp(read_stacked(stacked, cell, y) + row_rate)
         values = np.maximum.accumulate(values, axis=0)
         if any_bad:
             values[:, bad] = np.nan
@@ -307,8 +295,7 @@ def _apply_salary(model, result, salary, cell, y, points, bad, row_rate, years, 
                 share = float(np.interp(math.log(salary[row]) - row_rate[row], x, cdf))
                 percentile[row] = 100.0 * min(max(share, levels[0]), levels[-1])
             rows = rows[np.isnan(years_max[rows])]
-        i, f = _grid_position(y[rows])
-        logs = np.maximum.accumulate(stack[:, i] + f * (stack[:, i + 1] - stack[:, i]) + row_rate[rows], axis=0)
+        logs = np.maximum.accumulate(interpolate(stack, y[rows]) + row_rate[rows], axis=0)
         # The quantile function is linear in the normal score between grid levels: invert it there.
         target = np.log(salary[rows])
         above = (logs < target).sum(axis=0)

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..data.levels import MAX_YEARS
 
-__all__ = ["GRID_STEP", "YEARS_GRID", "GRID_SIZE", "SNAP"]
+__all__ = ["GRID_STEP", "YEARS_GRID", "GRID_SIZE", "SNAP", "grid_index", "grid_position", "interpolate"]
 
 # Years grid on which the median is made non-decreasing and the model is served.
 GRID_STEP = 0.05
@@ -17,3 +17,46 @@ YEARS_GRID = np.linspace(0.0, MAX_YEARS, int(round(MAX_YEARS / GRID_STEP)) + 1)
 GRID_SIZE = len(YEARS_GRID)
 # Years that are a grid point up to float error (3.0 / 0.05 = 59.999...) snap to it.
 SNAP = 1e-9
+
+
+def grid_index(years):
+    """The grid point at or below ``years`` (a float or an array): where support,
+    sources and the level are read. Within :data:`SNAP` of a point reads that point."""
+    if isinstance(years, float):
+        return min(int(years / GRID_STEP + SNAP), GRID_SIZE - 1)
+    return np.minimum((np.asarray(years, dtype=float) / GRID_STEP + SNAP).astype(np.int64), GRID_SIZE - 1)
+
+
+def grid_position(years):
+    """Where ``years`` falls on the grid: the lower point ``i`` and the weight ``f`` of the
+    next, so that a row's value there is ``row[i] + f * (row[i + 1] - row[i])``.
+
+    The one place the grid is interpolated: :meth:`SalaryModel.predict` (a float, in
+    plain Python: the hot path), the batch (an array), ranges and rank. ``years``
+    must lie in [0, MAX_YEARS]; a value within :data:`SNAP` of a grid point reads
+    that point. At the last point ``i`` is the one before it and ``f`` is 1.
+
+    Parameters
+    ----------
+    years : float or ndarray
+
+    Returns
+    -------
+    (i, f) : (int, float) or (ndarray of int64, ndarray of float)
+    """
+    if type(years) is float:
+        position = years / GRID_STEP
+        i = int(position + SNAP)
+        if i > GRID_SIZE - 2:
+            i = GRID_SIZE - 2
+        return i, position - i
+    position = np.asarray(years, dtype=float) / GRID_STEP
+    index = np.minimum((position + SNAP).astype(np.int64), GRID_SIZE - 2)
+    return index, position - index
+
+
+def interpolate(row: np.ndarray, years):
+    """A table row (or the last axis of an array of rows) read at ``years`` (see :func:`grid_position`)."""
+    i, f = grid_position(years)
+    lower = row[..., i]
+    return lower + f * (row[..., i + 1] - lower)

@@ -30,7 +30,7 @@ from ..data.names import check_text, company_key, country_code, country_key
 from ..errors import ParameterError, ParameterTypeError, UnknownCountryError, warn_unknown_employer
 from .bands import band_levels, check_confidence, check_percentile, quantile_rows
 from .estimate import SUPPORT_GRADES, SalaryEstimate, YearsOfExperience
-from .grid import GRID_SIZE, GRID_STEP, SNAP, YEARS_GRID
+from .grid import YEARS_GRID, grid_position, interpolate
 from .money import MoneyQuote, MoneyTable
 
 if TYPE_CHECKING:
@@ -180,6 +180,7 @@ class SalaryModel:
         self._stacked_cache: dict[float, np.ndarray] = {}
         self._fidelity: pd.DataFrame | None = None
         self._country_cache: dict[object, str] = {}
+        self._positions: dict[float, tuple[int, float]] = {}  # years -> grid_position(years)
         self._company_cache: dict[tuple[str, object], tuple[int, str | None, bool, str | None]] = {}
         self._money_cache: dict[tuple, MoneyQuote] = {}
         self._today, self._next_midnight = dt.date.min, -math.inf
@@ -432,19 +433,19 @@ class SalaryModel:
         rate = money.multiplier
         low_row, median_row, high_row = low_rows[cell], self._median_rows[cell], high_rows[cell]
         m_low_row, m_high_row = self._median_low_rows[cell], self._median_high_rows[cell]
-        position = y / GRID_STEP
-        i = int(position + SNAP)
-        if i >= GRID_SIZE - 1:
-            i = GRID_SIZE - 1
-            low, log_median, high = low_row[i], median_row[i], high_row[i]
-            m_low, m_high = m_low_row[i], m_high_row[i]
-        else:
-            f = position - i
-            low = low_row[i] + f * (low_row[i + 1] - low_row[i])
-            log_median = median_row[i] + f * (median_row[i + 1] - median_row[i])
-            high = high_row[i] + f * (high_row[i + 1] - high_row[i])
-            m_low = m_low_row[i] + f * (m_low_row[i + 1] - m_low_row[i])
-            m_high = m_high_row[i] + f * (m_high_row[i + 1] - m_high_row[i])
+        position = self._positions.get(y)
+        if position is None:
+            position = grid_position(y)
+            if len(self._positions) < 10_000:  # bounded: inputs can be arbitrary
+                self._positions[y] = position
+        i, f = position
+        low = low_row[i] + f * (low_row[i + 1] - low_row[i])
+        log_median = median_row[i] + f * (median_row[i + 1] - median_row[i])
+        high = high_row[i] + f * (high_row[i + 1] - high_row[i])
+        m_low = m_low_row[i] + f * (m_low_row[i + 1] - m_low_row[i])
+        m_high = m_high_row[i] + f * (m_high_row[i + 1] - m_high_row[i])
+        if f >= 1.0:  # the grid's last point: provenance is read there
+            i += 1
         # tuple.__new__ skips the named tuple's argument handling: 20 fields, in order.
         return _new_estimate(SalaryEstimate, (
             code, y, canonical, known, self.level_rows[i], money.currency, float(confidence),
@@ -616,12 +617,7 @@ class SalaryModel:
     @staticmethod
     def read(table: np.ndarray, cell: int, years: float) -> float:
         """One table value at ``years``, interpolated like :meth:`predict`."""
-        position = years / GRID_STEP
-        i = int(position + SNAP)
-        if i >= GRID_SIZE - 1:
-            return float(table[cell, GRID_SIZE - 1])
-        f = position - i
-        return float(table[cell, i] + f * (table[cell, i + 1] - table[cell, i]))
+        return float(interpolate(table[cell], float(years)))
 
     def curve(self, country: str, company: str | None = None, *, years: object = None,
               q: tuple[float, ...] = (10, 25, 50, 75, 90), currency: str | None = None, as_of: object = None,

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import ParameterError, ParameterTypeError
 from .bands import Z_GRID, quantile_rows
-from .grid import YEARS_GRID
+from .grid import interpolate
 from .words import amount, engineers
 
 __all__ = ["SalaryRank", "check_salary", "salary_rank"]
@@ -146,7 +146,7 @@ def _one_year_quantile(model, cell: int, years: float):
     def quantile(level: float) -> float:
         row = quantile_rows(level, t["centre"][rows], t["scale"][rows], t["ratio_low"][rows], t["ratio_high"][rows],
                             countries, t["shapes"], t["scale_high"][rows])[0]
-        return float(np.interp(years, YEARS_GRID, row))
+        return float(interpolate(row, float(years)))
 
     return quantile
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import ParameterError, ParameterTypeError
 from .bands import Z_GRID
-from .grid import GRID_STEP, YEARS_GRID
+from .grid import GRID_STEP, YEARS_GRID, grid_index, interpolate
 
 __all__ = ["check_range", "cell_quantiles", "mixture_cdf", "mixture_quantiles", "MAX_RANGE_POINTS", "RANGE_TEXT",
            "parse_years_text", "split_year_ranges", "Z_LEVELS"]
@@ -137,10 +137,7 @@ def mixture_cdf(model, cell: int, low: float, high: float,
     # with one linear interpolation in years shared by every level.
     if quantiles is None:
         quantiles = cell_quantiles(model, cell)
-    position = np.clip(years / GRID_STEP, 0, len(YEARS_GRID) - 1)
-    left = np.minimum(position.astype(int), len(YEARS_GRID) - 2)
-    weight = position - left
-    per_year = (quantiles[:, left] * (1 - weight) + quantiles[:, left + 1] * weight).T
+    per_year = interpolate(quantiles, years).T
     # The averaged CDF on a fixed grid of log pay (a bounded cost per range, whatever
     # its length).
     x = np.linspace(per_year.min(), per_year.max(), _CDF_POINTS)
@@ -159,7 +156,7 @@ def range_median_offsets(model, cell: int, low: float, high: float) -> tuple[flo
 
 def _span(low: float, high: float) -> tuple[int, int]:
     """First and last grid points the range covers."""
-    return int(low / GRID_STEP + 1e-9), min(int(high / GRID_STEP + 1e-9), len(YEARS_GRID) - 1)
+    return grid_index(float(low)), grid_index(float(high))
 
 
 def support_codes(model, cell: int) -> np.ndarray:
@@ -184,5 +181,4 @@ def range_provenance(model, cell: int, low: float, high: float) -> tuple[str, tu
     sources: dict[str, None] = {}
     for ids in model.source_rows[cell][first:last + 1]:
         sources.update(dict.fromkeys(ids))
-    middle = int(((low + high) / 2) / GRID_STEP + 1e-9)
-    return support, tuple(sources), model.level_rows[min(middle, len(YEARS_GRID) - 1)]
+    return support, tuple(sources), model.level_rows[grid_index((low + high) / 2)]
