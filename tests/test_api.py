@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import salarymodel
-from conftest import model_file
+from helpers import model_file
 from salarymodel import InvalidRowsError, SalaryEstimate, UnknownCountryError, load_model
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy.special import ndtri
 
-from conftest import a_users_figure, figures_with, shipped_figures, uk_figures
+from helpers import a_users_figure, figures_with, shipped_figures, uk_figures
 from salarymodel.evidence.sharpness import figure_sharpness, interval_score
 from salarymodel.serving.grid import YEARS_GRID
 from salarymodel.train import train

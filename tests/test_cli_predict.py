@@ -95,7 +95,7 @@ def test_console_script_mirrors_the_module_commands(model_dir):
     script = shutil.which("salarymodel") or str(__import__("pathlib").Path(sys.executable).with_name("salarymodel"))
     usage = subprocess.run([script, "--help"], capture_output=True, text=True, timeout=60)
     assert usage.returncode == 0
-    for command in ("train", "predict", "evaluate", "benchmark"):
+    for command in ("train", "predict", "evaluate"):
         assert command in usage.stdout
     via_script = subprocess.run([script, "predict", "--model", str(model_dir), "--country", "DE", "--years", "4",
                                  "--json"], capture_output=True, text=True, timeout=120)

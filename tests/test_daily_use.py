@@ -12,7 +12,7 @@ import sys
 import pandas as pd
 import pytest
 
-from conftest import model_file
+from helpers import model_file
 from salarymodel import UnknownCountryError
 from salarymodel.data.shipped import raw_data_file
 

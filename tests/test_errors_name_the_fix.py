@@ -37,7 +37,10 @@ def test_a_chunk_size_too_big_for_memory_is_named(model_dir, tmp_path):
 
 
 def test_the_benchmark_refuses_zero_repeats_by_name():
-    done = _run("salarymodel.benchmark", "--repeat", "0")
+    from pathlib import Path
+
+    done = subprocess.run([sys.executable, "-m", "benchmarks.run", "--repeat", "0"], capture_output=True, text=True,
+                          timeout=120, cwd=Path(__file__).resolve().parents[1])
     assert done.returncode == 2 and "--repeat must be at least 1" in done.stderr and "min()" not in done.stderr
 
 

@@ -115,7 +115,7 @@ def test_evaluate_cli_emits_json_for_every_figure(model_dir, evaluation_json):
 def test_benchmark_runs_and_reports_every_measure():
     # Runs the benchmark on few rows so it cannot rot; speed is judged by
     # running it for real (README), never asserted in a unit test.
-    from salarymodel.cli.benchmark import format_report, run_benchmark
+    from benchmarks.run import format_report, run_benchmark
 
     report = run_benchmark(rows=5000, repeat=1, memory_rows=20_000, web_seconds=0.5, figures=120)
     for key in ("training_seconds", "predict_microseconds", "baseline_one_row_microseconds",

@@ -16,7 +16,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from conftest import model_file
+from helpers import model_file
 from salarymodel import ModelIntegrityError, load_model
 from salarymodel.serving.persist import FORMAT_VERSION
 

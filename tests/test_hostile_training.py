@@ -15,7 +15,7 @@ import time
 import pandas as pd
 import pytest
 
-from conftest import model_file
+from helpers import model_file
 from salarymodel import load_model
 from salarymodel.data.shipped import raw_data_file
 

@@ -1,5 +1,5 @@
 """The linters run with the suite, so CI fails on what they find: ruff on the
-code and the tests, mypy on the package (settings in pyproject.toml)."""
+code, the tests and the benchmarks, mypy on the package (settings in pyproject.toml)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def _run(*command: str) -> subprocess.CompletedProcess:
 
 
 def test_ruff_finds_nothing():
-    done = _run("ruff", "check", "src", "tests")
+    done = _run("ruff", "check", "src", "tests", "benchmarks")
     assert done.returncode == 0, done.stdout + done.stderr
 
 

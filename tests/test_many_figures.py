@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import figures_with
+from benchmarks.replicate import write_replicated_figures
+from helpers import figures_with
 from salarymodel import load_model
-from salarymodel.data.replicate import write_replicated_figures
 from salarymodel.training.effects import estimate_effects
 from salarymodel.training.fidelity import fidelity_table
 from salarymodel.training.synthetic import make_training_set, plan_training_set, rows_per_figure

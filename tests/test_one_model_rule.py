@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import uk_figures
+from helpers import uk_figures
 from salarymodel import load_model
 
 

@@ -15,7 +15,7 @@ import joblib
 import numpy as np
 import pytest
 
-from conftest import model_file
+from helpers import model_file
 from salarymodel import ModelIntegrityError, ModelVersionError, load_model
 from salarymodel.serving.persist import FORMAT_VERSION, write_atomic
 

@@ -145,7 +145,7 @@ def test_explain_names_who_published_each_figure(model):
 
 
 def test_a_users_own_source_is_shown_by_its_id(tmp_path):
-    from conftest import figures_with, shipped_figures
+    from helpers import figures_with, shipped_figures
     from salarymodel.train import train
 
     f18 = shipped_figures().set_index("id").loc["f18"].to_dict()

@@ -1,11 +1,11 @@
-"""The large figures file the benchmark trains on (salarymodel.data.replicate)."""
+"""The large figures file the benchmark trains on (benchmarks/replicate.py)."""
 
 from __future__ import annotations
 
 import pytest
 
+from benchmarks.replicate import VALUE_JITTER, replicate_figures, write_replicated_figures
 from salarymodel.data.figures import load_figures
-from salarymodel.data.replicate import VALUE_JITTER, replicate_figures, write_replicated_figures
 
 
 def test_replicated_file_has_the_asked_statistics_and_loads(tmp_path):

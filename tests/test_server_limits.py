@@ -18,7 +18,7 @@ import urllib.request
 import numpy as np
 import pytest
 
-from conftest import start_server
+from helpers import start_server
 from salarymodel.web.batch import MAX_BATCH_BYTES, MAX_BATCH_ROWS
 
 HEADER_SECONDS, BODY_SECONDS, MAX_CONNECTIONS = 2, 3, 120

@@ -9,7 +9,7 @@ import sys
 import pandas as pd
 import pytest
 
-from conftest import model_file
+from helpers import model_file
 
 
 def _run(*args, cwd):

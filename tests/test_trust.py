@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import salarymodel
-from conftest import model_file
+from helpers import model_file
 from salarymodel import api, load_model
 from salarymodel.data.shipped import raw_data_file
 from salarymodel.train import train

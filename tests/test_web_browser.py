@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import free_port, start_server
+from helpers import free_port, start_server
 
 CHROMIUM = "/usr/lib/chromium/chromium-headless-shell"
 OUTPUT = Path(__file__).parent / "output"

@@ -15,7 +15,6 @@ _COMMANDS = {
     "predict": ("salarymodel.cli.predict", "estimate one profile (--country/--years) or a CSV (--input/--output)"),
     "ranges": ("salarymodel.cli.ranges", "pay ranges for job postings: minimum, midpoint and maximum per level"),
     "evaluate": ("salarymodel.cli.evaluate", "fidelity, calibration, model comparison and median uncertainty"),
-    "benchmark": ("salarymodel.cli.benchmark", "speed against a plain scikit-learn baseline"),
     "serve": ("salarymodel.cli.serve", "the salary page and JSON API over HTTP (needs the web extra)"),
 }
 

@@ -1,6 +1,6 @@
 """Speed benchmark against a plain scikit-learn baseline, every target in one run.
 
-Run ``python -m salarymodel.benchmark [--rows N] [--json] [--check]``. The
+Run ``python -m benchmarks.run [--rows N] [--json] [--check]`` from the repository root. The
 baseline is OneHotEncoder(country, company) + SplineTransformer(years) +
 Ridge in a Pipeline, fitted on the same training set and predicting only a
 median. Targets:
@@ -43,8 +43,9 @@ from sklearn.linear_model import Ridge
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, SplineTransformer
 
-from ..data.replicate import write_replicated_figures
-from .prog import prog
+from salarymodel.cli.prog import prog, run_command
+
+from .replicate import write_replicated_figures
 
 __all__ = ["run_benchmark", "baseline_pipeline", "main"]
 
@@ -183,7 +184,7 @@ def _best_run(runs: list[dict]) -> dict:
 
 def _training_scaling(n_statistics: int, repeat: int) -> dict:
     """Training on the shipped figures against a figures file of ``n_statistics``
-    rows that the benchmark writes itself (:mod:`salarymodel.data.replicate`);
+    rows that the benchmark writes itself (:mod:`benchmarks.replicate`);
     the best of ``repeat`` fresh processes each, alternating."""
     with tempfile.TemporaryDirectory() as folder:
         many = write_replicated_figures(Path(folder, "figures.csv"), n_statistics)
@@ -266,7 +267,7 @@ def _web(model_dir: Path, seconds: float) -> dict | None:
 def run_benchmark(rows: int = 1_000_000, repeat: int = 3, memory_rows: int = 5_000_000,
                   web_seconds: float = 5.0, figures: int = SCALING_STATISTICS) -> dict:
     """Measure training, single and batch prediction, and cold start in one run."""
-    from ..train import train
+    from salarymodel.train import train
 
     start = time.perf_counter()
     result = train()
@@ -292,8 +293,8 @@ def run_benchmark(rows: int = 1_000_000, repeat: int = 3, memory_rows: int = 5_0
     baseline_batch_seconds = _best(lambda: baseline.predict(codes), repeat)
 
     with tempfile.TemporaryDirectory() as folder:
-        from ..serving.card import render_markdown
-        from ..serving.persist import save_model
+        from salarymodel.serving.card import render_markdown
+        from salarymodel.serving.persist import save_model
 
         save_model(model, folder, result.card, render_markdown(result.card))
         cold = _cold_start(Path(folder), repeat)
@@ -387,7 +388,7 @@ def format_report(report: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=prog("python -m salarymodel.benchmark"),
+    parser = argparse.ArgumentParser(prog=prog("python -m benchmarks.run"),
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows for the batch measurement")
     parser.add_argument("--repeat", type=int, default=3, help="repeats; the best is kept")
@@ -412,4 +413,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_command(main))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .shipped import raw_data_file
+from salarymodel.data.shipped import raw_data_file
 
 __all__ = ["replicate_figures", "write_replicated_figures"]
 
