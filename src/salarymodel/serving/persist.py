@@ -42,7 +42,7 @@ from ._audit import MAX_CARD_BYTES, MAX_DATA_BYTES, audit_archive, check_meta, c
 from .paths import CARD_FILE, CARD_MARKDOWN_FILE, TRAINING_SET_FILE
 
 __all__ = ["FORMAT_VERSION", "write_atomic", "save_model", "load_model_folder", "load_training", "read_card",
-           "model_paths", "check_model_folder", "model_file"]
+           "model_paths", "check_model_folder", "model_file", "retrain"]
 
 # Bump when the model file's layout changes; older files are then refused.
 # 2: CellDistribution.slopes renamed tail_slopes.
@@ -98,6 +98,11 @@ def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def retrain(folder: object) -> str:
+    """The fix most model-folder errors name: the command that writes a good folder there."""
+    return f"Retrain with 'python -m salarymodel.train --out {folder}'."
 
 
 def model_paths(path: str | os.PathLike) -> tuple[Path, Path]:
@@ -282,7 +287,7 @@ def read_card(path: str | os.PathLike) -> dict:
     except FileNotFoundError:
         raise ModelIntegrityError(
             f"No model card at {card_path}: a model is only loaded next to the card that vouches for "
-            "it. Retrain with 'python -m salarymodel.train --out DIR'."
+            f"it. {retrain('DIR')}"
         ) from None
     card = load_json(data, what="model card", path=card_path)
     if not isinstance(card, dict):
@@ -305,7 +310,7 @@ def model_file(card: dict, kind: str, folder: Path) -> tuple[Path, str, int]:
     card_path = folder / CARD_FILE
     if not isinstance(entry, dict):
         raise ModelIntegrityError(f"{card_path}: the field '{entry_name}' must be an object naming a file; got "
-                                  f"{entry!r}. Retrain with 'python -m salarymodel.train --out {folder}'.")
+                                  f"{entry!r}. {retrain(folder)}")
     name, digest, size = entry.get("file"), entry.get("sha256"), entry.get("bytes")
     if not (isinstance(name, str) and _VERSIONED.match(name) and name.startswith(prefix) and name.endswith(suffix)):
         raise ModelIntegrityError(f"{card_path}: the field '{entry_name}.file' must name a {prefix}<id>{suffix} file "
@@ -328,15 +333,13 @@ def _checked_bytes(path: Path, expected: str, size: int, folder: Path, what: str
     try:
         data = read_regular(path, MAX_DATA_BYTES, what=what, expected_size=size)
     except FileNotFoundError:
-        raise ModelIntegrityError(f"No {what} at {path}. Retrain with "
-                                  f"'python -m salarymodel.train --out {folder}'.") from None
+        raise ModelIntegrityError(f"No {what} at {path}. {retrain(folder)}") from None
     actual = _sha256(data)
     if actual != expected:
         raise ModelIntegrityError(
             f"{path} does not match its model card (SHA-256 {actual[:12]}... but the card says "
             f"{expected[:12]}...): it was changed or damaged after training, so it is not opened. "
-            f"Retrain with 'python -m salarymodel.train --out {folder}', or download the model "
-            "folder again from a trusted place."
+            f"{retrain(folder)[:-1]}, or download the model folder again from a trusted place."
         )
     return data
 
@@ -368,7 +371,7 @@ def load_model_folder(path: str | os.PathLike):
         readable = ", ".join(str(v) for v in sorted({FORMAT_VERSION, *_READABLE_OLDER}))
         raise ModelVersionError(
             f"{folder} has model format {version!r}; this salarymodel reads formats {readable}. "
-            f"Retrain with 'python -m salarymodel.train --out {folder}'."
+            f"{retrain(folder)}"
         )
     data_path, digest, size = model_file(card, "data", folder)
     given = Path(path)
@@ -390,7 +393,7 @@ def load_model_folder(path: str | os.PathLike):
         return model
     except Exception as error:  # a field of the right type but an impossible value
         raise ModelIntegrityError(f"{data_path} does not hold a usable salarymodel ({type(error).__name__}: "
-                                  f"{error}). Retrain with 'python -m salarymodel.train --out {folder}'.") from None
+                                  f"{error}). {retrain(folder)}") from None
 
 
 def snapshot_model_folder(path: str | os.PathLike, into: str | os.PathLike) -> Path:
@@ -450,12 +453,12 @@ def load_training(folder: str | os.PathLike, card: dict | None = None):
     if not path.exists():
         raise ModelIntegrityError(
             f"{folder} has no training file ({path.name}): predictions work, but evaluation needs the "
-            f"fitted estimator. Retrain with 'python -m salarymodel.train --out {folder}'.")
+            f"fitted estimator. {retrain(folder)}")
     trained_with = str(card["training_artifact"].get("scikit-learn", "unknown"))
     if _minor(trained_with) != _minor(sklearn.__version__):
         raise ModelVersionError(
             f"{path} was written with scikit-learn {trained_with}, but {sklearn.__version__} is installed. "
-            f"Retrain with 'python -m salarymodel.train --out {folder}' (seconds), or install "
+            f"{retrain(folder)[:-1]} (seconds), or install "
             f"scikit-learn=={trained_with}. Predictions are not affected.")
     state = joblib.load(io.BytesIO(_checked_bytes(path, digest, size, folder, "training file")))
     return TrainingState(state["estimator"], state["plan"], state.get("posterior"))

@@ -13,8 +13,9 @@ from ..serving.year_ranges import parse_years_text
 __all__ = ["ModelDep", "Country", "Years", "YearsMax", "Company", "Confidence", "Currency", "AsOf", "years_value"]
 
 
-def _model(request: Request) -> SalaryModel:
-    """The model this app serves (loaded once, when the app was created)."""
+async def _model(request: Request) -> SalaryModel:
+    """The model this app serves (loaded once, when the app was created). Async, so
+    FastAPI resolves it on the event loop instead of a worker thread's round trip."""
     return request.app.state.model
 
 
