@@ -103,3 +103,11 @@ def test_console_script_mirrors_the_module_commands(model_dir):
     assert json.loads(via_script.stdout) == json.loads(via_module.stdout)
     unknown = subprocess.run([script, "fly"], capture_output=True, text=True, timeout=60)
     assert unknown.returncode == 2 and "unknown command" in unknown.stderr
+
+
+def test_an_error_about_a_parameter_names_the_option_that_sets_it(model_dir):
+    done = _predict("--model", str(model_dir), "--country", "DE", "--years", "70")
+    assert done.returncode == 2 and done.stderr.strip().endswith("(set by --years)"), done.stderr
+    as_json = _predict("--model", str(model_dir), "--country", "DE", "--years", "5", "--as-of", "2099-01", "--json")
+    answer = json.loads(as_json.stdout)
+    assert answer["option"] == "--as-of" and answer["type"] == "ParameterError"

@@ -223,12 +223,20 @@ def _percentile_list(text: str) -> tuple[float, ...]:
                          f"Got {text!r} instead.") from None
 
 
+# The library names its parameters; on the command line each is an option.
+OPTIONS = {"country": "--country", "years": "--years", "company": "--company", "confidence": "--confidence",
+           "currency": "--currency", "as_of": "--as-of", "aging_rate": "--aging-rate", "salary": "--salary",
+           "q": "--percentiles"}
+
+
 def _fail(error: Exception, as_json: bool) -> int:
-    """Report an error (as JSON on stdout with --json) and return exit code 2."""
+    """Report an error (as JSON on stdout with --json) and return exit code 2; an error
+    about a parameter names the option that sets it."""
+    option = OPTIONS.get(getattr(error, "parameter", ""))
     if as_json:
-        print(json.dumps({"error": str(error), "type": type(error).__name__}))
+        print(json.dumps({"error": str(error), "type": type(error).__name__, "option": option}))
     else:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {error}" + (f" (set by {option})" if option else ""), file=sys.stderr)
     return 2
 
 
