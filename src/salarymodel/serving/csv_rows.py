@@ -102,6 +102,17 @@ class CsvInput:
         yield from _stream_body(self._body, index, len(self.names), chunk_size)
 
 
+# What is wrong with a line, in the same words whichever reader found it (the Arrow
+# fast path or the quoted-field fallback).
+NOT_UTF8 = "the line is not valid UTF-8 (save the file as UTF-8)"
+BLANK_LINE = "blank line"
+
+
+def wrong_width(fields: int, width: int) -> str:
+    """The problem of a line with ``fields`` fields under a header of ``width``."""
+    return f"the line has {fields} fields but the header has {width} (an unquoted comma in a value? quote it)"
+
+
 def open_csv(stream, label: str, *, max_columns: int | None = None) -> CsvInput:
     """Read and check the header of a binary ``stream``.
 
@@ -274,13 +285,12 @@ def _fast_rows(data: bytes, index: dict[str, int], width: int, chunk_size: int, 
         counts = pc.list_value_length(fields).to_numpy(zero_copy_only=False)
         if valid is not None or (counts != width).any():  # the rare path: some line is not a clean row
             ok = np.ones(len(chunk), dtype=bool) if valid is None else valid
-            problems[~ok] = "the line is not valid UTF-8 (save the file as UTF-8)"
+            problems[~ok] = NOT_UTF8
             blank = pc.equal(lines, "").to_numpy(zero_copy_only=False) & ok
             ragged = (counts != width) & ~blank & ok
-            problems[blank] = "blank line"
+            problems[blank] = BLANK_LINE
             for position in np.flatnonzero(ragged):
-                problems[position] = (f"the line has {counts[position]} fields but the header has {width} (an "
-                                      "unquoted comma in a value? quote it)")
+                problems[position] = wrong_width(counts[position], width)
             safe = pc.if_else(pa.array(problems != ""), pa.scalar("," * (width - 1)), lines)
             fields = pc.split_pattern(safe, ",")
             raw_lines = chunk.to_pylist()  # the rare path: each bad row written back as width fields
@@ -408,15 +418,14 @@ def _quoted_rows(head: io.BytesIO, stream, index: dict[str, int], width: int, ch
         spans = raw.count(_LF) if raw.endswith(_LF) else raw.count(_LF) + 1
         line += spans
         if invalid:
-            problem = "the line is not valid UTF-8 (save the file as UTF-8)"
+            problem = NOT_UTF8
         elif raw.count(b'"') % 2:  # only the end of the input closes a record whose quote never closes
             problem = (f"a quote opened on line {first} is never closed, so lines {first}-{first + spans - 1} were "
                        "read as one row: close the quote")
         elif record is not None and not record:
-            problem = "blank line"
+            problem = BLANK_LINE
         elif record is not None and len(record) != width:
-            problem = (f"the line has {len(record)} fields but the header has {width} (an unquoted comma in a "
-                       "value? quote it)")
+            problem = wrong_width(len(record), width)
         raw = raw.rstrip(_LF).rstrip(_CR) if raw.endswith(_LF) else raw
         if problem:  # written back as exactly the header's number of fields
             readable = record is not None and not invalid
