@@ -402,3 +402,18 @@ def test_a_card_text_that_cannot_be_written_after_the_switch_says_the_new_model_
     with pytest.raises(ModelSwitchedError, match=r"new model \(salary_model-[0-9a-f]{12}\.npz\) is in place"):
         persist.save_model(_versions(model, 1)[0], folder, _card(model_dir), "# card")
     assert load_model(folder).predict("DE", 5).median > 0
+
+
+def test_the_card_reads_as_named_sections_and_renders_its_markdown(model_dir):
+    import json
+
+    from salarymodel.serving.card import ModelCard, render_markdown
+
+    written = json.loads((model_dir / "salary_model.json").read_text())
+    card = ModelCard.from_dict(written)
+    assert card.training.seed == written["seed"] and card.training.rows == written["rows"]
+    assert card.data.used == written["figures"]["used"] and card.data.countries == written["countries"]
+    assert card.evaluation.coverage(0.8) == written["metrics"]["calibration"]["levels"]["0.8"]
+    assert card.measurement_model is not None and card.source_effects is None  # a posterior model
+    # The Markdown next to the card is what its sections render, from either form.
+    assert render_markdown(card) == render_markdown(written) == (model_dir / "salary_model.md").read_text()

@@ -27,7 +27,7 @@ from .errors import ParameterError
 from .evidence.measurement import measurement_section
 from .evidence.metrics import HOLDOUT_SEED_OFFSET, coverage_report
 from .evidence.report import compare_models, external_section, fidelity_section, uncertainty_section
-from .serving.card import library_versions, now_iso, render_markdown
+from .serving.card import ModelCard, library_versions, now_iso, render_markdown
 from .serving.model import SalaryModel
 from .serving.paths import TRAINING_SET_FILE
 from .serving.persist import check_model_folder, save_model, write_atomic
@@ -61,35 +61,34 @@ class TrainingResult:
 
     def summary(self) -> str:
         """A short human-readable report of the run."""
-        used = self.card["figures"]["used"]
-        card = self.card
-        calibration = card["metrics"]["calibration"]["levels"]["0.8"]
-        fidelity = card["metrics"]["fidelity"]
+        card = ModelCard.from_dict(self.card)
+        used = card.data.used
+        calibration = card.evaluation.coverage(0.8)
+        fidelity = card.evaluation.fidelity
         by_country = ", ".join(f"{c} {v:.1%}" for c, v in calibration["by_country"].items())
         lines = [
-            f"Trained salarymodel {card['package']['version']} on {card['rows']:,} synthetic rows "
-            f"(seed {card['seed']}) in {self.seconds:.1f} s.",
-            f"Countries: {', '.join(card['countries'])}; reference year {card['money']['reference_year']}.",
+            f"Trained salarymodel {card.training.version} on {card.training.rows:,} synthetic rows "
+            f"(seed {card.training.seed}) in {self.seconds:.1f} s.",
+            f"Countries: {', '.join(card.data.countries)}; reference year {card.money['reference_year']}.",
             f"80% band coverage on held-out rows: {calibration['overall']:.1%} overall ({by_country}).",
             f"Reported statistics reproduced within {fidelity['tolerance']:.0%} "
             f"({fidelity['spread_tolerance']:.0%} for spreads): {fidelity['summary']['reproduced']} of "
             f"{fidelity['summary']['statistics']} ({fidelity['summary']['not_reproduced']} not, with reasons; "
             f"see 'python -m salarymodel.evaluate').",
-            *_posterior_lines(card),
+            *_posterior_lines(card.measurement_model),
             f"Figures used ({len(used):,}): {first_ids(used, 20, where='all in the model card')}.",
         ]
         # One line per reason: a survey can exclude thousands of figures for the same one.
         by_reason: dict[str, list[str]] = {}
-        for item in card["figures"]["excluded"]:
+        for item in card.data.excluded:
             by_reason.setdefault(item["reason"], []).append(item["id"])
         for reason, ids in by_reason.items():
             lines.append(f"Excluded {first_ids(ids, 20, where='all in the model card')}: {reason}.")
         return "\n".join(lines)
 
 
-def _posterior_lines(card: dict) -> list[str]:
+def _posterior_lines(section: dict | None) -> list[str]:
     """The posterior's diagnostics and checks in the summary (none for a moment model)."""
-    section = card.get("measurement_model")
     if not section:
         return []
     d, checks = section["diagnostics"], section["predictive_checks"]

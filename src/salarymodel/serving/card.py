@@ -4,11 +4,78 @@ from __future__ import annotations
 
 import datetime as dt
 import platform
+from dataclasses import dataclass
 from importlib import metadata
+from typing import Any
 
-__all__ = ["library_versions", "render_markdown"]
+__all__ = ["CardData", "CardEvaluation", "CardTraining", "ModelCard", "library_versions", "render_markdown"]
 
 _LIBRARIES = ("scikit-learn", "numpy", "pandas", "joblib", "scipy", "currencyconverter", "pycountry")
+
+
+@dataclass(frozen=True)
+class CardTraining:
+    """How the model was made: the package version, when, the seed, rows and time."""
+
+    version: str
+    created_at: str
+    seed: int
+    rows: int
+    seconds: float | None
+
+
+@dataclass(frozen=True)
+class CardData:
+    """What it was trained on: countries, currencies, the figures used and those left out (with why)."""
+
+    countries: list[str]
+    currencies: list[str]
+    used: list[str]
+    excluded: list[dict[str, str]]
+
+
+@dataclass(frozen=True)
+class CardEvaluation:
+    """How it did: band coverage per nominal level on held-out engineers, and each figure's fidelity."""
+
+    calibration: dict[str, dict[str, Any]]
+    fidelity: dict[str, Any]
+
+    def coverage(self, nominal: float) -> dict[str, Any]:
+        """The coverage row of one nominal level (0.8: overall, by country, by level, mean width)."""
+        return self.calibration[str(float(nominal))]
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """A model card's named sections, read by attribute (the JSON file keeps its layout).
+
+    ``money``, ``money_over_time``, ``measurement_model`` and ``source_effects``
+    stay the card's own mappings; ``measurement_model`` is None for a moment
+    model and ``source_effects`` None for a posterior one.
+    """
+
+    training: CardTraining
+    data: CardData
+    money: dict[str, Any]
+    money_over_time: dict[str, Any] | None
+    measurement_model: dict[str, Any] | None
+    source_effects: dict[str, Any] | None
+    evaluation: CardEvaluation
+    libraries: dict[str, str]
+
+    @classmethod
+    def from_dict(cls, card: dict[str, Any]) -> ModelCard:
+        """The sections of a card as :func:`salarymodel.train.train` writes it."""
+        return cls(
+            training=CardTraining(card["package"]["version"], card["created_at"], card["seed"], card["rows"],
+                                  card.get("training_seconds")),
+            data=CardData(list(card["countries"]), list(card["currencies"]), list(card["figures"]["used"]),
+                          list(card["figures"]["excluded"])),
+            money=card["money"], money_over_time=card.get("money_over_time"),
+            measurement_model=card.get("measurement_model") or None, source_effects=card.get("source_effects"),
+            evaluation=CardEvaluation(card["metrics"]["calibration"]["levels"], card["metrics"]["fidelity"]),
+            libraries=dict(card["libraries"]))
 
 
 def library_versions() -> dict[str, str]:
@@ -86,49 +153,50 @@ def _measurement_lines(section: dict | None) -> list[str]:
     return lines
 
 
-def render_markdown(card: dict) -> str:
-    """Markdown model card built from named sections."""
-    money = card["money"]
+def render_markdown(card: dict | ModelCard) -> str:
+    """The Markdown model card, from the card's named sections (a dict is read into them)."""
+    sections = card if isinstance(card, ModelCard) else ModelCard.from_dict(card)
+    money, countries = sections.money, sections.data.countries
     lines = [
-        f"# Model card: salarymodel {card['package']['version']}",
+        f"# Model card: salarymodel {sections.training.version}",
         "",
         "## Description",
         "Estimates the annual base salary of a Machine Learning Engineer from country, years of "
         "experience and employer, with a confidence band. Trained on a synthetic set "
         "that reproduces salary figures reported by career and salary sites.",
         "",
-        f"- created: {card['created_at']}",
-        f"- seed: {card['seed']}, training rows: {card['rows']}",
+        f"- created: {sections.training.created_at}",
+        f"- seed: {sections.training.seed}, training rows: {sections.training.rows}",
         f"- reference year: {money['reference_year']} (internal basis: pay of 1 July, ECB annual mean rates)",
         "",
         "## Intended use and limits",
         "- Rough market orientation for ML engineer base pay in the countries listed below.",
         "- Not for individual pay decisions: the ground data are a few dozen published figures.",
         "- Total compensation (bonus, equity) is not modelled.",
-        *(_POSTERIOR_LIMITS if card.get("measurement_model") else _MOMENT_LIMITS),
+        *(_POSTERIOR_LIMITS if sections.measurement_model else _MOMENT_LIMITS),
         "## Data",
-        f"- countries: {', '.join(card['countries'])}",
-        f"- figures used: {', '.join(card['figures']['used'])}",
+        f"- countries: {', '.join(countries)}",
+        f"- figures used: {', '.join(sections.data.used)}",
     ]
-    for item in card["figures"]["excluded"]:
+    for item in sections.data.excluded:
         lines.append(f"- excluded {item['id']}: {item['reason']}")
     lines += ["", "## Money basis",
               f"- FX: {money['fx_source']}"]
-    for currency in sorted({c for c in card["currencies"]}):
+    for currency in sorted(set(sections.data.currencies)):
         lines.append(f"- 1 USD = {money['per_usd'][currency]:.4f} {currency}")
     for item in money["aging_used"]:
         cpi = f"; consumer prices would give x{item['cpi_factor']:.4f}" if item["cpi_factor"] else ""
         lines.append(f"- aged {item['country']} {item['from']} -> {item['to']} with wages: x{item['wage_factor']:.4f}"
                      f"{cpi} ({item['series']}; {item['source']})")
-    today = card.get("money_over_time")
+    today = sections.money_over_time
     if today:
         lines.append(f"- estimates are served in the money of any month from {today['first_month']} "
                      f"(FX: {today['fx']['source']}, {today['fx']['months']})")
         for country, index in today["wage_indices"].items():
             lines.append(f"- {country} wage index published to {index['last_published']}, then projected at "
                          f"{index['projection_rate']:.1%} a year (at most to {index['projected_at_most_to']})")
-    lines += _measurement_lines(card.get("measurement_model"))
-    effects = card.get("source_effects")
+    lines += _measurement_lines(sections.measurement_model)
+    effects = sections.source_effects
     if effects:
         lines += ["", "## Sources and employers",
                   "- between-source spread tau_source: " + ", ".join(
@@ -142,12 +210,12 @@ def render_markdown(card: dict) -> str:
     lines += ["", "## Evaluation results",
               "Coverage of the bands on engineers drawn by the generator with another seed (consistency, not "
               "a test against reality):", "",
-              "| nominal | overall | " + " | ".join(card["countries"]) + " | mean high/low - 1 |",
-              "|---|---|" + "---|" * len(card["countries"]) + "---|"]
-    for key, level in card["metrics"]["calibration"]["levels"].items():
-        countries = " | ".join(f"{level['by_country'].get(c, float('nan')):.3f}" for c in card["countries"])
-        lines.append(f"| {key} | {level['overall']:.3f} | {countries} | {level['mean_relative_width']:.2f} |")
-    fidelity = card["metrics"]["fidelity"]
+              "| nominal | overall | " + " | ".join(countries) + " | mean high/low - 1 |",
+              "|---|---|" + "---|" * len(countries) + "---|"]
+    for key, level in sections.evaluation.calibration.items():
+        shares = " | ".join(f"{level['by_country'].get(c, float('nan')):.3f}" for c in countries)
+        lines.append(f"| {key} | {level['overall']:.3f} | {shares} | {level['mean_relative_width']:.2f} |")
+    fidelity = sections.evaluation.fidelity
     lines += ["", f"Reported figures: {fidelity['summary']['reproduced']} of {fidelity['summary']['statistics']} "
               f"statistics reproduced within {fidelity['tolerance']:.0%} ({fidelity['spread_tolerance']:.0%} for percentiles and "
               f"range ends); the others, with the reason:", ""]
@@ -159,5 +227,5 @@ def render_markdown(card: dict) -> str:
     if fidelity.get("figures_omitted"):
         lines.append(f"- and {fidelity['figures_omitted']:,} more statistics with smaller errors (every one: "
                      "`python -m salarymodel.evaluate`)")
-    lines += ["", "## Libraries", ", ".join(f"{k} {v}" for k, v in card["libraries"].items()), ""]
+    lines += ["", "## Libraries", ", ".join(f"{k} {v}" for k, v in sections.libraries.items()), ""]
     return "\n".join(lines)
