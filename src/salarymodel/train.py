@@ -136,10 +136,10 @@ def _check_settings(rows_per_country: object, seed: object) -> None:
 
     if not whole(rows_per_country) or not 100 <= rows_per_country <= MAX_ROWS_PER_COUNTRY:
         raise ParameterError("rows_per_country", f"The 'rows_per_country' parameter (--rows) must be a whole number from 100 to "
-                         f"{MAX_ROWS_PER_COUNTRY:,}. Got {rows_per_country!r} instead.")
+                                                 f"{MAX_ROWS_PER_COUNTRY:,}. Got {rows_per_country!r} instead.")
     if not whole(seed) or not 0 <= seed <= MAX_SEED:
         raise ParameterError("seed", f"The 'seed' parameter (--seed) must be a whole number from 0 to {MAX_SEED:,}. Got "
-                         f"{seed!r} instead.")
+                                     f"{seed!r} instead.")
 
 
 def train(figures=None, *, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY, seed: int = 0, out: Path | None = None,

@@ -173,7 +173,6 @@ def main(argv: list[str] | None = None) -> int:
             data["rank"] = {**standing.to_dict(), "sentence": standing.sentence()}
         if args.explain:
             data["band_parts"] = model.band_parts(args.country, args.years, args.company)
-        if args.explain:
             table = model.explain(args.country, args.years, args.company, currency=args.currency,
                                   as_of=estimate.as_of, aging_rate=args.aging_rate)
             data["explanation"] = json.loads(table.to_json(orient="records"))

@@ -63,7 +63,7 @@ def parse_as_of(value: object) -> dt.date:
     """
     if type(value).__name__ == "NaTType":  # pandas.NaT (a datetime subclass): a missing date, not a date
         raise ParameterError("as_of", "The 'as_of' parameter must be a date such as '2026-07-01'. Got NaT (a missing date) "
-                         "instead; pass None for today.")
+                                      "instead; pass None for today.")
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -72,7 +72,7 @@ def parse_as_of(value: object) -> dt.date:
         return value.to_pydatetime().date()
     if not isinstance(value, str):
         raise ParameterTypeError("as_of", f"The 'as_of' parameter must be a date such as '2026-07-01' (a string, "
-                        f"datetime.date or Timestamp). Got {value!r} of type {type(value).__name__} instead.")
+                                          f"datetime.date or Timestamp). Got {value!r} of type {type(value).__name__} instead.")
     match = _AS_OF.match(value)
     try:
         if match is None:
@@ -81,7 +81,7 @@ def parse_as_of(value: object) -> dt.date:
         return dt.date(year, month, day)
     except ValueError:
         raise ParameterError("as_of", f"The 'as_of' parameter must be a date written YYYY-MM-DD or YYYY-MM, such as "
-                         f"'2026-07-01'. Got {value!r} instead.") from None
+                                      f"'2026-07-01'. Got {value!r} instead.") from None
 
 
 @dataclass(frozen=True)
@@ -129,14 +129,14 @@ class WageSeries:
         first, last = int(self.months[0]), self.last_published
         if month < first:
             raise ParameterError("as_of", f"The wage index for {self.country} starts in {month_label(first)}; "
-                             f"{month_label(month)} is before it. Add earlier rows to wage_index.csv.")
+                                          f"{month_label(month)} is before it. Add earlier rows to wage_index.csv.")
         if month <= last:
             return float(np.interp(month, self.months, self.log_levels)), False
         if month - last > 12 * PROJECTION_YEARS:
             raise ParameterError("as_of", f"The wage index for {self.country} is published up to {month_label(last)} and "
-                             f"projected at most {PROJECTION_YEARS} years past it (to "
-                             f"{month_label(last + 12 * PROJECTION_YEARS)}); {month_label(month)} is later. "
-                             "Add the newer published values to wage_index.csv.")
+                                          f"projected at most {PROJECTION_YEARS} years past it (to "
+                                          f"{month_label(last + 12 * PROJECTION_YEARS)}); {month_label(month)} is later. "
+                                          "Add the newer published values to wage_index.csv.")
         rate = self.last_annual_rate if aging_rate is None else aging_rate
         return float(self.log_levels[-1] + math.log1p(rate) * (month - last) / 12), True
 

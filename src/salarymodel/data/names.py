@@ -47,7 +47,7 @@ def check_text(value: object, field: str) -> str:
                                         f"{type(value).__name__} instead.")
     if len(value) > MAX_NAME_LENGTH:
         raise ParameterError(field, f"The '{field}' parameter must be at most {MAX_NAME_LENGTH} characters. "
-                         f"Got {len(value)} characters instead.")
+                                    f"Got {len(value)} characters instead.")
     if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
         raise ParameterError(field, f"The '{field}' parameter must not contain control characters. Got {value!r} instead.")
     text = value.strip()

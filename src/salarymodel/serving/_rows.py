@@ -22,12 +22,12 @@ def require_profile_columns(columns) -> None:
     missing = [c for c in ("country", "years") if c not in columns]
     if missing:
         raise ParameterError("frame", f"predict_frame needs columns 'country' and 'years' (and optionally 'company'); "
-                         f"missing {missing}. Got columns {list(columns)}.")
+                                      f"missing {missing}. Got columns {list(columns)}.")
     read = ("country", "years", "company", "years_max")
     twice = sorted({c for c in columns if c in read and list(columns).count(c) > 1})
     if twice:
         raise ParameterError("frame", f"predict_frame reads the column(s) {twice}, which the frame has more than once: keep one "
-                         "of each (e.g. frame.loc[:, ~frame.columns.duplicated()]).")
+                                      "of each (e.g. frame.loc[:, ~frame.columns.duplicated()]).")
 
 
 class _Unhashable:

@@ -76,8 +76,8 @@ def check_confidence(confidence: object, owner: str = "predict") -> float:
                              f"The 'confidence' parameter of {owner} must be a float in (0, 1). Got {confidence!r} instead.")
     if _NORMAL.inv_cdf((1 + value) / 2) > Z_GRID[-1] + 1e-12:
         raise ParameterError("confidence", f"The 'confidence' parameter of {owner} must be at most "
-                         f"{2 * _NORMAL.cdf(Z_GRID[-1]) - 1:.4f}: the model's tables reach "
-                         f"{Z_GRID[-1]:g} standard deviations. Got {confidence!r} instead.")
+                                           f"{2 * _NORMAL.cdf(Z_GRID[-1]) - 1:.4f}: the model's tables reach "
+                                           f"{Z_GRID[-1]:g} standard deviations. Got {confidence!r} instead.")
     return value
 
 

@@ -21,10 +21,10 @@ SNAP = 1e-9
 
 def grid_index(years):
     """The grid point at or below ``years`` (a float or an array): where support,
-    sources and the level are read. Within :data:`SNAP` of a point reads that point."""
-    if isinstance(years, float):
-        return min(int(years / GRID_STEP + SNAP), GRID_SIZE - 1)
-    return np.minimum((np.asarray(years, dtype=float) / GRID_STEP + SNAP).astype(np.int64), GRID_SIZE - 1)
+    sources and the level are read: :func:`grid_position`'s lower point, or the last
+    point when ``years`` is on it."""
+    i, f = grid_position(years)
+    return i + (f >= 1.0)
 
 
 def grid_position(years):

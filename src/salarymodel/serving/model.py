@@ -77,7 +77,7 @@ def _check_years(years: object, owner: str = "predict") -> float:
     if isinstance(years, (bool, np.bool_, np.timedelta64)) or not isinstance(years, (int, float, np.integer,
                                                                                      np.floating)):
         raise ParameterTypeError("years", f"The 'years' parameter of {owner} must be a number. Got {years!r} of type "
-                        f"{type(years).__name__} instead.")
+                                          f"{type(years).__name__} instead.")
     try:
         value = float(years)
     except OverflowError:  # an int too large for a float
@@ -339,11 +339,12 @@ class SalaryModel:
         them without numpy); cached per confidence."""
         rows = self._band_cache.get(confidence) if type(confidence) is float else None
         if rows is None:
-            low, high = self.band_tables(confidence)
+            value = check_confidence(confidence)
+            low, high = self.band_tables(value)
             rows = ([r.tolist() for r in low], [r.tolist() for r in high])
             if len(self._band_cache) >= 64:
                 self._band_cache.clear()
-            self._band_cache[check_confidence(confidence)] = rows
+            self._band_cache[value] = rows
         return rows
 
     def stacked(self, confidence: float) -> np.ndarray:
@@ -444,7 +445,7 @@ class SalaryModel:
         high = high_row[i] + f * (high_row[i + 1] - high_row[i])
         m_low = m_low_row[i] + f * (m_low_row[i + 1] - m_low_row[i])
         m_high = m_high_row[i] + f * (m_high_row[i + 1] - m_high_row[i])
-        if f >= 1.0:  # the grid's last point: provenance is read there
+        if f >= 1.0:  # the grid's last point: provenance is read there (grid_index, inlined)
             i += 1
         # tuple.__new__ skips the named tuple's argument handling: 20 fields, in order.
         return _new_estimate(SalaryEstimate, (
@@ -607,7 +608,7 @@ class SalaryModel:
         if isinstance(q, (str, bytes)) or not hasattr(q, "__iter__"):
             raise ParameterTypeError("q",
                                      f"The 'q' parameter of percentiles must be a sequence of percentiles (e.g. (10, 50, 90)). "
-                            f"Got {q!r} instead.")
+                                     f"Got {q!r} instead.")
         values = [check_percentile(v) for v in q]
         if not values:
             raise ParameterError("q",
@@ -685,7 +686,7 @@ class SalaryModel:
         return band_parts(self, country, years, company)
 
     def fidelity(self) -> pd.DataFrame:
-        """Each reported figure beside the model's value; see :func:`salarymodel.serving._explain.fidelity`."""
+        """Each reported figure beside the model's value; see :func:`salarymodel.serving._explain.fidelity_frame`."""
         if self._fidelity is None:  # built once from the model file's table, then shared
             from ._explain import fidelity_frame
 

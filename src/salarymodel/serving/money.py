@@ -175,12 +175,12 @@ class MoneyTable:
         """The ISO code of a currency with ECB rates, else a precise error."""
         if not isinstance(currency, str):
             raise ParameterTypeError("currency", f"The 'currency' parameter must be an ISO 4217 code such as 'EUR'. "
-                            f"Got {currency!r} instead.")
+                                                 f"Got {currency!r} instead.")
         code = currency if currency in self.fx_rates else currency.strip().upper()
         if code not in self.fx_rates or np.isnan(self.fx_rates[code]).all():
             raise ParameterError("currency", f"The 'currency' parameter got {currency!r}, which has no ECB reference rate. "
-                             f"Currencies with a rate in {month_label(self.fx_last_month)}: "
-                             f"{', '.join(self.currencies_at(self.fx_last_month))}.")
+                                             f"Currencies with a rate in {month_label(self.fx_last_month)}: "
+                                             f"{', '.join(self.currencies_at(self.fx_last_month))}.")
         return code
 
     def currencies_at(self, month: int) -> list[str]:
@@ -222,8 +222,8 @@ class MoneyTable:
         month = month_ordinal(date.year, date.month)
         if month < self.first_month:
             raise ParameterError("as_of", f"The 'as_of' parameter got {date.isoformat()}, before the oldest reported figure "
-                             f"({month_label(self.first_month)}): the model does not age pay back past its data. "
-                             f"Use a date from {month_label(self.first_month)}-01 on.")
+                                          f"({month_label(self.first_month)}): the model does not age pay back past its data. "
+                                          f"Use a date from {month_label(self.first_month)}-01 on.")
         wages = self.wages.get(country)
         if wages is None:
             if month != self.reference_month:

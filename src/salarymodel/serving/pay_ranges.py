@@ -82,14 +82,14 @@ def _level_years(model, levels) -> list[tuple[str, object, object]]:
         pairs = [_pair(value) for value in levels]
         return [(f"{low}-{high} years", low, high) for low, high in pairs]
     raise ParameterTypeError("levels", f"The 'levels' parameter of ranges must be None, a dict of name -> (low, high) years or a "
-                    f"non-empty list of (low, high) years. Got {levels!r} instead.")
+                                       f"non-empty list of (low, high) years. Got {levels!r} instead.")
 
 
 def _pair(value) -> tuple[object, object]:
     if not (isinstance(value, (list, tuple)) and len(value) == 2):
         raise ParameterTypeError("levels",
                                  f"The 'levels' parameter of ranges takes each level's years as a (low, high) pair such as "
-                        f"(3, 7). Got {value!r} instead.")
+                                 f"(3, 7). Got {value!r} instead.")
     return value[0], value[1]
 
 
@@ -113,7 +113,7 @@ def parse_levels(text: str | None, name: str = "'levels' parameter") -> list[tup
             value = None
         if not isinstance(value, tuple):
             raise ParameterError("levels", f"The {name} takes year ranges separated by commas (e.g. 0-3,3-7,7-12). "
-                             f"Got {text[:80]!r} instead.")
+                                           f"Got {text[:80]!r} instead.")
         pairs.append(value)
     return pairs
 
@@ -126,11 +126,11 @@ def pay_ranges(model, country: object, company: object = None, *, levels=None, t
     if not (isinstance(spread, (list, tuple)) and len(spread) == 2):
         raise ParameterTypeError("spread",
                                  f"The 'spread' parameter of ranges must be two percentiles (low, high) such as (25, 75). "
-                        f"Got {spread!r} instead.")
+                                 f"Got {spread!r} instead.")
     low_q, high_q = check_percentile(spread[0], "ranges"), check_percentile(spread[1], "ranges")
     if not low_q < target < high_q:
         raise ParameterError("spread", f"The 'spread' parameter of ranges must hold the target percentile strictly inside it "
-                         f"(low < target < high). Got spread={tuple(spread)!r} and target={target:g} instead.")
+                                       f"(low < target < high). Got spread={tuple(spread)!r} and target={target:g} instead.")
     answers = []
     wanted = sorted({low_q, target, high_q, *_SCHEMA_PERCENTILES})
     for name, low, high in _level_years(model, levels):

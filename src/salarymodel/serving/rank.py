@@ -128,11 +128,11 @@ def check_salary(salary: object, owner: str = "rank") -> float:
     """A salary: a finite number above 0 (not a bool)."""
     if isinstance(salary, bool) or not isinstance(salary, (int, float, np.integer, np.floating)):
         raise ParameterTypeError("salary", f"The 'salary' parameter of {owner} must be a number (annual base salary). "
-                        f"Got {salary!r} instead.")
+                                           f"Got {salary!r} instead.")
     value = float(salary)
     if not (math.isfinite(value) and value > 0):
         raise ParameterError("salary", f"The 'salary' parameter of {owner} must be a finite number above 0 (annual base salary). "
-                         f"Got {salary!r} instead.")
+                                       f"Got {salary!r} instead.")
     return value
 
 

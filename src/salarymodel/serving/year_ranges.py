@@ -76,11 +76,11 @@ def check_range(years: object, check_one, owner: str = "predict") -> tuple[float
     if len(years) != 2:  # type: ignore[arg-type]
         raise ParameterTypeError("years",
                                  f"The 'years' parameter of {owner} must be a number of years or a (low, high) range such as "
-                        f"(3, 5). Got {years!r} instead.")
+                                 f"(3, 5). Got {years!r} instead.")
     low, high = check_one(years[0], owner), check_one(years[1], owner)  # type: ignore[index]
     if not low < high:
         raise ParameterError("years", f"The 'years' parameter of {owner} as a range must rise, (low, high) with low < high. "
-                         f"Got {years!r} instead.")
+                                      f"Got {years!r} instead.")
     return low, high
 
 

@@ -541,7 +541,7 @@ def make_training_set(
     if (isinstance(rows_per_country, bool) or not isinstance(rows_per_country, (int, np.integer))
             or rows_per_country < 100):
         raise ParameterError("rows_per_country", "The 'rows_per_country' parameter of make_training_set must be an int >= 100. "
-                         f"Got {rows_per_country!r} instead.")
+                                                 f"Got {rows_per_country!r} instead.")
     plan = plan or plan_training_set(figures)
     used = plan.used_figures().drop_duplicates("id")
     counts = rows_per_figure(plan, int(rows_per_country))

@@ -67,8 +67,7 @@ def explain(model: ModelDep, country: Country, years: Years, company: Company = 
             as_of: AsOf = None, years_max: YearsMax = None) -> dict:
     asked = years_value(years, years_max)
     table = model.explain(country, asked, company or None, currency=currency or None, as_of=as_of or None)
-    records = [{key: None if isinstance(value, float) and not math.isfinite(value) else value
-                for key, value in record.items()} for record in table.to_dict("records")]
+    records = [{key: _clean(value) for key, value in record.items()} for record in table.to_dict("records")]
     return {"figures": records, "band_parts": model.band_parts(country, asked, company or None)}
 
 

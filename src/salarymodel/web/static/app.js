@@ -141,21 +141,21 @@ async function ask(params) {
   const current = () => mine === asked;
   document.body.dataset.state = "asking";
   $("error").hidden = true;
-  const money = { currency: params.currency, as_of: params.as_of };
+  const moneyOf = { currency: params.currency, as_of: params.as_of };
   const where = { country: params.country, years: params.years, company: params.company };
   try {
-    const e = await getJSON("/api/v1/estimate", { ...where, ...money, confidence: params.confidence });
-    const standing = params.salary ? await getJSON("/api/v1/rank", { ...where, ...money, salary: params.salary }) : null;
-    const curve = await getJSON("/api/v1/curve", { country: params.country, company: params.company, ...money });
-    const ranges = await getJSON("/api/v1/ranges", { country: params.country, company: params.company, ...money });
+    const e = await getJSON("/api/v1/estimate", { ...where, ...moneyOf, confidence: params.confidence });
+    const standing = params.salary ? await getJSON("/api/v1/rank", { ...where, ...moneyOf, salary: params.salary }) : null;
+    const curve = await getJSON("/api/v1/curve", { country: params.country, company: params.company, ...moneyOf });
+    const ranges = await getJSON("/api/v1/ranges", { country: params.country, company: params.company, ...moneyOf });
     const country = known.find((c) => c.country === e.country);
     const employers = [null, ...(country ? country.employers : [])];
     // The employer comparison is one batch request, however many employers the model knows.
     const compared = await getJSON("/api/v1/estimates", {}, {
       rows: employers.map((company) => ({ country: e.country, years: params.years, company: company || "" })),
-      confidence: Number(params.confidence || 0.8), ...Object.fromEntries(Object.entries(money).filter(([, v]) => v)),
+      confidence: Number(params.confidence || 0.8), ...Object.fromEntries(Object.entries(moneyOf).filter(([, v]) => v)),
     });
-    const why = await getJSON("/api/v1/explain", { ...where, ...money });
+    const why = await getJSON("/api/v1/explain", { ...where, ...moneyOf });
     if (!current()) return;
     showAnswer(e, standing);
     lastCurve = [curve, e, standing];
