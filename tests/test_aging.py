@@ -43,7 +43,7 @@ def _ecb_monthly_mean(currency: str, year: int, month: int) -> float:
 def test_reference_date_gives_the_2023_figure_exactly(model):
     estimate = model.predict("Germany", 5, as_of="2023-07-01")
     market = model.cells.index(("DE", None))
-    reference_eur = math.exp(model.read(model.median_table, market, 5.0)) * model.per_usd["EUR"]
+    reference_eur = math.exp(model.read(model.tables.median, market, 5.0)) * model.per_usd["EUR"]
     assert estimate.median == pytest.approx(reference_eur, rel=1e-6)
     assert (estimate.as_of, estimate.projected) == ("2023-07-01", False)
     # A date resolves to its month.

@@ -87,8 +87,8 @@ def test_the_readme_description_of_the_curve_is_what_predict_returns(moment_mode
 
 
 def test_median_always_lies_inside_its_own_interval(model):
-    assert (model.median_low_table <= model.median_table).all()
-    assert (model.median_table <= model.median_high_table).all()
+    assert (model.tables.median_low <= model.tables.median).all()
+    assert (model.tables.median <= model.tables.median_high).all()
 
 
 def test_the_posterior_median_is_surer_where_more_sources_report(model):

@@ -167,7 +167,7 @@ def test_a_ranges_mixture_on_41_points_matches_a_fine_average(model, monkeypatch
     from salarymodel.serving import year_ranges
 
     levels = np.array([0.05, 0.1, 0.5, 0.9, 0.95])
-    cases = [(cell, low, high) for cell in range(len(model.meta["cells"])) for low, high in ((0.5, 3), (1, 28), (10, 40))]
+    cases = [(cell, low, high) for cell in range(len(model.cells)) for low, high in ((0.5, 3), (1, 28), (10, 40))]
     coarse = [year_ranges.mixture_quantiles(model, *case, levels) for case in cases]
     monkeypatch.setattr(year_ranges, "MAX_RANGE_POINTS", 401)
     fine = [year_ranges.mixture_quantiles(model, *case, levels) for case in cases]

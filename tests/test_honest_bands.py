@@ -235,7 +235,7 @@ def test_real_salary_check_reports_coverage_and_sharpness_per_level(model):
 def test_support_labels_do_not_flicker_at_level_edges(model):
     shortest = 0.5 / GRID_STEP  # grid points in half a year
     for k, cell in enumerate(model.cells):
-        labels = model.support_table[k]
+        labels = model.tables.support[k]
         edges = np.flatnonzero(np.diff(labels)) + 1
         runs = np.diff(np.concatenate([[0], edges, [len(labels)]]))
         assert runs[:-1].min(initial=len(labels)) >= shortest, (cell, [SUPPORT_GRADES[g] for g in labels[edges]])

@@ -198,7 +198,7 @@ def _with_table(copy, name, change) -> None:
     (lambda m: m["money"]["wages"]["DE"].update(log_levels=[1e300] * len(m["money"]["wages"]["DE"]["months"])),
      "money.wages.DE.log_levels"),
     (lambda m: m["money"].update(reference_month="2023-07"), "money.reference_month"),
-    (lambda m: m["fidelity"].update(records=[["garbage"]]), "fidelity"),
+    (lambda m: m["fidelity"].update(records=[["garbage"]]), "fidelity.records"),
     (lambda m: m["fidelity"].update(records=[[7] * len(m["fidelity"]["columns"])]), "fidelity.records"),
 ], ids=["NaN wage index", "huge wage index", "month as text", "short fidelity record", "fidelity id a number"])
 def test_meta_values_that_would_break_an_estimate_are_refused_by_field(copy, change, named):

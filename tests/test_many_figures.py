@@ -64,13 +64,15 @@ def test_an_employer_reported_by_several_sites_is_their_weighted_mean():
 
 
 def test_a_reason_names_a_few_overlapping_figures_and_counts_the_rest(many_plan):
+    from salarymodel.serving.model_file import TrainingFacts
     from salarymodel.training.compile import compile_model
     from salarymodel.training.estimator import FEATURES, SalaryRegressor
 
     rows = make_training_set(plan=many_plan, rows_per_country=2000, seed=0)
     estimator = SalaryRegressor(random_state=0).fit(rows[FEATURES], np.log(rows["salary_usd"].to_numpy()),
                                                     np.log(rows["within_salary_usd"].to_numpy()))
-    model = compile_model(estimator, many_plan, {"seed": 0})
+    facts = TrainingFacts(seed=0, rows=len(rows), rows_per_country=2000, version="test")
+    model = compile_model(estimator, many_plan, facts)
     table = fidelity_table(model.quantiles, many_plan, model.countries)
     assert len(table) == 3000
     disagree = table[table["reason"].str.startswith("sources disagree", na=False)]

@@ -120,7 +120,7 @@ def test_fast_path_matches_the_scikit_learn_model(moment_model):
     cell = np.array([model.cells.index((c, k)) for c, k in zip(frame["country"], frame["company"])])
     from salarymodel.serving._frame import read_tables
 
-    served_centre, served_scale = read_tables((model.centre_table, model.scale_table), cell,
+    served_centre, served_scale = read_tables((model.tables.centre, model.tables.scale), cell,
                                               frame["years"].to_numpy())
     np.testing.assert_allclose(served_centre, centre, atol=1e-4)
     np.testing.assert_allclose(np.log(served_scale), np.log(scale), atol=1e-4)

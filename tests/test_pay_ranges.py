@@ -83,7 +83,8 @@ def test_the_command_line_writes_csv_and_json_ld_and_names_bad_options(model_dir
     linked = json.loads(run("--country", "DE", "--format", "jsonld", "--as-of", AS_OF).stdout)
     assert [d["@type"] for d in linked] == ["MonetaryAmountDistribution"] * 4
     bad = run("--country", "DE", "--levels", "0-4,x")
-    assert bad.returncode == 2 and "The '--levels' option takes year ranges" in bad.stderr
+    assert bad.returncode == 2 and "The 'levels' parameter takes year ranges" in bad.stderr
+    assert bad.stderr.rstrip().endswith("(set by --levels)")
     assert "Traceback" not in bad.stderr
 
 

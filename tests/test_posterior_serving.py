@@ -32,7 +32,7 @@ def _mixture_quantile(median: np.ndarray, spread: np.ndarray, level: float) -> n
 
 
 def _served(model, cell: int, level: float) -> np.ndarray:
-    t = model.tables
+    t = model.tables.arrays()
     return quantile_rows(level, t["centre"][cell:cell + 1], t["scale"][cell:cell + 1], t["ratio_low"][cell:cell + 1],
                          t["ratio_high"][cell:cell + 1], np.array([model.countries.index(model.cells[cell][0])]),
                          t["shapes"], t["scale_high"][cell:cell + 1])[0]
@@ -60,7 +60,7 @@ def test_served_percentiles_are_the_posterior_predictive_on_the_grid(model):
 
 
 def test_every_percentile_and_the_median_interval_are_ordered_and_never_fall(model):
-    t = model.tables
+    t = model.tables.arrays()
     assert (t["median_low"] <= t["median"]).all() and (t["median"] <= t["median_high"]).all()
     for name in ("median", "median_low", "median_high", "centre"):
         assert (np.diff(t[name], axis=1) >= 0).all(), name

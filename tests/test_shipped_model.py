@@ -40,7 +40,7 @@ def test_a_fresh_process_answers_from_the_shipped_model_without_training(tmp_pat
 
 def test_the_shipped_model_is_what_training_with_its_seed_gives(model):
     card = json.loads((shipped_model_dir() / CARD_FILE).read_text())
-    assert card["seed"] == 0 and card["rows"] == model.metadata["rows"]
+    assert card["seed"] == 0 and card["rows"] == model.metadata.rows
     shipped = load_model(shipped_model_dir())
     assert list(shipped.countries) == list(model.countries)
     for country, company in model.cells:

@@ -21,7 +21,7 @@ def test_estimate_equals_predict_with_percentiles(client, model):
     assert body["percentiles"]["p10"] == pytest.approx(e.low, rel=1e-9) and body["pay"] == "base"
     assert body["currency"] == "EUR" and body["as_of"] == "2023-07-01" and body["support"] == "moderate"
     assert body["sentence"].startswith("80% of ML engineers in Germany with 5 years of experience earn between")
-    assert body["model_version"] == model.metadata["version"]
+    assert body["model_version"] == model.metadata.version
 
 
 @pytest.mark.parametrize(("params", "parameter"), [

@@ -29,6 +29,7 @@ from .evidence.metrics import HOLDOUT_SEED_OFFSET, coverage_report
 from .evidence.report import compare_models, external_section, fidelity_section, uncertainty_section
 from .serving.card import ModelCard, library_versions, now_iso, render_markdown
 from .serving.model import SalaryModel
+from .serving.model_file import TrainingFacts
 from .serving.paths import TRAINING_SET_FILE
 from .serving.persist import check_model_folder, save_model, write_atomic
 from .training.bayes import fit_to_plan
@@ -97,8 +98,8 @@ def _posterior_lines(section: dict | None) -> list[str]:
             f"reported statistics inside their 90% posterior predictive interval."]
 
 
-def _metadata(seed: int, rows: pd.DataFrame, rows_per_country: int) -> dict:
-    return {"seed": seed, "rows": len(rows), "rows_per_country": rows_per_country, "version": __version__}
+def _metadata(seed: int, rows: pd.DataFrame, rows_per_country: int) -> TrainingFacts:
+    return TrainingFacts(seed=seed, rows=len(rows), rows_per_country=rows_per_country, version=__version__)
 
 
 def _train_from_posterior(figures, tables, records, *, seed: int, rows_per_country: int, sampler, step):
@@ -135,10 +136,10 @@ def _check_settings(rows_per_country: object, seed: object) -> None:
         return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
     if not whole(rows_per_country) or not 100 <= rows_per_country <= MAX_ROWS_PER_COUNTRY:
-        raise ParameterError("rows_per_country", f"The 'rows_per_country' parameter (--rows) must be a whole number from 100 to "
+        raise ParameterError("rows_per_country", f"The 'rows_per_country' parameter of train must be a whole number from 100 to "
                                                  f"{MAX_ROWS_PER_COUNTRY:,}. Got {rows_per_country!r} instead.")
     if not whole(seed) or not 0 <= seed <= MAX_SEED:
-        raise ParameterError("seed", f"The 'seed' parameter (--seed) must be a whole number from 0 to {MAX_SEED:,}. Got "
+        raise ParameterError("seed", f"The 'seed' parameter of train must be a whole number from 0 to {MAX_SEED:,}. Got "
                                      f"{seed!r} instead.")
 
 
@@ -210,9 +211,9 @@ def train(figures=None, *, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY, see
                          "train with posterior=True (leave out --moments) to use them.")
     # Where the run will write is checked before any work, so a bad path costs nothing.
     if out is not None:
-        check_model_folder(out, "out")
+        check_model_folder(out, parameter="out")
     if data_out is not None:
-        check_model_folder(data_out, "data_out")
+        check_model_folder(data_out, parameter="data_out")
     tables = TablePaths.choose(data_dir=data_dir, wage_index=wage_index, cpi=cpi, aliases=aliases).check()
     if records is not None and not isinstance(records, pd.DataFrame):
         from .data.records import load_records

@@ -298,7 +298,7 @@ def _focused(args, model) -> int:
         from ..evidence.measurement import measurement_section
 
         try:
-            report = measurement_section(model.plan, records, seed=int(model.metadata.get("seed", 0)))
+            report = measurement_section(model.plan, records, seed=model.metadata.seed)
         except (ModuleNotFoundError, ValueError) as error:  # no NumPyro; records a country cannot age
             print(f"error: {error}", file=sys.stderr)
             return 2

@@ -11,6 +11,7 @@ from ..data.listing import first_ids
 from ..errors import ModelIntegrityError, ModelVersionError
 from ..serving.words import amount, estimate_sentence
 from ._format import text_columns
+from .options import option_for, with_option
 from .prog import prog
 
 __all__ = ["build_parser", "main", "format_estimate", "format_explanation", "format_percentiles", "load_for_cli"]
@@ -222,20 +223,13 @@ def _percentile_list(text: str) -> tuple[float, ...]:
                          f"Got {text!r} instead.") from None
 
 
-# The library names its parameters; on the command line each is an option.
-OPTIONS = {"country": "--country", "years": "--years", "company": "--company", "confidence": "--confidence",
-           "currency": "--currency", "as_of": "--as-of", "aging_rate": "--aging-rate", "salary": "--salary",
-           "q": "--percentiles"}
-
-
 def _fail(error: Exception, as_json: bool) -> int:
     """Report an error (as JSON on stdout with --json) and return exit code 2; an error
     about a parameter names the option that sets it."""
-    option = OPTIONS.get(getattr(error, "parameter", ""))
     if as_json:
-        print(json.dumps({"error": str(error), "type": type(error).__name__, "option": option}))
+        print(json.dumps({"error": str(error), "type": type(error).__name__, "option": option_for(error)}))
     else:
-        print(f"error: {error}" + (f" (set by {option})" if option else ""), file=sys.stderr)
+        print(f"error: {with_option(error)}", file=sys.stderr)
     return 2
 
 

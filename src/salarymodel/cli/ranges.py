@@ -8,6 +8,7 @@ import json
 import sys
 
 from ..errors import ModelIntegrityError, ModelVersionError
+from .options import with_option
 from .prog import prog
 
 __all__ = ["build_parser", "main"]
@@ -60,11 +61,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         model = load_for_cli(Path(args.model) if args.model else None)
-        levels = parse_levels(args.levels, name="'--levels' option")
+        levels = parse_levels(args.levels)
         answers = model.ranges(args.country, args.company, levels=levels, target=args.target,
                                spread=_spread(args.spread), currency=args.currency, as_of=args.as_of)
     except (ValueError, TypeError, ModelIntegrityError, ModelVersionError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {with_option(error)}", file=sys.stderr)
         return 2
     if args.format == "json":
         print(json.dumps([answer.to_dict() for answer in answers], indent=1))

@@ -93,11 +93,11 @@ def _serve(args, model, snapshot: Path, limits, hosts) -> int:
     from ..web.settings import ALLOWED_HOSTS_ENV, LIMITS_ENV
     from .predict import load_for_cli
 
-    version = model.metadata.get("version")
+    version = model.metadata.version
     snapshot_model_folder(model.folder, snapshot)
     del model
     served = load_for_cli(snapshot)
-    if served.metadata.get("version") != version:
+    if served.metadata.version != version:
         print("error: the model folder changed while the server started; start it again.", file=sys.stderr)
         return 2
     del served

@@ -14,6 +14,7 @@ from ..serving.paths import CARD_FILE, TRAINING_SET_FILE
 from ..train import DEFAULT_DATA_OUT, DEFAULT_OUT, train
 from ..training.posterior import PosteriorDiagnosticsError
 from ..training.synthetic import DEFAULT_ROWS_PER_COUNTRY
+from .options import with_option
 from .prog import prog
 
 __all__ = ["build_parser", "main"]
@@ -69,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {problem}", file=sys.stderr)
         return 2
     except (ValueError, PosteriorDiagnosticsError, ModuleNotFoundError) as error:
-        print(f"error: {error} Nothing was written.", file=sys.stderr)
+        print(f"error: {with_option(error)} Nothing was written.", file=sys.stderr)
         return 2
     except ModelSwitchedError as error:  # after the switch: the new model serves, one file is missing
         print(f"error: {error.strerror}.", file=sys.stderr)

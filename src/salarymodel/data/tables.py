@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import ParameterError
 from .shipped import raw_data_file
 
 __all__ = ["TablePaths", "TABLE_FILES"]
@@ -41,20 +42,21 @@ class TablePaths:
 
         Raises
         ------
-        ValueError
-            A named file or the folder does not exist (checked before any work).
+        ParameterError
+            A named file or the folder does not exist (checked before any work);
+            its ``parameter`` is ``data_dir`` or the table's name.
         """
         chosen: dict[str, Path | None] = {}
         folder = Path(data_dir) if data_dir is not None else None
         if folder is not None and not folder.is_dir():
-            raise ValueError(f"The 'data' option names {folder}, which is not a folder holding any of "
-                             f"{', '.join(TABLE_FILES.values())}.")
+            raise ParameterError("data_dir", f"The 'data_dir' parameter names {folder}, which is not a folder "
+                                             f"holding any of {', '.join(TABLE_FILES.values())}.")
         for name, file_name in TABLE_FILES.items():
             given = files.get(name)
             if given is not None:
                 path = Path(given)
                 if not path.is_file():
-                    raise ValueError(f"The '{name.replace('_', '-')}' option names {path}, which is not a file.")
+                    raise ParameterError(name, f"The '{name}' parameter names {path}, which is not a file.")
                 chosen[name] = path
             elif folder is not None and (folder / file_name).is_file():
                 chosen[name] = folder / file_name

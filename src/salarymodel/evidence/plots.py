@@ -110,7 +110,7 @@ def plot_salary_curves(model, country: str, company: str | None = None, *, curre
     """
     ax = _axes(ax)
     if max_years is None:
-        market = model.support_table[model.cells.index((model.resolve_country(country), None))]
+        market = model.tables.support[model.cells.index((model.resolve_country(country), None))]
         covered = np.flatnonzero(market != 3)  # 3: 'extrapolated'
         max_years = float(min(model_grid_years(covered[-1]) + 5.0, 50.0)) if len(covered) else 30.0
     years = np.linspace(0, max_years, 181)

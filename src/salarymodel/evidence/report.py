@@ -332,13 +332,13 @@ def evaluation_report(model, *, compare: bool = True, validation: bool = True) -
 
 
 def _evaluation_report(model, *, compare: bool, validation: bool) -> dict:
-    seed = int(model.metadata.get("seed", 0))
-    rows = int(model.metadata.get("rows_per_country", DEFAULT_ROWS_PER_COUNTRY))
+    seed = model.metadata.seed
+    rows = model.metadata.rows_per_country
     # Held-out engineers of the model's own generator: its posterior predictive, or the
     # moment generator for a moment model (the card's calibration is computed the same way).
     holdout = training_rows(model.plan, model.posterior, rows_per_country=rows, seed=seed + HOLDOUT_SEED_OFFSET)
     report: dict[str, Any] = {
-        "model": {"version": model.metadata.get("version"), "seed": seed, "rows": rows,
+        "model": {"version": model.metadata.version, "seed": seed, "rows": rows,
                   "reference_year": model.reference_year, "countries": list(model.countries)},
     }
     if validation:

@@ -59,12 +59,13 @@ def band_parts(model, country: str, years: YearsOfExperience, company: str | Non
     """
     estimate = model.predict(country, years, company)
     cell = model.cell_index(estimate.country, estimate.company if estimate.company_known else None)
-    scale = model.read(model.scale_table, cell, estimate.years)
-    scale_high = model.read(model.scale_high_table, cell, estimate.years)
+    tables = model.tables
+    scale = model.read(tables.scale, cell, estimate.years)
+    scale_high = model.read(tables.scale_high, cell, estimate.years)
     # Each side of the median has its own scale (equal unless the predictive is skewed).
     within = (scale + scale_high) / 2 * _score_sd(model, estimate.country)
-    low = model.read(model.ratio_low_table, cell, estimate.years) * scale
-    high = model.read(model.ratio_high_table, cell, estimate.years) * scale_high
+    low = model.read(tables.ratio_low, cell, estimate.years) * scale
+    high = model.read(tables.ratio_high, cell, estimate.years) * scale_high
     return {"within_sd": within, "median_sd_low": low, "median_sd_high": high,
             "median_share": high**2 / (within**2 + high**2)}
 
@@ -74,7 +75,7 @@ def _score_sd(model, country: str) -> float:
     half the distance between its 16th and 84th percentiles (r = 0)."""
     from .bands import Z_GRID
 
-    row = model.shapes[model.countries.index(country), 0]
+    row = model.tables.shapes[model.countries.index(country), 0]
     return float((np.interp(1.0, Z_GRID, row) - np.interp(-1.0, Z_GRID, row)) / 2)
 
 
@@ -87,8 +88,8 @@ def fidelity_frame(model) -> pd.DataFrame:
     """
     import pandas as pd
 
-    stored = model.meta["fidelity"]
-    return pd.DataFrame.from_records(stored["records"], columns=stored["columns"])
+    stored = model.meta.fidelity
+    return pd.DataFrame.from_records(list(stored.records), columns=list(stored.columns))
 
 
 def explain(model, country: str, years: YearsOfExperience, company: str | None = None, *,

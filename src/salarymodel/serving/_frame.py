@@ -225,7 +225,7 @@ def predict_frame(model, frame: pd.DataFrame, *, confidence: float = 0.8, curren
         currency_codes[bad] = as_of_codes[bad] = -1
     result["currency"] = pd.Categorical.from_codes(currency_codes, categories=currencies)
     result["company_known"] = known
-    support = np.take(model.support_table.reshape(-1), cell * GRID_SIZE + points)
+    support = np.take(model.tables.support.reshape(-1), cell * GRID_SIZE + points)
     if any_bad:
         support[bad] = -1
     result["support"] = pd.Categorical.from_codes(support, categories=SUPPORT_GRADES)
@@ -234,7 +234,7 @@ def predict_frame(model, frame: pd.DataFrame, *, confidence: float = 0.8, curren
     if sources:
         lists = np.empty(len(model.source_lists), dtype=object)
         lists[:] = model.source_lists
-        column = lists[model.source_table[cell, points]]
+        column = lists[model.tables.source[cell, points]]
         column[bad] = None
         result["sources"] = column
     if levels is not None:

@@ -31,6 +31,7 @@ from ..errors import ParameterError, ParameterTypeError, UnknownCountryError, wa
 from .bands import band_levels, check_confidence, check_percentile, quantile_rows
 from .estimate import SUPPORT_GRADES, SalaryEstimate, YearsOfExperience
 from .grid import YEARS_GRID, grid_position, interpolate
+from .model_file import ModelMeta, ServingTables
 from .money import MoneyQuote, MoneyTable
 
 if TYPE_CHECKING:
@@ -38,13 +39,8 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
-__all__ = ["SalaryModel", "TrainingState", "FLOAT_TABLES", "INDEX_TABLES"]
+__all__ = ["SalaryModel", "TrainingState"]
 
-# Tables of shape (cells, years grid): log-salary quantities, then indices.
-# Linear interpolation between grid points differs from the scikit-learn
-# model by < 1e-4 in log salary (tested).
-FLOAT_TABLES = ("centre", "scale", "scale_high", "ratio_low", "ratio_high", "median", "median_low", "median_high")
-INDEX_TABLES = ("support", "source")
 _new_estimate = tuple.__new__
 
 
@@ -110,17 +106,17 @@ class SalaryModel:
 
     Parameters
     ----------
-    tables : dict of str to ndarray
-        :data:`FLOAT_TABLES` and :data:`INDEX_TABLES` of shape (cells, grid),
-        ``fx_rates`` (currencies, months) and ``shapes`` (countries, r grid,
-        levels: the predictive shape of each country, see :mod:`.bands`).
-    meta : dict
-        JSON-able: countries, cells, names, aliases, money, fidelity, metadata.
+    tables : ServingTables
+        The numpy tables, a row per (country, employer) cell and a column
+        per point of the years grid (:mod:`.model_file`).
+    meta : ModelMeta
+        What their rows mean: countries, cells, names, aliases, money,
+        fidelity and how the model was trained.
     training : TrainingState or callable, default=None
         The training side, or a function that loads it on first use.
     """
 
-    def __init__(self, tables: dict[str, np.ndarray], meta: dict,
+    def __init__(self, tables: ServingTables, meta: ModelMeta,
                  training: TrainingState | Callable[[], TrainingState] | None = None) -> None:
         self.tables = tables
         self.meta = meta
@@ -131,34 +127,21 @@ class SalaryModel:
     # -- state that is rebuilt, not stored ----------------------------------
     def _prepare(self) -> None:
         meta, tables = self.meta, self.tables
-        self.countries = tuple(meta["countries"])
-        self.cells = [(c, k) for c, k in meta["cells"]]
+        self.countries = meta.countries
+        self.cells = list(meta.cells)
         self.companies = {c: [k for cc, k in self.cells if cc == c and k is not None] for c in self.countries}
-        self.local_currency = dict(meta["local_currency"])
-        self.aliases = dict(meta["company_aliases"])
-        self.metadata = dict(meta["metadata"])
-        self.reference_year = int(meta["reference_year"])
-        self.per_usd = {k: float(v) for k, v in meta["reference_per_usd"].items()}
-        self.source_lists = [tuple(ids) for ids in meta["source_lists"]]
-        self.money = MoneyTable.from_meta(meta["money"], tables["fx_rates"])
-        self.shapes = tables["shapes"]
-        # Log reference-USD tables, one row per cell and a column per grid point.
-        self.centre_table: np.ndarray = tables["centre"]
-        self.scale_table: np.ndarray = tables["scale"]
-        self.scale_high_table: np.ndarray = tables["scale_high"]
-        self.ratio_low_table: np.ndarray = tables["ratio_low"]
-        self.ratio_high_table: np.ndarray = tables["ratio_high"]
-        self.median_table: np.ndarray = tables["median"]
-        self.median_low_table: np.ndarray = tables["median_low"]
-        self.median_high_table: np.ndarray = tables["median_high"]
-        # Indices: a support grade and a source list per cell and grid point.
-        self.support_table: np.ndarray = tables["support"]
-        self.source_table: np.ndarray = tables["source"]
+        self.local_currency = dict(meta.local_currency)
+        self.aliases = dict(meta.company_aliases)
+        self.metadata = meta.metadata
+        self.reference_year = meta.reference_year
+        self.per_usd = dict(meta.reference_per_usd)
+        self.source_lists = list(meta.source_lists)
+        self.money = MoneyTable.from_record(meta.money, tables.fx_rates)
         # Source id -> publisher, title, published, address, about (facts about the articles).
-        self.source_names = {source: dict(fields) for source, fields in meta.get("sources", {}).items()}
-        self._country_names = dict(meta["country_names"])
-        self._country_labels = dict(meta["country_labels"])
-        self._level_edges = tuple(float(e) for e in meta["level_edges"])
+        self.source_names = {source: dict(fields) for source, fields in meta.sources.items()}
+        self._country_names = dict(meta.country_names)
+        self._country_labels = dict(meta.country_labels)
+        self._level_edges = meta.level_edges
         self._cell_index = {cell: i for i, cell in enumerate(self.cells)}
         # Per country, every folded key that names one of its employers: its
         # own name's, then its aliases' (built once; read on every new name).
@@ -169,12 +152,12 @@ class SalaryModel:
                           if name in self.companies[code] and alias not in names})
             self._employer_keys[code] = names
         self._cell_country = np.array([self.countries.index(c) for c, _ in self.cells], dtype=np.int64)
-        self._median_rows = [row.tolist() for row in self.median_table]
-        self._median_low_rows = [row.tolist() for row in self.median_low_table]
-        self._median_high_rows = [row.tolist() for row in self.median_high_table]
-        self.support_rows: list[list[str]] = [[SUPPORT_GRADES[g] for g in row] for row in self.support_table.tolist()]
+        self._median_rows = [row.tolist() for row in tables.median]
+        self._median_low_rows = [row.tolist() for row in tables.median_low]
+        self._median_high_rows = [row.tolist() for row in tables.median_high]
+        self.support_rows: list[list[str]] = [[SUPPORT_GRADES[g] for g in row] for row in tables.support.tolist()]
         self.source_rows: list[list[tuple[str, ...]]] = [[self.source_lists[i] for i in row]
-                                                         for row in self.source_table.tolist()]
+                                                         for row in tables.source.tolist()]
         self._quantile_cache: dict[float, np.ndarray] = {}
         self._band_cache: dict[float, tuple[list[list[float]], list[list[float]]]] = {}
         self._stacked_cache: dict[float, np.ndarray] = {}
@@ -321,8 +304,9 @@ class SalaryModel:
         and grid point (cells, grid), non-decreasing in years; cached."""
         table = self._quantile_cache.get(level)
         if table is None:
-            table = quantile_rows(level, self.centre_table, self.scale_table, self.ratio_low_table,
-                                  self.ratio_high_table, self._cell_country, self.shapes, self.scale_high_table)
+            t = self.tables
+            table = quantile_rows(level, t.centre, t.scale, t.ratio_low, t.ratio_high, self._cell_country, t.shapes,
+                                  t.scale_high)
             if len(self._quantile_cache) >= 512:  # bounded: levels can be arbitrary
                 self._quantile_cache.clear()
             self._quantile_cache[level] = table
@@ -352,7 +336,7 @@ class SalaryModel:
         block = self._stacked_cache.get(confidence)
         if block is None:
             low, high = self.band_tables(confidence)
-            block = np.stack([low, self.median_table, high]).reshape(3, -1)
+            block = np.stack([low, self.tables.median, high]).reshape(3, -1)
             if len(self._stacked_cache) >= 16:
                 self._stacked_cache.clear()
             self._stacked_cache[confidence] = block

@@ -21,11 +21,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..data.aging import PROJECTION_YEARS, WageSeries, month_label, month_ordinal, parse_as_of
 from ..errors import ParameterError, ParameterTypeError
+
+if TYPE_CHECKING:
+    from .model_file import MoneyRecord
 
 __all__ = ["MoneyQuote", "MoneyTable", "check_aging_rate"]
 
@@ -119,7 +123,8 @@ class MoneyTable:
 
     # -- plain data for the model file ----------------------------------------
     def to_meta(self) -> tuple[dict, np.ndarray]:
-        """JSON-able description and the monthly rates as one (currencies, months) array."""
+        """The JSON form of :class:`~salarymodel.serving.model_file.MoneyRecord` and the
+        monthly rates as one (currencies, months) array."""
         currencies = sorted(self.fx_rates)
         meta = {
             "reference_month": self.reference_month, "first_month": self.first_month,
@@ -131,14 +136,14 @@ class MoneyTable:
         return meta, np.vstack([self.fx_rates[c] for c in currencies])
 
     @classmethod
-    def from_meta(cls, meta: dict, fx: np.ndarray) -> MoneyTable:
-        """Rebuild a table written by :meth:`to_meta`."""
-        wages = {c: WageSeries(c, np.asarray(w["months"], dtype=np.int64), np.asarray(w["log_levels"], dtype=float),
-                               w["series"], w["source"]) for c, w in meta["wages"].items()}
-        return cls(reference_month=meta["reference_month"], first_month=meta["first_month"],
-                   reference_per_usd=meta["reference_per_usd"], local_currency=meta["local_currency"], wages=wages,
-                   fx_first_month=meta["fx_first_month"],
-                   fx_rates={c: fx[i] for i, c in enumerate(meta["fx_currencies"])})
+    def from_record(cls, record: MoneyRecord, fx: np.ndarray) -> MoneyTable:
+        """Rebuild a table from the model file's record of :meth:`to_meta` and its rates."""
+        wages = {c: WageSeries(c, np.asarray(w.months, dtype=np.int64), np.asarray(w.log_levels, dtype=float),
+                               w.series, w.source) for c, w in record.wages.items()}
+        return cls(reference_month=record.reference_month, first_month=record.first_month,
+                   reference_per_usd=record.reference_per_usd, local_currency=record.local_currency, wages=wages,
+                   fx_first_month=record.fx_first_month,
+                   fx_rates={c: fx[i] for i, c in enumerate(record.fx_currencies)})
 
     # -- dates --------------------------------------------------------------
     def latest_date(self, country: str) -> dt.date:

@@ -93,13 +93,13 @@ def _pair(value) -> tuple[object, object]:
     return value[0], value[1]
 
 
-def parse_levels(text: str | None, name: str = "'levels' parameter") -> list[tuple[float, float]] | None:
+def parse_levels(text: str | None) -> list[tuple[float, float]] | None:
     """``'0-3,3-7,7-12'`` as year ranges ``[(0, 3), (3, 7), (7, 12)]`` (None stays None).
 
     Raises
     ------
-    ValueError
-        A part that is not a range of years; the message names ``name``.
+    ParameterError
+        A part that is not a range of years (its parameter is ``levels``).
     """
     if text is None:
         return None
@@ -112,7 +112,7 @@ def parse_levels(text: str | None, name: str = "'levels' parameter") -> list[tup
         except ValueError:
             value = None
         if not isinstance(value, tuple):
-            raise ParameterError("levels", f"The {name} takes year ranges separated by commas (e.g. 0-3,3-7,7-12). "
+            raise ParameterError("levels", f"The 'levels' parameter takes year ranges separated by commas (e.g. 0-3,3-7,7-12). "
                                            f"Got {text[:80]!r} instead.")
         pairs.append(value)
     return pairs

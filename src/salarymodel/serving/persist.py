@@ -23,7 +23,8 @@ The old version's files are removed only after the switch.
 
 :func:`load_model_folder` audits before it trusts or allocates
 (:mod:`._audit`): regular files only, sizes and hashes against the card,
-array headers against their members, the JSON document field by field.
+array headers against their members, then every table and field of the
+JSON document against its declared type (:mod:`.model_file`).
 """
 
 from __future__ import annotations
@@ -37,8 +38,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import ModelIntegrityError, ModelSwitchedError, ModelVersionError
-from ._audit import MAX_CARD_BYTES, MAX_DATA_BYTES, audit_archive, check_meta, check_tables, load_json, read_regular
+from ..errors import ModelIntegrityError, ModelSwitchedError, ModelVersionError, ParameterError
+from ._audit import MAX_CARD_BYTES, MAX_DATA_BYTES, audit_archive, load_json, read_regular
+from .model_file import META_MEMBER, FieldError, ModelMeta, ServingTables, member_names, serving_bytes
 from .paths import CARD_FILE, CARD_MARKDOWN_FILE, TRAINING_SET_FILE
 
 __all__ = ["FORMAT_VERSION", "write_atomic", "save_model", "load_model_folder", "load_training", "read_card",
@@ -58,8 +60,6 @@ FORMAT_VERSION = 10
 # Older formats this reader still loads, and how: a format-9 file has one scale for
 # both sides of the median, which is what a scale_high equal to it means.
 _READABLE_OLDER = {9: {"scale_high": "scale"}}
-# The JSON document inside the .npz, as uint8 bytes.
-_META_KEY = "meta_json"
 # Files of one model version: kind -> (card entry, name prefix, suffix).
 _KINDS = {"data": ("artifact", "salary_model-", ".npz"),
           "training": ("training_artifact", "salary_model_training-", ".joblib"),
@@ -112,35 +112,38 @@ def model_paths(path: str | os.PathLike) -> tuple[Path, Path]:
     return folder, folder / CARD_FILE
 
 
-def check_model_folder(out: str | os.PathLike, option: str = "out") -> Path:
+def check_model_folder(out: str | os.PathLike, *, parameter: str = "out") -> Path:
     """Refuse a model folder that cannot be one, before any work is done.
 
     Parameters
     ----------
     out : path-like
         The folder a model is to be written to.
-    option : str, default='out'
-        How the caller names it, for the message ('--out' on the command line).
+    parameter : str, default='out'
+        The caller's parameter that names it (``train``'s ``out`` or
+        ``data_out``); the error carries it, and the command line names
+        its option from it.
 
     Raises
     ------
-    ValueError
+    ParameterError
         ``out`` names a file (existing, or a name like ``model.npz``), or the
         folder (or the nearest existing folder above it) is not writable.
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
-        raise ValueError(f"The '{option}' option names a model folder, but {out} exists and is not a folder. "
-                         "Give a folder (new or holding a model), e.g. 'my_model'.")
+        raise ParameterError(parameter, f"The '{parameter}' parameter names a model folder, but {out} exists and is "
+                                        "not a folder. Give a folder (new or holding a model), e.g. 'my_model'.")
     if not out.exists() and out.suffix.lower() in _FILE_SUFFIXES:
-        raise ValueError(f"The '{option}' option names a model folder, not a file: got {out}. Give a folder, "
-                         f"e.g. '{out.with_suffix('')}'; the model's files are written inside it.")
+        raise ParameterError(parameter, f"The '{parameter}' parameter names a model folder, not a file: got {out}. "
+                                        f"Give a folder, e.g. '{out.with_suffix('')}'; the model's files are "
+                                        "written inside it.")
     existing = out
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise ValueError(f"The '{option}' option names {out}, but {existing} is not writable. Choose another "
-                         "folder, or make it writable.")
+        raise ParameterError(parameter, f"The '{parameter}' parameter names {out}, but {existing} is not writable. "
+                                        "Choose another folder, or make it writable.")
     return out
 
 
@@ -160,17 +163,6 @@ def _fsync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
-
-
-def _serving_bytes(model) -> bytes:
-    import numpy as np
-
-    tables = dict(model.tables)
-    meta = json.dumps(model.meta, separators=(",", ":")).encode("utf-8")
-    tables[_META_KEY] = np.frombuffer(meta, dtype=np.uint8)
-    buffer = io.BytesIO()
-    np.savez(buffer, **tables)  # uncompressed: loading is a memory copy, and members can be audited
-    return buffer.getvalue()
 
 
 def _training_bytes(model) -> bytes:
@@ -262,7 +254,7 @@ def save_model(model, out_dir: str | os.PathLike, card: dict, card_markdown: str
     import sklearn
 
     folder = check_model_folder(out_dir)
-    data, training = _serving_bytes(model), _training_bytes(model)
+    data, training = serving_bytes(model.tables, model.meta), _training_bytes(model)
     version = _sha256(data)[:12]
     contents = {"data": data, "training": training}
     if training_set is not None:
@@ -359,9 +351,7 @@ def load_model_folder(path: str | os.PathLike):
     ModelVersionError
         A different format version.
     """
-    from .bands import R_GRID, Z_GRID
-    from .grid import GRID_SIZE
-    from .model import FLOAT_TABLES, INDEX_TABLES, SalaryModel
+    from .model import SalaryModel
 
     folder, _ = model_paths(path)
     card = read_card(folder)
@@ -379,21 +369,22 @@ def load_model_folder(path: str | os.PathLike):
         raise ModelIntegrityError(f"{given} is not the data file its folder's card names ({data_path.name}). "
                                   f"Load the folder {folder} instead.")
     data = _checked_bytes(data_path, digest, size, folder, "model data file")
-    expected = {*FLOAT_TABLES, *INDEX_TABLES, "shapes", "fx_rates", _META_KEY} - set(filled)
-    tables = audit_archive(data, data_path, expected)
+    arrays = audit_archive(data, data_path, member_names() - set(filled))
     for name, source in filled.items():  # an older format's table, as that format meant it
-        tables[name] = tables[source]
-    meta = check_meta(load_json(tables.pop(_META_KEY).tobytes(), what="JSON document of", path=data_path),
-                      data_path)
-    check_tables(tables, meta, data_path, float_tables=FLOAT_TABLES, grid_size=GRID_SIZE,
-                 shapes_shape=(len(R_GRID), len(Z_GRID)))
+        arrays[name] = arrays[source]
+    document = load_json(arrays.pop(META_MEMBER).tobytes(), what="JSON document of", path=data_path)
+    try:
+        meta = ModelMeta.from_json(document)
+        tables = ServingTables.from_arrays(arrays, meta)
+    except FieldError as error:
+        raise ModelIntegrityError(f"{data_path}: {error}. The file is refused. {retrain(folder)}") from None
     try:
         model = SalaryModel(tables, meta, training=lambda: load_training(folder, card))
-        model.folder = folder.resolve()
-        return model
-    except Exception as error:  # a field of the right type but an impossible value
+    except Exception as error:  # every field keeps its declaration; a safety net, not a check
         raise ModelIntegrityError(f"{data_path} does not hold a usable salarymodel ({type(error).__name__}: "
                                   f"{error}). {retrain(folder)}") from None
+    model.folder = folder.resolve()
+    return model
 
 
 def snapshot_model_folder(path: str | os.PathLike, into: str | os.PathLike) -> Path:

@@ -144,8 +144,8 @@ def _one_year_quantile(model, cell: int, years: float):
     countries = np.array([model.countries.index(model.cells[cell][0])])
 
     def quantile(level: float) -> float:
-        row = quantile_rows(level, t["centre"][rows], t["scale"][rows], t["ratio_low"][rows], t["ratio_high"][rows],
-                            countries, t["shapes"], t["scale_high"][rows])[0]
+        row = quantile_rows(level, t.centre[rows], t.scale[rows], t.ratio_low[rows], t.ratio_high[rows],
+                            countries, t.shapes, t.scale_high[rows])[0]
         return float(interpolate(row, float(years)))
 
     return quantile

@@ -148,9 +148,9 @@ def mixture_cdf(model, cell: int, low: float, high: float,
 def range_median_offsets(model, cell: int, low: float, high: float) -> tuple[float, float]:
     """Log offsets of the median's own interval, averaged over the range."""
     years, weights = _points(low, high)
-    median = np.interp(years, YEARS_GRID, model.median_table[cell])
-    below = np.interp(years, YEARS_GRID, model.median_low_table[cell]) - median
-    above = np.interp(years, YEARS_GRID, model.median_high_table[cell]) - median
+    median = np.interp(years, YEARS_GRID, model.tables.median[cell])
+    below = np.interp(years, YEARS_GRID, model.tables.median_low[cell]) - median
+    above = np.interp(years, YEARS_GRID, model.tables.median_high[cell]) - median
     return float(weights @ below), float(weights @ above)
 
 

@@ -2,12 +2,14 @@
 
 The training side (scikit-learn estimator, training plan, figures) is
 evaluated once on the years grid for every (country, company) cell; what
-serving needs is kept as numpy arrays and JSON-able metadata
-(:class:`salarymodel.serving.model.SalaryModel`), so a saved model loads without
+serving needs is kept as the model file's typed records
+(:mod:`salarymodel.serving.model_file`), so a saved model loads without
 unpickling and without importing scikit-learn, scipy or pandas.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pandas as pd
@@ -22,6 +24,7 @@ from ..data.tables import TablePaths
 from ..serving.bands import band_levels, quantile_rows
 from ..serving.grid import YEARS_GRID
 from ..serving.model import SalaryModel, TrainingState
+from ..serving.model_file import FidelityRecord, ModelMeta, ServingTables, TrainingFacts
 from ..serving.money import MoneyTable
 from .compile_posterior import posterior_tables
 from .posterior import Posterior
@@ -70,7 +73,8 @@ def _json_value(value: object) -> object:
     return value
 
 
-def compile_model(estimator, plan: TrainingPlan, metadata: dict, posterior: Posterior | None = None) -> SalaryModel:
+def compile_model(estimator, plan: TrainingPlan, metadata: TrainingFacts,
+                  posterior: Posterior | None = None) -> SalaryModel:
     """Evaluate a fitted estimator into a serving :class:`SalaryModel`.
 
     Parameters
@@ -79,8 +83,8 @@ def compile_model(estimator, plan: TrainingPlan, metadata: dict, posterior: Post
         Fitted on log reference-year USD salary (consensus and within-source).
     plan : TrainingPlan
         Figures, money basis, cell distributions and effects the training set came from.
-    metadata : dict
-        Seed, rows and other facts for the model card (JSON-able).
+    metadata : TrainingFacts
+        Seed, rows and version, for the model card and the API.
     posterior : Posterior, default=None
         The measurement model's posterior the training set was drawn from: then
         the centre, the median's uncertainty and the median's interval are the
@@ -123,7 +127,7 @@ def compile_model(estimator, plan: TrainingPlan, metadata: dict, posterior: Post
     support, source, source_lists = provenance_tables(used, cells, YEARS_GRID)
     money = _money_table(plan, local)
     money_meta, fx = money.to_meta()
-    tables = {
+    arrays = {
         "centre": centre, "scale": scale, "scale_high": scale_high, "ratio_low": ratio_low, "ratio_high": ratio_high,
         "shapes": shapes,
         "median": median, "median_low": median_low, "median_high": median_high,
@@ -144,14 +148,18 @@ def compile_model(estimator, plan: TrainingPlan, metadata: dict, posterior: Post
         # Who published each source the figures name (facts, shown beside them by explain).
         "sources": {source: names for source, names in load_sources().items() if source in set(used["source"])},
         "money": money_meta,
-        "metadata": metadata,
-        "fidelity": {"columns": [], "records": []},
+        "metadata": metadata.to_json(),
+        "fidelity": {"columns": ["id"], "records": []},
     }
-    model = SalaryModel(tables, meta, training=TrainingState(estimator, plan, posterior))
+    # Through the model file's own readers: training cannot build a model the loader would refuse.
+    typed = ModelMeta.from_json(meta)
+    tables = ServingTables.from_arrays(arrays, typed)
+    training = TrainingState(estimator, plan, posterior)
     # The fidelity of every figure is evidence the served model carries (explain reads it).
     from .fidelity import fidelity_table
 
-    table = fidelity_table(model.quantiles, plan, model.countries)
-    meta["fidelity"] = {"columns": list(table.columns),
-                        "records": [[_json_value(v) for v in row] for row in table.itertuples(index=False)]}
-    return model
+    table = fidelity_table(SalaryModel(tables, typed).quantiles, plan, typed.countries)
+    fidelity = FidelityRecord.from_json({"columns": list(table.columns),
+                                         "records": [[_json_value(v) for v in row]
+                                                     for row in table.itertuples(index=False)]}, "fidelity")
+    return SalaryModel(tables, dataclasses.replace(typed, fidelity=fidelity), training=training)

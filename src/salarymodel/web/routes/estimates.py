@@ -43,7 +43,7 @@ def estimate(request: Request, country: Country, years: Years, company: Company 
                           as_of=as_of or None)
     body = {key: _clean(value) for key, value in e.to_dict().items()}
     body.update({"percentiles": {f"p{q}": v for q, v in zip(PERCENTILES, p.values())}, "pay": "base",
-                 "model_version": model.metadata.get("version"), "model_seed": model.metadata.get("seed"),
+                 "model_version": model.metadata.version, "model_seed": model.metadata.seed,
                  "sentence": estimate_sentence(e, model.country_label(e.country))})
     # A plain JSON response: the body is already JSON-safe, so FastAPI's encoder is skipped
     # (the schema above documents it; the tests check the two agree).
@@ -58,7 +58,7 @@ def rank(model: ModelDep, country: Country, years: Years,
     answer = model.rank(country, years_value(years, years_max), salary, company or None, currency=currency or None,
                         as_of=as_of or None)
     body = {key: _clean(value) for key, value in answer.to_dict().items()}
-    body.update({"pay": "base", "sentence": answer.sentence(), "model_version": model.metadata.get("version")})
+    body.update({"pay": "base", "sentence": answer.sentence(), "model_version": model.metadata.version})
     return body
 
 

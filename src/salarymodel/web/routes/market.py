@@ -53,8 +53,8 @@ def known(model: ModelDep) -> dict:
 
 @router.get("/model", response_model=ModelSummary, summary="The model card's summary")
 def model_summary(model: ModelDep) -> dict:
-    return {"version": model.metadata.get("version"), "seed": model.metadata.get("seed"),
-            "rows": model.metadata.get("rows"), "countries": list(model.countries),
+    return {"version": model.metadata.version, "seed": model.metadata.seed,
+            "rows": model.metadata.rows, "countries": list(model.countries),
             "reference_year": model.reference_year, "pay": "base",
             "band": "80% of ML engineers like this (country, years, employer) earn between low and high: the "
                     "spread within the market plus the uncertainty of the market's median, each counted once"}
