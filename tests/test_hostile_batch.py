@@ -244,3 +244,28 @@ def test_the_output_can_be_standard_output_into_a_pipe(model_dir, profiles, tmp_
     table = pd.read_csv(io.BytesIO(done.stdout), keep_default_na=False)
     assert table["country"].tolist() == ["DE", "US", "XX"] and float(table["median"][0]) > 0
     assert b"Scored 2 of 3 rows" in done.stderr and not (tmp_path / "-").exists()
+
+
+def test_both_paths_of_the_reader_find_the_same_problems_in_the_same_words():
+    # The Arrow path reads lines without quotes; one quote sends the block through the
+    # CSV reader. The same bad lines must come out the same either way (line_problems).
+    import io
+
+    import numpy as np
+
+    from salarymodel.serving.csv_rows import open_csv
+
+    body = b"DE,5,\nIN,2,Acme, Inc\nDE,\xff5,\n\nUS,3\nUS,3,TikTok\n"
+
+    def read(first_row: bytes):
+        chunks = list(open_csv(io.BytesIO(b"country,years,company\n" + first_row + body), "in").chunks(100))
+        problems = np.concatenate([c.problems for c in chunks])[1:]
+        raws = [raw for c in chunks for raw in c.raw.to_pylist()][1:]
+        return problems.tolist(), raws
+
+    fast, quoted = read(b"DE,1,\n"), read(b'"DE",1,\n')
+    assert fast == quoted
+    assert fast[0] == ["", "the line has 4 fields but the header has 3 (an unquoted comma in a value? quote it)",
+                       "the line is not valid UTF-8 (save the file as UTF-8)", "blank line",
+                       "the line has 2 fields but the header has 3 (an unquoted comma in a value? quote it)", ""]
+    assert fast[1][1:5] == [b'IN,2,"Acme, Inc"', b"DE,\xff5,", b",,", b"US,3,"]

@@ -12,6 +12,9 @@ LF, CRLF (the ``\\r`` never stays inside a field), or carriage returns alone
 (an old Mac export), read as LF. Lines without a quote are split by Arrow;
 once a quote appears the rest goes through Python's CSV reader (quoted fields
 may hold commas and line breaks), keeping each record's first line number.
+Both paths judge a line by one rule (:func:`line_problems`) and write a bad
+one back the same way, so a quote elsewhere in a file changes nothing but
+the speed.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ import pandas as pd
 
 from ..data.levels import MAX_YEARS
 
-__all__ = ["BLOCK_BYTES", "MAX_HEADER_BYTES", "ROW_COLUMNS", "RowChunk", "CsvInput", "open_csv", "chunk_frame", "score_chunk"]
+__all__ = ["BLOCK_BYTES", "MAX_HEADER_BYTES", "ROW_COLUMNS", "RowChunk", "CsvInput", "open_csv", "chunk_frame",
+           "score_chunk", "line_problems"]
 
 # Bytes read at a time: memory stays bounded by this, whatever the input's size.
 BLOCK_BYTES = 2 * 1024 * 1024
@@ -102,8 +106,8 @@ class CsvInput:
         yield from _stream_body(self._body, index, len(self.names), chunk_size)
 
 
-# What is wrong with a line, in the same words whichever reader found it (the Arrow
-# fast path or the quoted-field fallback).
+# What is wrong with a line, in the same words and by the same rule (line_problems)
+# whichever path found it (the Arrow fast path or the quoted-field fallback).
 NOT_UTF8 = "the line is not valid UTF-8 (save the file as UTF-8)"
 BLANK_LINE = "blank line"
 
@@ -111,6 +115,26 @@ BLANK_LINE = "blank line"
 def wrong_width(fields: int, width: int) -> str:
     """The problem of a line with ``fields`` fields under a header of ``width``."""
     return f"the line has {fields} fields but the header has {width} (an unquoted comma in a value? quote it)"
+
+
+def line_problems(readable: np.ndarray, blank: np.ndarray, widths: np.ndarray, width: int,
+                  unreadable: np.ndarray | None = None) -> np.ndarray:
+    """What is wrong with each line, by the one rule both paths follow.
+
+    In order of precedence: not UTF-8 (``~readable``); then, on the quoted
+    path only, a record the CSV reader could not read (``unreadable``: its
+    words, '' where none); then a blank line; then a number of fields
+    (``widths``) other than the header's ``width``. '' marks a clean row.
+    """
+    problems = np.full(len(readable), "", dtype=object)
+    for position in np.flatnonzero(widths != width):  # least urgent first: later rules overwrite
+        problems[position] = wrong_width(int(widths[position]), width)
+    problems[blank] = BLANK_LINE
+    if unreadable is not None:
+        said = unreadable != ""
+        problems[said] = unreadable[said]
+    problems[~readable] = NOT_UTF8
+    return problems
 
 
 def open_csv(stream, label: str, *, max_columns: int | None = None) -> CsvInput:
@@ -210,6 +234,17 @@ def score_chunk(model, chunk: RowChunk, **options) -> pd.DataFrame:
     return scored
 
 
+def _raw_fields(raw: bytes) -> list[bytes] | None:
+    """A line's fields as the bytes it holds, whatever their encoding: Latin-1 maps
+    each byte to one character and back, and the CSV syntax is ASCII. None when
+    the line cannot be read as CSV at all."""
+    try:
+        record = next(csv.reader(io.StringIO(raw.decode("latin-1"), newline="")), [])
+    except csv.Error:
+        return None
+    return [field.encode("latin-1") for field in record]
+
+
 def _fit_width(fields: list[bytes] | None, width: int) -> bytes:
     """A bad row's input as exactly ``width`` CSV fields, so the output stays a table:
     missing fields are empty, the extra ones join the last field (quoted), and a
@@ -280,23 +315,18 @@ def _fast_rows(data: bytes, index: dict[str, int], width: int, chunk_size: int, 
         if has_return:  # a CRLF file: the \r is the line end's, not the last field's (nor the output's)
             lines = pc.utf8_rtrim(lines, "\r")
             chunk = pc.if_else(pc.ends_with(chunk, pattern="\r"), pc.binary_slice(chunk, 0, -1), chunk)
-        problems = np.full(len(chunk), "", dtype=object)
         fields = pc.split_pattern(lines, ",")
         counts = pc.list_value_length(fields).to_numpy(zero_copy_only=False)
+        problems = np.full(len(chunk), "", dtype=object)
         if valid is not None or (counts != width).any():  # the rare path: some line is not a clean row
             ok = np.ones(len(chunk), dtype=bool) if valid is None else valid
-            problems[~ok] = NOT_UTF8
             blank = pc.equal(lines, "").to_numpy(zero_copy_only=False) & ok
-            ragged = (counts != width) & ~blank & ok
-            problems[blank] = BLANK_LINE
-            for position in np.flatnonzero(ragged):
-                problems[position] = wrong_width(counts[position], width)
+            problems = line_problems(ok, blank, counts, width)
             safe = pc.if_else(pa.array(problems != ""), pa.scalar("," * (width - 1)), lines)
             fields = pc.split_pattern(safe, ",")
             raw_lines = chunk.to_pylist()  # the rare path: each bad row written back as width fields
-            for position in np.flatnonzero(problems != ""):
-                # Bytes that are not UTF-8 stay as read (no quotes here, so commas split the fields).
-                raw_lines[position] = _fit_width(None if blank[position] else raw_lines[position].split(b","), width)
+            for position in np.flatnonzero(problems != ""):  # bytes that are not UTF-8 stay as read
+                raw_lines[position] = _fit_width(_raw_fields(raw_lines[position]), width)
             chunk = pa.array(raw_lines, type=pa.binary())
         values = {name: _fast_column(name, pc.list_element(fields, column)) for name, column in index.items()}
         yield RowChunk(chunk, values, problems, np.arange(line, line + len(chunk)))
@@ -391,23 +421,31 @@ def _quoted_rows(head: io.BytesIO, stream, index: dict[str, int], width: int, ch
     reader = csv.reader(source)
     raws: list[bytes] = []
     numbers: list[int] = []
-    problems: list[str] = []
-    values: dict[str, list[str]] = {name: [] for name in index}
+    records: list[list[str] | None] = []
+    readable: list[bool] = []
+    unreadable: list[str] = []
 
     def taken() -> RowChunk:
+        widths = np.array([width if r is None else len(r) for r in records], dtype=np.int64)
+        blank = np.array([r is not None and not r for r in records], dtype=bool)
+        problems = line_problems(np.array(readable, dtype=bool), blank, widths, width,
+                                 np.array(unreadable, dtype=object))
+        values: dict[str, list[str]] = {name: [] for name in index}
+        for position, record in enumerate(records):
+            if problems[position]:  # written back as exactly the header's number of fields, bytes as read
+                raws[position] = _fit_width(_raw_fields(raws[position]) if record is not None else None, width)
+            for name, column in index.items():
+                values[name].append("" if problems[position] or record is None else record[column])
         chunk = RowChunk(pa.array(raws, type=pa.binary()), {k: np.array(v, dtype=object) for k, v in values.items()},
-                         np.array(problems, dtype=object), np.array(numbers, dtype=np.int64))
-        raws.clear()
-        numbers.clear()
-        problems.clear()
-        for v in values.values():
-            v.clear()
+                         problems, np.array(numbers, dtype=np.int64))
+        for kept in (raws, numbers, records, readable, unreadable):
+            kept.clear()
         return chunk
 
     while True:
         first = line
         try:
-            record = next(reader)
+            record: list[str] | None = next(reader)
         except StopIteration:
             break
         except csv.Error as error:
@@ -417,24 +455,14 @@ def _quoted_rows(head: io.BytesIO, stream, index: dict[str, int], width: int, ch
         raw, invalid = source.take()
         spans = raw.count(_LF) if raw.endswith(_LF) else raw.count(_LF) + 1
         line += spans
-        if invalid:
-            problem = NOT_UTF8
-        elif raw.count(b'"') % 2:  # only the end of the input closes a record whose quote never closes
+        if raw.count(b'"') % 2:  # only the end of the input closes a record whose quote never closes
             problem = (f"a quote opened on line {first} is never closed, so lines {first}-{first + spans - 1} were "
                        "read as one row: close the quote")
-        elif record is not None and not record:
-            problem = BLANK_LINE
-        elif record is not None and len(record) != width:
-            problem = wrong_width(len(record), width)
-        raw = raw.rstrip(_LF).rstrip(_CR) if raw.endswith(_LF) else raw
-        if problem:  # written back as exactly the header's number of fields
-            readable = record is not None and not invalid
-            raw = _fit_width([f.encode() for f in record] if readable and record is not None else None, width)
-        raws.append(raw)
+        raws.append(raw.rstrip(_LF).rstrip(_CR) if raw.endswith(_LF) else raw)
         numbers.append(first)
-        problems.append(problem)
-        for name, column in index.items():
-            values[name].append(record[column] if not problem and record is not None else "")
+        records.append(record)
+        readable.append(not invalid)
+        unreadable.append(problem)
         if len(raws) >= chunk_size:
             yield taken()
     if raws:
