@@ -1,12 +1,14 @@
 """Serving: a trained model as plain tables, and nothing else.
 
-A :class:`SalaryModel` holds numpy arrays (per (country, company) cell and
-point of the years grid: centre, within-source scale, the median's
-uncertainty as a ratio to it, median and its interval, support grade and
-sources; per country the predictive shape table; monthly ECB rates) and a
-JSON-able ``meta`` (cells, names, aliases, wage indices, the fidelity of
-every reported figure). ``predict`` reads them with plain Python
-arithmetic, ``predict_frame`` with numpy.
+A :class:`SalaryModel` holds the model file's two records
+(:mod:`.model_file`): ``tables``, numpy arrays per (country, company) cell
+and point of the years grid (centre, the within-market scales, the median's
+uncertainty as ratios to them, median and its interval, support grade and
+sources; per country the predictive shape table; monthly ECB rates), and
+``meta``, what they mean (cells, names, aliases, wage indices, the fidelity
+of every reported figure, how the model was trained); plus one lookup index
+from names to rows (:mod:`.lookup`). ``predict`` reads them with plain
+Python arithmetic, ``predict_frame`` with numpy.
 
 Importing this module imports numpy only: pandas is imported when a frame
 is scored or explained, scikit-learn never. The fitted estimator and the
@@ -26,11 +28,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..data.levels import MAX_YEARS, level_for_years
-from ..data.names import check_text, company_key, country_code, country_key
-from ..errors import ParameterError, ParameterTypeError, UnknownCountryError, warn_unknown_employer
+from ..errors import ParameterError, ParameterTypeError, warn_unknown_employer
 from .bands import band_levels, check_confidence, check_percentile, quantile_rows
 from .estimate import SUPPORT_GRADES, SalaryEstimate, YearsOfExperience
 from .grid import YEARS_GRID, grid_position, interpolate
+from .lookup import CellLookup, CompanyCell
 from .model_file import ModelMeta, ServingTables
 from .money import MoneyQuote, MoneyTable
 
@@ -83,21 +85,6 @@ def _check_years(years: object, owner: str = "predict") -> float:
     return value
 
 
-def _is_missing(value: object) -> bool:
-    """pandas.NA (a missing cell of a table), recognised without importing pandas."""
-    return type(value).__name__ == "NAType" and type(value).__module__.startswith("pandas")
-
-
-def _closest(key: str, names: dict[str, str], labels: dict[str, str] | None) -> str | None:
-    """The known name closest to a folded input, for "did you mean ...?"."""
-    import difflib
-
-    match = difflib.get_close_matches(key, list(names), n=1, cutoff=0.75)
-    if not match:
-        return None
-    return labels[names[match[0]]] if labels is not None else names[match[0]]
-
-
 class SalaryModel:
     """A trained salary model, ready to serve.
 
@@ -127,11 +114,11 @@ class SalaryModel:
     # -- state that is rebuilt, not stored ----------------------------------
     def _prepare(self) -> None:
         meta, tables = self.meta, self.tables
-        self.countries = meta.countries
-        self.cells = list(meta.cells)
-        self.companies = {c: [k for cc, k in self.cells if cc == c and k is not None] for c in self.countries}
+        # Names to table rows; its tables and caches are also bound here for the hot path.
+        self.lookup = lookup = CellLookup(meta)
+        self.countries, self.cells, self.companies = lookup.countries, lookup.cells, lookup.companies
+        self.aliases = lookup.aliases
         self.local_currency = dict(meta.local_currency)
-        self.aliases = dict(meta.company_aliases)
         self.metadata = meta.metadata
         self.reference_year = meta.reference_year
         self.per_usd = dict(meta.reference_per_usd)
@@ -139,19 +126,10 @@ class SalaryModel:
         self.money = MoneyTable.from_record(meta.money, tables.fx_rates)
         # Source id -> publisher, title, published, address, about (facts about the articles).
         self.source_names = {source: dict(fields) for source, fields in meta.sources.items()}
-        self._country_names = dict(meta.country_names)
-        self._country_labels = dict(meta.country_labels)
         self._level_edges = meta.level_edges
-        self._cell_index = {cell: i for i, cell in enumerate(self.cells)}
-        # Per country, every folded key that names one of its employers: its
-        # own name's, then its aliases' (built once; read on every new name).
-        self._employer_keys: dict[str, dict[str, str]] = {}
-        for code in self.countries:
-            names = {company_key(k): k for k in self.companies[code]}
-            names.update({alias: name for alias, name in self.aliases.items()
-                          if name in self.companies[code] and alias not in names})
-            self._employer_keys[code] = names
-        self._cell_country = np.array([self.countries.index(c) for c, _ in self.cells], dtype=np.int64)
+        self._cell_index = lookup.rows
+        self._country_labels = lookup.labels
+        self._country_cache, self._company_cache = lookup.country_cache, lookup.company_cache
         self._median_rows = [row.tolist() for row in tables.median]
         self._median_low_rows = [row.tolist() for row in tables.median_low]
         self._median_high_rows = [row.tolist() for row in tables.median_high]
@@ -162,9 +140,7 @@ class SalaryModel:
         self._band_cache: dict[float, tuple[list[list[float]], list[list[float]]]] = {}
         self._stacked_cache: dict[float, np.ndarray] = {}
         self._fidelity: pd.DataFrame | None = None
-        self._country_cache: dict[object, str] = {}
         self._positions: dict[float, tuple[int, float]] = {}  # years -> grid_position(years)
-        self._company_cache: dict[tuple[str, object], tuple[int, str | None, bool, str | None]] = {}
         self._money_cache: dict[tuple, MoneyQuote] = {}
         self._today, self._next_midnight = dt.date.min, -math.inf
         # Level of each grid point (the level edges lie on the grid), read like support.
@@ -213,31 +189,12 @@ class SalaryModel:
     def known(self) -> list[dict]:
         """What the model can estimate: each country with its name, currency
         and the employers it has figures for (plus their aliases)."""
-        aliases: dict[str, list[str]] = {}
-        for alias, name in sorted(self.aliases.items()):
-            aliases.setdefault(name, []).append(alias)
-        return [{"country": c, "name": self._country_labels[c], "currency": self.local_currency[c],
-                 "employers": list(self.companies[c]),
-                 "aliases": {k: aliases[k] for k in self.companies[c] if k in aliases}} for c in self.countries]
+        return self.lookup.known(self.local_currency)
 
     # -- input resolution (validated once, then cached) -------------------
     def resolve_country(self, country: object) -> str:
         """ISO alpha-2 code of a country the model knows, else raise."""
-        code = self._country_cache.get(country) if isinstance(country, str) else None
-        if code is not None:
-            return code
-        key = country_key(country)
-        code = self._country_names.get(key)
-        if code is None:
-            # Not one of ours: the full ISO table says whether it is a country at all.
-            code = country_code(country)
-            if code is None:
-                raise UnknownCountryError(country, self.countries, "not a recognised country name or code",
-                                          _closest(key, self._country_names, self._country_labels))
-            raise UnknownCountryError(country, self.countries, f"{code} has no reported figures")
-        if len(self._country_cache) < 10_000:  # bounded: inputs can be arbitrary
-            self._country_cache[country] = code
-        return code
+        return self.lookup.country(country)
 
     def cell_index(self, country: str, company: str | None = None) -> int:
         """Row of the tables for a country code and a known employer (None: the market)."""
@@ -252,28 +209,13 @@ class SalaryModel:
         """The English name of a country code the model knows ('DE' -> 'Germany')."""
         return self._country_labels[country]
 
-    def resolve_company(self, code: str, company: object) -> tuple[int, str | None, bool, str | None]:
+    def resolve_company(self, code: str, company: object) -> CompanyCell:
         """Cell index, canonical name, whether the company is known, and for an
         unknown one the closest employer the model knows there (a likely typo).
 
         None, NaN and pandas.NA (a missing cell of a table) mean the market.
         """
-        if company is None or (isinstance(company, float) and math.isnan(company)) or _is_missing(company):
-            return self._cell_index[(code, None)], None, False, None
-        cached = self._company_cache.get((code, company)) if isinstance(company, str) else None
-        if cached is not None:
-            return cached
-        text = check_text(company, "company")
-        key = company_key(text)
-        names = self._employer_keys[code]
-        canonical = names.get(key)
-        if canonical is None:
-            result = (self._cell_index[(code, None)], text, False, _closest(key, names, None))
-        else:
-            result = (self._cell_index[(code, canonical)], canonical, True, None)
-        if len(self._company_cache) < 10_000:
-            self._company_cache[(code, company)] = result
-        return result
+        return self.lookup.company(code, company)
 
     def today(self) -> dt.date:
         """Today's date (UTC), recomputed once per day rather than per call."""
@@ -305,7 +247,7 @@ class SalaryModel:
         table = self._quantile_cache.get(level)
         if table is None:
             t = self.tables
-            table = quantile_rows(level, t.centre, t.scale, t.ratio_low, t.ratio_high, self._cell_country, t.shapes,
+            table = quantile_rows(level, t.centre, t.scale, t.ratio_low, t.ratio_high, self.lookup.cell_country, t.shapes,
                                   t.scale_high)
             if len(self._quantile_cache) >= 512:  # bounded: levels can be arbitrary
                 self._quantile_cache.clear()
