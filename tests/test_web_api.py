@@ -254,3 +254,22 @@ def test_a_server_bug_is_not_passed_off_as_a_client_error(model):
     answer = TestClient(app, raise_server_exceptions=False).get("/api/v1/estimate", params={"country": "DE",
                                                                                           "years": 5})
     assert answer.status_code == 500
+
+
+def test_the_model_summary_reads_the_served_folders_card_by_its_sections(model_dir, model):
+    from salarymodel import load_model
+    from salarymodel.serving.card import ModelCard
+    from salarymodel.serving.persist import read_card
+
+    card = ModelCard.from_dict(read_card(model_dir))
+    body = TestClient(create_app(load_model(model_dir))).get("/api/v1/model").json()
+    assert body["created_at"] == card.training.created_at and body["figures_used"] == card.data.used
+    assert {item["id"] for item in body["figures_excluded"]} == {"f16", "f27"}
+    assert body["held_out_coverage"]["0.8"] == card.evaluation.coverage(0.8)["overall"]
+    assert 0.7 < body["held_out_coverage"]["0.8"] < 0.9
+    # A model without its folder (unpickled, as on a Dask worker) has no card: the model file's facts, and nulls.
+    import pickle
+
+    unpickled = pickle.loads(pickle.dumps(model))
+    bare = TestClient(create_app(unpickled)).get("/api/v1/model").json()
+    assert unpickled.folder is None and bare["created_at"] is None and bare["seed"] == model.metadata.seed

@@ -25,7 +25,7 @@ from .bands import R_GRID, Z_GRID
 from .grid import GRID_SIZE
 from .schema import Array, Between, FieldError, Items, Record, Text, declared_types, describe, path
 
-__all__ = ["FLOAT_TABLES", "INDEX_TABLES", "META_MEMBER", "ServingTables", "ModelMeta", "MoneyRecord",
+__all__ = ["META_MEMBER", "ServingTables", "ModelMeta", "MoneyRecord",
            "WageRecord", "FidelityRecord", "TrainingFacts", "FieldError", "serving_bytes", "member_names"]
 
 # Log pay in reference USD: salaries between e^0 and e^25 (about 7e10) USD; spreads that keep
@@ -98,9 +98,6 @@ def member_names() -> set[str]:
     """The members a data file holds (without ``.npy``)."""
     return {field.name for field in dataclasses.fields(ServingTables)} | {META_MEMBER}
 
-
-FLOAT_TABLES = ("centre", "scale", "scale_high", "ratio_low", "ratio_high", "median", "median_low", "median_high")
-INDEX_TABLES = ("support", "source")
 
 # The document's words.
 Code = Annotated[str, Text(pattern=r"[A-Z]{2}", rule="an ISO alpha-2 code")]

@@ -25,6 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from .. import __version__
 from ..errors import ModelIntegrityError, ModelVersionError
 from .batch import MAX_BATCH_BYTES, MAX_BATCH_ROWS, PERCENTILES
+from .params import card_of
 from .problems import install_handlers
 from .reference import REFERENCE_CSP, reference_page
 from .routes import estimates, health, market
@@ -56,6 +57,7 @@ def create_app(model=None, *, allowed_hosts: Sequence[str] | None = None) -> Fas
                   description="Machine Learning Engineer base salaries by country, experience and employer, with "
                               "an honest band and the reported figures behind every estimate.")
     app.state.model = model
+    app.state.card = card_of(model)
     app.state.batch_slots = anyio.CapacityLimiter(1)
     app.state.batches_waiting = 0
     if allowed_hosts is not None and "*" not in allowed_hosts:

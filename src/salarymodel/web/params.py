@@ -7,10 +7,12 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from ..errors import ParameterError
+from ..serving.card import ModelCard
 from ..serving.model import SalaryModel
 from ..serving.year_ranges import parse_years_text
 
-__all__ = ["ModelDep", "Country", "Years", "YearsMax", "Company", "Confidence", "Currency", "AsOf", "years_value"]
+__all__ = ["ModelDep", "CardDep", "card_of", "Country", "Years", "YearsMax", "Company", "Confidence", "Currency",
+           "AsOf", "years_value"]
 
 
 async def _model(request: Request) -> SalaryModel:
@@ -20,6 +22,14 @@ async def _model(request: Request) -> SalaryModel:
 
 
 ModelDep = Annotated[SalaryModel, Depends(_model)]
+
+
+async def _card(request: Request) -> ModelCard | None:
+    """The served model's card by its sections (read once, when the app was created)."""
+    return request.app.state.card
+
+
+CardDep = Annotated[ModelCard | None, Depends(_card)]
 Country = Annotated[str, Query(description="Country name or ISO code: Germany, DE, USA, india")]
 Years = Annotated[str, Query(description="Years of experience, 0 to 50, or a range such as 3-5")]
 YearsMax = Annotated[float | None, Query(description="The range's high end (years is then its low end)")]
@@ -42,3 +52,18 @@ def years_value(text: str, years_max: float | None) -> float | tuple[float, floa
         raise ParameterError("years_max", f"The 'years_max' parameter is given, and 'years' is already a range "
                                           f"({text[:40]!r}): give one or the other.")
     return value, years_max
+
+
+def card_of(model: SalaryModel) -> ModelCard | None:
+    """The card of the folder ``model`` was loaded from, by its sections; None for a
+    model built in memory, or a card this version cannot read (the estimates do
+    not depend on it)."""
+    from ..errors import ModelIntegrityError
+    from ..serving.persist import read_card
+
+    if model.folder is None:
+        return None
+    try:
+        return ModelCard.from_dict(read_card(model.folder))
+    except (ModelIntegrityError, KeyError, TypeError, ValueError):
+        return None

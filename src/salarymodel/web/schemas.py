@@ -205,6 +205,11 @@ class Known(BaseModel):
     currencies: list[str] = Field(description="Currencies with an ECB rate this month")
 
 
+class FigureLeftOut(BaseModel):
+    id: str
+    reason: str
+
+
 class ModelSummary(BaseModel):
     version: str | None
     seed: int | None
@@ -213,6 +218,12 @@ class ModelSummary(BaseModel):
     reference_year: int
     pay: str
     band: str
+    created_at: str | None = Field(description="When the model was trained (from its card; null for a model "
+                                               "built in memory)")
+    figures_used: list[str] | None = Field(description="Ids of the reported figures the model rests on")
+    figures_excluded: list[FigureLeftOut] | None = Field(description="Figures kept out of the model, and why")
+    held_out_coverage: dict[str, float] | None = Field(
+        description="Share of held-out engineers inside the band, per nominal level ('0.8': 0.80 is honest)")
 
 
 class Health(BaseModel):

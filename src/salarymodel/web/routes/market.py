@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from ...serving.pay_ranges import parse_levels, schema_org
 from ..batch import PERCENTILES
-from ..params import AsOf, Company, Country, Currency, ModelDep
+from ..params import AsOf, CardDep, Company, Country, Currency, ModelDep
 from ..problems import PROBLEM_RESPONSES
 from ..schemas import Curve, Known, ModelSummary, Ranges
 
@@ -52,9 +52,15 @@ def known(model: ModelDep) -> dict:
 
 
 @router.get("/model", response_model=ModelSummary, summary="The model card's summary")
-def model_summary(model: ModelDep) -> dict:
-    return {"version": model.metadata.version, "seed": model.metadata.seed,
-            "rows": model.metadata.rows, "countries": list(model.countries),
-            "reference_year": model.reference_year, "pay": "base",
-            "band": "80% of ML engineers like this (country, years, employer) earn between low and high: the "
-                    "spread within the market plus the uncertainty of the market's median, each counted once"}
+def model_summary(model: ModelDep, card: CardDep) -> dict:
+    facts = model.metadata
+    summary = {"version": facts.version, "seed": facts.seed, "rows": facts.rows, "countries": list(model.countries),
+               "reference_year": model.reference_year, "pay": "base",
+               "band": "80% of ML engineers like this (country, years, employer) earn between low and high: the "
+                       "spread within the market plus the uncertainty of the market's median, each counted once",
+               "created_at": None, "figures_used": None, "figures_excluded": None, "held_out_coverage": None}
+    if card is not None:
+        summary.update(created_at=card.training.created_at, figures_used=card.data.used,
+                       figures_excluded=card.data.excluded,
+                       held_out_coverage={level: row["overall"] for level, row in card.evaluation.calibration.items()})
+    return summary
