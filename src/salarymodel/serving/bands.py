@@ -129,22 +129,27 @@ def quantile_rows(level: float, centre: np.ndarray, scale: np.ndarray, ratio_low
     Returns
     -------
     ndarray of shape (cells, grid)
-        Non-decreasing along the grid.
+        Non-decreasing along the grid, and in ``level``: a level above 0.5 is
+        never below the median (each side's scale would otherwise leave a
+        small step down just above it).
     """
     z = _NORMAL.inv_cdf(level)
     t = min(max((z - Z_GRID[0]) / Z_STEP, 0.0), len(Z_GRID) - 1.0)
     j = min(int(t), len(Z_GRID) - 2)
     g = t - j
     column = shapes[:, :, j] * (1.0 - g) + shapes[:, :, j + 1] * g  # (countries, R)
-    ratio = ratio_high if level > 0.5 else ratio_low
-    if level > 0.5 and scale_high is not None:
-        scale = scale_high
+    above = level > 0.5
+    ratio = ratio_high if above else ratio_low
+    side_scale = scale_high if above and scale_high is not None else scale
     u = np.clip(ratio / R_STEP, 0.0, len(R_GRID) - 1.0)
     i = np.minimum(u.astype(np.int64), len(R_GRID) - 2)
     h = u - i
     by_cell = column[cell_country]  # (cells, R)
     s = np.take_along_axis(by_cell, i, axis=1) * (1.0 - h) + np.take_along_axis(by_cell, i + 1, axis=1) * h
-    return np.maximum.accumulate(centre + scale * s, axis=1)
+    rows = np.maximum.accumulate(centre + side_scale * s, axis=1)
+    if above:  # the upper side's own scale and ratio start at the median, never below it
+        rows = np.maximum(rows, quantile_rows(0.5, centre, scale, ratio_low, ratio_high, cell_country, shapes))
+    return rows
 
 
 def conformal_bounds(sorted_scores: np.ndarray, confidence: float) -> tuple[float, float]:
