@@ -164,3 +164,31 @@ def test_moment_model_bands_widen_upward_far_from_the_data(moment_model):
     for country in ("US", "DE", "IN"):
         near, far = moment_model.predict(country, 10), moment_model.predict(country, 45)
         assert far.high / far.low > near.high / near.low and far.low >= near.low, country
+
+
+def test_a_stream_of_new_confidences_keeps_the_caches_within_their_byte_budget(monkeypatch):
+    # Every new confidence builds two quantile tables and their rows as Python lists; a
+    # client choosing a fresh confidence per request must not grow memory without end.
+    import tracemalloc
+
+    from salarymodel import load_model
+    from salarymodel.serving import model as model_module
+    from salarymodel.serving.paths import shipped_model_dir
+
+    budget = 2 * 1024 * 1024
+    monkeypatch.setattr(model_module, "CACHE_BYTES", budget)
+    served, fresh = load_model(shipped_model_dir()), load_model(shipped_model_dir())
+    tracemalloc.start()
+    try:
+        baseline, _ = tracemalloc.get_traced_memory()
+        answers = [served.predict("IN", 5, "TCS", confidence=0.5 + i / 1000) for i in range(100)]
+        profiles = pd.DataFrame({"country": ["DE"] * 3, "years": [1.0, 5.0, 9.0]})
+        batch = served.predict_frame(profiles, confidence=0.61)
+        grown = tracemalloc.get_traced_memory()[0] - baseline
+    finally:
+        tracemalloc.stop()
+    # Three caches of at most the budget each, plus the answers themselves.
+    assert grown < 4 * budget, grown
+    # Evicted entries are rebuilt, not lost: the answers are a fresh model's.
+    assert answers[23] == fresh.predict("IN", 5, "TCS", confidence=0.5 + 23 / 1000)
+    assert batch["high"].tolist() == fresh.predict_frame(profiles, confidence=0.61)["high"].tolist()

@@ -209,6 +209,8 @@ def test_usable_by_keyboard_and_at_phone_width(browser, server, width):
     # Measured with every section loaded: the figures and ranges tables are the widest parts.
     assert all(page.is_visible(section) for section in RESULT_SECTIONS) and page.is_visible("#rank")
     assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scrolling
+    # Nor inside a table's own box: every table shows all its columns at this width.
+    assert page.evaluate("[...document.querySelectorAll('.table-box')].every((b) => b.scrollWidth <= b.clientWidth)")
     # Chart text as the eye sees it: the font size times the SVG's scale on screen.
     smallest = page.evaluate("""() => {
         const svg = document.getElementById('curve');

@@ -41,9 +41,22 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
-__all__ = ["SalaryModel", "TrainingState"]
+__all__ = ["SalaryModel", "TrainingState", "CACHE_BYTES"]
 
 _new_estimate = tuple.__new__
+# Each cache of tables keyed by a level or a confidence (which callers choose freely) holds
+# at most this many bytes: the shipped model keeps hundreds of levels, one with thousands
+# of employers a few, so no stream of odd confidences can grow a server's memory without end.
+CACHE_BYTES = 64 * 1024 * 1024
+# A float in a Python list: the object and its pointer.
+_PYTHON_FLOAT_BYTES = 32
+
+
+def _make_room(cache: dict, most: int, entry_bytes: int) -> None:
+    """Empty ``cache`` if one more entry of ``entry_bytes`` would pass ``most`` entries or
+    :data:`CACHE_BYTES` (one entry is always allowed)."""
+    if len(cache) >= min(most, max(1, CACHE_BYTES // max(entry_bytes, 1))):
+        cache.clear()
 
 
 class TrainingState:
@@ -249,8 +262,7 @@ class SalaryModel:
             t = self.tables
             table = quantile_rows(level, t.centre, t.scale, t.ratio_low, t.ratio_high, self.lookup.cell_country, t.shapes,
                                   t.scale_high)
-            if len(self._quantile_cache) >= 512:  # bounded: levels can be arbitrary
-                self._quantile_cache.clear()
+            _make_room(self._quantile_cache, 512, table.nbytes)  # bounded: levels can be arbitrary
             self._quantile_cache[level] = table
         return table
 
@@ -268,8 +280,7 @@ class SalaryModel:
             value = check_confidence(confidence)
             low, high = self.band_tables(value)
             rows = ([r.tolist() for r in low], [r.tolist() for r in high])
-            if len(self._band_cache) >= 64:
-                self._band_cache.clear()
+            _make_room(self._band_cache, 64, 2 * low.size * _PYTHON_FLOAT_BYTES)
             self._band_cache[value] = rows
         return rows
 
@@ -279,8 +290,7 @@ class SalaryModel:
         if block is None:
             low, high = self.band_tables(confidence)
             block = np.stack([low, self.tables.median, high]).reshape(3, -1)
-            if len(self._stacked_cache) >= 16:
-                self._stacked_cache.clear()
+            _make_room(self._stacked_cache, 16, block.nbytes)
             self._stacked_cache[confidence] = block
         return block
 
