@@ -184,3 +184,9 @@ def test_the_documented_refusal_is_the_one_given(shipped):
     quoted = str(caught.value).split(";")[0]
     docs = " ".join((Path(__file__).parents[1] / "docs" / "model-files.md").read_text().split())
     assert f'("{quoted}")' in docs
+
+
+def test_an_integer_too_large_for_a_float_is_a_field_error_not_an_overflow():
+    with pytest.raises(FieldError, match="'x' must be a number"):
+        conform(10 ** 400, float, "x")
+    assert conform(3, float, "x") == 3.0 and isinstance(conform(3, float, "x"), float)

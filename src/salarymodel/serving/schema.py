@@ -241,15 +241,14 @@ def conform(value: object, hint: Any, field: str) -> Any:
     if base in (int, float):
         if not _is_number(value) or (base is int and not isinstance(value, int)):
             raise FieldError(field, describe(hint), value)
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except OverflowError:  # an integer of thousands of digits
+            raise FieldError(field, describe(hint), value) from None
         bounds = _mark(marks, Between)
-        if bounds is not None:
-            try:
-                number = float(value)  # type: ignore[arg-type]
-            except OverflowError:  # an integer of thousands of digits
-                raise FieldError(field, describe(hint), value) from None
-            if not bounds.holds(number):
-                raise FieldError(field, describe(hint), value)
-        return value if base is int else float(value)  # type: ignore[arg-type]
+        if bounds is not None and not bounds.holds(number):
+            raise FieldError(field, describe(hint), value)
+        return value if base is int else number
     if origin is tuple:
         return _conform_list(value, hint, base, marks, args, field)
     if origin is dict:
