@@ -192,3 +192,23 @@ def test_a_stream_of_new_confidences_keeps_the_caches_within_their_byte_budget(m
     # Evicted entries are rebuilt, not lost: the answers are a fresh model's.
     assert answers[23] == fresh.predict("IN", 5, "TCS", confidence=0.5 + 23 / 1000)
     assert batch["high"].tolist() == fresh.predict_frame(profiles, confidence=0.61)["high"].tolist()
+
+
+def test_quantiles_of_a_few_rows_are_the_full_tables_rows_whether_kept_or_not(monkeypatch):
+    # A model with thousands of employers cannot keep a table per level: then only the rows
+    # asked for are computed. Both ways must give the same numbers.
+    from salarymodel import load_model
+    from salarymodel.serving import model as model_module
+    from salarymodel.serving.paths import shipped_model_dir
+
+    served = load_model(shipped_model_dir())
+    levels, cells = (0.05, 0.3, 0.5, 0.5 + 1e-9, 0.77, 0.99), [4, 0, 4, 7]
+    kept = served.quantile_block(levels, cells)
+    computed = served.quantile_block(levels, cells, keep=False)
+    assert kept.shape == (6, 4, len(served.tables.centre[0])) and (kept == computed).all()
+    profiles = pd.DataFrame({"country": ["IN", "DE", "US"], "company": ["TCS", None, "TikTok"],
+                             "years": [1.0, 7.5, 30.0]})
+    grid = np.linspace(0.01, 0.99, 99)
+    expected = served.quantiles(profiles, grid)
+    monkeypatch.setattr(model_module, "CACHE_BYTES", 1)  # nothing fits: rows only
+    assert (load_model(shipped_model_dir()).quantiles(profiles, grid) == expected).all()

@@ -41,8 +41,9 @@ def quantiles(model, frame: pd.DataFrame, levels: np.ndarray) -> np.ndarray:
         from ._rows import problem_table
 
         raise InvalidRowsError(problem_table(problems, frame.index), len(frame))
-    tables = tuple(model.quantile_table(float(level)) for level in np.asarray(levels, dtype=float))
-    values = np.stack(read_tables(tables, cell, years), axis=1)
+    rows, position = np.unique(cell, return_inverse=True)  # only the cells asked about
+    block = model.quantile_block(np.asarray(levels, dtype=float).ravel(), rows)
+    values = np.stack(read_tables(tuple(block), position, years), axis=1)
     return np.exp(np.maximum.accumulate(values, axis=1))
 
 

@@ -266,6 +266,23 @@ class SalaryModel:
             self._quantile_cache[level] = table
         return table
 
+    def quantile_block(self, levels, cells, *, keep: bool = True) -> np.ndarray:
+        """Log reference-USD quantiles at ``levels`` for the table rows ``cells`` only,
+        shape (levels, cells, grid).
+
+        With ``keep``, the full tables are read from (and kept in) the cache
+        when all of them fit its byte budget; otherwise, as for a model with
+        thousands of employers or levels asked once, only these rows are
+        computed, and nothing is kept.
+        """
+        levels = [float(level) for level in levels]
+        rows = np.asarray(cells, dtype=np.int64)
+        if keep and len(levels) * self.tables.centre.nbytes <= CACHE_BYTES:
+            return np.stack([self.quantile_table(level)[rows] for level in levels])
+        t = self.tables
+        parts = (t.centre[rows], t.scale[rows], t.ratio_low[rows], t.ratio_high[rows], self.lookup.cell_country[rows])
+        return np.stack([quantile_rows(level, *parts, t.shapes, t.scale_high[rows]) for level in levels])
+
     def band_tables(self, confidence: object) -> tuple[np.ndarray, np.ndarray]:
         """Low and high log reference-USD tables (cells, grid) of the band at ``confidence``."""
         value = check_confidence(confidence)

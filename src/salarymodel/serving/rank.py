@@ -19,7 +19,7 @@ from statistics import NormalDist
 import numpy as np
 
 from ..errors import ParameterError, ParameterTypeError
-from .bands import Z_GRID, quantile_rows
+from .bands import Z_GRID
 from .grid import interpolate
 from .words import amount, engineers
 
@@ -140,15 +140,9 @@ def check_salary(salary: object, owner: str = "rank") -> float:
 
 def _one_year_quantile(model, cell: int, years: float):
     """The log reference-USD quantile function of one cell at ``years``, as :meth:`percentiles` reads it
-    (the cell's row of each level's table, interpolated on the years grid)."""
-    t = model.tables
-    rows = slice(cell, cell + 1)
-    countries = np.array([model.countries.index(model.cells[cell][0])])
-
+    (the cell's row of each level's table, interpolated on the years grid; levels asked once are not kept)."""
     def quantile(level: float) -> float:
-        row = quantile_rows(level, t.centre[rows], t.scale[rows], t.ratio_low[rows], t.ratio_high[rows],
-                            countries, t.shapes, t.scale_high[rows])[0]
-        return float(interpolate(row, float(years)))
+        return float(interpolate(model.quantile_block((level,), (cell,), keep=False)[0, 0], float(years)))
 
     return quantile
 

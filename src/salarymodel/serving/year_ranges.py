@@ -94,7 +94,7 @@ def _points(low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
 
 def cell_quantiles(model, cell: int) -> np.ndarray:
     """One cell's quantile function at every grid point, (levels, grid), on the mixture's level grid."""
-    return np.stack([model.quantile_table(float(p))[cell] for p in Z_LEVELS])
+    return model.quantile_block(Z_LEVELS, [cell])[:, 0]
 
 
 def mixture_quantiles(model, cell: int, low: float, high: float, levels: np.ndarray,
