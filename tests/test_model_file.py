@@ -190,3 +190,13 @@ def test_an_integer_too_large_for_a_float_is_a_field_error_not_an_overflow():
     with pytest.raises(FieldError, match="'x' must be a number"):
         conform(10 ** 400, float, "x")
     assert conform(3, float, "x") == 3.0 and isinstance(conform(3, float, "x"), float)
+
+
+def test_a_bad_item_of_a_list_is_named_by_its_position(shipped):
+    levels = list(shipped[0]["money"]["wages"]["DE"]["log_levels"])
+    levels[3] = float("nan")
+    with pytest.raises(FieldError, match=r"'money\.wages\.DE\.log_levels' must be a list whose items are each a "
+                                         r"finite log level within ±5; item 3 is nan$"):
+        ModelMeta.from_json(_changed(shipped[0], "money.wages.DE.log_levels", levels))
+    with pytest.raises(FieldError, match=r"'cells' must be .*; item 1 is \['DE', 7\]$"):
+        ModelMeta.from_json(_changed(shipped[0], "cells", [["DE", None], ["DE", 7]]))

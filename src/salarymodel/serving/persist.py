@@ -377,7 +377,7 @@ def load_model_folder(path: str | os.PathLike):
         meta = ModelMeta.from_json(document)
         tables = ServingTables.from_arrays(arrays, meta)
     except FieldError as error:
-        raise ModelIntegrityError(f"{data_path}: {error}. The file is refused. {retrain(folder)}") from None
+        raise ModelIntegrityError(f"{data_path}: {error} (the file is refused). {retrain(folder)}") from None
     try:
         model = SalaryModel(tables, meta, training=lambda: load_training(folder, card))
     except Exception as error:  # every field keeps its declaration; a safety net, not a check

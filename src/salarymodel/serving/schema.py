@@ -42,14 +42,19 @@ class FieldError(ValueError):
         What the field must be, in words.
     value : object
         What it holds (shortened in the message).
+    found : str, default=None
+        What is wrong with it, when more precise than the value itself
+        ('item 3 is nan'); the message says it instead of the value.
     """
 
-    def __init__(self, field: str, rule: str, value: object) -> None:
-        shown = repr(value)
-        if len(shown) > 80:
-            shown = shown[:77] + "..."
-        super().__init__(f"the field '{field}' must be {rule}; got {shown}")
+    def __init__(self, field: str, rule: str, value: object, found: str | None = None) -> None:
+        super().__init__(f"the field '{field}' must be {rule}; {found or 'got ' + _shown(value)}")
         self.field, self.rule, self.value = field, rule, value
+
+
+def _shown(value: object, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 @dataclass(frozen=True)
@@ -272,15 +277,17 @@ def _conform_list(value: object, hint: Any, base: Any, marks: tuple, args: tuple
     variadic = len(args) == 2 and args[1] is Ellipsis
     if not variadic and len(value) != len(args):
         raise FieldError(field, describe(hint), value)
-    try:
-        items = tuple(conform(item, args[0] if variadic else args[i], field) for i, item in enumerate(value))
-    except FieldError as error:
-        if error.field != field:  # a record inside the list names its own field
-            raise
-        raise FieldError(field, describe(hint), value) from None
-    if not _mark(marks, Items, Items()).holds(items):
+    items = []
+    for i, item in enumerate(value):
+        try:
+            items.append(conform(item, args[0] if variadic else args[i], field))
+        except FieldError as error:
+            if error.field != field:  # a record inside the list names its own field
+                raise
+            raise FieldError(field, describe(hint), value, found=f"item {i} is {_shown(item, 60)}") from None
+    if not _mark(marks, Items, Items()).holds(tuple(items)):
         raise FieldError(field, describe(hint), value)
-    return items
+    return tuple(items)
 
 
 R = TypeVar("R", bound="Record")
