@@ -105,7 +105,7 @@ def band_levels(confidence: float) -> tuple[float, float]:
 
 def quantile_rows(level: float, centre: np.ndarray, scale: np.ndarray, ratio_low: np.ndarray,
                   ratio_high: np.ndarray, cell_country: np.ndarray, shapes: np.ndarray,
-                  scale_high: np.ndarray | None = None) -> np.ndarray:
+                  scale_high: np.ndarray | None = None, median: np.ndarray | None = None) -> np.ndarray:
     """Log-salary quantile at probability ``level`` for every cell and years point.
 
     Parameters
@@ -125,6 +125,9 @@ def quantile_rows(level: float, centre: np.ndarray, scale: np.ndarray, ratio_low
         The scale above the median; ``scale`` when None. A side's own scale
         lets a skewed predictive (an employer known from one figure, whose
         heavy-tailed effect stretches one tail) keep its shape on that side.
+    median : ndarray of shape (cells, grid), default=None
+        These rows at level 0.5, when the caller has them (a model's median
+        table); computed when None and needed.
 
     Returns
     -------
@@ -148,7 +151,9 @@ def quantile_rows(level: float, centre: np.ndarray, scale: np.ndarray, ratio_low
     s = np.take_along_axis(by_cell, i, axis=1) * (1.0 - h) + np.take_along_axis(by_cell, i + 1, axis=1) * h
     rows = np.maximum.accumulate(centre + side_scale * s, axis=1)
     if above:  # the upper side's own scale and ratio start at the median, never below it
-        rows = np.maximum(rows, quantile_rows(0.5, centre, scale, ratio_low, ratio_high, cell_country, shapes))
+        if median is None:
+            median = quantile_rows(0.5, centre, scale, ratio_low, ratio_high, cell_country, shapes)
+        rows = np.maximum(rows, median)
     return rows
 
 

@@ -259,9 +259,7 @@ class SalaryModel:
         and grid point (cells, grid), non-decreasing in years; cached."""
         table = self._quantile_cache.get(level)
         if table is None:
-            t = self.tables
-            table = quantile_rows(level, t.centre, t.scale, t.ratio_low, t.ratio_high, self.lookup.cell_country, t.shapes,
-                                  t.scale_high)
+            table = self._quantile_rows(level, slice(None))
             _make_room(self._quantile_cache, 512, table.nbytes)  # bounded: levels can be arbitrary
             self._quantile_cache[level] = table
         return table
@@ -279,9 +277,13 @@ class SalaryModel:
         rows = np.asarray(cells, dtype=np.int64)
         if keep and len(levels) * self.tables.centre.nbytes <= CACHE_BYTES:
             return np.stack([self.quantile_table(level)[rows] for level in levels])
+        return np.stack([self._quantile_rows(level, rows) for level in levels])
+
+    def _quantile_rows(self, level: float, rows: slice | np.ndarray) -> np.ndarray:
+        """:func:`~.bands.quantile_rows` of the table rows ``rows`` (a slice or indices)."""
         t = self.tables
-        parts = (t.centre[rows], t.scale[rows], t.ratio_low[rows], t.ratio_high[rows], self.lookup.cell_country[rows])
-        return np.stack([quantile_rows(level, *parts, t.shapes, t.scale_high[rows]) for level in levels])
+        return quantile_rows(level, t.centre[rows], t.scale[rows], t.ratio_low[rows], t.ratio_high[rows],
+                             self.lookup.cell_country[rows], t.shapes, t.scale_high[rows], t.median[rows])
 
     def band_tables(self, confidence: object) -> tuple[np.ndarray, np.ndarray]:
         """Low and high log reference-USD tables (cells, grid) of the band at ``confidence``."""

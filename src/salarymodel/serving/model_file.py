@@ -23,7 +23,7 @@ import numpy as np
 
 from .bands import R_GRID, Z_GRID
 from .grid import GRID_SIZE
-from .schema import Array, Between, FieldError, Items, Record, Text, declared_types, describe, path
+from .schema import Array, Between, FieldError, Items, Record, Text, declared_types, path
 
 __all__ = ["META_MEMBER", "ServingTables", "ModelMeta", "MoneyRecord",
            "WageRecord", "FidelityRecord", "TrainingFacts", "FieldError", "serving_bytes", "member_names"]
@@ -154,13 +154,10 @@ class FidelityRecord(Record):
         short = next((r for r in self.records if len(r) != width), None)
         if short is not None:
             raise FieldError(path(field, "records"), f"rows of {width} values, one per column", short)
-        ids = [record[self.columns.index("id")] for record in self.records]
+        at = self.columns.index("id")
+        ids = [record[at] for record in self.records]
         if not all(isinstance(i, str) and Text().accepts(i) for i in ids):
             raise FieldError(path(field, "records"), "rows whose 'id' is a figure id", ids)
-
-    def rows(self) -> list[dict[str, Any]]:
-        """The records as dicts by column."""
-        return [dict(zip(self.columns, record)) for record in self.records]
 
 
 @dataclass(frozen=True)
@@ -217,11 +214,6 @@ class ModelMeta(Record):
             raise FieldError("money", "money tables of the document's currencies and reference rates",
                              self.money.local_currency)
 
-    @classmethod
-    def read(cls, data: bytes) -> ModelMeta:
-        """Parse the document's JSON text (already bounded in size and depth)."""
-        return cls.from_json(json.loads(data.decode("utf-8")))
-
     def json_bytes(self) -> bytes:
         """The document as compact UTF-8 JSON."""
         return json.dumps(self.to_json(), separators=(",", ":")).encode("utf-8")
@@ -236,5 +228,3 @@ def serving_bytes(tables: ServingTables, meta: ModelMeta) -> bytes:
     np.savez(buffer, **members)
     return buffer.getvalue()
 
-
-__all__ += ["describe"]

@@ -28,7 +28,8 @@ from typing import Annotated, Any, ClassVar, TypeVar
 
 import numpy as np
 
-__all__ = ["FieldError", "Text", "Between", "Items", "Array", "Record", "conform", "describe"]
+__all__ = ["FieldError", "Text", "Between", "Items", "Array", "Record", "conform", "describe", "declared_types",
+           "path"]
 
 
 class FieldError(ValueError):
@@ -264,7 +265,7 @@ def conform(value: object, hint: Any, field: str) -> Any:
         out = {}
         for key, item in value.items():
             key = conform(key, key_hint, field)
-            out[key] = conform(item, value_hint, f"{field}.{key}" if nested else field)
+            out[key] = conform(item, value_hint, path(field, key) if nested else field)
         return out
     if isinstance(base, type) and issubclass(base, Record):
         return base.from_json(value, field)
@@ -338,11 +339,11 @@ class Record:
             raise FieldError(field or cls.NAME, f"{describe(cls)} and no others", f"fields {unexpected}")
         given = {}
         for f in fields:
-            path = f"{field}.{f.name}" if field else f.name
+            dotted = path(field, f.name)
             if f.name in value:
-                given[f.name] = conform(value[f.name], hints[f.name], path)
+                given[f.name] = conform(value[f.name], hints[f.name], dotted)
             elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise FieldError(path, describe(hints[f.name]), "nothing: the field is missing")
+                raise FieldError(dotted, describe(hints[f.name]), "nothing: the field is missing")
         record = cls(**given)
         record.check(field)
         return record
@@ -359,5 +360,3 @@ def path(field: str, name: str) -> str:
     """A field's dotted path under its record's."""
     return f"{field}.{name}" if field else name
 
-
-__all__ += ["path", "declared_types"]
