@@ -89,8 +89,7 @@ def test_a_fifo_as_the_data_file_is_refused_at_once_without_hanging(copy):
     path.unlink()
     os.mkfifo(path)
     message, seconds, _ = _load_in_child(copy)
-    assert message.startswith("ModelIntegrityError") and "a FIFO" in message
-    assert seconds < 10  # a fresh interpreter; the check itself is immediate
+    assert message.startswith("ModelIntegrityError") and "a FIFO" in message  # a hang fails in _load_in_child
 
 
 def test_a_link_to_dev_zero_is_refused_without_reading_it(copy):

@@ -67,6 +67,9 @@ def _hostile_bodies() -> list[tuple[bytes, str]]:
             (wide_header[:MAX_BATCH_BYTES], "text/csv")]
 
 
+# A wall-clock threshold: it runs with the slow tests (CI runs them), never in the
+# default suite, where a busy machine would fail it without a defect.
+@pytest.mark.slow
 def test_hostile_load_leaves_health_fast_and_valid_requests_answered(server, model):
     port, process = server
     statuses: list[tuple[str, int]] = []
