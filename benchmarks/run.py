@@ -118,11 +118,11 @@ def _cold_start(model_dir: Path, repeat: int) -> dict:
 
 
 def _cli_batch(model_dir: Path, profiles: pd.DataFrame, repeat: int) -> float:
-    """Rows per second of ``python -m salarymodel.predict --input ... --output ...`` (wall time)."""
+    """Rows per second of ``python -m salarymodel predict --input ... --output ...`` (wall time)."""
     with tempfile.TemporaryDirectory() as folder:
         source, target = Path(folder, "profiles.csv"), Path(folder, "estimates.csv")
         profiles.to_csv(source, index=False)
-        command = [sys.executable, "-m", "salarymodel.predict", "--model", str(model_dir), "--input", str(source),
+        command = [sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--input", str(source),
                    "--output", str(target)]
         seconds = _best(lambda: subprocess.run(command, capture_output=True, check=True), repeat)
     return len(profiles) / seconds
@@ -142,7 +142,7 @@ def _batch_peak_megabytes(model_dir: Path, rows: int) -> float:
                 company = np.array(["", "TikTok", "TCS", "Acme"])[rng.integers(0, 4, n)]
                 years = np.round(rng.uniform(0, 30, n), 1)
                 stream.write("".join(f"{c},{y},{k}\n" for c, y, k in zip(country, years, company)))
-        command = [sys.executable, "-m", "salarymodel.predict", "--model", str(model_dir), "--input", str(source),
+        command = [sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--input", str(source),
                    "--output", str(target)]
         megabytes, _ = _peak_megabytes(command)
     return megabytes
@@ -372,7 +372,7 @@ def format_report(report: dict) -> str:
         f"{report['predict_frame_rows_per_second'] / 1e6:.2f} M rows/s",
         f"  baseline Pipeline.predict, median only:              "
         f"{report['baseline_rows_per_second'] / 1e6:.2f} M rows/s -> {report['batch_speedup']:.1f}x",
-        f"  CLI batch (python -m salarymodel.predict --input), {report['batch_rows']:,} rows: "
+        f"  CLI batch (python -m salarymodel predict --input), {report['batch_rows']:,} rows: "
         f"{report['cli_batch_rows_per_second'] / 1e3:,.0f}k rows/s",
         f"  CLI batch, {report['batch_memory_rows']:,} rows: peak memory {report['batch_peak_megabytes']:,.0f} MB",
         *([f"  HTTP /api/v1/estimate: {report['web']['estimate']['requests_per_second']:,.0f} req/s, p50 "

@@ -148,13 +148,13 @@ def test_report_shows_what_wage_aging_changed(model):
 
 
 def test_cli_takes_as_of_and_reports_it(model_dir):
-    done = subprocess.run([sys.executable, "-m", "salarymodel.predict", "--model", str(model_dir), "--country",
+    done = subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--country",
                            "India", "--years", "3", "--currency", "USD", "--as-of", "2026-02", "--json"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert (data["as_of"], data["fx_period"], data["currency"]) == ("2026-02-01", "2026-02", "USD")
-    bad = subprocess.run([sys.executable, "-m", "salarymodel.predict", "--model", str(model_dir), "--country",
+    bad = subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--country",
                           "India", "--years", "3", "--as-of", "2019-02-01"], capture_output=True, text=True,
                          timeout=120)
     assert bad.returncode == 2 and "oldest reported figure" in bad.stderr

@@ -266,7 +266,7 @@ def test_ranges_in_frames_and_on_the_command_line(model, model_dir):
     assert out.at[0, "median"] == pytest.approx(model.predict("DE", (3, 5), as_of=MONEY_2023).median, rel=1e-12)
     assert out.at[1, "median"] == pytest.approx(model.predict("DE", 4, as_of=MONEY_2023).median, rel=1e-12)
     assert "years_max" in out.at[2, "error"]  # a range must rise
-    done = subprocess.run([sys.executable, "-m", "salarymodel.predict", "--model", str(model_dir), "--country", "DE",
+    done = subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--country", "DE",
                            "--years", "3-5", "--as-of", MONEY_2023], capture_output=True, text=True, timeout=60)
     e = model.predict("DE", (3, 5), as_of=MONEY_2023)
     assert done.stdout.startswith(f"80% of ML engineers in Germany with 3-5 years of experience earn between {e.low:,.0f} and "

@@ -16,7 +16,7 @@ AS_OF = "2023-07-01"
 
 
 def _batch(model_dir, source, *options) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "salarymodel.predict", "--model", str(model_dir), "--input",
+    return subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--input",
                            str(source), "--output", "-", "--as-of", AS_OF, *options], capture_output=True, text=True,
                           timeout=120)
 
@@ -81,7 +81,7 @@ def test_a_known_employer_or_the_market_gives_no_warning(model):
 
 
 def test_the_command_line_says_it_once_in_its_answer_not_as_a_warning(model_dir):
-    done = subprocess.run([sys.executable, "-W", "default", "-m", "salarymodel.predict", "--model", str(model_dir),
+    done = subprocess.run([sys.executable, "-W", "default", "-m", "salarymodel", "predict", "--model", str(model_dir),
                            "--country", "IN", "--years", "5", "--company", "Microsfot"], capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 0 and done.stderr == ""

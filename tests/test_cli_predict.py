@@ -1,4 +1,4 @@
-"""python -m salarymodel.predict: one profile, JSON, explanation, batch."""
+"""python -m salarymodel predict: one profile, JSON, explanation, batch."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 
 def _predict(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "salarymodel.predict", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "salarymodel", "predict", *args], capture_output=True, text=True,
                           timeout=300, cwd=cwd)
 
 

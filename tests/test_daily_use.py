@@ -39,14 +39,14 @@ def test_the_model_lists_what_it_knows(model, model_dir):
     known = {item["country"]: item for item in model.known()}
     assert set(known) == {"DE", "IN", "US"} and known["US"]["employers"] == ["TikTok"]
     assert "Tata Consultancy Services" in known["IN"]["employers"] and known["IN"]["currency"] == "INR"
-    listed = _run("salarymodel.predict", "--model", str(model_dir), "--list")
+    listed = _run("salarymodel", "predict", "--model", str(model_dir), "--list")
     assert listed.returncode == 0 and "IN (India, INR): employers Accenture" in listed.stdout
 
 
 def test_bad_batch_rows_are_empty_and_input_lines_come_back_byte_for_byte(model, model_dir, tmp_path):
     lines = ["country,years,company", "US,007,", "Narnia,3,", "DE,5,", "IN,4.50,TCS", "US,,Initech"]
     (tmp_path / "in.csv").write_text("\n".join(lines) + "\n")
-    done = _run("salarymodel.predict", "--model", str(model_dir), "--input", str(tmp_path / "in.csv"),
+    done = _run("salarymodel", "predict", "--model", str(model_dir), "--input", str(tmp_path / "in.csv"),
                 "--output", str(tmp_path / "out.csv"))
     assert done.returncode == 3
     written = (tmp_path / "out.csv").read_text().splitlines()
@@ -112,14 +112,14 @@ def test_first_use_says_it_is_training_once(tmp_path):
 
 
 def test_command_line_rough_edges(model_dir):
-    one = _run("salarymodel.predict", "--model", str(model_dir), "--country", "US", "--years", "1")
+    one = _run("salarymodel", "predict", "--model", str(model_dir), "--country", "US", "--years", "1")
     assert "with 1 year of experience" in one.stdout and "level: entry" in one.stdout
-    error = _run("salarymodel.predict", "--model", str(model_dir), "--country", "Germny", "--years", "1", "--json")
+    error = _run("salarymodel", "predict", "--model", str(model_dir), "--country", "Germny", "--years", "1", "--json")
     assert error.returncode == 2
     assert json.loads(error.stdout)["type"] == "UnknownCountryError"
     bare = subprocess.run([sys.executable, "-m", "salarymodel.cli.console"], capture_output=True, text=True, timeout=60)
     assert bare.returncode == 2 and "a command is required" in bare.stderr
-    explained = _run("salarymodel.predict", "--model", str(model_dir), "--country", "Germany", "--years", "4",
+    explained = _run("salarymodel", "predict", "--model", str(model_dir), "--country", "Germany", "--years", "4",
                      "--explain", "--as-of", "2023-07-01")
     assert "difference_high" in explained.stdout  # a range shows the error at both ends
 
@@ -153,7 +153,7 @@ def test_a_years_cell_written_as_a_range_is_a_range_in_frames_and_batches(model,
     assert scored["median"].iloc[2] == pytest.approx(model.predict("DE", 4).median, rel=1e-12)
     source, target = tmp_path / "in.csv", tmp_path / "out.csv"
     source.write_text("country,years\nDE,3-5\nDE,5-3\n")
-    done = subprocess.run([sys.executable, "-m", "salarymodel.predict", "--model", str(model_dir), "--input",
+    done = subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--input",
                            str(source), "--output", str(target)], capture_output=True, text=True, timeout=120)
     written = pd.read_csv(target, keep_default_na=False)
     assert float(written["median"][0]) == pytest.approx(expected, abs=0.01)

@@ -31,7 +31,7 @@ def test_training_settings_out_of_range_are_named(tmp_path, args, named):
 def test_a_chunk_size_too_big_for_memory_is_named(model_dir, tmp_path):
     source = tmp_path / "in.csv"
     source.write_text("country,years\nDE,5\n")
-    done = _run("salarymodel.predict", "--model", str(model_dir), "--input", str(source), "--output",
+    done = _run("salarymodel", "predict", "--model", str(model_dir), "--input", str(source), "--output",
                 str(tmp_path / "out.csv"), "--chunk-size", "9223372036854775808")
     assert done.returncode == 2 and "'--chunk-size' option must be a whole number of rows from 1 to" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "out.csv").exists()

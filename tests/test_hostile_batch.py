@@ -12,7 +12,7 @@ import pytest
 
 
 def _score(model_dir, source, target, *extra, cwd=None):
-    return subprocess.run([sys.executable, "-m", "salarymodel.predict", "--model", str(model_dir), "--input",
+    return subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--input",
                            str(source), "--output", str(target), *extra], capture_output=True, text=True,
                           timeout=120, cwd=cwd)
 
@@ -181,7 +181,7 @@ def test_an_output_keeps_its_permissions_and_a_read_only_one_is_not_replaced(mod
     assert _score(model_dir, profiles, private).returncode == 3  # XX is a bad row
     assert private.stat().st_mode & 0o777 == 0o600 and "median" in private.read_text()
     fresh = tmp_path / "fresh.csv"
-    done = subprocess.run(["sh", "-c", f"umask 077 && {sys.executable} -m salarymodel.predict --model {model_dir} "
+    done = subprocess.run(["sh", "-c", f"umask 077 && {sys.executable} -m salarymodel predict --model {model_dir} "
                                        f"--input {profiles} --output {fresh}"], capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 3 and fresh.stat().st_mode & 0o777 == 0o600
@@ -236,7 +236,7 @@ def test_the_output_can_be_standard_output_into_a_pipe(model_dir, profiles, tmp_
     # path, so it is written directly rather than through a temporary sibling.
     import pandas as pd
 
-    done = subprocess.run([sys.executable, "-m", "salarymodel.predict", "--model", str(model_dir), "--input",
+    done = subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--input",
                            str(profiles), "--output", target], capture_output=True, timeout=120, cwd=tmp_path)
     assert done.returncode == 3 and b"Traceback" not in done.stderr  # XX is one bad row
     import io

@@ -239,7 +239,7 @@ def test_no_command_prints_nan_in_json(model_dir):
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "salarymodel.predict", "--model", str(model_dir), "--country", "DE",
+    done = subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--country", "DE",
                            "--years", "5", "--json", "--explain"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     json.loads(done.stdout, parse_constant=lambda name: pytest.fail(f"{name} in the JSON output"))

@@ -25,7 +25,7 @@ def test_python_and_the_command_line_answer_from_the_same_model(tmp_path):
     trained = subprocess.run([sys.executable, "-m", "salarymodel.train", "--rows", "500"], cwd=tmp_path, env=env,
                              capture_output=True, text=True, timeout=300)  # README command 1: ./models
     assert trained.returncode == 0, trained.stderr
-    cli = subprocess.run([sys.executable, "-m", "salarymodel.predict", "--country", "DE", "--years", "5", "--json"],
+    cli = subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--country", "DE", "--years", "5", "--json"],
                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     python = subprocess.run([sys.executable, "-c", "import json, salarymodel; print(json.dumps("
                              "salarymodel.predict('DE', 5).to_dict()))"], cwd=tmp_path, env=env,
@@ -41,7 +41,7 @@ def test_the_environment_variable_comes_before_local_models(tmp_path, model_dir)
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / "salary_model.json").write_text("{}")  # a broken local model, never read
     env["SALARYMODEL_MODEL_DIR"] = str(model_dir)
-    done = subprocess.run([sys.executable, "-m", "salarymodel.predict", "--country", "DE", "--years", "5", "--json"],
+    done = subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--country", "DE", "--years", "5", "--json"],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert json.loads(done.stdout)["model"] == str(model_dir.resolve())
 
@@ -49,7 +49,7 @@ def test_the_environment_variable_comes_before_local_models(tmp_path, model_dir)
 @pytest.mark.parametrize("args", [["--years", "abc"], ["--country", "DE"], ["--input", "x.csv"],
                                   ["--chunk-size", "0", "--input", "a", "--output", "b"]])
 def test_argument_errors_are_json_under_json(model_dir, args):
-    done = subprocess.run([sys.executable, "-m", "salarymodel.predict", "--model", str(model_dir), "--json", *args],
+    done = subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--json", *args],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     error = json.loads(done.stdout)

@@ -117,7 +117,7 @@ def test_every_command_exits_0_2_or_3_with_no_traceback(model_dir, tmp_path_fact
 
 
 def test_a_closed_output_pipe_ends_quietly(model_dir):
-    command = (f"{sys.executable} -m salarymodel.predict --model {model_dir} --country DE --years 5 --explain "
+    command = (f"{sys.executable} -m salarymodel predict --model {model_dir} --country DE --years 5 --explain "
                "| head -c 1")
     done = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=60)
     assert "Traceback" not in done.stderr

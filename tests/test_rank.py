@@ -138,7 +138,7 @@ def test_the_command_line_the_api_and_both_batches_give_the_same_percentile(mode
 
     source, target = tmp_path / "offers.csv", tmp_path / "ranked.csv"
     source.write_text("country,years,company,salary\nDE,5,,70000\nUS,7.3,TikTok,180000\nIN,3-5,,900000\n")
-    done = subprocess.run([sys.executable, "-m", "salarymodel.predict", "--model", str(model_dir), "--input",
+    done = subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--input",
                            str(source), "--output", str(target), "--as-of", AS_OF], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     written = pd.read_csv(target)
@@ -158,7 +158,7 @@ def test_the_command_line_the_api_and_both_batches_give_the_same_percentile(mode
     # its browser test checks what it shows).
     import json
 
-    single = subprocess.run([sys.executable, "-m", "salarymodel.predict", "--model", str(model_dir), "--country",
+    single = subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--country",
                              "IN", "--years", "3-5", "--salary", "900000", "--as-of", AS_OF, "--json"],
                             capture_output=True, text=True)
     assert json.loads(single.stdout)["rank"]["percentile"] == pytest.approx(expected[2].percentile, abs=1e-9)

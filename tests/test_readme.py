@@ -29,13 +29,13 @@ def documentation() -> str:
 
 
 def _quoted_runs(text: str) -> list[tuple[str, list[str]]]:
-    """(command, expected lines) for each ``python -m salarymodel.predict`` line
+    """(command, expected lines) for each ``python -m salarymodel predict`` line
     in a bash block that is followed by its output as ``#  `` comment lines."""
     runs = []
     for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S):
         lines = block.splitlines()
         for i, line in enumerate(lines):
-            if line.startswith("python -m salarymodel.predict") and i + 1 < len(lines) and \
+            if line.startswith("python -m salarymodel predict") and i + 1 < len(lines) and \
                     lines[i + 1].startswith("#  "):
                 expected = []
                 for follow in lines[i + 1:]:
@@ -53,8 +53,8 @@ def test_the_readme_quotes_at_least_one_command_with_its_output():
 
 @pytest.mark.parametrize(("command", "expected"), _quoted_runs(documentation()))
 def test_each_quoted_command_prints_what_the_readme_says(model_dir, command, expected):
-    args = shlex.split(command)[3:]  # after "python -m salarymodel.predict"
-    done = subprocess.run([sys.executable, "-m", "salarymodel.predict", "--model", str(model_dir), *args],
+    args = shlex.split(command)[4:]  # after "python -m salarymodel predict"
+    done = subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), *args],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     got = [line.strip() for line in done.stdout.splitlines()]
@@ -260,7 +260,7 @@ def test_estimate_uncertainty_sentence(evaluation_json):
 
 def test_the_band_past_the_data_number(model):
     ratio, = _quoted(r"Germany: the 80% band at 30 years is ([\d.]+)× as wide, in log terms, as at 12: compare "
-                     r"`python -m salarymodel.predict --country DE --years 12 --as-of 2023-07-01` with `--years 30`")
+                     r"`python -m salarymodel predict --country DE --years 12 --as-of 2023-07-01` with `--years 30`")
     edge, past = (model.predict("DE", years, as_of="2023-07-01") for years in (12, 30))
     assert float(ratio) == pytest.approx(np.log(past.high / past.low) / np.log(edge.high / edge.low), abs=0.05)
     assert past.low >= edge.low  # pay never falls with experience

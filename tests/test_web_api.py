@@ -146,7 +146,7 @@ def test_the_csv_batch_reads_rows_as_the_command_line_does(client, model_dir, tm
                                                                      (6, True)]
     source, target = tmp_path / "in.csv", tmp_path / "out.csv"
     source.write_bytes(text)
-    subprocess.run([sys.executable, "-m", "salarymodel.predict", "--model", str(model_dir), "--input", str(source),
+    subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--input", str(source),
                     "--output", str(target)], capture_output=True, timeout=120)
     written = pd.read_csv(target, keep_default_na=False)
     assert [r["error"] for r in body["rows"]] == written["error"].tolist()
@@ -199,7 +199,7 @@ def test_the_api_and_the_command_line_say_the_same_sentence(client, model_dir, c
     params = {"country": country, "years": years, "as_of": "2023-07-01", **({"company": company} if company else {})}
     body = client.get("/api/v1/estimate", params=params).json()
     options = [item for key, value in params.items() for item in (f"--{key.replace('_', '-')}", value)]
-    done = subprocess.run([sys.executable, "-m", "salarymodel.predict", "--model", str(model_dir), *options],
+    done = subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), *options],
                           capture_output=True, text=True, timeout=60)
     assert done.stdout.splitlines()[0] == body["sentence"]
 

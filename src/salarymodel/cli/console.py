@@ -1,7 +1,7 @@
 """The ``salarymodel`` console script: train, predict, evaluate, benchmark.
 
-Each subcommand takes the same options as its ``python -m salarymodel.<name>``
-form; ``salarymodel <command> --help`` lists them.
+``python -m salarymodel <command>`` runs the same commands; ``salarymodel
+<command> --help`` lists a command's options.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ _COMMANDS = {
     "serve": ("salarymodel.cli.serve", "the salary page and JSON API over HTTP (needs the web extra)"),
 }
 
-_USAGE = """usage: salarymodel <command> [options]
+_USAGE = """usage: {prog} <command> [options]
 
 Machine Learning Engineer salary estimates with honest confidence bands.
 
@@ -26,29 +26,37 @@ commands:
 {commands}
 
 examples:
-  salarymodel train --out models
-  salarymodel predict --country Germany --years 5
-  salarymodel predict --country India --years 3 --company TCS --explain
-  salarymodel predict --input profiles.csv --output estimates.csv
-  salarymodel ranges --country Germany --format jsonld
-  salarymodel evaluate --json
-  salarymodel serve --port 8000
+  {prog} train --out models
+  {prog} predict --country Germany --years 5
+  {prog} predict --country India --years 3 --company TCS --explain
+  {prog} predict --input profiles.csv --output estimates.csv
+  {prog} ranges --country Germany --format jsonld
+  {prog} evaluate --json
+  {prog} serve --port 8000
 
-'salarymodel <command> --help' shows a command's options.
+'{prog} <command> --help' shows a command's options.
 """
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Dispatch to a subcommand; returns its exit code."""
+def main(argv: list[str] | None = None, *, prog: str = "salarymodel") -> int:
+    """Dispatch to a subcommand; returns its exit code.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        The command and its options; ``sys.argv[1:]`` when None.
+    prog : str, default="salarymodel"
+        How the program was started, as its help and errors name it.
+    """
     import importlib
 
     argv = list(sys.argv[1:] if argv is None else argv)
     commands = "\n".join(f"  {name:<10} {help_text}" for name, (_, help_text) in _COMMANDS.items())
     if not argv:  # a command is required: say so, and fail like argparse does
-        print("salarymodel: a command is required\n\n" + _USAGE.format(commands=commands), file=sys.stderr)
+        print(f"{prog}: a command is required\n\n" + _USAGE.format(commands=commands, prog=prog), file=sys.stderr)
         return 2
     if argv[0] in ("-h", "--help"):
-        print(_USAGE.format(commands=commands))
+        print(_USAGE.format(commands=commands, prog=prog))
         return 0
     if argv[0] in ("-V", "--version"):
         from .. import __version__
@@ -56,12 +64,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"salarymodel {__version__}")
         return 0
     if argv[0] not in _COMMANDS:
-        print(f"salarymodel: unknown command {argv[0]!r}\n\n" + _USAGE.format(commands=commands), file=sys.stderr)
+        print(f"{prog}: unknown command {argv[0]!r}\n\n" + _USAGE.format(commands=commands, prog=prog), file=sys.stderr)
         return 2
     from .prog import run_command
 
     module = importlib.import_module(_COMMANDS[argv[0]][0])
-    sys.argv[0] = f"salarymodel {argv[0]}"
+    sys.argv[0] = f"{prog} {argv[0]}"
     return run_command(module.main, argv[1:])
 
 

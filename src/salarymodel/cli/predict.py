@@ -1,4 +1,4 @@
-"""Command line for estimates: ``python -m salarymodel.predict``."""
+"""Command line for estimates: ``python -m salarymodel predict``."""
 
 from __future__ import annotations
 
@@ -74,13 +74,13 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> _Parser:
     parser = _Parser(
-        prog=prog("python -m salarymodel.predict"),
+        prog=prog("python -m salarymodel predict"),
         description="Estimate an ML engineer's annual base salary with a confidence band.",
-        epilog="Examples:\n  python -m salarymodel.predict --country Germany --years 5\n"
-               "  python -m salarymodel.predict --country India --years 3 --company TCS --json\n"
-               "  python -m salarymodel.predict --country US --years 1 --explain\n"
-               "  python -m salarymodel.predict --country Germany --years 5 --salary 70000\n"
-               "  python -m salarymodel.predict --input profiles.csv --output estimates.csv\n\n"
+        epilog="Examples:\n  python -m salarymodel predict --country Germany --years 5\n"
+               "  python -m salarymodel predict --country India --years 3 --company TCS --json\n"
+               "  python -m salarymodel predict --country US --years 1 --explain\n"
+               "  python -m salarymodel predict --country Germany --years 5 --salary 70000\n"
+               "  python -m salarymodel predict --input profiles.csv --output estimates.csv\n\n"
                "Batch mode keeps every input column and adds low, median, high, currency, company_known,\n"
                "support, as_of, projected and error; with a salary column, percentile and compa_ratio; with\n"
                "--percentiles, p10, p25, ...; with --explain, sources (figure ids joined by ;). '--output -' is\n"

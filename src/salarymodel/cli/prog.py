@@ -1,5 +1,5 @@
 """The program name a command's help shows: ``salarymodel predict`` when run
-through the console script, ``python -m salarymodel.predict`` otherwise."""
+or ``python -m salarymodel predict`` when run through a dispatcher, ``module_form`` otherwise."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ __all__ = ["prog", "run_command"]
 
 
 def prog(module_form: str) -> str:
-    """``sys.argv[0]`` when the console script set it, else ``module_form``."""
+    """``sys.argv[0]`` when a dispatcher set it, else ``module_form``."""
     name = sys.argv[0] if sys.argv else ""
-    return name if name.startswith("salarymodel ") else module_form
+    return name if name.startswith(("salarymodel ", "python -m salarymodel ")) else module_form
 
 
 def run_command(main, argv: list[str] | None = None) -> int:
