@@ -74,10 +74,12 @@ TARGET_RANK_MILLISECONDS = 5.0
 
 def baseline_pipeline() -> Pipeline:
     """The plain scikit-learn median model the package is measured against."""
-    features = ColumnTransformer([
-        ("categories", OneHotEncoder(handle_unknown="ignore"), ["country", "company"]),
-        ("years", SplineTransformer(n_knots=6), ["years"]),
-    ])
+    features = ColumnTransformer(
+        [
+            ("categories", OneHotEncoder(handle_unknown="ignore"), ["country", "company"]),
+            ("years", SplineTransformer(n_knots=6), ["years"]),
+        ]
+    )
     return Pipeline([("features", features), ("ridge", Ridge(alpha=1.0))])
 
 
@@ -97,24 +99,33 @@ def _best(function, repeat: int) -> float:
 
 def _profiles(n: int, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "country": rng.choice(["US", "DE", "IN", "Germany", "india"], n),
-        "years": rng.uniform(0, 40, n).round(1),
-        "company": rng.choice(np.array([None, None, "TikTok", "TCS", "Microsoft", "Initech"], dtype=object), n),
-    })
+    return pd.DataFrame(
+        {
+            "country": rng.choice(["US", "DE", "IN", "Germany", "india"], n),
+            "years": rng.uniform(0, 40, n).round(1),
+            "company": rng.choice(np.array([None, None, "TikTok", "TCS", "Microsoft", "Initech"], dtype=object), n),
+        }
+    )
 
 
 def _cold_start(model_dir: Path, repeat: int) -> dict:
     """Best of ``repeat`` fresh processes: import, load, one predict (timed inside
     the process, so interpreter start-up is not counted)."""
-    code = ("import time; t=time.perf_counter(); import salarymodel; i=time.perf_counter()-t; "
-            f"m=salarymodel.load_model({str(model_dir)!r}); m.predict('Germany', 5); "
-            "import sys; print(i, time.perf_counter()-t, 'sklearn' in sys.modules)")
-    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
-            for _ in range(max(repeat, 1))]
+    code = (
+        "import time; t=time.perf_counter(); import salarymodel; i=time.perf_counter()-t; "
+        f"m=salarymodel.load_model({str(model_dir)!r}); m.predict('Germany', 5); "
+        "import sys; print(i, time.perf_counter()-t, 'sklearn' in sys.modules)"
+    )
+    runs = [
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+        for _ in range(max(repeat, 1))
+    ]
     best = min(runs, key=lambda out: float(out[1]))
-    return {"import_seconds": float(best[0]), "import_load_first_predict_seconds": float(best[1]),
-            "cold_start_imported_sklearn": any(out[2] == "True" for out in runs)}
+    return {
+        "import_seconds": float(best[0]),
+        "import_load_first_predict_seconds": float(best[1]),
+        "cold_start_imported_sklearn": any(out[2] == "True" for out in runs),
+    }
 
 
 def _cli_batch(model_dir: Path, profiles: pd.DataFrame, repeat: int) -> float:
@@ -122,8 +133,18 @@ def _cli_batch(model_dir: Path, profiles: pd.DataFrame, repeat: int) -> float:
     with tempfile.TemporaryDirectory() as folder:
         source, target = Path(folder, "profiles.csv"), Path(folder, "estimates.csv")
         profiles.to_csv(source, index=False)
-        command = [sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--input", str(source),
-                   "--output", str(target)]
+        command = [
+            sys.executable,
+            "-m",
+            "salarymodel",
+            "predict",
+            "--model",
+            str(model_dir),
+            "--input",
+            str(source),
+            "--output",
+            str(target),
+        ]
         seconds = _best(lambda: subprocess.run(command, capture_output=True, check=True), repeat)
     return len(profiles) / seconds
 
@@ -142,8 +163,18 @@ def _batch_peak_megabytes(model_dir: Path, rows: int) -> float:
                 company = np.array(["", "TikTok", "TCS", "Acme"])[rng.integers(0, 4, n)]
                 years = np.round(rng.uniform(0, 30, n), 1)
                 stream.write("".join(f"{c},{y},{k}\n" for c, y, k in zip(country, years, company)))
-        command = [sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--input", str(source),
-                   "--output", str(target)]
+        command = [
+            sys.executable,
+            "-m",
+            "salarymodel",
+            "predict",
+            "--model",
+            str(model_dir),
+            "--input",
+            str(source),
+            "--output",
+            str(target),
+        ]
         megabytes, _ = _peak_megabytes(command)
     return megabytes
 
@@ -155,11 +186,13 @@ def _peak_megabytes(command: list[str]) -> tuple[float, str]:
     forked from this (large) benchmark process would count this process's
     pages in its own peak.
     """
-    wrapper = ("import json, resource, subprocess, sys\n"
-               "done = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)\n"
-               "print(json.dumps({'code': done.returncode, 'kilobytes': "
-               "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, 'stdout': done.stdout, "
-               "'stderr': done.stderr[-2000:]}))\n")
+    wrapper = (
+        "import json, resource, subprocess, sys\n"
+        "done = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)\n"
+        "print(json.dumps({'code': done.returncode, 'kilobytes': "
+        "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, 'stdout': done.stdout, "
+        "'stderr': done.stderr[-2000:]}))\n"
+    )
     out = subprocess.run([sys.executable, "-c", wrapper, *command], capture_output=True, text=True, check=True)
     result = json.loads(out.stdout)
     if result["code"] != 0:
@@ -169,11 +202,13 @@ def _peak_megabytes(command: list[str]) -> tuple[float, str]:
 
 def _training_run(figures: Path | None) -> dict:
     """Seconds and peak memory (MB) of one moment-model training run in a fresh process."""
-    code = ("import sys, time\n"
-            "from salarymodel.train import train\n"
-            "start = time.perf_counter()\n"
-            "result = train(sys.argv[1] or None, posterior=False)\n"
-            "print(time.perf_counter() - start, len(result.training_set))\n")
+    code = (
+        "import sys, time\n"
+        "from salarymodel.train import train\n"
+        "start = time.perf_counter()\n"
+        "result = train(sys.argv[1] or None, posterior=False)\n"
+        "print(time.perf_counter() - start, len(result.training_set))\n"
+    )
     megabytes, printed = _peak_megabytes([sys.executable, "-c", code, str(figures or "")])
     seconds, rows = printed.split()
     return {"seconds": float(seconds), "peak_megabytes": megabytes, "rows": int(rows)}
@@ -181,8 +216,11 @@ def _training_run(figures: Path | None) -> dict:
 
 def _best_run(runs: list[dict]) -> dict:
     """The fastest time and the smallest peak of repeated training runs."""
-    return {"seconds": min(r["seconds"] for r in runs), "peak_megabytes": min(r["peak_megabytes"] for r in runs),
-            "rows": runs[0]["rows"]}
+    return {
+        "seconds": min(r["seconds"] for r in runs),
+        "peak_megabytes": min(r["peak_megabytes"] for r in runs),
+        "rows": runs[0]["rows"],
+    }
 
 
 def _training_scaling(n_statistics: int, repeat: int) -> dict:
@@ -193,9 +231,13 @@ def _training_scaling(n_statistics: int, repeat: int) -> dict:
         many = write_replicated_figures(Path(folder, "figures.csv"), n_statistics)
         runs = [(_training_run(None), _training_run(many)) for _ in range(repeat)]
     shipped, large = (_best_run([pair[k] for pair in runs]) for k in (0, 1))
-    return {"statistics": n_statistics, "shipped": shipped, "large": large,
-            "time_ratio": large["seconds"] / shipped["seconds"],
-            "memory_ratio": large["peak_megabytes"] / shipped["peak_megabytes"]}
+    return {
+        "statistics": n_statistics,
+        "shipped": shipped,
+        "large": large,
+        "time_ratio": large["seconds"] / shipped["seconds"],
+        "memory_ratio": large["peak_megabytes"] / shipped["peak_megabytes"],
+    }
 
 
 def _http_load(host: str, port: int, path: str, seconds: float, clients: int = 4) -> dict:
@@ -230,8 +272,12 @@ def _http_load(host: str, port: int, path: str, seconds: float, clients: int = 4
     for thread in threads:
         thread.join()
     values = np.sort(np.array(latencies))
-    return {"requests_per_second": len(values) / seconds, "p50_ms": float(np.quantile(values, 0.5) * 1e3),
-            "p99_ms": float(np.quantile(values, 0.99) * 1e3), "server_errors": errors[0]}
+    return {
+        "requests_per_second": len(values) / seconds,
+        "p50_ms": float(np.quantile(values, 0.5) * 1e3),
+        "p99_ms": float(np.quantile(values, 0.99) * 1e3),
+        "server_errors": errors[0],
+    }
 
 
 def _web(model_dir: Path, seconds: float) -> dict | None:
@@ -247,8 +293,11 @@ def _web(model_dir: Path, seconds: float) -> dict | None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "salarymodel.cli.console", "serve", "--model", str(model_dir),
-                               "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "salarymodel.cli.console", "serve", "--model", str(model_dir), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(300):
             try:
@@ -263,12 +312,16 @@ def _web(model_dir: Path, seconds: float) -> dict | None:
     finally:
         server.terminate()
         server.wait(timeout=20)
-    return {"estimate": estimate, "bare": bare,
-            "ratio": estimate["requests_per_second"] / bare["requests_per_second"]}
+    return {"estimate": estimate, "bare": bare, "ratio": estimate["requests_per_second"] / bare["requests_per_second"]}
 
 
-def run_benchmark(rows: int = 1_000_000, repeat: int = 3, memory_rows: int = 5_000_000,
-                  web_seconds: float = 5.0, figures: int = SCALING_STATISTICS) -> dict:
+def run_benchmark(
+    rows: int = 1_000_000,
+    repeat: int = 3,
+    memory_rows: int = 5_000_000,
+    web_seconds: float = 5.0,
+    figures: int = SCALING_STATISTICS,
+) -> dict:
     """Measure training, single and batch prediction, and cold start in one run."""
     from salarymodel.train import train
 
@@ -293,8 +346,9 @@ def run_benchmark(rows: int = 1_000_000, repeat: int = 3, memory_rows: int = 5_0
 
     profiles = _profiles(rows)
     batch_seconds = _best(lambda: model.predict_frame(profiles), repeat)
-    codes = profiles.assign(country=profiles["country"].replace({"Germany": "DE", "india": "IN"}),
-                            company=profiles["company"].fillna(""))
+    codes = profiles.assign(
+        country=profiles["country"].replace({"Germany": "DE", "india": "IN"}), company=profiles["company"].fillna("")
+    )
     baseline_batch_seconds = _best(lambda: baseline.predict(codes), repeat)
 
     with tempfile.TemporaryDirectory() as folder:
@@ -309,8 +363,12 @@ def run_benchmark(rows: int = 1_000_000, repeat: int = 3, memory_rows: int = 5_0
     scaling = _training_scaling(figures, repeat)
 
     report = {
-        "machine": {"date": dt.date.today().isoformat(), "python": platform.python_version(),
-                    "processor": platform.processor() or platform.machine(), "cpus": os.cpu_count()},
+        "machine": {
+            "date": dt.date.today().isoformat(),
+            "python": platform.python_version(),
+            "processor": platform.processor() or platform.machine(),
+            "cpus": os.cpu_count(),
+        },
         "training_seconds": train_seconds,
         "training_rows": int(len(result.training_set)),
         "dict_lookup_microseconds": dict_seconds * 1e6,
@@ -333,25 +391,22 @@ def run_benchmark(rows: int = 1_000_000, repeat: int = 3, memory_rows: int = 5_0
     }
     report["targets"] = {
         f"warm predict <= {TARGET_PREDICT_MICROSECONDS:g} us": report["predict_microseconds"] <= TARGET_PREDICT_MICROSECONDS,
-        f"predict >= {TARGET_SINGLE_SPEEDUP:g}x faster than one-row Pipeline.predict":
-            report["single_speedup"] >= TARGET_SINGLE_SPEEDUP,
-        f"predict with as_of <= {TARGET_AS_OF_RATIO:g}x predict without":
-            report["predict_as_of_microseconds"] <= TARGET_AS_OF_RATIO * report["predict_microseconds"],
+        f"predict >= {TARGET_SINGLE_SPEEDUP:g}x faster than one-row Pipeline.predict": report["single_speedup"]
+        >= TARGET_SINGLE_SPEEDUP,
+        f"predict with as_of <= {TARGET_AS_OF_RATIO:g}x predict without": report["predict_as_of_microseconds"]
+        <= TARGET_AS_OF_RATIO * report["predict_microseconds"],
         f"rank <= {TARGET_RANK_MILLISECONDS:g} ms": report["rank_milliseconds"] <= TARGET_RANK_MILLISECONDS,
-        f"predict_frame (low/median/high) >= {TARGET_BATCH_SPEEDUP:g}x baseline median-only rows/s":
-            report["batch_speedup"] >= TARGET_BATCH_SPEEDUP,
-        f"cold start <= {TARGET_COLD_START_SECONDS:g} s": cold["import_load_first_predict_seconds"]
-        <= TARGET_COLD_START_SECONDS,
+        f"predict_frame (low/median/high) >= {TARGET_BATCH_SPEEDUP:g}x baseline median-only rows/s": report["batch_speedup"]
+        >= TARGET_BATCH_SPEEDUP,
+        f"cold start <= {TARGET_COLD_START_SECONDS:g} s": cold["import_load_first_predict_seconds"] <= TARGET_COLD_START_SECONDS,
         "a predicting process does not import scikit-learn": not cold["cold_start_imported_sklearn"],
         f"CLI batch >= {TARGET_CLI_ROWS_PER_SECOND:,} rows/s": cli_rows_per_second >= TARGET_CLI_ROWS_PER_SECOND,
-        f"CLI batch peak memory < {TARGET_BATCH_PEAK_MB} MB on {memory_rows:,} rows":
-            batch_peak < TARGET_BATCH_PEAK_MB,
-        f"/api/v1/estimate >= {TARGET_WEB_RATIO:.0%} of a bare endpoint's requests/s, no 5xx":
-            web is None or (web["ratio"] >= TARGET_WEB_RATIO and web["estimate"]["server_errors"] == 0),
+        f"CLI batch peak memory < {TARGET_BATCH_PEAK_MB} MB on {memory_rows:,} rows": batch_peak < TARGET_BATCH_PEAK_MB,
+        f"/api/v1/estimate >= {TARGET_WEB_RATIO:.0%} of a bare endpoint's requests/s, no 5xx": web is None
+        or (web["ratio"] >= TARGET_WEB_RATIO and web["estimate"]["server_errors"] == 0),
         f"training < {TARGET_TRAIN_SECONDS:g} s": train_seconds < TARGET_TRAIN_SECONDS,
         f"moment-model training on {figures:,} figure statistics within {TARGET_SCALING_RATIO:g}x the shipped figures' "
-        "time and peak memory": scaling["time_ratio"] <= TARGET_SCALING_RATIO
-        and scaling["memory_ratio"] <= TARGET_SCALING_RATIO,
+        "time and peak memory": scaling["time_ratio"] <= TARGET_SCALING_RATIO and scaling["memory_ratio"] <= TARGET_SCALING_RATIO,
     }
     return report
 
@@ -375,11 +430,17 @@ def format_report(report: dict) -> str:
         f"  CLI batch (python -m salarymodel predict --input), {report['batch_rows']:,} rows: "
         f"{report['cli_batch_rows_per_second'] / 1e3:,.0f}k rows/s",
         f"  CLI batch, {report['batch_memory_rows']:,} rows: peak memory {report['batch_peak_megabytes']:,.0f} MB",
-        *([f"  HTTP /api/v1/estimate: {report['web']['estimate']['requests_per_second']:,.0f} req/s, p50 "
-           f"{report['web']['estimate']['p50_ms']:.2f} ms, p99 {report['web']['estimate']['p99_ms']:.2f} ms; bare "
-           f"/healthz: {report['web']['bare']['requests_per_second']:,.0f} req/s, p50 "
-           f"{report['web']['bare']['p50_ms']:.2f} ms, p99 {report['web']['bare']['p99_ms']:.2f} ms "
-           f"({report['web']['ratio']:.0%})"] if report["web"] else ["  HTTP: not measured (install the web extra)"]),
+        *(
+            [
+                f"  HTTP /api/v1/estimate: {report['web']['estimate']['requests_per_second']:,.0f} req/s, p50 "
+                f"{report['web']['estimate']['p50_ms']:.2f} ms, p99 {report['web']['estimate']['p99_ms']:.2f} ms; bare "
+                f"/healthz: {report['web']['bare']['requests_per_second']:,.0f} req/s, p50 "
+                f"{report['web']['bare']['p50_ms']:.2f} ms, p99 {report['web']['bare']['p99_ms']:.2f} ms "
+                f"({report['web']['ratio']:.0%})"
+            ]
+            if report["web"]
+            else ["  HTTP: not measured (install the web extra)"]
+        ),
         f"  training, fresh process: shipped figures {report['training_scaling']['shipped']['seconds']:.2f} s, "
         f"peak {report['training_scaling']['shipped']['peak_megabytes']:,.0f} MB; "
         f"{report['training_scaling']['statistics']:,} figure statistics "
@@ -396,24 +457,23 @@ def format_report(report: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=prog("python -m benchmarks.run"),
-                                     description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog=prog("python -m benchmarks.run"), description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows for the batch measurement")
     parser.add_argument("--repeat", type=int, default=3, help="repeats; the best is kept")
-    parser.add_argument("--web-seconds", type=float, default=5.0,
-                        help="seconds of load on each HTTP endpoint measured")
-    parser.add_argument("--memory-rows", type=int, default=5_000_000,
-                        help="rows of the file whose batch scoring's peak memory is measured")
-    parser.add_argument("--figures", type=int, default=SCALING_STATISTICS,
-                        help="figure statistics of the file training's scaling is measured on")
+    parser.add_argument("--web-seconds", type=float, default=5.0, help="seconds of load on each HTTP endpoint measured")
+    parser.add_argument(
+        "--memory-rows", type=int, default=5_000_000, help="rows of the file whose batch scoring's peak memory is measured"
+    )
+    parser.add_argument(
+        "--figures", type=int, default=SCALING_STATISTICS, help="figure statistics of the file training's scaling is measured on"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     args = parser.parse_args(argv)
     if args.figures < 1:
         parser.error(f"--figures must be at least 1, got {args.figures}")
     if args.repeat < 1:
-        print(f"error: --repeat must be at least 1 (the best of that many runs is kept). Got {args.repeat}.",
-              file=sys.stderr)
+        print(f"error: --repeat must be at least 1 (the best of that many runs is kept). Got {args.repeat}.", file=sys.stderr)
         return 2
     report = run_benchmark(args.rows, args.repeat, args.memory_rows, args.web_seconds, args.figures)
     print(json.dumps(report, indent=2) if args.json else format_report(report))

@@ -78,7 +78,8 @@ def _shared_model_and_evaluation(tmp_path_factory):
         if not (shared / "evaluation.log").exists() and any(_EVALUATION_WANTED):
             log = open(shared / "evaluation.log", "w")
             evaluation = subprocess.Popen(
-                [sys.executable, "-c", _EVALUATE, str(folder), str(report)], stdout=log, stderr=subprocess.STDOUT)
+                [sys.executable, "-c", _EVALUATE, str(folder), str(report)], stdout=log, stderr=subprocess.STDOUT
+            )
     yield folder, report
     if evaluation is not None:  # a test in another worker may still wait for it
         evaluation.wait(timeout=900)

@@ -35,11 +35,20 @@ def a_users_figure(like_company: str, **changes) -> dict:
 
 def uk_figures(folder):
     """The shipped figures plus three United Kingdom figures from one site (all levels), as a CSV in ``folder``."""
-    site = {"source": "UK1", "source_detail": "ExampleSite", "country": "United Kingdom", "currency": "GBP",
-            "year": "2023", "level": "all", "pay": "base"}
-    uk = [{**site, "id": "u01", "statistic": "mean", "value": "65000"},
-          {**site, "id": "u02", "statistic": "range", "value": "50000", "value_high": "80000", "coverage": "0.5"},
-          {**site, "id": "u03", "statistic": "median", "value": "62000"}]
+    site = {
+        "source": "UK1",
+        "source_detail": "ExampleSite",
+        "country": "United Kingdom",
+        "currency": "GBP",
+        "year": "2023",
+        "level": "all",
+        "pay": "base",
+    }
+    uk = [
+        {**site, "id": "u01", "statistic": "mean", "value": "65000"},
+        {**site, "id": "u02", "statistic": "range", "value": "50000", "value_high": "80000", "coverage": "0.5"},
+        {**site, "id": "u03", "statistic": "median", "value": "62000"},
+    ]
     return figures_with(folder, uk, "with_uk.csv")
 
 
@@ -70,9 +79,12 @@ def start_server(*options: str, ready: str = "/readyz", seconds: float = 90):
     import urllib.request
 
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "salarymodel.cli.console", "serve", "--host", "127.0.0.1",
-                                "--port", str(port), *options], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "salarymodel.cli.console", "serve", "--host", "127.0.0.1", "--port", str(port), *options],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.time() + seconds
     while time.time() < deadline:
         try:

@@ -66,7 +66,8 @@ def test_2026_money_is_higher_by_the_shipped_wage_movement(model):
     # The projection rate is the user's to set.
     slower = model.predict("Germany", 5, as_of="2026-07-01", aging_rate=0.02)
     assert slower.median / base.median == pytest.approx(
-        math.exp(logs[-1] - at_2023 + math.log1p(0.02) * (_month(2026, 7) - last_month) / 12), rel=1e-9)
+        math.exp(logs[-1] - at_2023 + math.log1p(0.02) * (_month(2026, 7) - last_month) / 12), rel=1e-9
+    )
 
 
 def test_published_months_are_not_flagged_projected(model):
@@ -75,13 +76,16 @@ def test_published_months_are_not_flagged_projected(model):
     assert model.predict("US", 5, as_of="2025-06-01").projected
 
 
-@pytest.mark.parametrize("as_of, error, message", [
-    ("2019-01-01", ValueError, "before the oldest reported figure"),
-    ("2026-13-01", ValueError, "YYYY-MM-DD"),
-    ("next year", ValueError, "YYYY-MM-DD"),
-    (2026, TypeError, "must be a date"),
-    ("2031-01-01", ValueError, "projected at most"),
-])
+@pytest.mark.parametrize(
+    "as_of, error, message",
+    [
+        ("2019-01-01", ValueError, "before the oldest reported figure"),
+        ("2026-13-01", ValueError, "YYYY-MM-DD"),
+        ("next year", ValueError, "YYYY-MM-DD"),
+        (2026, TypeError, "must be a date"),
+        ("2031-01-01", ValueError, "projected at most"),
+    ],
+)
 def test_bad_or_unsupported_dates_are_named(model, as_of, error, message):
     with pytest.raises(error, match=message):
         model.predict("Germany", 5, as_of=as_of)
@@ -119,16 +123,16 @@ def test_default_is_today_clamped_and_recorded(model):
 
 
 def test_predict_frame_and_explain_age_like_predict(model):
-    frame = pd.DataFrame({"country": ["DE", "India", "US"], "years": [5.0, 2.0, 9.0],
-                          "company": [None, "TCS", None]})
+    frame = pd.DataFrame({"country": ["DE", "India", "US"], "years": [5.0, 2.0, 9.0], "company": [None, "TCS", None]})
     scored = model.predict_frame(frame, as_of="2025-03-01", currency="EUR")
     for row, out in zip(frame.itertuples(), scored.itertuples()):
         one = model.predict(row.country, row.years, row.company, as_of="2025-03-01", currency="EUR")
         assert out.median == pytest.approx(one.median, rel=1e-9) and out.as_of == "2025-03-01"
         assert out.projected == one.projected
     table = model.explain("Germany", 4, as_of="2025-03-01").set_index("id")
-    factor = model.predict("Germany", 4, as_of="2025-03-01").median / model.predict(
-        "Germany", 4, as_of=model.reference_date).median
+    factor = (
+        model.predict("Germany", 4, as_of="2025-03-01").median / model.predict("Germany", 4, as_of=model.reference_date).median
+    )
     assert table.at["f18", "reported"] == pytest.approx(60_000 * factor)
 
 
@@ -148,13 +152,48 @@ def test_report_shows_what_wage_aging_changed(model):
 
 
 def test_cli_takes_as_of_and_reports_it(model_dir):
-    done = subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--country",
-                           "India", "--years", "3", "--currency", "USD", "--as-of", "2026-02", "--json"],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "salarymodel",
+            "predict",
+            "--model",
+            str(model_dir),
+            "--country",
+            "India",
+            "--years",
+            "3",
+            "--currency",
+            "USD",
+            "--as-of",
+            "2026-02",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert (data["as_of"], data["fx_period"], data["currency"]) == ("2026-02-01", "2026-02", "USD")
-    bad = subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--country",
-                          "India", "--years", "3", "--as-of", "2019-02-01"], capture_output=True, text=True,
-                         timeout=120)
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "salarymodel",
+            "predict",
+            "--model",
+            str(model_dir),
+            "--country",
+            "India",
+            "--years",
+            "3",
+            "--as-of",
+            "2019-02-01",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode == 2 and "oldest reported figure" in bad.stderr

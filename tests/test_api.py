@@ -13,22 +13,30 @@ from helpers import model_file
 from salarymodel import InvalidRowsError, SalaryEstimate, UnknownCountryError, load_model
 
 
-@pytest.mark.parametrize("typed", ["US", "us", "USA", "United States", "united states of america", "U.S.",
-                                   "Vereinigte Staaten", " usa "])
+@pytest.mark.parametrize(
+    "typed", ["US", "us", "USA", "United States", "united states of america", "U.S.", "Vereinigte Staaten", " usa "]
+)
 def test_countries_as_people_type_them(model, typed):
     assert model.predict(typed, 3).country == "US"
 
 
-@pytest.mark.parametrize(("typed", "code"), [("Deutschland", "DE"), ("germany", "DE"), ("DEU", "DE"),
-                                             ("india", "IN"), ("Indien", "IN"), ("IND", "IN")])
+@pytest.mark.parametrize(
+    ("typed", "code"), [("Deutschland", "DE"), ("germany", "DE"), ("DEU", "DE"), ("india", "IN"), ("Indien", "IN"), ("IND", "IN")]
+)
 def test_german_names_and_alpha3_codes(model, typed, code):
     assert model.predict(typed, 3).country == code
 
 
-@pytest.mark.parametrize(("typed", "canonical"), [("TCS", "Tata Consultancy Services"),
-                                                  ("tata consultancy services ltd", "Tata Consultancy Services"),
-                                                  ("Infosys Ltd.", "Infosys"), ("INFOSYS", "Infosys"),
-                                                  ("microsoft corp", "Microsoft")])
+@pytest.mark.parametrize(
+    ("typed", "canonical"),
+    [
+        ("TCS", "Tata Consultancy Services"),
+        ("tata consultancy services ltd", "Tata Consultancy Services"),
+        ("Infosys Ltd.", "Infosys"),
+        ("INFOSYS", "Infosys"),
+        ("microsoft corp", "Microsoft"),
+    ],
+)
 def test_company_aliases_and_legal_suffixes(model, typed, canonical):
     estimate = model.predict("India", 4, typed)
     assert estimate.company == canonical and estimate.company_known
@@ -72,8 +80,7 @@ def test_estimate_fields_and_to_dict(model):
     estimate = model.predict("Germany", 5, confidence=0.9)
     assert isinstance(estimate, SalaryEstimate)
     data = estimate.to_dict()
-    for key in ("country", "years", "company", "company_known", "level", "currency", "confidence",
-                "low", "median", "high"):
+    for key in ("country", "years", "company", "company_known", "level", "currency", "confidence", "low", "median", "high"):
         assert key in data
     assert (data["country"], data["currency"], data["level"], data["confidence"]) == ("DE", "EUR", "mid", 0.9)
     with pytest.raises(AttributeError):
@@ -107,9 +114,14 @@ def test_higher_confidence_gives_a_wider_band(model):
 
 
 def test_predict_frame_matches_predict_row_by_row(model):
-    frame = pd.DataFrame({"country": ["US", "Germany", "india", "IN", "usa"],
-                          "years": [1, 4.5, 10, 3, 45],
-                          "company": [None, None, "TCS", "", "tiktok"]}, index=[10, 11, 12, 13, 14])
+    frame = pd.DataFrame(
+        {
+            "country": ["US", "Germany", "india", "IN", "usa"],
+            "years": [1, 4.5, 10, 3, 45],
+            "company": [None, None, "TCS", "", "tiktok"],
+        },
+        index=[10, 11, 12, 13, 14],
+    )
     result = model.predict_frame(frame, confidence=0.9)
     assert list(result.index) == [10, 11, 12, 13, 14]
     for label, row in frame.iterrows():
@@ -123,8 +135,7 @@ def test_predict_frame_matches_predict_row_by_row(model):
 
 
 def test_predict_frame_names_every_bad_row(model):
-    frame = pd.DataFrame({"country": ["US", "Narnia", None, "DE", "IN"],
-                          "years": [1, 2, 3, "x", -4]})
+    frame = pd.DataFrame({"country": ["US", "Narnia", None, "DE", "IN"], "years": [1, 2, 3, "x", -4]})
     with pytest.raises(InvalidRowsError) as caught:
         model.predict_frame(frame)
     bad = caught.value.bad_rows

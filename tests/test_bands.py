@@ -149,8 +149,7 @@ def test_predict_frame_percentile_columns_match_percentiles(model):
 
 def test_curve_is_a_tidy_frame_of_percentiles_by_years(model):
     curve = model.curve("Germany", years=[1, 5, 12], q=(10, 50, 90), as_of=MONEY_2023)
-    assert list(curve.columns) == ["country", "company", "years", "percentile", "salary", "currency", "as_of",
-                                   "support"]
+    assert list(curve.columns) == ["country", "company", "years", "percentile", "salary", "currency", "as_of", "support"]
     assert len(curve) == 9 and set(curve["currency"]) == {"EUR"}
     wide = curve.pivot(index="years", columns="percentile", values="salary")
     assert (wide.diff().dropna() >= 0).all().all()  # every percentile rises or stays with years
@@ -223,8 +222,13 @@ def test_one_countrys_figures_never_change_another_countrys_moment_estimates(tmp
         for years in (0, 1.5, 4, 9.5, 12, 30):
             a = before.predict(country, years, company, as_of=MONEY_2023)
             b = after.predict(country, years, company, as_of=MONEY_2023)
-            assert (a.low, a.median, a.high, a.median_low, a.median_high) == \
-                   (b.low, b.median, b.high, b.median_low, b.median_high)
+            assert (a.low, a.median, a.high, a.median_low, a.median_high) == (
+                b.low,
+                b.median,
+                b.high,
+                b.median_low,
+                b.median_high,
+            )
 
 
 def test_another_countrys_figures_move_a_posterior_median_only_through_the_shared_scales(tmp_path, model):
@@ -266,11 +270,29 @@ def test_ranges_in_frames_and_on_the_command_line(model, model_dir):
     assert out.at[0, "median"] == pytest.approx(model.predict("DE", (3, 5), as_of=MONEY_2023).median, rel=1e-12)
     assert out.at[1, "median"] == pytest.approx(model.predict("DE", 4, as_of=MONEY_2023).median, rel=1e-12)
     assert "years_max" in out.at[2, "error"]  # a range must rise
-    done = subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--country", "DE",
-                           "--years", "3-5", "--as-of", MONEY_2023], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "salarymodel",
+            "predict",
+            "--model",
+            str(model_dir),
+            "--country",
+            "DE",
+            "--years",
+            "3-5",
+            "--as-of",
+            MONEY_2023,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     e = model.predict("DE", (3, 5), as_of=MONEY_2023)
-    assert done.stdout.startswith(f"80% of ML engineers in Germany with 3-5 years of experience earn between {e.low:,.0f} and "
-                                  f"{e.high:,.0f} EUR")
+    assert done.stdout.startswith(
+        f"80% of ML engineers in Germany with 3-5 years of experience earn between {e.low:,.0f} and {e.high:,.0f} EUR"
+    )
 
 
 @pytest.mark.parametrize("years", [(5, 3), (3,), (3, 5, 7), (3, 60), (float("nan"), 5)])

@@ -16,9 +16,26 @@ AS_OF = "2023-07-01"
 
 
 def _batch(model_dir, source, *options) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--input",
-                           str(source), "--output", "-", "--as-of", AS_OF, *options], capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "salarymodel",
+            "predict",
+            "--model",
+            str(model_dir),
+            "--input",
+            str(source),
+            "--output",
+            "-",
+            "--as-of",
+            AS_OF,
+            *options,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_percentiles_and_sources_columns_are_what_python_gives(model, model_dir, tmp_path):
@@ -37,8 +54,7 @@ def test_percentiles_and_sources_columns_are_what_python_gives(model, model_dir,
         # The file holds amounts to the cent.
         assert float(written["p25"][row]) == pytest.approx(expected[25], abs=0.006)
         assert float(written["p75"][row]) == pytest.approx(expected[75], abs=0.006)
-        assert written["sources"][row].split(";") == list(model.predict(country, years, company,
-                                                                        as_of=AS_OF).sources)
+        assert written["sources"][row].split(";") == list(model.predict(country, years, company, as_of=AS_OF).sources)
     assert written["sources"][3] == "" and written["p25"][3] == "" and written["error"][3].startswith("country:")
 
 
@@ -47,8 +63,7 @@ def test_without_the_options_the_batch_adds_only_the_estimate(model_dir, tmp_pat
     source.write_text("country,years\nDE,5\n")
     done = _batch(model_dir, source)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[0] == ("country,years,low,median,high,currency,company_known,support,as_of,"
-                                           "projected,error")
+    assert done.stdout.splitlines()[0] == ("country,years,low,median,high,currency,company_known,support,as_of,projected,error")
 
 
 def test_a_percentile_list_that_is_not_numbers_is_refused_by_option(model_dir, tmp_path):
@@ -60,8 +75,9 @@ def test_a_percentile_list_that_is_not_numbers_is_refused_by_option(model_dir, t
 
 
 def test_python_warns_when_an_employer_is_unknown_and_names_the_suggestion(model):
-    with pytest.warns(UnknownEmployerWarning, match="no figures for the employer 'Microsfot' in India.*"
-                                                    "Did you mean 'Microsoft'") as caught:
+    with pytest.warns(
+        UnknownEmployerWarning, match="no figures for the employer 'Microsfot' in India.*Did you mean 'Microsoft'"
+    ) as caught:
         estimate = model.predict("IN", 5, "Microsfot")
     # The warning points at the caller's line, not at the library's.
     assert caught[0].filename == __file__
@@ -81,8 +97,26 @@ def test_a_known_employer_or_the_market_gives_no_warning(model):
 
 
 def test_the_command_line_says_it_once_in_its_answer_not_as_a_warning(model_dir):
-    done = subprocess.run([sys.executable, "-W", "default", "-m", "salarymodel", "predict", "--model", str(model_dir),
-                           "--country", "IN", "--years", "5", "--company", "Microsfot"], capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-W",
+            "default",
+            "-m",
+            "salarymodel",
+            "predict",
+            "--model",
+            str(model_dir),
+            "--country",
+            "IN",
+            "--years",
+            "5",
+            "--company",
+            "Microsfot",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0 and done.stderr == ""
     assert "Microsfot has no figures here: this is the market's estimate. Did you mean Microsoft?" in done.stdout

@@ -18,8 +18,7 @@ from salarymodel.data.shipped import raw_data_file
 
 
 def _run(*args, cwd=None, env=None):
-    return subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, timeout=600, cwd=cwd,
-                          env=env)
+    return subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, timeout=600, cwd=cwd, env=env)
 
 
 def test_an_employer_typo_gets_the_closest_known_employer(model):
@@ -46,8 +45,16 @@ def test_the_model_lists_what_it_knows(model, model_dir):
 def test_bad_batch_rows_are_empty_and_input_lines_come_back_byte_for_byte(model, model_dir, tmp_path):
     lines = ["country,years,company", "US,007,", "Narnia,3,", "DE,5,", "IN,4.50,TCS", "US,,Initech"]
     (tmp_path / "in.csv").write_text("\n".join(lines) + "\n")
-    done = _run("salarymodel", "predict", "--model", str(model_dir), "--input", str(tmp_path / "in.csv"),
-                "--output", str(tmp_path / "out.csv"))
+    done = _run(
+        "salarymodel",
+        "predict",
+        "--model",
+        str(model_dir),
+        "--input",
+        str(tmp_path / "in.csv"),
+        "--output",
+        str(tmp_path / "out.csv"),
+    )
     assert done.returncode == 3
     written = (tmp_path / "out.csv").read_text().splitlines()
     for original, line in zip(lines, written):
@@ -119,14 +126,26 @@ def test_command_line_rough_edges(model_dir):
     assert json.loads(error.stdout)["type"] == "UnknownCountryError"
     bare = subprocess.run([sys.executable, "-m", "salarymodel.cli.console"], capture_output=True, text=True, timeout=60)
     assert bare.returncode == 2 and "a command is required" in bare.stderr
-    explained = _run("salarymodel", "predict", "--model", str(model_dir), "--country", "Germany", "--years", "4",
-                     "--explain", "--as-of", "2023-07-01")
+    explained = _run(
+        "salarymodel",
+        "predict",
+        "--model",
+        str(model_dir),
+        "--country",
+        "Germany",
+        "--years",
+        "4",
+        "--explain",
+        "--as-of",
+        "2023-07-01",
+    )
     assert "difference_high" in explained.stdout  # a range shows the error at both ends
 
 
 def test_subcommand_help_names_the_console_script():
-    shown = subprocess.run([sys.executable, "-m", "salarymodel.cli.console", "predict", "--help"], capture_output=True,
-                           text=True, timeout=60)
+    shown = subprocess.run(
+        [sys.executable, "-m", "salarymodel.cli.console", "predict", "--help"], capture_output=True, text=True, timeout=60
+    )
     assert shown.returncode == 0 and shown.stdout.startswith("usage: salarymodel predict")
 
 
@@ -136,7 +155,6 @@ def test_the_suite_itself_runs_with_bounded_threads():
     assert os.environ.get("OMP_NUM_THREADS") == "1"
     pools = threadpool_info()
     assert pools and all(pool["num_threads"] == 1 for pool in pools)
-
 
 
 def test_a_years_cell_written_as_a_range_is_a_range_in_frames_and_batches(model, model_dir, tmp_path):
@@ -153,12 +171,26 @@ def test_a_years_cell_written_as_a_range_is_a_range_in_frames_and_batches(model,
     assert scored["median"].iloc[2] == pytest.approx(model.predict("DE", 4).median, rel=1e-12)
     source, target = tmp_path / "in.csv", tmp_path / "out.csv"
     source.write_text("country,years\nDE,3-5\nDE,5-3\n")
-    done = subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--input",
-                           str(source), "--output", str(target)], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "salarymodel",
+            "predict",
+            "--model",
+            str(model_dir),
+            "--input",
+            str(source),
+            "--output",
+            str(target),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     written = pd.read_csv(target, keep_default_na=False)
     assert float(written["median"][0]) == pytest.approx(expected, abs=0.01)
     assert "years_max" in written["error"][1] and done.returncode == 3  # a falling range is named
-
 
 
 def test_a_ranges_mixture_on_41_points_matches_a_fine_average(model, monkeypatch):

@@ -12,8 +12,13 @@ import pytest
 def profiles():
     rng = np.random.default_rng(5)
     n = 20_000
-    return pd.DataFrame({"country": rng.choice(["US", "Germany", "india"], n), "years": rng.uniform(0, 45, n),
-                         "company": rng.choice(np.array([None, "TikTok", "TCS", "Initech"], dtype=object), n)})
+    return pd.DataFrame(
+        {
+            "country": rng.choice(["US", "Germany", "india"], n),
+            "years": rng.uniform(0, 45, n),
+            "company": rng.choice(np.array([None, "TikTok", "TCS", "Initech"], dtype=object), n),
+        }
+    )
 
 
 def test_dask_result_is_lazy_and_matches_pandas_exactly(model, profiles):

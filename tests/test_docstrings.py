@@ -7,8 +7,13 @@ import importlib
 
 import pytest
 
-MODULES = ["salarymodel.data.names", "salarymodel.data.listing", "salarymodel.serving.model", "salarymodel.api",
-           "salarymodel.training.synthetic"]
+MODULES = [
+    "salarymodel.data.names",
+    "salarymodel.data.listing",
+    "salarymodel.serving.model",
+    "salarymodel.api",
+    "salarymodel.training.synthetic",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

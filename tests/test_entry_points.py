@@ -32,18 +32,35 @@ def test_importing_every_submodule_leaves_the_exported_names_intact():
 
 
 def test_the_predict_function_works_after_its_command_line_module_is_imported():
-    code = ("import salarymodel.cli.predict\nfrom salarymodel import predict\n"
-            "print(type(predict).__name__, predict.__module__)")
+    code = "import salarymodel.cli.predict\nfrom salarymodel import predict\nprint(type(predict).__name__, predict.__module__)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.split() == ["function", "salarymodel.api"], done.stderr
 
 
 def test_python_dash_m_salarymodel_runs_a_command_and_names_itself(model_dir):
-    done = subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--country", "DE",
-                           "--years", "5", "--as-of", "2023-07-01"], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "salarymodel",
+            "predict",
+            "--model",
+            str(model_dir),
+            "--country",
+            "DE",
+            "--years",
+            "5",
+            "--as-of",
+            "2023-07-01",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0 and "ML engineers in Germany" in done.stdout, done.stderr
-    helped = subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--help"], capture_output=True, text=True,
-                            timeout=120)
+    helped = subprocess.run(
+        [sys.executable, "-m", "salarymodel", "predict", "--help"], capture_output=True, text=True, timeout=120
+    )
     assert helped.returncode == 0 and helped.stdout.startswith("usage: python -m salarymodel predict")
     missing = subprocess.run([sys.executable, "-m", "salarymodel"], capture_output=True, text=True, timeout=120)
     assert missing.returncode == 2 and missing.stderr.startswith("python -m salarymodel: a command is required")

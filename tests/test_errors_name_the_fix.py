@@ -17,10 +17,14 @@ def _run(*args, timeout=120):
     return subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, timeout=timeout)
 
 
-@pytest.mark.parametrize(("args", "named"), [
-    (("salarymodel.train", "--moments", "--rows", str(10**23)), "'rows_per_country' parameter of train must be"),
-    (("salarymodel.train", "--moments", "--seed", "-1"), "'seed' parameter of train must be a whole number from 0"),
-], ids=["rows 10**23", "seed -1"])
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (("salarymodel.train", "--moments", "--rows", str(10**23)), "'rows_per_country' parameter of train must be"),
+        (("salarymodel.train", "--moments", "--seed", "-1"), "'seed' parameter of train must be a whole number from 0"),
+    ],
+    ids=["rows 10**23", "seed -1"],
+)
 def test_training_settings_out_of_range_are_named(tmp_path, args, named):
     done = _run(*args, "--out", str(tmp_path / "m"))
     assert done.returncode == 2 and named in done.stderr and "Traceback" not in done.stderr
@@ -31,8 +35,18 @@ def test_training_settings_out_of_range_are_named(tmp_path, args, named):
 def test_a_chunk_size_too_big_for_memory_is_named(model_dir, tmp_path):
     source = tmp_path / "in.csv"
     source.write_text("country,years\nDE,5\n")
-    done = _run("salarymodel", "predict", "--model", str(model_dir), "--input", str(source), "--output",
-                str(tmp_path / "out.csv"), "--chunk-size", "9223372036854775808")
+    done = _run(
+        "salarymodel",
+        "predict",
+        "--model",
+        str(model_dir),
+        "--input",
+        str(source),
+        "--output",
+        str(tmp_path / "out.csv"),
+        "--chunk-size",
+        "9223372036854775808",
+    )
     assert done.returncode == 2 and "'--chunk-size' option must be a whole number of rows from 1 to" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "out.csv").exists()
 
@@ -40,8 +54,13 @@ def test_a_chunk_size_too_big_for_memory_is_named(model_dir, tmp_path):
 def test_the_benchmark_refuses_zero_repeats_by_name():
     from pathlib import Path
 
-    done = subprocess.run([sys.executable, "-m", "benchmarks.run", "--repeat", "0"], capture_output=True, text=True,
-                          timeout=120, cwd=Path(__file__).resolve().parents[1])
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--repeat", "0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     assert done.returncode == 2 and "--repeat must be at least 1" in done.stderr and "min()" not in done.stderr
 
 
@@ -88,6 +107,5 @@ def test_one_lone_surrogate_in_a_json_row_is_one_bad_row(model):
     from salarymodel.web.app import create_app
 
     body = b'{"rows": [{"country": "\\udc80", "years": 5}, {"country": "DE", "years": 5}]}'
-    answer = TestClient(create_app(model)).post("/api/v1/estimates", content=body,
-                                                headers={"content-type": "application/json"})
+    answer = TestClient(create_app(model)).post("/api/v1/estimates", content=body, headers={"content-type": "application/json"})
     assert answer.status_code == 200 and (answer.json()["scored"], answer.json()["bad"]) == (1, 1)

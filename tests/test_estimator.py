@@ -17,9 +17,13 @@ from salarymodel.training.estimator import GramRidge, NonNegativeRidge, SalaryFe
 def _frame(n_rows: int, n_companies: int, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     companies = np.array([None] + [f"Employer {i}" for i in range(n_companies)], dtype=object)
-    return pd.DataFrame({"country": rng.choice(["US", "DE", "IN"], n_rows),
-                         "company": rng.choice(companies, n_rows),
-                         "years": rng.uniform(0, 20, n_rows)})
+    return pd.DataFrame(
+        {
+            "country": rng.choice(["US", "DE", "IN"], n_rows),
+            "company": rng.choice(companies, n_rows),
+            "years": rng.uniform(0, 20, n_rows),
+        }
+    )
 
 
 def test_the_design_is_sparse_with_a_bounded_number_of_entries_per_row():
@@ -31,10 +35,9 @@ def test_the_design_is_sparse_with_a_bounded_number_of_entries_per_row():
     per_row = np.diff(design.indptr)
     # One country indicator, that country's rises, at most one employer indicator.
     assert per_row.max() <= 1 + n_rises + 1
-    assert design.shape[1] == len(features.positive_) == len(features.countries_) * (1 + n_rises) + \
-        len(features.companies_)
+    assert design.shape[1] == len(features.positive_) == len(features.countries_) * (1 + n_rises) + len(features.companies_)
     named = frame["company"].notna().to_numpy()
-    employer_block = design[:, len(features.countries_) * (1 + n_rises):]
+    employer_block = design[:, len(features.countries_) * (1 + n_rises) :]
     np.testing.assert_array_equal(np.asarray(employer_block.sum(axis=1)).ravel(), named.astype(float))
 
 

@@ -102,8 +102,14 @@ def test_evaluate_cli_emits_json_for_every_figure(model_dir, evaluation_json):
     own = [max(abs(f["relative_error"]), abs(f["relative_error_high"] or 0)) for f in lofo["figures"] if f["id"] in ids]
     assert peers["summary"]["model_median_abs_error"] == pytest.approx(float(np.median(own)))
     text = format_report(data)  # the text the command prints is this report, formatted
-    for section in ("LEAVE ONE FIGURE OUT", "LEAVE ONE SOURCE OUT", "EXTERNAL CHECK", "FIDELITY",
-                    "CONSISTENCY WITH THE GENERATOR", "ESTIMATE UNCERTAINTY"):
+    for section in (
+        "LEAVE ONE FIGURE OUT",
+        "LEAVE ONE SOURCE OUT",
+        "EXTERNAL CHECK",
+        "FIDELITY",
+        "CONSISTENCY WITH THE GENERATOR",
+        "ESTIMATE UNCERTAINTY",
+    ):
         assert section in text, section
     assert "each refit samples the measurement model's posterior without them" in text
     assert "largest change of another country's market median: " in text and "over 0-30 years" in text
@@ -118,8 +124,14 @@ def test_benchmark_runs_and_reports_every_measure():
     from benchmarks.run import format_report, run_benchmark
 
     report = run_benchmark(rows=5000, repeat=1, memory_rows=20_000, web_seconds=0.5, figures=120)
-    for key in ("training_seconds", "predict_microseconds", "baseline_one_row_microseconds",
-                "predict_frame_rows_per_second", "baseline_rows_per_second", "import_load_first_predict_seconds"):
+    for key in (
+        "training_seconds",
+        "predict_microseconds",
+        "baseline_one_row_microseconds",
+        "predict_frame_rows_per_second",
+        "baseline_rows_per_second",
+        "import_load_first_predict_seconds",
+    ):
         assert report[key] > 0
     assert report["predict_as_of_microseconds"] > 0 and report["rank_milliseconds"] > 0
     assert report["cli_batch_rows_per_second"] > 0 and "cold_start_imported_sklearn" in report

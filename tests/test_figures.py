@@ -57,7 +57,15 @@ def test_total_pay_and_countryless_figures_are_flagged_with_reasons():
 def test_levels_map_to_years_and_all_mix_sums_to_one():
     levels = load_levels()
     assert [level_for_years(y, level_edges(levels)) for y in (0, 2.9, 3, 6.5, 7, 11.9, 12, 40)] == [
-        "entry", "entry", "mid", "mid", "senior", "senior", "lead", "lead"]
+        "entry",
+        "entry",
+        "mid",
+        "mid",
+        "senior",
+        "senior",
+        "lead",
+        "lead",
+    ]
     assert levels.loc[["entry", "mid", "senior", "lead"], "share_of_all"].sum() == pytest.approx(1.0)
 
 

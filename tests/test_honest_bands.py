@@ -81,18 +81,20 @@ def test_a_held_out_range_is_read_on_one_source_not_the_consensus(moment_lofo):
 def test_lowest_and_highest_site_means_are_read_as_order_statistics(lofo, moment_lofo, which):
     table = lofo if which == "posterior" else moment_lofo
     by_id = table.set_index("id")
-    lowest, highest = ("lowest of several", "highest of several") if which == "posterior" else ("lowest of 3",
-                                                                                                 "highest of 3")
+    lowest, highest = ("lowest of several", "highest of several") if which == "posterior" else ("lowest of 3", "highest of 3")
     assert lowest in by_id.at["f11", "reason"] and highest in by_id.at["f12", "reason"]
     # The lowest of three sites is predicted below a plain site mean (f13,
     # same cell), the highest above it; both with a narrower interval.
     assert by_id.at["f11", "model_usd"] < by_id.at["f13", "model_usd"] < by_id.at["f12", "model_usd"]
     if which == "posterior":
+
         def width(figure_id: str) -> float:
             return by_id.at[figure_id, "predictive_high_usd"] / by_id.at[figure_id, "predictive_low_usd"]
     else:
+
         def width(figure_id: str) -> float:
             return by_id.at[figure_id, "interval_factor"]
+
     assert width("f11") < width("f13") and width("f12") < width("f13")
 
 
@@ -125,8 +127,10 @@ def test_a_held_out_employer_is_judged_as_an_unknown_employer(lofo, moment_lofo)
         assert "employer unknown" in microsoft["reason"]
         # The employer's interval adds the employer spread to the market's.
         if spread == "predictive":
-            assert (microsoft["predictive_high_usd"] / microsoft["predictive_low_usd"]
-                    > market["predictive_high_usd"] / market["predictive_low_usd"])
+            assert (
+                microsoft["predictive_high_usd"] / microsoft["predictive_low_usd"]
+                > market["predictive_high_usd"] / market["predictive_low_usd"]
+            )
         else:
             assert microsoft["interval_factor"] > market["interval_factor"]
 
@@ -164,8 +168,16 @@ def test_peer_baseline_is_empty_when_no_figure_has_a_peer(plan):
     alone = plan.figures[~plan.figures["id"].isin(["f08", "f11", "f12", "f13", "f14", "f20"])]
     smaller = plan_training_set(alone.drop(columns="excluded").reset_index(drop=True), basis=plan.basis)
     table = peer_baseline(smaller)
-    assert table.empty and list(table.columns) == ["id", "country", "level", "statistic", "reported_usd", "peers",
-                                                   "baseline_usd", "relative_error"]
+    assert table.empty and list(table.columns) == [
+        "id",
+        "country",
+        "level",
+        "statistic",
+        "reported_usd",
+        "peers",
+        "baseline_usd",
+        "relative_error",
+    ]
 
 
 def test_leave_one_source_out_names_what_cannot_be_estimated(plan):

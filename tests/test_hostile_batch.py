@@ -12,9 +12,25 @@ import pytest
 
 
 def _score(model_dir, source, target, *extra, cwd=None):
-    return subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--input",
-                           str(source), "--output", str(target), *extra], capture_output=True, text=True,
-                          timeout=120, cwd=cwd)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "salarymodel",
+            "predict",
+            "--model",
+            str(model_dir),
+            "--input",
+            str(source),
+            "--output",
+            str(target),
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+    )
 
 
 @pytest.fixture
@@ -94,15 +110,19 @@ def test_duplicate_columns_are_refused_by_name(model_dir, tmp_path):
 def test_one_bad_line_is_one_bad_row_and_the_rest_is_scored(model_dir, tmp_path):
     source = tmp_path / "bad.csv"
     good = b"DE,5,\n" * 1000
-    source.write_bytes(b"country,years,company\n" + good + b"IN,2,Acme, Inc\n" + b"DE,\xff5,\n" + good
-                       + b"\n" + b"US,3,TikTok,extra")  # a ragged last line without its newline
+    source.write_bytes(
+        b"country,years,company\n" + good + b"IN,2,Acme, Inc\n" + b"DE,\xff5,\n" + good + b"\n" + b"US,3,TikTok,extra"
+    )  # a ragged last line without its newline
     done = _score(model_dir, source, tmp_path / "out.csv")
     assert done.returncode == 3
     lines = (tmp_path / "out.csv").read_bytes().split(b"\n")
     assert len(lines) == 1 + 2000 + 4 + 1  # header, rows, the four bad lines, final newline
-    assert "line 1002: the line has 4 fields" in done.stderr and "line 1003: the line is not valid UTF-8" \
-        in done.stderr and "line 2004: blank line" in done.stderr and "line 2005: the line has 4 fields" \
-        in done.stderr
+    assert (
+        "line 1002: the line has 4 fields" in done.stderr
+        and "line 1003: the line is not valid UTF-8" in done.stderr
+        and "line 2004: blank line" in done.stderr
+        and "line 2005: the line has 4 fields" in done.stderr
+    )
     # The line as read, nine new columns: eight empty, then the reason.
     assert lines[1002] == b"DE,\xff5," + b"," * 9 + b'"the line is not valid UTF-8 (save the file as UTF-8)"'
     assert "Scored 2,000 of 2,004 rows" in done.stderr
@@ -115,8 +135,7 @@ def test_quoted_lines_keep_their_true_line_numbers_and_blank_lines(model_dir, tm
     assert done.returncode == 3
     text = (tmp_path / "out.csv").read_bytes()
     assert text.count(b"\n") == 6 and b'"two\nlines",DE,2,' in text  # the blank line is kept, as a bad row
-    assert "line 3: blank line" in done.stderr and "line 4: company" in done.stderr and "line 6: years" \
-        in done.stderr
+    assert "line 3: blank line" in done.stderr and "line 4: company" in done.stderr and "line 6: years" in done.stderr
 
 
 def test_the_fast_path_scores_text_as_predict_frame_does(model_dir, tmp_path):
@@ -126,8 +145,22 @@ def test_the_fast_path_scores_text_as_predict_frame_does(model_dir, tmp_path):
 
     from salarymodel import load_model
 
-    lines = ["DE,5,", "germany,5,", ",3,", "US,-1,", "US,1_0,", "US, 7,", "IN,2.5,TCS", "IN,2.5,", "US,nan,",
-             "US,1e1,", "XX,4,", "US,4, ", "US,60,", "DE,0,TikTok"]
+    lines = [
+        "DE,5,",
+        "germany,5,",
+        ",3,",
+        "US,-1,",
+        "US,1_0,",
+        "US, 7,",
+        "IN,2.5,TCS",
+        "IN,2.5,",
+        "US,nan,",
+        "US,1e1,",
+        "XX,4,",
+        "US,4, ",
+        "US,60,",
+        "DE,0,TikTok",
+    ]
     source = tmp_path / "odd.csv"
     source.write_text("country,years,company\n" + "\n".join(lines) + "\n")
     done = _score(model_dir, source, tmp_path / "out.csv", "--as-of", "2025-07-01")
@@ -135,10 +168,10 @@ def test_the_fast_path_scores_text_as_predict_frame_does(model_dir, tmp_path):
     got = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
     text = pd.read_csv(source, dtype=str, keep_default_na=False)
     expected = load_model(model_dir).predict_frame(
-        text.assign(country=text["country"].replace("", None)), errors="coerce", as_of="2025-07-01")
+        text.assign(country=text["country"].replace("", None)), errors="coerce", as_of="2025-07-01"
+    )
     for column in ("low", "median", "high"):
-        assert [round(v, 2) if v == v else None for v in expected[column]] == \
-               [float(x) if x else None for x in got[column]]
+        assert [round(v, 2) if v == v else None for v in expected[column]] == [float(x) if x else None for x in got[column]]
     assert got["error"].tolist() == expected["error"].tolist()
     assert "got '-1'" in got.at[3, "error"] and got.at[2, "error"] == "country: missing country"
 
@@ -181,9 +214,16 @@ def test_an_output_keeps_its_permissions_and_a_read_only_one_is_not_replaced(mod
     assert _score(model_dir, profiles, private).returncode == 3  # XX is a bad row
     assert private.stat().st_mode & 0o777 == 0o600 and "median" in private.read_text()
     fresh = tmp_path / "fresh.csv"
-    done = subprocess.run(["sh", "-c", f"umask 077 && {sys.executable} -m salarymodel predict --model {model_dir} "
-                                       f"--input {profiles} --output {fresh}"], capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [
+            "sh",
+            "-c",
+            f"umask 077 && {sys.executable} -m salarymodel predict --model {model_dir} --input {profiles} --output {fresh}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 3 and fresh.stat().st_mode & 0o777 == 0o600
     frozen = tmp_path / "frozen.csv"
     frozen.write_text("keep me")
@@ -236,8 +276,12 @@ def test_the_output_can_be_standard_output_into_a_pipe(model_dir, profiles, tmp_
     # path, so it is written directly rather than through a temporary sibling.
     import pandas as pd
 
-    done = subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--input",
-                           str(profiles), "--output", target], capture_output=True, timeout=120, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--input", str(profiles), "--output", target],
+        capture_output=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert done.returncode == 3 and b"Traceback" not in done.stderr  # XX is one bad row
     import io
 
@@ -265,7 +309,12 @@ def test_both_paths_of_the_reader_find_the_same_problems_in_the_same_words():
 
     fast, quoted = read(b"DE,1,\n"), read(b'"DE",1,\n')
     assert fast == quoted
-    assert fast[0] == ["", "the line has 4 fields but the header has 3 (an unquoted comma in a value? quote it)",
-                       "the line is not valid UTF-8 (save the file as UTF-8)", "blank line",
-                       "the line has 2 fields but the header has 3 (an unquoted comma in a value? quote it)", ""]
+    assert fast[0] == [
+        "",
+        "the line has 4 fields but the header has 3 (an unquoted comma in a value? quote it)",
+        "the line is not valid UTF-8 (save the file as UTF-8)",
+        "blank line",
+        "the line has 2 fields but the header has 3 (an unquoted comma in a value? quote it)",
+        "",
+    ]
     assert fast[1][1:5] == [b'IN,2,"Acme, Inc"', b"DE,\xff5,", b",,", b"US,3,"]

@@ -66,10 +66,12 @@ def _npy(array: np.ndarray) -> bytes:
 def _load_in_child(folder, seconds: float = 20.0) -> tuple[str, float, float]:
     """Load a folder in a fresh process: its message, wall time and peak memory (MB)."""
     # VmHWM: this process image's own peak (getrusage would count the forked parent's pages too).
-    code = ("import sys\nfrom salarymodel import load_model\ntry:\n    load_model(sys.argv[1])\n    print('LOADED')\n"
-            "except Exception as error:\n    print(type(error).__name__ + ': ' + str(error))\n"
-            "peak = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]\n"
-            "print('PEAK', peak)\n")
+    code = (
+        "import sys\nfrom salarymodel import load_model\ntry:\n    load_model(sys.argv[1])\n    print('LOADED')\n"
+        "except Exception as error:\n    print(type(error).__name__ + ': ' + str(error))\n"
+        "peak = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]\n"
+        "print('PEAK', peak)\n"
+    )
     start = time.perf_counter()
     with open(folder.parent / "child.out", "w+") as out:
         child = subprocess.Popen([sys.executable, "-c", code, str(folder)], stdout=out)
@@ -141,12 +143,15 @@ def test_a_nan_table_is_refused_by_name(copy):
         load_model(copy)
 
 
-@pytest.mark.parametrize(("field", "value", "named"), [
-    ("countries", [], "countries"),
-    ("cells", [["DE", 7]], "cells"),
-    ("local_currency", {}, "local_currency"),
-    ("level_edges", "3,7,12", "level_edges"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "named"),
+    [
+        ("countries", [], "countries"),
+        ("cells", [["DE", 7]], "cells"),
+        ("local_currency", {}, "local_currency"),
+        ("level_edges", "3,7,12", "level_edges"),
+    ],
+)
 def test_a_json_document_of_the_wrong_shape_is_refused_by_field(copy, field, value, named):
     members = _members(copy)
     meta = json.loads(np.load(io.BytesIO(members["meta_json.npy"])).tobytes())
@@ -157,9 +162,16 @@ def test_a_json_document_of_the_wrong_shape_is_refused_by_field(copy, field, val
         load_model(copy)
 
 
-@pytest.mark.parametrize("card", [b"[]", b"1", b"[" * 100_000 + b"]" * 100_000, b'{"format_version": 9, "artifact": []}',
-                                  b'{"format_version": 9, "artifact": {"file": "../../etc/passwd", "sha256": "0", '
-                                  b'"bytes": 1}}'])
+@pytest.mark.parametrize(
+    "card",
+    [
+        b"[]",
+        b"1",
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"format_version": 9, "artifact": []}',
+        b'{"format_version": 9, "artifact": {"file": "../../etc/passwd", "sha256": "0", "bytes": 1}}',
+    ],
+)
 def test_a_card_of_the_wrong_shape_is_refused_without_a_traceback(copy, card):
     (copy / "salary_model.json").write_bytes(card)
     with pytest.raises(ModelIntegrityError):
@@ -191,27 +203,39 @@ def _with_table(copy, name, change) -> None:
 
 # Values of the right type that would still break an estimate (NaN estimates with exit 0,
 # ZeroDivisionError, OverflowError, TokenError, KeyError from explain).
-@pytest.mark.parametrize(("change", "named"), [
-    (lambda m: m["money"]["wages"]["DE"].update(log_levels=[float("nan")] * len(m["money"]["wages"]["DE"]["months"])),
-     "money.wages.DE.log_levels"),
-    (lambda m: m["money"]["wages"]["DE"].update(log_levels=[1e300] * len(m["money"]["wages"]["DE"]["months"])),
-     "money.wages.DE.log_levels"),
-    (lambda m: m["money"].update(reference_month="2023-07"), "money.reference_month"),
-    (lambda m: m["fidelity"].update(records=[["garbage"]]), "fidelity.records"),
-    (lambda m: m["fidelity"].update(records=[[7] * len(m["fidelity"]["columns"])]), "fidelity.records"),
-], ids=["NaN wage index", "huge wage index", "month as text", "short fidelity record", "fidelity id a number"])
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (
+            lambda m: m["money"]["wages"]["DE"].update(log_levels=[float("nan")] * len(m["money"]["wages"]["DE"]["months"])),
+            "money.wages.DE.log_levels",
+        ),
+        (
+            lambda m: m["money"]["wages"]["DE"].update(log_levels=[1e300] * len(m["money"]["wages"]["DE"]["months"])),
+            "money.wages.DE.log_levels",
+        ),
+        (lambda m: m["money"].update(reference_month="2023-07"), "money.reference_month"),
+        (lambda m: m["fidelity"].update(records=[["garbage"]]), "fidelity.records"),
+        (lambda m: m["fidelity"].update(records=[[7] * len(m["fidelity"]["columns"])]), "fidelity.records"),
+    ],
+    ids=["NaN wage index", "huge wage index", "month as text", "short fidelity record", "fidelity id a number"],
+)
 def test_meta_values_that_would_break_an_estimate_are_refused_by_field(copy, change, named):
     _with_meta(copy, change)
     with pytest.raises(ModelIntegrityError, match=f"'{named}'"):
         load_model(copy)
 
 
-@pytest.mark.parametrize(("name", "change", "named"), [
-    ("fx_rates", lambda t: np.zeros_like(t), "fx_rates"),
-    ("fx_rates", lambda t: np.full_like(t, np.inf), "fx_rates"),
-    ("centre", lambda t: t + 1e6, "centre"),
-    ("scale", lambda t: t * 1e6, "scale"),
-], ids=["zero rates", "infinite rates", "huge centre", "huge scale"])
+@pytest.mark.parametrize(
+    ("name", "change", "named"),
+    [
+        ("fx_rates", lambda t: np.zeros_like(t), "fx_rates"),
+        ("fx_rates", lambda t: np.full_like(t, np.inf), "fx_rates"),
+        ("centre", lambda t: t + 1e6, "centre"),
+        ("scale", lambda t: t * 1e6, "scale"),
+    ],
+    ids=["zero rates", "infinite rates", "huge centre", "huge scale"],
+)
 def test_table_values_out_of_range_are_refused_by_name(copy, name, change, named):
     _with_table(copy, name, change)
     with pytest.raises(ModelIntegrityError, match=f"'{named}'"):
@@ -222,8 +246,13 @@ def test_a_malformed_array_header_or_a_huge_integer_in_the_card_names_the_file(c
     members = _members(copy)
     good = members["scale.npy"]
     header_end = good.index(b"\n") + 1
-    members["scale.npy"] = good[:10] + b"{'descr': '<f8', 'fortran_order': False, 'shape': (9, 1001" + \
-        b" " * (header_end - 10 - 58 - 1) + b"\n" + good[header_end:]
+    members["scale.npy"] = (
+        good[:10]
+        + b"{'descr': '<f8', 'fortran_order': False, 'shape': (9, 1001"
+        + b" " * (header_end - 10 - 58 - 1)
+        + b"\n"
+        + good[header_end:]
+    )
     _replace_data(copy, _archive(members))
     with pytest.raises(ModelIntegrityError, match="'scale' has no valid array header"):
         load_model(copy)
@@ -239,7 +268,24 @@ def test_no_command_prints_nan_in_json(model_dir):
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--country", "DE",
-                           "--years", "5", "--json", "--explain"], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "salarymodel",
+            "predict",
+            "--model",
+            str(model_dir),
+            "--country",
+            "DE",
+            "--years",
+            "5",
+            "--json",
+            "--explain",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     json.loads(done.stdout, parse_constant=lambda name: pytest.fail(f"{name} in the JSON output"))

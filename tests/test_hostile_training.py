@@ -21,8 +21,9 @@ from salarymodel.data.shipped import raw_data_file
 
 
 def _train(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "salarymodel.train", *args], capture_output=True, text=True,
-                          timeout=300, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "salarymodel.train", *args], capture_output=True, text=True, timeout=300, cwd=cwd
+    )
 
 
 def _whole(folder) -> bool:
@@ -81,9 +82,12 @@ def test_kill_at_random_points_always_leaves_a_whole_model(tmp_path):
     duration = time.perf_counter() - start
     rng = random.Random(0)
     for run in range(20):
-        process = subprocess.Popen([sys.executable, "-m", "salarymodel.train", "--out", "m", "--rows", "300",
-                                    "--seed", str(run + 2)], cwd=tmp_path, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "salarymodel.train", "--out", "m", "--rows", "300", "--seed", str(run + 2)],
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.3, 1.05) * duration)  # before, during and after the writes
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=60)
@@ -92,8 +96,12 @@ def test_kill_at_random_points_always_leaves_a_whole_model(tmp_path):
 
 def test_bad_figures_stop_at_validation_naming_line_and_column(tmp_path):
     table = pd.read_csv(raw_data_file("reported_figures.csv"), dtype=str, keep_default_na=False)
-    cases = {("coverage", "f04"): "1e-12", ("value", "f01"): "1e308", ("value_high", "f04"): "1e-300",
-             ("company", "f15"): "Tik\x07Tok"}
+    cases = {
+        ("coverage", "f04"): "1e-12",
+        ("value", "f01"): "1e308",
+        ("value_high", "f04"): "1e-300",
+        ("company", "f15"): "Tik\x07Tok",
+    }
     for (column, figure_id), value in cases.items():
         table.loc[table["id"] == figure_id, column] = value
     mixed = table[table["id"] == "f02"].iloc[[0]].assign(statistic="mean", value="90000")  # a mean beside p25..p90

@@ -11,9 +11,11 @@ from salarymodel.serving._audit import json_text_depth
 
 # Strings full of what could fool a byte scan: brackets, quotes and backslashes.
 _TRICKY = st.text(alphabet='[]{}"\\\\ab,:', max_size=12)
-_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | _TRICKY,
-                       lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TRICKY, inner, max_size=4),
-                       max_leaves=30)
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | _TRICKY,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TRICKY, inner, max_size=4),
+    max_leaves=30,
+)
 
 
 def _containers(value) -> int:

@@ -1,5 +1,6 @@
 """The linters run with the suite, so CI fails on what they find: ruff on the
-code, the tests and the benchmarks, mypy on the package (settings in pyproject.toml)."""
+code, the tests and the benchmarks (its linter and its formatter), mypy on the
+package (settings in pyproject.toml)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,11 @@ def _run(*command: str) -> subprocess.CompletedProcess:
 
 def test_ruff_finds_nothing():
     done = _run("ruff", "check", "src", "tests", "benchmarks")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_ruff_format_would_change_nothing():
+    done = _run("ruff", "format", "--check", "src", "tests", "benchmarks")
     assert done.returncode == 0, done.stdout + done.stderr
 
 

@@ -27,7 +27,7 @@ def _pins() -> dict[str, str]:
 
 def _readme_command(heading: str) -> str:
     text = (ROOT / "README.md").read_text()
-    block = text[text.index(heading):]
+    block = text[text.index(heading) :]
     return re.search(r"```bash\n(.*?)\n```", block, flags=re.S).group(1)
 
 
@@ -53,7 +53,8 @@ def test_the_suite_runs_on_the_locked_versions():
             raise AssertionError(f"{name} is not installed") from None
         assert installed == pins[canonicalize_name(name)], (
             f"{name} {installed} is installed, the lock pins {pins[canonicalize_name(name)]}: install with "
-            "'python -m pip install -c requirements.lock \".[test]\"' (README) so the quoted numbers hold")
+            "'python -m pip install -c requirements.lock \".[test]\"' (README) so the quoted numbers hold"
+        )
 
 
 def test_both_readme_commands_install_the_lock_and_ci_runs_the_test_command():

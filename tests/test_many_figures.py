@@ -47,10 +47,17 @@ def test_the_shipped_figures_keep_fifty_rows_each():
 
 
 def test_an_employer_reported_by_several_sites_is_their_weighted_mean():
-    one = pd.DataFrame({
-        "id": ["m1", "m2", "e1", "e2"], "country": "US", "company": [None, None, "Acme", "Acme"],
-        "level": "all", "unit": ["a", "b", "a", "c"], "weight": 1.0,
-        "log_mean": [11.0, 11.2, 11.5, 11.7]})
+    one = pd.DataFrame(
+        {
+            "id": ["m1", "m2", "e1", "e2"],
+            "country": "US",
+            "company": [None, None, "Acme", "Acme"],
+            "level": "all",
+            "unit": ["a", "b", "a", "c"],
+            "weight": 1.0,
+            "log_mean": [11.0, 11.2, 11.5, 11.7],
+        }
+    )
     effects = estimate_effects(one)
     tau2 = effects.tau_source["US"] ** 2
     acme = effects.employer_effects[("US", "Acme")]
@@ -69,8 +76,9 @@ def test_a_reason_names_a_few_overlapping_figures_and_counts_the_rest(many_plan)
     from salarymodel.training.estimator import FEATURES, SalaryRegressor
 
     rows = make_training_set(plan=many_plan, rows_per_country=2000, seed=0)
-    estimator = SalaryRegressor(random_state=0).fit(rows[FEATURES], np.log(rows["salary_usd"].to_numpy()),
-                                                    np.log(rows["within_salary_usd"].to_numpy()))
+    estimator = SalaryRegressor(random_state=0).fit(
+        rows[FEATURES], np.log(rows["salary_usd"].to_numpy()), np.log(rows["within_salary_usd"].to_numpy())
+    )
     facts = TrainingFacts(seed=0, rows=len(rows), rows_per_country=2000, version="test")
     model = compile_model(estimator, many_plan, facts)
     table = fidelity_table(model.quantiles, many_plan, model.countries)
@@ -83,7 +91,6 @@ def test_a_reason_names_a_few_overlapping_figures_and_counts_the_rest(many_plan)
         assert len(shown) <= 8 and figure_id not in shown
         if " more" in named:
             assert int(named.split(" and ")[1].split()[0].replace(",", "")) > 0
-
 
 
 def test_a_large_survey_trains_into_a_model_that_loads_and_a_short_summary(tmp_path):
@@ -175,8 +182,7 @@ def test_the_peer_baseline_names_a_few_peers_and_counts_the_rest(many_plan):
     assert len(shown.split(",")) == 12 and "f01" not in shown.split(",") and int(more.split()[0].replace(",", "")) > 0
     # The baseline is the geometric mean of every other unit's value in the cell, however many.
     used = many_plan.used_figures()
-    cell = used[(used["country"] == "US") & used["company"].isna() & (used["level"] == "all")
-                & (used["statistic"] == "mean")]
+    cell = used[(used["country"] == "US") & used["company"].isna() & (used["level"] == "all") & (used["statistic"] == "mean")]
     from salarymodel.training.effects import source_units
 
     others = cell[source_units(cell) != source_units(cell[cell["id"] == "f01"]).iloc[0]]
@@ -185,10 +191,20 @@ def test_the_peer_baseline_names_a_few_peers_and_counts_the_rest(many_plan):
 
 def _employer_figures(folder, count: int):
     """The shipped figures plus ``count`` US employers, one all-levels mean each, as a CSV."""
-    extra = pd.DataFrame({"id": [f"e{i}" for i in range(count)], "source": [f"S{i % 40}" for i in range(count)],
-                          "country": "US", "currency": "USD", "year": "2023", "level": "all",
-                          "company": [f"Employer {i}" for i in range(count)], "pay": "base", "statistic": "mean",
-                          "value": [str(120_000 + 37 * i % 50_000) for i in range(count)]})
+    extra = pd.DataFrame(
+        {
+            "id": [f"e{i}" for i in range(count)],
+            "source": [f"S{i % 40}" for i in range(count)],
+            "country": "US",
+            "currency": "USD",
+            "year": "2023",
+            "level": "all",
+            "company": [f"Employer {i}" for i in range(count)],
+            "pay": "base",
+            "statistic": "mean",
+            "value": [str(120_000 + 37 * i % 50_000) for i in range(count)],
+        }
+    )
     return figures_with(folder, extra.to_dict("records"), f"employers_{count}.csv")
 
 
@@ -197,7 +213,8 @@ _PEAK_MEMORY = (
     "from salarymodel.cli.train import main\n"
     "code = main(sys.argv[1:])\n"
     "print('peak_kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
-    "sys.exit(code)\n")
+    "sys.exit(code)\n"
+)
 
 
 @pytest.mark.slow
@@ -208,8 +225,21 @@ def test_training_memory_grows_linearly_with_the_number_of_employers(tmp_path):
     peaks = {}
     for count in (0, 250, 1000):
         figures = _employer_figures(tmp_path, count)
-        done = subprocess.run([sys.executable, "-c", _PEAK_MEMORY, "--moments", "--figures", str(figures),
-                               "--out", str(tmp_path / f"model_{count}")], capture_output=True, text=True, timeout=600)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                _PEAK_MEMORY,
+                "--moments",
+                "--figures",
+                str(figures),
+                "--out",
+                str(tmp_path / f"model_{count}"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert done.returncode == 0, done.stderr[-2000:]
         peaks[count] = int(done.stdout.split("peak_kb")[-1]) * 1024
         model = load_model(tmp_path / f"model_{count}")

@@ -30,9 +30,9 @@ def test_each_statistic_is_read_as_the_functional_its_source_reports(plan):
     assert np.allclose(data.weights.sum(axis=1), 1.0)
     assert data.years[list(data.ids).index("f01")].max() > 12 > data.years[list(data.ids).index("f17")].max()
     # The stated coverage of each range is the centre of its prior, not a fixed value.
-    assert data.arrays()["range_coverage"].tolist() == [float(c) for i, c in zip(data.ids, data.coverage)
-                                                        if i in {"f04", "f05", "f07", "f17", "f18", "f19", "f22",
-                                                                 "f23", "f26"}]
+    assert data.arrays()["range_coverage"].tolist() == [
+        float(c) for i, c in zip(data.ids, data.coverage) if i in {"f04", "f05", "f07", "f17", "f18", "f19", "f22", "f23", "f26"}
+    ]
     assert "Beta" in prior_settings()["range coverage"] and REPORTING_SD > 0
 
 
@@ -41,8 +41,14 @@ def test_failed_diagnostics_are_refused_naming_each_problem():
     with pytest.raises(PosteriorDiagnosticsError) as error:
         bad.check()
     text = str(error.value)
-    for words in ("split R-hat 1.300", "(tau_source)", "bulk effective sample size 40", "tail effective sample size 12",
-                  "30 divergent transitions of 1000", "It is not used"):
+    for words in (
+        "split R-hat 1.300",
+        "(tau_source)",
+        "bulk effective sample size 40",
+        "tail effective sample size 12",
+        "30 divergent transitions of 1000",
+        "It is not used",
+    ):
         assert words in text
     Diagnostics(1.005, 500, 400, 0, 1000, "level[0]").check()  # a good fit passes silently
 
@@ -80,12 +86,18 @@ def test_each_figure_is_inside_its_predictive_interval_or_named_with_its_weight(
 def test_a_german_figure_moves_no_other_countrys_median_beyond_the_shared_scales(plan, section):
     figures = plan.figures[plan.figures["id"] != "f17"].drop(columns=["excluded"])
     without = measurement_section(plan_training_set(figures, basis=plan.basis), seed=0)
+
     # Two fits are two Monte Carlo samples: the 2% holds beyond 3 standard errors of the
     # difference of their posterior medians (sd from the 80% interval, over the bulk ESS).
     def cells(report):
         error = 1.2533 / np.sqrt(report["diagnostics"]["ess_bulk_min"])  # a median's MCSE in posterior sds
-        return {(c["country"], c["years"]): (np.log(c["market_median"]), error * np.log(
-            c["market_median_high"] / c["market_median_low"]) / 2.5631) for c in report["cells"]}
+        return {
+            (c["country"], c["years"]): (
+                np.log(c["market_median"]),
+                error * np.log(c["market_median_high"] / c["market_median_low"]) / 2.5631,
+            )
+            for c in report["cells"]
+        }
 
     before, after = cells(section), cells(without)
     for key, (value, error) in before.items():
@@ -97,9 +109,18 @@ def test_a_german_figure_moves_no_other_countrys_median_beyond_the_shared_scales
 def test_records_from_a_known_lognormal_are_recovered(plan):
     rng = np.random.default_rng(5)
     n = 400
-    records = pd.DataFrame({"country": "GB", "years": rng.uniform(0, 20, n), "company": None,
-                            "salary": 60000 * np.exp(0.25 * rng.standard_normal(n)), "currency": "GBP",
-                            "year": 2023, "pay": "base", "source": "payroll"})
+    records = pd.DataFrame(
+        {
+            "country": "GB",
+            "years": rng.uniform(0, 20, n),
+            "company": None,
+            "salary": 60000 * np.exp(0.25 * rng.standard_normal(n)),
+            "currency": "GBP",
+            "year": 2023,
+            "pay": "base",
+            "source": "payroll",
+        }
+    )
     posterior = fit_to_plan(plan, records, seed=0)
     posterior.diagnostics.check()
     spread = np.median(posterior.spread_draws("GB", None, np.array([5.0, 15.0])), axis=0)

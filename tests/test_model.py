@@ -53,15 +53,19 @@ def test_moment_model_covers_rows_of_its_own_generator(moment_model):
 
 
 def test_coverage_holds_over_repeated_seeds(model):
-    shares = [coverage_report(model, training_rows(model.plan, model.posterior, rows_per_country=8000, seed=s),
-                              (0.8, 0.5))["levels"] for s in (101, 202, 303)]
+    shares = [
+        coverage_report(model, training_rows(model.plan, model.posterior, rows_per_country=8000, seed=s), (0.8, 0.5))["levels"]
+        for s in (101, 202, 303)
+    ]
     assert np.mean([s["0.8"]["overall"] for s in shares]) == pytest.approx(0.80, abs=0.015)
     assert np.mean([s["0.5"]["overall"] for s in shares]) == pytest.approx(0.50, abs=0.02)
 
 
 def test_bands_never_cross_and_nest_by_confidence(model):
-    grid = pd.DataFrame([(c, k, y) for c in ("US", "DE", "IN") for k in (None, "TikTok", "Microsoft")
-                         for y in np.linspace(0, 50, 41)], columns=["country", "company", "years"])
+    grid = pd.DataFrame(
+        [(c, k, y) for c in ("US", "DE", "IN") for k in (None, "TikTok", "Microsoft") for y in np.linspace(0, 50, 41)],
+        columns=["country", "company", "years"],
+    )
     previous = None
     for confidence in (0.1, 0.5, 0.8, 0.95, 0.99):
         band = model.predict_frame(grid, confidence=confidence)
@@ -102,8 +106,7 @@ def test_tiktok_sits_above_the_us_market_by_its_pooled_effect(model):
 
 
 def test_india_employers_are_ordered_like_their_figures(model):
-    medians = [model.predict("IN", 5, company).median
-               for company in ("Microsoft", "Accenture", "Quantiphi", "TCS")]
+    medians = [model.predict("IN", 5, company).median for company in ("Microsoft", "Accenture", "Quantiphi", "TCS")]
     assert medians == sorted(medians, reverse=True)
 
 
@@ -112,22 +115,21 @@ def test_fast_path_matches_the_scikit_learn_model(moment_model):
     # model serves its regression's centre; the posterior model its predictive median).
     model = moment_model
     rng = np.random.default_rng(3)
-    frame = pd.DataFrame({"country": rng.choice(["US", "DE", "IN"], 300), "company": None,
-                          "years": rng.uniform(0, 50, 300)})
+    frame = pd.DataFrame({"country": rng.choice(["US", "DE", "IN"], 300), "company": None, "years": rng.uniform(0, 50, 300)})
     frame.loc[frame["country"] == "IN", "company"] = "Infosys"
     frame.loc[frame.index[frame["country"] == "US"][::2], "company"] = "TikTok"
     centre, scale = model.estimator.centre_scale(frame, within=True)
     cell = np.array([model.cells.index((c, k)) for c, k in zip(frame["country"], frame["company"])])
     from salarymodel.serving._frame import read_tables
 
-    served_centre, served_scale = read_tables((model.tables.centre, model.tables.scale), cell,
-                                              frame["years"].to_numpy())
+    served_centre, served_scale = read_tables((model.tables.centre, model.tables.scale), cell, frame["years"].to_numpy())
     np.testing.assert_allclose(served_centre, centre, atol=1e-4)
     np.testing.assert_allclose(np.log(served_scale), np.log(scale), atol=1e-4)
 
 
-@pytest.mark.parametrize(("country", "years", "company"), [("DE", 4.0, None), ("US", 1.0, None),
-                                                           ("IN", 6.0, "Infosys"), ("DE", 30.0, None)])
+@pytest.mark.parametrize(
+    ("country", "years", "company"), [("DE", 4.0, None), ("US", 1.0, None), ("IN", 6.0, "Infosys"), ("DE", 30.0, None)]
+)
 def test_served_band_is_the_convolution_of_its_two_parts(moment_model, country, years, company):
     # The moment model's band, rebuilt here by brute force from the estimator's
     # within-source scores and the median's variance: the served percentiles must agree.
@@ -206,8 +208,7 @@ def test_quantiles_of_a_few_rows_are_the_full_tables_rows_whether_kept_or_not(mo
     kept = served.quantile_block(levels, cells)
     computed = served.quantile_block(levels, cells, keep=False)
     assert kept.shape == (6, 4, len(served.tables.centre[0])) and (kept == computed).all()
-    profiles = pd.DataFrame({"country": ["IN", "DE", "US"], "company": ["TCS", None, "TikTok"],
-                             "years": [1.0, 7.5, 30.0]})
+    profiles = pd.DataFrame({"country": ["IN", "DE", "US"], "company": ["TCS", None, "TikTok"], "years": [1.0, 7.5, 30.0]})
     grid = np.linspace(0.01, 0.99, 99)
     expected = served.quantiles(profiles, grid)
     monkeypatch.setattr(model_module, "CACHE_BYTES", 1)  # nothing fits: rows only

@@ -70,15 +70,19 @@ def test_fields_are_typed_values_not_dicts(shipped):
 def _wrong_value(hint) -> object:
     """A JSON value the declared type refuses: a type's opposite, by its kind."""
     base = typing.get_args(hint)[0] if typing.get_origin(hint) is typing.Annotated else hint
-    return "text" if base in (int, float) or typing.get_origin(base) in (tuple, dict) or \
-        dataclasses.is_dataclass(base) else 12
+    return "text" if base in (int, float) or typing.get_origin(base) in (tuple, dict) or dataclasses.is_dataclass(base) else 12
 
 
 @pytest.mark.parametrize("record", [ModelMeta, MoneyRecord, WageRecord, TrainingFacts, FidelityRecord])
 def test_every_declared_field_refuses_a_value_of_the_wrong_kind_by_its_path(shipped, record):
     # Generated from the declarations themselves: a field added later is covered without a new check.
-    where = {ModelMeta: "", MoneyRecord: "money", WageRecord: "money.wages.DE", TrainingFacts: "metadata",
-             FidelityRecord: "fidelity"}[record]
+    where = {
+        ModelMeta: "",
+        MoneyRecord: "money",
+        WageRecord: "money.wages.DE",
+        TrainingFacts: "metadata",
+        FidelityRecord: "fidelity",
+    }[record]
     for name, hint in declared_types(record).items():
         if name == "NAME":
             continue
@@ -89,27 +93,30 @@ def test_every_declared_field_refuses_a_value_of_the_wrong_kind_by_its_path(ship
         assert str(caught.value).startswith(f"the field '{dotted}' must be {describe(hint)}")
 
 
-@pytest.mark.parametrize(("dotted", "value", "field"), [
-    ("countries", ["DE", "DE", "IN", "US"], "countries"),
-    ("countries", ["de", "IN", "US"], "countries"),
-    ("cells", [["FR", None]], "cells"),
-    ("cells", [["DE", None], ["IN", None]], "cells"),  # no market cell for the US
-    ("level_edges", [7, 3, 12], "level_edges"),
-    ("level_edges", [3, 7, float("nan")], "level_edges"),
-    ("reference_year", 10 ** 400, "reference_year"),
-    ("reference_year", True, "reference_year"),
-    ("money.reference_month", 1.5, "money.reference_month"),
-    ("money.wages.DE.months", [2000 * 12, 1999 * 12], "money.wages.DE.months"),
-    ("money.wages.DE.series", "x" * 501, "money.wages.DE.series"),
-    ("money.wages.XX", {"months": [24000], "log_levels": [0.0], "series": "s", "source": "s"}, "money.wages"),
-    ("money.local_currency", {"DE": "EUR", "IN": "INR", "US": "EUR"}, "money"),
-    ("reference_per_usd", {"EUR": 0.9}, "reference_per_usd"),
-    ("reference_per_usd.EUR", -1.0, "reference_per_usd"),
-    ("metadata.seed", -1, "metadata.seed"),
-    ("fidelity.columns", ["source"], "fidelity.columns"),
-    ("country_labels", {"DE": "Germany"}, "country_labels"),
-    ("sources.A0.publisher", 7, "sources.A0"),
-])
+@pytest.mark.parametrize(
+    ("dotted", "value", "field"),
+    [
+        ("countries", ["DE", "DE", "IN", "US"], "countries"),
+        ("countries", ["de", "IN", "US"], "countries"),
+        ("cells", [["FR", None]], "cells"),
+        ("cells", [["DE", None], ["IN", None]], "cells"),  # no market cell for the US
+        ("level_edges", [7, 3, 12], "level_edges"),
+        ("level_edges", [3, 7, float("nan")], "level_edges"),
+        ("reference_year", 10**400, "reference_year"),
+        ("reference_year", True, "reference_year"),
+        ("money.reference_month", 1.5, "money.reference_month"),
+        ("money.wages.DE.months", [2000 * 12, 1999 * 12], "money.wages.DE.months"),
+        ("money.wages.DE.series", "x" * 501, "money.wages.DE.series"),
+        ("money.wages.XX", {"months": [24000], "log_levels": [0.0], "series": "s", "source": "s"}, "money.wages"),
+        ("money.local_currency", {"DE": "EUR", "IN": "INR", "US": "EUR"}, "money"),
+        ("reference_per_usd", {"EUR": 0.9}, "reference_per_usd"),
+        ("reference_per_usd.EUR", -1.0, "reference_per_usd"),
+        ("metadata.seed", -1, "metadata.seed"),
+        ("fidelity.columns", ["source"], "fidelity.columns"),
+        ("country_labels", {"DE": "Germany"}, "country_labels"),
+        ("sources.A0.publisher", 7, "sources.A0"),
+    ],
+)
 def test_a_field_that_breaks_its_rule_is_named(shipped, dotted, value, field):
     with pytest.raises(FieldError) as caught:
         ModelMeta.from_json(_changed(shipped[0], dotted, value))
@@ -121,8 +128,9 @@ def test_a_missing_or_unexpected_field_is_named(shipped):
     del document["reference_year"]
     with pytest.raises(FieldError, match="'reference_year' must be a whole number in \\[1990, 2100\\]; got 'nothing"):
         ModelMeta.from_json(document)
-    with pytest.raises(FieldError, match="'meta_json' must be an object with the fields countries, .* and no "
-                                         "others; got \"fields \\['note'\\]\""):
+    with pytest.raises(
+        FieldError, match="'meta_json' must be an object with the fields countries, .* and no others; got \"fields \\['note'\\]\""
+    ):
         ModelMeta.from_json({**shipped[0], "note": 1})
     with pytest.raises(FieldError, match="'metadata' must be an object with the fields seed, rows"):
         ModelMeta.from_json({**shipped[0], "metadata": {**shipped[0]["metadata"], "x": 1}})
@@ -134,15 +142,18 @@ def test_a_format_9_document_without_named_sources_reads_as_none(shipped):
     assert ModelMeta.from_json(document).sources == {}
 
 
-@pytest.mark.parametrize(("name", "change", "words"), [
-    ("support", lambda t: t.astype(np.int32), "a table of shape (9, 1001) holding int8"),
-    ("centre", lambda t: t[:, :-1], "a table of shape (9, 1001) holding float64"),
-    ("scale", lambda t: np.zeros_like(t), "values in (0, 5]"),
-    ("support", lambda t: np.full_like(t, 4), "support grades from 0 to 3"),
-    ("source", lambda t: t + 1000, "indices into source_lists"),
-    ("shapes", lambda t: np.where(t > 0, np.inf, t), "finite numbers (no NaN or infinity)"),
-    ("fx_rates", lambda t: -t, "values in (1e-09, 1e+09), or NaN for none"),
-])
+@pytest.mark.parametrize(
+    ("name", "change", "words"),
+    [
+        ("support", lambda t: t.astype(np.int32), "a table of shape (9, 1001) holding int8"),
+        ("centre", lambda t: t[:, :-1], "a table of shape (9, 1001) holding float64"),
+        ("scale", lambda t: np.zeros_like(t), "values in (0, 5]"),
+        ("support", lambda t: np.full_like(t, 4), "support grades from 0 to 3"),
+        ("source", lambda t: t + 1000, "indices into source_lists"),
+        ("shapes", lambda t: np.where(t > 0, np.inf, t), "finite numbers (no NaN or infinity)"),
+        ("fx_rates", lambda t: -t, "values in (1e-09, 1e+09), or NaN for none"),
+    ],
+)
 def test_a_table_that_breaks_its_declaration_is_named(shipped, name, change, words):
     document, arrays = shipped[0], dict(shipped[1])
     arrays[name] = change(arrays[name])
@@ -163,9 +174,10 @@ def test_nan_marks_a_month_without_a_rate_but_not_a_missing_salary(shipped):
 
 def test_the_rules_are_worded_from_the_declarations():
     assert describe(typing.Annotated[int, Between(1990, 2100)]) == "a whole number in [1990, 2100]"
-    assert describe(typing.Annotated[tuple[typing.Annotated[str, Text(limit=3)], ...], Items(at_least=1,
-                                                                                           distinct=True)]) == \
-        "a list (at least 1, distinct) whose items are each text of 1 to 3 printable characters"
+    assert (
+        describe(typing.Annotated[tuple[typing.Annotated[str, Text(limit=3)], ...], Items(at_least=1, distinct=True)])
+        == "a list (at least 1, distinct) whose items are each text of 1 to 3 printable characters"
+    )
     assert describe(str | None) == "text of 1 to 200 printable characters or null"
     assert conform([1, 2.5], tuple[float, ...], "x") == (1.0, 2.5)
     assert conform({"a": [1]}, dict[str, tuple[int, ...]], "x") == {"a": (1,)}
@@ -177,8 +189,9 @@ def test_the_rules_are_worded_from_the_declarations():
 def test_the_documented_refusal_is_the_one_given(shipped):
     from pathlib import Path
 
-    document = _changed(shipped[0], "money.wages.DE.log_levels",
-                        [float("nan")] * len(shipped[0]["money"]["wages"]["DE"]["months"]))
+    document = _changed(
+        shipped[0], "money.wages.DE.log_levels", [float("nan")] * len(shipped[0]["money"]["wages"]["DE"]["months"])
+    )
     with pytest.raises(FieldError) as caught:
         ModelMeta.from_json(document)
     quoted = str(caught.value).split(";")[0]
@@ -188,15 +201,18 @@ def test_the_documented_refusal_is_the_one_given(shipped):
 
 def test_an_integer_too_large_for_a_float_is_a_field_error_not_an_overflow():
     with pytest.raises(FieldError, match="'x' must be a number"):
-        conform(10 ** 400, float, "x")
+        conform(10**400, float, "x")
     assert conform(3, float, "x") == 3.0 and isinstance(conform(3, float, "x"), float)
 
 
 def test_a_bad_item_of_a_list_is_named_by_its_position(shipped):
     levels = list(shipped[0]["money"]["wages"]["DE"]["log_levels"])
     levels[3] = float("nan")
-    with pytest.raises(FieldError, match=r"'money\.wages\.DE\.log_levels' must be a list whose items are each a "
-                                         r"finite log level within ±5; item 3 is nan$"):
+    with pytest.raises(
+        FieldError,
+        match=r"'money\.wages\.DE\.log_levels' must be a list whose items are each a "
+        r"finite log level within ±5; item 3 is nan$",
+    ):
         ModelMeta.from_json(_changed(shipped[0], "money.wages.DE.log_levels", levels))
     with pytest.raises(FieldError, match=r"'cells' must be .*; item 1 is \['DE', 7\]$"):
         ModelMeta.from_json(_changed(shipped[0], "cells", [["DE", None], ["DE", 7]]))

@@ -58,7 +58,9 @@ def test_2019_figures_are_aged_with_the_country_wage_index(normalised):
     f21 = frame.set_index("id").loc["f21"]
     assert f21["value_usd"] == pytest.approx(795_677 * _wage_factor_from_file("IN") / basis.per_usd["INR"])
     assert {(r["country"], r["from"], r["to"]) for r in basis.aging_used} == {
-        ("US", "2019-07", "2023-07"), ("IN", "2019-07", "2023-07")}
+        ("US", "2019-07", "2023-07"),
+        ("IN", "2019-07", "2023-07"),
+    }
 
 
 def test_missing_wage_index_names_the_country_and_the_fix():

@@ -27,7 +27,12 @@ def test_notebook_is_stored_without_outputs(path):
 def test_notebook_executes_and_draws_its_plots(path, tmp_path):
     notebook = nbformat.read(path, as_version=4)
     NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
-    images = sum(1 for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs
-                 if "image/png" in output.get("data", {}))
+    images = sum(
+        1
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if "image/png" in output.get("data", {})
+    )
     assert images >= 11  # figures, normalisation, 3 cells, 3 curves, TikTok, employers, fidelity, calibration
     assert list(tmp_path.iterdir()) == []  # it writes nothing

@@ -22,14 +22,31 @@ def _env(tmp_path) -> dict:
 
 def test_python_and_the_command_line_answer_from_the_same_model(tmp_path):
     env = _env(tmp_path)
-    trained = subprocess.run([sys.executable, "-m", "salarymodel.train", "--rows", "500"], cwd=tmp_path, env=env,
-                             capture_output=True, text=True, timeout=300)  # README command 1: ./models
+    trained = subprocess.run(
+        [sys.executable, "-m", "salarymodel.train", "--rows", "500"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )  # README command 1: ./models
     assert trained.returncode == 0, trained.stderr
-    cli = subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--country", "DE", "--years", "5", "--json"],
-                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
-    python = subprocess.run([sys.executable, "-c", "import json, salarymodel; print(json.dumps("
-                             "salarymodel.predict('DE', 5).to_dict()))"], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=120)
+    cli = subprocess.run(
+        [sys.executable, "-m", "salarymodel", "predict", "--country", "DE", "--years", "5", "--json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    python = subprocess.run(
+        [sys.executable, "-c", "import json, salarymodel; print(json.dumps(salarymodel.predict('DE', 5).to_dict()))"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     from_cli, from_python = json.loads(cli.stdout), json.loads(python.stdout)
     assert from_cli.pop("model") == str((tmp_path / "models").resolve())
     assert from_cli == from_python
@@ -41,16 +58,28 @@ def test_the_environment_variable_comes_before_local_models(tmp_path, model_dir)
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / "salary_model.json").write_text("{}")  # a broken local model, never read
     env["SALARYMODEL_MODEL_DIR"] = str(model_dir)
-    done = subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--country", "DE", "--years", "5", "--json"],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "salarymodel", "predict", "--country", "DE", "--years", "5", "--json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert json.loads(done.stdout)["model"] == str(model_dir.resolve())
 
 
-@pytest.mark.parametrize("args", [["--years", "abc"], ["--country", "DE"], ["--input", "x.csv"],
-                                  ["--chunk-size", "0", "--input", "a", "--output", "b"]])
+@pytest.mark.parametrize(
+    "args",
+    [["--years", "abc"], ["--country", "DE"], ["--input", "x.csv"], ["--chunk-size", "0", "--input", "a", "--output", "b"]],
+)
 def test_argument_errors_are_json_under_json(model_dir, args):
-    done = subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--json", *args],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--json", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2
     error = json.loads(done.stdout)
     assert error["type"] == "ArgumentError" and error["error"]
@@ -78,10 +107,11 @@ def test_a_new_country_can_be_aged_with_your_own_wage_index(tmp_path):
     with pytest.raises(ValueError, match="--wage-index"):
         without.predict("GB", 5, as_of="2026-07-01")
     index = tmp_path / "wage_index.csv"
-    index.write_text(raw_data_file("wage_index.csv").read_text() +
-                     "GB,2022-12,,ONS average weekly earnings (example),test\n"
-                     "GB,2023-12,6.0,ONS average weekly earnings (example),test\n"
-                     "GB,2024-12,5.0,ONS average weekly earnings (example),test\n")
+    index.write_text(
+        raw_data_file("wage_index.csv").read_text() + "GB,2022-12,,ONS average weekly earnings (example),test\n"
+        "GB,2023-12,6.0,ONS average weekly earnings (example),test\n"
+        "GB,2024-12,5.0,ONS average weekly earnings (example),test\n"
+    )
     result = train(figures, rows_per_country=500, data_dir=tmp_path)  # the --data form: the folder holds it
     later = result.model.predict("GB", 5, as_of="2026-07-01")
     reference = result.model.predict("GB", 5, as_of="2023-07-01")
@@ -91,12 +121,22 @@ def test_a_new_country_can_be_aged_with_your_own_wage_index(tmp_path):
 
 
 def test_bad_own_tables_are_refused_before_any_work(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "salarymodel.train", "--wage-index", "nope.csv", "--out", "m"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "salarymodel.train", "--wage-index", "nope.csv", "--out", "m"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2
     assert "'wage_index' parameter names nope.csv, which is not a file. (set by --wage-index)" in done.stderr
     (tmp_path / "aliases.csv").write_text("name,company\nX,Y\n")
-    done = subprocess.run([sys.executable, "-m", "salarymodel.train", "--aliases", "aliases.csv", "--out", "m",
-                           "--rows", "300"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "salarymodel.train", "--aliases", "aliases.csv", "--out", "m", "--rows", "300"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 2 and "lacks the column(s) ['alias']" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "m").exists()

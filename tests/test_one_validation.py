@@ -23,14 +23,22 @@ def fresh(model_dir):
     return lambda: load_model(model_dir)
 
 
-@pytest.mark.parametrize(("name", "value"), [("confidence", 10**400), ("aging_rate", 10**400),
-                                             ("aging_rate", False), ("aging_rate", np.True_), ("as_of", pd.NaT),
-                                             ("confidence", np.bool_(True)), ("aging_rate", float("nan"))])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("confidence", 10**400),
+        ("aging_rate", 10**400),
+        ("aging_rate", False),
+        ("aging_rate", np.True_),
+        ("as_of", pd.NaT),
+        ("confidence", np.bool_(True)),
+        ("aging_rate", float("nan")),
+    ],
+)
 def test_bad_options_are_refused_by_name_everywhere(fresh, name, value):
     model = fresh()
     frame = pd.DataFrame({"country": ["DE"], "years": [5.0]})
-    calls = [lambda: model.predict("DE", 5, **{name: value}),
-             lambda: model.predict_frame(frame, **{name: value})]
+    calls = [lambda: model.predict("DE", 5, **{name: value}), lambda: model.predict_frame(frame, **{name: value})]
     if name != "confidence":  # percentiles and explain take no confidence
         calls += [lambda: model.percentiles("DE", 5, **{name: value}), lambda: model.explain("DE", 5, **{name: value})]
     for call in calls:
@@ -48,8 +56,7 @@ def test_validation_does_not_depend_on_what_the_cache_holds(fresh):
         model.predict("DE", 5, confidence=True)
 
 
-@pytest.mark.parametrize("years", [np.True_, True, 5 + 1j, np.datetime64(5, "ns"), np.timedelta64(5, "ns"),
-                                   "five", None])
+@pytest.mark.parametrize("years", [np.True_, True, 5 + 1j, np.datetime64(5, "ns"), np.timedelta64(5, "ns"), "five", None])
 def test_predict_frame_refuses_what_predict_refuses(fresh, years):
     model = fresh()
     with pytest.raises((ValueError, TypeError), match="'years' parameter"):
@@ -59,8 +66,9 @@ def test_predict_frame_refuses_what_predict_refuses(fresh, years):
         model.predict_frame(frame)
 
 
-@pytest.mark.parametrize("column", [pd.Series([np.datetime64(5, "ns")]), pd.Series([np.timedelta64(5, "ns")]),
-                                    pd.Series([5 + 1j]), pd.Series([True])])
+@pytest.mark.parametrize(
+    "column", [pd.Series([np.datetime64(5, "ns")]), pd.Series([np.timedelta64(5, "ns")]), pd.Series([5 + 1j]), pd.Series([True])]
+)
 def test_typed_columns_that_are_not_years_are_bad_rows(fresh, column):
     out = fresh().predict_frame(pd.DataFrame({"country": ["DE"], "years": column}), errors="coerce")
     assert np.isnan(out.at[0, "median"]) and "years" in out.at[0, "error"]
@@ -91,15 +99,48 @@ def test_dask_honours_errors_and_checks_options_without_a_country(fresh):
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "salarymodel.cli.console", *args], capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run([sys.executable, "-m", "salarymodel.cli.console", *args], capture_output=True, text=True, timeout=120)
 
 
-_WORDS = st.sampled_from(["predict", "train", "evaluate", "--country", "--years", "--company", "--confidence",
-                          "--currency", "--as-of", "--aging-rate", "--json", "--explain", "--percentiles",
-                          "--model", "--input", "--output", "--chunk-size", "--rows", "--out", "--figures",
-                          "DE", "Narnia", "5", "-1", "nan", "1e400", "0", "abc", "2026-07", "0.8", "/dev/null",
-                          "/nonexistent/x.csv", "10,90", "", "\x07"])
+_WORDS = st.sampled_from(
+    [
+        "predict",
+        "train",
+        "evaluate",
+        "--country",
+        "--years",
+        "--company",
+        "--confidence",
+        "--currency",
+        "--as-of",
+        "--aging-rate",
+        "--json",
+        "--explain",
+        "--percentiles",
+        "--model",
+        "--input",
+        "--output",
+        "--chunk-size",
+        "--rows",
+        "--out",
+        "--figures",
+        "DE",
+        "Narnia",
+        "5",
+        "-1",
+        "nan",
+        "1e400",
+        "0",
+        "abc",
+        "2026-07",
+        "0.8",
+        "/dev/null",
+        "/nonexistent/x.csv",
+        "10,90",
+        "",
+        "\x07",
+    ]
+)
 
 
 @settings(max_examples=25, deadline=None)
@@ -117,8 +158,7 @@ def test_every_command_exits_0_2_or_3_with_no_traceback(model_dir, tmp_path_fact
 
 
 def test_a_closed_output_pipe_ends_quietly(model_dir):
-    command = (f"{sys.executable} -m salarymodel predict --model {model_dir} --country DE --years 5 --explain "
-               "| head -c 1")
+    command = f"{sys.executable} -m salarymodel predict --model {model_dir} --country DE --years 5 --explain | head -c 1"
     done = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=60)
     assert "Traceback" not in done.stderr
 

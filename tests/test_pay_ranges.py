@@ -14,8 +14,18 @@ from salarymodel.serving.pay_ranges import schema_org
 AS_OF = "2023-07-01"
 # Properties a schema.org MonetaryAmountDistribution may carry (its own, and those of
 # QuantitativeValueDistribution and Thing that a range uses).
-SCHEMA_PROPERTIES = {"@context", "@type", "name", "currency", "duration", "percentile10", "percentile25", "median",
-                     "percentile75", "percentile90"}
+SCHEMA_PROPERTIES = {
+    "@context",
+    "@type",
+    "name",
+    "currency",
+    "duration",
+    "percentile10",
+    "percentile25",
+    "median",
+    "percentile75",
+    "percentile90",
+}
 
 
 @pytest.mark.parametrize(("country", "company"), [("DE", None), ("US", "TikTok"), ("IN", "Infosys")])
@@ -27,7 +37,8 @@ def test_each_level_is_its_years_25th_50th_and_75th_percentiles(model, country, 
         assert (answer.years_min, answer.years_max) == (edges[i], edges[i + 1])
         expected = model.percentiles(country, (edges[i], edges[i + 1]), company, q=(25, 50, 75), as_of=AS_OF)
         assert (answer.minimum, answer.midpoint, answer.maximum) == pytest.approx(
-            (expected[25], expected[50], expected[75]), rel=1e-12)
+            (expected[25], expected[50], expected[75]), rel=1e-12
+        )
         estimate = model.predict(country, (edges[i], edges[i + 1]), company, as_of=AS_OF)
         assert answer.support == estimate.support and answer.sources == tuple(estimate.sources)
     midpoints = [a.midpoint for a in answers]
@@ -35,24 +46,29 @@ def test_each_level_is_its_years_25th_50th_and_75th_percentiles(model, country, 
 
 
 def test_your_levels_target_and_spread_are_honoured(model):
-    answers = model.ranges("India", levels={"junior": (0, 4), "senior": (8, 15)}, target=60, spread=(10, 90),
-                           currency="USD", as_of=AS_OF)
+    answers = model.ranges(
+        "India", levels={"junior": (0, 4), "senior": (8, 15)}, target=60, spread=(10, 90), currency="USD", as_of=AS_OF
+    )
     assert [a.level for a in answers] == ["junior", "senior"] and answers[0].currency == "USD"
     expected = model.percentiles("IN", (8, 15), q=(10, 60, 90), currency="USD", as_of=AS_OF)
     assert (answers[1].minimum, answers[1].midpoint, answers[1].maximum) == pytest.approx(
-        (expected[10], expected[60], expected[90]), rel=1e-12)
+        (expected[10], expected[60], expected[90]), rel=1e-12
+    )
     listed = model.ranges("US", levels=[(3, 5)], as_of=AS_OF)
     assert listed[0].level == "3-5 years"
 
 
-@pytest.mark.parametrize(("options", "error", "message"), [
-    ({"target": 80}, ValueError, "The 'spread' parameter of ranges must hold the target percentile strictly inside"),
-    ({"spread": (25,)}, TypeError, "The 'spread' parameter of ranges must be two percentiles"),
-    ({"target": 150}, ValueError, "percentile"),
-    ({"levels": "senior"}, TypeError, "The 'levels' parameter of ranges must be None, a dict"),
-    ({"levels": [(1, 2, 3)]}, TypeError, "each level's years as a \\(low, high\\) pair"),
-    ({"levels": [(5, 3)]}, ValueError, "must rise"),
-])
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"target": 80}, ValueError, "The 'spread' parameter of ranges must hold the target percentile strictly inside"),
+        ({"spread": (25,)}, TypeError, "The 'spread' parameter of ranges must be two percentiles"),
+        ({"target": 150}, ValueError, "percentile"),
+        ({"levels": "senior"}, TypeError, "The 'levels' parameter of ranges must be None, a dict"),
+        ({"levels": [(1, 2, 3)]}, TypeError, "each level's years as a \\(low, high\\) pair"),
+        ({"levels": [(5, 3)]}, ValueError, "must rise"),
+    ],
+)
 def test_bad_options_are_refused_by_name(model, options, error, message):
     with pytest.raises(error, match=message):
         model.ranges("DE", **options)
@@ -64,16 +80,18 @@ def test_a_range_is_a_schema_org_monetary_amount_distribution(model):
         assert set(document) == SCHEMA_PROPERTIES
         assert document["@context"] == "https://schema.org" and document["@type"] == "MonetaryAmountDistribution"
         assert document["currency"] == "EUR" and document["duration"] == "P1Y"
-        values = [document[key] for key in ("percentile10", "percentile25", "median", "percentile75",
-                                            "percentile90")]
+        values = [document[key] for key in ("percentile10", "percentile25", "median", "percentile75", "percentile90")]
         assert values == sorted(values) and all(isinstance(v, float) and v > 0 for v in values)
         assert document["median"] == pytest.approx(answer.midpoint, abs=0.01)
 
 
 def test_the_command_line_writes_csv_and_json_ld_and_names_bad_options(model_dir):
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "salarymodel.cli.console", "ranges", "--model", str(model_dir), *args],
-                              capture_output=True, text=True)
+        return subprocess.run(
+            [sys.executable, "-m", "salarymodel.cli.console", "ranges", "--model", str(model_dir), *args],
+            capture_output=True,
+            text=True,
+        )
 
     done = run("--country", "Germany", "--as-of", AS_OF)
     assert done.returncode == 0, done.stderr

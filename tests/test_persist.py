@@ -52,8 +52,20 @@ def _write_marker(path):  # called only if a pickle is executed
 
 def test_card_records_provenance_money_metrics_and_its_files(model_dir):
     card = json.loads((model_dir / "salary_model.json").read_text())
-    for key in ("package", "created_at", "seed", "rows", "money", "libraries", "metrics", "artifact",
-                "training_artifact", "format_version", "figures", "money_over_time"):
+    for key in (
+        "package",
+        "created_at",
+        "seed",
+        "rows",
+        "money",
+        "libraries",
+        "metrics",
+        "artifact",
+        "training_artifact",
+        "format_version",
+        "figures",
+        "money_over_time",
+    ):
         assert key in card
     assert card["money"]["reference_year"] == 2023
     assert len(card["artifact"]["sha256"]) == 64 and len(card["training_artifact"]["sha256"]) == 64
@@ -77,10 +89,12 @@ def test_loading_again_serves_the_same_numbers(model_dir, model):
 
 
 def test_a_predicting_process_imports_neither_scikit_learn_nor_pandas(model_dir):
-    code = (f"import sys, salarymodel; m = salarymodel.load_model({str(model_dir)!r}); "
-            "e = m.predict('Germany', 5); m.predict('India', 3, 'TCS', currency='USD'); "
-            "print(e.median > 0, sorted(k for k in ('sklearn', 'scipy', 'pandas', 'joblib', 'pycountry') "
-            "if k in sys.modules))")
+    code = (
+        f"import sys, salarymodel; m = salarymodel.load_model({str(model_dir)!r}); "
+        "e = m.predict('Germany', 5); m.predict('India', 3, 'TCS', currency='USD'); "
+        "print(e.median > 0, sorted(k for k in ('sklearn', 'scipy', 'pandas', 'joblib', 'pycountry') "
+        "if k in sys.modules))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "True []"
@@ -101,6 +115,7 @@ def test_training_side_is_loaded_only_when_evaluation_asks(model_copy):
 
 def _forbid(monkeypatch, owner, name: str) -> None:
     """Make ``owner.name`` fail the test if it is ever called."""
+
     def never(*args, **kwargs):
         raise AssertionError(f"{name} reached for a tampered file")
 
@@ -246,14 +261,41 @@ def test_model_file_layout_is_pinned_to_the_format_version(model_dir):
     with np.load(model_file(model_dir), allow_pickle=False) as archive:
         arrays = sorted(name for name in archive.files if "scores_" not in name)
         meta = json.loads(archive["meta_json"].tobytes())
-    assert (FORMAT_VERSION, arrays, sorted(meta), sorted(meta["money"])) == (10, [
-        "centre", "fx_rates", "median", "median_high", "median_low", "meta_json", "ratio_high", "ratio_low", "scale",
-        "scale_high", "shapes", "source", "support"], [
-        "cells", "company_aliases", "countries", "country_labels", "country_names", "fidelity", "level_edges",
-        "local_currency",
-        "metadata", "money", "reference_per_usd", "reference_year", "source_lists", "sources"], [
-        "first_month", "fx_currencies", "fx_first_month", "local_currency", "reference_month", "reference_per_usd",
-        "wages"])
+    assert (FORMAT_VERSION, arrays, sorted(meta), sorted(meta["money"])) == (
+        10,
+        [
+            "centre",
+            "fx_rates",
+            "median",
+            "median_high",
+            "median_low",
+            "meta_json",
+            "ratio_high",
+            "ratio_low",
+            "scale",
+            "scale_high",
+            "shapes",
+            "source",
+            "support",
+        ],
+        [
+            "cells",
+            "company_aliases",
+            "countries",
+            "country_labels",
+            "country_names",
+            "fidelity",
+            "level_edges",
+            "local_currency",
+            "metadata",
+            "money",
+            "reference_per_usd",
+            "reference_year",
+            "source_lists",
+            "sources",
+        ],
+        ["first_month", "fx_currencies", "fx_first_month", "local_currency", "reference_month", "reference_per_usd", "wages"],
+    )
 
 
 def _as_format_9(folder) -> None:
@@ -300,9 +342,16 @@ def _versions(model, count: int):
     from types import SimpleNamespace
 
     # A different seed in the training facts: other serving bytes, the same tables.
-    return [SimpleNamespace(tables=model.tables, meta=replace(model.meta, metadata=replace(model.meta.metadata, seed=1000 + i)),
-                            estimator=model.estimator,
-                            plan=model.plan, posterior=model.posterior) for i in range(count)]
+    return [
+        SimpleNamespace(
+            tables=model.tables,
+            meta=replace(model.meta, metadata=replace(model.meta.metadata, seed=1000 + i)),
+            estimator=model.estimator,
+            plan=model.plan,
+            posterior=model.posterior,
+        )
+        for i in range(count)
+    ]
 
 
 def _card(model_dir) -> dict:
@@ -334,8 +383,7 @@ def test_two_trainings_into_one_folder_take_turns(model, model_dir, tmp_path, mo
     monkeypatch.setattr(persist, "_switch", recorded)
     folder = tmp_path / "m"
     first, second = _versions(model, 2)
-    runs = [threading.Thread(target=persist.save_model, args=(m, folder, _card(model_dir), "# card"))
-            for m in (first, second)]
+    runs = [threading.Thread(target=persist.save_model, args=(m, folder, _card(model_dir), "# card")) for m in (first, second)]
     for run in runs:
         run.start()
         time.sleep(0.05)
@@ -353,8 +401,11 @@ def test_a_killed_runs_temporary_files_go_and_nothing_else_of_yours(model, model
 
     folder = tmp_path / "m"
     folder.mkdir()
-    leftovers = [".salary_model-0123456789ab.npz.k3j_x9.tmp", ".salary_model.json.a1b2c3.tmp",
-                 ".salary_model_training-0123456789ab.joblib.zz.tmp"]
+    leftovers = [
+        ".salary_model-0123456789ab.npz.k3j_x9.tmp",
+        ".salary_model.json.a1b2c3.tmp",
+        ".salary_model_training-0123456789ab.joblib.zz.tmp",
+    ]
     for name in leftovers:
         (folder / name).write_bytes(b"half")
     (folder / ".my_notes.tmp").write_text("mine")
@@ -364,8 +415,7 @@ def test_a_killed_runs_temporary_files_go_and_nothing_else_of_yours(model, model
     assert not names & set(leftovers) and {".my_notes.tmp", "salary_model-notes.txt"} <= names
 
 
-def test_a_full_disk_before_the_switch_leaves_the_old_model_and_none_of_the_new(model, model_dir, tmp_path,
-                                                                                monkeypatch):
+def test_a_full_disk_before_the_switch_leaves_the_old_model_and_none_of_the_new(model, model_dir, tmp_path, monkeypatch):
     import errno
 
     from salarymodel.serving import persist
@@ -388,8 +438,7 @@ def test_a_full_disk_before_the_switch_leaves_the_old_model_and_none_of_the_new(
     assert written and {p.name: p.read_bytes() for p in folder.iterdir()} == before
 
 
-def test_a_card_text_that_cannot_be_written_after_the_switch_says_the_new_model_serves(model, model_dir, tmp_path,
-                                                                                        monkeypatch):
+def test_a_card_text_that_cannot_be_written_after_the_switch_says_the_new_model_serves(model, model_dir, tmp_path, monkeypatch):
     from salarymodel.errors import ModelSwitchedError
     from salarymodel.serving import persist
 

@@ -33,9 +33,16 @@ def _mixture_quantile(median: np.ndarray, spread: np.ndarray, level: float) -> n
 
 def _served(model, cell: int, level: float) -> np.ndarray:
     t = model.tables.arrays()
-    return quantile_rows(level, t["centre"][cell:cell + 1], t["scale"][cell:cell + 1], t["ratio_low"][cell:cell + 1],
-                         t["ratio_high"][cell:cell + 1], np.array([model.countries.index(model.cells[cell][0])]),
-                         t["shapes"], t["scale_high"][cell:cell + 1])[0]
+    return quantile_rows(
+        level,
+        t["centre"][cell : cell + 1],
+        t["scale"][cell : cell + 1],
+        t["ratio_low"][cell : cell + 1],
+        t["ratio_high"][cell : cell + 1],
+        np.array([model.countries.index(model.cells[cell][0])]),
+        t["shapes"],
+        t["scale_high"][cell : cell + 1],
+    )[0]
 
 
 # Percentiles the product serves by default within 2%; the 5th and 95th, read from
@@ -117,9 +124,18 @@ def test_training_refuses_a_posterior_whose_diagnostics_fail(monkeypatch, tmp_pa
 
 def _records_file(path, country: str, rows: int = 1500, median: float = 95000.0, seed: int = 3):
     rng = np.random.default_rng(seed)
-    pd.DataFrame({"country": country, "years": rng.uniform(0, 15, rows).round(1), "company": "",
-                  "salary": (median * np.exp(0.2 * rng.standard_normal(rows))).round(), "currency": "EUR",
-                  "year": 2023, "pay": "base", "source": "payroll export"}).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "country": country,
+            "years": rng.uniform(0, 15, rows).round(1),
+            "company": "",
+            "salary": (median * np.exp(0.2 * rng.standard_normal(rows))).round(),
+            "currency": "EUR",
+            "year": 2023,
+            "pay": "base",
+            "source": "payroll export",
+        }
+    ).to_csv(path, index=False)
     return path
 
 
@@ -128,8 +144,13 @@ def test_train_records_enter_the_likelihood_and_move_the_model_toward_them(tmp_p
     from salarymodel.serving.persist import read_card
 
     records = _records_file(tmp_path / "payroll.csv", "Germany", rows=400)
-    done = subprocess.run([sys.executable, "-m", "salarymodel.train", "--records", str(records), "--out", "m"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "salarymodel.train", "--records", str(records), "--out", "m"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     assert "Posterior (NumPyro NUTS" in done.stdout
     card = read_card(tmp_path / "m")
@@ -145,8 +166,13 @@ def test_train_records_enter_the_likelihood_and_move_the_model_toward_them(tmp_p
 def test_records_for_a_country_without_figures_are_refused_before_sampling(tmp_path):
     records = _records_file(tmp_path / "fr.csv", "France", rows=20)
 
-    done = subprocess.run([sys.executable, "-m", "salarymodel.train", "--records", str(records), "--out", "m"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "salarymodel.train", "--records", str(records), "--out", "m"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2 and "salaries for FR" in done.stderr and "Add at least one figure" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "m").exists()
 
@@ -172,13 +198,23 @@ def test_removing_f02_leaves_the_other_bands_and_the_us_medians_from_5_years(mod
 
 
 def test_moments_trains_the_quick_model_and_refuses_records(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "salarymodel.train", "--moments", "--rows", "2000", "--out", "m"],
-                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "salarymodel.train", "--moments", "--rows", "2000", "--out", "m"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     card = (tmp_path / "m" / "salary_model.json").read_text()
     assert '"source_effects"' in card and '"measurement_model"' not in card
     records = _records_file(tmp_path / "records.csv", "DE", rows=20)
-    refused = subprocess.run([sys.executable, "-m", "salarymodel.train", "--moments", "--records", str(records),
-                              "--out", "r"], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    refused = subprocess.run(
+        [sys.executable, "-m", "salarymodel.train", "--moments", "--records", str(records), "--out", "r"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     assert refused.returncode == 2 and "moment model" in refused.stderr and "Traceback" not in refused.stderr
     assert not (tmp_path / "r").exists()

@@ -62,12 +62,12 @@ def test_to_dict_carries_sources_and_support(model):
 
 
 def test_predict_frame_support_column_and_sources_on_request(model):
-    frame = pd.DataFrame({"country": ["US", "IN", "DE", "DE"], "years": [1, 4, 4, 20],
-                          "company": [None, "Quantiphi", None, None]})
+    frame = pd.DataFrame(
+        {"country": ["US", "IN", "DE", "DE"], "years": [1, 4, 4, 20], "company": [None, "Quantiphi", None, None]}
+    )
     plain = model.predict_frame(frame)
     assert "sources" not in plain.columns
-    assert plain["support"].tolist() == [model.predict(r.country, r.years, r.company).support
-                                         for r in frame.itertuples()]
+    assert plain["support"].tolist() == [model.predict(r.country, r.years, r.company).support for r in frame.itertuples()]
     rich = model.predict_frame(frame, sources=True)
     assert rich.at[2, "sources"] == ("f18",)
     assert rich.at[1, "sources"] == model.predict("IN", 4, "Quantiphi").sources
@@ -151,15 +151,18 @@ def test_a_users_own_source_is_shown_by_its_id(tmp_path):
     f18 = shipped_figures().set_index("id").loc["f18"].to_dict()
     extra = {**f18, "id": "f99", "source": "U1", "value": "65000", "value_high": "85000"}
     table = train(figures_with(tmp_path, [extra]), posterior=False).model.explain("Germany", 4)
-    assert table.set_index("id").loc["f99", "publisher"] == "" and table.set_index("id").loc["f18", "publisher"] == \
-        "TechMinds"
+    assert table.set_index("id").loc["f99", "publisher"] == "" and table.set_index("id").loc["f18", "publisher"] == "TechMinds"
 
 
 def test_explain_shows_each_figure_as_its_source_published_it(model):
     row = model.explain("Germany", 4, as_of="2026-01-01").iloc[0]
     # The article's 60,000-80,000 EUR of 2023, beside the same figure aged into 2026 money.
-    assert (row["published_value"], row["published_value_high"], row["published_currency"],
-            row["published_year"]) == (60_000, 80_000, "EUR", 2023)
+    assert (row["published_value"], row["published_value_high"], row["published_currency"], row["published_year"]) == (
+        60_000,
+        80_000,
+        "EUR",
+        2023,
+    )
     assert row["reported"] > 60_000 and row["reported_high"] > 80_000
     indian = model.explain("India", 3, "TCS").set_index("id")
     assert indian.loc["f25", "published_value"] == 412_706 and indian.loc["f25", "published_currency"] == "INR"

@@ -27,11 +27,17 @@ def test_rank_inverts_percentiles_on_every_country_and_employer(model, years):
             assert answer.beyond is None
 
 
-@pytest.mark.parametrize(("country", "years", "company", "salary"), [
-    ("DE", 5.0, None, 70_000), ("US", 8.0, "TikTok", 180_000), ("IN", 2.0, None, 900_000),
-    ("IN", 6.0, "Infosys", 700_000), ("US", (3, 5), None, 120_000)])
-def test_rank_is_the_share_of_engineers_below_in_a_draw_from_the_served_distribution(model, country, years, company,
-                                                                                     salary):
+@pytest.mark.parametrize(
+    ("country", "years", "company", "salary"),
+    [
+        ("DE", 5.0, None, 70_000),
+        ("US", 8.0, "TikTok", 180_000),
+        ("IN", 2.0, None, 900_000),
+        ("IN", 6.0, "Infosys", 700_000),
+        ("US", (3, 5), None, 120_000),
+    ],
+)
+def test_rank_is_the_share_of_engineers_below_in_a_draw_from_the_served_distribution(model, country, years, company, salary):
     levels = np.arange(0.05, 99.951, 0.1)
     values = np.array(list(model.percentiles(country, years, company, q=tuple(levels), as_of=AS_OF).values()))
     draws = np.interp(np.random.default_rng(0).uniform(levels[0], levels[-1], 100_000), levels, values)
@@ -51,8 +57,11 @@ def test_the_answer_carries_its_interval_gaps_and_compa_ratio(model):
     assert answer.gap_to_median == pytest.approx(estimate.median - 70_000)
     assert answer.gap_to_p75 == pytest.approx(answer.p75 - 70_000)
     # Ranking the median of the median's interval ends gives the two ends of the percentile's.
-    assert model.rank("DE", 5, estimate.median_low, as_of=AS_OF).percentile < 50 < \
-        model.rank("DE", 5, estimate.median_high, as_of=AS_OF).percentile
+    assert (
+        model.rank("DE", 5, estimate.median_low, as_of=AS_OF).percentile
+        < 50
+        < model.rank("DE", 5, estimate.median_high, as_of=AS_OF).percentile
+    )
 
 
 def test_the_sentence_names_the_country_the_years_and_the_money(model):
@@ -98,10 +107,14 @@ def test_the_default_model_answers_at_module_level():
 def _profiles():
     import pandas as pd
 
-    return pd.DataFrame({"country": ["DE", "US", "IN", "IN", "DE", "DE"],
-                         "years": [5, 7.3, "3-5", 2, 5, 5],
-                         "company": [None, "TikTok", None, "Infosys", None, None],
-                         "salary": [70_000, 180_000, 900_000, 700_000, None, 1.0]})
+    return pd.DataFrame(
+        {
+            "country": ["DE", "US", "IN", "IN", "DE", "DE"],
+            "years": [5, 7.3, "3-5", 2, 5, 5],
+            "company": [None, "TikTok", None, "Infosys", None, None],
+            "salary": [70_000, 180_000, 900_000, 700_000, None, 1.0],
+        }
+    )
 
 
 def test_a_salary_column_in_a_frame_gets_the_percentile_rank_gives(model):
@@ -124,7 +137,8 @@ def test_a_bad_salary_in_a_frame_is_one_bad_row_naming_the_column(model):
     scored = model.predict_frame(frame, errors="coerce", as_of=AS_OF)
     assert scored["error"].iloc[0].startswith("salary: must be empty, or an annual base salary above 0")
     assert scored["error"].iloc[1] == "" and scored["percentile"].iloc[1] == pytest.approx(
-        model.rank("DE", 5, 70_000, as_of=AS_OF).percentile, abs=1e-6)
+        model.rank("DE", 5, 70_000, as_of=AS_OF).percentile, abs=1e-6
+    )
 
 
 def test_the_command_line_the_api_and_both_batches_give_the_same_percentile(model, model_dir, tmp_path):
@@ -138,29 +152,68 @@ def test_the_command_line_the_api_and_both_batches_give_the_same_percentile(mode
 
     source, target = tmp_path / "offers.csv", tmp_path / "ranked.csv"
     source.write_text("country,years,company,salary\nDE,5,,70000\nUS,7.3,TikTok,180000\nIN,3-5,,900000\n")
-    done = subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--input",
-                           str(source), "--output", str(target), "--as-of", AS_OF], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "salarymodel",
+            "predict",
+            "--model",
+            str(model_dir),
+            "--input",
+            str(source),
+            "--output",
+            str(target),
+            "--as-of",
+            AS_OF,
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     written = pd.read_csv(target)
     assert list(written.columns[-3:]) == ["percentile", "compa_ratio", "error"]
-    expected = [model.rank("DE", 5, 70_000, as_of=AS_OF), model.rank("US", 7.3, 180_000, "TikTok", as_of=AS_OF),
-                model.rank("IN", (3, 5), 900_000, as_of=AS_OF)]
+    expected = [
+        model.rank("DE", 5, 70_000, as_of=AS_OF),
+        model.rank("US", 7.3, 180_000, "TikTok", as_of=AS_OF),
+        model.rank("IN", (3, 5), 900_000, as_of=AS_OF),
+    ]
     # The file holds amounts to the cent and percentiles to two decimals.
     assert written["percentile"].tolist() == pytest.approx([a.percentile for a in expected], abs=0.006)
     client = TestClient(create_app(model))
-    body = client.post(f"/api/v1/estimates?as_of={AS_OF}", content=source.read_bytes(),
-                       headers={"content-type": "text/csv"}).json()
+    body = client.post(
+        f"/api/v1/estimates?as_of={AS_OF}", content=source.read_bytes(), headers={"content-type": "text/csv"}
+    ).json()
     assert [row["percentile"] for row in body["rows"]] == pytest.approx([a.percentile for a in expected], abs=1e-6)
-    json_body = client.post("/api/v1/estimates", json={"rows": [{"country": "DE", "years": 5, "salary": 70000}],
-                                                         "as_of": AS_OF}).json()
+    json_body = client.post(
+        "/api/v1/estimates", json={"rows": [{"country": "DE", "years": 5, "salary": 70000}], "as_of": AS_OF}
+    ).json()
     assert json_body["rows"][0]["percentile"] == pytest.approx(expected[0].percentile, abs=1e-6)
     # One offer on the command line and in the JSON API: the same number (the page reads the API;
     # its browser test checks what it shows).
     import json
 
-    single = subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--country",
-                             "IN", "--years", "3-5", "--salary", "900000", "--as-of", AS_OF, "--json"],
-                            capture_output=True, text=True)
+    single = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "salarymodel",
+            "predict",
+            "--model",
+            str(model_dir),
+            "--country",
+            "IN",
+            "--years",
+            "3-5",
+            "--salary",
+            "900000",
+            "--as-of",
+            AS_OF,
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert json.loads(single.stdout)["rank"]["percentile"] == pytest.approx(expected[2].percentile, abs=1e-9)
     api = client.get("/api/v1/rank", params={"country": "IN", "years": "3-5", "salary": 900000, "as_of": AS_OF})
     assert api.json()["percentile"] == pytest.approx(expected[2].percentile, abs=1e-9)

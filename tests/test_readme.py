@@ -21,8 +21,6 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), ROOT / "CONTRIBUTING.md"]
 
 
-
-
 def documentation() -> str:
     """Every page, read as one text."""
     return "\n\n".join(page.read_text(encoding="utf-8") for page in PAGES)
@@ -35,10 +33,9 @@ def _quoted_runs(text: str) -> list[tuple[str, list[str]]]:
     for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S):
         lines = block.splitlines()
         for i, line in enumerate(lines):
-            if line.startswith("python -m salarymodel predict") and i + 1 < len(lines) and \
-                    lines[i + 1].startswith("#  "):
+            if line.startswith("python -m salarymodel predict") and i + 1 < len(lines) and lines[i + 1].startswith("#  "):
                 expected = []
-                for follow in lines[i + 1:]:
+                for follow in lines[i + 1 :]:
                     if not follow.startswith("#  "):
                         break
                     expected.append(follow[3:])
@@ -54,8 +51,12 @@ def test_the_readme_quotes_at_least_one_command_with_its_output():
 @pytest.mark.parametrize(("command", "expected"), _quoted_runs(documentation()))
 def test_each_quoted_command_prints_what_the_readme_says(model_dir, command, expected):
     args = shlex.split(command)[4:]  # after "python -m salarymodel predict"
-    done = subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), *args],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     got = [line.strip() for line in done.stdout.splitlines()]
     assert len(got) == len(expected)
@@ -82,8 +83,11 @@ def _number(text: str) -> float:
 
 def test_the_median_interval_numbers_in_the_prose(model):
     text = " ".join(documentation().split())
-    found = re.search(r"US at 1 year, median ([\d,]+) USD known to ([\d,]+)–([\d,]+) from nine source units; "
-                      r"Germany at 4 years, ([\d,]+) EUR known to ([\d,]+)–([\d,]+) from one", text)
+    found = re.search(
+        r"US at 1 year, median ([\d,]+) USD known to ([\d,]+)–([\d,]+) from nine source units; "
+        r"Germany at 4 years, ([\d,]+) EUR known to ([\d,]+)–([\d,]+) from one",
+        text,
+    )
     assert found, "the documentation's median-interval sentence moved; keep it tested"
     us, de = model.predict("US", 1, as_of="2023-07-01"), model.predict("DE", 4, as_of="2023-07-01")
     quoted = [_number(v) for v in found.groups()]
@@ -94,19 +98,24 @@ def test_the_median_interval_numbers_in_the_prose(model):
 
 def test_the_band_ratios_in_what_a_band_means(model):
     text = " ".join(documentation().split())
-    found = re.search(r"high/low is ([\d.]+)–([\d.]+) for the US at 5, 10 and 15 years and ([\d.]+)–([\d.]+) for "
-                      r"Germany at 1 and 4 years", text)
+    found = re.search(
+        r"high/low is ([\d.]+)–([\d.]+) for the US at 5, 10 and 15 years and ([\d.]+)–([\d.]+) for "
+        r"Germany at 1 and 4 years",
+        text,
+    )
     assert found
     us = [model.predict("US", y, as_of="2023-07-01") for y in (5, 10, 15)]
     de = [model.predict("DE", y, as_of="2023-07-01") for y in (1, 4)]
     us_ratios = [e.high / e.low for e in us]
     de_ratios = [e.high / e.low for e in de]
     assert [float(v) for v in found.groups()] == pytest.approx(
-        [min(us_ratios), max(us_ratios), min(de_ratios), max(de_ratios)], abs=0.05)
+        [min(us_ratios), max(us_ratios), min(de_ratios), max(de_ratios)], abs=0.05
+    )
 
 
 # The evidence the README quotes, read from `python -m salarymodel.evaluate --json` on the
 # same model (seed 0, default rows): the numbers in "What a band means" and "Evidence".
+
 
 def _prose() -> str:
     return " ".join(documentation().split())
@@ -163,14 +172,22 @@ def test_leave_one_figure_out_and_the_peer_baseline(evaluation_json):
     (moved,) = _quoted(r"no figure moves one by more than ([\d.]+)%")
     _agree((moved,), (f"{100 * lofo['summary']['max_median_change_other_country']:.1f}",), ERROR_POINTS)
     peers = validation["peer_baseline"]
-    baseline, worst, own = _quoted(r"It misses by a median ([\d.]+)% \(up to (\d+)%\); the model, leaving each "
-                                   r"out, by ([\d.]+)%")
+    baseline, worst, own = _quoted(
+        r"It misses by a median ([\d.]+)% \(up to (\d+)%\); the model, leaving each "
+        r"out, by ([\d.]+)%"
+    )
     per_figure = {}
     for row in peers["figures"]:
         per_figure.setdefault(row["id"], []).append(abs(row["relative_error"]))
-    _agree((baseline, worst, own), (f"{100 * peers['summary']['median_abs_error']:.1f}",
-                                    f"{100 * max(sorted(v)[len(v) // 2] for v in per_figure.values()):.0f}",
-                                    f"{100 * peers['summary']['model_median_abs_error']:.1f}"), ERROR_POINTS)
+    _agree(
+        (baseline, worst, own),
+        (
+            f"{100 * peers['summary']['median_abs_error']:.1f}",
+            f"{100 * max(sorted(v)[len(v) // 2] for v in per_figure.values()):.0f}",
+            f"{100 * peers['summary']['model_median_abs_error']:.1f}",
+        ),
+        ERROR_POINTS,
+    )
     loso = validation["leave_one_source_out"]["summary"]
     error, inside = _quoted(r"across all sources: median error ([\d.]+)%, (\d+%) inside")
     _agree((error,), (f"{100 * loso['median_abs_error']:.1f}",), ERROR_POINTS)
@@ -179,34 +196,63 @@ def test_leave_one_figure_out_and_the_peer_baseline(evaluation_json):
 
 def test_sharpness_beside_coverage(evaluation_json):
     sharp = evaluation_json["sharpness"]["summary"]
-    quoted = _quoted(r"(\d+%) of their salaries lie inside the 80% band \(the band before this change: (\d+%)\), "
-                     r"with an interval score of ([\d.]+) against ([\d.]+) and a mean log width of ([\d.]+) "
-                     r"against ([\d.]+)")
+    quoted = _quoted(
+        r"(\d+%) of their salaries lie inside the 80% band \(the band before this change: (\d+%)\), "
+        r"with an interval score of ([\d.]+) against ([\d.]+) and a mean log width of ([\d.]+) "
+        r"against ([\d.]+)"
+    )
     _agree(quoted[:2], (_pct(sharp["coverage"]), _pct(sharp["previous_coverage"])), SHARE_POINTS)
-    _agree(quoted[2:], (f"{sharp['interval_score']:.3f}", f"{sharp['previous_interval_score']:.3f}",
-                        f"{sharp['width']:.2f}", f"{sharp['previous_width']:.2f}"), SCORE)
+    _agree(
+        quoted[2:],
+        (
+            f"{sharp['interval_score']:.3f}",
+            f"{sharp['previous_interval_score']:.3f}",
+            f"{sharp['width']:.2f}",
+            f"{sharp['previous_width']:.2f}",
+        ),
+        SCORE,
+    )
 
 
 def test_the_real_salary_check(evaluation_json):
     external = evaluation_json["external"]
-    us = [c for scope in ("year_matched", "next_year", "all_years") for c in external[scope]["cells"]
-          if c["judged"] and c["country"] == "US"]
+    us = [
+        c
+        for scope in ("year_matched", "next_year", "all_years")
+        for c in external[scope]["cells"]
+        if c["judged"] and c["country"] == "US"
+    ]
     below = [1 - c["median_ratio"] for c in us]
-    _agree(_quoted(r"model's medians sit (\d+)–(\d+%) below the real ones"),
-           (f"{100 * min(below):.0f}", _pct(max(below))), SHARE_POINTS)
+    _agree(
+        _quoted(r"model's medians sit (\d+)–(\d+%) below the real ones"),
+        (f"{100 * min(below):.0f}", _pct(max(below))),
+        SHARE_POINTS,
+    )
     later = {c["level"]: c for c in external["next_year"]["cells"] if c["country"] == "US"}
     levels = ("entry", "mid", "senior", "lead")
-    quoted = _quoted(r"80% band at (\d+%) \(entry, n = (\d+)\), (\d+%) \(mid\), (\d+%) \(senior\) and (\d+%) "
-                     r"\(lead\); the wider band before this change held (\d+)–(\d+%) of them")
+    quoted = _quoted(
+        r"80% band at (\d+%) \(entry, n = (\d+)\), (\d+%) \(mid\), (\d+%) \(senior\) and (\d+%) "
+        r"\(lead\); the wider band before this change held (\d+)–(\d+%) of them"
+    )
     previous = [later[level]["previous_share_inside"] for level in levels]
     assert int(quoted[1]) == later["entry"]["n"]  # real salaries: a count, not Monte Carlo
-    _agree(quoted[:1] + quoted[2:], (_pct(later["entry"]["share_inside"]),
-                                     *(_pct(later[level]["share_inside"]) for level in levels[1:]),
-                                     f"{100 * min(previous):.0f}", _pct(max(previous))), SHARE_POINTS)
+    _agree(
+        quoted[:1] + quoted[2:],
+        (
+            _pct(later["entry"]["share_inside"]),
+            *(_pct(later[level]["share_inside"]) for level in levels[1:]),
+            f"{100 * min(previous):.0f}",
+            _pct(max(previous)),
+        ),
+        SHARE_POINTS,
+    )
     scores = [later[level]["interval_score"] for level in ("mid", "entry")]
     before = [later[level]["previous_interval_score"] for level in ("mid", "entry")]
-    _agree(_quoted(r"interval score ([\d.]+)–([\d.]+) against ([\d.]+)–([\d.]+) mid and entry"),
-           tuple(f"{v:.2f}" for v in (min(before), max(before), min(scores), max(scores))), SCORE)
+    _agree(
+        _quoted(r"interval score ([\d.]+)–([\d.]+) against ([\d.]+)–([\d.]+) mid and entry"),
+        tuple(f"{v:.2f}" for v in (min(before), max(before), min(scores), max(scores))),
+        SCORE,
+    )
 
 
 def test_fidelity_and_employer_effects(evaluation_json, moment_model_dir):
@@ -214,8 +260,10 @@ def test_fidelity_and_employer_effects(evaluation_json, moment_model_dir):
 
     fidelity = evaluation_json["fidelity"]
     summary = fidelity["summary"]
-    quoted = _quoted(r"(\d+) of (\d+) statistics are reproduced \(median error ([\d.]+)%\), (\d+%) lie inside the "
-                     r"80% band and (\d+%|all) inside the 95% band")
+    quoted = _quoted(
+        r"(\d+) of (\d+) statistics are reproduced \(median error ([\d.]+)%\), (\d+%) lie inside the "
+        r"80% band and (\d+%|all) inside the 95% band"
+    )
     assert int(quoted[1]) == summary["statistics"]
     _agree(quoted[:1], (str(summary["reproduced"]),), 1)  # one statistic may cross its tolerance
     _agree(quoted[2:3], (f"{100 * summary['median_abs_relative_error']:.1f}",), ERROR_POINTS)
@@ -226,14 +274,12 @@ def test_fidelity_and_employer_effects(evaluation_json, moment_model_dir):
         return figures[figure_id]["reason"].split("moving it ")[1].replace("-", "−")
 
     _agree(_quoted(r"how far it moved them: TCS (−?\+?\d+%)\)"), (moved("f25"),), SHARE_POINTS)
-    assert _quoted(r"the 2019 Indeed mean f20 \(([\d,]+) in 2023 dollars\)") == (
-        f"{figures['f20']['reported_usd']:,.0f}",)
+    assert _quoted(r"the 2019 Indeed mean f20 \(([\d,]+) in 2023 dollars\)") == (f"{figures['f20']['reported_usd']:,.0f}",)
     # The raw employer effects are the moment model's (its card's source_effects).
     card = json.loads((moment_model_dir / "salary_model.json").read_text())
     raw = {e["company"]: e["raw"] for e in card["source_effects"]["employer_effects"]}
     quoted = _quoted(r"\(TikTok ([+−][\d.]+), Microsoft India ([+−][\d.]+), TCS ([+−][\d.]+), …\)")
-    assert quoted == tuple(f"{raw[k]:+.2f}".replace("-", "−") for k in ("TikTok", "Microsoft",
-                                                                         "Tata Consultancy Services"))
+    assert quoted == tuple(f"{raw[k]:+.2f}".replace("-", "−") for k in ("TikTok", "Microsoft", "Tata Consultancy Services"))
 
 
 def test_consistency_with_the_generator_table(evaluation_json):
@@ -242,25 +288,37 @@ def test_consistency_with_the_generator_table(evaluation_json):
     assert [nominal for nominal, _ in rows] == ["0.50", "0.80", "0.90", "0.95"]
     for nominal, cells in rows:
         level = levels[str(float(nominal))]
-        expected = [level["overall"], *(level["by_country"][c] for c in ("DE", "IN", "US")),
-                    *(level["by_level"][name] for name in ("entry", "mid", "senior", "lead"))]
+        expected = [
+            level["overall"],
+            *(level["by_country"][c] for c in ("DE", "IN", "US")),
+            *(level["by_level"][name] for name in ("entry", "mid", "senior", "lead")),
+        ]
         *coverages, width = cells.split(" | ")
         _agree(coverages, [f"{v:.3f}" for v in expected], SCORE)
         assert float(width) == pytest.approx(level["mean_relative_width"], rel=WIDTH_RTOL), nominal
 
 
 def test_estimate_uncertainty_sentence(evaluation_json):
-    mid = {row["country"]: row for row in evaluation_json["uncertainty"]
-           if row["level"] == "mid" and row["company"] is None}
-    quoted = _quoted(r"Germany mid level spreads ([\d.]+) within the market and its median is known to ([\d.]+) "
-                     r"\(one source\); the US mid level ([\d.]+) and ([\d.]+)")
-    _agree(quoted, tuple(f"{v:.2f}" for v in (mid["DE"]["within_sd"], mid["DE"]["median_sd_low"],
-                                              mid["US"]["within_sd"], mid["US"]["median_sd_low"])), SCORE)
+    mid = {row["country"]: row for row in evaluation_json["uncertainty"] if row["level"] == "mid" and row["company"] is None}
+    quoted = _quoted(
+        r"Germany mid level spreads ([\d.]+) within the market and its median is known to ([\d.]+) "
+        r"\(one source\); the US mid level ([\d.]+) and ([\d.]+)"
+    )
+    _agree(
+        quoted,
+        tuple(
+            f"{v:.2f}"
+            for v in (mid["DE"]["within_sd"], mid["DE"]["median_sd_low"], mid["US"]["within_sd"], mid["US"]["median_sd_low"])
+        ),
+        SCORE,
+    )
 
 
 def test_the_band_past_the_data_number(model):
-    ratio, = _quoted(r"Germany: the 80% band at 30 years is ([\d.]+)× as wide, in log terms, as at 12: compare "
-                     r"`python -m salarymodel predict --country DE --years 12 --as-of 2023-07-01` with `--years 30`")
+    (ratio,) = _quoted(
+        r"Germany: the 80% band at 30 years is ([\d.]+)× as wide, in log terms, as at 12: compare "
+        r"`python -m salarymodel predict --country DE --years 12 --as-of 2023-07-01` with `--years 30`"
+    )
     edge, past = (model.predict("DE", years, as_of="2023-07-01") for years in (12, 30))
     assert float(ratio) == pytest.approx(np.log(past.high / past.low) / np.log(edge.high / edge.low), abs=0.05)
     assert past.low >= edge.low  # pay never falls with experience
@@ -280,8 +338,11 @@ def test_the_effects_and_india_numbers(model, moment_model_dir):
     units, noise = _quoted(r"\(US all levels: (\d+), so `noise = ([\d.]+) tau_source²`")
     assert noise == f"{tiktok['noise'] / tau_us**2:.2f}" and tiktok["noise"] / tau_us**2 == pytest.approx(1 + 1 / int(units))
     indian = {round(e["weight"], 2) for e in effects["employer_effects"] if e["country"] == "IN"}
-    assert _quoted(r"\(TikTok ([\d.]+), the Indian employers ([\d.]+) with the default figures") == (
-        f"{tiktok['weight']:.2f}", f"{indian.pop():.2f}") and not indian
+    assert (
+        _quoted(r"\(TikTok ([\d.]+), the Indian employers ([\d.]+) with the default figures")
+        == (f"{tiktok['weight']:.2f}", f"{indian.pop():.2f}")
+        and not indian
+    )
     ratios = [e.high / e.low for e in (model.predict("IN", years, as_of="2023-07-01") for years in range(1, 11))]
     low, high = _quoted(r"\(India ([\d.]+)–([\d.]+) from 1 to 10 years")
     assert (float(low), float(high)) == pytest.approx((min(ratios), max(ratios)), abs=0.1)
@@ -293,11 +354,12 @@ def test_the_money_numbers(evaluation_json):
     moved = {f["id"]: f for f in evaluation_json["money"]["figures"]}
     indian = {round(f["change_vs_cpi"], 3) for f in moved.values() if f["country"] == "IN"}
     assert len(indian) == 1
-    assert _quoted(r"Indeed's 2019 US mean becomes ([\d,]+) USD, ([\d.]+)% less than with CPI; the 2019 Indian "
-                   r"figures ([\d.]+)% more") == (f"{moved['f20']['aged_with_wages']:,.0f}",
-                                                  f"{-100 * moved['f20']['change_vs_cpi']:.1f}",
-                                                  f"{100 * indian.pop():.1f}")
+    assert _quoted(
+        r"Indeed's 2019 US mean becomes ([\d,]+) USD, ([\d.]+)% less than with CPI; the 2019 Indian "
+        r"figures ([\d.]+)% more"
+    ) == (f"{moved['f20']['aged_with_wages']:,.0f}", f"{-100 * moved['f20']['change_vs_cpi']:.1f}", f"{100 * indian.pop():.1f}")
     assert moved["f20"]["change_vs_cpi"] < 0
     rates = {country: series.last_annual_rate for country, series in load_wage_index().items()}
     assert _quoted(r"\(US ([\d.]+)%, DE ([\d.]+)%, IN ([\d.]+)% a year\)") == tuple(
-        f"{100 * rates[c]:.1f}" for c in ("US", "DE", "IN"))
+        f"{100 * rates[c]:.1f}" for c in ("US", "DE", "IN")
+    )

@@ -26,8 +26,18 @@ def _drawn_from_the_model(model, n: int, seed: int) -> pd.DataFrame:
     usd = quantiles[np.arange(n), pick]
     currency = np.where(country == "US", "USD", "EUR")
     local = usd * np.array([model.per_usd[c] for c in currency])
-    return pd.DataFrame({"country": country, "years": years, "company": "", "salary": local.round(2),
-                         "currency": currency, "year": 2023, "pay": "base", "source": "drawn"})
+    return pd.DataFrame(
+        {
+            "country": country,
+            "years": years,
+            "company": "",
+            "salary": local.round(2),
+            "currency": currency,
+            "year": 2023,
+            "pay": "base",
+            "source": "drawn",
+        }
+    )
 
 
 def test_salaries_drawn_from_the_served_bands_are_covered_at_their_level(model, tmp_path):
@@ -56,27 +66,42 @@ def test_the_command_prints_coverage_scores_and_baselines_and_skips_total_pay(mo
     rows.loc[1, "country"] = "France"  # a country the model does not serve
     path = tmp_path / "real.csv"
     rows.to_csv(path, index=False)
-    done = subprocess.run([sys.executable, "-m", "salarymodel.evaluate", "--model", str(model_dir), "--real", str(path)],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "salarymodel.evaluate", "--model", str(model_dir), "--real", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "198 of 200 rows scored" in done.stdout and "1 total pay, 1 country the model does not serve" in done.stdout
-    for words in ("inside 80% band (95% interval)", "CRPS", "interval score 80%", "country lognormal",
-                  "level lognormal", "real / served median"):
+    for words in (
+        "inside 80% band (95% interval)",
+        "CRPS",
+        "interval score 80%",
+        "country lognormal",
+        "level lognormal",
+        "real / served median",
+    ):
         assert words in done.stdout
 
 
 def test_a_malformed_records_file_names_line_and_column(tmp_path, model_dir):
     path = tmp_path / "bad.csv"
-    path.write_text("country,years,company,salary,currency,year,pay,source\nUS,-3,,90000,USD,2023,base,s\n"
-                    "Atlantis,4,,90000,USD,2023,base,s\nUS,4,,0,USD,2023,bonus,s\n")
+    path.write_text(
+        "country,years,company,salary,currency,year,pay,source\nUS,-3,,90000,USD,2023,base,s\n"
+        "Atlantis,4,,90000,USD,2023,base,s\nUS,4,,0,USD,2023,bonus,s\n"
+    )
     with pytest.raises(FiguresError) as error:
         load_records(path)
     text = str(error.value)
-    for where in ("line 2, column 'years'", "line 3, column 'country'", "line 4, column 'salary'",
-                  "line 4, column 'pay'"):
+    for where in ("line 2, column 'years'", "line 3, column 'country'", "line 4, column 'salary'", "line 4, column 'pay'"):
         assert where in text
-    done = subprocess.run([sys.executable, "-m", "salarymodel.evaluate", "--model", str(model_dir), "--real", str(path)],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "salarymodel.evaluate", "--model", str(model_dir), "--real", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2 and "Traceback" not in done.stderr and "line 2, column 'years'" in done.stderr
 
 

@@ -15,7 +15,7 @@ def test_replicated_file_has_the_asked_statistics_and_loads(tmp_path):
     assert not figures.duplicated(["id", "statistic"]).any()
     shipped = load_figures()
     assert figures.iloc[: len(shipped)]["id"].tolist() == shipped["id"].tolist()
-    copies = figures.iloc[len(shipped):]
+    copies = figures.iloc[len(shipped) :]
     assert copies["source_detail"].str.fullmatch(r"site\d+").all()
 
 

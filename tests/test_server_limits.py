@@ -26,8 +26,16 @@ HEADER_SECONDS, BODY_SECONDS, MAX_CONNECTIONS = 2, 3, 120
 
 @pytest.fixture(scope="module")
 def server(model_dir):
-    process, port = start_server("--model", str(model_dir), "--header-timeout", str(HEADER_SECONDS),
-                                 "--body-timeout", str(BODY_SECONDS), "--max-connections", str(MAX_CONNECTIONS))
+    process, port = start_server(
+        "--model",
+        str(model_dir),
+        "--header-timeout",
+        str(HEADER_SECONDS),
+        "--body-timeout",
+        str(BODY_SECONDS),
+        "--max-connections",
+        str(MAX_CONNECTIONS),
+    )
     yield port, process
     process.terminate()
     process.wait(timeout=20)
@@ -61,10 +69,15 @@ def _hostile_bodies() -> list[tuple[bytes, str]]:
     rng = np.random.default_rng(0)
     low = rng.uniform(0, 20, MAX_BATCH_ROWS)
     ranges = "country,years,years_max\n" + "".join(
-        f"DE,{a:.4f},{a + b:.4f}\n" for a, b in zip(low, rng.uniform(0.5, 25, MAX_BATCH_ROWS)))
+        f"DE,{a:.4f},{a + b:.4f}\n" for a, b in zip(low, rng.uniform(0.5, 25, MAX_BATCH_ROWS))
+    )
     wide_header = b"country,years," + b",".join(b"c%d" % i for i in range(200_000)) + b"\nDE,5\n"
-    return [(commas, "text/csv"), (wide_json.encode(), "application/json"), (ranges.encode(), "text/csv"),
-            (wide_header[:MAX_BATCH_BYTES], "text/csv")]
+    return [
+        (commas, "text/csv"),
+        (wide_json.encode(), "application/json"),
+        (ranges.encode(), "text/csv"),
+        (wide_header[:MAX_BATCH_BYTES], "text/csv"),
+    ]
 
 
 # A wall-clock threshold: it runs with the slow tests (CI runs them), never in the
@@ -153,8 +166,10 @@ def test_a_request_whose_headers_never_finish_is_closed(server):
 def test_a_body_that_never_arrives_is_408_naming_the_limit(server):
     port, _ = server
     with socket.create_connection(("127.0.0.1", port)) as sock:
-        sock.sendall(b"POST /api/v1/estimates HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\n"
-                     b"Content-Length: 1000\r\n\r\ncountry,years\n")
+        sock.sendall(
+            b"POST /api/v1/estimates HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\n"
+            b"Content-Length: 1000\r\n\r\ncountry,years\n"
+        )
         sock.settimeout(BODY_SECONDS + 5)
         answer = b""
         while b"within" not in answer:  # the head and the body may come in separate segments
@@ -189,8 +204,12 @@ def test_a_loopback_server_answers_only_this_machines_host_names(server):
 
 def test_serving_on_a_busy_port_says_so_before_claiming_to_serve(server):
     port, _ = server
-    done = subprocess.run([sys.executable, "-m", "salarymodel.cli.console", "serve", "--port", str(port)],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "salarymodel.cli.console", "serve", "--port", str(port)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2 and f"cannot listen on 127.0.0.1:{port}" in done.stderr
     assert "serving http" not in done.stderr and "Traceback" not in done.stderr
 
@@ -215,8 +234,7 @@ def test_every_worker_answers_from_the_version_the_server_started_with(model_dir
         finish = time.time() + 12
         while time.time() < finish:
             try:
-                answers.append(json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/model",
-                                                                timeout=5))["version"])
+                answers.append(json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/model", timeout=5))["version"])
             except (urllib.error.URLError, OSError):
                 answers.append(None)  # the moment the killed worker's socket closes
             time.sleep(0.05)

@@ -25,11 +25,12 @@ MEDIAN_RTOL, MC_RTOL = 0.03, 0.08
 def test_a_fresh_process_answers_from_the_shipped_model_without_training(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "SALARYMODEL_MODEL_DIR"}
     env.update(HOME=str(tmp_path / "home"), XDG_CACHE_HOME=str(tmp_path / "cache"))
-    code = ("import sys, json; from salarymodel import predict; from salarymodel.api import default_model; "
-            "e = predict('Germany', 5); print(json.dumps({'median': e.median, 'folder': str(default_model().folder), "
-            "'sklearn': 'sklearn' in sys.modules, 'jax': 'jax' in sys.modules}))")
-    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=120)
+    code = (
+        "import sys, json; from salarymodel import predict; from salarymodel.api import default_model; "
+        "e = predict('Germany', 5); print(json.dumps({'median': e.median, 'folder': str(default_model().folder), "
+        "'sklearn': 'sklearn' in sys.modules, 'jax': 'jax' in sys.modules}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
     assert answer["folder"] == str(shipped_model_dir().resolve())
@@ -49,7 +50,8 @@ def test_the_shipped_model_is_what_training_with_its_seed_gives(model):
             b = model.predict(country, years, company, as_of="2023-07-01")
             assert a.median == pytest.approx(b.median, rel=MEDIAN_RTOL), (country, company, years)
             assert [a.low, a.high, a.median_low, a.median_high] == pytest.approx(
-                [b.low, b.high, b.median_low, b.median_high], rel=MC_RTOL), (country, company, years)
+                [b.low, b.high, b.median_low, b.median_high], rel=MC_RTOL
+            ), (country, company, years)
 
 
 def test_only_serving_files_ship():

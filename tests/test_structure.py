@@ -49,7 +49,8 @@ TOP_LEVEL = {
     "train": {"training", "evidence", "serving", "data"},  # the training run ties the stages together
     # The -m entry points hand over to their command line: ``python -m salarymodel <command>``,
     # and the two the docs name on their own (train is above, for the function it holds).
-    "__main__": {"cli"}, "evaluate": {"cli"},
+    "__main__": {"cli"},
+    "evaluate": {"cli"},
 }
 TOP_LEVEL_MODULES = set(TOP_LEVEL)
 # Private-looking attributes that are other libraries' public API.
@@ -75,7 +76,7 @@ def _resolve(module: str, node: ast.ImportFrom) -> list[str]:
 
 def _absolute(node: ast.ImportFrom | ast.Import) -> list[str]:
     names = [node.module] if isinstance(node, ast.ImportFrom) else [alias.name for alias in node.names]
-    return [n[len("salarymodel."):] for n in names if n and n.startswith("salarymodel.")]
+    return [n[len("salarymodel.") :] for n in names if n and n.startswith("salarymodel.")]
 
 
 def import_graph() -> dict[str, set[str]]:
@@ -99,9 +100,14 @@ def import_graph() -> dict[str, set[str]]:
 
 def _without_main_block(tree: ast.Module) -> ast.Module:
     """The module without its ``if __name__ == "__main__":`` block (see the module's docstring)."""
+
     def is_main(node: ast.stmt) -> bool:
-        return (isinstance(node, ast.If) and isinstance(node.test, ast.Compare)
-                and isinstance(node.test.left, ast.Name) and node.test.left.id == "__name__")
+        return (
+            isinstance(node, ast.If)
+            and isinstance(node.test, ast.Compare)
+            and isinstance(node.test.left, ast.Name)
+            and node.test.left.id == "__name__"
+        )
 
     tree.body = [node for node in tree.body if not is_main(node)]
     return tree
@@ -172,7 +178,7 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
         stack.append(node)
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == 1:
-                return stack[stack.index(nxt):] + [nxt]
+                return stack[stack.index(nxt) :] + [nxt]
             if nxt not in state and (found := visit(nxt)):
                 return found
         stack.pop()
@@ -202,9 +208,13 @@ def _private_reaches(module: str, path: Path) -> list[str]:
             private = [part for part in target.split(".") if part.startswith("_") and not part.startswith("__")]
             if private and target.rsplit(".", 1)[0] != folder:
                 found.append(f"{module}: imports {target} from outside its folder")
-        elif (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
-              and node.attr not in FOREIGN_API and not (isinstance(node.value, ast.Name)
-                                                        and node.value.id in ("self", "cls"))):
+        elif (
+            isinstance(node, ast.Attribute)
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+            and node.attr not in FOREIGN_API
+            and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))
+        ):
             found.append(f"{module} line {node.lineno}: ._{node.attr[1:]}")
     return found
 
@@ -216,15 +226,16 @@ def test_no_module_reaches_into_another_modules_private_names():
 
 def test_the_private_name_check_sees_each_kind_of_reach(tmp_path):
     sample = tmp_path / "sample.py"
-    sample.write_text("from ..serving._frame import predict_frame\nfrom ..serving.model import _closest\n"
-                      "x = model._cell_index\ny = self._cache\nz = row._asdict()\n")
+    sample.write_text(
+        "from ..serving._frame import predict_frame\nfrom ..serving.model import _closest\n"
+        "x = model._cell_index\ny = self._cache\nz = row._asdict()\n"
+    )
     found = _private_reaches("web.sample", sample)
     assert len(found) == 3 and "outside its folder" in found[0] and "_closest" in found[1] and "_cell_index" in found[2]
 
 
 def test_the_circle_finder_finds_circles():
-    assert _cycle({"api": {"train"}, "train": {"evaluate"}, "evaluate": {"api"}}) == ["api", "train", "evaluate",
-                                                                                     "api"]
+    assert _cycle({"api": {"train"}, "train": {"evaluate"}, "evaluate": {"api"}}) == ["api", "train", "evaluate", "api"]
 
 
 def test_the_years_grid_is_read_in_one_place():
@@ -232,6 +243,5 @@ def test_the_years_grid_is_read_in_one_place():
     # by the grid step, but year_ranges counting how many points a range spans.
     dividing = {_module_name(p) for p in (PACKAGE / "serving").glob("*.py") if "/ GRID_STEP" in p.read_text()}
     assert dividing == {"serving.grid", "serving.year_ranges"}
-    counts = [line for line in (PACKAGE / "serving" / "year_ranges.py").read_text().splitlines()
-              if "/ GRID_STEP" in line]
+    counts = [line for line in (PACKAGE / "serving" / "year_ranges.py").read_text().splitlines() if "/ GRID_STEP" in line]
     assert len(counts) == 1 and "round((high - low) / GRID_STEP)" in counts[0]

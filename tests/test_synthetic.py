@@ -27,8 +27,7 @@ def _statistic_pairs(figure: pd.Series, salaries: np.ndarray):
         return [(figure["value_usd"], salaries.mean())]
     if figure["statistic"] == "range":
         tail = (1 - figure["coverage"]) / 2
-        return [(figure["value_usd"], np.quantile(salaries, tail)),
-                (figure["value_high_usd"], np.quantile(salaries, 1 - tail))]
+        return [(figure["value_usd"], np.quantile(salaries, tail)), (figure["value_high_usd"], np.quantile(salaries, 1 - tail))]
     return [(figure["value_usd"], np.quantile(salaries, quantile_level(figure["statistic"])))]
 
 
@@ -117,8 +116,7 @@ def test_within_salaries_remove_only_the_offsets_between_sources(rows):
 def test_company_rows_come_on_top_of_the_market(rows):
     india = rows[rows["country"] == "IN"]
     assert india["company"].isna().any()
-    assert set(india["company"].dropna()) == {"Microsoft", "Accenture", "Quantiphi",
-                                              "Tata Consultancy Services", "Infosys"}
+    assert set(india["company"].dropna()) == {"Microsoft", "Accenture", "Quantiphi", "Tata Consultancy Services", "Infosys"}
     assert set(rows.loc[rows["country"] == "US", "company"].dropna()) == {"TikTok"}
 
 
@@ -137,8 +135,7 @@ def test_same_seed_gives_identical_rows_and_another_seed_differs(shipped_plan):
 
 
 def test_columns_levels_and_local_currency(rows, shipped_plan):
-    assert {"country", "company", "years", "level", "salary_usd", "salary_local", "currency",
-            "figure_id"} <= set(rows.columns)
+    assert {"country", "company", "years", "level", "salary_usd", "salary_local", "currency", "figure_id"} <= set(rows.columns)
     germany = rows[rows["country"] == "DE"].iloc[0]
     assert germany["currency"] == "EUR"
     assert germany["salary_local"] == pytest.approx(germany["salary_usd"] * shipped_plan.basis.per_usd["EUR"])

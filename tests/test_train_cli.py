@@ -13,8 +13,9 @@ from helpers import model_file
 
 
 def _run(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "salarymodel.train", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "salarymodel.train", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_train_writes_model_card_and_training_set(tmp_path):
@@ -32,8 +33,7 @@ def test_train_writes_model_card_and_training_set(tmp_path):
 def test_same_seed_gives_the_same_training_set_bytes(tmp_path):
     for name in ("a", "b"):
         assert _run("--out", name, "--data-out", name, "--rows", "2000", cwd=tmp_path).returncode == 0
-    assert model_file(tmp_path / "a", "training_set").read_bytes() == \
-        model_file(tmp_path / "b", "training_set").read_bytes()
+    assert model_file(tmp_path / "a", "training_set").read_bytes() == model_file(tmp_path / "b", "training_set").read_bytes()
 
 
 def test_bad_figures_file_stops_before_writing_with_one_line_per_problem(tmp_path, edited_figures):

@@ -23,18 +23,66 @@ from salarymodel.data.shipped import raw_data_file
 from salarymodel.train import train
 
 COUNTRY_TEXT = st.one_of(
-    st.sampled_from(["US", "usa", "United States", "Germany", "deutschland", "DEU", "India", " in ", "France",
-                     "Narnia", "", "   ", "U.S.", "Vereinigte Staaten"]),
-    st.text(max_size=120), st.none(), st.integers(), st.floats(), st.lists(st.integers(), max_size=2))
-YEARS = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-100, 100), st.integers(),
-                  st.sampled_from(["5", None, True, [3], 10**400]))
-COMPANY = st.one_of(st.none(), st.sampled_from(["TikTok", "bytedance", "TCS", "Infosys Ltd.", "Microsoft Corp",
-                                                "Initech GmbH", "", "\x00evil", "x" * 200, ["TCS"], {"a": 1}]),
-                    st.text(max_size=40), st.integers(), st.floats())
-CONFIDENCE = st.one_of(st.floats(allow_nan=True, allow_infinity=True),
-                       st.sampled_from([0.5, 0.8, 0.95, 0, 1, "0.8", [0.8], None]))
-CURRENCY = st.one_of(st.none(), st.sampled_from(["USD", "eur", "INR", "GBP", "XYZ", "RUB", "", "usd ", ["EUR"]]),
-                     st.text(max_size=5), st.integers())
+    st.sampled_from(
+        [
+            "US",
+            "usa",
+            "United States",
+            "Germany",
+            "deutschland",
+            "DEU",
+            "India",
+            " in ",
+            "France",
+            "Narnia",
+            "",
+            "   ",
+            "U.S.",
+            "Vereinigte Staaten",
+        ]
+    ),
+    st.text(max_size=120),
+    st.none(),
+    st.integers(),
+    st.floats(),
+    st.lists(st.integers(), max_size=2),
+)
+YEARS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-100, 100),
+    st.integers(),
+    st.sampled_from(["5", None, True, [3], 10**400]),
+)
+COMPANY = st.one_of(
+    st.none(),
+    st.sampled_from(
+        [
+            "TikTok",
+            "bytedance",
+            "TCS",
+            "Infosys Ltd.",
+            "Microsoft Corp",
+            "Initech GmbH",
+            "",
+            "\x00evil",
+            "x" * 200,
+            ["TCS"],
+            {"a": 1},
+        ]
+    ),
+    st.text(max_size=40),
+    st.integers(),
+    st.floats(),
+)
+CONFIDENCE = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0.5, 0.8, 0.95, 0, 1, "0.8", [0.8], None])
+)
+CURRENCY = st.one_of(
+    st.none(),
+    st.sampled_from(["USD", "eur", "INR", "GBP", "XYZ", "RUB", "", "usd ", ["EUR"]]),
+    st.text(max_size=5),
+    st.integers(),
+)
 
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -67,8 +115,9 @@ def test_predict_frame_scores_good_rows_and_names_bad_ones(model, rows):
     result = model.predict_frame(frame, errors="coerce")
     for position, (country, years, company) in enumerate(rows):
         try:
-            expected = model.predict(country, _as_frame_years(years),
-                                     None if isinstance(company, str) and not company.strip() else company)
+            expected = model.predict(
+                country, _as_frame_years(years), None if isinstance(company, str) and not company.strip() else company
+            )
         except (ValueError, TypeError):
             assert result["error"].iloc[position] != ""
             assert math.isnan(result["median"].iloc[position])
@@ -130,9 +179,11 @@ def test_failure_while_pickling_leaves_the_previous_model_loadable(tmp_path, mod
 
 def test_killed_training_run_leaves_the_previous_model_loadable(tmp_path, model_dir):
     folder, card, artifact = _old_model(tmp_path, model_dir)
-    process = subprocess.Popen([sys.executable, "-m", "salarymodel.train", "--out", str(folder),
-                                "--data-out", str(folder), "--rows", "400000"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "salarymodel.train", "--out", str(folder), "--data-out", str(folder), "--rows", "400000"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(1.5)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
@@ -145,21 +196,79 @@ def test_killed_training_run_leaves_the_previous_model_loadable(tmp_path, model_
 def test_users_can_add_a_country_and_an_employer(tmp_path):
     figures = pd.read_csv(raw_data_file("reported_figures.csv"), dtype=str, keep_default_na=False)
     # Illustrative user rows (not reported figures): a UK market and one employer.
-    extra = pd.DataFrame([
-        {"id": "u1", "source": "my survey", "country": "GB", "currency": "GBP", "year": "2023", "level": "entry",
-         "pay": "base", "statistic": "range", "value": "40000", "value_high": "55000", "coverage": "0.5"},
-        {"id": "u2", "source": "my survey", "country": "GB", "currency": "GBP", "year": "2023", "level": "mid",
-         "pay": "base", "statistic": "range", "value": "55000", "value_high": "75000", "coverage": "0.5"},
-        {"id": "u3", "source": "my survey", "country": "GB", "currency": "GBP", "year": "2023", "level": "senior",
-         "pay": "base", "statistic": "median", "value": "90000"},
-        {"id": "u4", "source": "my survey", "country": "DE", "currency": "EUR", "year": "2023", "level": "all",
-         "company": "Acme Robotics", "pay": "base", "statistic": "mean", "value": "110000"},
-    ])
+    extra = pd.DataFrame(
+        [
+            {
+                "id": "u1",
+                "source": "my survey",
+                "country": "GB",
+                "currency": "GBP",
+                "year": "2023",
+                "level": "entry",
+                "pay": "base",
+                "statistic": "range",
+                "value": "40000",
+                "value_high": "55000",
+                "coverage": "0.5",
+            },
+            {
+                "id": "u2",
+                "source": "my survey",
+                "country": "GB",
+                "currency": "GBP",
+                "year": "2023",
+                "level": "mid",
+                "pay": "base",
+                "statistic": "range",
+                "value": "55000",
+                "value_high": "75000",
+                "coverage": "0.5",
+            },
+            {
+                "id": "u3",
+                "source": "my survey",
+                "country": "GB",
+                "currency": "GBP",
+                "year": "2023",
+                "level": "senior",
+                "pay": "base",
+                "statistic": "median",
+                "value": "90000",
+            },
+            {
+                "id": "u4",
+                "source": "my survey",
+                "country": "DE",
+                "currency": "EUR",
+                "year": "2023",
+                "level": "all",
+                "company": "Acme Robotics",
+                "pay": "base",
+                "statistic": "mean",
+                "value": "110000",
+            },
+        ]
+    )
     path = tmp_path / "figures.csv"
     pd.concat([figures, extra], ignore_index=True).fillna("").to_csv(path, index=False)
-    done = subprocess.run([sys.executable, "-m", "salarymodel.train", "--figures", str(path), "--out",
-                           str(tmp_path / "uk"), "--data-out", str(tmp_path / "uk"), "--rows", "20000"],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "salarymodel.train",
+            "--figures",
+            str(path),
+            "--out",
+            str(tmp_path / "uk"),
+            "--data-out",
+            str(tmp_path / "uk"),
+            "--rows",
+            "20000",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     mine = load_model(tmp_path / "uk")
     uk = mine.predict("United Kingdom", 4)
@@ -181,8 +290,9 @@ def test_predict_is_thread_safe_and_the_default_model_loads_once(monkeypatch, mo
 
     monkeypatch.setattr(api, "_default_model", None)
     monkeypatch.setattr(api, "_load_or_train_default", counting_loader)
-    queries = [(c, y, k) for c in ("US", "Germany", "india") for y in (0, 2.5, 7, 15, 45)
-               for k in (None, "TikTok", "TCS", "Initech")]
+    queries = [
+        (c, y, k) for c in ("US", "Germany", "india") for y in (0, 2.5, 7, 15, 45) for k in (None, "TikTok", "TCS", "Initech")
+    ]
     serial = [model.predict(*q) for q in queries]
     results: dict[int, list] = {}
 

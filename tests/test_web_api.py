@@ -24,15 +24,18 @@ def test_estimate_equals_predict_with_percentiles(client, model):
     assert body["model_version"] == model.metadata.version
 
 
-@pytest.mark.parametrize(("params", "parameter"), [
-    ({"country": "Narnia", "years": 5}, "country"),
-    ({"country": "DE", "years": -1}, "years"),
-    ({"country": "DE", "years": "abc"}, "years"),
-    ({"country": "DE", "years": 5, "confidence": 1.5}, "confidence"),
-    ({"country": "DE", "years": 5, "currency": "XXX"}, "currency"),
-    ({"country": "DE", "years": 5, "as_of": "2040-01"}, "as_of"),
-    ({"years": 5}, "country"),
-])
+@pytest.mark.parametrize(
+    ("params", "parameter"),
+    [
+        ({"country": "Narnia", "years": 5}, "country"),
+        ({"country": "DE", "years": -1}, "years"),
+        ({"country": "DE", "years": "abc"}, "years"),
+        ({"country": "DE", "years": 5, "confidence": 1.5}, "confidence"),
+        ({"country": "DE", "years": 5, "currency": "XXX"}, "currency"),
+        ({"country": "DE", "years": 5, "as_of": "2040-01"}, "as_of"),
+        ({"years": 5}, "country"),
+    ],
+)
 def test_bad_input_is_422_naming_the_parameter(client, params, parameter):
     response = client.get("/api/v1/estimate", params=params)
     assert response.status_code == 422
@@ -54,8 +57,7 @@ def test_explain_lists_the_figures_and_the_bands_parts(client):
 
 
 def test_batch_as_json_and_csv_with_per_row_errors(client, model):
-    rows = [{"country": "DE", "years": 5}, {"country": "XX", "years": 1}, {"country": "IN", "years": 3,
-                                                                            "company": "TCS"}]
+    rows = [{"country": "DE", "years": 5}, {"country": "XX", "years": 1}, {"country": "IN", "years": 3, "company": "TCS"}]
     body = client.post("/api/v1/estimates", json={"rows": rows, "as_of": "2023-07-01"}).json()
     assert (body["scored"], body["bad"]) == (2, 1) and "country" in body["rows"][1]["error"]
     assert body["rows"][0]["median"] == pytest.approx(model.predict("DE", 5, as_of="2023-07-01").median)
@@ -71,10 +73,15 @@ def test_batch_limits_are_413(client):
     assert client.post("/api/v1/estimates", content=big, headers={"content-type": "text/csv"}).status_code == 413
 
 
-@pytest.mark.parametrize(("content", "kind", "status"), [(b"{not json", "application/json", 422),
-                                                         (b'{"rows": 5}', "application/json", 422),
-                                                         (b"\xff\xfe", "text/csv", 422),
-                                                         (b"x", "application/xml", 415)])
+@pytest.mark.parametrize(
+    ("content", "kind", "status"),
+    [
+        (b"{not json", "application/json", 422),
+        (b'{"rows": 5}', "application/json", 422),
+        (b"\xff\xfe", "text/csv", 422),
+        (b"x", "application/xml", 415),
+    ],
+)
 def test_malformed_batches_are_client_errors_never_500(client, content, kind, status):
     response = client.post("/api/v1/estimates", content=content, headers={"content-type": kind})
     assert response.status_code == status and response.json()["detail"][0]["msg"]
@@ -90,8 +97,16 @@ def test_known_model_and_health(client, model):
 def test_openapi_lists_every_endpoint_with_parameters_and_errors(client):
     schema = client.get("/openapi.json").json()
     paths = schema["paths"]
-    for path in ("/api/v1/estimate", "/api/v1/curve", "/api/v1/explain", "/api/v1/estimates", "/api/v1/known",
-                 "/api/v1/model", "/healthz", "/readyz"):
+    for path in (
+        "/api/v1/estimate",
+        "/api/v1/curve",
+        "/api/v1/explain",
+        "/api/v1/estimates",
+        "/api/v1/known",
+        "/api/v1/model",
+        "/healthz",
+        "/readyz",
+    ):
         assert path in paths, path
     names = {p["name"] for p in paths["/api/v1/estimate"]["get"]["parameters"]}
     assert names == {"country", "years", "years_max", "company", "confidence", "currency", "as_of"}
@@ -105,8 +120,7 @@ def test_the_api_reference_page_loads_nothing_from_elsewhere(client):
     page = client.get("/docs")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "default-src 'none'" in page.headers["content-security-policy"]
-    assert "<script" not in page.text and "cdn" not in page.text.lower() and "//" not in page.text.replace(
-        "http-equiv", "")
+    assert "<script" not in page.text and "cdn" not in page.text.lower() and "//" not in page.text.replace("http-equiv", "")
     for name in ("GET /api/v1/estimate", "POST /api/v1/estimates", "as_of", "confidence", "422"):
         assert name in page.text, name
     assert client.get("/redoc").status_code == 404
@@ -128,8 +142,7 @@ def test_a_deeply_nested_or_wide_json_body_is_a_422_naming_the_problem(client):
     assert response.status_code == 422 and "'extra0'" in response.text
     response = client.post("/api/v1/estimates", json={"rows": [{"country": "DE", "years": {"a": 1}}]})
     assert response.status_code == 422 and "'years'" in response.text
-    good = client.post("/api/v1/estimates", json={"rows": [{"country": "DE", "years": 5}, {"country": "US",
-                                                                                          "years": 3}]})
+    good = client.post("/api/v1/estimates", json={"rows": [{"country": "DE", "years": 5}, {"country": "US", "years": 3}]})
     assert good.status_code == 200 and good.json()["scored"] == 2
 
 
@@ -139,22 +152,33 @@ def test_the_csv_batch_reads_rows_as_the_command_line_does(client, model_dir, tm
 
     import pandas as pd
 
-    text = b"country,years,company\nUS,3,Acme, Inc\nDE,5,\n\nIN,4,\"Quoted, Co\"\r\nXX,2,\n"
+    text = b'country,years,company\nUS,3,Acme, Inc\nDE,5,\n\nIN,4,"Quoted, Co"\r\nXX,2,\n'
     body = client.post("/api/v1/estimates", content=text, headers={"content-type": "text/csv"}).json()
     # One unquoted comma makes one bad row, not a shifted table; a blank line is a bad row at its own line.
-    assert [(r["line"], bool(r["error"])) for r in body["rows"]] == [(2, True), (3, False), (4, True), (5, False),
-                                                                     (6, True)]
+    assert [(r["line"], bool(r["error"])) for r in body["rows"]] == [(2, True), (3, False), (4, True), (5, False), (6, True)]
     source, target = tmp_path / "in.csv", tmp_path / "out.csv"
     source.write_bytes(text)
-    subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--input", str(source),
-                    "--output", str(target)], capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "salarymodel",
+            "predict",
+            "--model",
+            str(model_dir),
+            "--input",
+            str(source),
+            "--output",
+            str(target),
+        ],
+        capture_output=True,
+        timeout=120,
+    )
     written = pd.read_csv(target, keep_default_na=False)
     assert [r["error"] for r in body["rows"]] == written["error"].tolist()
     assert [r["median"] for r in body["rows"]][1] == pytest.approx(float(written["median"][1]), abs=0.01)
-    twice = client.post("/api/v1/estimates", content=b"country,years,years\nDE,5,6\n",
-                        headers={"content-type": "text/csv"})
+    twice = client.post("/api/v1/estimates", content=b"country,years,years\nDE,5,6\n", headers={"content-type": "text/csv"})
     assert twice.status_code == 422 and "['years'] more than once" in twice.text
-
 
 
 def test_a_range_of_years_works_in_every_endpoint_as_in_predict(client, model):
@@ -190,8 +214,9 @@ def test_a_bad_salary_is_422_naming_salary(client, salary):
     assert response.json()["detail"][0]["loc"][-1] == "salary"
 
 
-@pytest.mark.parametrize(("country", "years", "company"), [("DE", "5", None), ("US", "1", None),
-                                                           ("IN", "3-5", "TCS"), ("IN", "3", "Microsfot")])
+@pytest.mark.parametrize(
+    ("country", "years", "company"), [("DE", "5", None), ("US", "1", None), ("IN", "3-5", "TCS"), ("IN", "3", "Microsfot")]
+)
 def test_the_api_and_the_command_line_say_the_same_sentence(client, model_dir, country, years, company):
     import subprocess
     import sys
@@ -199,8 +224,12 @@ def test_the_api_and_the_command_line_say_the_same_sentence(client, model_dir, c
     params = {"country": country, "years": years, "as_of": "2023-07-01", **({"company": company} if company else {})}
     body = client.get("/api/v1/estimate", params=params).json()
     options = [item for key, value in params.items() for item in (f"--{key.replace('_', '-')}", value)]
-    done = subprocess.run([sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), *options],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), *options],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.stdout.splitlines()[0] == body["sentence"]
 
 
@@ -228,18 +257,23 @@ def test_every_endpoint_declares_its_answer_and_answers_as_declared(client):
                 assert "#/components/schemas/Problem" in str(operation["responses"]["422"]), (method, path)
     # Each answer validates against its declared model (the estimate and the batch skip
     # FastAPI's encoder for speed, so this is what keeps them and their schema together).
-    asked = {"/api/v1/estimate": (schemas.Estimate, {"country": "IN", "years": "3-5", "company": "Microsfot"}),
-             "/api/v1/rank": (schemas.Rank, {"country": "DE", "years": 5, "salary": 1}),
-             "/api/v1/explain": (schemas.Explanation, {"country": "US", "years": 1}),
-             "/api/v1/ranges": (schemas.Ranges, {"country": "IN", "company": "TCS"}),
-             "/api/v1/curve": (schemas.Curve, {"country": "DE"}),
-             "/api/v1/known": (schemas.Known, {}), "/api/v1/model": (schemas.ModelSummary, {}),
-             "/healthz": (schemas.Health, {}), "/readyz": (schemas.Ready, {})}
+    asked = {
+        "/api/v1/estimate": (schemas.Estimate, {"country": "IN", "years": "3-5", "company": "Microsfot"}),
+        "/api/v1/rank": (schemas.Rank, {"country": "DE", "years": 5, "salary": 1}),
+        "/api/v1/explain": (schemas.Explanation, {"country": "US", "years": 1}),
+        "/api/v1/ranges": (schemas.Ranges, {"country": "IN", "company": "TCS"}),
+        "/api/v1/curve": (schemas.Curve, {"country": "DE"}),
+        "/api/v1/known": (schemas.Known, {}),
+        "/api/v1/model": (schemas.ModelSummary, {}),
+        "/healthz": (schemas.Health, {}),
+        "/readyz": (schemas.Ready, {}),
+    }
     assert set(asked) | {"/api/v1/estimates"} == set(paths)
     for path, (declared, params) in asked.items():
         declared.model_validate(client.get(path, params=params).json(), strict=False)
-    batch = client.post("/api/v1/estimates", json={"rows": [{"country": "DE", "years": 5, "salary": 70000},
-                                                            {"country": "XX", "years": 1}]}).json()
+    batch = client.post(
+        "/api/v1/estimates", json={"rows": [{"country": "DE", "years": 5, "salary": 70000}, {"country": "XX", "years": 1}]}
+    ).json()
     schemas.Batch.model_validate(batch)
 
 
@@ -249,10 +283,10 @@ def test_a_server_bug_is_not_passed_off_as_a_client_error(model):
         raise ValueError("a bug")
 
     app = create_app(model)
-    app.state.model = type("Broken", (), {"__getattr__": lambda self, name: getattr(model, name),
-                                          "predict": staticmethod(broken)})()
-    answer = TestClient(app, raise_server_exceptions=False).get("/api/v1/estimate", params={"country": "DE",
-                                                                                          "years": 5})
+    app.state.model = type(
+        "Broken", (), {"__getattr__": lambda self, name: getattr(model, name), "predict": staticmethod(broken)}
+    )()
+    answer = TestClient(app, raise_server_exceptions=False).get("/api/v1/estimate", params={"country": "DE", "years": 5})
     assert answer.status_code == 500
 
 

@@ -44,8 +44,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--disable-background-networking",
-                                                                               "--disable-component-update"])
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--disable-background-networking", "--disable-component-update"]
+        )
         yield launched
         launched.close()
 
@@ -150,8 +151,9 @@ def test_the_address_carries_the_question_and_the_back_button_returns(page, mode
     page.goto(server + "/?country=IN&years=3-5&company=TCS&salary=1200000")
     page.wait_for_selector("body[data-ready=true]")
     assert page.input_value("#company") == "TCS"
-    assert f"median {model.predict('IN', (3, 5), 'TCS').median:,.0f}".replace(",", "") in \
-        page.inner_text("#sentence").replace(",", "")
+    assert f"median {model.predict('IN', (3, 5), 'TCS').median:,.0f}".replace(",", "") in page.inner_text("#sentence").replace(
+        ",", ""
+    )
     assert page.inner_text("#rank") == model.rank("IN", (3, 5), 1_200_000, "TCS").sentence()
 
 
@@ -187,8 +189,16 @@ def test_a_bad_input_shows_its_error_and_nothing_of_the_last_answer(page):
     assert page.inner_text("#error").startswith("years:")
     assert not any(page.is_visible(section) for section in RESULT_SECTIONS)
     # India's answer is gone, not just hidden.
-    for part in ("#sentence", "#details", "#rank", "#parts", "#curve", "#ranges-table tbody", "#employers-table tbody",
-                 "#figures tbody"):
+    for part in (
+        "#sentence",
+        "#details",
+        "#rank",
+        "#parts",
+        "#curve",
+        "#ranges-table tbody",
+        "#employers-table tbody",
+        "#figures tbody",
+    ):
         assert page.text_content(part) == "", part
     page.screenshot(path=str(OUTPUT / "salary-page-error.png"))
 
@@ -234,10 +244,12 @@ def test_mixed_load_for_ten_seconds_gives_no_5xx_and_the_right_numbers(server, m
             years = index % 20
             try:
                 if index % 3 == 0:
-                    body = json.dumps({"rows": [{"country": "IN", "years": years, "company": "TCS"},
-                                                {"country": "XX", "years": 1}]}).encode()
-                    request = urllib.request.Request(server + "/api/v1/estimates", data=body,
-                                                     headers={"content-type": "application/json"})
+                    body = json.dumps(
+                        {"rows": [{"country": "IN", "years": years, "company": "TCS"}, {"country": "XX", "years": 1}]}
+                    ).encode()
+                    request = urllib.request.Request(
+                        server + "/api/v1/estimates", data=body, headers={"content-type": "application/json"}
+                    )
                     rows = json.load(urllib.request.urlopen(request, timeout=10))["rows"]
                     good = rows[0]["median"] == pytest.approx(expected[years], rel=1e-9) and rows[1]["error"]
                 elif index % 3 == 1:
@@ -263,6 +275,10 @@ def test_mixed_load_for_ten_seconds_gives_no_5xx_and_the_right_numbers(server, m
 
 
 def test_the_serve_command_refuses_a_bad_model_with_one_line(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "salarymodel.cli.console", "serve", "--model", str(tmp_path),
-                           "--port", str(free_port())], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "salarymodel.cli.console", "serve", "--model", str(tmp_path), "--port", str(free_port())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2 and "Traceback" not in done.stderr and re.search("model card", done.stderr)

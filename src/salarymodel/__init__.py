@@ -23,14 +23,27 @@ __version__ = "0.1.0"
 
 # Public name -> module that defines it.
 _EXPORTS = {
-    "predict": "api", "predict_frame": "api", "explain": "api", "load_model": "api", "known": "api",
-    "percentiles": "api", "curve": "api", "rank": "api", "SalaryRank": "serving.rank",
-    "ranges": "api", "PayRange": "serving.pay_ranges",
+    "predict": "api",
+    "predict_frame": "api",
+    "explain": "api",
+    "load_model": "api",
+    "known": "api",
+    "percentiles": "api",
+    "curve": "api",
+    "rank": "api",
+    "SalaryRank": "serving.rank",
+    "ranges": "api",
+    "PayRange": "serving.pay_ranges",
     "make_training_set": "training.synthetic",
-    "SalaryEstimate": "serving.estimate", "InvalidRowsError": "serving.estimate",
+    "SalaryEstimate": "serving.estimate",
+    "InvalidRowsError": "serving.estimate",
     "SalaryModel": "serving.model",
-    "FiguresError": "errors", "ModelIntegrityError": "errors", "ModelVersionError": "errors",
-    "UnknownCountryError": "errors", "ParameterError": "errors", "ParameterTypeError": "errors",
+    "FiguresError": "errors",
+    "ModelIntegrityError": "errors",
+    "ModelVersionError": "errors",
+    "UnknownCountryError": "errors",
+    "ParameterError": "errors",
+    "ParameterTypeError": "errors",
     "UnknownEmployerWarning": "errors",
 }
 

@@ -13,8 +13,18 @@ from .serving.model import SalaryModel
 if TYPE_CHECKING:  # the API imports no pandas until a frame is scored
     import pandas as pd
 
-__all__ = ["load_model", "default_model", "predict", "predict_frame", "percentiles", "rank", "ranges", "curve", "explain",
-           "known"]
+__all__ = [
+    "load_model",
+    "default_model",
+    "predict",
+    "predict_frame",
+    "percentiles",
+    "rank",
+    "ranges",
+    "curve",
+    "explain",
+    "known",
+]
 
 _default_model: SalaryModel | None = None
 _default_lock = threading.Lock()
@@ -80,14 +90,17 @@ def _load_or_train_default() -> SalaryModel:
             return load_model(folder)
         except (ModelVersionError, ModelIntegrityError) as error:
             if not ours:  # a folder the package did not create is never rebuilt on its own
-                raise type(error)(f"{error} (The folder is not a cache salarymodel created, so it is not "
-                                  "retrained on its own: retrain it yourself, or point SALARYMODEL_MODEL_DIR "
-                                  "elsewhere.)") from None
+                raise type(error)(
+                    f"{error} (The folder is not a cache salarymodel created, so it is not "
+                    "retrained on its own: retrain it yourself, or point SALARYMODEL_MODEL_DIR "
+                    "elsewhere.)"
+                ) from None
     elif folder.exists() and any(folder.iterdir()) and not ours:
         raise ModelIntegrityError(
             f"{folder} (the default model folder) holds files but no model card, and salarymodel did not "
             "create it: it is not written into. Point SALARYMODEL_MODEL_DIR at an empty or new folder, or "
-            f"train there yourself with 'python -m salarymodel.train --out {folder}'.")
+            f"train there yourself with 'python -m salarymodel.train --out {folder}'."
+        )
     import sys
     import time
 
@@ -106,9 +119,16 @@ def _load_or_train_default() -> SalaryModel:
     return model
 
 
-def predict(country: str, years: YearsOfExperience, company: str | None = None, *,
-            confidence: float = 0.8, currency: str | None = None, as_of: object = None,
-            aging_rate: float | None = None) -> SalaryEstimate:
+def predict(
+    country: str,
+    years: YearsOfExperience,
+    company: str | None = None,
+    *,
+    confidence: float = 0.8,
+    currency: str | None = None,
+    as_of: object = None,
+    aging_rate: float | None = None,
+) -> SalaryEstimate:
     """Estimate an ML engineer's base salary with the default model.
 
     See :meth:`SalaryModel.predict` for parameters.
@@ -119,21 +139,45 @@ def predict(country: str, years: YearsOfExperience, company: str | None = None, 
     >>> estimate.currency, estimate.low < estimate.median < estimate.high
     ('EUR', True)
     """
-    return (_default_model or default_model()).predict(country, years, company, confidence=confidence,
-                                                       currency=currency, as_of=as_of, aging_rate=aging_rate)
+    return (_default_model or default_model()).predict(
+        country, years, company, confidence=confidence, currency=currency, as_of=as_of, aging_rate=aging_rate
+    )
 
 
-def predict_frame(frame: pd.DataFrame, *, confidence: float = 0.8, currency: str | None = None,
-                  errors: str = "raise", sources: bool = False, as_of: object = None,
-                  aging_rate: float | None = None, percentiles: tuple[float, ...] | None = None) -> pd.DataFrame:
+def predict_frame(
+    frame: pd.DataFrame,
+    *,
+    confidence: float = 0.8,
+    currency: str | None = None,
+    errors: str = "raise",
+    sources: bool = False,
+    as_of: object = None,
+    aging_rate: float | None = None,
+    percentiles: tuple[float, ...] | None = None,
+) -> pd.DataFrame:
     """Score a DataFrame with the default model; see :meth:`SalaryModel.predict_frame`."""
-    return default_model().predict_frame(frame, confidence=confidence, currency=currency, errors=errors,
-                                         sources=sources, as_of=as_of, aging_rate=aging_rate, percentiles=percentiles)
+    return default_model().predict_frame(
+        frame,
+        confidence=confidence,
+        currency=currency,
+        errors=errors,
+        sources=sources,
+        as_of=as_of,
+        aging_rate=aging_rate,
+        percentiles=percentiles,
+    )
 
 
-def percentiles(country: str, years: YearsOfExperience, company: str | None = None, *,
-                q: tuple[float, ...] = (10, 25, 50, 75, 90), currency: str | None = None, as_of: object = None,
-                aging_rate: float | None = None) -> dict[float, float]:
+def percentiles(
+    country: str,
+    years: YearsOfExperience,
+    company: str | None = None,
+    *,
+    q: tuple[float, ...] = (10, 25, 50, 75, 90),
+    currency: str | None = None,
+    as_of: object = None,
+    aging_rate: float | None = None,
+) -> dict[float, float]:
     """Percentiles of base salary with the default model; see :meth:`SalaryModel.percentiles`.
 
     Examples
@@ -143,12 +187,19 @@ def percentiles(country: str, years: YearsOfExperience, company: str | None = No
     >>> abs(p[10] / e.low - 1) < 1e-9 and abs(p[90] / e.high - 1) < 1e-9
     True
     """
-    return default_model().percentiles(country, years, company, q=q, currency=currency, as_of=as_of,
-                                       aging_rate=aging_rate)
+    return default_model().percentiles(country, years, company, q=q, currency=currency, as_of=as_of, aging_rate=aging_rate)
 
 
-def rank(country: str, years: YearsOfExperience, salary: float, company: str | None = None, *, currency: str | None = None,
-         as_of: object = None, aging_rate: float | None = None):
+def rank(
+    country: str,
+    years: YearsOfExperience,
+    salary: float,
+    company: str | None = None,
+    *,
+    currency: str | None = None,
+    as_of: object = None,
+    aging_rate: float | None = None,
+):
     """Where a salary stands with the default model; see :meth:`SalaryModel.rank`.
 
     Examples
@@ -157,13 +208,20 @@ def rank(country: str, years: YearsOfExperience, salary: float, company: str | N
     >>> 0 < r.percentile < 100 and r.percentile_low <= r.percentile <= r.percentile_high
     True
     """
-    return default_model().rank(country, years, salary, company, currency=currency, as_of=as_of,
-                                aging_rate=aging_rate)
+    return default_model().rank(country, years, salary, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
 
 
-def ranges(country: str, company: str | None = None, *, levels=None, target: float = 50,
-           spread: tuple[float, float] = (25, 75), currency: str | None = None, as_of: object = None,
-           aging_rate: float | None = None) -> list:
+def ranges(
+    country: str,
+    company: str | None = None,
+    *,
+    levels=None,
+    target: float = 50,
+    spread: tuple[float, float] = (25, 75),
+    currency: str | None = None,
+    as_of: object = None,
+    aging_rate: float | None = None,
+) -> list:
     """Pay ranges per level with the default model; see :meth:`SalaryModel.ranges`.
 
     Examples
@@ -172,16 +230,23 @@ def ranges(country: str, company: str | None = None, *, levels=None, target: flo
     >>> mid.level, mid.minimum < mid.midpoint < mid.maximum
     ('mid', True)
     """
-    return default_model().ranges(country, company, levels=levels, target=target, spread=spread, currency=currency,
-                                  as_of=as_of, aging_rate=aging_rate)
+    return default_model().ranges(
+        country, company, levels=levels, target=target, spread=spread, currency=currency, as_of=as_of, aging_rate=aging_rate
+    )
 
 
-def curve(country: str, company: str | None = None, *, years: object = None,
-          q: tuple[float, ...] = (10, 25, 50, 75, 90), currency: str | None = None, as_of: object = None,
-          aging_rate: float | None = None) -> pd.DataFrame:
+def curve(
+    country: str,
+    company: str | None = None,
+    *,
+    years: object = None,
+    q: tuple[float, ...] = (10, 25, 50, 75, 90),
+    currency: str | None = None,
+    as_of: object = None,
+    aging_rate: float | None = None,
+) -> pd.DataFrame:
     """Percentiles by years of experience with the default model; see :meth:`SalaryModel.curve`."""
-    return default_model().curve(country, company, years=years, q=q, currency=currency, as_of=as_of,
-                                 aging_rate=aging_rate)
+    return default_model().curve(country, company, years=years, q=q, currency=currency, as_of=as_of, aging_rate=aging_rate)
 
 
 def known() -> list[dict]:
@@ -195,8 +260,14 @@ def known() -> list[dict]:
     return default_model().known()
 
 
-def explain(country: str, years: YearsOfExperience, company: str | None = None, *,
-            currency: str | None = None, as_of: object = None, aging_rate: float | None = None) -> pd.DataFrame:
+def explain(
+    country: str,
+    years: YearsOfExperience,
+    company: str | None = None,
+    *,
+    currency: str | None = None,
+    as_of: object = None,
+    aging_rate: float | None = None,
+) -> pd.DataFrame:
     """Figures behind an estimate of the default model; see :meth:`SalaryModel.explain`."""
-    return default_model().explain(country, years, company, currency=currency, as_of=as_of,
-                                   aging_rate=aging_rate)
+    return default_model().explain(country, years, company, currency=currency, as_of=as_of, aging_rate=aging_rate)

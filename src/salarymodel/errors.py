@@ -34,9 +34,7 @@ class FiguresError(ValueError):
         self.path = path
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(
-            f"{len(self.problems)} problem(s) in figures file {path}:\n{lines}"
-        )
+        super().__init__(f"{len(self.problems)} problem(s) in figures file {path}:\n{lines}")
 
 
 class ParameterError(ValueError):
@@ -78,7 +76,7 @@ class UnknownCountryError(ParameterError):
             "country",
             f"The 'country' parameter got {given!r}{detail}.{hint} The model has data for "
             f"{', '.join(self.known)}. Pass one of these (name or ISO code), or train "
-            "with your own figures for that country (--figures)."
+            "with your own figures for that country (--figures).",
         )
 
 
@@ -116,5 +114,9 @@ def warn_unknown_employer(company: str, country_name: str, suggestion: str | Non
         frame, level = frame.f_back, level + 1
     if str(frame.f_globals.get("__name__", "")).startswith(_SAYS_SO_ITSELF):
         return
-    warnings.warn(f"The model has no figures for the employer {company!r} in {country_name}: the estimate is the "
-                  f"market's (company_known=False).{hint}", UnknownEmployerWarning, stacklevel=level)
+    warnings.warn(
+        f"The model has no figures for the employer {company!r} in {country_name}: the estimate is the "
+        f"market's (company_known=False).{hint}",
+        UnknownEmployerWarning,
+        stacklevel=level,
+    )

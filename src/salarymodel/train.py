@@ -93,9 +93,11 @@ def _posterior_lines(section: dict | None) -> list[str]:
     if not section:
         return []
     d, checks = section["diagnostics"], section["predictive_checks"]
-    return [f"Posterior (NumPyro NUTS, {d['draws']:,} draws): max R-hat {d['r_hat_max']:.3f}, min ESS "
-            f"{d['ess_bulk_min']:.0f}, {d['divergences']} divergences; {checks['inside']} of {checks['statistics']} "
-            f"reported statistics inside their 90% posterior predictive interval."]
+    return [
+        f"Posterior (NumPyro NUTS, {d['draws']:,} draws): max R-hat {d['r_hat_max']:.3f}, min ESS "
+        f"{d['ess_bulk_min']:.0f}, {d['divergences']} divergences; {checks['inside']} of {checks['statistics']} "
+        f"reported statistics inside their 90% posterior predictive interval."
+    ]
 
 
 def _metadata(seed: int, rows: pd.DataFrame, rows_per_country: int) -> TrainingFacts:
@@ -109,9 +111,11 @@ def _train_from_posterior(figures, tables, records, *, seed: int, rows_per_count
     if records is not None:
         unknown = sorted(set(records["country"]) - set(plan.used_figures()["country"]))
         if unknown:
-            raise ValueError(f"The records hold salaries for {', '.join(unknown)}, for which the figures have no "
-                             "used figure, so the model has no currency, levels or money table there. Add at least "
-                             "one figure for each to the figures file (--figures), or leave those rows out.")
+            raise ValueError(
+                f"The records hold salaries for {', '.join(unknown)}, for which the figures have no "
+                "used figure, so the model has no currency, levels or money table there. Add at least "
+                "one figure for each to the figures file (--figures), or leave those rows out."
+            )
     step("2/5 sampling the measurement model's posterior (NUTS)")
     fitted = fit_to_plan(plan, records, seed=seed, settings=sampler)
     fitted.diagnostics.check()  # a fit that fails its diagnostics writes no model
@@ -132,21 +136,40 @@ MAX_SEED = 2**32 - 1
 
 def _check_settings(rows_per_country: object, seed: object) -> None:
     """Rows and seed as whole numbers in range, named before any work is done."""
+
     def whole(value: object) -> TypeGuard[int]:
         return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
     if not whole(rows_per_country) or not 100 <= rows_per_country <= MAX_ROWS_PER_COUNTRY:
-        raise ParameterError("rows_per_country", f"The 'rows_per_country' parameter of train must be a whole number from 100 to "
-                                                 f"{MAX_ROWS_PER_COUNTRY:,}. Got {rows_per_country!r} instead.")
+        raise ParameterError(
+            "rows_per_country",
+            f"The 'rows_per_country' parameter of train must be a whole number from 100 to "
+            f"{MAX_ROWS_PER_COUNTRY:,}. Got {rows_per_country!r} instead.",
+        )
     if not whole(seed) or not 0 <= seed <= MAX_SEED:
-        raise ParameterError("seed", f"The 'seed' parameter of train must be a whole number from 0 to {MAX_SEED:,}. Got "
-                                     f"{seed!r} instead.")
+        raise ParameterError(
+            "seed", f"The 'seed' parameter of train must be a whole number from 0 to {MAX_SEED:,}. Got {seed!r} instead."
+        )
 
 
-def train(figures=None, *, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY, seed: int = 0, out: Path | None = None,
-          data_out: Path | None = None, compare: bool = False, quiet: bool = True, progress=None,
-          wage_index=None, cpi=None, aliases=None, data_dir=None, records=None, posterior: bool = True,
-          sampler: SamplerSettings | None = None) -> TrainingResult:
+def train(
+    figures=None,
+    *,
+    rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY,
+    seed: int = 0,
+    out: Path | None = None,
+    data_out: Path | None = None,
+    compare: bool = False,
+    quiet: bool = True,
+    progress=None,
+    wage_index=None,
+    cpi=None,
+    aliases=None,
+    data_dir=None,
+    records=None,
+    posterior: bool = True,
+    sampler: SamplerSettings | None = None,
+) -> TrainingResult:
     """Train a model from reported figures and optionally save it.
 
     Parameters
@@ -207,8 +230,10 @@ def train(figures=None, *, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY, see
     step = progress or (lambda text: None)
     _check_settings(rows_per_country, seed)
     if records is not None and not posterior:
-        raise ValueError("Records enter the measurement model's likelihood, which the moment model does not have: "
-                         "train with posterior=True (leave out --moments) to use them.")
+        raise ValueError(
+            "Records enter the measurement model's likelihood, which the moment model does not have: "
+            "train with posterior=True (leave out --moments) to use them."
+        )
     # Where the run will write is checked before any work, so a bad path costs nothing.
     if out is not None:
         check_model_folder(out, parameter="out")
@@ -222,15 +247,17 @@ def train(figures=None, *, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY, see
     with fit_threads():  # bounded native threads: stable times on a busy machine
         if posterior:
             plan, fitted, rows, estimator, model, holdout = _train_from_posterior(
-                figures, tables, records, seed=seed, rows_per_country=rows_per_country, sampler=sampler, step=step)
+                figures, tables, records, seed=seed, rows_per_country=rows_per_country, sampler=sampler, step=step
+            )
         else:
             step("1/4 planning the synthetic training set from the figures")
             plan = plan_training_set(figures, tables=tables)
             fitted = None
             rows = training_rows(plan, None, rows_per_country=rows_per_country, seed=seed)
             step("2/4 fitting the model (median, consensus and within-source spreads)")
-            estimator = SalaryRegressor(random_state=seed).fit(rows[FEATURES], np.log(rows["salary_usd"].to_numpy()),
-                                                               np.log(rows["within_salary_usd"].to_numpy()))
+            estimator = SalaryRegressor(random_state=seed).fit(
+                rows[FEATURES], np.log(rows["salary_usd"].to_numpy()), np.log(rows["within_salary_usd"].to_numpy())
+            )
             step("3/4 adding the median's uncertainty and compiling the serving tables")
             model = compile_model(estimator, plan, _metadata(seed, rows, rows_per_country))
             step("4/4 checking the model and writing its card")
@@ -250,18 +277,29 @@ def train(figures=None, *, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY, see
                 "used": figures_frame.loc[figures_frame["excluded"] == "", "id"].tolist(),
                 "excluded": [{"id": r.id, "reason": r.excluded} for r in figures_frame.itertuples() if r.excluded],
             },
-            **({"measurement_model": measurement_section(plan, records, seed=seed, posterior=fitted)} if fitted else
-               {"experience_curves": {c: curve.to_dict() for c, curve in plan.curves.items()},
-                "source_effects": plan.effects.to_dict(), "source_weights": plan.weights}),
+            **(
+                {"measurement_model": measurement_section(plan, records, seed=seed, posterior=fitted)}
+                if fitted
+                else {
+                    "experience_curves": {c: curve.to_dict() for c, curve in plan.curves.items()},
+                    "source_effects": plan.effects.to_dict(),
+                    "source_weights": plan.weights,
+                }
+            ),
             "estimator": {"class": type(estimator).__name__, "params": estimator.get_params()},
             "libraries": library_versions(),
-            "metrics": {"calibration": coverage_report(model, holdout),
-                        "holdout_seed": seed + HOLDOUT_SEED_OFFSET,
-                        "fidelity": fidelity_section(model.fidelity(), max_figures=CARD_FIDELITY_ROWS),
-                        "external": external_section(model),
-                        "uncertainty": uncertainty_section(model),
-                        "model_comparison": (compare_models(plan, rows_per_country=rows_per_country, seed=seed) if compare else
-                                             "not run: train with --compare, or run 'python -m salarymodel.evaluate'")},
+            "metrics": {
+                "calibration": coverage_report(model, holdout),
+                "holdout_seed": seed + HOLDOUT_SEED_OFFSET,
+                "fidelity": fidelity_section(model.fidelity(), max_figures=CARD_FIDELITY_ROWS),
+                "external": external_section(model),
+                "uncertainty": uncertainty_section(model),
+                "model_comparison": (
+                    compare_models(plan, rows_per_country=rows_per_country, seed=seed)
+                    if compare
+                    else "not run: train with --compare, or run 'python -m salarymodel.evaluate'"
+                ),
+            },
         }
     seconds = time.perf_counter() - start
     card["training_seconds"] = round(seconds, 3)

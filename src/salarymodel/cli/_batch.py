@@ -81,8 +81,10 @@ class OutputSink:
             same = False
         if same:
             through = "" if Path(target) == Path(source) else f" (as {target})"
-            raise ValueError(f"The '--output' option names the input file {source}{through}: scoring would "
-                             "destroy the input. Write the estimates to another file.")
+            raise ValueError(
+                f"The '--output' option names the input file {source}{through}: scoring would "
+                "destroy the input. Write the estimates to another file."
+            )
         try:  # followed through links: /dev/stdout is a link to a pipe with no path of its own
             kind = os.stat(target).st_mode
         except OSError:
@@ -96,8 +98,10 @@ class OutputSink:
         if self.path.is_file():
             self.mode = stat.S_IMODE(self.path.stat().st_mode)
             if not self.mode & 0o222:
-                raise ValueError(f"The '--output' option names {target}, which is read-only (mode "
-                                 f"{self.mode:04o}): make it writable, or write to another file.")
+                raise ValueError(
+                    f"The '--output' option names {target}, which is read-only (mode "
+                    f"{self.mode:04o}): make it writable, or write to another file."
+                )
         folder = self.path.parent
         if not self.direct and folder.exists() and not os.access(folder, os.W_OK | os.X_OK):
             raise ValueError(f"The '--output' option names {target}, but the folder {folder} is not writable.")
@@ -184,8 +188,9 @@ def _quoted(array):
     return pc.if_else(pc.equal(array, ""), array, quoted)
 
 
-def _line_bytes(raw_lines, scored: pd.DataFrame, bad: np.ndarray, ending: bytes = b"\n",
-                added: tuple[str, ...] = OUTPUT_COLUMNS) -> memoryview:
+def _line_bytes(
+    raw_lines, scored: pd.DataFrame, bad: np.ndarray, ending: bytes = b"\n", added: tuple[str, ...] = OUTPUT_COLUMNS
+) -> memoryview:
     """``raw_line,low,...,error`` and the file's line end for every row, as one
     contiguous buffer (``raw_lines``: binary, without their line ends)."""
     import pyarrow as pa
@@ -196,15 +201,14 @@ def _line_bytes(raw_lines, scored: pd.DataFrame, bad: np.ndarray, ending: bytes 
     columns = [c.cast(pa.binary()) for c in columns]
     rows = pc.binary_join_element_wise(raw_lines.cast(pa.binary()), *columns, pa.scalar(b",", pa.binary()))
     text = pc.binary_join_element_wise(rows, pa.scalar(b"", pa.binary()), pa.scalar(ending, pa.binary()))
-    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32)[text.offset:text.offset + len(text) + 1]
-    return memoryview(text.buffers()[2])[offsets[0]:offsets[-1]]
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32)[text.offset : text.offset + len(text) + 1]
+    return memoryview(text.buffers()[2])[offsets[0] : offsets[-1]]
 
 
 class _Scorer:
     """Scores chunks of rows and writes them, counting rows and bad rows."""
 
-    def __init__(self, model, out, options: dict, progress, ending: bytes,
-                 added: tuple[str, ...] = OUTPUT_COLUMNS) -> None:
+    def __init__(self, model, out, options: dict, progress, ending: bytes, added: tuple[str, ...] = OUTPUT_COLUMNS) -> None:
         self.model, self.out, self.options, self.progress = model, out, options, progress
         self.rows = self.bad = 0
         self.pool = ThreadPoolExecutor(max_workers=1)  # formatting overlaps the next chunk's scoring
@@ -237,8 +241,17 @@ class _Scorer:
             self.pool.shutdown(cancel_futures=True)
 
 
-def score_csv(model, source: Path, target: Path, *, chunk_size: int, progress=None,
-              percentiles: tuple[float, ...] | None = None, sources: bool = False, **options) -> tuple[int, int]:
+def score_csv(
+    model,
+    source: Path,
+    target: Path,
+    *,
+    chunk_size: int,
+    progress=None,
+    percentiles: tuple[float, ...] | None = None,
+    sources: bool = False,
+    **options,
+) -> tuple[int, int]:
     """Score ``source`` into ``target``, streaming.
 
     Parameters
@@ -270,10 +283,10 @@ def score_csv(model, source: Path, target: Path, *, chunk_size: int, progress=No
         A bad chunk size, an output that is the input or a folder, or a
         header without country and years, with duplicate columns or not UTF-8.
     """
-    if (isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer))
-            or not 1 <= chunk_size <= MAX_CHUNK_ROWS):
-        raise ValueError(f"The '--chunk-size' option must be a whole number of rows from 1 to {MAX_CHUNK_ROWS:,}. "
-                         f"Got {chunk_size!r}.")
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or not 1 <= chunk_size <= MAX_CHUNK_ROWS:
+        raise ValueError(
+            f"The '--chunk-size' option must be a whole number of rows from 1 to {MAX_CHUNK_ROWS:,}. Got {chunk_size!r}."
+        )
     source = Path(source)
     if not source.is_file():
         raise ValueError(f"The '--input' option names {source}, which is not a readable file.")

@@ -11,12 +11,27 @@ __all__ = ["OPTIONS", "option_for", "with_option"]
 
 OPTIONS = {
     # predict, rank and ranges
-    "country": "--country", "years": "--years", "company": "--company", "confidence": "--confidence",
-    "currency": "--currency", "as_of": "--as-of", "aging_rate": "--aging-rate", "salary": "--salary",
-    "q": "--percentiles", "levels": "--levels", "target": "--target", "spread": "--spread",
+    "country": "--country",
+    "years": "--years",
+    "company": "--company",
+    "confidence": "--confidence",
+    "currency": "--currency",
+    "as_of": "--as-of",
+    "aging_rate": "--aging-rate",
+    "salary": "--salary",
+    "q": "--percentiles",
+    "levels": "--levels",
+    "target": "--target",
+    "spread": "--spread",
     # train
-    "rows_per_country": "--rows", "seed": "--seed", "out": "--out", "data_out": "--data-out",
-    "data_dir": "--data", "wage_index": "--wage-index", "cpi": "--cpi", "aliases": "--aliases",
+    "rows_per_country": "--rows",
+    "seed": "--seed",
+    "out": "--out",
+    "data_out": "--data-out",
+    "data_dir": "--data",
+    "wage_index": "--wage-index",
+    "cpi": "--cpi",
+    "aliases": "--aliases",
 }
 
 

@@ -21,10 +21,12 @@ def format_estimate(estimate, country_name: str | None = None) -> str:
     """Two readable lines: the sentence every interface shows, then the level, support,
     sources and the median's own interval (``country_name`` names the country; its code when None)."""
     cur = estimate.currency
-    return (f"{estimate_sentence(estimate, country_name or estimate.country)}\n"
-            f"  level: {estimate.level}; support: {estimate.support}; "
-            f"sources: {first_ids(estimate.sources, 12, where='--explain lists them')}; the median itself is known "
-            f"to {amount(estimate.median_low, cur)} - {amount(estimate.median_high, cur)} {cur} (80%)")
+    return (
+        f"{estimate_sentence(estimate, country_name or estimate.country)}\n"
+        f"  level: {estimate.level}; support: {estimate.support}; "
+        f"sources: {first_ids(estimate.sources, 12, where='--explain lists them')}; the median itself is known "
+        f"to {amount(estimate.median_low, cur)} - {amount(estimate.median_high, cur)} {cur} (80%)"
+    )
 
 
 def format_percentiles(values: dict, currency: str) -> str:
@@ -34,19 +36,38 @@ def format_percentiles(values: dict, currency: str) -> str:
 
 def format_parts(parts: dict) -> str:
     """The band's two parts, in words."""
-    return (f"  band width: salaries within the market spread by {parts['within_sd']:.3f} (log sd); the median is "
-            f"known to {parts['median_sd_low']:.3f} below / {parts['median_sd_high']:.3f} above (log sd), "
-            f"{parts['median_share']:.0%} of the band's variance")
+    return (
+        f"  band width: salaries within the market spread by {parts['within_sd']:.3f} (log sd); the median is "
+        f"known to {parts['median_sd_low']:.3f} below / {parts['median_sd_high']:.3f} above (log sd), "
+        f"{parts['median_share']:.0%} of the band's variance"
+    )
 
 
 def format_explanation(table) -> str:
     """The explain() table as aligned text."""
-    shown = table[["id", "source", "publisher", "statistic", "level", "company", "reported", "reported_high", "model",
-                   "model_high", "relative_difference", "relative_difference_high"]].copy()
+    shown = table[
+        [
+            "id",
+            "source",
+            "publisher",
+            "statistic",
+            "level",
+            "company",
+            "reported",
+            "reported_high",
+            "model",
+            "model_high",
+            "relative_difference",
+            "relative_difference_high",
+        ]
+    ].copy()
     shown["company"] = shown["company"].fillna("-")
     # A range shows both ends.
-    text_columns(shown, amounts=("reported", "reported_high", "model", "model_high"),
-                 changes=("relative_difference", "relative_difference_high"))
+    text_columns(
+        shown,
+        amounts=("reported", "reported_high", "model", "model_high"),
+        changes=("relative_difference", "relative_difference_high"),
+    )
     shown = shown.rename(columns={"relative_difference": "difference", "relative_difference_high": "difference_high"})
     return shown.to_string(index=False)
 
@@ -77,51 +98,81 @@ def build_parser() -> _Parser:
         prog=prog("python -m salarymodel predict"),
         description="Estimate an ML engineer's annual base salary with a confidence band.",
         epilog="Examples:\n  python -m salarymodel predict --country Germany --years 5\n"
-               "  python -m salarymodel predict --country India --years 3 --company TCS --json\n"
-               "  python -m salarymodel predict --country US --years 1 --explain\n"
-               "  python -m salarymodel predict --country Germany --years 5 --salary 70000\n"
-               "  python -m salarymodel predict --input profiles.csv --output estimates.csv\n\n"
-               "Batch mode keeps every input column and adds low, median, high, currency, company_known,\n"
-               "support, as_of, projected and error; with a salary column, percentile and compa_ratio; with\n"
-               "--percentiles, p10, p25, ...; with --explain, sources (figure ids joined by ;). '--output -' is\n"
-               "standard output. Bad rows are reported on stderr with their CSV line numbers and left\n"
-               "empty in the output; the exit code is then 3 (0 when every row was scored).",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        "  python -m salarymodel predict --country India --years 3 --company TCS --json\n"
+        "  python -m salarymodel predict --country US --years 1 --explain\n"
+        "  python -m salarymodel predict --country Germany --years 5 --salary 70000\n"
+        "  python -m salarymodel predict --input profiles.csv --output estimates.csv\n\n"
+        "Batch mode keeps every input column and adds low, median, high, currency, company_known,\n"
+        "support, as_of, projected and error; with a salary column, percentile and compa_ratio; with\n"
+        "--percentiles, p10, p25, ...; with --explain, sources (figure ids joined by ;). '--output -' is\n"
+        "standard output. Bad rows are reported on stderr with their CSV line numbers and left\n"
+        "empty in the output; the exit code is then 3 (0 when every row was scored).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--country", help="country name or ISO code, e.g. Germany, DE, USA, india")
     parser.add_argument("--years", type=_years, help="years of experience, 0 to 50, or a range such as 3-5")
     parser.add_argument("--company", default=None, help="employer (optional); unknown ones give the market estimate")
     parser.add_argument("--confidence", type=float, default=0.8, help="band coverage in (0, 1), default 0.8")
     parser.add_argument("--currency", default=None, help="ISO currency code (default: the country's own)")
-    parser.add_argument("--as-of", default=None, metavar="DATE",
-                        help="date whose money to use, YYYY-MM-DD or YYYY-MM (default: today, clamped to the "
-                             "model's wage indices and ECB rates)")
-    parser.add_argument("--aging-rate", type=float, default=None, metavar="RATE",
-                        help="annual wage movement past the last published wage index, e.g. 0.04 "
-                             "(default: the last published movement)")
-    parser.add_argument("--salary", type=float, default=None, metavar="AMOUNT",
-                        help="also say where this annual base salary stands: its percentile among ML engineers "
-                             "like this (in --currency, default the country's)")
-    parser.add_argument("--json", action="store_true",
-                        help="print a JSON object instead of a sentence (errors too: {\"error\": ...})")
-    parser.add_argument("--list", action="store_true",
-                        help="list the countries and employers the model knows, then exit")
-    parser.add_argument("--explain", action="store_true",
-                        help="also show the band's two parts and the reported figures behind the estimate, beside "
-                             "the model's values")
-    parser.add_argument("--percentiles", default=None, metavar="Q,Q,...", nargs="?", const="10,25,50,75,90",
-                        help="also show these percentiles of base salary (default when given alone: "
-                             "10,25,50,75,90; p10 and p90 are the 80%% band's ends)")
-    parser.add_argument("--input", type=Path, default=None,
-                        help="CSV of profiles with columns country, years[, company] (batch mode)")
-    parser.add_argument("--output", type=Path, default=None,
-                        help="CSV to write the estimates to, or - for standard output (batch mode)")
-    parser.add_argument("--chunk-size", type=_positive_int, default=100_000,
-                        help="rows scored at a time, a positive whole number (batch mode; memory stays bounded "
-                             "whatever the file's size)")
-    parser.add_argument("--model", type=Path, default=None,
-                        help="model folder from 'python -m salarymodel.train --out DIR' (default, as for "
-                             "predict() in Python: $SALARYMODEL_MODEL_DIR, else ./models if it holds a model, else "
-                             "the per-user cache)")
+    parser.add_argument(
+        "--as-of",
+        default=None,
+        metavar="DATE",
+        help="date whose money to use, YYYY-MM-DD or YYYY-MM (default: today, clamped to the model's wage indices and ECB rates)",
+    )
+    parser.add_argument(
+        "--aging-rate",
+        type=float,
+        default=None,
+        metavar="RATE",
+        help="annual wage movement past the last published wage index, e.g. 0.04 (default: the last published movement)",
+    )
+    parser.add_argument(
+        "--salary",
+        type=float,
+        default=None,
+        metavar="AMOUNT",
+        help="also say where this annual base salary stands: its percentile among ML engineers "
+        "like this (in --currency, default the country's)",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help='print a JSON object instead of a sentence (errors too: {"error": ...})'
+    )
+    parser.add_argument("--list", action="store_true", help="list the countries and employers the model knows, then exit")
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="also show the band's two parts and the reported figures behind the estimate, beside the model's values",
+    )
+    parser.add_argument(
+        "--percentiles",
+        default=None,
+        metavar="Q,Q,...",
+        nargs="?",
+        const="10,25,50,75,90",
+        help="also show these percentiles of base salary (default when given alone: "
+        "10,25,50,75,90; p10 and p90 are the 80%% band's ends)",
+    )
+    parser.add_argument(
+        "--input", type=Path, default=None, help="CSV of profiles with columns country, years[, company] (batch mode)"
+    )
+    parser.add_argument(
+        "--output", type=Path, default=None, help="CSV to write the estimates to, or - for standard output (batch mode)"
+    )
+    parser.add_argument(
+        "--chunk-size",
+        type=_positive_int,
+        default=100_000,
+        help="rows scored at a time, a positive whole number (batch mode; memory stays bounded whatever the file's size)",
+    )
+    parser.add_argument(
+        "--model",
+        type=Path,
+        default=None,
+        help="model folder from 'python -m salarymodel.train --out DIR' (default, as for "
+        "predict() in Python: $SALARYMODEL_MODEL_DIR, else ./models if it holds a model, else "
+        "the per-user cache)",
+    )
     return parser
 
 
@@ -153,16 +204,37 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--country and --years are required (or --input and --output for a CSV)")
     try:
         model = load_for_cli(args.model)
-        estimate = model.predict(args.country, args.years, args.company, confidence=args.confidence,
-                                 currency=args.currency, as_of=args.as_of, aging_rate=args.aging_rate)
+        estimate = model.predict(
+            args.country,
+            args.years,
+            args.company,
+            confidence=args.confidence,
+            currency=args.currency,
+            as_of=args.as_of,
+            aging_rate=args.aging_rate,
+        )
         standing = None
         if args.salary is not None:
-            standing = model.rank(args.country, args.years, args.salary, args.company, currency=args.currency,
-                                  as_of=args.as_of, aging_rate=args.aging_rate)
+            standing = model.rank(
+                args.country,
+                args.years,
+                args.salary,
+                args.company,
+                currency=args.currency,
+                as_of=args.as_of,
+                aging_rate=args.aging_rate,
+            )
         percentiles = None
         if args.percentiles is not None:
-            percentiles = model.percentiles(args.country, args.years, args.company, q=_percentile_list(args.percentiles),
-                                            currency=args.currency, as_of=args.as_of, aging_rate=args.aging_rate)
+            percentiles = model.percentiles(
+                args.country,
+                args.years,
+                args.company,
+                q=_percentile_list(args.percentiles),
+                currency=args.currency,
+                as_of=args.as_of,
+                aging_rate=args.aging_rate,
+            )
     except (ValueError, TypeError, ModelIntegrityError, ModelVersionError) as error:
         return _fail(error, args.json)
     if args.json:
@@ -174,8 +246,9 @@ def main(argv: list[str] | None = None) -> int:
             data["rank"] = {**standing.to_dict(), "sentence": standing.sentence()}
         if args.explain:
             data["band_parts"] = model.band_parts(args.country, args.years, args.company)
-            table = model.explain(args.country, args.years, args.company, currency=args.currency,
-                                  as_of=estimate.as_of, aging_rate=args.aging_rate)
+            table = model.explain(
+                args.country, args.years, args.company, currency=args.currency, as_of=estimate.as_of, aging_rate=args.aging_rate
+            )
             data["explanation"] = json.loads(table.to_json(orient="records"))
         print(json.dumps(data))
         return 0
@@ -187,8 +260,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.explain:
         print(format_parts(model.band_parts(args.country, args.years, args.company)))
         print()
-        print(format_explanation(model.explain(args.country, args.years, args.company, currency=args.currency,
-                                               as_of=estimate.as_of, aging_rate=args.aging_rate)))
+        print(
+            format_explanation(
+                model.explain(
+                    args.country,
+                    args.years,
+                    args.company,
+                    currency=args.currency,
+                    as_of=estimate.as_of,
+                    aging_rate=args.aging_rate,
+                )
+            )
+        )
     return 0
 
 
@@ -199,8 +282,7 @@ def _years(text: str) -> float | tuple[float, float]:
     try:
         return parse_years_text(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be years of experience such as 5 or a range such as 3-5; "
-                                         f"got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"must be years of experience such as 5 or a range such as 3-5; got {text!r}") from None
 
 
 def _positive_int(text: str) -> int:
@@ -219,8 +301,9 @@ def _percentile_list(text: str) -> tuple[float, ...]:
     try:
         return tuple(float(part) for part in text.split(",") if part.strip())
     except ValueError:
-        raise ValueError(f"The '--percentiles' option takes numbers separated by commas (e.g. 10,50,90). "
-                         f"Got {text!r} instead.") from None
+        raise ValueError(
+            f"The '--percentiles' option takes numbers separated by commas (e.g. 10,50,90). Got {text!r} instead."
+        ) from None
 
 
 def _fail(error: Exception, as_json: bool) -> int:
@@ -252,15 +335,27 @@ def _batch(args) -> int:
         model = load_for_cli(args.model)
         progress = _progress(args.input)
         percentiles = _percentile_list(args.percentiles) if args.percentiles is not None else None
-        rows, bad = score_csv(model, args.input, args.output, chunk_size=args.chunk_size, progress=progress,
-                              percentiles=percentiles, sources=args.explain, confidence=args.confidence,
-                              currency=args.currency, as_of=args.as_of, aging_rate=args.aging_rate)
+        rows, bad = score_csv(
+            model,
+            args.input,
+            args.output,
+            chunk_size=args.chunk_size,
+            progress=progress,
+            percentiles=percentiles,
+            sources=args.explain,
+            confidence=args.confidence,
+            currency=args.currency,
+            as_of=args.as_of,
+            aging_rate=args.aging_rate,
+        )
         if progress is not None:
             progress.close()
     except (ValueError, TypeError, OSError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     where = "standard output" if str(args.output) == "-" else args.output
-    print(f"Scored {rows - bad:,} of {rows:,} rows into {where}"
-          + (f"; {bad:,} bad rows listed above." if bad else "."), file=sys.stderr)
+    print(
+        f"Scored {rows - bad:,} of {rows:,} rows into {where}" + (f"; {bad:,} bad rows listed above." if bad else "."),
+        file=sys.stderr,
+    )
     return 3 if bad else 0

@@ -26,23 +26,44 @@ SNAPSHOT_PREFIX = "salarymodel-serve-"
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog("salarymodel serve"),
-        description="Serve the salary page (/) and the JSON API (/api/v1/..., docs at /docs) over HTTP.")
-    parser.add_argument("--model", type=Path, default=None,
-                        help="model folder (default: the rule every command follows: $SALARYMODEL_MODEL_DIR, "
-                             "else ./models if it holds a model, else the per-user cache)")
+        description="Serve the salary page (/) and the JSON API (/api/v1/..., docs at /docs) over HTTP.",
+    )
+    parser.add_argument(
+        "--model",
+        type=Path,
+        default=None,
+        help="model folder (default: the rule every command follows: $SALARYMODEL_MODEL_DIR, "
+        "else ./models if it holds a model, else the per-user cache)",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    parser.add_argument("--workers", type=int, default=1,
-                        help="worker processes, each loading the model once (default 1)")
-    parser.add_argument("--allowed-hosts", default=None,
-                        help="comma-separated Host names to answer, e.g. salary.example.org (default: this "
-                             "machine's names when listening on a loopback address, else any; '*' for any)")
-    parser.add_argument("--max-connections", type=int, default=MAX_CONNECTIONS,
-                        help=f"open connections per worker before new ones are answered 503 (default {MAX_CONNECTIONS})")
-    parser.add_argument("--header-timeout", type=float, default=HEADER_SECONDS, metavar="SECONDS",
-                        help=f"close a connection whose request headers take longer (default {HEADER_SECONDS:g})")
-    parser.add_argument("--body-timeout", type=float, default=BODY_SECONDS, metavar="SECONDS",
-                        help=f"answer 408 to a request whose body takes longer (default {BODY_SECONDS:g})")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes, each loading the model once (default 1)")
+    parser.add_argument(
+        "--allowed-hosts",
+        default=None,
+        help="comma-separated Host names to answer, e.g. salary.example.org (default: this "
+        "machine's names when listening on a loopback address, else any; '*' for any)",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=MAX_CONNECTIONS,
+        help=f"open connections per worker before new ones are answered 503 (default {MAX_CONNECTIONS})",
+    )
+    parser.add_argument(
+        "--header-timeout",
+        type=float,
+        default=HEADER_SECONDS,
+        metavar="SECONDS",
+        help=f"close a connection whose request headers take longer (default {HEADER_SECONDS:g})",
+    )
+    parser.add_argument(
+        "--body-timeout",
+        type=float,
+        default=BODY_SECONDS,
+        metavar="SECONDS",
+        help=f"answer 408 to a request whose body takes longer (default {BODY_SECONDS:g})",
+    )
     return parser
 
 
@@ -56,19 +77,24 @@ def main(argv: list[str] | None = None) -> int:
         import fastapi  # noqa: F401
         import uvicorn  # noqa: F401
     except ImportError:
-        print("error: serving needs the web extra: pip install \"salarymodel[web]\" (or \".[web]\" in a checkout).",
-              file=sys.stderr)
+        print('error: serving needs the web extra: pip install "salarymodel[web]" (or ".[web]" in a checkout).', file=sys.stderr)
         return 2
     from ..web.settings import Limits, loopback_hosts
     from .predict import load_for_cli
 
     if args.max_connections < 1 or not 0 < args.header_timeout <= 3600 or not 0 < args.body_timeout <= 3600:
-        print("error: --max-connections must be at least 1, and --header-timeout and --body-timeout between 0 and "
-              "3600 seconds (above 0).", file=sys.stderr)
+        print(
+            "error: --max-connections must be at least 1, and --header-timeout and --body-timeout between 0 and "
+            "3600 seconds (above 0).",
+            file=sys.stderr,
+        )
         return 2
     limits = Limits(args.header_timeout, args.body_timeout, args.max_connections)
-    hosts = ([h.strip() for h in args.allowed_hosts.split(",") if h.strip()] if args.allowed_hosts is not None
-             else loopback_hosts(args.host))
+    hosts = (
+        [h.strip() for h in args.allowed_hosts.split(",") if h.strip()]
+        if args.allowed_hosts is not None
+        else loopback_hosts(args.host)
+    )
     problem = _port_problem(args.host, args.port)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
@@ -111,9 +137,17 @@ def _serve(args, model, snapshot: Path, limits, hosts) -> int:
     import uvicorn
 
     print(f"salarymodel: serving http://{args.host}:{args.port}/ (API docs at /docs); Ctrl+C stops", file=sys.stderr)
-    uvicorn.run("salarymodel.web.app:app_factory", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level="warning", http="salarymodel.web.limits:GuardedH11Protocol",
-                timeout_keep_alive=5, h11_max_incomplete_event_size=16 * 1024)
+    uvicorn.run(
+        "salarymodel.web.app:app_factory",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+        http="salarymodel.web.limits:GuardedH11Protocol",
+        timeout_keep_alive=5,
+        h11_max_incomplete_event_size=16 * 1024,
+    )
     return 0
 
 
@@ -134,7 +168,7 @@ def _remove_stale_snapshots(temp: Path) -> None:
     except OSError:
         return
     for entry in entries:
-        pid_text = entry.name[len(SNAPSHOT_PREFIX):].split("-", 1)[0]
+        pid_text = entry.name[len(SNAPSHOT_PREFIX) :].split("-", 1)[0]
         if not pid_text.isdigit() or int(pid_text) <= 0:
             continue
         try:
@@ -158,6 +192,8 @@ def _port_problem(host: str, port: int) -> str | None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((host, port))
     except OSError as error:
-        return (f"cannot listen on {host}:{port} ({error.strerror or error}): another program may be using the "
-                "port; pass --port with a free one, or --host with an address of this machine.")
+        return (
+            f"cannot listen on {host}:{port} ({error.strerror or error}): another program may be using the "
+            "port; pass --port with a free one, or --host with an address of this machine."
+        )
     return None

@@ -23,34 +23,63 @@ __all__ = ["build_parser", "main"]
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog("python -m salarymodel.train"),
-        description="Train the salary model from reported figures and write it with its model card.")
-    parser.add_argument("--figures", type=Path, default=None,
-                        help="figures CSV (default: the shipped data/raw/reported_figures.csv)")
-    parser.add_argument("--rows", type=int, default=DEFAULT_ROWS_PER_COUNTRY,
-                        help=f"synthetic rows per country (default {DEFAULT_ROWS_PER_COUNTRY})")
+        description="Train the salary model from reported figures and write it with its model card.",
+    )
+    parser.add_argument(
+        "--figures", type=Path, default=None, help="figures CSV (default: the shipped data/raw/reported_figures.csv)"
+    )
+    parser.add_argument(
+        "--rows",
+        type=int,
+        default=DEFAULT_ROWS_PER_COUNTRY,
+        help=f"synthetic rows per country (default {DEFAULT_ROWS_PER_COUNTRY})",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="model folder (default ./models)")
-    parser.add_argument("--wage-index", type=Path, default=None, metavar="FILE",
-                        help="your own wage-index table (the shipped wage_index.csv's columns), e.g. with rows for a "
-                             "country you added; needed to serve it in any money but the reference date's")
+    parser.add_argument(
+        "--wage-index",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="your own wage-index table (the shipped wage_index.csv's columns), e.g. with rows for a "
+        "country you added; needed to serve it in any money but the reference date's",
+    )
     parser.add_argument("--cpi", type=Path, default=None, metavar="FILE", help="your own consumer-price table")
     parser.add_argument("--aliases", type=Path, default=None, metavar="FILE", help="your own company-alias table")
-    parser.add_argument("--data", type=Path, default=None, metavar="DIR",
-                        help="a folder holding any of wage_index.csv, cpi.csv, company_aliases.csv (the named "
-                             "options win; missing tables are the shipped ones)")
-    parser.add_argument("--moments", action="store_true",
-                        help="train the quick moment model instead of the measurement model's posterior: "
-                             "seconds, no NumPyro, but its bands rest on plug-in estimates (for development)")
-    parser.add_argument("--records", type=Path, default=None, metavar="FILE",
-                        help="individual salaries (columns country, years, company, salary, currency, year, pay, "
-                             "source) that enter the measurement model beside the figures, each source with its "
-                             "own offset (not with --moments)")
-    parser.add_argument("--compare", action="store_true",
-                        help="also compare the model families and record it in the model card (slower)")
-    parser.add_argument("--data-out", type=Path, default=None,
-                        help="folder for a copy of the synthetic training set, training_set.csv (default: "
-                             "./data/processed for the default ./models, else none: every model folder keeps its "
-                             "own training set)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="a folder holding any of wage_index.csv, cpi.csv, company_aliases.csv (the named "
+        "options win; missing tables are the shipped ones)",
+    )
+    parser.add_argument(
+        "--moments",
+        action="store_true",
+        help="train the quick moment model instead of the measurement model's posterior: "
+        "seconds, no NumPyro, but its bands rest on plug-in estimates (for development)",
+    )
+    parser.add_argument(
+        "--records",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="individual salaries (columns country, years, company, salary, currency, year, pay, "
+        "source) that enter the measurement model beside the figures, each source with its "
+        "own offset (not with --moments)",
+    )
+    parser.add_argument(
+        "--compare", action="store_true", help="also compare the model families and record it in the model card (slower)"
+    )
+    parser.add_argument(
+        "--data-out",
+        type=Path,
+        default=None,
+        help="folder for a copy of the synthetic training set, training_set.csv (default: "
+        "./data/processed for the default ./models, else none: every model folder keeps its "
+        "own training set)",
+    )
     return parser
 
 
@@ -60,10 +89,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.data_out is None and args.out == DEFAULT_OUT:
         args.data_out = DEFAULT_DATA_OUT
     try:
-        result = train(args.figures, rows_per_country=args.rows, seed=args.seed, out=args.out, data_out=args.data_out,
-                       compare=args.compare, quiet=True, wage_index=args.wage_index, cpi=args.cpi,
-                       aliases=args.aliases, data_dir=args.data, records=args.records,
-                       posterior=not args.moments)
+        result = train(
+            args.figures,
+            rows_per_country=args.rows,
+            seed=args.seed,
+            out=args.out,
+            data_out=args.data_out,
+            compare=args.compare,
+            quiet=True,
+            wage_index=args.wage_index,
+            cpi=args.cpi,
+            aliases=args.aliases,
+            data_dir=args.data,
+            records=args.records,
+            posterior=not args.moments,
+        )
     except FiguresError as error:
         print(f"error: {error.problems.__len__()} problem(s) in {error.path}; nothing was written:", file=sys.stderr)
         for problem in error.problems:
@@ -76,8 +116,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error.strerror}.", file=sys.stderr)
         return 2
     except OSError as error:  # a full or read-only disk mid-write: the previous model is still whole
-        print(f"error: could not write the model ({error.strerror or error}: {error.filename or args.out}). The "
-              f"previous model in {args.out}, if any, is unchanged.", file=sys.stderr)
+        print(
+            f"error: could not write the model ({error.strerror or error}: {error.filename or args.out}). The "
+            f"previous model in {args.out}, if any, is unchanged.",
+            file=sys.stderr,
+        )
         return 2
     print(result.summary())
     copy = f" and a copy of the training set in {args.data_out / TRAINING_SET_FILE}" if args.data_out else ""

@@ -25,8 +25,16 @@ import numpy as np
 from ..errors import ParameterError, ParameterTypeError
 from .shipped import raw_data_file
 
-__all__ = ["FIGURE_MONTH", "PROJECTION_YEARS", "WageSeries", "load_wage_index", "month_ordinal",
-           "month_label", "parse_as_of", "figure_month"]
+__all__ = [
+    "FIGURE_MONTH",
+    "PROJECTION_YEARS",
+    "WageSeries",
+    "load_wage_index",
+    "month_ordinal",
+    "month_label",
+    "parse_as_of",
+    "figure_month",
+]
 
 # A figure reported for year Y is read as pay around 1 July Y.
 FIGURE_MONTH = 7
@@ -62,8 +70,10 @@ def parse_as_of(value: object) -> dt.date:
         Naming the value and the accepted forms.
     """
     if type(value).__name__ == "NaTType":  # pandas.NaT (a datetime subclass): a missing date, not a date
-        raise ParameterError("as_of", "The 'as_of' parameter must be a date such as '2026-07-01'. Got NaT (a missing date) "
-                                      "instead; pass None for today.")
+        raise ParameterError(
+            "as_of",
+            "The 'as_of' parameter must be a date such as '2026-07-01'. Got NaT (a missing date) instead; pass None for today.",
+        )
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -71,8 +81,11 @@ def parse_as_of(value: object) -> dt.date:
     if hasattr(value, "to_pydatetime"):  # pandas Timestamp, without importing pandas here
         return value.to_pydatetime().date()
     if not isinstance(value, str):
-        raise ParameterTypeError("as_of", f"The 'as_of' parameter must be a date such as '2026-07-01' (a string, "
-                                          f"datetime.date or Timestamp). Got {value!r} of type {type(value).__name__} instead.")
+        raise ParameterTypeError(
+            "as_of",
+            f"The 'as_of' parameter must be a date such as '2026-07-01' (a string, "
+            f"datetime.date or Timestamp). Got {value!r} of type {type(value).__name__} instead.",
+        )
     match = _AS_OF.match(value)
     try:
         if match is None:
@@ -80,8 +93,10 @@ def parse_as_of(value: object) -> dt.date:
         year, month, day = int(match[1]), int(match[2]), int(match[3] or 1)
         return dt.date(year, month, day)
     except ValueError:
-        raise ParameterError("as_of", f"The 'as_of' parameter must be a date written YYYY-MM-DD or YYYY-MM, such as "
-                                      f"'2026-07-01'. Got {value!r} instead.") from None
+        raise ParameterError(
+            "as_of",
+            f"The 'as_of' parameter must be a date written YYYY-MM-DD or YYYY-MM, such as '2026-07-01'. Got {value!r} instead.",
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -128,15 +143,21 @@ class WageSeries:
         """
         first, last = int(self.months[0]), self.last_published
         if month < first:
-            raise ParameterError("as_of", f"The wage index for {self.country} starts in {month_label(first)}; "
-                                          f"{month_label(month)} is before it. Add earlier rows to wage_index.csv.")
+            raise ParameterError(
+                "as_of",
+                f"The wage index for {self.country} starts in {month_label(first)}; "
+                f"{month_label(month)} is before it. Add earlier rows to wage_index.csv.",
+            )
         if month <= last:
             return float(np.interp(month, self.months, self.log_levels)), False
         if month - last > 12 * PROJECTION_YEARS:
-            raise ParameterError("as_of", f"The wage index for {self.country} is published up to {month_label(last)} and "
-                                          f"projected at most {PROJECTION_YEARS} years past it (to "
-                                          f"{month_label(last + 12 * PROJECTION_YEARS)}); {month_label(month)} is later. "
-                                          "Add the newer published values to wage_index.csv.")
+            raise ParameterError(
+                "as_of",
+                f"The wage index for {self.country} is published up to {month_label(last)} and "
+                f"projected at most {PROJECTION_YEARS} years past it (to "
+                f"{month_label(last + 12 * PROJECTION_YEARS)}); {month_label(month)} is later. "
+                "Add the newer published values to wage_index.csv.",
+            )
         rate = self.last_annual_rate if aging_rate is None else aging_rate
         return float(self.log_levels[-1] + math.log1p(rate) * (month - last) / 12), True
 
@@ -183,8 +204,7 @@ def load_wage_index(path: str | Path | None = None) -> dict[str, WageSeries]:
             change = row["change_pct"].strip()
             if not months:
                 if change:
-                    raise ValueError(f"{where}: the first row of a country is the base of the chain; "
-                                     "leave change_pct empty.")
+                    raise ValueError(f"{where}: the first row of a country is the base of the chain; leave change_pct empty.")
                 months.append(month)
                 logs.append(0.0)
                 continue
@@ -194,13 +214,17 @@ def load_wage_index(path: str | Path | None = None) -> dict[str, WageSeries]:
                 raise ValueError(f"{where}: change_pct must be a percentage such as 3.1.") from None
             if not (math.isfinite(pct) and -100 < pct <= 1000) or month <= months[-1]:
                 # Above 1000% a period is a typo (a level for a change, say); no wage index moves so.
-                raise ValueError(f"{where}: change_pct must be a percentage above -100 and at most 1000 (got "
-                                 f"{change}), and periods must increase.")
+                raise ValueError(
+                    f"{where}: change_pct must be a percentage above -100 and at most 1000 (got "
+                    f"{change}), and periods must increase."
+                )
             months.append(month)
             logs.append(logs[-1] + math.log1p(pct / 100))
             if abs(logs[-1]) > 5:  # the bound a model file's audit holds wage indices to
-                raise ValueError(f"{where}: the index is now {math.exp(logs[-1]):.3g} times its base; a wage index "
-                                 "within e^5 (about 148 times) of its base is read. Check the changes above.")
+                raise ValueError(
+                    f"{where}: the index is now {math.exp(logs[-1]):.3g} times its base; a wage index "
+                    "within e^5 (about 148 times) of its base is read. Check the changes above."
+                )
         if len(months) < 2:
             raise ValueError(f"{path.name}: {country} needs a base row and at least one published change.")
         last = rows.iloc[-1]

@@ -31,12 +31,26 @@ __all__ = [
 ]
 
 FIGURE_COLUMNS = [
-    "id", "source", "source_detail", "country", "currency", "year", "level",
-    "years_min", "years_max", "company", "pay", "statistic", "value",
-    "value_high", "coverage", "note", "group", "group_rank",
+    "id",
+    "source",
+    "source_detail",
+    "country",
+    "currency",
+    "year",
+    "level",
+    "years_min",
+    "years_max",
+    "company",
+    "pay",
+    "statistic",
+    "value",
+    "value_high",
+    "coverage",
+    "note",
+    "group",
+    "group_rank",
 ]
-_REQUIRED = ["id", "source", "country", "currency", "year", "level", "pay",
-             "statistic", "value"]
+_REQUIRED = ["id", "source", "country", "currency", "year", "level", "pay", "statistic", "value"]
 _PAY_TYPES = {"base", "total"}
 _STATISTIC = re.compile(r"^(mean|median|range|p([1-9][0-9]?))$")
 _GROUP_RANK = re.compile(r"^(lowest|highest) of ([2-9]|[1-9][0-9]+)$")
@@ -135,8 +149,11 @@ def _check_row(line: int, row: dict[str, str], levels: pd.DataFrame) -> list[str
             bad(column, "must be printable text of at most 100 characters (no control characters).")
     country = row["country"].strip()
     if country and _country(country) is None:
-        bad("country", "must be a country as predict accepts it: an ISO code (US, DEU) or a name "
-            "(Germany, Deutschland, United Kingdom), or empty.")
+        bad(
+            "country",
+            "must be a country as predict accepts it: an ISO code (US, DEU) or a name "
+            "(Germany, Deutschland, United Kingdom), or empty.",
+        )
     currency = row["currency"].strip()
     if currency and pycountry.currencies.get(alpha_3=currency.upper()) is None:
         bad("currency", "must be an ISO 4217 currency code such as USD, EUR, INR.")
@@ -167,8 +184,10 @@ def _check_row(line: int, row: dict[str, str], levels: pd.DataFrame) -> list[str
             )
         coverage = _number(coverage_text) if coverage_text else None
         if coverage is None or not 0.01 <= coverage <= 0.99:
-            bad("coverage", "must be the share of salaries the range spans, from 0.01 to 0.99, "
-                "e.g. 0.5 for 25th..75th percentile.")
+            bad(
+                "coverage",
+                "must be the share of salaries the range spans, from 0.01 to 0.99, e.g. 0.5 for 25th..75th percentile.",
+            )
     elif statistic:
         if high_text:
             bad("value_high", f"must be empty for statistic '{statistic}' (only ranges have a high).")
@@ -271,11 +290,14 @@ def load_figures(path: str | Path | None = None) -> pd.DataFrame:
     figures["years_max"] = figures["years_max"].fillna(pd.Series(defaults["years_max"].to_numpy(), index=figures.index))
     order = figures["years_min"] >= figures["years_max"]
     if order.any():
-        raise FiguresError(str(path), [
-            f"line {i + 2}, columns 'years_min'/'years_max': years_min must be below "
-            f"years_max. Got {figures.at[i, 'years_min']:g} >= {figures.at[i, 'years_max']:g}."
-            for i in figures.index[order]
-        ])
+        raise FiguresError(
+            str(path),
+            [
+                f"line {i + 2}, columns 'years_min'/'years_max': years_min must be below "
+                f"years_max. Got {figures.at[i, 'years_min']:g} >= {figures.at[i, 'years_max']:g}."
+                for i in figures.index[order]
+            ],
+        )
     return figures
 
 
@@ -292,26 +314,23 @@ def _mixed_statistics(raw: pd.DataFrame) -> list[str]:
         kinds = {s for _, s in rows}
         if "mean" in kinds and len(kinds) > 1:
             lines = ", ".join(str(line) for line, _ in rows)
-            problems.append(f"lines {lines}, column 'statistic': figure {figure_id!r} gives a mean and "
-                            f"{sorted(kinds - {'mean'})}; a mean and a spread are separate figures, give them "
-                            "separate ids.")
+            problems.append(
+                f"lines {lines}, column 'statistic': figure {figure_id!r} gives a mean and "
+                f"{sorted(kinds - {'mean'})}; a mean and a spread are separate figures, give them "
+                "separate ids."
+            )
     return problems
 
 
 def exclusion_reasons(figures: pd.DataFrame) -> pd.Series:
     """Why each figure is kept out of the base-salary model ('' when used)."""
     reasons = pd.Series("", index=figures.index, dtype=object)
-    reasons[figures["pay"] != "base"] = (
-        "total compensation, not base salary: kept out of the base-salary model"
-    )
-    reasons[figures["country"].isna()] = (
-        "names no country: kept in the data, not used for a country estimate"
-    )
+    reasons[figures["pay"] != "base"] = "total compensation, not base salary: kept out of the base-salary model"
+    reasons[figures["country"].isna()] = "names no country: kept in the data, not used for a country estimate"
     return reasons
 
 
 def local_currencies(figures: pd.DataFrame) -> dict[str, str]:
     """Each country's currency: the one its figures are most often given in."""
     with_country = figures.dropna(subset=["country"])
-    return {country: str(group.value_counts().index[0])
-            for country, group in with_country.groupby("country")["currency"]}
+    return {country: str(group.value_counts().index[0]) for country, group in with_country.groupby("country")["currency"]}

@@ -86,7 +86,7 @@ def monthly_rates_per_usd(first_year: int, first_month: int) -> dict[str, np.nda
     year, month = first_year, first_month
     while True:
         start = dt.date(year, month, 1)
-        end = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1))
+        end = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
         if (end - last).days > EDGE_DAYS:
             break
         months.append((start, end))

@@ -17,16 +17,48 @@ from functools import lru_cache
 from ..errors import ParameterError, ParameterTypeError
 from .shipped import raw_data_file
 
-__all__ = ["check_text", "country_code", "country_key", "country_labels", "country_names_for", "company_key",
-           "load_company_aliases",
-           "MAX_NAME_LENGTH"]
+__all__ = [
+    "check_text",
+    "country_code",
+    "country_key",
+    "country_labels",
+    "country_names_for",
+    "company_key",
+    "load_company_aliases",
+    "MAX_NAME_LENGTH",
+]
 
 MAX_NAME_LENGTH = 100
 # Common names that ISO 3166 does not list.
-_EXTRA_COUNTRY_NAMES = {"uk": "GB", "great britain": "GB", "england": "GB", "america": "US",
-                        "united states of america": "US", "grossbritannien": "GB"}
-_LEGAL_SUFFIXES = {"ltd", "limited", "inc", "incorporated", "gmbh", "corp", "corporation", "llc",
-                   "plc", "pvt", "private", "co", "company", "ag", "sa", "se", "bv", "nv", "lp"}
+_EXTRA_COUNTRY_NAMES = {
+    "uk": "GB",
+    "great britain": "GB",
+    "england": "GB",
+    "america": "US",
+    "united states of america": "US",
+    "grossbritannien": "GB",
+}
+_LEGAL_SUFFIXES = {
+    "ltd",
+    "limited",
+    "inc",
+    "incorporated",
+    "gmbh",
+    "corp",
+    "corporation",
+    "llc",
+    "plc",
+    "pvt",
+    "private",
+    "co",
+    "company",
+    "ag",
+    "sa",
+    "se",
+    "bv",
+    "nv",
+    "lp",
+}
 _PUNCTUATION = re.compile(r"[.,;:'\"()&/\\!?*_\-]+")
 _SPACES = re.compile(r"\s+")
 
@@ -43,11 +75,13 @@ def check_text(value: object, field: str) -> str:
         characters.
     """
     if not isinstance(value, str):
-        raise ParameterTypeError(field, f"The '{field}' parameter must be a str. Got {value!r} of type "
-                                        f"{type(value).__name__} instead.")
+        raise ParameterTypeError(
+            field, f"The '{field}' parameter must be a str. Got {value!r} of type {type(value).__name__} instead."
+        )
     if len(value) > MAX_NAME_LENGTH:
-        raise ParameterError(field, f"The '{field}' parameter must be at most {MAX_NAME_LENGTH} characters. "
-                                    f"Got {len(value)} characters instead.")
+        raise ParameterError(
+            field, f"The '{field}' parameter must be at most {MAX_NAME_LENGTH} characters. Got {len(value)} characters instead."
+        )
     if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
         raise ParameterError(field, f"The '{field}' parameter must not contain control characters. Got {value!r} instead.")
     text = value.strip()
@@ -150,8 +184,9 @@ def load_company_aliases(path=None) -> dict[str, str]:
         raise ValueError(f"The company aliases table {path} lacks the column(s) {missing}; expected alias, company.")
     for line, (alias, company) in enumerate(zip(table["alias"], table["company"]), start=2):
         if not (alias.strip() and company.strip() and alias.isprintable() and company.isprintable()):
-            raise ValueError(f"The company aliases table {path}, line {line}: 'alias' and 'company' must be "
-                             "printable, non-empty names.")
+            raise ValueError(
+                f"The company aliases table {path}, line {line}: 'alias' and 'company' must be printable, non-empty names."
+            )
     return {company_key(alias): company for alias, company in zip(table["alias"], table["company"])}
 
 
@@ -176,6 +211,7 @@ def fold_company_names(countries, companies, known=(), aliases=None) -> list:
         is folded into its employer when that employer is named in the same
         country (by ``known`` or the rows), as serving resolves it.
     """
+
     def named(name: object) -> bool:
         return isinstance(name, str) and bool(name)
 

@@ -96,7 +96,8 @@ def _wage_factor(wages: dict[str, WageSeries], country: str, year: int, referenc
         raise ValueError(
             f"No wage index for {country}, needed to move its {year} figures to {reference_year}: add rows "
             f"'country,period,change_pct,series,source' for {country} to wage_index.csv (a national wage "
-            f"index, or a stated annual movement), from {year} or earlier.")
+            f"index, or a stated annual movement), from {year} or earlier."
+        )
     return series.factor(figure_month(year), figure_month(reference_year))
 
 
@@ -162,10 +163,13 @@ def normalise_figures(
             aging.append(factor)
             cpi_factors.append(prices)
             used[(country, int(year))] = {
-                "country": country, "from": month_label(figure_month(int(year))),
-                "to": month_label(figure_month(reference_year)), "wage_factor": factor,
+                "country": country,
+                "from": month_label(figure_month(int(year))),
+                "to": month_label(figure_month(reference_year)),
+                "wage_factor": factor,
                 "cpi_factor": None if math.isnan(prices) else prices,
-                "series": wages[country].series, "source": wages[country].source,
+                "series": wages[country].series,
+                "source": wages[country].source,
             }
     missing = sorted(set(figures["currency"]) - set(per_usd))
     if missing:

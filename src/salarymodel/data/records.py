@@ -61,8 +61,10 @@ def load_records(path: str | Path) -> pd.DataFrame:
         raise FiguresError(str(path), [f"cannot read the file as CSV: {error}"]) from None
     missing = [c for c in RECORD_COLUMNS if c not in raw.columns and c != "company"]
     if missing:
-        raise FiguresError(str(path), [f"missing required column(s): {', '.join(missing)}; a records file has "
-                                       f"the columns {', '.join(RECORD_COLUMNS)}"])
+        raise FiguresError(
+            str(path),
+            [f"missing required column(s): {', '.join(missing)}; a records file has the columns {', '.join(RECORD_COLUMNS)}"],
+        )
     if "company" not in raw:
         raw["company"] = ""
     if raw.empty:
@@ -94,9 +96,18 @@ def load_records(path: str | Path) -> pd.DataFrame:
             bad("source", "must name who collected the salary (printable text).")
         if len(row["currency"]) != 3 or not row["currency"].isalpha():
             bad("currency", "must be a three-letter currency code such as EUR.")
-        rows.append({"country": country, "years": years, "company": row["company"] or None, "salary": salary,
-                     "currency": row["currency"].upper(), "year": int(year) if year is not None else 0,
-                     "pay": row["pay"], "source": row["source"]})
+        rows.append(
+            {
+                "country": country,
+                "years": years,
+                "company": row["company"] or None,
+                "salary": salary,
+                "currency": row["currency"].upper(),
+                "year": int(year) if year is not None else 0,
+                "pay": row["pay"],
+                "source": row["source"],
+            }
+        )
     if problems:
         raise FiguresError(str(path), problems)
     return pd.DataFrame(rows, columns=RECORD_COLUMNS)

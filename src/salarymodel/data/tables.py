@@ -49,8 +49,11 @@ class TablePaths:
         chosen: dict[str, Path | None] = {}
         folder = Path(data_dir) if data_dir is not None else None
         if folder is not None and not folder.is_dir():
-            raise ParameterError("data_dir", f"The 'data_dir' parameter names {folder}, which is not a folder "
-                                             f"holding any of {', '.join(TABLE_FILES.values())}.")
+            raise ParameterError(
+                "data_dir",
+                f"The 'data_dir' parameter names {folder}, which is not a folder "
+                f"holding any of {', '.join(TABLE_FILES.values())}.",
+            )
         for name, file_name in TABLE_FILES.items():
             given = files.get(name)
             if given is not None:
@@ -91,6 +94,8 @@ class TablePaths:
         out = {}
         for name in TABLE_FILES:
             path = self.path(name)
-            out[name] = {"file": "shipped" if getattr(self, name) is None else str(path),
-                         "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+            out[name] = {
+                "file": "shipped" if getattr(self, name) is None else str(path),
+                "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            }
         return out

@@ -82,10 +82,17 @@ class BoostedQuantiles:
         companies = X["company"].astype(object).where(X["company"].notna(), "")
         self.companies_ = {c: i for i, c in enumerate(sorted(companies.unique()))}
         features = self._encode(X)
-        self.models_ = [HistGradientBoostingRegressor(loss="quantile", quantile=q, max_iter=150,
-                                                      categorical_features=[0, 1], monotonic_cst=[0, 0, 1],
-                                                      random_state=self.seed)
-                        .fit(features, y) for q in self.LEVELS]
+        self.models_ = [
+            HistGradientBoostingRegressor(
+                loss="quantile",
+                quantile=q,
+                max_iter=150,
+                categorical_features=[0, 1],
+                monotonic_cst=[0, 0, 1],
+                random_state=self.seed,
+            ).fit(features, y)
+            for q in self.LEVELS
+        ]
         return self
 
     def _level_matrix(self, X: pd.DataFrame) -> np.ndarray:
@@ -107,4 +114,3 @@ class BoostedQuantiles:
 
 
 CANDIDATES = (ConformalSpline, LogNormalSpline, BoostedQuantiles)
-

@@ -28,13 +28,14 @@ __all__ = ["EXPERIENCE_LEVELS", "load_external", "external_check", "POPULATION_N
 
 # aijobs.net experience levels -> our level names (years, half-open).
 EXPERIENCE_LEVELS = {"EN": "entry", "MI": "mid", "SE": "senior", "EX": "lead", "ALL": "all"}
-_PERCENTILES = (("min", 0.0), ("p10", 0.1), ("p25", 0.25), ("median", 0.5), ("p75", 0.75), ("p90", 0.9),
-                ("max", 1.0))
+_PERCENTILES = (("min", 0.0), ("p10", 0.1), ("p25", 0.25), ("median", 0.5), ("p75", 0.75), ("p90", 0.9), ("max", 1.0))
 _YEARS_PER_CELL = 200
-POPULATION_NOTE = ("real salaries are self-reported on an AI job board (total gross pay, equity unclear; "
-                   "mostly 2024) while the model's figures are salary-site base pay, aged with wage indices to the "
-                   "year compared (pooled years: reference-year money), "
-                   "so the real population is expected to sit above the model")
+POPULATION_NOTE = (
+    "real salaries are self-reported on an AI job board (total gross pay, equity unclear; "
+    "mostly 2024) while the model's figures are salary-site base pay, aged with wage indices to the "
+    "year compared (pooled years: reference-year money), "
+    "so the real population is expected to sit above the model"
+)
 
 
 def load_external(path: str | Path | None = None) -> pd.DataFrame:
@@ -50,10 +51,17 @@ def _real_cdf(row: pd.Series, salary: np.ndarray) -> np.ndarray:
     return np.interp(salary, points, shares)
 
 
-def external_check(model, *, confidence: float = 0.8, title_group: str = "MLE",
-                   location_basis: str = "company_location", year_scope: str = "all_years",
-                   min_answers: int = 30, path: str | Path | None = None,
-                   scores_previous: bool = True) -> pd.DataFrame:
+def external_check(
+    model,
+    *,
+    confidence: float = 0.8,
+    title_group: str = "MLE",
+    location_basis: str = "company_location",
+    year_scope: str = "all_years",
+    min_answers: int = 30,
+    path: str | Path | None = None,
+    scores_previous: bool = True,
+) -> pd.DataFrame:
     """Share of real salaries inside the model's band, per country and level.
 
     Parameters
@@ -88,8 +96,12 @@ def external_check(model, *, confidence: float = 0.8, title_group: str = "MLE",
         ``previous_interval_score``.
     """
     table = load_external(path)
-    table = table[(table["title_group"] == title_group) & (table["location_basis"] == location_basis)
-                  & (table["year_scope"] == year_scope) & table["country"].isin(model.countries)]
+    table = table[
+        (table["title_group"] == title_group)
+        & (table["location_basis"] == location_basis)
+        & (table["year_scope"] == year_scope)
+        & table["country"].isin(model.countries)
+    ]
     levels = model.plan.levels
     # A year's salaries are compared in that year's money (pay of 1 July,
     # USD at that month's ECB rate); pooled years in the reference money.
@@ -110,10 +122,10 @@ def external_check(model, *, confidence: float = 0.8, title_group: str = "MLE",
         level = EXPERIENCE_LEVELS[row["experience_level"]]
         if row["n"] == 0 or np.isnan(row["median"]):
             continue
-        years = sample_years(level, levels.at[level, "years_min"], levels.at[level, "years_max"], levels,
-                             _YEARS_PER_CELL, rng)
-        band = model.predict_frame(pd.DataFrame({"country": row["country"], "years": years}),
-                                   confidence=confidence, currency="USD", as_of=as_of)
+        years = sample_years(level, levels.at[level, "years_min"], levels.at[level, "years_max"], levels, _YEARS_PER_CELL, rng)
+        band = model.predict_frame(
+            pd.DataFrame({"country": row["country"], "years": years}), confidence=confidence, currency="USD", as_of=as_of
+        )
         inside = _real_cdf(row, band["high"].to_numpy()) - _real_cdf(row, band["low"].to_numpy())
         model_median = float(band["median"].median())
         points = np.maximum.accumulate(np.array([row[name] for name, _ in _PERCENTILES], dtype=float))
@@ -124,13 +136,25 @@ def external_check(model, *, confidence: float = 0.8, title_group: str = "MLE",
             rate = model.money_quote(row["country"], "USD", as_of).multiplier
             previous = previous_band(model, {"country": row["country"]}, None, years, confidence) + np.log(rate)
         scores = real_salary_scores(model, log_band, previous, points, shares, confidence)
-        records.append({"country": row["country"], "experience_level": row["experience_level"], "level": level,
-                        "n": int(row["n"]), "judged": bool(row["n"] >= min_answers),
-                        "share_inside": float(inside.mean()), "model_median_usd": model_median,
-                        "real_median_usd": float(row["median"]), "median_ratio": model_median / float(row["median"]),
-                        "model_low_usd": float(band["low"].median()), "model_high_usd": float(band["high"].median()),
-                        "real_p10_usd": float(row["p10"]), "real_p90_usd": float(row["p90"]),
-                        "interval_score": scores["interval_score"], "width": scores["width"],
-                        "previous_share_inside": scores.get("previous_coverage"),
-                        "previous_interval_score": scores.get("previous_interval_score")})
+        records.append(
+            {
+                "country": row["country"],
+                "experience_level": row["experience_level"],
+                "level": level,
+                "n": int(row["n"]),
+                "judged": bool(row["n"] >= min_answers),
+                "share_inside": float(inside.mean()),
+                "model_median_usd": model_median,
+                "real_median_usd": float(row["median"]),
+                "median_ratio": model_median / float(row["median"]),
+                "model_low_usd": float(band["low"].median()),
+                "model_high_usd": float(band["high"].median()),
+                "real_p10_usd": float(row["p10"]),
+                "real_p90_usd": float(row["p90"]),
+                "interval_score": scores["interval_score"],
+                "width": scores["width"],
+                "previous_share_inside": scores.get("previous_coverage"),
+                "previous_interval_score": scores.get("previous_interval_score"),
+            }
+        )
     return pd.DataFrame.from_records(records)

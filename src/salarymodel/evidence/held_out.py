@@ -47,26 +47,24 @@ def _data_years(posterior: Posterior) -> dict[str, tuple[float, float]]:
     used = data.arrays()["use"] > 0
     spans = {}
     for c, country in enumerate(data.countries):
-        points = np.concatenate([data.years[used & (data.country == c)].ravel(),
-                                 data.record_years[data.record_country == c]])
+        points = np.concatenate([data.years[used & (data.country == c)].ravel(), data.record_years[data.record_country == c]])
         spans[country] = (float(np.floor(points.min())), float(np.ceil(points.max()))) if len(points) else (0.0, 0.0)
     return spans
 
 
-def median_changes(full: Posterior, refit: Posterior,
-                   spans: dict[str, tuple[float, float]] | None = None) -> dict[str, dict[str, float]]:
+def median_changes(
+    full: Posterior, refit: Posterior, spans: dict[str, tuple[float, float]] | None = None
+) -> dict[str, dict[str, float]]:
     """Each country's largest relative change of the market median (its posterior mean in
     log pay: less Monte Carlo noise than a posterior median), over the years its own
     figures describe (``spans``, read off ``full`` when None) and over 0-30 years."""
     spans = spans or _data_years(full)
     changes = {}
     for country in full.data.countries:
-        change = np.abs(np.expm1(refit.mean_median(country, None, CHANGE_YEARS)
-                                 - full.mean_median(country, None, CHANGE_YEARS)))
+        change = np.abs(np.expm1(refit.mean_median(country, None, CHANGE_YEARS) - full.mean_median(country, None, CHANGE_YEARS)))
         low, high = spans[country]
         inside = (CHANGE_YEARS >= low) & (CHANGE_YEARS <= high)
-        changes[country] = {"data_years": float(change[inside].max()) if inside.any() else 0.0,
-                            "all_years": float(change.max())}
+        changes[country] = {"data_years": float(change[inside].max()) if inside.any() else 0.0, "all_years": float(change.max())}
     return changes
 
 
@@ -101,8 +99,13 @@ def _width_check(refit: Posterior, rows: np.ndarray, confidence: float, rng: np.
     model = model + np.sqrt(2) * REPORTING_SD * rng.standard_normal(model.shape)
     tail = (1 - confidence) / 2
     low, mid, high = np.quantile(model, [tail, 0.5, 1 - tail])
-    return {"reported_width": float(reported), "model_width": float(mid), "model_width_low": float(low),
-            "model_width_high": float(high), "width_inside": bool(low <= reported <= high)}
+    return {
+        "reported_width": float(reported),
+        "model_width": float(mid),
+        "model_width_low": float(low),
+        "model_width_high": float(high),
+        "width_inside": bool(low <= reported <= high),
+    }
 
 
 def _reasons(refit: Posterior, rows: np.ndarray) -> tuple[str, list[str]]:
@@ -125,8 +128,7 @@ def _reasons(refit: Posterior, rows: np.ndarray) -> tuple[str, list[str]]:
     return "predicted", reasons
 
 
-def held_out_checks(posterior: Posterior, groups: list[tuple[str, list[str]]], *,
-                    confidence: float = 0.8) -> pd.DataFrame:
+def held_out_checks(posterior: Posterior, groups: list[tuple[str, list[str]]], *, confidence: float = 0.8) -> pd.DataFrame:
     """Refit without each group of figures and judge every held-out statistic.
 
     Parameters
@@ -173,33 +175,52 @@ def held_out_checks(posterior: Posterior, groups: list[tuple[str, list[str]]], *
             country = data.countries[data.country[rows[0]]]
             k = data.employer[rows[0]]
             others = [v for c, v in changes.items() if c != country]
-            base = {"id": figure_id, "held_out": label, "country": country,
-                    "company": data.employers[k][1] if k >= 0 else None,
-                    "median_change_own": changes[country]["all_years"],
-                    "median_change_other": max([v["data_years"] for v in others], default=0.0),
-                    "median_change_other_all_years": max([v["all_years"] for v in others], default=0.0),
-                    "refit_seed": refit.seed, "refit_diagnostics_pass": not refit.diagnostics.problems(),
-                    "status": status, "reason": "; ".join(reasons)}
+            base = {
+                "id": figure_id,
+                "held_out": label,
+                "country": country,
+                "company": data.employers[k][1] if k >= 0 else None,
+                "median_change_own": changes[country]["all_years"],
+                "median_change_other": max([v["data_years"] for v in others], default=0.0),
+                "median_change_other_all_years": max([v["all_years"] for v in others], default=0.0),
+                "refit_seed": refit.seed,
+                "refit_diagnostics_pass": not refit.diagnostics.problems(),
+                "status": status,
+                "reason": "; ".join(reasons),
+            }
             spread = (len(rows) == 1 and data.kind[rows[0]] == _KIND_RANGE) or (
-                len(rows) > 1 and np.all(data.kind[rows] == _KIND_QUANTILE))
+                len(rows) > 1 and np.all(data.kind[rows] == _KIND_QUANTILE)
+            )
             width = _width_check(refit, rows, confidence, rng) if spread and status == "predicted" else {}
             for _, check in checks[np.isin(position, rows)].iterrows():
-                row = {**base, "statistic": check["statistic"], "reported_usd": check["reported_usd"],
-                       "reported_high_usd": np.nan, **width}
+                row = {
+                    **base,
+                    "statistic": check["statistic"],
+                    "reported_usd": check["reported_usd"],
+                    "reported_high_usd": np.nan,
+                    **width,
+                }
                 if status == "predicted":
-                    row.update({"model_usd": check["predictive_median_usd"],
-                                "predictive_low_usd": check["predictive_low_usd"],
-                                "predictive_high_usd": check["predictive_high_usd"],
-                                "relative_error": check["predictive_median_usd"] / check["reported_usd"] - 1,
-                                "relative_error_high": np.nan, "percentile": check["percentile"],
-                                "inside_interval": bool(check["inside"])})
+                    row.update(
+                        {
+                            "model_usd": check["predictive_median_usd"],
+                            "predictive_low_usd": check["predictive_low_usd"],
+                            "predictive_high_usd": check["predictive_high_usd"],
+                            "relative_error": check["predictive_median_usd"] / check["reported_usd"] - 1,
+                            "relative_error_high": np.nan,
+                            "percentile": check["percentile"],
+                            "inside_interval": bool(check["inside"]),
+                        }
+                    )
                 records.append(row)
     return pd.DataFrame.from_records(records)
 
 
 def interval_note(confidence: float = 0.8) -> str:
     """How the held-out interval is made, in words (the report prints it)."""
-    return (f"{confidence:.0%} posterior predictive interval of the held-out statistic under a refit without it: "
-            "the cell's functional plus its source's offset (drawn from the sources' "
-            "spread for a source with nothing else left) and the reporting noise; the employer's effect is "
-            "drawn from the employers' spread when nothing else of that employer is left")
+    return (
+        f"{confidence:.0%} posterior predictive interval of the held-out statistic under a refit without it: "
+        "the cell's functional plus its source's offset (drawn from the sources' "
+        "spread for a source with nothing else left) and the reporting noise; the employer's effect is "
+        "drawn from the employers' spread when nothing else of that employer is left"
+    )

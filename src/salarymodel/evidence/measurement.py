@@ -37,8 +37,10 @@ def predictive_checks(posterior: Posterior, level: float = 0.9) -> pd.DataFrame:
     offsets = np.where(order[None, :], 0.0, draws["source_offset"][:, data.unit])
     order_sd = np.sqrt(REPORTING_SD**2 + draws["tau_source"][:, None] ** 2 * data.order_var[None, :])
     noise_sd = np.where(order[None, :], order_sd, REPORTING_SD)
-    replicated = {"low": draws["predicted_low"] + offsets + noise_sd * rng.standard_normal(offsets.shape),
-                  "high": draws["predicted_high"] + offsets + REPORTING_SD * rng.standard_normal(offsets.shape)}
+    replicated = {
+        "low": draws["predicted_low"] + offsets + noise_sd * rng.standard_normal(offsets.shape),
+        "high": draws["predicted_high"] + offsets + REPORTING_SD * rng.standard_normal(offsets.shape),
+    }
     tail = (1 - level) / 2
     weights = draws["source_weight"].mean(axis=0)
     rows = []
@@ -46,14 +48,21 @@ def predictive_checks(posterior: Posterior, level: float = 0.9) -> pd.DataFrame:
         parts = [("low", data.low[i])] + ([("high", data.high[i])] if data.kind[i] == 2 else [])
         for part, observed in parts:
             low, mid, high = np.quantile(replicated[part][:, i], [tail, 0.5, 1 - tail])
-            rows.append({"id": figure_id, "statistic": statistic if data.kind[i] != 2 else f"range {part}",
-                         "country": data.countries[data.country[i]], "reported_usd": float(np.exp(observed)),
-                         "predictive_low_usd": float(np.exp(low)), "predictive_median_usd": float(np.exp(mid)),
-                         "predictive_high_usd": float(np.exp(high)),
-                         "percentile": float(np.mean(replicated[part][:, i] <= observed)),
-                         "inside": bool(low <= observed <= high),
-                         "source": data.units[data.unit[i]] if data.kind[i] != 3 else "order statistic",
-                         "source_weight": float(weights[data.unit[i]]) if data.kind[i] != 3 else None})
+            rows.append(
+                {
+                    "id": figure_id,
+                    "statistic": statistic if data.kind[i] != 2 else f"range {part}",
+                    "country": data.countries[data.country[i]],
+                    "reported_usd": float(np.exp(observed)),
+                    "predictive_low_usd": float(np.exp(low)),
+                    "predictive_median_usd": float(np.exp(mid)),
+                    "predictive_high_usd": float(np.exp(high)),
+                    "percentile": float(np.mean(replicated[part][:, i] <= observed)),
+                    "inside": bool(low <= observed <= high),
+                    "source": data.units[data.unit[i]] if data.kind[i] != 3 else "order statistic",
+                    "source_weight": float(weights[data.unit[i]]) if data.kind[i] != 3 else None,
+                }
+            )
     return pd.DataFrame(rows).astype({"source_weight": object})
 
 
@@ -70,15 +79,31 @@ def _cells(posterior: Posterior, plan) -> list[dict]:
         for j, y in enumerate(_CHECK_YEARS):
             m_low, m_mid, m_high = np.exp(np.quantile(median[:, j], [0.1, 0.5, 0.9])) * rate
             b_low, b_mid, b_high = np.exp(np.quantile(engineer[:, j], [0.1, 0.5, 0.9])) * rate
-            rows.append({"country": country, "currency": local.get(country, "USD"), "years": y,
-                         "median": float(b_mid), "band_low": float(b_low), "band_high": float(b_high),
-                         "band_ratio": float(b_high / b_low), "market_median_low": float(m_low),
-                         "market_median": float(m_mid), "market_median_high": float(m_high)})
+            rows.append(
+                {
+                    "country": country,
+                    "currency": local.get(country, "USD"),
+                    "years": y,
+                    "median": float(b_mid),
+                    "band_low": float(b_low),
+                    "band_high": float(b_high),
+                    "band_ratio": float(b_high / b_low),
+                    "market_median_low": float(m_low),
+                    "market_median": float(m_mid),
+                    "market_median_high": float(m_high),
+                }
+            )
     return rows
 
 
-def measurement_section(plan, records: pd.DataFrame | None = None, *, seed: int = 0,
-                        settings: SamplerSettings | None = None, posterior: Posterior | None = None) -> dict:
+def measurement_section(
+    plan,
+    records: pd.DataFrame | None = None,
+    *,
+    seed: int = 0,
+    settings: SamplerSettings | None = None,
+    posterior: Posterior | None = None,
+) -> dict:
     """The whole measurement-model report as data (see the module docstring); ``posterior``,
     when given, is the fit of these figures and records (else it is fitted)."""
     posterior = posterior or fit_to_plan(plan, records, seed=seed, settings=settings)
@@ -89,10 +114,16 @@ def measurement_section(plan, records: pd.DataFrame | None = None, *, seed: int 
         **summary,
         "priors": prior_settings(),
         "records": 0 if records is None else int(len(posterior.data.record_log)),
-        "predictive_checks": {"level": 0.9, "statistics": int(len(checks)), "inside": int(checks["inside"].sum()),
-                              "outliers": [{"id": r.id, "statistic": r.statistic, "percentile": r.percentile,
-                                            "source_weight": r.source_weight} for r in outliers.itertuples()],
-                              "figures": checks.to_dict("records")},
+        "predictive_checks": {
+            "level": 0.9,
+            "statistics": int(len(checks)),
+            "inside": int(checks["inside"].sum()),
+            "outliers": [
+                {"id": r.id, "statistic": r.statistic, "percentile": r.percentile, "source_weight": r.source_weight}
+                for r in outliers.itertuples()
+            ],
+            "figures": checks.to_dict("records"),
+        },
         "cells": _cells(posterior, plan),
         "diagnostics_pass": not posterior.diagnostics.problems(),
         "diagnostics_problems": posterior.diagnostics.problems(),

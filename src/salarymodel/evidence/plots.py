@@ -12,8 +12,16 @@ import pandas as pd
 
 from ..data.aging import month_label
 
-__all__ = ["plot_reported_figures", "plot_normalisation", "plot_training_cells", "plot_salary_curves",
-           "plot_company_comparison", "plot_fidelity", "plot_calibration", "plot_money_over_time"]
+__all__ = [
+    "plot_reported_figures",
+    "plot_normalisation",
+    "plot_training_cells",
+    "plot_salary_curves",
+    "plot_company_comparison",
+    "plot_fidelity",
+    "plot_calibration",
+    "plot_money_over_time",
+]
 
 _COUNTRY_COLOURS = {"US": "tab:blue", "DE": "tab:orange", "IN": "tab:green", "GB": "tab:purple"}
 
@@ -47,13 +55,13 @@ def plot_reported_figures(figures: pd.DataFrame, ax=None):
                 ax.vlines(i, r["value_usd"], r["value_high_usd"], colour, linewidth=4, alpha=0.7)
             else:
                 if r["statistic"] == "mean":
-                    ax.scatter(i, r["value_usd"], facecolors=colour if used else "none", edgecolors=colour,
-                               marker="o", s=60, zorder=3)
+                    ax.scatter(
+                        i, r["value_usd"], facecolors=colour if used else "none", edgecolors=colour, marker="o", s=60, zorder=3
+                    )
                 else:
                     ax.scatter(i, r["value_usd"], color=colour, marker="_", s=200, zorder=3)
         company = f" {row['company']}" if isinstance(row["company"], str) else ""
-        labels.append(f"{figure_id} {row['country'] if isinstance(row['country'], str) else '??'} "
-                      f"{row['level']}{company}")
+        labels.append(f"{figure_id} {row['country'] if isinstance(row['country'], str) else '??'} {row['level']}{company}")
     ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=8)
     ax.set_yscale("log")
     ax.set_ylabel("reference-year USD per year (log scale)")
@@ -67,14 +75,15 @@ def plot_normalisation(figures: pd.DataFrame, ax=None):
     ax = _axes(ax, (9, 4.5))
     first = figures.drop_duplicates("id").reset_index(drop=True)
     x = np.arange(len(first))
-    stages = [("as reported (local currency, its year)", first["value"], "o"),
-              ("reference year, local currency", first["value"] * first["aging_factor"], "s"),
-              ("reference year, USD", first["value_usd"], "^")]
+    stages = [
+        ("as reported (local currency, its year)", first["value"], "o"),
+        ("reference year, local currency", first["value"] * first["aging_factor"], "s"),
+        ("reference year, USD", first["value_usd"], "^"),
+    ]
     for label, values, marker in stages:
         ax.scatter(x, values, marker=marker, label=label, zorder=3)
     for i in x:
-        ax.plot([i, i], [min(v.iloc[i] for _, v, _ in stages), max(v.iloc[i] for _, v, _ in stages)],
-                color="gray", linewidth=0.8)
+        ax.plot([i, i], [min(v.iloc[i] for _, v, _ in stages), max(v.iloc[i] for _, v, _ in stages)], color="gray", linewidth=0.8)
     ax.set_xticks(x, [f"{r.id} {r.currency} {r.year}" for r in first.itertuples()], rotation=90, fontsize=8)
     ax.set_yscale("log")
     ax.set_ylabel("amount per year (log scale)")
@@ -100,8 +109,16 @@ def plot_training_cells(rows: pd.DataFrame, figures: pd.DataFrame, country: str,
     return ax
 
 
-def plot_salary_curves(model, country: str, company: str | None = None, *, currency: str | None = None,
-                       confidences=(0.5, 0.8, 0.95), max_years: float | None = None, ax=None):
+def plot_salary_curves(
+    model,
+    country: str,
+    company: str | None = None,
+    *,
+    currency: str | None = None,
+    confidences=(0.5, 0.8, 0.95),
+    max_years: float | None = None,
+    ax=None,
+):
     """Median salary against years with the bands drawn at several confidences.
 
     The axis runs over the years the country's figures cover plus five
@@ -117,8 +134,14 @@ def plot_salary_curves(model, country: str, company: str | None = None, *, curre
     frame = pd.DataFrame({"country": country, "years": years, "company": company})
     for confidence in sorted(confidences, reverse=True):
         band = model.predict_frame(frame, confidence=confidence, currency=currency)
-        ax.fill_between(years, band["low"], band["high"], alpha=0.18, color=_colour(model.resolve_country(country)),
-                        label=f"{confidence:.0%} band")
+        ax.fill_between(
+            years,
+            band["low"],
+            band["high"],
+            alpha=0.18,
+            color=_colour(model.resolve_country(country)),
+            label=f"{confidence:.0%} band",
+        )
     median = model.predict_frame(frame, currency=currency)
     ax.plot(years, median["median"], color="black", label="median")
     ax.set_xlabel("years of experience")
@@ -143,8 +166,14 @@ def plot_company_comparison(model, country: str, years: float, *, currency: str 
     estimates = [model.predict(code, years, name, currency=currency) for name in names]
     y = np.arange(len(names))
     medians = np.array([e.median for e in estimates])
-    ax.errorbar(medians, y, xerr=[medians - [e.low for e in estimates], [e.high for e in estimates] - medians],
-                fmt="o", capsize=4, color=_colour(code))
+    ax.errorbar(
+        medians,
+        y,
+        xerr=[medians - [e.low for e in estimates], [e.high for e in estimates] - medians],
+        fmt="o",
+        capsize=4,
+        color=_colour(code),
+    )
     ax.set_yticks(y, ["market"] + names[1:])
     ax.set_xlabel(f"base salary per year ({estimates[0].currency}); bars: 80% band")
     ax.set_title(f"{code} at {years:g} years: employers against the market")
@@ -157,15 +186,20 @@ def plot_fidelity(table: pd.DataFrame, ax=None):
     used = table[table["status"] != "excluded"]
     for status, marker in (("reproduced", "o"), ("not reproduced", "x")):
         part = used[used["status"] == status]
-        ax.scatter(part["reported_usd"], part["model_usd"], marker=marker, label=status,
-                   c=[_colour(c) for c in part["country"]])
+        ax.scatter(part["reported_usd"], part["model_usd"], marker=marker, label=status, c=[_colour(c) for c in part["country"]])
         ranged = part.dropna(subset=["reported_high_usd"])
-        ax.scatter(ranged["reported_high_usd"], ranged["model_high_usd"], marker=marker,
-                   c=[_colour(c) for c in ranged["country"]])
+        ax.scatter(
+            ranged["reported_high_usd"], ranged["model_high_usd"], marker=marker, c=[_colour(c) for c in ranged["country"]]
+        )
     # Labels alternate above and below their point, so neighbours do not overlap.
     for k, (_, r) in enumerate(used.drop_duplicates("id").sort_values("reported_usd").iterrows()):
-        ax.annotate(r["id"], (r["reported_usd"], r["model_usd"]), fontsize=7,
-                    xytext=(4, 6 if k % 2 == 0 else -10), textcoords="offset points")
+        ax.annotate(
+            r["id"],
+            (r["reported_usd"], r["model_usd"]),
+            fontsize=7,
+            xytext=(4, 6 if k % 2 == 0 else -10),
+            textcoords="offset points",
+        )
     low = min(used["reported_usd"].min(), used["model_usd"].min()) * 0.8
     high = max(used["reported_usd"].max(), used["model_usd"].max()) * 1.3
     ax.plot([low, high], [low, high], color="black", linewidth=0.7)
@@ -184,8 +218,9 @@ def plot_fidelity(table: pd.DataFrame, ax=None):
     ax.set_ylabel("model, same statistic and cell (USD)")
     ax.set_title("Fidelity (dashed: +-10%)")
     handles, _ = ax.get_legend_handles_labels()
-    handles += [Line2D([], [], marker="s", linestyle="", color=_colour(c), label=c)
-                for c in sorted(used["country"].dropna().unique())]
+    handles += [
+        Line2D([], [], marker="s", linestyle="", color=_colour(c), label=c) for c in sorted(used["country"].dropna().unique())
+    ]
     ax.legend(handles=handles, fontsize=8)
     return ax
 
@@ -198,8 +233,9 @@ def plot_calibration(calibration: dict, ax=None):
     ax.plot([0.4, 1], [0.4, 1], color="black", linewidth=0.7)
     ax.plot(nominal, [levels[k]["overall"] for k in levels], "o-", color="black", label="overall")
     for country in next(iter(levels.values()))["by_country"]:
-        ax.plot(nominal, [levels[k]["by_country"][country] for k in levels], "s--", color=_colour(country),
-                label=country, alpha=0.8)
+        ax.plot(
+            nominal, [levels[k]["by_country"][country] for k in levels], "s--", color=_colour(country), label=country, alpha=0.8
+        )
     ax.set_xlabel("nominal coverage")
     ax.set_ylabel("observed coverage on held-out rows")
     ax.set_title("Calibration")

@@ -56,8 +56,11 @@ def _lognormal(figures: pd.DataFrame) -> tuple[float, float | None]:
     give both; a mean gives the location only."""
     centres, sds = [], []
     for _, rows in figures.groupby("id"):
-        quantiles = [(float(ndtri(quantile_level(r.statistic))), np.log(r.value_usd)) for r in rows.itertuples()
-                     if r.statistic not in ("mean", "range")]
+        quantiles = [
+            (float(ndtri(quantile_level(r.statistic))), np.log(r.value_usd))
+            for r in rows.itertuples()
+            if r.statistic not in ("mean", "range")
+        ]
         for r in rows.itertuples():
             if r.statistic == "range":
                 z = float(ndtri((1 + r.coverage) / 2))
@@ -88,7 +91,9 @@ def _baselines(plan) -> tuple[dict, dict]:
             centre, own = _lognormal(rows)
             own = own if own else sd
             level[(code, {"late": "lead"}.get(name, name))] = (
-                centre - (own**2 / 2 if (rows["statistic"] == "mean").all() else 0.0), own)
+                centre - (own**2 / 2 if (rows["statistic"] == "mean").all() else 0.0),
+                own,
+            )
     return country, level
 
 
@@ -104,11 +109,9 @@ def _scores(log_real: np.ndarray, quantiles: np.ndarray) -> dict:
         if n:
             interval = stats.binomtest(inside, n).proportion_ci(0.95, method="exact")
             bounds = [interval.low, interval.high]
-        out[f"coverage_{int(level * 100)}"] = {"share": inside / n if n else None, "inside": inside,
-                                               "interval_95": bounds}
+        out[f"coverage_{int(level * 100)}"] = {"share": inside / n if n else None, "inside": inside, "interval_95": bounds}
     out["crps"] = float(np.mean(crps_from_quantiles(log_real, quantiles))) if n else None
-    out["interval_score_80"] = (float(np.mean(interval_score(log_real, quantiles[:, 9], quantiles[:, 89], 0.2)))
-                                if n else None)
+    out["interval_score_80"] = float(np.mean(interval_score(log_real, quantiles[:, 9], quantiles[:, 89], 0.2))) if n else None
     return out
 
 
@@ -116,8 +119,7 @@ def real_salary_section(model, records: pd.DataFrame) -> dict:
     """Score a records file against the model's served bands (see the module docstring)."""
     base = records[records["pay"] == "base"].reset_index(drop=True)
     known = base["country"].isin(model.countries)
-    skipped = {"total pay": int((records["pay"] != "base").sum()), "country the model does not serve":
-               int((~known).sum())}
+    skipped = {"total pay": int((records["pay"] != "base").sum()), "country the model does not serve": int((~known).sum())}
     rows = base[known].reset_index(drop=True)
     log_real = np.log(_reference_usd(rows, model)) if len(rows) else np.zeros(0)
     frame = pd.DataFrame({"country": rows["country"], "company": rows["company"], "years": rows["years"]})
@@ -126,18 +128,23 @@ def real_salary_section(model, records: pd.DataFrame) -> dict:
     levels = levels_for_years(rows["years"].to_numpy(float), level_edges(model.plan.levels))
     z = ndtri(_QUANTILES)
     country_q = np.array([by_country.get(c, (np.nan, np.nan)) for c in rows["country"]]).reshape(-1, 2)
-    level_q = np.array([level_baseline.get((c, lv), by_country.get(c, (np.nan, np.nan)))
-                        for c, lv in zip(rows["country"], levels)]).reshape(-1, 2)
+    level_q = np.array(
+        [level_baseline.get((c, lv), by_country.get(c, (np.nan, np.nan))) for c, lv in zip(rows["country"], levels)]
+    ).reshape(-1, 2)
     countries: dict[str, dict] = {}
-    report = {"file_rows": int(len(records)), "scored": int(len(rows)), "skipped": skipped,
-              "money": f"each salary aged with the wage index to {model.reference_year} and converted at that "
-                       "year's rate; scores in log pay", "countries": countries}
+    report = {
+        "file_rows": int(len(records)),
+        "scored": int(len(rows)),
+        "skipped": skipped,
+        "money": f"each salary aged with the wage index to {model.reference_year} and converted at that "
+        "year's rate; scores in log pay",
+        "countries": countries,
+    }
     for code in sorted(set(rows["country"])):
         mine = (rows["country"] == code).to_numpy()
         real = log_real[mine]
         countries[code] = {
-            "model": {**_scores(real, served[mine]),
-                      "median_ratio": float(np.median(np.exp(real - served[mine][:, 49])))},
+            "model": {**_scores(real, served[mine]), "median_ratio": float(np.median(np.exp(real - served[mine][:, 49])))},
             "country_lognormal": _scores(real, country_q[mine, :1] + country_q[mine, 1:] * z),
             "level_lognormal": _scores(real, level_q[mine, :1] + level_q[mine, 1:] * z),
         }

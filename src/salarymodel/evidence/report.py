@@ -39,8 +39,18 @@ from .validation import (
     validation_summary,
 )
 
-__all__ = ["evaluation_report", "fidelity_section", "uncertainty_section", "sharpness_section", "compare_models",
-           "validation_section", "posterior_validation_section", "external_section", "money_section", "clean_json"]
+__all__ = [
+    "evaluation_report",
+    "fidelity_section",
+    "uncertainty_section",
+    "sharpness_section",
+    "compare_models",
+    "validation_section",
+    "posterior_validation_section",
+    "external_section",
+    "money_section",
+    "clean_json",
+]
 
 # Selection rule tolerances (points of coverage), as the calibration targets.
 OVERALL_TOLERANCE = 0.02
@@ -70,8 +80,9 @@ def fidelity_section(table: pd.DataFrame, max_figures: int | None = None) -> dic
     (the whole table is in the model data: :meth:`SalaryModel.fidelity`).
     """
     used = table[table["status"] != "excluded"]
-    errors = np.abs(np.concatenate([used["relative_error"].to_numpy(float),
-                                    used["relative_error_high"].dropna().to_numpy(float)]))
+    errors = np.abs(
+        np.concatenate([used["relative_error"].to_numpy(float), used["relative_error_high"].dropna().to_numpy(float)])
+    )
     return {
         "tolerance": FIDELITY_TOLERANCE,
         "spread_tolerance": SPREAD_TOLERANCE,
@@ -120,19 +131,23 @@ def validation_section(model, *, seed: int = 0, rows_per_country: int = DEFAULT_
         section[name] = {"summary": validation_summary(table), "figures": _records(table)}
     summaries = [section["leave_one_figure_out"]["summary"]] + [
         validation_summary(leave_one_figure_out(model.plan, seed=seed + extra, rows_per_country=rows_per_country))
-        for extra in SPREAD_SEEDS]
+        for extra in SPREAD_SEEDS
+    ]
     section["leave_one_figure_out"]["seed_spread"] = {
         "seeds": [seed] + [seed + extra for extra in SPREAD_SEEDS],
         "median_abs_error": [s["median_abs_error"] for s in summaries],
-        "inside_interval": [s["inside_interval"] for s in summaries]}
+        "inside_interval": [s["inside_interval"] for s in summaries],
+    }
     section["peer_baseline"] = _peer_baseline_section(model.plan, section["leave_one_figure_out"]["figures"])
     section["rows"] = rows_per_country
-    section["interval"] = ("80% interval of what a new source would report for the cell (not the band of one "
-                           "engineer's salary): the retrained model's "
-                           "statistic, read on the cell as one source sees it (consensus median, within-source "
-                           "spread; the lowest/highest of k sources as that order statistic), divided/multiplied "
-                           "by exp(1.2816 * sqrt(tau_source^2 (1 + 1/n) [+ tau_employer^2 for an employer the "
-                           "model no longer knows]))")
+    section["interval"] = (
+        "80% interval of what a new source would report for the cell (not the band of one "
+        "engineer's salary): the retrained model's "
+        "statistic, read on the cell as one source sees it (consensus median, within-source "
+        "spread; the lowest/highest of k sources as that order statistic), divided/multiplied "
+        "by exp(1.2816 * sqrt(tau_source^2 (1 + 1/n) [+ tau_employer^2 for an employer the "
+        "model no longer knows]))"
+    )
     return section
 
 
@@ -143,16 +158,19 @@ def _held_out_summary(table: pd.DataFrame) -> dict:
     summary = validation_summary(table)
     widths = table.drop_duplicates("id")
     widths = widths[widths["width_inside"].notna()] if "width_inside" in widths else widths.iloc[:0]
-    summary.update({
-        "spread_figures": int(len(widths)),
-        "spread_inside_interval": float(widths["width_inside"].astype(bool).mean()) if len(widths) else None,
-        "max_median_change_other_country": float(table["median_change_other"].max()),
-        "max_median_change_other_country_all_years": float(table["median_change_other_all_years"].max()),
-        # A refit with nothing left of a country has that country's parameters at their prior
-        # (slow to mix, and judged on nothing): only refits that predict something count.
-        "refits_failing_diagnostics": sorted(set(table.loc[~table["refit_diagnostics_pass"]
-                                                           & (table["status"] == "predicted"), "held_out"])),
-    })
+    summary.update(
+        {
+            "spread_figures": int(len(widths)),
+            "spread_inside_interval": float(widths["width_inside"].astype(bool).mean()) if len(widths) else None,
+            "max_median_change_other_country": float(table["median_change_other"].max()),
+            "max_median_change_other_country_all_years": float(table["median_change_other_all_years"].max()),
+            # A refit with nothing left of a country has that country's parameters at their prior
+            # (slow to mix, and judged on nothing): only refits that predict something count.
+            "refits_failing_diagnostics": sorted(
+                set(table.loc[~table["refit_diagnostics_pass"] & (table["status"] == "predicted"), "held_out"])
+            ),
+        }
+    )
     return summary
 
 
@@ -170,8 +188,9 @@ def posterior_validation_section(model, *, confidence: float = 0.8) -> dict:
     for figure_id, source in zip(used["id"], source_of(used)):
         if figure_id in ids:
             by_source.setdefault(source, []).append(figure_id)
-    source_folds = [(label, [i for source in members for i in by_source[source]])
-                    for label, members in refit_folds(list(by_source), seed)]
+    source_folds = [
+        (label, [i for source in members for i in by_source[source]]) for label, members in refit_folds(list(by_source), seed)
+    ]
     section: dict[str, Any] = {}
     for name, groups in (("leave_one_figure_out", refit_folds(ids, seed)), ("leave_one_source_out", source_folds)):
         table = held_out_checks(posterior, groups, confidence=confidence)
@@ -188,10 +207,14 @@ def _peer_baseline_section(plan, lofo_records: list[dict]) -> dict:
     lofo = pd.DataFrame(lofo_records)
     model_errors = validation_summary(lofo[lofo["id"].isin(table["id"])]) if len(table) else None
     per_figure = table["relative_error"].abs().groupby(table["id"]).median()  # one vote per figure
-    return {"summary": {"figures": int(len(per_figure)),
-                        "median_abs_error": float(per_figure.median()) if len(table) else None,
-                        "model_median_abs_error": model_errors["median_abs_error"] if model_errors else None},
-            "figures": _records(table)}
+    return {
+        "summary": {
+            "figures": int(len(per_figure)),
+            "median_abs_error": float(per_figure.median()) if len(table) else None,
+            "model_median_abs_error": model_errors["median_abs_error"] if model_errors else None,
+        },
+        "figures": _records(table),
+    }
 
 
 def external_section(model) -> dict:
@@ -202,10 +225,12 @@ def external_section(model) -> dict:
     matched = external_check(model, year_scope=year, min_answers=10)
     aged = external_check(model, year_scope=later, min_answers=30)
     every = external_check(model, year_scope="all_years", min_answers=30)
-    return {"population_note": POPULATION_NOTE,
-            "year_matched": {"year_scope": year, "min_answers": 10, "cells": _records(matched)},
-            "next_year": {"year_scope": later, "min_answers": 30, "cells": _records(aged)},
-            "all_years": {"year_scope": "all_years", "min_answers": 30, "cells": _records(every)}}
+    return {
+        "population_note": POPULATION_NOTE,
+        "year_matched": {"year_scope": year, "min_answers": 10, "cells": _records(matched)},
+        "next_year": {"year_scope": later, "min_answers": 30, "cells": _records(aged)},
+        "all_years": {"year_scope": "all_years", "min_answers": 30, "cells": _records(every)},
+    }
 
 
 def money_section(model) -> dict:
@@ -213,13 +238,21 @@ def money_section(model) -> dict:
     and which dates the model can serve."""
     figures = model.plan.figures.drop_duplicates("id")
     moved = figures[(figures["year"] != model.reference_year) & figures["aging_factor"].notna()]
-    rows = [{"id": r.id, "country": r.country, "year": int(r.year), "currency": r.currency,
-             "reported": float(r.value), "wage_factor": float(r.aging_factor),
-             "cpi_factor": None if r.cpi_factor != r.cpi_factor else float(r.cpi_factor),
-             "aged_with_wages": float(r.value * r.aging_factor),
-             "aged_with_cpi": None if r.cpi_factor != r.cpi_factor else float(r.value * r.cpi_factor),
-             "change_vs_cpi": None if r.cpi_factor != r.cpi_factor else float(r.aging_factor / r.cpi_factor - 1)}
-            for r in moved.itertuples()]
+    rows = [
+        {
+            "id": r.id,
+            "country": r.country,
+            "year": int(r.year),
+            "currency": r.currency,
+            "reported": float(r.value),
+            "wage_factor": float(r.aging_factor),
+            "cpi_factor": None if r.cpi_factor != r.cpi_factor else float(r.cpi_factor),
+            "aged_with_wages": float(r.value * r.aging_factor),
+            "aged_with_cpi": None if r.cpi_factor != r.cpi_factor else float(r.value * r.cpi_factor),
+            "change_vs_cpi": None if r.cpi_factor != r.cpi_factor else float(r.aging_factor / r.cpi_factor - 1),
+        }
+        for r in moved.itertuples()
+    ]
     return {"figures": rows, "serving": model.money.to_dict()}
 
 
@@ -232,12 +265,21 @@ def uncertainty_section(model) -> list[dict]:
         for level in PARTITION_LEVELS:
             years = float((levels.at[level, "years_min"] + min(levels.at[level, "years_max"], 25)) / 2)
             e = model.predict(country, years, company, currency="USD", as_of=model.reference_date)
-            rows.append({
-                "country": country, "company": company, "level": level, "years": years,
-                "median_usd": e.median, "median_low_usd": e.median_low, "median_high_usd": e.median_high,
-                "median_spread": e.median_high / e.median_low - 1, "band_80_spread": e.high / e.low - 1,
-                "support": e.support, **model.band_parts(country, years, company),
-            })
+            rows.append(
+                {
+                    "country": country,
+                    "company": company,
+                    "level": level,
+                    "years": years,
+                    "median_usd": e.median,
+                    "median_low_usd": e.median_low,
+                    "median_high_usd": e.median_high,
+                    "median_spread": e.median_high / e.median_low - 1,
+                    "band_80_spread": e.high / e.low - 1,
+                    "support": e.support,
+                    **model.band_parts(country, years, company),
+                }
+            )
     return rows
 
 
@@ -270,25 +312,33 @@ def compare_models(plan, *, rows_per_country: int, seed: int) -> dict:
         medians = candidate.quantiles(grid, np.array([0.5]))[:, 0].reshape(len(countries), -1)
         used = table[table["status"] != "excluded"]
         worst_country = max(abs(v - float(k)) for k, per in by_country.items() for v in per.values())
-        results.append({
-            "name": family.name,
-            "fit_seconds": fit_seconds,
-            "predict_microseconds_per_row": microseconds,
-            "coverage": coverage,
-            "coverage_by_country": by_country,
-            "worst_country_deviation": worst_country,
-            "band_80_relative_width": width,
-            "fidelity_reproduced": int((used["status"] == "reproduced").sum()),
-            "fidelity_median_abs_error": float(np.median(np.abs(used["relative_error"]))),
-            "fidelity_inside_80_band": float(used["in_band_80"].mean()),
-            "median_non_decreasing": bool(np.all(np.diff(medians, axis=1) >= -1e-9)),
-        })
-    return {"train_seed": seed, "holdout_seed": seed + HOLDOUT_SEED_OFFSET, "rows": rows_per_country, "candidates": results,
-            "chosen": _choose(results)}
+        results.append(
+            {
+                "name": family.name,
+                "fit_seconds": fit_seconds,
+                "predict_microseconds_per_row": microseconds,
+                "coverage": coverage,
+                "coverage_by_country": by_country,
+                "worst_country_deviation": worst_country,
+                "band_80_relative_width": width,
+                "fidelity_reproduced": int((used["status"] == "reproduced").sum()),
+                "fidelity_median_abs_error": float(np.median(np.abs(used["relative_error"]))),
+                "fidelity_inside_80_band": float(used["in_band_80"].mean()),
+                "median_non_decreasing": bool(np.all(np.diff(medians, axis=1) >= -1e-9)),
+            }
+        )
+    return {
+        "train_seed": seed,
+        "holdout_seed": seed + HOLDOUT_SEED_OFFSET,
+        "rows": rows_per_country,
+        "candidates": results,
+        "chosen": _choose(results),
+    }
 
 
 def _salary_quantiles(candidate):
     """A candidate's quantile function in salary (not log) terms."""
+
     def quantiles(frame: pd.DataFrame, levels: np.ndarray) -> np.ndarray:
         return np.exp(candidate.quantiles(frame, levels))
 
@@ -297,17 +347,26 @@ def _salary_quantiles(candidate):
 
 def _choose(results: list[dict]) -> dict:
     """Selection rule: calibrated candidates first, then fidelity, then width."""
-    def calibrated(r):
-        return (all(abs(r["coverage"][k] - float(k)) <= OVERALL_TOLERANCE for k in ("0.5", "0.8", "0.9"))
-                and r["worst_country_deviation"] <= COUNTRY_TOLERANCE and r["median_non_decreasing"])
 
-    ranked = sorted(results, key=lambda r: (not calibrated(r), -r["fidelity_reproduced"],
-                                            r["fidelity_median_abs_error"], r["band_80_relative_width"]))
+    def calibrated(r):
+        return (
+            all(abs(r["coverage"][k] - float(k)) <= OVERALL_TOLERANCE for k in ("0.5", "0.8", "0.9"))
+            and r["worst_country_deviation"] <= COUNTRY_TOLERANCE
+            and r["median_non_decreasing"]
+        )
+
+    ranked = sorted(
+        results,
+        key=lambda r: (not calibrated(r), -r["fidelity_reproduced"], r["fidelity_median_abs_error"], r["band_80_relative_width"]),
+    )
     best = ranked[0]
-    return {"name": best["name"], "calibrated": calibrated(best),
-            "rule": f"eligible: calibrated (within {OVERALL_TOLERANCE:.0%} overall at 50/80/90%, "
-                    f"{COUNTRY_TOLERANCE:.0%} per country) with medians that never fall with years; then most "
-                    "figures reproduced, then smallest median error, then narrowest band"}
+    return {
+        "name": best["name"],
+        "calibrated": calibrated(best),
+        "rule": f"eligible: calibrated (within {OVERALL_TOLERANCE:.0%} overall at 50/80/90%, "
+        f"{COUNTRY_TOLERANCE:.0%} per country) with medians that never fall with years; then most "
+        "figures reproduced, then smallest median error, then narrowest band",
+    }
 
 
 def sharpness_section(model) -> dict:
@@ -317,10 +376,12 @@ def sharpness_section(model) -> dict:
     return {"summary": sharpness_summary(table), "figures": _records(table), "note": SHARPNESS_NOTE}
 
 
-SHARPNESS_NOTE = ("interval score of the 80% band in log salary (width plus 10x each miss; lower is better), "
-                  "judged on the salaries each figure reports (its percentiles or range at its stated coverage, "
-                  "before pooling); 'previous' is the earlier new-source band (consensus spread plus a new "
-                  "source's deviation)")
+SHARPNESS_NOTE = (
+    "interval score of the 80% band in log salary (width plus 10x each miss; lower is better), "
+    "judged on the salaries each figure reports (its percentiles or range at its stated coverage, "
+    "before pooling); 'previous' is the earlier new-source band (consensus spread plus a new "
+    "source's deviation)"
+)
 
 
 def evaluation_report(model, *, compare: bool = True, validation: bool = True) -> dict:
@@ -338,19 +399,26 @@ def _evaluation_report(model, *, compare: bool, validation: bool) -> dict:
     # moment generator for a moment model (the card's calibration is computed the same way).
     holdout = training_rows(model.plan, model.posterior, rows_per_country=rows, seed=seed + HOLDOUT_SEED_OFFSET)
     report: dict[str, Any] = {
-        "model": {"version": model.metadata.version, "seed": seed, "rows": rows,
-                  "reference_year": model.reference_year, "countries": list(model.countries)},
+        "model": {
+            "version": model.metadata.version,
+            "seed": seed,
+            "rows": rows,
+            "reference_year": model.reference_year,
+            "countries": list(model.countries),
+        },
     }
     if validation:
         report["validation"] = validation_section(model, seed=seed, rows_per_country=rows)
-    report.update({
-        "external": external_section(model),
-        "money": money_section(model),
-        "fidelity": fidelity_section(model.fidelity()),
-        "calibration": coverage_report(model, holdout),
-        "sharpness": sharpness_section(model),
-        "uncertainty": uncertainty_section(model),
-    })
+    report.update(
+        {
+            "external": external_section(model),
+            "money": money_section(model),
+            "fidelity": fidelity_section(model.fidelity()),
+            "calibration": coverage_report(model, holdout),
+            "sharpness": sharpness_section(model),
+            "uncertainty": uncertainty_section(model),
+        }
+    )
     report["calibration"]["holdout_seed"] = seed + HOLDOUT_SEED_OFFSET
     if compare:
         report["comparison"] = compare_models(model.plan, rows_per_country=rows, seed=seed)

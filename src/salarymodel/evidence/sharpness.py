@@ -56,8 +56,13 @@ def previous_band(model, figure: dict, company: str | None, years: np.ndarray, c
     # One "cell" per year (a column of one point each): no running maximum across unsorted years.
     ratio = (np.sqrt(variance) / scale)[:, None]
     rows = np.zeros(len(years), dtype=np.int64)
-    return np.stack([quantile_rows(level, centre[:, None], scale[:, None], ratio, ratio, rows, cache[country])[:, 0]
-                     for level in band_levels(confidence)], axis=1)
+    return np.stack(
+        [
+            quantile_rows(level, centre[:, None], scale[:, None], ratio, ratio, rows, cache[country])[:, 0]
+            for level in band_levels(confidence)
+        ],
+        axis=1,
+    )
 
 
 def _judge(low: np.ndarray, high: np.ndarray, salaries: np.ndarray, confidence: float) -> tuple[float, float, float]:
@@ -94,18 +99,29 @@ def figure_sharpness(model, confidence: float = 0.8) -> pd.DataFrame:
         figure = rows.iloc[0].to_dict()
         company = figure["company"] if isinstance(figure["company"], str) else None
         salaries = own.log_quantile(_Z)
-        years = sample_years(figure["level"], figure["years_min"], figure["years_max"], plan.levels, _CELL_YEARS,
-                             np.random.default_rng(0))
+        years = sample_years(
+            figure["level"], figure["years_min"], figure["years_max"], plan.levels, _CELL_YEARS, np.random.default_rng(0)
+        )
         frame = pd.DataFrame({"country": figure["country"], "company": company, "years": years})
         low_level, high_level = (1 - confidence) / 2, (1 + confidence) / 2
         band = np.log(model.quantiles(frame, np.array([low_level, high_level])))
         previous = previous_band(model, figure, company, years, confidence)
         coverage, score, width = _judge(band[:, 0], band[:, 1], salaries, confidence)
         p_coverage, p_score, p_width = _judge(previous[:, 0], previous[:, 1], salaries, confidence)
-        records.append({"id": figure_id, "country": figure["country"], "company": company, "level": figure["level"],
-                        "coverage": coverage, "interval_score": score, "width": width,
-                        "previous_coverage": p_coverage, "previous_interval_score": p_score,
-                        "previous_width": p_width})
+        records.append(
+            {
+                "id": figure_id,
+                "country": figure["country"],
+                "company": company,
+                "level": figure["level"],
+                "coverage": coverage,
+                "interval_score": score,
+                "width": width,
+                "previous_coverage": p_coverage,
+                "previous_interval_score": p_score,
+                "previous_width": p_width,
+            }
+        )
     return pd.DataFrame.from_records(records)
 
 
@@ -117,13 +133,17 @@ def sharpness_summary(table: pd.DataFrame) -> dict:
     return {"figures": int(len(table)), **{c: float(table[c].mean()) for c in columns}}
 
 
-def real_salary_scores(model, cell_band: np.ndarray, previous: np.ndarray | None, points: np.ndarray,
-                       shares: np.ndarray, confidence: float) -> dict:
+def real_salary_scores(
+    model, cell_band: np.ndarray, previous: np.ndarray | None, points: np.ndarray, shares: np.ndarray, confidence: float
+) -> dict:
     """Interval scores of a band on a real percentile summary (used by the external check)."""
     salaries = np.log(np.interp((np.arange(400) + 0.5) / 400, shares, points))
-    result = dict(zip(("coverage", "interval_score", "width"), _judge(cell_band[:, 0], cell_band[:, 1], salaries,
-                                                                       confidence)))
+    result = dict(zip(("coverage", "interval_score", "width"), _judge(cell_band[:, 0], cell_band[:, 1], salaries, confidence)))
     if previous is not None:
-        result.update(zip(("previous_coverage", "previous_interval_score", "previous_width"),
-                          _judge(previous[:, 0], previous[:, 1], salaries, confidence)))
+        result.update(
+            zip(
+                ("previous_coverage", "previous_interval_score", "previous_width"),
+                _judge(previous[:, 0], previous[:, 1], salaries, confidence),
+            )
+        )
     return result

@@ -40,8 +40,16 @@ from ..training.estimator import FEATURES, SalaryRegressor
 from ..training.fidelity import cell_sample, statistic_of
 from ..training.synthetic import DEFAULT_ROWS_PER_COUNTRY, TrainingPlan, make_training_set, plan_training_set
 
-__all__ = ["MAX_REFITS", "refit_folds", "leave_one_figure_out", "leave_one_source_out", "peer_baseline",
-           "validation_summary", "within_source_share", "normal_order_statistic"]
+__all__ = [
+    "MAX_REFITS",
+    "refit_folds",
+    "leave_one_figure_out",
+    "leave_one_source_out",
+    "peer_baseline",
+    "validation_summary",
+    "within_source_share",
+    "normal_order_statistic",
+]
 
 
 # Past this many figures (or sources) they are left out in this many seeded
@@ -58,8 +66,7 @@ def refit_folds(labels: list[str], seed: int) -> list[tuple[str, list[str]]]:
         return [(label, [label]) for label in labels]
     fold_of = np.empty(len(labels), dtype=int)
     fold_of[np.random.default_rng(seed).permutation(len(labels))] = np.arange(len(labels)) % MAX_REFITS
-    return [(f"fold {k + 1} of {MAX_REFITS}", [label for label, f in zip(labels, fold_of) if f == k])
-            for k in range(MAX_REFITS)]
+    return [(f"fold {k + 1} of {MAX_REFITS}", [label for label, f in zip(labels, fold_of) if f == k]) for k in range(MAX_REFITS)]
 
 
 class _Refit(NamedTuple):
@@ -80,8 +87,7 @@ def _refit(plan: TrainingPlan, keep: np.ndarray, seed: int, rows_per_country: in
     return _Refit(refit_plan, estimator, rows)
 
 
-def within_source_share(rows: pd.DataFrame, plan: TrainingPlan, figure: pd.Series | dict,
-                        company: str | None) -> float:
+def within_source_share(rows: pd.DataFrame, plan: TrainingPlan, figure: pd.Series | dict, company: str | None) -> float:
     """Share of a cell's log-salary spread that lies within sources (as a ratio of sds).
 
     Parameters
@@ -108,8 +114,12 @@ def within_source_share(rows: pd.DataFrame, plan: TrainingPlan, figure: pd.Serie
         as disagreeing.
     """
     same_company = rows["company"].isna() if company is None else rows["company"] == company
-    cell = rows[(rows["country"] == figure["country"]) & same_company
-                & (rows["years"] >= figure["years_min"]) & (rows["years"] < figure["years_max"])]
+    cell = rows[
+        (rows["country"] == figure["country"])
+        & same_company
+        & (rows["years"] >= figure["years_min"])
+        & (rows["years"] < figure["years_max"])
+    ]
     first = plan.used_figures().drop_duplicates("id")
     units = cell["figure_id"].map(dict(zip(first["id"], source_units(first))))
     if units.nunique() < 2:
@@ -124,7 +134,7 @@ def within_source_share(rows: pd.DataFrame, plan: TrainingPlan, figure: pd.Serie
 def normal_order_statistic(k: int, highest: bool = True) -> tuple[float, float]:
     """Mean and variance of the highest (or lowest) of ``k`` standard normals."""
     z = np.linspace(-9.0, 9.0, 20001)
-    density = k * np.exp(-z**2 / 2) / math.sqrt(2 * math.pi) * ndtr(z) ** (k - 1)
+    density = k * np.exp(-(z**2) / 2) / math.sqrt(2 * math.pi) * ndtr(z) ** (k - 1)
     step = z[1] - z[0]
     mean = float(np.sum(z * density) * step)
     variance = float(np.sum((z - mean) ** 2 * density) * step)
@@ -138,18 +148,29 @@ def _single_source(sample: np.ndarray, share: float) -> np.ndarray:
     return np.exp(centre + share * (log_sample - centre))
 
 
-def _judge(plan: TrainingPlan, refit: _Refit | None, figure_rows: pd.DataFrame,
-           held_out: str, confidence: float) -> list[dict]:
+def _judge(plan: TrainingPlan, refit: _Refit | None, figure_rows: pd.DataFrame, held_out: str, confidence: float) -> list[dict]:
     """One record per statistic of a held-out figure."""
     first = figure_rows.iloc[0]
     records = []
-    base = {"id": first["id"], "held_out": held_out, "country": first["country"],
-            "company": first["company"] if isinstance(first["company"], str) else None, "level": first["level"]}
+    base = {
+        "id": first["id"],
+        "held_out": held_out,
+        "country": first["country"],
+        "company": first["company"] if isinstance(first["company"], str) else None,
+        "level": first["level"],
+    }
     if refit is None or first["country"] not in refit.estimator.scores_:
         for row in figure_rows.itertuples():
-            records.append({**base, "statistic": row.statistic, "reported_usd": row.value_usd,
-                            "reported_high_usd": row.value_high_usd, "status": "not estimable",
-                            "reason": f"no figure of {first['country']} is left without it"})
+            records.append(
+                {
+                    **base,
+                    "statistic": row.statistic,
+                    "reported_usd": row.value_usd,
+                    "reported_high_usd": row.value_high_usd,
+                    "status": "not estimable",
+                    "reason": f"no figure of {first['country']} is left without it",
+                }
+            )
         return records
     refit_plan, estimator, rows = refit
     used = refit_plan.used_figures()
@@ -157,9 +178,12 @@ def _judge(plan: TrainingPlan, refit: _Refit | None, figure_rows: pd.DataFrame,
     unknown_employer = base["company"] is not None and not known
     company = base["company"] if known else None
     share = within_source_share(rows, refit_plan, first, company)
-    sample = np.sort(_single_source(cell_sample(lambda frame, levels: np.exp(estimator.consensus_quantiles(frame,
-                                                                                                             levels)),
-                                                first, plan.levels, company), share))
+    sample = np.sort(
+        _single_source(
+            cell_sample(lambda frame, levels: np.exp(estimator.consensus_quantiles(frame, levels)), first, plan.levels, company),
+            share,
+        )
+    )
     effects = refit_plan.effects
     tau = effects.tau_source[first["country"]]
     # A new source's own deviation (tau^2) and our consensus's error (tau^2 / n).
@@ -183,16 +207,29 @@ def _judge(plan: TrainingPlan, refit: _Refit | None, figure_rows: pd.DataFrame,
         ends = [(row.value_usd, value)] + ([(row.value_high_usd, high)] if row.statistic == "range" else [])
         errors = [model / reported - 1 for reported, model in ends]
         inside = all(model / factor <= reported <= model * factor for reported, model in ends)
-        records.append({**base, "statistic": row.statistic, "reported_usd": row.value_usd,
-                        "reported_high_usd": row.value_high_usd, "model_usd": value, "model_high_usd": high,
-                        "relative_error": errors[0], "relative_error_high": errors[1] if len(errors) > 1 else np.nan,
-                        "interval_factor": factor, "within_source_share": share, "inside_interval": inside,
-                        "status": "predicted", "reason": "; ".join(reasons)})
+        records.append(
+            {
+                **base,
+                "statistic": row.statistic,
+                "reported_usd": row.value_usd,
+                "reported_high_usd": row.value_high_usd,
+                "model_usd": value,
+                "model_high_usd": high,
+                "relative_error": errors[0],
+                "relative_error_high": errors[1] if len(errors) > 1 else np.nan,
+                "interval_factor": factor,
+                "within_source_share": share,
+                "inside_interval": inside,
+                "status": "predicted",
+                "reason": "; ".join(reasons),
+            }
+        )
     return records
 
 
-def leave_one_figure_out(plan: TrainingPlan, *, seed: int = 0, confidence: float = 0.8,
-                         rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY, only=None) -> pd.DataFrame:
+def leave_one_figure_out(
+    plan: TrainingPlan, *, seed: int = 0, confidence: float = 0.8, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY, only=None
+) -> pd.DataFrame:
     """Retrain without each used figure in turn and predict it (beyond
     :data:`MAX_REFITS` figures, without each of that many seeded folds of them).
 
@@ -240,8 +277,9 @@ def source_of(figures: pd.DataFrame) -> pd.Series:
     return figures["source"].astype(str).where(detail == "", figures["source"].astype(str) + "/" + detail)
 
 
-def leave_one_source_out(plan: TrainingPlan, *, seed: int = 0, confidence: float = 0.8,
-                         rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY) -> pd.DataFrame:
+def leave_one_source_out(
+    plan: TrainingPlan, *, seed: int = 0, confidence: float = 0.8, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY
+) -> pd.DataFrame:
     """Retrain without each source (every figure it reported) and predict them.
 
     Same columns as :func:`leave_one_figure_out`; ``held_out`` names the
@@ -305,12 +343,21 @@ def peer_baseline(plan: TrainingPlan) -> pd.DataFrame:
             if peer_count[k] == 0:
                 continue
             baseline = float(np.exp(peer_mean[k]))
-            records.append({"id": row.id, "country": row.country, "level": row.level, "statistic": row.statistic,
-                            "reported_usd": row.value_usd,
-                            # The first peers lie among the first 12 + own-unit rows: no pass over the cell.
-                            "peers": first_ids(ids[:12 + unit_count[k]][units[:12 + unit_count[k]] != row.unit], 12,
-                                               total=int(peer_count[k]), sep=","),
-                            "baseline_usd": baseline, "relative_error": baseline / row.value_usd - 1})
+            records.append(
+                {
+                    "id": row.id,
+                    "country": row.country,
+                    "level": row.level,
+                    "statistic": row.statistic,
+                    "reported_usd": row.value_usd,
+                    # The first peers lie among the first 12 + own-unit rows: no pass over the cell.
+                    "peers": first_ids(
+                        ids[: 12 + unit_count[k]][units[: 12 + unit_count[k]] != row.unit], 12, total=int(peer_count[k]), sep=","
+                    ),
+                    "baseline_usd": baseline,
+                    "relative_error": baseline / row.value_usd - 1,
+                }
+            )
     columns = ["id", "country", "level", "statistic", "reported_usd", "peers", "baseline_usd", "relative_error"]
     return pd.DataFrame.from_records(records, columns=columns).sort_values("id", ignore_index=True)
 
@@ -323,15 +370,15 @@ def validation_summary(table: pd.DataFrame) -> dict:
     """
     predicted = table[table["status"] == "predicted"]
     if predicted.empty:
-        return {"figures": 0, "not_estimable": int(table["id"].nunique()), "median_abs_error": None,
-                "inside_interval": None}
+        return {"figures": 0, "not_estimable": int(table["id"].nunique()), "median_abs_error": None, "inside_interval": None}
     # Records read back from JSON hold None where the table held NaN.
-    error, error_high = (pd.to_numeric(predicted[c], errors="coerce").abs() for c in ("relative_error",
-                                                                                       "relative_error_high"))
+    error, error_high = (pd.to_numeric(predicted[c], errors="coerce").abs() for c in ("relative_error", "relative_error_high"))
     worst = np.fmax(error, error_high.fillna(0))
     per_figure = pd.DataFrame({"id": predicted["id"], "error": worst, "inside": predicted["inside_interval"]})
     grouped = per_figure.groupby("id").agg(error=("error", "median"), inside=("inside", "all"))
-    return {"figures": int(len(grouped)),
-            "not_estimable": int(table.loc[table["status"] != "predicted", "id"].nunique()),
-            "median_abs_error": float(grouped["error"].median()),
-            "inside_interval": float(grouped["inside"].mean())}
+    return {
+        "figures": int(len(grouped)),
+        "not_estimable": int(table.loc[table["status"] != "predicted", "id"].nunique()),
+        "median_abs_error": float(grouped["error"].median()),
+        "inside_interval": float(grouped["inside"].mean()),
+    }

@@ -43,8 +43,13 @@ _DTYPES = {"f8", "i1", "i4", "u1"}
 
 
 def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder")):
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a folder"),
+    ):
         if test(mode):
             return name
     return "not a regular file"
@@ -63,15 +68,20 @@ def read_regular(path: Path, limit: int, *, what: str, expected_size: int | None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise ModelIntegrityError(f"The {what} {path} is {_kind(info.st_mode)}, not a regular file: refused "
-                                      "unread. Point at a model folder written by 'python -m salarymodel.train'.")
+            raise ModelIntegrityError(
+                f"The {what} {path} is {_kind(info.st_mode)}, not a regular file: refused "
+                "unread. Point at a model folder written by 'python -m salarymodel.train'."
+            )
         if info.st_size > limit:
-            raise ModelIntegrityError(f"The {what} {path} holds {info.st_size:,} bytes, more than the {limit:,} a "
-                                      "salarymodel file may: refused unread.")
+            raise ModelIntegrityError(
+                f"The {what} {path} holds {info.st_size:,} bytes, more than the {limit:,} a salarymodel file may: refused unread."
+            )
         if expected_size is not None and info.st_size != expected_size:
-            raise ModelIntegrityError(f"The {what} {path} does not match its model card ({info.st_size:,} bytes; the "
-                                      f"card says {expected_size:,}): it was changed or damaged after training, so "
-                                      "it is not opened. Retrain, or get the model folder again from a trusted place.")
+            raise ModelIntegrityError(
+                f"The {what} {path} does not match its model card ({info.st_size:,} bytes; the "
+                f"card says {expected_size:,}): it was changed or damaged after training, so "
+                "it is not opened. Retrain, or get the model folder again from a trusted place."
+            )
         chunks, remaining = [], info.st_size
         while remaining > 0:
             chunk = os.read(fd, min(remaining, 1 << 20))
@@ -115,8 +125,10 @@ def load_json(data: bytes, *, what: str, path: Path) -> object:
     except RecursionError:
         raise ModelIntegrityError(f"The {what} {path} nests deeper than {MAX_JSON_DEPTH} levels: refused.") from None
     except (UnicodeDecodeError, ValueError) as error:  # ValueError: also an integer of thousands of digits
-        raise ModelIntegrityError(f"The {what} {path} is not valid JSON ({str(error)[:200]}). Retrain, or get the "
-                                  "model folder again from a trusted place.") from None
+        raise ModelIntegrityError(
+            f"The {what} {path} is not valid JSON ({str(error)[:200]}). Retrain, or get the "
+            "model folder again from a trusted place."
+        ) from None
     return value
 
 
@@ -132,9 +144,12 @@ def audit_archive(data: bytes, path: Path, expected: set[str]) -> dict[str, np.n
     expected : set of str
         Member names (without ``.npy``) the file must hold, no more, no fewer.
     """
+
     def refuse(detail: str) -> ModelIntegrityError:
-        return ModelIntegrityError(f"{path} is not a salarymodel data file: {detail}. It is refused unread; "
-                                   "retrain with 'python -m salarymodel.train --out DIR'.")
+        return ModelIntegrityError(
+            f"{path} is not a salarymodel data file: {detail}. It is refused unread; "
+            "retrain with 'python -m salarymodel.train --out DIR'."
+        )
 
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -166,15 +181,15 @@ def audit_archive(data: bytes, path: Path, expected: set[str]) -> dict[str, np.n
                 else:
                     raise ValueError(f"npy format {version}")
             except (ValueError, SyntaxError, TypeError, MemoryError, tokenize.TokenError) as error:
-                raise refuse(f"member {name!r} has no valid array header ({type(error).__name__}: "
-                             f"{str(error)[:120]})") from None
+                raise refuse(f"member {name!r} has no valid array header ({type(error).__name__}: {str(error)[:120]})") from None
             header = stream.tell() if hasattr(stream, "tell") else None
             if dtype.hasobject or dtype.str[1:] not in _DTYPES or fortran:
                 raise refuse(f"member {name!r} has dtype {dtype.str!r}; a model holds only plain numbers")
             count = math.prod(shape)
             size = info.file_size - (header if header is not None else 0)
             if count * dtype.itemsize != size:
-                raise refuse(f"member {name!r} declares shape {tuple(shape)} ({count * dtype.itemsize:,} bytes) "
-                             f"but holds {size:,}")
+                raise refuse(
+                    f"member {name!r} declares shape {tuple(shape)} ({count * dtype.itemsize:,} bytes) but holds {size:,}"
+                )
             tables[name] = np.frombuffer(stream.read(size), dtype=dtype).reshape(shape).copy()
     return tables

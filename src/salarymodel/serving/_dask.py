@@ -17,20 +17,37 @@ def _meta(index, sources: bool, percentiles, categories: tuple[list[str], list[s
     currencies, as_ofs = categories
     from .estimate import SUPPORT_GRADES
 
-    columns = {"low": np.float64, "median": np.float64, "high": np.float64,
-               "currency": pd.CategoricalDtype(currencies), "company_known": bool,
-               "support": pd.CategoricalDtype(SUPPORT_GRADES), "as_of": pd.CategoricalDtype(as_ofs),
-               "projected": bool}
+    columns = {
+        "low": np.float64,
+        "median": np.float64,
+        "high": np.float64,
+        "currency": pd.CategoricalDtype(currencies),
+        "company_known": bool,
+        "support": pd.CategoricalDtype(SUPPORT_GRADES),
+        "as_of": pd.CategoricalDtype(as_ofs),
+        "projected": bool,
+    }
     if sources:
         columns["sources"] = object
     for q in percentiles or ():
         columns[f"p{float(q):g}"] = float
-    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()},
-                        index=index[:0] if index is not None else None)
+    return pd.DataFrame(
+        {name: pd.Series(dtype=dtype) for name, dtype in columns.items()}, index=index[:0] if index is not None else None
+    )
 
 
-def predict_dask(model, frame, *, confidence: float = 0.8, currency: str | None = None, sources: bool = False,
-                 as_of: object = None, aging_rate: float | None = None, percentiles=None, errors: str = "raise"):
+def predict_dask(
+    model,
+    frame,
+    *,
+    confidence: float = 0.8,
+    currency: str | None = None,
+    sources: bool = False,
+    as_of: object = None,
+    aging_rate: float | None = None,
+    percentiles=None,
+    errors: str = "raise",
+):
     """Lazy Dask DataFrame of estimates, one ``predict_frame`` call per partition.
 
     The model is shipped to the workers with the task graph (it pickles
@@ -46,8 +63,9 @@ def predict_dask(model, frame, *, confidence: float = 0.8, currency: str | None 
         model.check_q(percentiles)
     categories = model.frame_categories(currency, as_of)  # a bad currency or date fails now, not on the cluster
     if errors not in ("raise", "coerce"):
-        raise ParameterError("errors",
-                             f"The 'errors' parameter of predict_frame must be 'raise' or 'coerce'. Got {errors!r} instead.")
+        raise ParameterError(
+            "errors", f"The 'errors' parameter of predict_frame must be 'raise' or 'coerce'. Got {errors!r} instead."
+        )
     if aging_rate is not None:  # its value now; whether a country's index reaches as_of, per partition
         from .money import check_aging_rate
 
@@ -56,6 +74,14 @@ def predict_dask(model, frame, *, confidence: float = 0.8, currency: str | None 
     meta = _meta(frame._meta.index, sources, percentiles, categories)
     if errors == "coerce":
         meta["error"] = pd.Series(dtype=object)
-    return frame.map_partitions(model.predict_frame, confidence=confidence, currency=currency, sources=sources,
-                                as_of=as_of, aging_rate=aging_rate, percentiles=percentiles, errors=errors,
-                                meta=meta)
+    return frame.map_partitions(
+        model.predict_frame,
+        confidence=confidence,
+        currency=currency,
+        sources=sources,
+        as_of=as_of,
+        aging_rate=aging_rate,
+        percentiles=percentiles,
+        errors=errors,
+        meta=meta,
+    )

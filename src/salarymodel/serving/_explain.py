@@ -67,8 +67,7 @@ def band_parts(model, country: str, years: YearsOfExperience, company: str | Non
     within = (scale + scale_high) / 2 * _score_sd(model, estimate.country)
     low = model.read(tables.ratio_low, cell, estimate.years) * scale
     high = model.read(tables.ratio_high, cell, estimate.years) * scale_high
-    return {"within_sd": within, "median_sd_low": low, "median_sd_high": high,
-            "median_share": high**2 / (within**2 + high**2)}
+    return {"within_sd": within, "median_sd_low": low, "median_sd_high": high, "median_share": high**2 / (within**2 + high**2)}
 
 
 def _score_sd(model, country: str) -> float:
@@ -93,8 +92,16 @@ def fidelity_frame(model) -> pd.DataFrame:
     return pd.DataFrame.from_records(list(stored.records), columns=list(stored.columns))
 
 
-def explain(model, country: str, years: YearsOfExperience, company: str | None = None, *,
-            currency: str | None = None, as_of: object = None, aging_rate: float | None = None) -> pd.DataFrame:
+def explain(
+    model,
+    country: str,
+    years: YearsOfExperience,
+    company: str | None = None,
+    *,
+    currency: str | None = None,
+    as_of: object = None,
+    aging_rate: float | None = None,
+) -> pd.DataFrame:
     """The reported figures behind one estimate, beside the model's values.
 
     Parameters
@@ -133,21 +140,31 @@ def explain(model, country: str, years: YearsOfExperience, company: str | None =
     import pandas as pd
 
     named = [model.source_names.get(source, {}) for source in table["source"]]
-    out = pd.DataFrame({
-        "id": table["id"], "source": table["source"],
-        "publisher": [n.get("publisher", "") for n in named], "title": [n.get("title", "") for n in named],
-        "published": [n.get("published", "") for n in named], "address": [n.get("address", "") for n in named],
-        "statistic": table["statistic"],
-        # As published (the figure's own currency and year; absent from older model files).
-        "published_value": table.get("published_value", np.nan),
-        "published_value_high": table.get("published_value_high", np.nan),
-        "published_currency": table["currency"], "published_year": table.get("published_year", np.nan),
-        "level": table["level"], "years_min": table["years_min"], "years_max": table["years_max"],
-        "company": table["company"],
-        "reported": table["reported_usd"] * rate, "reported_high": table["reported_high_usd"] * rate,
-        "model": table["model_usd"] * rate, "model_high": table["model_high_usd"] * rate,
-        "relative_difference": table["relative_error"],
-        "relative_difference_high": table["relative_error_high"],
-    })
+    out = pd.DataFrame(
+        {
+            "id": table["id"],
+            "source": table["source"],
+            "publisher": [n.get("publisher", "") for n in named],
+            "title": [n.get("title", "") for n in named],
+            "published": [n.get("published", "") for n in named],
+            "address": [n.get("address", "") for n in named],
+            "statistic": table["statistic"],
+            # As published (the figure's own currency and year; absent from older model files).
+            "published_value": table.get("published_value", np.nan),
+            "published_value_high": table.get("published_value_high", np.nan),
+            "published_currency": table["currency"],
+            "published_year": table.get("published_year", np.nan),
+            "level": table["level"],
+            "years_min": table["years_min"],
+            "years_max": table["years_max"],
+            "company": table["company"],
+            "reported": table["reported_usd"] * rate,
+            "reported_high": table["reported_high_usd"] * rate,
+            "model": table["model_usd"] * rate,
+            "model_high": table["model_high_usd"] * rate,
+            "relative_difference": table["relative_error"],
+            "relative_difference_high": table["relative_error_high"],
+        }
+    )
     out["currency"] = estimate.currency
     return out

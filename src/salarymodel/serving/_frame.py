@@ -81,8 +81,9 @@ def resolve_rows(model, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np
     years = numeric_years(raw_years)
     bad_years = ~((years >= 0.0) & (years <= MAX_YEARS))
     for row in np.flatnonzero(bad_years):
-        problems.append((int(row), "years", f"must be a finite number of years in [0, {MAX_YEARS:g}]; "
-                         f"got {frame['years'].iloc[row]!r}"))
+        problems.append(
+            (int(row), "years", f"must be a finite number of years in [0, {MAX_YEARS:g}]; got {frame['years'].iloc[row]!r}")
+        )
 
     market_cells = np.array([model.cell_index(c) for c in model.countries])
     ci = np.maximum(country_idx, 0)
@@ -120,9 +121,18 @@ def resolve_rows(model, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np
     return cell, country_idx, known, years, problems
 
 
-def predict_frame(model, frame: pd.DataFrame, *, confidence: float = 0.8, currency: str | None = None,
-                  errors: str = "raise", sources: bool = False, as_of: object = None,
-                  aging_rate: float | None = None, percentiles: tuple[float, ...] | None = None) -> pd.DataFrame:
+def predict_frame(
+    model,
+    frame: pd.DataFrame,
+    *,
+    confidence: float = 0.8,
+    currency: str | None = None,
+    errors: str = "raise",
+    sources: bool = False,
+    as_of: object = None,
+    aging_rate: float | None = None,
+    percentiles: tuple[float, ...] | None = None,
+) -> pd.DataFrame:
     """Estimate many engineers at once, vectorised.
 
     Parameters
@@ -169,13 +179,25 @@ def predict_frame(model, frame: pd.DataFrame, *, confidence: float = 0.8, curren
     if not isinstance(frame, pd.DataFrame):
         if type(frame).__module__.startswith("dask"):
             from ._dask import predict_dask
-            return predict_dask(model, frame, confidence=confidence, currency=currency, sources=sources,
-                                as_of=as_of, aging_rate=aging_rate, percentiles=percentiles, errors=errors)
-        raise ParameterTypeError("frame",
-                                 f"predict_frame expects a pandas or Dask DataFrame. Got {type(frame).__name__} instead.")
+
+            return predict_dask(
+                model,
+                frame,
+                confidence=confidence,
+                currency=currency,
+                sources=sources,
+                as_of=as_of,
+                aging_rate=aging_rate,
+                percentiles=percentiles,
+                errors=errors,
+            )
+        raise ParameterTypeError(
+            "frame", f"predict_frame expects a pandas or Dask DataFrame. Got {type(frame).__name__} instead."
+        )
     if errors not in ("raise", "coerce"):
-        raise ParameterError("errors",
-                             f"The 'errors' parameter of predict_frame must be 'raise' or 'coerce'. Got {errors!r} instead.")
+        raise ParameterError(
+            "errors", f"The 'errors' parameter of predict_frame must be 'raise' or 'coerce'. Got {errors!r} instead."
+        )
     require_profile_columns(frame.columns)
     confidence = check_confidence(confidence, "predict_frame")
     levels = model.check_q(percentiles) if percentiles is not None else None
@@ -217,8 +239,7 @@ def predict_frame(model, frame: pd.DataFrame, *, confidence: float = 0.8, curren
     np.exp(block, out=block)
     if any_bad:
         block[:, bad] = np.nan
-    result = pd.DataFrame({"low": block[0], "median": block[1], "high": block[2]}, index=frame.index,
-                          copy=False)
+    result = pd.DataFrame({"low": block[0], "median": block[1], "high": block[2]}, index=frame.index, copy=False)
     # Categorical columns: a code per row instead of a string object per row.
     currency_codes, as_of_codes = np.take(codes[0], ci), np.take(codes[1], ci)
     if any_bad:
@@ -246,8 +267,7 @@ def predict_frame(model, frame: pd.DataFrame, *, confidence: float = 0.8, curren
         for q, column in zip(percentiles or (), values):
             result[f"p{float(q):g}"] = column
     if years_max is not None:
-        _apply_ranges(model, result, cell, years, years_max, bad, np.take(log_rate, ci), confidence, levels,
-                      percentiles)
+        _apply_ranges(model, result, cell, years, years_max, bad, np.take(log_rate, ci), confidence, levels, percentiles)
     if salary is not None:
         _apply_salary(model, result, salary, cell, y, points, bad, row_rate, years, years_max)
     if errors == "coerce":
@@ -271,8 +291,9 @@ def _salaries(frame: pd.DataFrame, problems: list) -> np.ndarray | None:
     given = ~raw.isna().to_numpy() & (raw.astype(str).str.strip() != "").to_numpy()
     bad = given & ~(np.isfinite(values) & (values > 0))
     for row in np.flatnonzero(bad):
-        problems.append((int(row), "salary", f"must be empty, or an annual base salary above 0 in the row's "
-                         f"currency; got {raw.iloc[row]!s}"))
+        problems.append(
+            (int(row), "salary", f"must be empty, or an annual base salary above 0 in the row's currency; got {raw.iloc[row]!s}")
+        )
     return np.where(given & ~bad, values, np.nan)
 
 
@@ -322,8 +343,14 @@ def _years_max(frame: pd.DataFrame, years: np.ndarray, problems: list) -> np.nda
     given = ~raw.isna().to_numpy() & (raw.astype(str).str.strip() != "").to_numpy()
     bad = given & ~((values > years) & (values <= MAX_YEARS))
     for row in np.flatnonzero(bad):
-        problems.append((int(row), "years_max", f"must be empty, or a number of years above 'years' and at most "
-                         f"{MAX_YEARS:g} (the range's high end); got {raw.iloc[row]!s}"))
+        problems.append(
+            (
+                int(row),
+                "years_max",
+                f"must be empty, or a number of years above 'years' and at most "
+                f"{MAX_YEARS:g} (the range's high end); got {raw.iloc[row]!s}",
+            )
+        )
     return np.where(given & ~bad, values, np.nan)
 
 
@@ -349,13 +376,11 @@ def _apply_ranges(model, result, cell, years, years_max, bad, row_log_rate, conf
             if key[0] not in per_cell:
                 per_cell[key[0]] = cell_quantiles(model, key[0]), support_codes(model, key[0])
             quantiles, codes = per_cell[key[0]]
-            combos[key] = (mixture_quantiles(model, *key, wanted, quantiles=quantiles),
-                           range_support(codes, *key[1:]))
+            combos[key] = (mixture_quantiles(model, *key, wanted, quantiles=quantiles), range_support(codes, *key[1:]))
         logs[row], support[position] = combos[key]
     logs += row_log_rate[ranged][:, None]
     # Written column by column (one assignment each, not one per row and column).
-    columns = {"low": np.minimum(logs[:, 0], logs[:, 1]), "median": logs[:, 1],
-               "high": np.maximum(logs[:, 2], logs[:, 1])}
+    columns = {"low": np.minimum(logs[:, 0], logs[:, 1]), "median": logs[:, 1], "high": np.maximum(logs[:, 2], logs[:, 1])}
     for value, name in zip(np.maximum.accumulate(logs[:, 3:], axis=1).T, percentiles or ()):
         columns[f"p{float(name):g}"] = value
     for name, value in columns.items():

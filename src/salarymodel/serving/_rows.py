@@ -21,13 +21,19 @@ def require_profile_columns(columns) -> None:
     """Raise if a profiles table lacks ``country`` or ``years``."""
     missing = [c for c in ("country", "years") if c not in columns]
     if missing:
-        raise ParameterError("frame", f"predict_frame needs columns 'country' and 'years' (and optionally 'company'); "
-                                      f"missing {missing}. Got columns {list(columns)}.")
+        raise ParameterError(
+            "frame",
+            f"predict_frame needs columns 'country' and 'years' (and optionally 'company'); "
+            f"missing {missing}. Got columns {list(columns)}.",
+        )
     read = ("country", "years", "company", "years_max")
     twice = sorted({c for c in columns if c in read and list(columns).count(c) > 1})
     if twice:
-        raise ParameterError("frame", f"predict_frame reads the column(s) {twice}, which the frame has more than once: keep one "
-                                      "of each (e.g. frame.loc[:, ~frame.columns.duplicated()]).")
+        raise ParameterError(
+            "frame",
+            f"predict_frame reads the column(s) {twice}, which the frame has more than once: keep one "
+            "of each (e.g. frame.loc[:, ~frame.columns.duplicated()]).",
+        )
 
 
 class _Unhashable:
@@ -89,14 +95,18 @@ def numeric_years(raw: pd.Series) -> np.ndarray:
     if kind in "iuf":
         return raw.to_numpy(dtype=float, na_value=np.nan, copy=True)
     values = raw.to_numpy(dtype=object)
-    readable = np.fromiter((type(v) in _YEAR_TYPES or (isinstance(v, (np.integer, np.floating)) and not
-                                                        isinstance(v, np.bool_)) for v in values), bool, len(values))
+    readable = np.fromiter(
+        (type(v) in _YEAR_TYPES or (isinstance(v, (np.integer, np.floating)) and not isinstance(v, np.bool_)) for v in values),
+        bool,
+        len(values),
+    )
     years = np.full(len(values), np.nan)
     if readable.any():
         chosen = values[readable]
         try:
             years[readable] = pd.to_numeric(pd.Series(chosen, dtype=object), errors="coerce").to_numpy(
-                dtype=float, na_value=np.nan)
+                dtype=float, na_value=np.nan
+            )
         except (OverflowError, TypeError, ValueError):  # ints too large for a float
             years[readable] = [_one_year(v) for v in chosen]
     return years

@@ -27,8 +27,16 @@ import numpy as np
 
 from ..errors import ParameterError, ParameterTypeError
 
-__all__ = ["NormalisedResidualScore", "conformal_bounds", "check_confidence", "check_percentile", "R_GRID", "Z_GRID",
-           "quantile_rows", "band_levels"]
+__all__ = [
+    "NormalisedResidualScore",
+    "conformal_bounds",
+    "check_confidence",
+    "check_percentile",
+    "R_GRID",
+    "Z_GRID",
+    "quantile_rows",
+    "band_levels",
+]
 
 # Grids of the predictive shape tables: r (the median's sd over the
 # within-source scale) and normal-score levels. Levels reach +-3.5 sd, so
@@ -63,21 +71,26 @@ class NormalisedResidualScore:
 def check_confidence(confidence: object, owner: str = "predict") -> float:
     """Validate a confidence level: a real number strictly between 0 and 1."""
     if isinstance(confidence, bool) or not isinstance(confidence, (int, float, np.floating, np.integer)):
-        raise ParameterTypeError("confidence",
+        raise ParameterTypeError(
+            "confidence",
             f"The 'confidence' parameter of {owner} must be a float in (0, 1). "
-            f"Got {confidence!r} of type {type(confidence).__name__} instead."
+            f"Got {confidence!r} of type {type(confidence).__name__} instead.",
         )
     try:
         value = float(confidence)
     except OverflowError:  # an int too large for a float
         value = math.inf
     if not 0.0 < value < 1.0:  # also rejects NaN
-        raise ParameterError("confidence",
-                             f"The 'confidence' parameter of {owner} must be a float in (0, 1). Got {confidence!r} instead.")
+        raise ParameterError(
+            "confidence", f"The 'confidence' parameter of {owner} must be a float in (0, 1). Got {confidence!r} instead."
+        )
     if _NORMAL.inv_cdf((1 + value) / 2) > Z_GRID[-1] + 1e-12:
-        raise ParameterError("confidence", f"The 'confidence' parameter of {owner} must be at most "
-                                           f"{2 * _NORMAL.cdf(Z_GRID[-1]) - 1:.4f}: the model's tables reach "
-                                           f"{Z_GRID[-1]:g} standard deviations. Got {confidence!r} instead.")
+        raise ParameterError(
+            "confidence",
+            f"The 'confidence' parameter of {owner} must be at most "
+            f"{2 * _NORMAL.cdf(Z_GRID[-1]) - 1:.4f}: the model's tables reach "
+            f"{Z_GRID[-1]:g} standard deviations. Got {confidence!r} instead.",
+        )
     return value
 
 
@@ -85,8 +98,10 @@ def check_percentile(q: object, owner: str = "percentiles") -> float:
     """Validate one percentile (10 for the 10th): a number the tables can read."""
     low, high = 100 * _NORMAL.cdf(Z_GRID[0]), 100 * _NORMAL.cdf(Z_GRID[-1])
     # Shown rounded inwards, so every number the message allows is accepted.
-    message = (f"The 'q' parameter of {owner} must hold percentiles between {math.ceil(low * 1000) / 1000:g} and "
-               f"{math.floor(high * 1000) / 1000:g} (e.g. 10, 50, 90). Got {q!r} instead.")
+    message = (
+        f"The 'q' parameter of {owner} must hold percentiles between {math.ceil(low * 1000) / 1000:g} and "
+        f"{math.floor(high * 1000) / 1000:g} (e.g. 10, 50, 90). Got {q!r} instead."
+    )
     if isinstance(q, bool) or not isinstance(q, (int, float, np.integer, np.floating)):
         raise ParameterTypeError("q", message)
     try:
@@ -103,9 +118,17 @@ def band_levels(confidence: float) -> tuple[float, float]:
     return (1.0 - confidence) / 2.0, (1.0 + confidence) / 2.0
 
 
-def quantile_rows(level: float, centre: np.ndarray, scale: np.ndarray, ratio_low: np.ndarray,
-                  ratio_high: np.ndarray, cell_country: np.ndarray, shapes: np.ndarray,
-                  scale_high: np.ndarray | None = None, median: np.ndarray | None = None) -> np.ndarray:
+def quantile_rows(
+    level: float,
+    centre: np.ndarray,
+    scale: np.ndarray,
+    ratio_low: np.ndarray,
+    ratio_high: np.ndarray,
+    cell_country: np.ndarray,
+    shapes: np.ndarray,
+    scale_high: np.ndarray | None = None,
+    median: np.ndarray | None = None,
+) -> np.ndarray:
     """Log-salary quantile at probability ``level`` for every cell and years point.
 
     Parameters

@@ -68,14 +68,22 @@ class ModelCard:
     def from_dict(cls, card: dict[str, Any]) -> ModelCard:
         """The sections of a card as :func:`salarymodel.train.train` writes it."""
         return cls(
-            training=CardTraining(card["package"]["version"], card["created_at"], card["seed"], card["rows"],
-                                  card.get("training_seconds")),
-            data=CardData(list(card["countries"]), list(card["currencies"]), list(card["figures"]["used"]),
-                          list(card["figures"]["excluded"])),
-            money=card["money"], money_over_time=card.get("money_over_time"),
-            measurement_model=card.get("measurement_model") or None, source_effects=card.get("source_effects"),
+            training=CardTraining(
+                card["package"]["version"], card["created_at"], card["seed"], card["rows"], card.get("training_seconds")
+            ),
+            data=CardData(
+                list(card["countries"]),
+                list(card["currencies"]),
+                list(card["figures"]["used"]),
+                list(card["figures"]["excluded"]),
+            ),
+            money=card["money"],
+            money_over_time=card.get("money_over_time"),
+            measurement_model=card.get("measurement_model") or None,
+            source_effects=card.get("source_effects"),
             evaluation=CardEvaluation(card["metrics"]["calibration"]["levels"], card["metrics"]["fidelity"]),
-            libraries=dict(card["libraries"]))
+            libraries=dict(card["libraries"]),
+        )
 
 
 def library_versions() -> dict[str, str]:
@@ -132,23 +140,30 @@ def _measurement_lines(section: dict | None) -> list[str]:
     if not section:
         return []
     diagnostics = section["diagnostics"]
-    lines = ["", "## Measurement model (posterior)",
-             f"- {section['library']} {section['sampler']}, {section['settings']['chains']} chains x "
-             f"{section['settings']['samples']} draws after {section['settings']['warmup']} warm-up, seed "
-             f"{section['seed']}: max split R-hat {diagnostics['r_hat_max']:.3f}, min bulk ESS "
-             f"{diagnostics['ess_bulk_min']:.0f}, min tail ESS {diagnostics['ess_tail_min']:.0f}, "
-             f"{diagnostics['divergences']} divergences"]
+    lines = [
+        "",
+        "## Measurement model (posterior)",
+        f"- {section['library']} {section['sampler']}, {section['settings']['chains']} chains x "
+        f"{section['settings']['samples']} draws after {section['settings']['warmup']} warm-up, seed "
+        f"{section['seed']}: max split R-hat {diagnostics['r_hat_max']:.3f}, min bulk ESS "
+        f"{diagnostics['ess_bulk_min']:.0f}, min tail ESS {diagnostics['ess_tail_min']:.0f}, "
+        f"{diagnostics['divergences']} divergences",
+    ]
     for name, value in section["hyperparameters"].items():
         lines.append(f"- {name}: {value['median']:.3f} (80% interval {value['low_80']:.3f}-{value['high_80']:.3f})")
     for country, value in section["countries"].items():
         slope = value["mean_slope_0_12_years"]
-        lines.append(f"- {country}: median rises {slope['median']:.1%} a year from 0 to 12 years (80% interval "
-                     f"{slope['low_80']:.1%}-{slope['high_80']:.1%}); spread at 5 years "
-                     f"{value['spread_at_5_years']['median']:.3f} (log sd)")
+        lines.append(
+            f"- {country}: median rises {slope['median']:.1%} a year from 0 to 12 years (80% interval "
+            f"{slope['low_80']:.1%}-{slope['high_80']:.1%}); spread at 5 years "
+            f"{value['spread_at_5_years']['median']:.3f} (log sd)"
+        )
     checks = section["predictive_checks"]
     outliers = ", ".join(f"{o['id']} {o['statistic']} (percentile {o['percentile']:.2f})" for o in checks["outliers"])
-    lines.append(f"- posterior predictive checks: {checks['inside']} of {checks['statistics']} reported statistics "
-                 f"inside their own {checks['level']:.0%} interval" + (f"; outside: {outliers}" if outliers else ""))
+    lines.append(
+        f"- posterior predictive checks: {checks['inside']} of {checks['statistics']} reported statistics "
+        f"inside their own {checks['level']:.0%} interval" + (f"; outside: {outliers}" if outliers else "")
+    )
     lines += [f"- prior {name}: {text}" for name, text in section["priors"].items()]
     return lines
 
@@ -180,52 +195,71 @@ def render_markdown(card: dict | ModelCard) -> str:
     ]
     for item in sections.data.excluded:
         lines.append(f"- excluded {item['id']}: {item['reason']}")
-    lines += ["", "## Money basis",
-              f"- FX: {money['fx_source']}"]
+    lines += ["", "## Money basis", f"- FX: {money['fx_source']}"]
     for currency in sorted(set(sections.data.currencies)):
         lines.append(f"- 1 USD = {money['per_usd'][currency]:.4f} {currency}")
     for item in money["aging_used"]:
         cpi = f"; consumer prices would give x{item['cpi_factor']:.4f}" if item["cpi_factor"] else ""
-        lines.append(f"- aged {item['country']} {item['from']} -> {item['to']} with wages: x{item['wage_factor']:.4f}"
-                     f"{cpi} ({item['series']}; {item['source']})")
+        lines.append(
+            f"- aged {item['country']} {item['from']} -> {item['to']} with wages: x{item['wage_factor']:.4f}"
+            f"{cpi} ({item['series']}; {item['source']})"
+        )
     today = sections.money_over_time
     if today:
-        lines.append(f"- estimates are served in the money of any month from {today['first_month']} "
-                     f"(FX: {today['fx']['source']}, {today['fx']['months']})")
+        lines.append(
+            f"- estimates are served in the money of any month from {today['first_month']} "
+            f"(FX: {today['fx']['source']}, {today['fx']['months']})"
+        )
         for country, index in today["wage_indices"].items():
-            lines.append(f"- {country} wage index published to {index['last_published']}, then projected at "
-                         f"{index['projection_rate']:.1%} a year (at most to {index['projected_at_most_to']})")
+            lines.append(
+                f"- {country} wage index published to {index['last_published']}, then projected at "
+                f"{index['projection_rate']:.1%} a year (at most to {index['projected_at_most_to']})"
+            )
     lines += _measurement_lines(sections.measurement_model)
     effects = sections.source_effects
     if effects:
-        lines += ["", "## Sources and employers",
-                  "- between-source spread tau_source: " + ", ".join(
-                      f"{c} {v:.3f} ({effects['tau_source_basis'][c]})" for c, v in effects["tau_source"].items()),
-                  "- source units behind one level: " + ", ".join(f"{c} {n}" for c, n in effects["n_sources"].items()),
-                  f"- between-employer spread tau_employer: {effects['tau_employer']:.3f}"]
+        lines += [
+            "",
+            "## Sources and employers",
+            "- between-source spread tau_source: "
+            + ", ".join(f"{c} {v:.3f} ({effects['tau_source_basis'][c]})" for c, v in effects["tau_source"].items()),
+            "- source units behind one level: " + ", ".join(f"{c} {n}" for c, n in effects["n_sources"].items()),
+            f"- between-employer spread tau_employer: {effects['tau_employer']:.3f}",
+        ]
         for item in effects["employer_effects"]:
-            lines.append(f"- {item['country']} {item['company']}: distance {item['raw']:+.3f}, weight "
-                         f"{item['weight']:.2f}, used {item['shrunk']:+.3f}, still unknown (sd) "
-                         f"{item['posterior_variance'] ** 0.5:.3f}")
-    lines += ["", "## Evaluation results",
-              "Coverage of the bands on engineers drawn by the generator with another seed (consistency, not "
-              "a test against reality):", "",
-              "| nominal | overall | " + " | ".join(countries) + " | mean high/low - 1 |",
-              "|---|---|" + "---|" * len(countries) + "---|"]
+            lines.append(
+                f"- {item['country']} {item['company']}: distance {item['raw']:+.3f}, weight "
+                f"{item['weight']:.2f}, used {item['shrunk']:+.3f}, still unknown (sd) "
+                f"{item['posterior_variance'] ** 0.5:.3f}"
+            )
+    lines += [
+        "",
+        "## Evaluation results",
+        "Coverage of the bands on engineers drawn by the generator with another seed (consistency, not a test against reality):",
+        "",
+        "| nominal | overall | " + " | ".join(countries) + " | mean high/low - 1 |",
+        "|---|---|" + "---|" * len(countries) + "---|",
+    ]
     for key, level in sections.evaluation.calibration.items():
         shares = " | ".join(f"{level['by_country'].get(c, float('nan')):.3f}" for c in countries)
         lines.append(f"| {key} | {level['overall']:.3f} | {shares} | {level['mean_relative_width']:.2f} |")
     fidelity = sections.evaluation.fidelity
-    lines += ["", f"Reported figures: {fidelity['summary']['reproduced']} of {fidelity['summary']['statistics']} "
-              f"statistics reproduced within {fidelity['tolerance']:.0%} ({fidelity['spread_tolerance']:.0%} for percentiles and "
-              f"range ends); the others, with the reason:", ""]
+    lines += [
+        "",
+        f"Reported figures: {fidelity['summary']['reproduced']} of {fidelity['summary']['statistics']} "
+        f"statistics reproduced within {fidelity['tolerance']:.0%} ({fidelity['spread_tolerance']:.0%} for percentiles and "
+        f"range ends); the others, with the reason:",
+        "",
+    ]
     for item in fidelity["figures"]:
         if item["status"] != "reproduced":
             errors = [e for e in (item["relative_error"], item["relative_error_high"]) if e is not None]
             error = f" ({' / '.join(f'{e:+.1%}' for e in errors)})" if errors else ""
             lines.append(f"- {item['id']} {item['statistic']}{error}: {item['status']}, {item['reason']}")
     if fidelity.get("figures_omitted"):
-        lines.append(f"- and {fidelity['figures_omitted']:,} more statistics with smaller errors (every one: "
-                     "`python -m salarymodel.evaluate`)")
+        lines.append(
+            f"- and {fidelity['figures_omitted']:,} more statistics with smaller errors (every one: "
+            "`python -m salarymodel.evaluate`)"
+        )
     lines += ["", "## Libraries", ", ".join(f"{k} {v}" for k, v in sections.libraries.items()), ""]
     return "\n".join(lines)

@@ -30,8 +30,17 @@ import pandas as pd
 
 from ..data.levels import MAX_YEARS
 
-__all__ = ["BLOCK_BYTES", "MAX_HEADER_BYTES", "ROW_COLUMNS", "RowChunk", "CsvInput", "open_csv", "chunk_frame",
-           "score_chunk", "line_problems"]
+__all__ = [
+    "BLOCK_BYTES",
+    "MAX_HEADER_BYTES",
+    "ROW_COLUMNS",
+    "RowChunk",
+    "CsvInput",
+    "open_csv",
+    "chunk_frame",
+    "score_chunk",
+    "line_problems",
+]
 
 # Bytes read at a time: memory stays bounded by this, whatever the input's size.
 BLOCK_BYTES = 2 * 1024 * 1024
@@ -79,11 +88,11 @@ class _LoneReturnsAsNewlines(io.RawIOBase):
 
     def readinto(self, buffer) -> int:
         if self._head:
-            data, self._head = self._head[:len(buffer)], self._head[len(buffer):]
+            data, self._head = self._head[: len(buffer)], self._head[len(buffer) :]
         else:
             data = self._stream.read(len(buffer))
         data = data.replace(_CR, _LF)
-        buffer[:len(data)] = data
+        buffer[: len(data)] = data
         return len(data)
 
 
@@ -117,8 +126,9 @@ def wrong_width(fields: int, width: int) -> str:
     return f"the line has {fields} fields but the header has {width} (an unquoted comma in a value? quote it)"
 
 
-def line_problems(readable: np.ndarray, blank: np.ndarray, widths: np.ndarray, width: int,
-                  unreadable: np.ndarray | None = None) -> np.ndarray:
+def line_problems(
+    readable: np.ndarray, blank: np.ndarray, widths: np.ndarray, width: int, unreadable: np.ndarray | None = None
+) -> np.ndarray:
     """What is wrong with each line, by the one rule both paths follow.
 
     In order of precedence: not UTF-8 (``~readable``); then, on the quoted
@@ -164,27 +174,30 @@ def open_csv(stream, label: str, *, max_columns: int | None = None) -> CsvInput:
     if not first.endswith(_LF) and _CR in first.rstrip(_CR):
         # Lines end with a carriage return alone: the header is up to the first one.
         cut = first.index(_CR) + 1
-        header_raw, body = first[:cut], io.BufferedReader(_LoneReturnsAsNewlines(first[cut:], stream),
-                                                          buffer_size=BLOCK_BYTES)
+        header_raw, body = first[:cut], io.BufferedReader(_LoneReturnsAsNewlines(first[cut:], stream), buffer_size=BLOCK_BYTES)
         ending = _LF
     else:
         header_raw, body = first, stream
         ending = b"\r\n" if first.endswith(b"\r\n") else _LF
     if len(first) == MAX_HEADER_BYTES and not (first.endswith(_LF) or header_raw is not first):
-        raise ValueError(f"{label} has no line end in its first {MAX_HEADER_BYTES:,} bytes: a header is one line "
-                         "naming the columns (country, years, ...).")
+        raise ValueError(
+            f"{label} has no line end in its first {MAX_HEADER_BYTES:,} bytes: a header is one line "
+            "naming the columns (country, years, ...)."
+        )
     if not header_raw.strip():
         raise ValueError(f"{label} is empty: it needs a header line with columns country and years.")
     names = _header(header_raw, label)
     if max_columns is not None and len(names) > max_columns:
-        raise ValueError(f"{label} has {len(names):,} columns in its header; at most {max_columns} are read "
-                         "(country, years, company, years_max and your own).")
+        raise ValueError(
+            f"{label} has {len(names):,} columns in its header; at most {max_columns} are read "
+            "(country, years, company, years_max and your own)."
+        )
     return CsvInput(names, header_raw.rstrip(b"\r\n"), ending, body)
 
 
 def _header(raw: bytes, label: str) -> list[str]:
     """Column names of the header line: a UTF-8 BOM is dropped, duplicates refused by name."""
-    text = raw[len(_BOM):] if raw.startswith(_BOM) else raw
+    text = raw[len(_BOM) :] if raw.startswith(_BOM) else raw
     try:
         line = text.decode("utf-8").rstrip("\r\n")
     except UnicodeDecodeError:
@@ -192,16 +205,20 @@ def _header(raw: bytes, label: str) -> list[str]:
     names = next(csv.reader([line])) if line else []
     missing = [c for c in ("country", "years") if c not in names]
     if missing:
-        raise ValueError(f"{label} needs columns country and years (and optionally company); missing {missing}. "
-                         f"Its header is {names[:20]}{' ...' if len(names) > 20 else ''}.")
+        raise ValueError(
+            f"{label} needs columns country and years (and optionally company); missing {missing}. "
+            f"Its header is {names[:20]}{' ...' if len(names) > 20 else ''}."
+        )
     seen, duplicates = set(), []
     for name in names:
         if name in seen and name not in duplicates:
             duplicates.append(name)
         seen.add(name)
     if duplicates:
-        raise ValueError(f"{label} has the column(s) {duplicates[:10]} more than once in its header: say which one "
-                         "to use by renaming the others.")
+        raise ValueError(
+            f"{label} has the column(s) {duplicates[:10]} more than once in its header: say which one "
+            "to use by renaming the others."
+        )
     return names
 
 
@@ -223,8 +240,11 @@ def score_chunk(model, chunk: RowChunk, **options) -> pd.DataFrame:
     scored = model.predict_frame(chunk_frame(chunk), errors="coerce", **options)
     structural = chunk.problems != ""
     if structural.any():
-        numeric = [c for c in scored.columns if c in ("low", "median", "high", "percentile", "compa_ratio")
-                   or (c[:1] == "p" and c[1:2].isdigit())]
+        numeric = [
+            c
+            for c in scored.columns
+            if c in ("low", "median", "high", "percentile", "compa_ratio") or (c[:1] == "p" and c[1:2].isdigit())
+        ]
         scored.loc[structural, numeric] = np.nan
         for column in ("currency", "support", "as_of"):
             codes = scored[column].cat.codes.to_numpy().copy()
@@ -254,9 +274,10 @@ def _fit_width(fields: list[bytes] | None, width: int) -> bytes:
     if len(fields) < width:
         fields = fields + [b""] * (width - len(fields))
     elif len(fields) > width:
-        fields = fields[:width - 1] + [b",".join(fields[width - 1:])]
-    return b",".join(b'"' + f.replace(b'"', b'""') + b'"' if (b"," in f or b'"' in f or b"\n" in f or b"\r" in f)
-                     else f for f in fields)
+        fields = fields[: width - 1] + [b",".join(fields[width - 1 :])]
+    return b",".join(
+        b'"' + f.replace(b'"', b'""') + b'"' if (b"," in f or b'"' in f or b"\n" in f or b"\r" in f) else f for f in fields
+    )
 
 
 def _split_lines(data: bytes):
@@ -267,8 +288,7 @@ def _split_lines(data: bytes):
 
     ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + 1
     offsets = np.concatenate([[0], ends]).astype(np.int32)
-    with_newline = pa.BinaryArray.from_buffers(pa.binary(), len(ends), [None, pa.py_buffer(offsets),
-                                                                         pa.py_buffer(data)])
+    with_newline = pa.BinaryArray.from_buffers(pa.binary(), len(ends), [None, pa.py_buffer(offsets), pa.py_buffer(data)])
     return pc.binary_slice(with_newline, 0, -1)
 
 
@@ -412,8 +432,7 @@ class _RawLines:
         return raw, invalid
 
 
-def _quoted_rows(head: io.BytesIO, stream, index: dict[str, int], width: int, chunk_size: int,
-                 line: int) -> Iterator[RowChunk]:
+def _quoted_rows(head: io.BytesIO, stream, index: dict[str, int], width: int, chunk_size: int, line: int) -> Iterator[RowChunk]:
     """The general path: Python's CSV reader, each record's raw text and first line kept."""
     import pyarrow as pa
 
@@ -428,16 +447,19 @@ def _quoted_rows(head: io.BytesIO, stream, index: dict[str, int], width: int, ch
     def taken() -> RowChunk:
         widths = np.array([width if r is None else len(r) for r in records], dtype=np.int64)
         blank = np.array([r is not None and not r for r in records], dtype=bool)
-        problems = line_problems(np.array(readable, dtype=bool), blank, widths, width,
-                                 np.array(unreadable, dtype=object))
+        problems = line_problems(np.array(readable, dtype=bool), blank, widths, width, np.array(unreadable, dtype=object))
         values: dict[str, list[str]] = {name: [] for name in index}
         for position, record in enumerate(records):
             if problems[position]:  # written back as exactly the header's number of fields, bytes as read
                 raws[position] = _fit_width(_raw_fields(raws[position]) if record is not None else None, width)
             for name, column in index.items():
                 values[name].append("" if problems[position] or record is None else record[column])
-        chunk = RowChunk(pa.array(raws, type=pa.binary()), {k: np.array(v, dtype=object) for k, v in values.items()},
-                         problems, np.array(numbers, dtype=np.int64))
+        chunk = RowChunk(
+            pa.array(raws, type=pa.binary()),
+            {k: np.array(v, dtype=object) for k, v in values.items()},
+            problems,
+            np.array(numbers, dtype=np.int64),
+        )
         for kept in (raws, numbers, records, readable, unreadable):
             kept.clear()
         return chunk
@@ -456,8 +478,10 @@ def _quoted_rows(head: io.BytesIO, stream, index: dict[str, int], width: int, ch
         spans = raw.count(_LF) if raw.endswith(_LF) else raw.count(_LF) + 1
         line += spans
         if raw.count(b'"') % 2:  # only the end of the input closes a record whose quote never closes
-            problem = (f"a quote opened on line {first} is never closed, so lines {first}-{first + spans - 1} were "
-                       "read as one row: close the quote")
+            problem = (
+                f"a quote opened on line {first} is never closed, so lines {first}-{first + spans - 1} were "
+                "read as one row: close the quote"
+            )
         raws.append(raw.rstrip(_LF).rstrip(_CR) if raw.endswith(_LF) else raw)
         numbers.append(first)
         records.append(record)

@@ -114,9 +114,10 @@ class InvalidRowsError(ValueError):
     def __init__(self, bad_rows: pd.DataFrame, total: int) -> None:
         self.bad_rows = bad_rows
         n_bad = bad_rows["row"].nunique()
-        shown = "\n".join(f"  - row {r.row!r}, column '{r.column}': {r.reason}"
-                          for r in bad_rows.head(10).itertuples())
+        shown = "\n".join(f"  - row {r.row!r}, column '{r.column}': {r.reason}" for r in bad_rows.head(10).itertuples())
         more = f"\n  ... and {len(bad_rows) - 10} more problems" if len(bad_rows) > 10 else ""
-        super().__init__(f"{n_bad} of {total} rows cannot be scored:\n{shown}{more}\n"
-                         "Fix them, or pass errors='coerce' to score the good rows and get "
-                         "NaN with a reason in the 'error' column for the bad ones.")
+        super().__init__(
+            f"{n_bad} of {total} rows cannot be scored:\n{shown}{more}\n"
+            "Fix them, or pass errors='coerce' to score the good rows and get "
+            "NaN with a reason in the 'error' column for the bad ones."
+        )

@@ -79,8 +79,9 @@ class CellLookup:
         self._employer_keys: dict[str, dict[str, str]] = {}
         for code in self.countries:
             names = {company_key(k): k for k in self.companies[code]}
-            names.update({alias: name for alias, name in self.aliases.items()
-                          if name in self.companies[code] and alias not in names})
+            names.update(
+                {alias: name for alias, name in self.aliases.items() if name in self.companies[code] and alias not in names}
+            )
             self._employer_keys[code] = names
         self.country_cache: dict[object, str] = {}
         self.company_cache: dict[tuple[str, object], CompanyCell] = {}
@@ -96,8 +97,9 @@ class CellLookup:
             # Not one of ours: the full ISO table says whether it is a country at all.
             code = country_code(country)
             if code is None:
-                raise UnknownCountryError(country, self.countries, "not a recognised country name or code",
-                                          _closest(key, self._names, self.labels))
+                raise UnknownCountryError(
+                    country, self.countries, "not a recognised country name or code", _closest(key, self._names, self.labels)
+                )
             raise UnknownCountryError(country, self.countries, f"{code} has no reported figures")
         if len(self.country_cache) < _CACHE_LIMIT:
             self.country_cache[country] = code
@@ -130,6 +132,13 @@ class CellLookup:
         aliases: dict[str, list[str]] = {}
         for alias, name in sorted(self.aliases.items()):
             aliases.setdefault(name, []).append(alias)
-        return [{"country": c, "name": self.labels[c], "currency": local_currency[c],
-                 "employers": list(self.companies[c]),
-                 "aliases": {k: aliases[k] for k in self.companies[c] if k in aliases}} for c in self.countries]
+        return [
+            {
+                "country": c,
+                "name": self.labels[c],
+                "currency": local_currency[c],
+                "employers": list(self.companies[c]),
+                "aliases": {k: aliases[k] for k in self.companies[c] if k in aliases},
+            }
+            for c in self.countries
+        ]

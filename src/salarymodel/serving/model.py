@@ -79,16 +79,18 @@ class TrainingState:
 
 
 def _years_error(owner: str, years: object) -> ParameterError:
-    return ParameterError("years", f"The 'years' parameter of {owner} must be a finite number of years in "
-                      f"[0, {MAX_YEARS:g}]. Got {years!r} instead.")
+    return ParameterError(
+        "years",
+        f"The 'years' parameter of {owner} must be a finite number of years in [0, {MAX_YEARS:g}]. Got {years!r} instead.",
+    )
 
 
 def _check_years(years: object, owner: str = "predict") -> float:
     # numpy's timedelta64 is an integer subclass, and bools are ints: neither is years.
-    if isinstance(years, (bool, np.bool_, np.timedelta64)) or not isinstance(years, (int, float, np.integer,
-                                                                                     np.floating)):
-        raise ParameterTypeError("years", f"The 'years' parameter of {owner} must be a number. Got {years!r} of type "
-                                          f"{type(years).__name__} instead.")
+    if isinstance(years, (bool, np.bool_, np.timedelta64)) or not isinstance(years, (int, float, np.integer, np.floating)):
+        raise ParameterTypeError(
+            "years", f"The 'years' parameter of {owner} must be a number. Got {years!r} of type {type(years).__name__} instead."
+        )
     try:
         value = float(years)
     except OverflowError:  # an int too large for a float
@@ -116,8 +118,9 @@ class SalaryModel:
         The training side, or a function that loads it on first use.
     """
 
-    def __init__(self, tables: ServingTables, meta: ModelMeta,
-                 training: TrainingState | Callable[[], TrainingState] | None = None) -> None:
+    def __init__(
+        self, tables: ServingTables, meta: ModelMeta, training: TrainingState | Callable[[], TrainingState] | None = None
+    ) -> None:
         self.tables = tables
         self.meta = meta
         self._training = training
@@ -147,8 +150,7 @@ class SalaryModel:
         self._median_low_rows = [row.tolist() for row in tables.median_low]
         self._median_high_rows = [row.tolist() for row in tables.median_high]
         self.support_rows: list[list[str]] = [[SUPPORT_GRADES[g] for g in row] for row in tables.support.tolist()]
-        self.source_rows: list[list[tuple[str, ...]]] = [[self.source_lists[i] for i in row]
-                                                         for row in tables.source.tolist()]
+        self.source_rows: list[list[tuple[str, ...]]] = [[self.source_lists[i] for i in row] for row in tables.source.tolist()]
         self._quantile_cache: dict[float, np.ndarray] = {}
         self._band_cache: dict[float, tuple[list[list[float]], list[list[float]]]] = {}
         self._stacked_cache: dict[float, np.ndarray] = {}
@@ -172,9 +174,11 @@ class SalaryModel:
         if callable(self._training):
             self._training = self._training()
         if self._training is None:
-            raise RuntimeError("This model has only its serving tables (it was unpickled, or built without the "
-                               "training side): evaluation needs the model folder's training file. Load the "
-                               "folder with salarymodel.load_model(DIR).")
+            raise RuntimeError(
+                "This model has only its serving tables (it was unpickled, or built without the "
+                "training side): evaluation needs the model folder's training file. Load the "
+                "folder with salarymodel.load_model(DIR)."
+            )
         return self._training
 
     @property
@@ -240,11 +244,15 @@ class SalaryModel:
             self._money_cache.clear()  # default dates move with the day
         return self._today
 
-    def money_quote(self, code: str, currency: object = None, as_of: object = None,
-                    aging_rate: float | None = None) -> MoneyQuote:
+    def money_quote(
+        self, code: str, currency: object = None, as_of: object = None, aging_rate: float | None = None
+    ) -> MoneyQuote:
         """Cached :meth:`MoneyTable.quote`: how reference USD becomes the asked money."""
-        hashable = (currency is None or type(currency) is str) and (
-            as_of is None or type(as_of) is str) and (aging_rate is None or type(aging_rate) is float)
+        hashable = (
+            (currency is None or type(currency) is str)
+            and (as_of is None or type(as_of) is str)
+            and (aging_rate is None or type(aging_rate) is float)
+        )
         today = self.today()
         key = (code, currency, as_of, aging_rate)
         quote = self._money_cache.get(key) if hashable else None
@@ -282,8 +290,17 @@ class SalaryModel:
     def _quantile_rows(self, level: float, rows: slice | np.ndarray) -> np.ndarray:
         """:func:`~.bands.quantile_rows` of the table rows ``rows`` (a slice or indices)."""
         t = self.tables
-        return quantile_rows(level, t.centre[rows], t.scale[rows], t.ratio_low[rows], t.ratio_high[rows],
-                             self.lookup.cell_country[rows], t.shapes, t.scale_high[rows], t.median[rows])
+        return quantile_rows(
+            level,
+            t.centre[rows],
+            t.scale[rows],
+            t.ratio_low[rows],
+            t.ratio_high[rows],
+            self.lookup.cell_country[rows],
+            t.shapes,
+            t.scale_high[rows],
+            t.median[rows],
+        )
 
     def band_tables(self, confidence: object) -> tuple[np.ndarray, np.ndarray]:
         """Low and high log reference-USD tables (cells, grid) of the band at ``confidence``."""
@@ -314,9 +331,17 @@ class SalaryModel:
         return block
 
     # -- the hot path -----------------------------------------------------
-    def predict(self, country: str, years: YearsOfExperience, company: str | None = None, *,
-                confidence: float = 0.8, currency: str | None = None, as_of: object = None,
-                aging_rate: float | None = None) -> SalaryEstimate:
+    def predict(
+        self,
+        country: str,
+        years: YearsOfExperience,
+        company: str | None = None,
+        *,
+        confidence: float = 0.8,
+        currency: str | None = None,
+        as_of: object = None,
+        aging_rate: float | None = None,
+    ) -> SalaryEstimate:
         """Estimate one engineer's base salary with a confidence band.
 
         Parameters
@@ -379,8 +404,11 @@ class SalaryModel:
         bands = self._band_cache.get(confidence) if type(confidence) is float else None
         low_rows, high_rows = bands or self.band_rows(confidence)
         # The cache answers only exact types: False must not find 0.0's entry, nor 1 find 1.0's.
-        if (currency is None or type(currency) is str) and (as_of is None or type(as_of) is str) and (
-                aging_rate is None or type(aging_rate) is float):
+        if (
+            (currency is None or type(currency) is str)
+            and (as_of is None or type(as_of) is str)
+            and (aging_rate is None or type(aging_rate) is float)
+        ):
             money = self._money_cache.get((code, currency, as_of, aging_rate))
         else:
             money = None
@@ -403,12 +431,32 @@ class SalaryModel:
         if f >= 1.0:  # the grid's last point: provenance is read there (grid_index, inlined)
             i += 1
         # tuple.__new__ skips the named tuple's argument handling: 20 fields, in order.
-        return _new_estimate(SalaryEstimate, (
-            code, y, canonical, known, self.level_rows[i], money.currency, float(confidence),
-            math.exp(min(low, log_median)) * rate, math.exp(log_median) * rate,
-            math.exp(max(high, log_median)) * rate, math.exp(m_low) * rate, math.exp(m_high) * rate,
-            self.support_rows[cell][i], self.source_rows[cell][i], money.fx_rate, money.fx_period,
-            money.as_of, money.projected, self.reference_year, suggestion, None))
+        return _new_estimate(
+            SalaryEstimate,
+            (
+                code,
+                y,
+                canonical,
+                known,
+                self.level_rows[i],
+                money.currency,
+                float(confidence),
+                math.exp(min(low, log_median)) * rate,
+                math.exp(log_median) * rate,
+                math.exp(max(high, log_median)) * rate,
+                math.exp(m_low) * rate,
+                math.exp(m_high) * rate,
+                self.support_rows[cell][i],
+                self.source_rows[cell][i],
+                money.fx_rate,
+                money.fx_period,
+                money.as_of,
+                money.projected,
+                self.reference_year,
+                suggestion,
+                None,
+            ),
+        )
 
     def _predict_range(self, code: str, years, company, confidence, currency, as_of, aging_rate) -> SalaryEstimate:
         """An estimate for experience lying evenly in a (low, high) range; see :mod:`.year_ranges`."""
@@ -416,8 +464,9 @@ class SalaryModel:
 
         low, high = check_range(years, _check_years)
         value = check_confidence(confidence)
-        cell, canonical, known, suggestion = (self._cell_index[(code, None)], None, False, None) if company is None \
-            else self.resolve_company(code, company)
+        cell, canonical, known, suggestion = (
+            (self._cell_index[(code, None)], None, False, None) if company is None else self.resolve_company(code, company)
+        )
         if not known and canonical is not None:
             warn_unknown_employer(canonical, self._country_labels[code], suggestion)
         money = self.money_quote(code, currency, as_of, aging_rate)
@@ -426,15 +475,41 @@ class SalaryModel:
         below, above = range_median_offsets(self, cell, low, high)
         support, sources, level = range_provenance(self, cell, low, high)
         rate = money.multiplier
-        return SalaryEstimate(code, low, canonical, known, level, money.currency, value,
-                              math.exp(min(q_low, q_median)) * rate, math.exp(q_median) * rate,
-                              math.exp(max(q_high, q_median)) * rate, math.exp(q_median + below) * rate,
-                              math.exp(q_median + above) * rate, support, sources, money.fx_rate, money.fx_period,
-                              money.as_of, money.projected, self.reference_year, suggestion, high)
+        return SalaryEstimate(
+            code,
+            low,
+            canonical,
+            known,
+            level,
+            money.currency,
+            value,
+            math.exp(min(q_low, q_median)) * rate,
+            math.exp(q_median) * rate,
+            math.exp(max(q_high, q_median)) * rate,
+            math.exp(q_median + below) * rate,
+            math.exp(q_median + above) * rate,
+            support,
+            sources,
+            money.fx_rate,
+            money.fx_period,
+            money.as_of,
+            money.projected,
+            self.reference_year,
+            suggestion,
+            high,
+        )
 
-    def percentiles(self, country: str, years: YearsOfExperience, company: str | None = None, *,
-                    q: tuple[float, ...] = (10, 25, 50, 75, 90), currency: str | None = None,
-                    as_of: object = None, aging_rate: float | None = None) -> dict[float, float]:
+    def percentiles(
+        self,
+        country: str,
+        years: YearsOfExperience,
+        company: str | None = None,
+        *,
+        q: tuple[float, ...] = (10, 25, 50, 75, 90),
+        currency: str | None = None,
+        as_of: object = None,
+        aging_rate: float | None = None,
+    ) -> dict[float, float]:
         """Percentiles of one engineer's base salary, as salary sites report them.
 
         All come from the one predictive distribution behind :meth:`predict`:
@@ -472,12 +547,20 @@ class SalaryModel:
             logs = mixture_quantiles(self, cell, estimate.years, estimate.years_max, np.array(levels))
             values = [math.exp(v) * rate for v in logs]
         else:
-            values = [math.exp(self.read(self.quantile_table(level), cell, estimate.years)) * rate
-                      for level in levels]
+            values = [math.exp(self.read(self.quantile_table(level), cell, estimate.years)) * rate for level in levels]
         return dict(zip((float(v) for v in q), np.maximum.accumulate(values).tolist()))
 
-    def rank(self, country: str, years: YearsOfExperience, salary: float, company: str | None = None, *,
-             currency: str | None = None, as_of: object = None, aging_rate: float | None = None):
+    def rank(
+        self,
+        country: str,
+        years: YearsOfExperience,
+        salary: float,
+        company: str | None = None,
+        *,
+        currency: str | None = None,
+        as_of: object = None,
+        aging_rate: float | None = None,
+    ):
         """Where a salary stands: its percentile among ML engineers like this.
 
         Parameters
@@ -513,12 +596,20 @@ class SalaryModel:
         """
         from .rank import salary_rank
 
-        return salary_rank(self, country, years, salary, company, currency=currency, as_of=as_of,
-                           aging_rate=aging_rate)
+        return salary_rank(self, country, years, salary, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
 
-    def ranges(self, country: str, company: str | None = None, *, levels=None, target: float = 50,
-               spread: tuple[float, float] = (25, 75), currency: str | None = None, as_of: object = None,
-               aging_rate: float | None = None) -> list:
+    def ranges(
+        self,
+        country: str,
+        company: str | None = None,
+        *,
+        levels=None,
+        target: float = 50,
+        spread: tuple[float, float] = (25, 75),
+        currency: str | None = None,
+        as_of: object = None,
+        aging_rate: float | None = None,
+    ) -> list:
         """Pay ranges for job postings: per level, a minimum, a midpoint and a maximum.
 
         Each level's distribution is the mixture over its years (as
@@ -555,19 +646,29 @@ class SalaryModel:
         """
         from .pay_ranges import pay_ranges
 
-        return pay_ranges(self, country, company, levels=levels, target=target, spread=spread, currency=currency,
-                          as_of=as_of, aging_rate=aging_rate)
+        return pay_ranges(
+            self,
+            country,
+            company,
+            levels=levels,
+            target=target,
+            spread=spread,
+            currency=currency,
+            as_of=as_of,
+            aging_rate=aging_rate,
+        )
 
     @staticmethod
     def check_q(q: object) -> list[float]:
         if isinstance(q, (str, bytes)) or not hasattr(q, "__iter__"):
-            raise ParameterTypeError("q",
-                                     f"The 'q' parameter of percentiles must be a sequence of percentiles (e.g. (10, 50, 90)). "
-                                     f"Got {q!r} instead.")
+            raise ParameterTypeError(
+                "q", f"The 'q' parameter of percentiles must be a sequence of percentiles (e.g. (10, 50, 90)). Got {q!r} instead."
+            )
         values = [check_percentile(v) for v in q]
         if not values:
-            raise ParameterError("q",
-                                 "The 'q' parameter of percentiles must name at least one percentile. Got an empty sequence.")
+            raise ParameterError(
+                "q", "The 'q' parameter of percentiles must name at least one percentile. Got an empty sequence."
+            )
         return [v / 100.0 for v in values]
 
     @staticmethod
@@ -575,9 +676,17 @@ class SalaryModel:
         """One table value at ``years``, interpolated like :meth:`predict`."""
         return float(interpolate(table[cell], float(years)))
 
-    def curve(self, country: str, company: str | None = None, *, years: object = None,
-              q: tuple[float, ...] = (10, 25, 50, 75, 90), currency: str | None = None, as_of: object = None,
-              aging_rate: float | None = None) -> pd.DataFrame:
+    def curve(
+        self,
+        country: str,
+        company: str | None = None,
+        *,
+        years: object = None,
+        q: tuple[float, ...] = (10, 25, 50, 75, 90),
+        currency: str | None = None,
+        as_of: object = None,
+        aging_rate: float | None = None,
+    ) -> pd.DataFrame:
         """Percentiles of base salary by years of experience: a salary curve.
 
         Parameters
@@ -600,27 +709,56 @@ class SalaryModel:
 
         grid = list(range(31)) if years is None else years
         if isinstance(grid, (str, bytes)) or not hasattr(grid, "__iter__"):
-            raise ParameterTypeError("years",
-                                     f"The 'years' parameter of curve must be a sequence of years. Got {grid!r} instead.")
+            raise ParameterTypeError(
+                "years", f"The 'years' parameter of curve must be a sequence of years. Got {grid!r} instead."
+            )
         rows = []
         for y in grid:
             estimate = self.predict(country, y, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
-            for percentile, salary in self.percentiles(country, y, company, q=q, currency=currency, as_of=as_of,
-                                                       aging_rate=aging_rate).items():
-                rows.append((estimate.country, estimate.company, estimate.years, percentile, salary,
-                             estimate.currency, estimate.as_of, estimate.support))
-        return pd.DataFrame(rows, columns=["country", "company", "years", "percentile", "salary", "currency", "as_of",
-                                           "support"])
+            for percentile, salary in self.percentiles(
+                country, y, company, q=q, currency=currency, as_of=as_of, aging_rate=aging_rate
+            ).items():
+                rows.append(
+                    (
+                        estimate.country,
+                        estimate.company,
+                        estimate.years,
+                        percentile,
+                        salary,
+                        estimate.currency,
+                        estimate.as_of,
+                        estimate.support,
+                    )
+                )
+        return pd.DataFrame(rows, columns=["country", "company", "years", "percentile", "salary", "currency", "as_of", "support"])
 
     # -- tables of profiles and evidence (see _frame and _explain) ------------
-    def predict_frame(self, frame: pd.DataFrame, *, confidence: float = 0.8, currency: str | None = None,
-                      errors: str = "raise", sources: bool = False, as_of: object = None,
-                      aging_rate: float | None = None, percentiles: tuple[float, ...] | None = None) -> pd.DataFrame:
+    def predict_frame(
+        self,
+        frame: pd.DataFrame,
+        *,
+        confidence: float = 0.8,
+        currency: str | None = None,
+        errors: str = "raise",
+        sources: bool = False,
+        as_of: object = None,
+        aging_rate: float | None = None,
+        percentiles: tuple[float, ...] | None = None,
+    ) -> pd.DataFrame:
         """Estimate many engineers at once, vectorised; see :func:`salarymodel.serving._frame.predict_frame`."""
         from ._frame import predict_frame
 
-        return predict_frame(self, frame, confidence=confidence, currency=currency, errors=errors,
-                             sources=sources, as_of=as_of, aging_rate=aging_rate, percentiles=percentiles)
+        return predict_frame(
+            self,
+            frame,
+            confidence=confidence,
+            currency=currency,
+            errors=errors,
+            sources=sources,
+            as_of=as_of,
+            aging_rate=aging_rate,
+            percentiles=percentiles,
+        )
 
     def frame_categories(self, currency: object = None, as_of: object = None) -> tuple[list[str], list[str]]:
         """Categories of ``predict_frame``'s currency and as_of columns; see :mod:`salarymodel.serving._frame`."""
@@ -648,8 +786,16 @@ class SalaryModel:
             self._fidelity = fidelity_frame(self)
         return self._fidelity
 
-    def explain(self, country: str, years: YearsOfExperience, company: str | None = None, *,
-                currency: str | None = None, as_of: object = None, aging_rate: float | None = None) -> pd.DataFrame:
+    def explain(
+        self,
+        country: str,
+        years: YearsOfExperience,
+        company: str | None = None,
+        *,
+        currency: str | None = None,
+        as_of: object = None,
+        aging_rate: float | None = None,
+    ) -> pd.DataFrame:
         """The reported figures behind one estimate; see :func:`salarymodel.serving._explain.explain`.
 
         Examples

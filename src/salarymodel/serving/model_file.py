@@ -25,8 +25,18 @@ from .bands import R_GRID, Z_GRID
 from .grid import GRID_SIZE
 from .schema import Array, Between, FieldError, Items, Record, Text, declared_types, path
 
-__all__ = ["META_MEMBER", "ServingTables", "ModelMeta", "MoneyRecord",
-           "WageRecord", "FidelityRecord", "TrainingFacts", "FieldError", "serving_bytes", "member_names"]
+__all__ = [
+    "META_MEMBER",
+    "ServingTables",
+    "ModelMeta",
+    "MoneyRecord",
+    "WageRecord",
+    "FidelityRecord",
+    "TrainingFacts",
+    "FieldError",
+    "serving_bytes",
+    "member_names",
+]
 
 # Log pay in reference USD: salaries between e^0 and e^25 (about 7e10) USD; spreads that keep
 # every served quantile finite.
@@ -63,8 +73,9 @@ class ServingTables:
     median_high: Annotated[np.ndarray, Array("f8", _PER_CELL, _LOG_PAY)]
     support: Annotated[np.ndarray, Array("i1", _PER_CELL, Between(0, 3, rule="support grades from 0 to 3"))]
     source: Annotated[np.ndarray, Array("i4", _PER_CELL, Between(0))]
-    fx_rates: Annotated[np.ndarray, Array("f8", ("currencies", "months"),
-                                          Between(1e-9, 1e9, low_open=True, high_open=True), missing=True)]
+    fx_rates: Annotated[
+        np.ndarray, Array("f8", ("currencies", "months"), Between(1e-9, 1e9, low_open=True, high_open=True), missing=True)
+    ]
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], meta: ModelMeta) -> ServingTables:
@@ -76,8 +87,14 @@ class ServingTables:
             A table of another dtype or shape, holding NaN, infinity or a
             value out of its range, or a source index with no source list.
         """
-        sizes = {"cells": len(meta.cells), "grid": GRID_SIZE, "countries": len(meta.countries),
-                 "r": len(R_GRID), "z": len(Z_GRID), "currencies": len(meta.money.fx_currencies)}
+        sizes = {
+            "cells": len(meta.cells),
+            "grid": GRID_SIZE,
+            "countries": len(meta.countries),
+            "r": len(R_GRID),
+            "z": len(Z_GRID),
+            "currencies": len(meta.money.fx_currencies),
+        }
         hints = declared_types(cls)
         checked = {}
         for field in dataclasses.fields(cls):
@@ -85,8 +102,9 @@ class ServingTables:
             checked[field.name] = declared.check(arrays[field.name], field.name, sizes)
         tables = cls(**checked)
         if tables.source.size and tables.source.max() >= len(meta.source_lists):
-            raise FieldError("source", "indices into source_lists", f"an index of {tables.source.max()} with "
-                                                                    f"{len(meta.source_lists)} lists")
+            raise FieldError(
+                "source", "indices into source_lists", f"an index of {tables.source.max()} with {len(meta.source_lists)} lists"
+            )
         return tables
 
     def arrays(self) -> dict[str, np.ndarray]:
@@ -122,8 +140,11 @@ class WageRecord(Record):
 
     def check(self, field: str) -> None:
         if len(self.months) != len(self.log_levels):
-            raise FieldError(path(field, "months"), "rising months, one per log level",
-                             f"{len(self.months)} months for {len(self.log_levels)} levels")
+            raise FieldError(
+                path(field, "months"),
+                "rising months, one per log level",
+                f"{len(self.months)} months for {len(self.log_levels)} levels",
+            )
 
 
 @dataclass(frozen=True)
@@ -188,8 +209,9 @@ class ModelMeta(Record):
     source_lists: tuple[tuple[Name, ...], ...]
     # Who published each source (publisher, title, published, address, about); a format-9
     # file names none.
-    sources: dict[Name, dict[Name, Annotated[str, Text(limit=1000, empty=True, any_character=True)]]] = \
-        dataclasses.field(default_factory=dict, kw_only=True)
+    sources: dict[Name, dict[Name, Annotated[str, Text(limit=1000, empty=True, any_character=True)]]] = dataclasses.field(
+        default_factory=dict, kw_only=True
+    )
     money: MoneyRecord
     metadata: TrainingFacts
     fidelity: FidelityRecord
@@ -197,8 +219,7 @@ class ModelMeta(Record):
     def check(self, field: str) -> None:
         countries = set(self.countries)
         if any(country not in countries for country, _ in self.cells) or len(set(self.cells)) != len(self.cells):
-            raise FieldError("cells", "distinct [country, employer or null] pairs of the model's countries",
-                             self.cells)
+            raise FieldError("cells", "distinct [country, employer or null] pairs of the model's countries", self.cells)
         if any((country, None) not in self.cells for country in self.countries):
             raise FieldError("cells", "a list with a market cell [country, null] for every country", self.cells)
         for name in ("local_currency", "country_labels"):
@@ -211,8 +232,7 @@ class ModelMeta(Record):
         if not set(self.money.wages) <= countries:
             raise FieldError("money.wages", "an object of the model's countries to wage indices", self.money.wages)
         if self.money.local_currency != self.local_currency or self.money.reference_per_usd != self.reference_per_usd:
-            raise FieldError("money", "money tables of the document's currencies and reference rates",
-                             self.money.local_currency)
+            raise FieldError("money", "money tables of the document's currencies and reference rates", self.money.local_currency)
 
     def json_bytes(self) -> bytes:
         """The document as compact UTF-8 JSON."""
@@ -227,4 +247,3 @@ def serving_bytes(tables: ServingTables, meta: ModelMeta) -> bytes:
     buffer = io.BytesIO()
     np.savez(buffer, **members)
     return buffer.getvalue()
-

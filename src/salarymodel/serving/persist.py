@@ -43,8 +43,18 @@ from ._audit import MAX_CARD_BYTES, MAX_DATA_BYTES, audit_archive, load_json, re
 from .model_file import META_MEMBER, FieldError, ModelMeta, ServingTables, member_names, serving_bytes
 from .paths import CARD_FILE, CARD_MARKDOWN_FILE, TRAINING_SET_FILE
 
-__all__ = ["FORMAT_VERSION", "write_atomic", "save_model", "load_model_folder", "load_training", "read_card",
-           "model_paths", "check_model_folder", "model_file", "retrain"]
+__all__ = [
+    "FORMAT_VERSION",
+    "write_atomic",
+    "save_model",
+    "load_model_folder",
+    "load_training",
+    "read_card",
+    "model_paths",
+    "check_model_folder",
+    "model_file",
+    "retrain",
+]
 
 # Bump when the model file's layout changes; older files are then refused.
 # 2: CellDistribution.slopes renamed tail_slopes.
@@ -61,17 +71,21 @@ FORMAT_VERSION = 10
 # both sides of the median, which is what a scale_high equal to it means.
 _READABLE_OLDER = {9: {"scale_high": "scale"}}
 # Files of one model version: kind -> (card entry, name prefix, suffix).
-_KINDS = {"data": ("artifact", "salary_model-", ".npz"),
-          "training": ("training_artifact", "salary_model_training-", ".joblib"),
-          "training_set": ("training_set", "training_set-", ".csv")}
+_KINDS = {
+    "data": ("artifact", "salary_model-", ".npz"),
+    "training": ("training_artifact", "salary_model_training-", ".joblib"),
+    "training_set": ("training_set", "training_set-", ".csv"),
+}
 _VERSIONED = re.compile(r"^(salary_model|salary_model_training|training_set)-[0-9a-f]{12}\.(npz|joblib|csv)$")
 # Files older formats wrote under fixed names; a new version replaces them.
 _LEGACY = ("salary_model.npz", "salary_model_training.joblib")
 _FILE_SUFFIXES = (".npz", ".json", ".joblib", ".csv", ".md", ".txt")
 # A write's temporary sibling (write_atomic): '.<name>.<random>.tmp'. Under the folder's
 # lock, any such file of ours is a killed run's leftover.
-_LEFTOVER = re.compile(r"^\.(salary_model|salary_model_training|training_set)(-[0-9a-f]{12})?\.(npz|joblib|csv|json|md)"
-                       r"\.[A-Za-z0-9_]+\.tmp$")
+_LEFTOVER = re.compile(
+    r"^\.(salary_model|salary_model_training|training_set)(-[0-9a-f]{12})?\.(npz|joblib|csv|json|md)"
+    r"\.[A-Za-z0-9_]+\.tmp$"
+)
 
 
 def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
@@ -132,18 +146,27 @@ def check_model_folder(out: str | os.PathLike, *, parameter: str = "out") -> Pat
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
-        raise ParameterError(parameter, f"The '{parameter}' parameter names a model folder, but {out} exists and is "
-                                        "not a folder. Give a folder (new or holding a model), e.g. 'my_model'.")
+        raise ParameterError(
+            parameter,
+            f"The '{parameter}' parameter names a model folder, but {out} exists and is "
+            "not a folder. Give a folder (new or holding a model), e.g. 'my_model'.",
+        )
     if not out.exists() and out.suffix.lower() in _FILE_SUFFIXES:
-        raise ParameterError(parameter, f"The '{parameter}' parameter names a model folder, not a file: got {out}. "
-                                        f"Give a folder, e.g. '{out.with_suffix('')}'; the model's files are "
-                                        "written inside it.")
+        raise ParameterError(
+            parameter,
+            f"The '{parameter}' parameter names a model folder, not a file: got {out}. "
+            f"Give a folder, e.g. '{out.with_suffix('')}'; the model's files are "
+            "written inside it.",
+        )
     existing = out
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise ParameterError(parameter, f"The '{parameter}' parameter names {out}, but {existing} is not writable. "
-                                        "Choose another folder, or make it writable.")
+        raise ParameterError(
+            parameter,
+            f"The '{parameter}' parameter names {out}, but {existing} is not writable. "
+            "Choose another folder, or make it writable.",
+        )
     return out
 
 
@@ -216,19 +239,24 @@ def _switch(folder: Path, card: dict, contents: dict, card_markdown: str) -> Non
     _fsync_folder(folder)
     keep = set(names)
     for path in folder.iterdir():
-        if ((path.name not in keep and (_VERSIONED.match(path.name) or path.name in _LEGACY)
-             or _LEFTOVER.match(path.name)) and path.is_file() and not path.is_symlink()):
+        if (
+            (path.name not in keep and (_VERSIONED.match(path.name) or path.name in _LEGACY) or _LEFTOVER.match(path.name))
+            and path.is_file()
+            and not path.is_symlink()
+        ):
             path.unlink(missing_ok=True)
     try:
         write_atomic(folder / CARD_MARKDOWN_FILE, lambda tmp: tmp.write_text(card_markdown, encoding="utf-8"))
     except OSError as error:
-        raise ModelSwitchedError(error.errno, f"the new model ({names[0]}) is in place, but its Markdown "
-                                 f"card {folder / CARD_MARKDOWN_FILE} could not be written ({error.strerror or error}"
-                                 "); free some space and retrain to write it") from error
+        raise ModelSwitchedError(
+            error.errno,
+            f"the new model ({names[0]}) is in place, but its Markdown "
+            f"card {folder / CARD_MARKDOWN_FILE} could not be written ({error.strerror or error}"
+            "); free some space and retrain to write it",
+        ) from error
 
 
-def save_model(model, out_dir: str | os.PathLike, card: dict, card_markdown: str,
-               training_set: bytes | None = None) -> dict:
+def save_model(model, out_dir: str | os.PathLike, card: dict, card_markdown: str, training_set: bytes | None = None) -> dict:
     """Write a model version into ``out_dir`` and switch to it with one rename.
 
     Every file is built in memory first, so nothing is written when that
@@ -278,13 +306,14 @@ def read_card(path: str | os.PathLike) -> dict:
         data = read_regular(card_path, MAX_CARD_BYTES, what="model card")
     except FileNotFoundError:
         raise ModelIntegrityError(
-            f"No model card at {card_path}: a model is only loaded next to the card that vouches for "
-            f"it. {retrain('DIR')}"
+            f"No model card at {card_path}: a model is only loaded next to the card that vouches for it. {retrain('DIR')}"
         ) from None
     card = load_json(data, what="model card", path=card_path)
     if not isinstance(card, dict):
-        raise ModelIntegrityError(f"The model card {card_path} must be a JSON object; got {type(card).__name__}. "
-                                  "Retrain, or get the model folder again from a trusted place.")
+        raise ModelIntegrityError(
+            f"The model card {card_path} must be a JSON object; got {type(card).__name__}. "
+            "Retrain, or get the model folder again from a trusted place."
+        )
     return card
 
 
@@ -301,18 +330,20 @@ def model_file(card: dict, kind: str, folder: Path) -> tuple[Path, str, int]:
     entry = card.get(entry_name)
     card_path = folder / CARD_FILE
     if not isinstance(entry, dict):
-        raise ModelIntegrityError(f"{card_path}: the field '{entry_name}' must be an object naming a file; got "
-                                  f"{entry!r}. {retrain(folder)}")
+        raise ModelIntegrityError(
+            f"{card_path}: the field '{entry_name}' must be an object naming a file; got {entry!r}. {retrain(folder)}"
+        )
     name, digest, size = entry.get("file"), entry.get("sha256"), entry.get("bytes")
     if not (isinstance(name, str) and _VERSIONED.match(name) and name.startswith(prefix) and name.endswith(suffix)):
-        raise ModelIntegrityError(f"{card_path}: the field '{entry_name}.file' must name a {prefix}<id>{suffix} file "
-                                  f"in the folder; got {name!r}.")
+        raise ModelIntegrityError(
+            f"{card_path}: the field '{entry_name}.file' must name a {prefix}<id>{suffix} file in the folder; got {name!r}."
+        )
     if not (isinstance(digest, str) and re.fullmatch(r"[0-9a-f]{64}", digest)):
-        raise ModelIntegrityError(f"{card_path}: the field '{entry_name}.sha256' must be 64 hex digits; "
-                                  f"got {digest!r}.")
+        raise ModelIntegrityError(f"{card_path}: the field '{entry_name}.sha256' must be 64 hex digits; got {digest!r}.")
     if isinstance(size, bool) or not isinstance(size, int) or not 0 < size <= MAX_DATA_BYTES:
-        raise ModelIntegrityError(f"{card_path}: the field '{entry_name}.bytes' must be a size up to "
-                                  f"{MAX_DATA_BYTES:,}; got {size!r}.")
+        raise ModelIntegrityError(
+            f"{card_path}: the field '{entry_name}.bytes' must be a size up to {MAX_DATA_BYTES:,}; got {size!r}."
+        )
     return folder / name, digest, size
 
 
@@ -360,14 +391,14 @@ def load_model_folder(path: str | os.PathLike):
     if version != FORMAT_VERSION and not filled:
         readable = ", ".join(str(v) for v in sorted({FORMAT_VERSION, *_READABLE_OLDER}))
         raise ModelVersionError(
-            f"{folder} has model format {version!r}; this salarymodel reads formats {readable}. "
-            f"{retrain(folder)}"
+            f"{folder} has model format {version!r}; this salarymodel reads formats {readable}. {retrain(folder)}"
         )
     data_path, digest, size = model_file(card, "data", folder)
     given = Path(path)
     if given.suffix.lower() == ".npz" and given.name != data_path.name:
-        raise ModelIntegrityError(f"{given} is not the data file its folder's card names ({data_path.name}). "
-                                  f"Load the folder {folder} instead.")
+        raise ModelIntegrityError(
+            f"{given} is not the data file its folder's card names ({data_path.name}). Load the folder {folder} instead."
+        )
     data = _checked_bytes(data_path, digest, size, folder, "model data file")
     arrays = audit_archive(data, data_path, member_names() - set(filled))
     for name, source in filled.items():  # an older format's table, as that format meant it
@@ -381,8 +412,9 @@ def load_model_folder(path: str | os.PathLike):
     try:
         model = SalaryModel(tables, meta, training=lambda: load_training(folder, card))
     except Exception as error:  # every field keeps its declaration; a safety net, not a check
-        raise ModelIntegrityError(f"{data_path} does not hold a usable salarymodel ({type(error).__name__}: "
-                                  f"{error}). {retrain(folder)}") from None
+        raise ModelIntegrityError(
+            f"{data_path} does not hold a usable salarymodel ({type(error).__name__}: {error}). {retrain(folder)}"
+        ) from None
     model.folder = folder.resolve()
     return model
 
@@ -410,8 +442,10 @@ def snapshot_model_folder(path: str | os.PathLike, into: str | os.PathLike) -> P
     card_bytes = read_regular(card_path, MAX_CARD_BYTES, what="model card")
     card = load_json(card_bytes, what="model card", path=card_path)
     if not isinstance(card, dict):
-        raise ModelIntegrityError(f"The model card {card_path} must be a JSON object; got {type(card).__name__}. "
-                                  "Retrain, or get the model folder again from a trusted place.")
+        raise ModelIntegrityError(
+            f"The model card {card_path} must be a JSON object; got {type(card).__name__}. "
+            "Retrain, or get the model folder again from a trusted place."
+        )
     data_path, digest, size = model_file(card, "data", folder)
     data = _checked_bytes(data_path, digest, size, folder, "model data file")  # the card's own version
     (target / data_path.name).write_bytes(data)
@@ -444,13 +478,15 @@ def load_training(folder: str | os.PathLike, card: dict | None = None):
     if not path.exists():
         raise ModelIntegrityError(
             f"{folder} has no training file ({path.name}): predictions work, but evaluation needs the "
-            f"fitted estimator. {retrain(folder)}")
+            f"fitted estimator. {retrain(folder)}"
+        )
     trained_with = str(card["training_artifact"].get("scikit-learn", "unknown"))
     if _minor(trained_with) != _minor(sklearn.__version__):
         raise ModelVersionError(
             f"{path} was written with scikit-learn {trained_with}, but {sklearn.__version__} is installed. "
             f"{retrain(folder)[:-1]} (seconds), or install "
-            f"scikit-learn=={trained_with}. Predictions are not affected.")
+            f"scikit-learn=={trained_with}. Predictions are not affected."
+        )
     state = joblib.load(io.BytesIO(_checked_bytes(path, digest, size, folder, "training file")))
     return TrainingState(state["estimator"], state["plan"], state.get("posterior"))
 

@@ -100,16 +100,20 @@ class SalaryRank:
         """The answer in words: '<salary> <currency> is about the <n>th percentile for ML
         engineers in <country> with <years> (base salary, money of <as_of>; ...).'"""
         who = engineers(self.country_name, self.years, self.years_max, self.company if self.company_known else None)
-        salary, median = f"{amount(self.salary, self.currency)} {self.currency}", \
-            f"{amount(self.median, self.currency)} {self.currency}"
+        salary, median = (
+            f"{amount(self.salary, self.currency)} {self.currency}",
+            f"{amount(self.median, self.currency)} {self.currency}",
+        )
         money = f"base salary, money of {self.as_of}"
         if self.beyond is not None:
             share = 100.0 - self.percentile if self.beyond == "below" else self.percentile
             side = "lower" if self.beyond == "below" else "higher"
             return f"{salary} is {side} than what {share:.2f}% of {who} earn ({money}; median {median})."
-        return (f"{salary} is about the {_ordinal(self.percentile)} percentile for {who} "
-                f"({money}; between the {_ordinal(self.percentile_low)} and {_ordinal(self.percentile_high)} as far "
-                f"as the market's median is known; median {median}).")
+        return (
+            f"{salary} is about the {_ordinal(self.percentile)} percentile for {who} "
+            f"({money}; between the {_ordinal(self.percentile_low)} and {_ordinal(self.percentile_high)} as far "
+            f"as the market's median is known; median {median})."
+        )
 
     def to_dict(self) -> dict:
         """Plain JSON-able fields, the gaps included."""
@@ -129,18 +133,22 @@ def _ordinal(percentile: float) -> str:
 def check_salary(salary: object, owner: str = "rank") -> float:
     """A salary: a finite number above 0 (not a bool)."""
     if isinstance(salary, bool) or not isinstance(salary, (int, float, np.integer, np.floating)):
-        raise ParameterTypeError("salary", f"The 'salary' parameter of {owner} must be a number (annual base salary). "
-                                           f"Got {salary!r} instead.")
+        raise ParameterTypeError(
+            "salary", f"The 'salary' parameter of {owner} must be a number (annual base salary). Got {salary!r} instead."
+        )
     value = float(salary)
     if not (math.isfinite(value) and value > 0):
-        raise ParameterError("salary", f"The 'salary' parameter of {owner} must be a finite number above 0 (annual base salary). "
-                                       f"Got {salary!r} instead.")
+        raise ParameterError(
+            "salary",
+            f"The 'salary' parameter of {owner} must be a finite number above 0 (annual base salary). Got {salary!r} instead.",
+        )
     return value
 
 
 def _one_year_quantile(model, cell: int, years: float):
     """The log reference-USD quantile function of one cell at ``years``, as :meth:`percentiles` reads it
     (the cell's row of each level's table, interpolated on the years grid; levels asked once are not kept)."""
+
     def quantile(level: float) -> float:
         return float(interpolate(model.quantile_block((level,), (cell,), keep=False)[0, 0], float(years)))
 
@@ -202,8 +210,17 @@ def _percentile(quantile, target: float) -> tuple[float, str | None]:
     return 100.0 * _NORMAL.cdf((low + high) / 2), None
 
 
-def salary_rank(model, country: object, years: object, salary: object, company: object = None, *,
-                currency: object = None, as_of: object = None, aging_rate: object = None) -> SalaryRank:
+def salary_rank(
+    model,
+    country: object,
+    years: object,
+    salary: object,
+    company: object = None,
+    *,
+    currency: object = None,
+    as_of: object = None,
+    aging_rate: object = None,
+) -> SalaryRank:
     """Rank ``salary`` among ML engineers like the one asked about; see :meth:`SalaryModel.rank`."""
     value = check_salary(salary)
     estimate = model.predict(country, years, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
@@ -220,7 +237,21 @@ def salary_rank(model, country: object, years: object, salary: object, company: 
     low_end, _ = _percentile(quantile, target - up)
     high_end, _ = _percentile(quantile, target + down)
     p75 = math.exp(quantile(0.75) + log_rate)
-    return SalaryRank(estimate.country, model.country_label(estimate.country), estimate.years, estimate.years_max,
-                      estimate.company if estimate.company_known else None, estimate.company_known, value,
-                      estimate.currency, estimate.as_of, percentile, low_end, high_end, estimate.median,
-                      max(p75, estimate.median), value / estimate.median, beyond)
+    return SalaryRank(
+        estimate.country,
+        model.country_label(estimate.country),
+        estimate.years,
+        estimate.years_max,
+        estimate.company if estimate.company_known else None,
+        estimate.company_known,
+        value,
+        estimate.currency,
+        estimate.as_of,
+        percentile,
+        low_end,
+        high_end,
+        estimate.median,
+        max(p75, estimate.median),
+        value / estimate.median,
+        beyond,
+    )

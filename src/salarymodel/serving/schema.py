@@ -28,8 +28,7 @@ from typing import Annotated, Any, ClassVar, TypeVar
 
 import numpy as np
 
-__all__ = ["FieldError", "Text", "Between", "Items", "Array", "Record", "conform", "describe", "declared_types",
-           "path"]
+__all__ = ["FieldError", "Text", "Between", "Items", "Array", "Record", "conform", "describe", "declared_types", "path"]
 
 
 class FieldError(ValueError):
@@ -55,7 +54,7 @@ class FieldError(ValueError):
 
 def _shown(value: object, limit: int = 80) -> str:
     text = repr(value)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass(frozen=True)
@@ -70,9 +69,12 @@ class Text:
     rule: str | None = None
 
     def accepts(self, value: str) -> bool:
-        return ((self.empty or len(value) > 0) and len(value) <= self.limit
-                and (self.any_character or value.isprintable())
-                and (self.pattern is None or re.fullmatch(self.pattern, value) is not None))
+        return (
+            (self.empty or len(value) > 0)
+            and len(value) <= self.limit
+            and (self.any_character or value.isprintable())
+            and (self.pattern is None or re.fullmatch(self.pattern, value) is not None)
+        )
 
     def words(self) -> str:
         if self.rule:
@@ -94,8 +96,11 @@ class Between:
     def holds(self, values: np.ndarray | float) -> bool:
         """Whether every value is finite and within the bounds (numpy or a number)."""
         if isinstance(values, float):  # one value: plain comparisons, no array
-            return (math.isfinite(values) and (values > self.low if self.low_open else values >= self.low)
-                    and (values < self.high if self.high_open else values <= self.high))
+            return (
+                math.isfinite(values)
+                and (values > self.low if self.low_open else values >= self.low)
+                and (values < self.high if self.high_open else values <= self.high)
+            )
         values = np.asarray(values, dtype=float)
         above = values > self.low if self.low_open else values >= self.low
         below = values < self.high if self.high_open else values <= self.high
@@ -161,8 +166,12 @@ class Array:
         """The table if it keeps this declaration, else :class:`FieldError`."""
         shape = tuple(sizes.get(dim) for dim in self.dims)
         wanted = ", ".join(str(sizes.get(dim, dim)) for dim in self.dims)
-        if (not isinstance(table, np.ndarray) or table.dtype != np.dtype(self.dtype) or table.ndim != len(shape)
-                or any(n is not None and n != size or size < 1 for n, size in zip(shape, table.shape))):
+        if (
+            not isinstance(table, np.ndarray)
+            or table.dtype != np.dtype(self.dtype)
+            or table.ndim != len(shape)
+            or any(n is not None and n != size or size < 1 for n, size in zip(shape, table.shape))
+        ):
             found = (table.dtype.str, table.shape) if isinstance(table, np.ndarray) else type(table).__name__
             raise FieldError(field, f"a table of shape ({wanted}) holding {np.dtype(self.dtype).name}", found)
         known = table
@@ -173,8 +182,11 @@ class Array:
                 raise FieldError(field, "finite numbers (no NaN or infinity)", "a table holding NaN or infinity")
         if self.values is not None and known.size and not self.values.holds(known):
             words = self.values.rule or f"values {self.values.words()}"
-            raise FieldError(field, words + (", or NaN for none" if self.missing else ""),
-                             f"values from {np.nanmin(table):.4g} to {np.nanmax(table):.4g}")
+            raise FieldError(
+                field,
+                words + (", or NaN for none" if self.missing else ""),
+                f"values from {np.nanmin(table):.4g} to {np.nanmax(table):.4g}",
+            )
         return table
 
 
@@ -359,4 +371,3 @@ class Record:
 def path(field: str, name: str) -> str:
     """A field's dotted path under its record's."""
     return f"{field}.{name}" if field else name
-

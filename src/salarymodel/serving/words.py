@@ -21,8 +21,19 @@ __all__ = ["amount", "country_phrase", "engineers", "estimate_sentence", "years_
 # Currencies whose readers group digits in twos above the thousands (lakh, crore).
 _LAKH_CURRENCIES = frozenset({"INR"})
 # Country names that read with "the" in a sentence ("in the United States").
-_WITH_ARTICLE = frozenset({"United States", "United Kingdom", "Netherlands", "Philippines",
-                           "United Arab Emirates", "Czechia", "Dominican Republic", "Bahamas", "Gambia"})
+_WITH_ARTICLE = frozenset(
+    {
+        "United States",
+        "United Kingdom",
+        "Netherlands",
+        "Philippines",
+        "United Arab Emirates",
+        "Czechia",
+        "Dominican Republic",
+        "Bahamas",
+        "Gambia",
+    }
+)
 
 
 def amount(value: float, currency: str | None = None) -> str:
@@ -73,8 +84,7 @@ def engineers(country_name: str, years: float, years_max: float | None = None, c
     ``company`` is named only when given (pass None for the market).
     """
     at = f" at {company}" if company else ""
-    return (f"ML engineers in {country_phrase(country_name)} with {years_phrase(years, years_max)} of experience"
-            f"{at}")
+    return f"ML engineers in {country_phrase(country_name)} with {years_phrase(years, years_max)} of experience{at}"
 
 
 def estimate_sentence(estimate: SalaryEstimate, country_name: str) -> str:
@@ -97,8 +107,10 @@ def estimate_sentence(estimate: SalaryEstimate, country_name: str) -> str:
     e, cur = estimate, estimate.currency
     who = engineers(country_name, e.years, e.years_max, e.company if e.company_known else None)
     projected = " (wage index projected)" if e.projected else ""
-    text = (f"{e.confidence:.0%} of {who} earn between {amount(e.low, cur)} and {amount(e.high, cur)} {cur}; "
-            f"median {amount(e.median, cur)} {cur}. Base salary per year, in money of {e.as_of}{projected}.")
+    text = (
+        f"{e.confidence:.0%} of {who} earn between {amount(e.low, cur)} and {amount(e.high, cur)} {cur}; "
+        f"median {amount(e.median, cur)} {cur}. Base salary per year, in money of {e.as_of}{projected}."
+    )
     if e.company and not e.company_known:
         hint = f" Did you mean {e.suggestion}?" if e.suggestion else ""
         text += f" {e.company} has no figures here: this is the market's estimate.{hint}"

@@ -19,8 +19,17 @@ from ..errors import ParameterError, ParameterTypeError
 from .bands import Z_GRID
 from .grid import GRID_STEP, YEARS_GRID, grid_index, interpolate
 
-__all__ = ["check_range", "cell_quantiles", "mixture_cdf", "mixture_quantiles", "MAX_RANGE_POINTS", "RANGE_TEXT",
-           "parse_years_text", "split_year_ranges", "Z_LEVELS"]
+__all__ = [
+    "check_range",
+    "cell_quantiles",
+    "mixture_cdf",
+    "mixture_quantiles",
+    "MAX_RANGE_POINTS",
+    "RANGE_TEXT",
+    "parse_years_text",
+    "split_year_ranges",
+    "Z_LEVELS",
+]
 
 # "3-5", "3 - 5", "3.5–7", "3 to 5": a range of years written as text.
 RANGE_TEXT = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(?:-|\u2013|to)\s*(\d+(?:\.\d*)?|\.\d+)\s*$")
@@ -55,11 +64,15 @@ def split_year_ranges(frame):
     frame = frame.copy()
     low = years.astype(object).to_numpy().copy()
     low[ranged] = parts[0].to_numpy()[ranged]
-    high = (frame["years_max"].astype(object).to_numpy().copy() if "years_max" in frame.columns
-            else np.full(len(frame), None, dtype=object))
+    high = (
+        frame["years_max"].astype(object).to_numpy().copy()
+        if "years_max" in frame.columns
+        else np.full(len(frame), None, dtype=object)
+    )
     high[ranged] = parts[1].to_numpy()[ranged]
     frame["years"], frame["years_max"] = low, high
     return frame
+
 
 # Years points the mixture averages over: one per grid step, at most this many.
 # With the trapezoid rule 41 points stay close to a much finer average (tested
@@ -74,13 +87,16 @@ Z_LEVELS = np.array([NormalDist().cdf(float(z)) for z in Z_GRID])
 def check_range(years: object, check_one, owner: str = "predict") -> tuple[float, float]:
     """A (low, high) pair of years, each checked like one number, low below high."""
     if len(years) != 2:  # type: ignore[arg-type]
-        raise ParameterTypeError("years",
-                                 f"The 'years' parameter of {owner} must be a number of years or a (low, high) range such as "
-                                 f"(3, 5). Got {years!r} instead.")
+        raise ParameterTypeError(
+            "years",
+            f"The 'years' parameter of {owner} must be a number of years or a (low, high) range such as "
+            f"(3, 5). Got {years!r} instead.",
+        )
     low, high = check_one(years[0], owner), check_one(years[1], owner)  # type: ignore[index]
     if not low < high:
-        raise ParameterError("years", f"The 'years' parameter of {owner} as a range must rise, (low, high) with low < high. "
-                                      f"Got {years!r} instead.")
+        raise ParameterError(
+            "years", f"The 'years' parameter of {owner} as a range must rise, (low, high) with low < high. Got {years!r} instead."
+        )
     return low, high
 
 
@@ -97,8 +113,9 @@ def cell_quantiles(model, cell: int) -> np.ndarray:
     return model.quantile_block(Z_LEVELS, [cell])[:, 0]
 
 
-def mixture_quantiles(model, cell: int, low: float, high: float, levels: np.ndarray,
-                      quantiles: np.ndarray | None = None) -> np.ndarray:
+def mixture_quantiles(
+    model, cell: int, low: float, high: float, levels: np.ndarray, quantiles: np.ndarray | None = None
+) -> np.ndarray:
     """Log reference-USD quantiles at ``levels`` of the mixture over ``[low, high]``.
 
     Parameters
@@ -121,8 +138,7 @@ def mixture_quantiles(model, cell: int, low: float, high: float, levels: np.ndar
     return np.interp(np.asarray(levels, dtype=float), cdf, x)
 
 
-def mixture_cdf(model, cell: int, low: float, high: float,
-                quantiles: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def mixture_cdf(model, cell: int, low: float, high: float, quantiles: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The mixture's CDF over ``[low, high]`` on a fixed grid of log reference-USD pay.
 
     Returns
@@ -171,7 +187,7 @@ def range_support(codes: np.ndarray, low: float, high: float) -> str:
     from .estimate import SUPPORT_GRADES
 
     first, last = _span(low, high)
-    return SUPPORT_GRADES[int(codes[first:last + 1].max())]
+    return SUPPORT_GRADES[int(codes[first : last + 1].max())]
 
 
 def range_provenance(model, cell: int, low: float, high: float) -> tuple[str, tuple[str, ...], str]:
@@ -179,6 +195,6 @@ def range_provenance(model, cell: int, low: float, high: float) -> tuple[str, tu
     first, last = _span(low, high)
     support = range_support(support_codes(model, cell), low, high)
     sources: dict[str, None] = {}
-    for ids in model.source_rows[cell][first:last + 1]:
+    for ids in model.source_rows[cell][first : last + 1]:
         sources.update(dict.fromkeys(ids))
     return support, tuple(sources), model.level_rows[grid_index((low + high) / 2)]

@@ -29,15 +29,15 @@ def records_in_reference_money(records: pd.DataFrame, plan) -> pd.DataFrame:
     # A record's employer under another spelling of a figure's is that employer.
     used = plan.used_figures()
     aliases = load_company_aliases((getattr(plan, "tables", None) or TablePaths()).path("aliases"))
-    base["company"] = fold_company_names(base["country"], base["company"], zip(used["country"], used["company"]),
-                                         aliases=aliases)
+    base["company"] = fold_company_names(base["country"], base["company"], zip(used["country"], used["company"]), aliases=aliases)
     frame = base.assign(value=base["salary"], value_high=np.nan)
     normalised, _ = normalise_figures(frame, reference_year=plan.basis.reference_year, per_usd=plan.basis.per_usd)
     return base.assign(salary_usd=normalised["value_usd"].to_numpy(float))
 
 
-def fit_to_plan(plan, records: pd.DataFrame | None = None, *, seed: int = 0,
-                settings: SamplerSettings | None = None) -> Posterior:
+def fit_to_plan(
+    plan, records: pd.DataFrame | None = None, *, seed: int = 0, settings: SamplerSettings | None = None
+) -> Posterior:
     """The posterior of the measurement model for a training plan's used figures (and records).
 
     Parameters

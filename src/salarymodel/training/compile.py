@@ -49,11 +49,15 @@ def model_cells(countries, plan: TrainingPlan, employers=()) -> list[tuple[str, 
 def _money_table(plan: TrainingPlan, local_currency: dict[str, str]) -> MoneyTable:
     """The aging and currency tables for a plan's countries (shipped indices, ECB months)."""
     first_year = int(plan.used_figures()["year"].min())
-    return MoneyTable(reference_month=figure_month(plan.basis.reference_year), first_month=figure_month(first_year),
-                      reference_per_usd=plan.basis.per_usd, local_currency=local_currency,
-                      wages=load_wage_index(_tables(plan).path("wage_index")),
-                      fx_first_month=month_ordinal(first_year, 1),
-                      fx_rates=monthly_rates_per_usd(first_year, 1))
+    return MoneyTable(
+        reference_month=figure_month(plan.basis.reference_year),
+        first_month=figure_month(first_year),
+        reference_per_usd=plan.basis.per_usd,
+        local_currency=local_currency,
+        wages=load_wage_index(_tables(plan).path("wage_index")),
+        fx_first_month=month_ordinal(first_year, 1),
+        fx_rates=monthly_rates_per_usd(first_year, 1),
+    )
 
 
 def _tables(plan: TrainingPlan) -> TablePaths:
@@ -73,8 +77,7 @@ def _json_value(value: object) -> object:
     return value
 
 
-def compile_model(estimator, plan: TrainingPlan, metadata: TrainingFacts,
-                  posterior: Posterior | None = None) -> SalaryModel:
+def compile_model(estimator, plan: TrainingPlan, metadata: TrainingFacts, posterior: Posterior | None = None) -> SalaryModel:
     """Evaluate a fitted estimator into a serving :class:`SalaryModel`.
 
     Parameters
@@ -110,8 +113,7 @@ def compile_model(estimator, plan: TrainingPlan, metadata: TrainingFacts,
         median_low, median_high = np.minimum(read["median_low"], median), np.maximum(read["median_high"], median)
     else:
         shape = (len(cells), len(YEARS_GRID))
-        frame = pd.DataFrame([(c, k, y) for c, k in cells for y in YEARS_GRID],
-                             columns=["country", "company", "years"])
+        frame = pd.DataFrame([(c, k, y) for c, k in cells for y in YEARS_GRID], columns=["country", "company", "years"])
         centre, scale = estimator.centre_scale(frame, within=True)
         centre, scale = centre.reshape(shape), scale.reshape(shape)
         scale_high = scale  # the moment model's distribution is symmetric in its scale
@@ -128,10 +130,17 @@ def compile_model(estimator, plan: TrainingPlan, metadata: TrainingFacts,
     money = _money_table(plan, local)
     money_meta, fx = money.to_meta()
     arrays = {
-        "centre": centre, "scale": scale, "scale_high": scale_high, "ratio_low": ratio_low, "ratio_high": ratio_high,
+        "centre": centre,
+        "scale": scale,
+        "scale_high": scale_high,
+        "ratio_low": ratio_low,
+        "ratio_high": ratio_high,
         "shapes": shapes,
-        "median": median, "median_low": median_low, "median_high": median_high,
-        "support": np.asarray(support, dtype=np.int8), "source": np.asarray(source, dtype=np.int32),
+        "median": median,
+        "median_low": median_low,
+        "median_high": median_high,
+        "support": np.asarray(support, dtype=np.int8),
+        "source": np.asarray(source, dtype=np.int32),
         "fx_rates": fx,
     }
     meta = {
@@ -159,7 +168,8 @@ def compile_model(estimator, plan: TrainingPlan, metadata: TrainingFacts,
     from .fidelity import fidelity_table
 
     table = fidelity_table(SalaryModel(tables, typed).quantiles, plan, typed.countries)
-    fidelity = FidelityRecord.from_json({"columns": list(table.columns),
-                                         "records": [[_json_value(v) for v in row]
-                                                     for row in table.itertuples(index=False)]}, "fidelity")
+    fidelity = FidelityRecord.from_json(
+        {"columns": list(table.columns), "records": [[_json_value(v) for v in row] for row in table.itertuples(index=False)]},
+        "fidelity",
+    )
     return SalaryModel(tables, dataclasses.replace(typed, fidelity=fidelity), training=training)

@@ -44,8 +44,10 @@ __all__ = ["COARSE_YEARS", "FITTED_LEVELS", "predictive_quantile", "posterior_ta
 COARSE_YEARS = np.linspace(0.0, float(YEARS_GRID[-1]), int(2 * YEARS_GRID[-1]) + 1)
 # The percentiles each side's ratio is fitted to, with the weight of each one's error
 # (the 5th and 95th, read from the same two-piece form, are allowed three times as much).
-FITTED_LEVELS = {("ratio_low", "scale"): {0.05: 3.0, 0.1: 1.0, 0.25: 1.0},
-                 ("ratio_high", "scale_high"): {0.75: 1.0, 0.9: 1.0, 0.95: 3.0}}
+FITTED_LEVELS = {
+    ("ratio_low", "scale"): {0.05: 3.0, 0.1: 1.0, 0.25: 1.0},
+    ("ratio_high", "scale_high"): {0.75: 1.0, 0.9: 1.0, 0.95: 3.0},
+}
 # Multipliers of the regression's within-market scale tried for each side: a side's own
 # scale lets a skewed predictive keep its shape (an employer known from one figure has a
 # heavy-tailed effect: its lower tail is long, and one ratio cannot match its 5th, 10th
@@ -87,8 +89,9 @@ def _shape_column(shape: np.ndarray, level: float) -> np.ndarray:
     return shape[:, j] * (1.0 - (t - j)) + shape[:, j + 1] * (t - j)
 
 
-def posterior_tables(posterior: Posterior, cells: list[tuple[str, str | None]], estimator,
-                     shapes: np.ndarray, countries: list[str]) -> dict[str, np.ndarray]:
+def posterior_tables(
+    posterior: Posterior, cells: list[tuple[str, str | None]], estimator, shapes: np.ndarray, countries: list[str]
+) -> dict[str, np.ndarray]:
     """``centre``, ``scale``, ``scale_high``, ``ratio_low``, ``ratio_high``, ``median_low`` and ``median_high``
     tables, shape (cells, len(YEARS_GRID)), from the posterior and the fitted regression.
 

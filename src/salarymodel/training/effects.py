@@ -114,9 +114,12 @@ class ExperienceCurve:
 
     def to_dict(self) -> dict:
         """JSON-friendly form for the model card."""
-        return {"knots_years": [float(v) for v in self.knots_years],
-                "log_salary_relative": [float(v - self.knots_log[0]) for v in self.knots_log],
-                "first_slope_per_year": self.first_slope, "source": self.source}
+        return {
+            "knots_years": [float(v) for v in self.knots_years],
+            "log_salary_relative": [float(v - self.knots_log[0]) for v in self.knots_log],
+            "first_slope_per_year": self.first_slope,
+            "source": self.source,
+        }
 
 
 def _shape_through(centres: np.ndarray, logs: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -158,16 +161,14 @@ def fit_curves(points: dict[str, list[tuple[float, float, float]]], countries: l
         if country in curves:
             continue
         if not fitted:
-            curves[country] = ExperienceCurve(np.array([0.0, 1.0]), np.zeros(2), 0.0,
-                                              "flat: no country reports two levels")
+            curves[country] = ExperienceCurve(np.array([0.0, 1.0]), np.zeros(2), 0.0, "flat: no country reports two levels")
             continue
         # Borrow the median shape, read on the union of the fitted knots.
         knots = np.unique(np.concatenate([c.knots_years for c in fitted.values()]))
         shapes = np.array([c(knots) - c(knots[:1])[0] for c in fitted.values()])
         logs = np.maximum.accumulate(np.median(shapes, axis=0))
         slope = float(np.median([c.first_slope for c in fitted.values()]))
-        curves[country] = ExperienceCurve(knots, logs, slope,
-                                          f"median shape of {', '.join(sorted(fitted))} (no level figures)")
+        curves[country] = ExperienceCurve(knots, logs, slope, f"median shape of {', '.join(sorted(fitted))} (no level figures)")
     return curves
 
 
@@ -215,8 +216,10 @@ class SourceEffects:
     def to_dict(self) -> dict:
         """JSON-friendly form for the model card."""
         return {
-            "tau_source": self.tau_source, "tau_source_basis": self.tau_source_basis,
-            "n_sources": self.n_sources, "tau_employer": self.tau_employer,
+            "tau_source": self.tau_source,
+            "tau_source_basis": self.tau_source_basis,
+            "n_sources": self.n_sources,
+            "tau_employer": self.tau_employer,
             "employer_effects": [{"country": c, "company": k, **v} for (c, k), v in self.employer_effects.items()],
         }
 
@@ -276,20 +279,25 @@ def estimate_effects(locations: pd.DataFrame) -> SourceEffects:
             tau[country] = float(np.sqrt(variance))
             basis[country] = "estimated from its sources"
             variances.append((variance, float(len(mine))))
-    pooled = (float(np.sqrt(np.average([v for v, _ in variances], weights=[n for _, n in variances])))
-              if variances else PRIOR_TAU_SOURCE)
+    pooled = (
+        float(np.sqrt(np.average([v for v, _ in variances], weights=[n for _, n in variances])))
+        if variances
+        else PRIOR_TAU_SOURCE
+    )
     for country in countries:
         if country not in tau:
             tau[country] = pooled
-            basis[country] = ("pooled from " + ", ".join(c for c in countries if c in basis and "estimated" in basis[c])
-                              + " (one source)") if variances else _FALLBACK_SOURCE
+            basis[country] = (
+                ("pooled from " + ", ".join(c for c in countries if c in basis and "estimated" in basis[c]) + " (one source)")
+                if variances
+                else _FALLBACK_SOURCE
+            )
 
     # Each market reference (country and level, else the whole country) once:
     # its source-weighted log mean and the source units it averages.
     references: dict[tuple, tuple[float, int]] = {}
     for key, same in [*market.groupby(["country", "level"]), *market.groupby(["country"])]:
-        references[tuple(key)] = (float(np.average(same["log_mean"], weights=same["weight"])),
-                                  int(same["unit"].nunique()))
+        references[tuple(key)] = (float(np.average(same["log_mean"], weights=same["weight"])), int(same["unit"].nunique()))
     # An employer's distance from its market: the weighted mean over its figures.
     # Its noise, once: the employer figures' own source error (one source unit
     # unless several report it) plus the error of the references they are read against.
@@ -316,6 +324,11 @@ def estimate_effects(locations: pd.DataFrame) -> SourceEffects:
     for key, (d, noise) in raw.items():
         denominator = result.tau_employer**2 + noise
         weight = result.tau_employer**2 / denominator if denominator > 0 else 0.0
-        result.employer_effects[key] = {"raw": d, "weight": weight, "shrunk": weight * d, "noise": noise,
-                                        "posterior_variance": weight * noise}
+        result.employer_effects[key] = {
+            "raw": d,
+            "weight": weight,
+            "shrunk": weight * d,
+            "noise": noise,
+            "posterior_variance": weight * noise,
+        }
     return result

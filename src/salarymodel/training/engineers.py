@@ -36,11 +36,21 @@ from .measurement import KNOTS
 from .posterior import Posterior
 from .synthetic import make_training_set
 
-__all__ = ["COLUMNS", "REGRESSOR_KNOTS", "draw_engineers", "draw_years", "engineer_regressor",
-           "training_rows"]
+__all__ = ["COLUMNS", "REGRESSOR_KNOTS", "draw_engineers", "draw_years", "engineer_regressor", "training_rows"]
 
-COLUMNS = ["country", "company", "years", "level", "salary_usd", "salary_local", "currency", "figure_id",
-           "figure_level", "within_salary_usd", "engineer_salary_usd"]
+COLUMNS = [
+    "country",
+    "company",
+    "years",
+    "level",
+    "salary_usd",
+    "salary_local",
+    "currency",
+    "figure_id",
+    "figure_level",
+    "within_salary_usd",
+    "engineer_salary_usd",
+]
 # Years u * u * MAX_YEARS for u uniform: density falls as 1/sqrt(years), half the
 # rows below MAX_YEARS / 4 (12.5 years).
 _YEARS_POWER = 2.0
@@ -61,7 +71,7 @@ def stratified_scores(n: int, rng: np.random.Generator) -> np.ndarray:
     scores = np.empty(n)
     for start in range(0, n, _BLOCK):
         size = min(_BLOCK, n - start)
-        scores[start:start + size] = rng.permutation(ndtri((np.arange(size) + 0.5) / size))
+        scores[start : start + size] = rng.permutation(ndtri((np.arange(size) + 0.5) / size))
     return scores
 
 
@@ -103,9 +113,17 @@ def draw_engineers(plan, posterior: Posterior, *, rows_per_country: int, seed: i
             eps = posterior.spread_draws(cell_country, company, years, draw) * stratified_scores(int(size), rng)
             engineer = posterior.median_draws(cell_country, company, years, draw) + eps
             within = posterior.mean_median(cell_country, company, years) + eps
-            parts.append(pd.DataFrame({"country": country, "company": pd.Series([company] * int(size), dtype=object),
-                                       "years": years, "salary_usd": np.exp(engineer),
-                                       "within_salary_usd": np.exp(within)}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "country": country,
+                        "company": pd.Series([company] * int(size), dtype=object),
+                        "years": years,
+                        "salary_usd": np.exp(engineer),
+                        "within_salary_usd": np.exp(within),
+                    }
+                )
+            )
     frame = pd.concat(parts, ignore_index=True)
     frame["level"] = levels_for_years(frame["years"].to_numpy(), level_edges(plan.levels))
     frame["figure_id"] = "posterior"

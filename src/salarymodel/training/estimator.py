@@ -97,13 +97,18 @@ class SalaryFeatures(TransformerMixin, BaseEstimator):
         if self.knots is None:
             spline = SplineTransformer(n_knots=self.n_knots, degree=self.degree, extrapolation="constant")
         else:
-            spline = SplineTransformer(knots=np.asarray(self.knots, dtype=float).reshape(-1, 1), degree=self.degree,
-                                       extrapolation="constant")
+            spline = SplineTransformer(
+                knots=np.asarray(self.knots, dtype=float).reshape(-1, 1), degree=self.degree, extrapolation="constant"
+            )
         self.spline_ = spline.fit(years.reshape(-1, 1))
         n_rises = self.spline_.n_features_out_ - 1
-        self.positive_ = np.concatenate([np.zeros(len(self.countries_), bool),
-                                         np.ones(len(self.countries_) * n_rises, bool),
-                                         np.zeros(len(self.companies_), bool)])
+        self.positive_ = np.concatenate(
+            [
+                np.zeros(len(self.countries_), bool),
+                np.ones(len(self.countries_) * n_rises, bool),
+                np.zeros(len(self.companies_), bool),
+            ]
+        )
         self.n_features_in_ = len(FEATURES)
         return self
 
@@ -123,13 +128,15 @@ class SalaryFeatures(TransformerMixin, BaseEstimator):
         n, n_rises = rises.shape
         n_countries = len(self.countries_)
         rise_columns = n_countries + country_idx[:, None] * n_rises + np.arange(n_rises)[None, :]
-        pair_index = pd.MultiIndex.from_tuples(self.companies_, names=["country", "company"]) if self.companies_ \
+        pair_index = (
+            pd.MultiIndex.from_tuples(self.companies_, names=["country", "company"])
+            if self.companies_
             else pd.MultiIndex.from_arrays([[], []], names=["country", "company"])
+        )
         company_idx = pair_index.get_indexer(pd.MultiIndex.from_arrays([country, company]))
         has_company = company_idx >= 0
         rows = np.concatenate([np.arange(n), np.repeat(np.arange(n), n_rises), np.flatnonzero(has_company)])
-        columns = np.concatenate([country_idx, rise_columns.ravel(),
-                                  n_countries * (1 + n_rises) + company_idx[has_company]])
+        columns = np.concatenate([country_idx, rise_columns.ravel(), n_countries * (1 + n_rises) + company_idx[has_company]])
         values = np.concatenate([np.ones(n), rises.ravel(), np.ones(int(has_company.sum()))])
         return sparse.csr_matrix((values, (rows, columns)), shape=(n, len(self.positive_)))
 
@@ -193,8 +200,7 @@ class GramRidge(RegressorMixin, BaseEstimator):
                 schur = schur - cross.T @ solve_free(cross)
                 rest = rest - cross.T @ solve_free(target[free])
             lower = np.tril(cho_factor(schur, lower=True)[0])
-            coef[positive], _ = nnls(lower.T, solve_triangular(lower, rest, lower=True),
-                                     maxiter=50 * int(positive.sum()))
+            coef[positive], _ = nnls(lower.T, solve_triangular(lower, rest, lower=True), maxiter=50 * int(positive.sum()))
         if free.any():
             coef[free] = solve_free(target[free] - gram[np.ix_(free, positive)] @ coef[positive])
         self.coef_ = coef
@@ -273,8 +279,9 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
         Sorted out-of-fold within-source scores per country.
     """
 
-    def __init__(self, *, n_knots: int = 6, alpha: float = 1.0, cv: int = 5, random_state: int = 0, knots=None,
-                 degree: int = 3) -> None:
+    def __init__(
+        self, *, n_knots: int = 6, alpha: float = 1.0, cv: int = 5, random_state: int = 0, knots=None, degree: int = 3
+    ) -> None:
         self.n_knots = n_knots
         self.alpha = alpha
         self.cv = cv
@@ -321,8 +328,7 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
         self.fits_ = {}
         for code in np.unique(country):
             rows = np.flatnonzero(country == code)
-            self.fits_[str(code)] = self._fit_country(X.iloc[rows].reset_index(drop=True), y[rows], y_within[rows],
-                                                      str(code))
+            self.fits_[str(code)] = self._fit_country(X.iloc[rows].reset_index(drop=True), y[rows], y_within[rows], str(code))
         self.scores_ = {c: f.scores for c, f in self.fits_.items()}
         self.within_scores_ = {c: f.within_scores for c, f in self.fits_.items()}
         self.n_features_in_ = len(FEATURES)
@@ -338,13 +344,18 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
             centre = self._centre_ridge(features).fit(design[inside], y[inside])
             centre_out[outside] = centre.predict(design[outside])
             log_scale_out[outside] = self._fit_scale(design[inside], centre, y[inside], features).predict(design[outside])
-            log_within_out[outside] = self._fit_scale(design[inside], centre, y_within[inside], features).predict(
-                design[outside])
+            log_within_out[outside] = self._fit_scale(design[inside], centre, y_within[inside], features).predict(design[outside])
         scores = np.sort(NormalisedResidualScore.score(y, centre_out, np.exp(log_scale_out)))
         within_scores = np.sort(NormalisedResidualScore.score(y_within, centre_out, np.exp(log_within_out)))
         centre = self._centre_ridge(features).fit(design, y)
-        return CountryFit(features, centre, self._fit_scale(design, centre, y, features), scores,
-                          self._fit_scale(design, centre, y_within, features), within_scores)
+        return CountryFit(
+            features,
+            centre,
+            self._fit_scale(design, centre, y, features),
+            scores,
+            self._fit_scale(design, centre, y_within, features),
+            within_scores,
+        )
 
     def _by_country(self, X: pd.DataFrame) -> list[tuple[np.ndarray, CountryFit, np.ndarray]]:
         """(rows, fit, design) per country present in ``X``."""
@@ -400,14 +411,16 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
         pairs = pd.DataFrame({"country": country, "company": company}).groupby(["country", "company"]).indices
         keys = list(pairs)
         # Every pair's grid in one frame: one feature transform per country.
-        grid = pd.DataFrame({"country": np.repeat([c for c, _ in keys], len(YEARS_GRID)),
-                             "company": np.repeat(np.array([k or None for _, k in keys], dtype=object),
-                                                  len(YEARS_GRID)),
-                             "years": np.tile(YEARS_GRID, len(keys))})
+        grid = pd.DataFrame(
+            {
+                "country": np.repeat([c for c, _ in keys], len(YEARS_GRID)),
+                "company": np.repeat(np.array([k or None for _, k in keys], dtype=object), len(YEARS_GRID)),
+                "years": np.tile(YEARS_GRID, len(keys)),
+            }
+        )
         centre, scale = self.centre_scale(grid)
         medians = np.array([np.median(self.scores_[c]) for c, _ in keys])[:, None]
-        curves = np.maximum.accumulate(centre.reshape(len(keys), -1) + scale.reshape(len(keys), -1) * medians,
-                                       axis=1)
+        curves = np.maximum.accumulate(centre.reshape(len(keys), -1) + scale.reshape(len(keys), -1) * medians, axis=1)
         for curve, rows in zip(curves, pairs.values()):
             out[rows] = np.interp(years[rows], YEARS_GRID, curve)
         return out

@@ -35,12 +35,10 @@ _NAMED_OVERLAPS = 8
 QuantileFunction = Callable[[pd.DataFrame, np.ndarray], np.ndarray]
 
 
-def cell_sample(quantiles: QuantileFunction, figure: pd.Series | dict, levels: pd.DataFrame,
-                company: str | None) -> np.ndarray:
+def cell_sample(quantiles: QuantileFunction, figure: pd.Series | dict, levels: pd.DataFrame, company: str | None) -> np.ndarray:
     """A model's salaries for a figure's cell: predictive quantiles mixed over
     the cell's years (drawn as the training set draws them, fixed seed)."""
-    years = sample_years(figure["level"], figure["years_min"], figure["years_max"], levels, _CELL_YEARS,
-                         np.random.default_rng(0))
+    years = sample_years(figure["level"], figure["years_min"], figure["years_max"], levels, _CELL_YEARS, np.random.default_rng(0))
     frame = pd.DataFrame({"country": figure["country"], "company": company, "years": years})
     return np.asarray(quantiles(frame, P_GRID)).ravel()
 
@@ -76,13 +74,18 @@ def _why_not(figure: dict, key: tuple, used: pd.DataFrame, plan: TrainingPlan, o
     if isinstance(figure["company"], str):
         effect = plan.effects.employer_effects.get((figure["country"], figure["company"]))
         if effect is not None:
-            return (f"partially pooled toward its market: one source's employer figure is trusted with weight "
-                    f"{effect['weight']:.2f}, moving it {np.expm1(effect['shrunk'] - effect['raw']):+.0%}")
+            return (
+                f"partially pooled toward its market: one source's employer figure is trusted with weight "
+                f"{effect['weight']:.2f}, moving it {np.expm1(effect['shrunk'] - effect['raw']):+.0%}"
+            )
     if key not in overlapping:  # the figures whose cells overlap this one's, found once per cell
         company = figure["company"]
-        same = used[(used["country"] == figure["country"])
-                    & ((used["company"] == company) | (used["company"].isna() & pd.isna(company)))
-                    & (used["years_min"] < figure["years_max"]) & (used["years_max"] > figure["years_min"])]
+        same = used[
+            (used["country"] == figure["country"])
+            & ((used["company"] == company) | (used["company"].isna() & pd.isna(company)))
+            & (used["years_min"] < figure["years_max"])
+            & (used["years_max"] > figure["years_min"])
+        ]
         ids = sorted(same["id"].unique())
         overlapping[key] = (ids, set(ids))
     ids, members = overlapping[key]
@@ -90,7 +93,7 @@ def _why_not(figure: dict, key: tuple, used: pd.DataFrame, plan: TrainingPlan, o
     # A survey can put thousands of figures in one cell: name a few, count the rest.
     others = len(ids) - (own in members)
     if others:
-        named = first_ids([i for i in ids[:_NAMED_OVERLAPS + 1] if i != own], _NAMED_OVERLAPS, total=others)
+        named = first_ids([i for i in ids[: _NAMED_OVERLAPS + 1] if i != own], _NAMED_OVERLAPS, total=others)
         return f"sources disagree: overlapping figures {named} report other values; the model fits between them"
     return "the country's smooth level curve cannot pass through this figure exactly"
 
@@ -132,14 +135,22 @@ def fidelity_table(quantiles: QuantileFunction, plan: TrainingPlan, countries: t
     samples: dict[tuple, np.ndarray] = {}
     overlapping: dict[tuple, list] = {}
     for figure in figures.to_dict("records"):
-        record = {column: figure[column] for column in
-                  ("id", "source", "country", "company", "level", "years_min", "years_max", "statistic", "currency")}
+        record = {
+            column: figure[column]
+            for column in ("id", "source", "country", "company", "level", "years_min", "years_max", "statistic", "currency")
+        }
         # As the source published it (its own currency and year), beside the model's money.
-        record.update(published_year=figure["year"], published_value=figure["value"],
-                      published_value_high=figure["value_high"])
-        record.update(reported_usd=figure["value_usd"], reported_high_usd=figure["value_high_usd"],
-                      model_usd=np.nan, model_high_usd=np.nan, relative_error=np.nan, relative_error_high=np.nan,
-                      in_band_80=None, in_band_95=None)
+        record.update(published_year=figure["year"], published_value=figure["value"], published_value_high=figure["value_high"])
+        record.update(
+            reported_usd=figure["value_usd"],
+            reported_high_usd=figure["value_high_usd"],
+            model_usd=np.nan,
+            model_high_usd=np.nan,
+            relative_error=np.nan,
+            relative_error_high=np.nan,
+            in_band_80=None,
+            in_band_95=None,
+        )
         if figure["excluded"] or figure["country"] not in countries:
             record.update(status="excluded", reason=figure["excluded"] or "country not in the model")
             records.append(record)
@@ -154,10 +165,14 @@ def fidelity_table(quantiles: QuantileFunction, plan: TrainingPlan, countries: t
         error = model_value / figure["value_usd"] - 1
         error_high = model_high / figure["value_high_usd"] - 1 if figure["statistic"] == "range" else np.nan
         worst = np.nanmax(np.abs([error, error_high]))
-        record.update(model_usd=model_value, model_high_usd=model_high, relative_error=error,
-                      relative_error_high=error_high,
-                      in_band_80=bool(all(band80[0] <= v <= band80[1] for v in reported)),
-                      in_band_95=bool(all(band95[0] <= v <= band95[1] for v in reported)))
+        record.update(
+            model_usd=model_value,
+            model_high_usd=model_high,
+            relative_error=error,
+            relative_error_high=error_high,
+            in_band_80=bool(all(band80[0] <= v <= band80[1] for v in reported)),
+            in_band_95=bool(all(band95[0] <= v <= band95[1] for v in reported)),
+        )
         tolerance = tolerance_for(figure["statistic"])
         if worst <= tolerance:
             record.update(status="reproduced", reason=f"within {tolerance:.0%}")

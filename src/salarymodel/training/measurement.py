@@ -46,8 +46,17 @@ from ..data.figures import group_rank, quantile_level
 from ..data.levels import PARTITION_LEVELS
 from .effects import source_units
 
-__all__ = ["KNOTS", "REPORTING_SD", "SHARED_SITE_SD", "SPREAD_TREND_END", "MeasurementData", "measurement_data",
-           "measurement_model", "ramps", "prior_settings"]
+__all__ = [
+    "KNOTS",
+    "REPORTING_SD",
+    "SHARED_SITE_SD",
+    "SPREAD_TREND_END",
+    "MeasurementData",
+    "measurement_data",
+    "measurement_model",
+    "ramps",
+    "prior_settings",
+]
 
 # Knots of the median curve (years): the curve is linear between them, rising by
 # a non-negative slope on each segment, and flat past the last.
@@ -94,11 +103,11 @@ def prior_settings() -> dict[str, str]:
         "tau_employer": "HalfNormal(0.4): employers' effects, log pay (IT services vs product firms differ 2x)",
         "employer effects": "tau_employer * StudentT(3), partially pooled over all countries",
         "segment slopes": f"HalfNormal({SLOPE_SCALE:g} * exp(-mid / {SLOPE_DECAY_YEARS:g})) on each segment between "
-                          f"knots {KNOTS.astype(int).tolist()} years, each country on its own: never falling, "
-                          "flattening with years (a median rise of 4.7% a year early in a career, up to 14%)",
+        f"knots {KNOTS.astype(int).tolist()} years, each country on its own: never falling, "
+        "flattening with years (a median rise of 4.7% a year early in a career, up to 14%)",
         "level": "Normal(median log figure of the country - 0.3, 1): the median at 0 years, weak",
         "spread": f"log s_c(5) ~ Normal(log {SPREAD_PRIOR_MEDIAN:g}, {SPREAD_PRIOR_SD:g}) for each country on its own; "
-                  f"trend of log s_c per 10 years ~ Normal(0, 0.1), held past {SPREAD_TREND_END:g} years",
+        f"trend of log s_c per 10 years ~ Normal(0, 0.1), held past {SPREAD_TREND_END:g} years",
         "employer spread share": "Beta(6, 2): the spread inside one employer as a share of the market's",
         "range coverage": "Beta(8 c, 8 (1 - c)) around the stated coverage c of each range",
         "reporting noise": f"Normal(0, {REPORTING_SD}) on every reported statistic",
@@ -114,9 +123,11 @@ def ramps(years) -> np.ndarray:
 
 def _order_statistic(rank: int, k: int) -> tuple[float, float]:
     """Mean and variance of the ``rank``-th smallest of ``k`` standard normals."""
+
     def moment(power: int) -> float:
         def density(x: float) -> float:
             return x**power * k * stats.binom.pmf(rank - 1, k - 1, stats.norm.cdf(x)) * stats.norm.pdf(x)
+
         return integrate.quad(density, -10, 10)[0]
 
     mean = moment(1)
@@ -185,15 +196,33 @@ class MeasurementData:
         likelihood, and each country's level prior is centred without them."""
         held = np.isin(np.asarray(self.ids), list(ids))
         use = np.where(held, 0.0, 1.0 if self.use is None else np.asarray(self.use, dtype=float))
-        centre = _centres(len(self.countries), self.country, self.low, use, self.record_country, self.record_log,
-                          fallback=self.centre)
+        centre = _centres(
+            len(self.countries), self.country, self.low, use, self.record_country, self.record_log, fallback=self.centre
+        )
         return replace(self, use=use, centre=centre)
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The numeric arrays, for the model function."""
-        names = ["country", "unit", "employer", "kind", "z", "coverage", "low", "high", "order_mean", "order_var",
-                 "years", "weights", "centre", "record_country", "record_unit", "record_employer", "record_years",
-                 "record_log"]
+        names = [
+            "country",
+            "unit",
+            "employer",
+            "kind",
+            "z",
+            "coverage",
+            "low",
+            "high",
+            "order_mean",
+            "order_var",
+            "years",
+            "weights",
+            "centre",
+            "record_country",
+            "record_unit",
+            "record_employer",
+            "record_years",
+            "record_log",
+        ]
         arrays = {name: getattr(self, name) for name in names}
         arrays["use"] = np.ones(len(self.kind)) if self.use is None else np.asarray(self.use, dtype=float)
         arrays["range_rows"] = self.range_rows
@@ -201,8 +230,15 @@ class MeasurementData:
         return arrays
 
 
-def _centres(n_countries: int, country: np.ndarray, low: np.ndarray, use: np.ndarray, record_country: np.ndarray,
-             record_log: np.ndarray, fallback: np.ndarray | None = None) -> np.ndarray:
+def _centres(
+    n_countries: int,
+    country: np.ndarray,
+    low: np.ndarray,
+    use: np.ndarray,
+    record_country: np.ndarray,
+    record_log: np.ndarray,
+    fallback: np.ndarray | None = None,
+) -> np.ndarray:
     """Each country's level prior centre: the median of its used log figures and records, less 0.3
     (``fallback``'s value for a country left with none)."""
     centre = np.zeros(n_countries)
@@ -239,13 +275,27 @@ def measurement_data(figures: pd.DataFrame, levels: pd.DataFrame, records: pd.Da
     if records is not None:
         pairs |= {(c, k) for c, k in zip(records["country"], records["company"]) if isinstance(k, str)}
     employers = sorted(pairs)
-    columns: dict[str, list] = {name: [] for name in ("country", "unit", "employer", "kind", "z", "coverage", "low",
-                                                      "high", "order_mean", "order_var", "years", "weights")}
+    columns: dict[str, list] = {
+        name: []
+        for name in (
+            "country",
+            "unit",
+            "employer",
+            "kind",
+            "z",
+            "coverage",
+            "low",
+            "high",
+            "order_mean",
+            "order_var",
+            "years",
+            "weights",
+        )
+    }
     cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
     for i, row in enumerate(figures.to_dict("records")):
         statistic = row["statistic"]
-        kind = "order" if ranks[i] else ("mean" if statistic == "mean" else "range" if statistic == "range"
-                                         else "quantile")
+        kind = "order" if ranks[i] else ("mean" if statistic == "mean" else "range" if statistic == "range" else "quantile")
         key = (row["level"], row["years_min"], row["years_max"])
         if key not in cache:
             cache[key] = _cell_years(row["level"], float(row["years_min"]), float(row["years_max"]), levels)
@@ -276,16 +326,34 @@ def measurement_data(figures: pd.DataFrame, levels: pd.DataFrame, records: pd.Da
     extra = {}
     if records is not None and len(records):
         record_log = np.log(records["salary_usd"].to_numpy(float))
-        extra = {"record_country": np.array([countries.index(c) for c in records["country"]], dtype=np.int32),
-                 "record_unit": np.array([units.index(f"records:{s}") for s in records["source"]], dtype=np.int32),
-                 "record_employer": np.array([employers.index((c, k)) if isinstance(k, str) else -1
-                                              for c, k in zip(records["country"], records["company"])], dtype=np.int32),
-                 "record_years": records["years"].to_numpy(float), "record_log": record_log}
-    centre = _centres(len(countries), arrays["country"], arrays["low"], np.ones(len(figures)),
-                      extra.get("record_country", np.zeros(0, dtype=int)), extra.get("record_log", np.zeros(0)))
-    return MeasurementData(countries=tuple(countries), units=tuple(units), employers=tuple(employers),
-                           ids=tuple(figures["id"]), statistics=tuple(figures["statistic"]), centre=centre,
-                           **arrays, **extra)
+        extra = {
+            "record_country": np.array([countries.index(c) for c in records["country"]], dtype=np.int32),
+            "record_unit": np.array([units.index(f"records:{s}") for s in records["source"]], dtype=np.int32),
+            "record_employer": np.array(
+                [employers.index((c, k)) if isinstance(k, str) else -1 for c, k in zip(records["country"], records["company"])],
+                dtype=np.int32,
+            ),
+            "record_years": records["years"].to_numpy(float),
+            "record_log": record_log,
+        }
+    centre = _centres(
+        len(countries),
+        arrays["country"],
+        arrays["low"],
+        np.ones(len(figures)),
+        extra.get("record_country", np.zeros(0, dtype=int)),
+        extra.get("record_log", np.zeros(0)),
+    )
+    return MeasurementData(
+        countries=tuple(countries),
+        units=tuple(units),
+        employers=tuple(employers),
+        ids=tuple(figures["id"]),
+        statistics=tuple(figures["statistic"]),
+        centre=centre,
+        **arrays,
+        **extra,
+    )
 
 
 def measurement_model(data: dict, n_countries: int, n_units: int, n_employers: int) -> None:
@@ -351,21 +419,25 @@ def measurement_model(data: dict, n_countries: int, n_units: int, n_employers: i
         centre = jnp.sum(w * median, axis=1)
         width = jnp.sqrt(jnp.sum(w * (spread**2 + (median - centre[:, None]) ** 2), axis=1))
         with numpyro.plate("range", len(data["range_rows"])):
-            coverage = numpyro.sample("coverage", dist.Beta(8.0 * data["range_coverage"],
-                                                            8.0 * (1.0 - data["range_coverage"])))
+            coverage = numpyro.sample("coverage", dist.Beta(8.0 * data["range_coverage"], 8.0 * (1.0 - data["range_coverage"])))
         half = jndtri((1.0 + jnp.full(len(kind), 0.5).at[data["range_rows"]].set(coverage)) / 2.0)
         is_order, is_range = kind == _KIND["order"], kind == _KIND["range"]
-        low = numpyro.deterministic("predicted_low", jnp.select(
-            [kind == _KIND["mean"], kind == _KIND["quantile"], is_range],
-            [log_mean, centre + width * data["z"], centre - width * half],
-            log_mean + tau_source * data["order_mean"]))
+        low = numpyro.deterministic(
+            "predicted_low",
+            jnp.select(
+                [kind == _KIND["mean"], kind == _KIND["quantile"], is_range],
+                [log_mean, centre + width * data["z"], centre - width * half],
+                log_mean + tau_source * data["order_mean"],
+            ),
+        )
         high = numpyro.deterministic("predicted_high", centre + width * half)
         # The lowest/highest of k sites' means: their offsets are in the order statistic.
         # A held-out statistic (use 0) is predicted but enters no likelihood.
         used = data["use"] > 0
         order_sd = jnp.sqrt(REPORTING_SD**2 + tau_source**2 * data["order_var"])
-        numpyro.factor("order_statistics", jnp.sum(jnp.where(
-            is_order & used, dist.Normal(low, order_sd).log_prob(data["low"]), 0.0)))
+        numpyro.factor(
+            "order_statistics", jnp.sum(jnp.where(is_order & used, dist.Normal(low, order_sd).log_prob(data["low"]), 0.0))
+        )
         shifted, spans = ~is_order & used, is_range & used
         residuals += [jnp.where(shifted, data["low"] - low, 0.0), jnp.where(spans, data["high"] - high, 0.0)]
         noise = jnp.full(len(kind), REPORTING_SD**2)
@@ -374,8 +446,7 @@ def measurement_model(data: dict, n_countries: int, n_units: int, n_employers: i
 
     # Individual salaries: one engineer's pay as its source sees the market.
     if len(data["record_log"]):
-        median, spread = median_and_spread(data["record_country"], data["record_employer"],
-                                           data["record_years"][:, None])
+        median, spread = median_and_spread(data["record_country"], data["record_employer"], data["record_years"][:, None])
         residuals.append(data["record_log"] - median[:, 0])
         variances.append(spread[:, 0] ** 2)
         units.append(data["record_unit"])

@@ -76,13 +76,24 @@ class Diagnostics:
         if problems:
             raise PosteriorDiagnosticsError(
                 "The posterior failed its diagnostics: " + "; ".join(problems) + ". It is not used: check the "
-                "figures its predictive check names, or sample longer (SamplerSettings(warmup=..., samples=...)).")
+                "figures its predictive check names, or sample longer (SamplerSettings(warmup=..., samples=...))."
+            )
 
     def to_dict(self) -> dict:
-        return {"r_hat_max": self.r_hat, "ess_bulk_min": self.ess_bulk, "ess_tail_min": self.ess_tail,
-                "divergences": self.divergences, "draws": self.draws, "worst_parameter": self.worst_parameter,
-                "limits": {"r_hat_max": MAX_R_HAT, "ess_bulk_min": MIN_ESS, "ess_tail_min": MIN_ESS_TAIL,
-                           "divergent_share_max": MAX_DIVERGENT_SHARE}}
+        return {
+            "r_hat_max": self.r_hat,
+            "ess_bulk_min": self.ess_bulk,
+            "ess_tail_min": self.ess_tail,
+            "divergences": self.divergences,
+            "draws": self.draws,
+            "worst_parameter": self.worst_parameter,
+            "limits": {
+                "r_hat_max": MAX_R_HAT,
+                "ess_bulk_min": MIN_ESS,
+                "ess_tail_min": MIN_ESS_TAIL,
+                "divergent_share_max": MAX_DIVERGENT_SHARE,
+            },
+        }
 
 
 def _diagnostics(chains: dict[str, np.ndarray], divergences: int) -> Diagnostics:
@@ -102,8 +113,11 @@ def _diagnostics(chains: dict[str, np.ndarray], divergences: int) -> Diagnostics
             bulk = min(bulk, float(effective_sample_size(x)))
             # Tail ESS: the ESS of the indicators of the 5% and 95% quantiles (as ArviZ defines it).
             low, high = np.quantile(x, [0.05, 0.95])
-            tail = min(tail, float(effective_sample_size((x <= low).astype(float))),
-                       float(effective_sample_size((x >= high).astype(float))))
+            tail = min(
+                tail,
+                float(effective_sample_size((x <= low).astype(float))),
+                float(effective_sample_size((x >= high).astype(float))),
+            )
     draws = int(next(iter(chains.values())).shape[0] * next(iter(chains.values())).shape[1])
     return Diagnostics(worst_r, bulk, tail, int(divergences), draws, worst_name)
 
@@ -122,8 +136,7 @@ class Posterior:
     def size(self) -> int:
         return int(self.draws["level"].shape[0])
 
-    def median_draws(self, country: str, company: str | None, years: np.ndarray,
-                     draws: np.ndarray | None = None) -> np.ndarray:
+    def median_draws(self, country: str, company: str | None, years: np.ndarray, draws: np.ndarray | None = None) -> np.ndarray:
         """Draws of the median log pay of a cell: the market's, with the shared
         site bias, plus the employer's effect for a known employer.
 
@@ -142,8 +155,7 @@ class Posterior:
             return shift[:, None] + slopes @ ramps(years).T
         return shift + np.einsum("ns,ns->n", slopes, ramps(years))
 
-    def spread_draws(self, country: str, company: str | None, years: np.ndarray,
-                     draws: np.ndarray | None = None) -> np.ndarray:
+    def spread_draws(self, country: str, company: str | None, years: np.ndarray, draws: np.ndarray | None = None) -> np.ndarray:
         """Draws of the spread (sd of log pay) among engineers of a cell: shape
         (draw, year), or (year,) with ``draws`` as in :meth:`median_draws`."""
         c = self.data.countries.index(country)
@@ -186,26 +198,34 @@ class Posterior:
     def summary(self) -> dict:
         """Posterior medians and 80% intervals of the hyperparameters, each country's
         spread and slope, each source's offset and each employer's effect; diagnostics."""
+
         def interval(values: np.ndarray) -> dict:
             low, mid, high = np.quantile(values, [0.1, 0.5, 0.9])
             return {"median": float(mid), "low_80": float(low), "high_80": float(high)}
 
         countries = {}
         for c, country in enumerate(self.data.countries):
-            countries[country] = {"spread_at_5_years": interval(np.exp(self.draws["log_spread"][:, c])),
-                                  "spread_trend_per_10_years": interval(self.draws["spread_trend"][:, c]),
-                                  "mean_slope_0_12_years": interval(self.mean_slope(country))}
+            countries[country] = {
+                "spread_at_5_years": interval(np.exp(self.draws["log_spread"][:, c])),
+                "spread_trend_per_10_years": interval(self.draws["spread_trend"][:, c]),
+                "mean_slope_0_12_years": interval(self.mean_slope(country)),
+            }
         offsets = self.draws["source_offset"]
         effects = self.draws["tau_employer"][:, None] * self.draws["employer_raw"]
         return {
-            "library": "numpyro", "sampler": "NUTS", "seed": self.seed,
-            "settings": self.settings.__dict__, "diagnostics": self.diagnostics.to_dict(),
+            "library": "numpyro",
+            "sampler": "NUTS",
+            "seed": self.seed,
+            "settings": self.settings.__dict__,
+            "diagnostics": self.diagnostics.to_dict(),
             "hyperparameters": {name: interval(self.draws[name]) for name in HYPERPARAMETERS},
             "countries": countries,
             "source_offsets": {u: interval(offsets[:, j]) for j, u in enumerate(self.data.units)},
-            "employer_effects": [{"country": c, "company": k, **interval(effects[:, j])}
-                                 for j, (c, k) in enumerate(self.data.employers)],
-            "knots_years": KNOTS.tolist(), "shared_site_sd": SHARED_SITE_SD,
+            "employer_effects": [
+                {"country": c, "company": k, **interval(effects[:, j])} for j, (c, k) in enumerate(self.data.employers)
+            ],
+            "knots_years": KNOTS.tolist(),
+            "shared_site_sd": SHARED_SITE_SD,
         }
 
 
@@ -216,9 +236,11 @@ def _cpu_devices(chains: int) -> str:
     try:
         import numpyro
     except ImportError:
-        raise ModuleNotFoundError("The measurement model needs NumPyro and JAX: install them with "
-                                  "pip install 'salarymodel[bayes]' (or train the quick moment model: "
-                                  "train(posterior=False), --moments on the command line).") from None
+        raise ModuleNotFoundError(
+            "The measurement model needs NumPyro and JAX: install them with "
+            "pip install 'salarymodel[bayes]' (or train the quick moment model: "
+            "train(posterior=False), --moments on the command line)."
+        ) from None
     numpyro.set_host_device_count(min(chains, os.cpu_count() or 1))  # a no-op once JAX has started
     import jax
 
@@ -233,10 +255,17 @@ def _start(n_countries: int, n_units: int, n_employers: int) -> dict[str, np.nda
     out, start at random in their middle). Random starts in (-2, 2) of unconstrained
     space put a source scale far out in its tail and left a chain stuck for a whole
     run (R-hat 61 on one seed in eight); warm-up moves each chain its own way from here."""
-    return {"tau_source": np.array(0.1), "tau_employer": np.array(0.3), "employer_spread_share": np.array(0.75),
-            "level_raw": np.zeros(n_countries), "log_spread": np.full(n_countries, np.log(0.25)),
-            "spread_trend": np.zeros(n_countries), "slope_raw": np.full((len(KNOTS) - 1, n_countries), 0.7),
-            "employer_raw": np.zeros(max(n_employers, 1)), "source_weight": np.ones(n_units)}
+    return {
+        "tau_source": np.array(0.1),
+        "tau_employer": np.array(0.3),
+        "employer_spread_share": np.array(0.75),
+        "level_raw": np.zeros(n_countries),
+        "log_spread": np.full(n_countries, np.log(0.25)),
+        "spread_trend": np.zeros(n_countries),
+        "slope_raw": np.full((len(KNOTS) - 1, n_countries), 0.7),
+        "employer_raw": np.zeros(max(n_employers, 1)),
+        "source_weight": np.ones(n_units),
+    }
 
 
 def _sampler(sizes: tuple[int, int, int], settings: SamplerSettings, method: str):
@@ -253,9 +282,11 @@ def _sampler(sizes: tuple[int, int, int], settings: SamplerSettings, method: str
     import jax
     from numpyro.infer import NUTS, init_to_value
 
-    kernel = NUTS(measurement_model, target_accept_prob=settings.target_accept,
-                  init_strategy=init_to_value(values={name: jax.numpy.asarray(value)
-                                                      for name, value in _start(*sizes).items()}))
+    kernel = NUTS(
+        measurement_model,
+        target_accept_prob=settings.target_accept,
+        init_strategy=init_to_value(values={name: jax.numpy.asarray(value) for name, value in _start(*sizes).items()}),
+    )
 
     def chain(rng_key, arrays):
         args = (arrays, *sizes)
@@ -278,6 +309,7 @@ def _sampler(sizes: tuple[int, int, int], settings: SamplerSettings, method: str
         def run(keys, arrays):
             outputs = [one(k, arrays) for k in keys]
             return jax.tree_util.tree_map(lambda *parts: jax.numpy.stack(parts), *outputs)
+
     _SAMPLERS[key] = run
     return run
 
@@ -315,6 +347,5 @@ def fit_posterior(data: MeasurementData, *, seed: int = 0, settings: SamplerSett
     size = draws["level"].shape[0]
     draws["site_bias"] = rng.normal(0.0, SHARED_SITE_SD, (size, len(data.countries)))
     # Each source's offset, drawn from its conditional normal given the rest of the draw.
-    draws["source_offset"] = draws["offset_mean"] + np.sqrt(draws["offset_var"]) * rng.standard_normal(
-        draws["offset_mean"].shape)
+    draws["source_offset"] = draws["offset_mean"] + np.sqrt(draws["offset_var"]) * rng.standard_normal(draws["offset_mean"].shape)
     return Posterior(data, draws, diagnostics, settings, seed)

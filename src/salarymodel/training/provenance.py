@@ -48,8 +48,9 @@ def covering_matrix(frame: pd.DataFrame, grid: np.ndarray, last: float) -> np.nd
     return (grid[:, None] >= low[None, :]) & below
 
 
-def provenance_tables(figures: pd.DataFrame, cells: list[tuple[str, str | None]],
-                      grid: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[tuple[str, ...]]]:
+def provenance_tables(
+    figures: pd.DataFrame, cells: list[tuple[str, str | None]], grid: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, list[tuple[str, ...]]]:
     """Support grade and source list for every cell and grid point.
 
     Parameters
@@ -87,8 +88,7 @@ def provenance_tables(figures: pd.DataFrame, cells: list[tuple[str, str | None]]
         support[k] = grade
         # A country's cells share its market's few distinct lists of nearest figures;
         # each cell adds its own figures to each of them once.
-        combined = np.array([lists.setdefault(near + all_levels + own, len(lists)) for near in nearest],
-                            dtype=np.int32)
+        combined = np.array([lists.setdefault(near + all_levels + own, len(lists)) for near in nearest], dtype=np.int32)
         source_index[k] = combined[near_index]
     return support, source_index, list(lists)
 
@@ -106,8 +106,9 @@ def _market_sources(figures: pd.DataFrame, country: str, grid: np.ndarray):
     outside = (grid < market["years_min"].min()) | (grid > market["years_max"].max())
     grade[outside] = _EXTRAPOLATED
     # Distance from each grid point to each specific figure's years, for borrowing.
-    distance = np.maximum(specific["years_min"].to_numpy(float)[None, :] - grid[:, None], 0) + \
-        np.maximum(grid[:, None] - specific["years_max"].to_numpy(float)[None, :], 0)
+    distance = np.maximum(specific["years_min"].to_numpy(float)[None, :] - grid[:, None], 0) + np.maximum(
+        grid[:, None] - specific["years_max"].to_numpy(float)[None, :], 0
+    )
     ids = specific["id"].to_numpy()
     distinct: dict[tuple[str, ...], int] = {}
     near_index = np.empty(len(grid), dtype=np.int64)

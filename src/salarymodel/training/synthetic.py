@@ -155,8 +155,9 @@ class TrainingPlan:
         return self._by_id[figure_id]
 
 
-def sample_years(level: str, years_min: float, years_max: float, levels: pd.DataFrame,
-                 n: int, rng: np.random.Generator) -> np.ndarray:
+def sample_years(
+    level: str, years_min: float, years_max: float, levels: pd.DataFrame, n: int, rng: np.random.Generator
+) -> np.ndarray:
     """Years of experience in a cell: uniform in its range; an 'all' cell
     mixes the partition levels by their ``share_of_all``."""
     if level != "all":
@@ -200,8 +201,9 @@ def _cell_from_anchors(figure_id: str, zs: list[float], logs: list[float]) -> Ce
             f"Figure {figure_id!r}: its quantiles/range must rise with the percentile. "
             f"Got values {np.exp(lg).round(0).tolist()} at normal scores {z.round(3).tolist()}."
         )
-    return CellDistribution(figure_id, z, lg, (float((lg[1] - lg[0]) / (z[1] - z[0])),
-                                                 float((lg[-1] - lg[-2]) / (z[-1] - z[-2]))), None)
+    return CellDistribution(
+        figure_id, z, lg, (float((lg[1] - lg[0]) / (z[1] - z[0])), float((lg[-1] - lg[-2]) / (z[-1] - z[-2]))), None
+    )
 
 
 def reported_distribution(records: list[dict]) -> CellDistribution | None:
@@ -238,8 +240,9 @@ def _log_mean(cell: CellDistribution) -> float:
     return float(np.log(np.mean(np.exp(cell.log_quantile(_STRATIFIED_Z)))))
 
 
-def _mixture_cell(figure_id: str, effects: np.ndarray, effect_spreads: np.ndarray, sigma: float,
-                  mean_usd: float) -> CellDistribution:
+def _mixture_cell(
+    figure_id: str, effects: np.ndarray, effect_spreads: np.ndarray, sigma: float, mean_usd: float
+) -> CellDistribution:
     """Quantile function of a mixture of log-normals N(u, sigma) over employer
     effects ``u`` (each known up to ``effect_spreads``), placed so its mean is
     ``mean_usd``: a market whose figures measured no spread, seen across the
@@ -258,13 +261,13 @@ def _mixture_cell(figure_id: str, effects: np.ndarray, effect_spreads: np.ndarra
 
 def _years_spread(plan_levels: pd.DataFrame, curve: ExperienceCurve, row: dict) -> float:
     """Spread of the experience curve over a cell's years (log salary)."""
-    years = sample_years(row["level"], row["years_min"], row["years_max"], plan_levels, 4000,
-                         np.random.default_rng(0))
+    years = sample_years(row["level"], row["years_min"], row["years_max"], plan_levels, 4000, np.random.default_rng(0))
     return float(np.std(curve(years)))
 
 
-def _level_points(by_id: dict[str, list[dict]], cells: dict[str, CellDistribution],
-                  market_sigma: dict[str, float], weights: dict[str, float]) -> dict[str, list[tuple[float, float, float]]]:
+def _level_points(
+    by_id: dict[str, list[dict]], cells: dict[str, CellDistribution], market_sigma: dict[str, float], weights: dict[str, float]
+) -> dict[str, list[tuple[float, float, float]]]:
     """(centre years, log median, weight) of each level-specific market figure."""
     points: dict[str, list[tuple[float, float, float]]] = {}
     for figure_id in sorted(by_id):
@@ -319,13 +322,15 @@ def plan_training_set(
     if basis is not None and "value_usd" in table:
         normalised = table.copy()  # already in the basis's money (a resample of a plan's figures)
     elif basis is not None:
-        normalised, basis = normalise_figures(table, reference_year=basis.reference_year,
-                                              per_usd=basis.per_usd)
+        normalised, basis = normalise_figures(table, reference_year=basis.reference_year, per_usd=basis.per_usd)
     else:
         tables = tables or TablePaths()
-        normalised, basis = normalise_figures(table, reference_year=reference_year,
-                                              wages=load_wage_index(tables.path("wage_index")),
-                                              cpi=load_cpi(tables.path("cpi")))
+        normalised, basis = normalise_figures(
+            table,
+            reference_year=reference_year,
+            wages=load_wage_index(tables.path("wage_index")),
+            cpi=load_cpi(tables.path("cpi")),
+        )
     normalised["excluded"] = exclusion_reasons(normalised)
     used = normalised[normalised["excluded"] == ""]
     if used.empty:
@@ -344,8 +349,7 @@ def plan_training_set(
         zs, logs, mean = _anchor_points(records)
         if len(zs) >= 2:
             if mean is not None:
-                raise ValueError(f"Figure {figure_id!r} gives both a mean and quantiles; "
-                                 "give them separate ids.")
+                raise ValueError(f"Figure {figure_id!r} gives both a mean and quantiles; give them separate ids.")
             cells[figure_id] = _cell_from_anchors(figure_id, zs, logs)
             spreads = employer_spreads if isinstance(records[0]["company"], str) else market_spreads
             spreads.setdefault(records[0]["country"], []).append(cells[figure_id].sigma)
@@ -357,10 +361,15 @@ def plan_training_set(
     # The pooled spreads are fixed from here on: each is a median over many
     # figures, so it is taken once per country, not once per figure.
     market_sigma = {c: dispersion_for(c, market_spreads) for c in countries}
-    employer_sigma = {c: _pooled(employer_spreads, c) or _pooled(employer_spreads, None) or market_sigma[c]
-                      for c in countries}
-    within_market = {c: _pooled(market_spreads, c) or _pooled(employer_spreads, c) or _pooled(market_spreads, None)
-                     or _pooled(employer_spreads, None) or _PRIOR_SIGMA for c in countries}
+    employer_sigma = {c: _pooled(employer_spreads, c) or _pooled(employer_spreads, None) or market_sigma[c] for c in countries}
+    within_market = {
+        c: _pooled(market_spreads, c)
+        or _pooled(employer_spreads, c)
+        or _pooled(market_spreads, None)
+        or _pooled(employer_spreads, None)
+        or _PRIOR_SIGMA
+        for c in countries
+    }
     curves = fit_curves(_level_points(by_id, cells, market_sigma, weights), countries)
 
     # Locations (log mean) of every figure, for the source and employer spreads.
@@ -374,10 +383,17 @@ def plan_training_set(
         return float(np.log(row["value_usd"]) - ndtri(quantile_level(row["statistic"])) * sigma + sigma**2 / 2)
 
     first = used.drop_duplicates("id")
-    locations = pd.DataFrame({
-        "id": first["id"], "country": first["country"],
-        "company": first["company"].where(first["company"].notna(), None), "level": first["level"],
-        "unit": source_units(first), "weight": first["id"].map(weights), "log_mean": first["id"].map(location)})
+    locations = pd.DataFrame(
+        {
+            "id": first["id"],
+            "country": first["country"],
+            "company": first["company"].where(first["company"].notna(), None),
+            "level": first["level"],
+            "unit": source_units(first),
+            "weight": first["id"].map(weights),
+            "log_mean": first["id"].map(location),
+        }
+    )
     effects = estimate_effects(locations)
     employer_effects, effect_spreads = effects.shrunk_effects()
 
@@ -396,24 +412,29 @@ def plan_training_set(
             q = quantile_level(row["statistic"])
             z0, centre = float(ndtri(q)), float(np.log(row["value_usd"]))
             cells[figure_id] = CellDistribution(
-                figure_id, np.array([z0 - 1.0, z0 + 1.0]), np.array([centre - sigma, centre + sigma]),
-                (sigma, sigma), None)
-        elif (not is_employer and not market_spreads.get(country) and len(employer_effects) >= 2):
+                figure_id, np.array([z0 - 1.0, z0 + 1.0]), np.array([centre - sigma, centre + sigma]), (sigma, sigma), None
+            )
+        elif not is_employer and not market_spreads.get(country) and len(employer_effects) >= 2:
             # The market's spread is known only within employers: spread it
             # across the employers the data know (their pooled effects).
             cells[figure_id] = _mixture_cell(figure_id, employer_effects, effect_spreads, sigma, mean)
         else:
             centre = float(np.log(mean) - sigma**2 / 2)
             cells[figure_id] = CellDistribution(
-                figure_id, np.array([-1.0, 1.0]), np.array([centre - sigma, centre + sigma]), (sigma, sigma), mean)
+                figure_id, np.array([-1.0, 1.0]), np.array([centre - sigma, centre + sigma]), (sigma, sigma), mean
+            )
     # Partial pooling: an employer's figure moves toward its market.
     for (country, company), effect in effects.employer_effects.items():
         shift = effect["raw"] - effect["shrunk"]
         for figure_id in first.loc[(first["country"] == country) & (first["company"] == company), "id"]:
             cell = cells[figure_id]
             cells[figure_id] = CellDistribution(
-                figure_id, cell.anchors_z, cell.anchors_log - shift, cell.tail_slopes,
-                None if cell.mean_usd is None else cell.mean_usd * float(np.exp(-shift)))
+                figure_id,
+                cell.anchors_z,
+                cell.anchors_log - shift,
+                cell.tail_slopes,
+                None if cell.mean_usd is None else cell.mean_usd * float(np.exp(-shift)),
+            )
     return TrainingPlan(normalised, basis, levels, cells, curves, effects, weights, tables)
 
 
@@ -490,8 +511,14 @@ def source_offsets(rows: pd.DataFrame, plan: TrainingPlan) -> np.ndarray:
     for country in np.unique(countries):
         mine = countries == country
         off_curve[mine] = log_salary[mine] - plan.curves[country](years[mine])
-    frame = pd.DataFrame({"country": countries, "company": rows["company"].fillna("").to_numpy(),
-                          "unit": rows["figure_id"].map(unit_of).to_numpy(), "off": off_curve})
+    frame = pd.DataFrame(
+        {
+            "country": countries,
+            "company": rows["company"].fillna("").to_numpy(),
+            "unit": rows["figure_id"].map(unit_of).to_numpy(),
+            "off": off_curve,
+        }
+    )
     unit_mean = frame.groupby(["country", "company", "unit"])["off"].transform("mean")
     cell_mean = frame.groupby(["country", "company"])["off"].transform("mean")
     return (unit_mean - cell_mean).to_numpy()
@@ -538,10 +565,11 @@ def make_training_set(
     >>> rows.groupby("country").size().to_dict()
     {'DE': 2000, 'IN': 2000, 'US': 2000}
     """
-    if (isinstance(rows_per_country, bool) or not isinstance(rows_per_country, (int, np.integer))
-            or rows_per_country < 100):
-        raise ParameterError("rows_per_country", "The 'rows_per_country' parameter of make_training_set must be an int >= 100. "
-                                                 f"Got {rows_per_country!r} instead.")
+    if isinstance(rows_per_country, bool) or not isinstance(rows_per_country, (int, np.integer)) or rows_per_country < 100:
+        raise ParameterError(
+            "rows_per_country",
+            f"The 'rows_per_country' parameter of make_training_set must be an int >= 100. Got {rows_per_country!r} instead.",
+        )
     plan = plan or plan_training_set(figures)
     used = plan.used_figures().drop_duplicates("id")
     counts = rows_per_figure(plan, int(rows_per_country))
@@ -554,10 +582,16 @@ def make_training_set(
         years, salary = zip(*(_draw_cell(plan, row["id"], counts[row["id"]], rng) for row in records))
         companies = np.empty(len(records), dtype=object)
         companies[:] = [row["company"] if isinstance(row["company"], str) else None for row in records]
-        part = pd.DataFrame({"country": country, "company": pd.Series(np.repeat(companies, sizes), dtype=object),
-                             "years": np.concatenate(years), "salary_usd": np.concatenate(salary),
-                             "figure_id": np.repeat([row["id"] for row in records], sizes),
-                             "figure_level": np.repeat([row["level"] for row in records], sizes)})
+        part = pd.DataFrame(
+            {
+                "country": country,
+                "company": pd.Series(np.repeat(companies, sizes), dtype=object),
+                "years": np.concatenate(years),
+                "salary_usd": np.concatenate(salary),
+                "figure_id": np.repeat([row["id"] for row in records], sizes),
+                "figure_level": np.repeat([row["level"] for row in records], sizes),
+            }
+        )
         # The median's uncertainty of each row's cell, at its years (inside the data: one variance).
         cells = list(dict.fromkeys(zip(part["country"], part["company"])))
         variance, _ = median_variance(plan, cells, _VARIANCE_GRID)
@@ -576,8 +610,21 @@ def make_training_set(
     rows["salary_local"] = rows["salary_usd"] * rows["currency"].map(plan.basis.per_usd)
     rows["within_salary_usd"] = rows["salary_usd"] * np.exp(-source_offsets(rows, plan))
     rows["engineer_salary_usd"] = rows["within_salary_usd"] * np.exp(rows.pop("median_draw").to_numpy())
-    return rows[["country", "company", "years", "level", "salary_usd", "salary_local", "currency", "figure_id",
-                 "figure_level", "within_salary_usd", "engineer_salary_usd"]]
+    return rows[
+        [
+            "country",
+            "company",
+            "years",
+            "level",
+            "salary_usd",
+            "salary_local",
+            "currency",
+            "figure_id",
+            "figure_level",
+            "within_salary_usd",
+            "engineer_salary_usd",
+        ]
+    ]
 
 
 # Years at which a row's median variance is read (it changes only at level edges).

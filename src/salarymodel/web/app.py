@@ -13,7 +13,6 @@ with a JSON body naming the parameter (:mod:`.problems`): a library
 the web layer's own refusals raise :class:`~.problems.ClientError`.
 """
 
-
 from collections.abc import Sequence
 from importlib import resources
 
@@ -53,9 +52,14 @@ def create_app(model=None, *, allowed_hosts: Sequence[str] | None = None) -> Fas
 
         model = default_model()
     # FastAPI's Swagger UI and ReDoc pages load their scripts from a CDN: /docs is ours.
-    app = FastAPI(title="salarymodel", version=__version__, docs_url=None, redoc_url=None,
-                  description="Machine Learning Engineer base salaries by country, experience and employer, with "
-                              "an honest band and the reported figures behind every estimate.")
+    app = FastAPI(
+        title="salarymodel",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        description="Machine Learning Engineer base salaries by country, experience and employer, with "
+        "an honest band and the reported figures behind every estimate.",
+    )
     app.state.model = model
     app.state.card = card_of(model)
     app.state.batch_slots = anyio.CapacityLimiter(1)

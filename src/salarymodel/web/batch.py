@@ -21,8 +21,7 @@ import numpy as np
 from ..errors import ParameterError, ParameterTypeError
 from ..serving.csv_rows import ROW_COLUMNS, open_csv, score_chunk
 
-__all__ = ["MAX_BATCH_ROWS", "MAX_BATCH_BYTES", "MAX_BATCH_COLUMNS", "MAX_QUEUED_BATCHES",
-           "PERCENTILES", "batch_answer"]
+__all__ = ["MAX_BATCH_ROWS", "MAX_BATCH_BYTES", "MAX_BATCH_COLUMNS", "MAX_QUEUED_BATCHES", "PERCENTILES", "batch_answer"]
 
 MAX_BATCH_ROWS = 10_000
 MAX_BATCH_BYTES = 2 * 1024 * 1024
@@ -42,8 +41,10 @@ def _json_rows(scored, lines) -> list[dict]:
     """Scored rows as JSON-safe dicts (NaN -> None, categories -> text), each with its line."""
     rows = []
     for line, record in zip(lines, scored.to_dict("records")):
-        row = {k: (None if isinstance(v, float) and not math.isfinite(v) else
-                   (str(v) if k in _TEXT_COLUMNS and v == v else v)) for k, v in record.items()}
+        row = {
+            k: (None if isinstance(v, float) and not math.isfinite(v) else (str(v) if k in _TEXT_COLUMNS and v == v else v))
+            for k, v in record.items()
+        }
         row["line"] = int(line)
         rows.append(row)
     return rows
@@ -59,16 +60,20 @@ def _csv_batch(model, body: bytes, query: dict) -> tuple[int, Any]:
         try:
             options["confidence"] = float(options["confidence"])
         except ValueError:
-            return 422, _problem(f"The 'confidence' parameter must be a float in (0, 1). Got "
-                                 f"{options['confidence']!r} instead.", "confidence", "query")
+            return 422, _problem(
+                f"The 'confidence' parameter must be a float in (0, 1). Got {options['confidence']!r} instead.",
+                "confidence",
+                "query",
+            )
     try:
         table = open_csv(io.BytesIO(body), "The CSV body", max_columns=MAX_BATCH_COLUMNS)
         chunks = []
         for chunk in table.chunks(MAX_BATCH_ROWS + 1):  # Arrow splits the lines; nothing is scored yet
             chunks.append(chunk)
             if sum(len(c.lines) for c in chunks) > MAX_BATCH_ROWS:
-                return 413, _problem(f"The CSV body has more than {MAX_BATCH_ROWS:,} rows; send at most "
-                                     f"{MAX_BATCH_ROWS:,} per request.", "rows")
+                return 413, _problem(
+                    f"The CSV body has more than {MAX_BATCH_ROWS:,} rows; send at most {MAX_BATCH_ROWS:,} per request.", "rows"
+                )
     except ValueError as error:
         return 422, _problem(str(error))
     problem = _check_options(model, options, "query")
@@ -97,12 +102,15 @@ def _json_batch(model, body: bytes) -> tuple[int, Any]:
     except (ValueError, UnicodeDecodeError) as error:
         return 422, _problem(f"The JSON body cannot be read: {error}")
     except RecursionError:  # nesting deeper than the parser's stack: no batch is shaped like that
-        return 422, _problem("The JSON body is nested too deeply: send {'rows': [{...}, ...]}, one level of "
-                             "objects per row.")
-    if not isinstance(payload, dict) or not isinstance(payload.get("rows"), list) or not all(
-            isinstance(row, dict) for row in payload["rows"]):
-        return 422, _problem("The JSON body must be an object with 'rows', a list of objects with country, "
-                             "years and optionally company.", "rows")
+        return 422, _problem("The JSON body is nested too deeply: send {'rows': [{...}, ...]}, one level of objects per row.")
+    if (
+        not isinstance(payload, dict)
+        or not isinstance(payload.get("rows"), list)
+        or not all(isinstance(row, dict) for row in payload["rows"])
+    ):
+        return 422, _problem(
+            "The JSON body must be an object with 'rows', a list of objects with country, years and optionally company.", "rows"
+        )
     given = payload["rows"]
     if len(given) > MAX_BATCH_ROWS:
         return 413, _problem(f"The batch has {len(given):,} rows; at most {MAX_BATCH_ROWS:,} per request.", "rows")
@@ -111,12 +119,14 @@ def _json_batch(model, body: bytes) -> tuple[int, Any]:
     for number, row in enumerate(given):
         unknown = sorted(set(row) - set(ROW_COLUMNS))
         if unknown:
-            return 422, _problem(f"Row {number} has the field {unknown[0][:40]!r}; a row has only "
-                                 f"{', '.join(ROW_COLUMNS)}.", "rows")
+            return 422, _problem(
+                f"Row {number} has the field {unknown[0][:40]!r}; a row has only {', '.join(ROW_COLUMNS)}.", "rows"
+            )
         nested = [key for key, value in row.items() if isinstance(value, (dict, list))]
         if nested:
-            return 422, _problem(f"Row {number}, field {nested[0]!r}: must be a number or text, not a "
-                                 f"{type(row[nested[0]]).__name__}.", "rows")
+            return 422, _problem(
+                f"Row {number}, field {nested[0]!r}: must be a number or text, not a {type(row[nested[0]]).__name__}.", "rows"
+            )
     present = [name for name in ROW_COLUMNS if any(name in row for row in given)]
     missing = [name for name in ("country", "years") if name not in present]
     if given and missing:
@@ -127,8 +137,7 @@ def _json_batch(model, body: bytes) -> tuple[int, Any]:
         return 422, problem
     import pandas as pd
 
-    frame = pd.DataFrame({name: [_text_safe(row.get(name)) for row in given] for name in present or
-                          ("country", "years")})
+    frame = pd.DataFrame({name: [_text_safe(row.get(name)) for row in given] for name in present or ("country", "years")})
     scored = model.predict_frame(frame, errors="coerce", percentiles=PERCENTILES, **options)
     return 200, _json_rows(scored, np.arange(1, len(frame) + 1))
 
@@ -163,5 +172,10 @@ def batch_answer(model, kind: str, body: bytes, query: dict) -> tuple[int, dict]
     if status != 200:
         return status, rows
     bad = sum(1 for row in rows if row["error"])
-    return 200, {"rows": rows, "scored": len(rows) - bad, "bad": bad, "pay": "base",
-                 "limits": {"rows": MAX_BATCH_ROWS, "bytes": MAX_BATCH_BYTES}}
+    return 200, {
+        "rows": rows,
+        "scored": len(rows) - bad,
+        "bad": bad,
+        "pay": "base",
+        "limits": {"rows": MAX_BATCH_ROWS, "bytes": MAX_BATCH_BYTES},
+    }

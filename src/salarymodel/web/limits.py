@@ -33,8 +33,10 @@ __all__ = ["GuardedH11Protocol"]
 # The protocol's body deadline is this much after the app's (which answers 408 first).
 _BODY_GRACE_SECONDS = 2.0
 
-_BUSY = (b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\nretry-after: 1\r\n"
-         b"connection: close\r\ncontent-length: 38\r\n\r\nToo many connections; try again soon.\n")
+_BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\nretry-after: 1\r\n"
+    b"connection: close\r\ncontent-length: 38\r\n\r\nToo many connections; try again soon.\n"
+)
 
 
 class GuardedH11Protocol(H11Protocol):
@@ -82,8 +84,9 @@ class GuardedH11Protocol(H11Protocol):
     def _expired(self, what: str) -> None:
         self._deadline = None
         state = self.conn.their_state
-        still = (what == "headers" and state is h11.IDLE and (self.cycle is None or self.cycle.response_complete)) \
-            or (what == "body" and state is h11.SEND_BODY)
+        still = (what == "headers" and state is h11.IDLE and (self.cycle is None or self.cycle.response_complete)) or (
+            what == "body" and state is h11.SEND_BODY
+        )
         if still and not self.transport.is_closing():
             self.logger.warning("Closed a connection whose request %s did not arrive in time.", what)
             self.transport.close()

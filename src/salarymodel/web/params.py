@@ -11,8 +11,19 @@ from ..serving.card import ModelCard
 from ..serving.model import SalaryModel
 from ..serving.year_ranges import parse_years_text
 
-__all__ = ["ModelDep", "CardDep", "card_of", "Country", "Years", "YearsMax", "Company", "Confidence", "Currency",
-           "AsOf", "years_value"]
+__all__ = [
+    "ModelDep",
+    "CardDep",
+    "card_of",
+    "Country",
+    "Years",
+    "YearsMax",
+    "Company",
+    "Confidence",
+    "Currency",
+    "AsOf",
+    "years_value",
+]
 
 
 async def _model(request: Request) -> SalaryModel:
@@ -44,13 +55,17 @@ def years_value(text: str, years_max: float | None) -> float | tuple[float, floa
     try:
         value = parse_years_text(text)
     except ValueError:
-        raise ParameterError("years", f"The 'years' parameter must be years of experience such as 5, or a range "
-                                      f"such as 3-5. Got {text[:40]!r} instead.") from None
+        raise ParameterError(
+            "years",
+            f"The 'years' parameter must be years of experience such as 5, or a range such as 3-5. Got {text[:40]!r} instead.",
+        ) from None
     if years_max is None:
         return value
     if isinstance(value, tuple):
-        raise ParameterError("years_max", f"The 'years_max' parameter is given, and 'years' is already a range "
-                                          f"({text[:40]!r}): give one or the other.")
+        raise ParameterError(
+            "years_max",
+            f"The 'years_max' parameter is given, and 'years' is already a range ({text[:40]!r}): give one or the other.",
+        )
     return value, years_max
 
 

@@ -35,8 +35,15 @@ class ClientError(Exception):
     kind : str, default="value_error"
     """
 
-    def __init__(self, message: str, parameter: str, where: str = "query", status: int = 422,
-                 headers: dict[str, str] | None = None, kind: str = "value_error") -> None:
+    def __init__(
+        self,
+        message: str,
+        parameter: str,
+        where: str = "query",
+        status: int = 422,
+        headers: dict[str, str] | None = None,
+        kind: str = "value_error",
+    ) -> None:
         super().__init__(message)
         self.message, self.parameter, self.where, self.status = message, parameter, where, status
         self.headers, self.kind = headers, kind
@@ -44,8 +51,11 @@ class ClientError(Exception):
 
 def problem_response(error: ClientError) -> JSONResponse:
     """The JSON answer to a refused request: ``{"detail": [{"loc", "msg", "type"}]}``."""
-    return JSONResponse({"detail": [{"loc": [error.where, error.parameter], "msg": error.message,
-                                     "type": error.kind}]}, status_code=error.status, headers=error.headers)
+    return JSONResponse(
+        {"detail": [{"loc": [error.where, error.parameter], "msg": error.message, "type": error.kind}]},
+        status_code=error.status,
+        headers=error.headers,
+    )
 
 
 def install_handlers(app: FastAPI) -> None:
@@ -65,11 +75,14 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, error: RequestValidationError) -> JSONResponse:
-        details = [{"loc": [str(part) for part in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type", "")}
-                   for e in error.errors()]
+        details = [
+            {"loc": [str(part) for part in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in error.errors()
+        ]
         return JSONResponse({"detail": details}, status_code=422)
 
 
 # For the OpenAPI schema: what a client error looks like.
 PROBLEM_RESPONSES: dict[int | str, dict] = {
-    422: {"model": Problem, "description": "A parameter is malformed or out of range; the body names it and why."}}
+    422: {"model": Problem, "description": "A parameter is malformed or out of range; the body names it and why."}
+}

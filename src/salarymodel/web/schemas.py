@@ -9,9 +9,27 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Problem", "ProblemDetail", "Estimate", "Rank", "PayRangeAnswer", "Ranges", "CurvePoint", "Curve",
-           "FigureBehind", "BandParts", "Explanation", "BatchRow", "BatchLimits", "Batch", "KnownCountry", "Known",
-           "ModelSummary", "Health", "Ready"]
+__all__ = [
+    "Problem",
+    "ProblemDetail",
+    "Estimate",
+    "Rank",
+    "PayRangeAnswer",
+    "Ranges",
+    "CurvePoint",
+    "Curve",
+    "FigureBehind",
+    "BandParts",
+    "Explanation",
+    "BatchRow",
+    "BatchLimits",
+    "Batch",
+    "KnownCountry",
+    "Known",
+    "ModelSummary",
+    "Health",
+    "Ready",
+]
 
 
 class ProblemDetail(BaseModel):
@@ -66,8 +84,7 @@ class Rank(BaseModel):
     currency: str
     as_of: str
     percentile: float = Field(description="Share of engineers like this earning less, in %")
-    percentile_low: float = Field(description="The percentile if the market's median sat at its 80% interval's "
-                                              "high end")
+    percentile_low: float = Field(description="The percentile if the market's median sat at its 80% interval's high end")
     percentile_high: float = Field(description="... and at its low end")
     median: float
     p75: float
@@ -100,7 +117,8 @@ class Ranges(BaseModel):
     spread: list[float] = Field(description="Percentiles of each minimum and maximum")
     ranges: list[PayRangeAnswer]
     schema_org: list[dict[str, str | float]] = Field(
-        description="Each range as a schema.org MonetaryAmountDistribution, for job boards")
+        description="Each range as a schema.org MonetaryAmountDistribution, for job boards"
+    )
 
 
 class CurvePoint(BaseModel):
@@ -218,12 +236,12 @@ class ModelSummary(BaseModel):
     reference_year: int
     pay: str
     band: str
-    created_at: str | None = Field(description="When the model was trained (from its card; null for a model "
-                                               "built in memory)")
+    created_at: str | None = Field(description="When the model was trained (from its card; null for a model built in memory)")
     figures_used: list[str] | None = Field(description="Ids of the reported figures the model rests on")
     figures_excluded: list[FigureLeftOut] | None = Field(description="Figures kept out of the model, and why")
     held_out_coverage: dict[str, float] | None = Field(
-        description="Share of held-out engineers inside the band, per nominal level ('0.8': 0.80 is honest)")
+        description="Share of held-out engineers inside the band, per nominal level ('0.8': 0.80 is honest)"
+    )
 
 
 class Health(BaseModel):

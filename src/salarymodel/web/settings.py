@@ -20,8 +20,9 @@ ALLOWED_HOSTS_ENV = "SALARYMODEL_ALLOWED_HOSTS"
 class Limits:
     """The server's limits (seconds to send headers, seconds to send a body, open connections)."""
 
-    def __init__(self, header_seconds: float = HEADER_SECONDS, body_seconds: float = BODY_SECONDS,
-                 max_connections: int = MAX_CONNECTIONS) -> None:
+    def __init__(
+        self, header_seconds: float = HEADER_SECONDS, body_seconds: float = BODY_SECONDS, max_connections: int = MAX_CONNECTIONS
+    ) -> None:
         self.header_seconds, self.body_seconds, self.max_connections = header_seconds, body_seconds, max_connections
 
     def to_env(self) -> str:

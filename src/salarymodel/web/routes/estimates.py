@@ -30,88 +30,144 @@ def _clean(value: Any) -> Any:
 
 
 @router.get("/estimate", response_model=Estimate, summary="One estimate with its band and percentiles")
-def estimate(request: Request, country: Country, years: Years, company: Company = None,
-             confidence: Confidence = 0.8, currency: Currency = None, as_of: AsOf = None,
-             years_max: YearsMax = None) -> JSONResponse:
+def estimate(
+    request: Request,
+    country: Country,
+    years: Years,
+    company: Company = None,
+    confidence: Confidence = 0.8,
+    currency: Currency = None,
+    as_of: AsOf = None,
+    years_max: YearsMax = None,
+) -> JSONResponse:
     # The busiest endpoint reads the model off the request: resolving the ModelDep
     # dependency cost it 13% of its requests per second (python -m benchmarks.run).
     model = request.app.state.model
     asked = years_value(years, years_max)
-    e = model.predict(country, asked, company or None, confidence=confidence, currency=currency or None,
-                      as_of=as_of or None)
-    p = model.percentiles(country, asked, company or None, q=PERCENTILES, currency=currency or None,
-                          as_of=as_of or None)
+    e = model.predict(country, asked, company or None, confidence=confidence, currency=currency or None, as_of=as_of or None)
+    p = model.percentiles(country, asked, company or None, q=PERCENTILES, currency=currency or None, as_of=as_of or None)
     body = {key: _clean(value) for key, value in e.to_dict().items()}
-    body.update({"percentiles": {f"p{q}": v for q, v in zip(PERCENTILES, p.values())}, "pay": "base",
-                 "model_version": model.metadata.version, "model_seed": model.metadata.seed,
-                 "sentence": estimate_sentence(e, model.country_label(e.country))})
+    body.update(
+        {
+            "percentiles": {f"p{q}": v for q, v in zip(PERCENTILES, p.values())},
+            "pay": "base",
+            "model_version": model.metadata.version,
+            "model_seed": model.metadata.seed,
+            "sentence": estimate_sentence(e, model.country_label(e.country)),
+        }
+    )
     # A plain JSON response: the body is already JSON-safe, so FastAPI's encoder is skipped
     # (the schema above documents it; the tests check the two agree).
     return JSONResponse(body)
 
 
 @router.get("/rank", response_model=Rank, summary="Where a salary stands: its percentile among ML engineers like this")
-def rank(model: ModelDep, country: Country, years: Years,
-         salary: Annotated[float, Query(description="Annual base salary, in currency (the country's own when empty)")],
-         company: Company = None, currency: Currency = None, as_of: AsOf = None,
-         years_max: YearsMax = None) -> dict:
-    answer = model.rank(country, years_value(years, years_max), salary, company or None, currency=currency or None,
-                        as_of=as_of or None)
+def rank(
+    model: ModelDep,
+    country: Country,
+    years: Years,
+    salary: Annotated[float, Query(description="Annual base salary, in currency (the country's own when empty)")],
+    company: Company = None,
+    currency: Currency = None,
+    as_of: AsOf = None,
+    years_max: YearsMax = None,
+) -> dict:
+    answer = model.rank(
+        country, years_value(years, years_max), salary, company or None, currency=currency or None, as_of=as_of or None
+    )
     body = {key: _clean(value) for key, value in answer.to_dict().items()}
     body.update({"pay": "base", "sentence": answer.sentence(), "model_version": model.metadata.version})
     return body
 
 
 @router.get("/explain", response_model=Explanation, summary="The reported figures behind an estimate")
-def explain(model: ModelDep, country: Country, years: Years, company: Company = None, currency: Currency = None,
-            as_of: AsOf = None, years_max: YearsMax = None) -> dict:
+def explain(
+    model: ModelDep,
+    country: Country,
+    years: Years,
+    company: Company = None,
+    currency: Currency = None,
+    as_of: AsOf = None,
+    years_max: YearsMax = None,
+) -> dict:
     asked = years_value(years, years_max)
     table = model.explain(country, asked, company or None, currency=currency or None, as_of=as_of or None)
     records = [{key: _clean(value) for key, value in record.items()} for record in table.to_dict("records")]
     return {"figures": records, "band_parts": model.band_parts(country, asked, company or None)}
 
 
-@router.post("/estimates", summary="A batch as JSON rows or CSV", response_model=Batch,
-             responses={413: {"model": Problem, "description": f"More than {MAX_BATCH_ROWS:,} rows or "
-                                                                 f"{MAX_BATCH_BYTES:,} bytes."},
-                        415: {"model": Problem, "description": "Neither JSON nor CSV."},
-                        503: {"model": Problem, "description": "Busy with other batches: retry in a second."}},
-             openapi_extra={"requestBody": {"content": {
-                 "application/json": {"schema": {"type": "object", "properties": {
-                     "rows": {"type": "array", "items": {"type": "object"}}, "confidence": {"type": "number"},
-                     "currency": {"type": "string"}, "as_of": {"type": "string"}}}},
-                 "text/csv": {"schema": {"type": "string"}}}, "required": True}})
+@router.post(
+    "/estimates",
+    summary="A batch as JSON rows or CSV",
+    response_model=Batch,
+    responses={
+        413: {"model": Problem, "description": f"More than {MAX_BATCH_ROWS:,} rows or {MAX_BATCH_BYTES:,} bytes."},
+        415: {"model": Problem, "description": "Neither JSON nor CSV."},
+        503: {"model": Problem, "description": "Busy with other batches: retry in a second."},
+    },
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "rows": {"type": "array", "items": {"type": "object"}},
+                            "confidence": {"type": "number"},
+                            "currency": {"type": "string"},
+                            "as_of": {"type": "string"},
+                        },
+                    }
+                },
+                "text/csv": {"schema": {"type": "string"}},
+            },
+            "required": True,
+        }
+    },
+)
 async def estimates(model: ModelDep, request: Request) -> JSONResponse:
     kind = request.headers.get("content-type", "").split(";")[0].strip()
     if kind not in ("text/csv", "application/json"):
-        raise ClientError("Send the batch as application/json ({'rows': [...]}) or text/csv.", "content-type",
-                          where="header", status=415)
+        raise ClientError(
+            "Send the batch as application/json ({'rows': [...]}) or text/csv.", "content-type", where="header", status=415
+        )
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > MAX_BATCH_BYTES):
-        raise ClientError(f"The body is larger than {MAX_BATCH_BYTES:,} bytes; send at most {MAX_BATCH_ROWS:,} "
-                          "rows per request.", "body", where="body", status=413)
+        raise ClientError(
+            f"The body is larger than {MAX_BATCH_BYTES:,} bytes; send at most {MAX_BATCH_ROWS:,} rows per request.",
+            "body",
+            where="body",
+            status=413,
+        )
     body = bytearray()
     try:
         with anyio.fail_after(limits().body_seconds):
             async for chunk in request.stream():
                 body += chunk
                 if len(body) > MAX_BATCH_BYTES:
-                    raise ClientError(f"The body is larger than {MAX_BATCH_BYTES:,} bytes.", "body", where="body",
-                                      status=413)
+                    raise ClientError(f"The body is larger than {MAX_BATCH_BYTES:,} bytes.", "body", where="body", status=413)
     except TimeoutError:
-        raise ClientError(f"The body did not arrive within {limits().body_seconds:g} s; send it at once.", "body",
-                          where="body", status=408) from None
+        raise ClientError(
+            f"The body did not arrive within {limits().body_seconds:g} s; send it at once.", "body", where="body", status=408
+        ) from None
     # Parsing and scoring run in a worker thread, one batch at a time per process,
     # so the event loop (and /healthz) never waits on pandas; a queue past its
     # bound is told to come back rather than held.
     state = request.app.state
     if state.batches_waiting >= MAX_QUEUED_BATCHES:
-        raise ClientError("The server is scoring other batches; retry in a second.", "body", where="body",
-                          status=503, headers={"Retry-After": "1"}, kind="busy")
+        raise ClientError(
+            "The server is scoring other batches; retry in a second.",
+            "body",
+            where="body",
+            status=503,
+            headers={"Retry-After": "1"},
+            kind="busy",
+        )
     state.batches_waiting += 1
     try:
         status, payload = await anyio.to_thread.run_sync(
-            batch_answer, model, kind, bytes(body), dict(request.query_params), limiter=state.batch_slots)
+            batch_answer, model, kind, bytes(body), dict(request.query_params), limiter=state.batch_slots
+        )
     finally:
         state.batches_waiting -= 1
     if status != 200:
