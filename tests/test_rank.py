@@ -87,10 +87,17 @@ def test_a_salary_in_another_currency_is_converted_before_ranking(model):
     assert in_usd.percentile == pytest.approx(in_eur.percentile, abs=1e-6) and in_usd.currency == "USD"
 
 
-@pytest.mark.parametrize("salary", [0, -5, math.nan, math.inf])
-def test_a_salary_that_is_not_a_positive_number_is_refused_by_name(model, salary):
-    with pytest.raises(ValueError, match="The 'salary' parameter of rank must be a finite number above 0"):
+# 10**400 overflowed float() (a bare OverflowError); 0.01 and 1e-300 were written
+# "0 EUR", 1e308 as a number of 309 digits: a salary is refused outside one unit to a trillion.
+@pytest.mark.parametrize("salary", [0, -5, math.nan, math.inf, 10**400, 0.01, 1e-300, 1e308, 2e12])
+def test_a_salary_that_no_engineer_is_paid_is_refused_by_name(model, salary):
+    with pytest.raises(ValueError, match="The 'salary' parameter of rank must be an annual base salary from 1 to "):
         model.rank("DE", 5, salary)
+
+
+def test_the_salary_bounds_are_ranked(model):
+    assert model.rank("IN", 0, 1).sentence().startswith("1 INR is lower than what")
+    assert model.rank("US", 30, 1e12).sentence().startswith("1,000,000,000,000 USD is higher than what")
 
 
 @pytest.mark.parametrize("salary", [True, "70000", None])
@@ -135,7 +142,7 @@ def test_a_bad_salary_in_a_frame_is_one_bad_row_naming_the_column(model):
 
     frame = pd.DataFrame({"country": ["DE", "DE"], "years": [5, 5], "salary": ["abc", "70000"]})
     scored = model.predict_frame(frame, errors="coerce", as_of=AS_OF)
-    assert scored["error"].iloc[0].startswith("salary: must be empty, or an annual base salary above 0")
+    assert scored["error"].iloc[0].startswith("salary: must be empty, or an annual base salary from 1 to 1,000,000,000,000")
     assert scored["error"].iloc[1] == "" and scored["percentile"].iloc[1] == pytest.approx(
         model.rank("DE", 5, 70_000, as_of=AS_OF).percentile, abs=1e-6
     )

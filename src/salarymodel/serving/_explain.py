@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._frame import read_tables, resolve_rows
+from .bands import rising_in_levels
 from .estimate import InvalidRowsError, YearsOfExperience
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def quantiles(model, frame: pd.DataFrame, levels: np.ndarray) -> np.ndarray:
     rows, position = np.unique(cell, return_inverse=True)  # only the cells asked about
     block = model.quantile_block(np.asarray(levels, dtype=float).ravel(), rows)
     values = np.stack(read_tables(tuple(block), position, years), axis=1)
-    return np.exp(np.maximum.accumulate(values, axis=1))
+    return np.exp(rising_in_levels(values, np.asarray(levels, dtype=float).ravel(), axis=1))
 
 
 def band_parts(model, country: str, years: YearsOfExperience, company: str | None = None) -> dict:

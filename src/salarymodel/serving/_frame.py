@@ -17,7 +17,7 @@ import numpy as np
 
 from ..data.levels import MAX_YEARS
 from ..errors import ParameterError, ParameterTypeError
-from .bands import check_confidence
+from .bands import check_confidence, rising_in_levels
 from .estimate import SUPPORT_GRADES, InvalidRowsError
 from .grid import GRID_SIZE, grid_index, grid_position, interpolate
 
@@ -261,7 +261,7 @@ def predict_frame(
     if levels is not None:
         stacked = np.stack([model.quantile_table(level) for level in levels]).reshape(len(levels), -1)
         values = np.exp(read_stacked(stacked, cell, y) + row_rate)
-        values = np.maximum.accumulate(values, axis=0)
+        values = rising_in_levels(values, levels, axis=0)
         if any_bad:
             values[:, bad] = np.nan
         for q, column in zip(percentiles or (), values):
@@ -281,18 +281,25 @@ def predict_frame(
 
 def _salaries(frame: pd.DataFrame, problems: list) -> np.ndarray | None:
     """The optional ``salary`` column (a salary to rank; empty for none), with a
-    problem for each value that is not a finite number above 0."""
+    problem for each value outside the salaries :func:`~salarymodel.serving.rank.check_salary` ranks."""
     if "salary" not in frame.columns:
         return None
     from ._rows import numeric_years
+    from .rank import SALARY_BOUNDS
 
     raw = frame["salary"]
     values = numeric_years(raw)  # numbers and numeric text, as for years
     given = ~raw.isna().to_numpy() & (raw.astype(str).str.strip() != "").to_numpy()
-    bad = given & ~(np.isfinite(values) & (values > 0))
+    low, high = SALARY_BOUNDS
+    bad = given & ~((values >= low) & (values <= high))
     for row in np.flatnonzero(bad):
         problems.append(
-            (int(row), "salary", f"must be empty, or an annual base salary above 0 in the row's currency; got {raw.iloc[row]!s}")
+            (
+                int(row),
+                "salary",
+                f"must be empty, or an annual base salary from {low:,.0f} to {high:,.0f} in the row's currency; "
+                f"got {str(raw.iloc[row])[:40]}",
+            )
         )
     return np.where(given & ~bad, values, np.nan)
 
@@ -381,7 +388,7 @@ def _apply_ranges(model, result, cell, years, years_max, bad, row_log_rate, conf
     logs += row_log_rate[ranged][:, None]
     # Written column by column (one assignment each, not one per row and column).
     columns = {"low": np.minimum(logs[:, 0], logs[:, 1]), "median": logs[:, 1], "high": np.maximum(logs[:, 2], logs[:, 1])}
-    for value, name in zip(np.maximum.accumulate(logs[:, 3:], axis=1).T, percentiles or ()):
+    for value, name in zip(rising_in_levels(logs[:, 3:], levels or [], axis=1).T, percentiles or ()):
         columns[f"p{float(name):g}"] = value
     for name, value in columns.items():
         column = result[name].to_numpy(dtype=float).copy()

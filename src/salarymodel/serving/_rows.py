@@ -93,7 +93,7 @@ def numeric_years(raw: pd.Series) -> np.ndarray:
     if kind == "b" or kind in "cmMV":
         return np.full(len(raw), np.nan)
     if kind in "iuf":
-        return raw.to_numpy(dtype=float, na_value=np.nan, copy=True)
+        return raw.to_numpy(dtype=float, na_value=np.nan, copy=True) + 0.0  # -0.0 is 0
     values = raw.to_numpy(dtype=object)
     readable = np.fromiter(
         (type(v) in _YEAR_TYPES or (isinstance(v, (np.integer, np.floating)) and not isinstance(v, np.bool_)) for v in values),
@@ -109,7 +109,7 @@ def numeric_years(raw: pd.Series) -> np.ndarray:
             )
         except (OverflowError, TypeError, ValueError):  # ints too large for a float
             years[readable] = [_one_year(v) for v in chosen]
-    return years
+    return years + 0.0  # -0.0 is 0
 
 
 # Cell types that can hold years: numbers and numeric text (bool is a subclass of int, so exact types).

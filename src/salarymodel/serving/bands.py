@@ -21,6 +21,7 @@ Numpy and the standard library only: serving imports this module.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from statistics import NormalDist
 
 import numpy as np
@@ -36,6 +37,7 @@ __all__ = [
     "Z_GRID",
     "quantile_rows",
     "band_levels",
+    "rising_in_levels",
 ]
 
 # Grids of the predictive shape tables: r (the median's sd over the
@@ -111,6 +113,18 @@ def check_percentile(q: object, owner: str = "percentiles") -> float:
     if not low - 1e-9 <= value <= high + 1e-9:  # also rejects NaN
         raise ParameterError("q", message)
     return value
+
+
+def rising_in_levels(values: np.ndarray, levels: Sequence[float] | np.ndarray, axis: int = 0) -> np.ndarray:
+    """``values`` made non-decreasing along ``axis`` in the order of their ``levels``.
+
+    A caller may list levels in any order (``q=(90, 10)``); the running maximum
+    that keeps interpolated quantiles from crossing must run from the lowest
+    level up, then return to the caller's order.
+    """
+    order = np.argsort(np.asarray(levels, dtype=float), kind="stable")
+    rising = np.maximum.accumulate(np.take(np.asarray(values), order, axis=axis), axis=axis)
+    return np.take(rising, np.argsort(order, kind="stable"), axis=axis)
 
 
 def band_levels(confidence: float) -> tuple[float, float]:

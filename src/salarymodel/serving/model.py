@@ -29,7 +29,7 @@ import numpy as np
 
 from ..data.levels import MAX_YEARS, level_for_years
 from ..errors import ParameterError, ParameterTypeError, warn_unknown_employer
-from .bands import band_levels, check_confidence, check_percentile, quantile_rows
+from .bands import band_levels, check_confidence, check_percentile, quantile_rows, rising_in_levels
 from .estimate import SUPPORT_GRADES, SalaryEstimate, YearsOfExperience
 from .grid import YEARS_GRID, grid_position, interpolate
 from .lookup import CellLookup, CompanyCell
@@ -97,7 +97,7 @@ def _check_years(years: object, owner: str = "predict") -> float:
         raise _years_error(owner, years) from None
     if not 0.0 <= value <= MAX_YEARS:  # NaN fails both comparisons
         raise _years_error(owner, years)
-    return value
+    return value + 0.0  # -0.0 is 0 years, and is said so
 
 
 class SalaryModel:
@@ -386,7 +386,7 @@ class SalaryModel:
         if code is None:
             code = self.resolve_country(country)
         if type(years) is float and 0.0 <= years <= MAX_YEARS:  # NaN fails the comparison
-            y = years
+            y = years + 0.0  # -0.0 is 0 years, and is said so
         elif type(years) is int and 0 <= years <= MAX_YEARS:
             y = float(years)
         elif isinstance(years, (tuple, list)):
@@ -548,7 +548,7 @@ class SalaryModel:
             values = [math.exp(v) * rate for v in logs]
         else:
             values = [math.exp(self.read(self.quantile_table(level), cell, estimate.years)) * rate for level in levels]
-        return dict(zip((float(v) for v in q), np.maximum.accumulate(values).tolist()))
+        return dict(zip((float(v) for v in q), rising_in_levels(np.array(values), levels).tolist()))
 
     def rank(
         self,

@@ -130,19 +130,36 @@ def _ordinal(percentile: float) -> str:
     return f"{percentile:.1f}th"
 
 
+# A salary is ranked when it is a plausible annual amount in some currency: from one unit
+# (a rupee) to a trillion. Outside that no engineer is paid it, and its words would be
+# "0 EUR" or hundreds of digits.
+SALARY_BOUNDS = (1.0, 1e12)
+
+
 def check_salary(salary: object, owner: str = "rank") -> float:
-    """A salary: a finite number above 0 (not a bool)."""
+    """A salary: a finite number from one unit to a trillion (not a bool)."""
     if isinstance(salary, bool) or not isinstance(salary, (int, float, np.integer, np.floating)):
         raise ParameterTypeError(
             "salary", f"The 'salary' parameter of {owner} must be a number (annual base salary). Got {salary!r} instead."
         )
-    value = float(salary)
-    if not (math.isfinite(value) and value > 0):
-        raise ParameterError(
-            "salary",
-            f"The 'salary' parameter of {owner} must be a finite number above 0 (annual base salary). Got {salary!r} instead.",
-        )
+    low, high = SALARY_BOUNDS
+    message = (
+        f"The 'salary' parameter of {owner} must be an annual base salary from {low:,.0f} to {high:,.0f} "
+        f"in its currency. Got {_short(salary)} instead."
+    )
+    try:
+        value = float(salary)
+    except OverflowError:
+        raise ParameterError("salary", message) from None
+    if not low <= value <= high:  # also refuses NaN and infinities
+        raise ParameterError("salary", message)
     return value
+
+
+def _short(value: object) -> str:
+    """A number for a message: a whole number of hundreds of digits is shown by its size."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"a number of {len(text)} digits"
 
 
 def _one_year_quantile(model, cell: int, years: float):

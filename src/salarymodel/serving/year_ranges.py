@@ -58,7 +58,7 @@ def split_year_ranges(frame):
     ranged = parts[0].notna().to_numpy()
     if "years_max" in frame.columns:
         given = frame["years_max"]
-        ranged &= (given.isna() | (given.astype(str).str.strip() == "")).to_numpy()
+        ranged = ranged & (given.isna() | (given.astype(str).str.strip() == "")).to_numpy()  # pandas' array is read-only
     if not ranged.any():
         return frame
     frame = frame.copy()

@@ -1,0 +1,74 @@
+"""Answers that were silently wrong or echoed oddly for hostile but legal inputs: each
+reproducer of the third hostile-input round is a test here (the server's, the batch's
+and the model folders' have their own files)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+AS_OF = "2023-07-01"
+
+
+def test_percentiles_in_any_order_are_the_same_numbers(model):
+    # q=(90, 10) returned p10 = p90: the running maximum ran in the caller's order.
+    ordered = model.percentiles("Germany", 5, q=(10, 25, 50, 75, 90), as_of=AS_OF)
+    shuffled = model.percentiles("Germany", 5, q=(90, 10, 75, 50, 25), as_of=AS_OF)
+    assert list(shuffled) == [90, 10, 75, 50, 25]
+    assert all(shuffled[q] == pytest.approx(ordered[q], rel=1e-12) for q in ordered)
+    assert ordered[10] < ordered[90]
+
+
+def test_a_years_range_and_a_curve_in_any_order_are_the_same_numbers(model):
+    ranged = model.percentiles("India", (2, 6), "TCS", q=(90, 10), as_of=AS_OF)
+    assert ranged[10] < ranged[90]
+    assert ranged == pytest.approx(model.percentiles("India", (2, 6), "TCS", q=(10, 90), as_of=AS_OF), rel=1e-12)
+    curve = model.curve("US", q=(90, 10), years=[0, 5, 20], as_of=AS_OF).pivot(index="years", columns="percentile")
+    assert (curve["salary"][10.0] < curve["salary"][90.0]).all()
+
+
+def test_a_frame_in_any_order_is_the_same_numbers(model):
+    frame = pd.DataFrame({"country": ["DE", "IN", "US"], "years": [5, "2-6", 3], "company": [None, "TCS", None]})
+    reverse = model.predict_frame(frame, percentiles=(90, 50, 10), as_of=AS_OF)
+    forward = model.predict_frame(frame, percentiles=(10, 50, 90), as_of=AS_OF)
+    for column in ("p10", "p50", "p90"):
+        np.testing.assert_allclose(reverse[column], forward[column], rtol=1e-12)
+    assert (forward["p10"] < forward["p90"]).all()
+
+
+def test_the_command_line_in_any_order_is_the_same_numbers(model_dir, tmp_path):
+    def run(*options: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "salarymodel", "predict", "--model", str(model_dir), "--as-of", AS_OF, *options]
+        return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+    single = json.loads(run("--country", "DE", "--years", "5", "--percentiles", "90,10", "--json").stdout)["percentiles"]
+    assert single["p10"] < single["p90"]
+    (tmp_path / "in.csv").write_text("country,years\nDE,5\nIN,2-6\n")
+    done = run("--input", str(tmp_path / "in.csv"), "--output", "-", "--percentiles", "90,10")
+    written = pd.read_csv(pd.io.common.StringIO(done.stdout))
+    assert (written["p10"] < written["p90"]).all(), done.stderr
+    assert written["p10"].iloc[0] == pytest.approx(single["p10"], rel=1e-6)
+
+
+def test_minus_zero_years_is_said_as_zero(model):
+    assert str(model.predict("DE", -0.0).years) == "0.0"
+    assert str(model.predict("DE", np.float64(-0.0)).years) == "0.0"
+    assert "with 0 years of experience" in model.rank("DE", -0.0, 60_000, as_of=AS_OF).sentence()
+    assert "with 0-3 years of experience" in model.rank("DE", (-0.0, 3), 60_000, as_of=AS_OF).sentence()
+
+
+def test_text_years_beside_a_years_max_column_are_read(model):
+    # pandas hands out a read-only array there: this raised "output array is read-only".
+    frame = pd.DataFrame({"country": ["DE", "DE", "DE"], "years": ["-0", "2-4", "1"], "years_max": [3, None, 3]})
+    scored = model.predict_frame(frame, as_of=AS_OF)
+    expected = [
+        model.predict("DE", (0, 3), as_of=AS_OF),
+        model.predict("DE", (2, 4), as_of=AS_OF),
+        model.predict("DE", (1, 3), as_of=AS_OF),
+    ]
+    np.testing.assert_allclose(scored["median"], [e.median for e in expected], rtol=1e-9)
