@@ -72,3 +72,84 @@ def test_text_years_beside_a_years_max_column_are_read(model):
         model.predict("DE", (1, 3), as_of=AS_OF),
     ]
     np.testing.assert_allclose(scored["median"], [e.median for e in expected], rtol=1e-9)
+
+
+def test_a_list_of_levels_is_capped_before_any_work(model):
+    from salarymodel.errors import ParameterError
+    from salarymodel.serving.pay_ranges import MAX_LEVELS, parse_levels
+
+    assert len(parse_levels(",".join(["0-1"] * MAX_LEVELS))) == MAX_LEVELS
+    with pytest.raises(ParameterError, match=f"at most {MAX_LEVELS} year ranges") as refused:
+        parse_levels(",".join(["0-1"] * 3_000))
+    assert refused.value.parameter == "levels"
+    with pytest.raises(ParameterError, match=f"at most {MAX_LEVELS} levels. Got 21 instead"):
+        model.ranges("DE", levels=[(0, 1)] * (MAX_LEVELS + 1))
+
+
+@pytest.mark.parametrize(
+    ("options", "parameter"),
+    [({"target": float("nan")}, "target"), ({"spread": (float("nan"), 75)}, "spread"), ({"levels": [(3, 0)]}, "levels")],
+)
+def test_a_bad_ranges_option_names_its_own_parameter(model, options, parameter):
+    from salarymodel.errors import ParameterError
+
+    with pytest.raises(ParameterError, match=f"The '{parameter}' parameter of ranges") as refused:
+        model.ranges("DE", **options)
+    assert refused.value.parameter == parameter
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        (("--levels", "3-0"), "(set by --levels)"),
+        (("--target", "nan"), "(set by --target)"),
+        (("--spread", "nan,75"), "(set by --spread)"),
+    ],
+)
+def test_the_ranges_command_names_the_option_that_was_wrong(model_dir, options, named):
+    done = subprocess.run(
+        [sys.executable, "-m", "salarymodel", "ranges", "--model", str(model_dir), "--country", "DE", *options],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and done.stderr.strip().endswith(named), done.stderr
+    assert "--years" not in done.stderr and "--percentiles" not in done.stderr
+
+
+def test_the_api_locates_a_bad_ranges_option_at_its_own_parameter(model):
+    from fastapi.testclient import TestClient
+
+    from salarymodel.serving.pay_ranges import MAX_LEVELS
+    from salarymodel.web.app import create_app
+
+    client = TestClient(create_app(model))
+    for query, where in [
+        ("levels=3-0", "levels"),
+        ("target=nan", "target"),
+        ("spread_low=nan", "spread"),
+        ("levels=" + ",".join(["0-1"] * (MAX_LEVELS + 1)), "levels"),
+    ]:
+        answer = client.get(f"/api/v1/ranges?country=DE&{query}")
+        assert answer.status_code == 422, (query, answer.text)
+        assert where in json.dumps(answer.json()), (query, answer.text)
+
+
+def test_healthz_answers_on_the_event_loop_not_in_the_model_routes_thread_pool():
+    # Forty costly requests filled the shared pool of worker threads and /healthz waited
+    # behind them; the load itself is measured by the slow hostile-load test.
+    import inspect
+
+    from salarymodel.web.routes import health
+
+    route = next(r for r in health.router.routes if getattr(r, "path", "") == "/healthz")
+    assert inspect.iscoroutinefunction(route.endpoint)
+
+
+def test_the_docs_state_the_level_cap_the_code_holds():
+    from pathlib import Path
+
+    from salarymodel.serving.pay_ranges import MAX_LEVELS
+
+    usage = (Path(__file__).resolve().parents[1] / "docs" / "usage.md").read_text(encoding="utf-8")
+    assert f"at\nmost {MAX_LEVELS} levels" in usage or f"at most {MAX_LEVELS} levels" in usage

@@ -96,22 +96,27 @@ def check_confidence(confidence: object, owner: str = "predict") -> float:
     return value
 
 
-def check_percentile(q: object, owner: str = "percentiles") -> float:
-    """Validate one percentile (10 for the 10th): a number the tables can read."""
+def check_percentile(q: object, owner: str = "percentiles", parameter: str = "q") -> float:
+    """Validate one percentile (10 for the 10th): a number the tables can read.
+
+    ``parameter`` is the argument the caller was given it as (``q``, ``target``,
+    ``spread``), so the error names what the user typed.
+    """
     low, high = 100 * _NORMAL.cdf(Z_GRID[0]), 100 * _NORMAL.cdf(Z_GRID[-1])
     # Shown rounded inwards, so every number the message allows is accepted.
+    what = "hold percentiles" if parameter in ("q", "spread") else "be a percentile"
     message = (
-        f"The 'q' parameter of {owner} must hold percentiles between {math.ceil(low * 1000) / 1000:g} and "
+        f"The '{parameter}' parameter of {owner} must {what} between {math.ceil(low * 1000) / 1000:g} and "
         f"{math.floor(high * 1000) / 1000:g} (e.g. 10, 50, 90). Got {q!r} instead."
     )
     if isinstance(q, bool) or not isinstance(q, (int, float, np.integer, np.floating)):
-        raise ParameterTypeError("q", message)
+        raise ParameterTypeError(parameter, message)
     try:
         value = float(q)
     except OverflowError:
-        raise ParameterError("q", message) from None
+        raise ParameterError(parameter, message) from None
     if not low - 1e-9 <= value <= high + 1e-9:  # also rejects NaN
-        raise ParameterError("q", message)
+        raise ParameterError(parameter, message)
     return value
 
 

@@ -14,6 +14,7 @@ Numpy and the standard library only: serving imports this module.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 from ..errors import ParameterError, ParameterTypeError
@@ -25,6 +26,9 @@ __all__ = ["parse_levels", "DEFAULT_LEVELS", "PayRange", "pay_ranges", "schema_o
 # 7-12 years); a lead's range stops at 20 years, where most postings for the role sit.
 LEAD_YEARS_MAX = 20.0
 DEFAULT_LEVELS = ("entry", "mid", "senior", "lead")
+# Levels one call may ask for: each costs a mixture over its years, so a list a client
+# sends is bounded (a pay scale has a handful of levels; 3,000 took 30 s of CPU).
+MAX_LEVELS = 20
 # The schema.org percentiles a MonetaryAmountDistribution names.
 _SCHEMA_PERCENTILES = {10: "percentile10", 25: "percentile25", 50: "median", 75: "percentile75", 90: "percentile90"}
 
@@ -71,31 +75,56 @@ class PayRange:
         return fields
 
 
-def _level_years(model, levels) -> list[tuple[str, object, object]]:
-    """(name, low, high) for each level asked for (the years are checked by ``predict``)."""
+def _level_years(model, levels) -> list[tuple[str, float, float]]:
+    """(name, low, high) for each level asked for, each a range of years within the model's."""
     if levels is None:
         edges = (0.0, *model.level_edges, LEAD_YEARS_MAX)
         return [(name, edges[i], edges[i + 1]) for i, name in enumerate(DEFAULT_LEVELS)]
-    if isinstance(levels, dict):
-        return [(str(name), *_pair(value)) for name, value in levels.items()]
-    if isinstance(levels, (list, tuple)) and levels:
-        pairs = [_pair(value) for value in levels]
-        return [(f"{low}-{high} years", low, high) for low, high in pairs]
-    raise ParameterTypeError(
-        "levels",
-        f"The 'levels' parameter of ranges must be None, a dict of name -> (low, high) years or a "
-        f"non-empty list of (low, high) years. Got {levels!r} instead.",
-    )
-
-
-def _pair(value) -> tuple[object, object]:
-    if not (isinstance(value, (list, tuple)) and len(value) == 2):
+    if isinstance(levels, dict) and levels:
+        named = [(str(name), value) for name, value in levels.items()]
+    elif isinstance(levels, (list, tuple)) and levels:
+        named = [("", value) for value in levels]
+    else:
         raise ParameterTypeError(
             "levels",
-            f"The 'levels' parameter of ranges takes each level's years as a (low, high) pair such as "
-            f"(3, 7). Got {value!r} instead.",
+            f"The 'levels' parameter of ranges must be None, a non-empty dict of name -> (low, high) years or a "
+            f"non-empty list of (low, high) years. Got {_short(levels)} instead.",
         )
-    return value[0], value[1]
+    if len(named) > MAX_LEVELS:
+        raise ParameterError(
+            "levels", f"The 'levels' parameter of ranges takes at most {MAX_LEVELS} levels. Got {len(named):,} instead."
+        )
+    answer = []
+    for name, value in named:
+        low, high = _pair(value)
+        answer.append((name or f"{low:g}-{high:g} years", low, high))
+    return answer
+
+
+def _pair(value) -> tuple[float, float]:
+    """One level's (low, high) years: numbers with 0 <= low < high <= MAX_YEARS."""
+    from ..data.levels import MAX_YEARS
+
+    message = (
+        f"The 'levels' parameter of ranges takes each level's years as a (low, high) pair with "
+        f"0 <= low < high <= {MAX_YEARS:g}, such as (3, 7). Got {_short(value)} instead."
+    )
+    if not (isinstance(value, (list, tuple)) and len(value) == 2):
+        raise ParameterTypeError("levels", message)
+    if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value):
+        raise ParameterTypeError("levels", message)
+    try:
+        low, high = float(value[0]) + 0.0, float(value[1]) + 0.0
+    except OverflowError:
+        raise ParameterError("levels", message) from None
+    if not 0.0 <= low < high <= MAX_YEARS:  # NaN fails too
+        raise ParameterError("levels", message)
+    return low, high
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def parse_levels(text: str | None) -> list[tuple[float, float]] | None:
@@ -104,14 +133,20 @@ def parse_levels(text: str | None) -> list[tuple[float, float]] | None:
     Raises
     ------
     ParameterError
-        A part that is not a range of years (its parameter is ``levels``).
+        A part that is not a range of years, or more than ``MAX_LEVELS`` parts
+        (its parameter is ``levels``).
     """
     if text is None:
         return None
     from .year_ranges import parse_years_text
 
+    parts = text.split(",", MAX_LEVELS)  # never more than one part beyond the limit
+    if len(parts) > MAX_LEVELS:
+        raise ParameterError(
+            "levels", f"The 'levels' parameter takes at most {MAX_LEVELS} year ranges. Got more than {MAX_LEVELS} instead."
+        )
     pairs = []
-    for part in text.split(","):
+    for part in parts:
         try:
             value = parse_years_text(part)
         except ValueError:
@@ -138,13 +173,13 @@ def pay_ranges(
     aging_rate: object = None,
 ) -> list[PayRange]:
     """Pay ranges per level; see :meth:`SalaryModel.ranges`."""
-    target = check_percentile(target, "ranges")
+    target = check_percentile(target, "ranges", "target")
     if not (isinstance(spread, (list, tuple)) and len(spread) == 2):
         raise ParameterTypeError(
             "spread",
             f"The 'spread' parameter of ranges must be two percentiles (low, high) such as (25, 75). Got {spread!r} instead.",
         )
-    low_q, high_q = check_percentile(spread[0], "ranges"), check_percentile(spread[1], "ranges")
+    low_q, high_q = check_percentile(spread[0], "ranges", "spread"), check_percentile(spread[1], "ranges", "spread")
     if not low_q < target < high_q:
         raise ParameterError(
             "spread",

@@ -12,8 +12,10 @@ __all__ = ["router"]
 router = APIRouter(tags=["health"])
 
 
+# async: it answers on the event loop, so it never queues behind model work in the
+# worker-thread pool the other routes share.
 @router.get("/healthz", response_model=Health, summary="The process is up")
-def healthz() -> dict:
+async def healthz() -> dict:
     return {"ok": True}
 
 
