@@ -153,3 +153,43 @@ def test_the_docs_state_the_level_cap_the_code_holds():
 
     usage = (Path(__file__).resolve().parents[1] / "docs" / "usage.md").read_text(encoding="utf-8")
     assert f"at\nmost {MAX_LEVELS} levels" in usage or f"at most {MAX_LEVELS} levels" in usage
+
+
+def _batch(model_dir, tmp_path, text: str, *options: str) -> subprocess.CompletedProcess:
+    (tmp_path / "in.csv").write_text(text)
+    command = [
+        sys.executable,
+        "-m",
+        "salarymodel",
+        "predict",
+        "--model",
+        str(model_dir),
+        "--input",
+        str(tmp_path / "in.csv"),
+        "--output",
+        str(tmp_path / "out.csv"),
+        *options,
+    ]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("header", ["country,years,error", "country,years,median,p10"])
+def test_an_input_column_the_output_adds_is_refused_by_name(model_dir, tmp_path, header):
+    # The output had two columns of that name, and pandas read the input's copy.
+    done = _batch(model_dir, tmp_path, header + "\nDE,5" + ",x" * (header.count(",") - 1) + "\n", "--percentiles", "10,90")
+    clashes = [name for name in header.split(",")[2:]]
+    assert done.returncode == 2 and str(tmp_path / "in.csv") in done.stderr, done.stderr
+    assert all(repr(name) in done.stderr for name in clashes) and "Rename or drop" in done.stderr
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_a_closed_pipe_ends_the_batch_quietly_and_a_closed_output_is_named(model_dir, tmp_path):
+    rows = "country,years\n" + "DE,5\n" * 200_000
+    (tmp_path / "in.csv").write_text(rows)
+    command = f"{sys.executable} -m salarymodel predict --model {model_dir} --input {tmp_path / 'in.csv'} --output - | head -1"
+    done = subprocess.run(["bash", "-c", command + "; exit ${PIPESTATUS[0]}"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.startswith("country,years,low,median"), done.stderr
+    assert done.stderr == "", done.stderr  # no "Broken pipe", no traceback
+    closed = subprocess.run(["bash", "-c", command.replace("| head -1", ">&-")], capture_output=True, text=True, timeout=300)
+    assert closed.returncode == 2 and "names standard output (-), which is closed" in closed.stderr, closed.stderr
+    assert "Traceback" not in closed.stderr and "AttributeError" not in closed.stderr

@@ -52,6 +52,18 @@ def output_columns(names, percentiles: tuple[float, ...] | None = None, sources:
     return (*added, OUTPUT_COLUMNS[-1])
 
 
+def _refuse_clashes(source: Path, names, added) -> None:
+    """An input column named like one the output adds would be written twice, and a
+    reader would take the input's copy (filtering on ``error`` would find no bad row)."""
+    clashes = [name for name in added if name in set(names)]
+    if clashes:
+        listed = ", ".join(repr(name) for name in clashes)
+        raise ValueError(
+            f"The input {source} (line 1, its header) already has the column{'s' if len(clashes) > 1 else ''} "
+            f"{listed}, which the output adds. Rename or drop {'them' if len(clashes) > 1 else 'it'}, then score again."
+        )
+
+
 def _umask() -> int:
     """The process's umask (read by setting it, then put back at once)."""
     mask = os.umask(0o022)
@@ -111,6 +123,8 @@ class OutputSink:
     def open(self) -> BinaryIO:
         """A binary stream to write the output to."""
         if self.stdout:
+            if sys.stdout is None:  # started with standard output closed (>&-)
+                raise ValueError("The '--output' option names standard output (-), which is closed. Give a file name.")
             self._stream = sys.stdout.buffer
             return self._stream
         if self.direct:
@@ -296,8 +310,9 @@ def score_csv(
         # Options are checked once, before any output is opened.
         options.update(percentiles=tuple(percentiles) if percentiles is not None else None, sources=sources)
         model.predict_frame(pd.DataFrame({"country": [], "years": []}), errors="coerce", **options)
-        out = sink.open()
         added = output_columns(table.names, options["percentiles"], sources)
+        _refuse_clashes(source, table.names, added)
+        out = sink.open()
         scorer = _Scorer(model, out, options, progress, table.ending, added)
         try:
             out.write(table.header_text + ("," + ",".join(added)).encode() + table.ending)

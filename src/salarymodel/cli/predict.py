@@ -350,6 +350,8 @@ def _batch(args) -> int:
         )
         if progress is not None:
             progress.close()
+    except BrokenPipeError:
+        raise  # a reader that closed the pipe (| head): the command ends quietly (cli.prog)
     except (ValueError, TypeError, OSError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -31,9 +31,12 @@ def run_command(main, argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        # Nothing more can be said to a closed pipe: what is still buffered goes to
+        # /dev/null, so flushing at exit raises no second error.
         try:
-            sys.stdout = open(os.devnull, "w")  # nothing more can be said to a closed pipe
-        except OSError:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, sys.stdout.fileno())
+        except (OSError, AttributeError, ValueError):
             pass
         return 0
     except Exception as error:  # noqa: BLE001 - the last line of defence against a traceback
