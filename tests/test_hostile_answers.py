@@ -5,6 +5,7 @@ and the model folders' have their own files)."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -193,3 +194,63 @@ def test_a_closed_pipe_ends_the_batch_quietly_and_a_closed_output_is_named(model
     closed = subprocess.run(["bash", "-c", command.replace("| head -1", ">&-")], capture_output=True, text=True, timeout=300)
     assert closed.returncode == 2 and "names standard output (-), which is closed" in closed.stderr, closed.stderr
     assert "Traceback" not in closed.stderr and "AttributeError" not in closed.stderr
+
+
+_UNESCAPED_MARKUP = re.compile(r"(?<!\\)[<>\[\]|`*]")
+
+
+def test_the_markdown_card_shows_a_users_text_literally():
+    from salarymodel.serving.card import plain_markdown
+
+    hostile = ["<img src=x onerror=alert(1)>", "[x](javascript:alert(1))", "a|b", "line\nbreak", "\x1b]0;owned\x07"]
+    for text in hostile:
+        shown = plain_markdown(text)
+        assert _UNESCAPED_MARKUP.search(shown) is None, shown  # each markup character escaped
+        assert "\n" not in shown and "\x1b" not in shown and "\x07" not in shown
+    assert plain_markdown("f01") == "f01" and plain_markdown("TCS 2023") == "TCS 2023"
+
+
+def test_a_trained_card_escapes_a_hostile_figure_id_and_employer(model_dir):
+    import json as json_module
+
+    from salarymodel.serving.card import render_markdown
+
+    card = json_module.loads((model_dir / "salary_model.json").read_text())
+    card["figures"]["used"] = [*card["figures"]["used"], "<img src=x onerror=alert(1)>"]
+    card["figures"]["excluded"] = [{"id": "[x](javascript:alert(1))", "reason": "<script>alert(1)</script>"}]
+    text = render_markdown(card)
+    assert "\\<script\\>alert(1)\\</script\\>" in text and "\\[x\\](javascript:alert(1))" in text
+    assert "\\<img src=x onerror=alert(1)\\>" in text
+
+
+def test_json_ld_cannot_end_the_script_element_it_is_pasted_into(model):
+    from salarymodel.serving.pay_ranges import json_ld, schema_org
+
+    answers = model.ranges("DE", levels={"</script><script>alert(1)</script>": (0, 3)}, as_of=AS_OF)
+    documents = [schema_org(answer) for answer in answers]
+    text = json_ld(documents)
+    assert "<" not in text and ">" not in text
+    assert json.loads(text) == json.loads(json.dumps(documents))
+
+
+def test_names_from_a_model_file_reach_the_terminal_without_control_characters():
+    from salarymodel.cli.predict import format_explanation, format_known
+
+    table = pd.DataFrame(
+        {
+            "id": ["f1\x1b[2J"],
+            "source": ["\x1b]0;owned\x07site"],
+            "publisher": ["Pay\nscale"],
+            "statistic": ["mean"],
+            "level": ["all"],
+            "company": [None],
+            **{name: [1.0] for name in ("reported", "reported_high", "model", "model_high")},
+            "relative_difference": [0.0],
+            "relative_difference_high": [0.0],
+        }
+    )
+    shown = format_explanation(table) + format_known(
+        [{"country": "DE", "name": "Germ\x1bany", "currency": "EUR", "employers": ["SAP\x9b31m"]}]
+    )
+    assert not any(not c.isprintable() and c != "\n" for c in shown), repr(shown)
+    assert "Germ?any" in shown and "SAP?31m" in shown and shown.count("\n") == 1  # the header and one row

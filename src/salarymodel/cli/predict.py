@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..data.listing import first_ids
 from ..errors import ModelIntegrityError, ModelVersionError
-from ..serving.words import amount, estimate_sentence
+from ..serving.words import amount, estimate_sentence, one_line
 from ._format import text_columns
 from .options import option_for, with_option
 from .prog import prog
@@ -22,9 +22,9 @@ def format_estimate(estimate, country_name: str | None = None) -> str:
     sources and the median's own interval (``country_name`` names the country; its code when None)."""
     cur = estimate.currency
     return (
-        f"{estimate_sentence(estimate, country_name or estimate.country)}\n"
-        f"  level: {estimate.level}; support: {estimate.support}; "
-        f"sources: {first_ids(estimate.sources, 12, where='--explain lists them')}; the median itself is known "
+        f"{one_line(estimate_sentence(estimate, country_name or estimate.country))}\n"
+        f"  level: {one_line(estimate.level)}; support: {estimate.support}; "
+        f"sources: {one_line(first_ids(estimate.sources, 12, where='--explain lists them'))}; the median itself is known "
         f"to {amount(estimate.median_low, cur)} - {amount(estimate.median_high, cur)} {cur} (80%)"
     )
 
@@ -62,6 +62,8 @@ def format_explanation(table) -> str:
         ]
     ].copy()
     shown["company"] = shown["company"].fillna("-")
+    for column in ("id", "source", "publisher", "statistic", "level", "company"):  # names from files, printed safely
+        shown[column] = shown[column].map(lambda value: value if value is None else one_line(value))
     # A range shows both ends.
     text_columns(
         shown,
@@ -76,8 +78,8 @@ def format_known(known: list[dict]) -> str:
     """What a model knows, one country per line."""
     lines = []
     for item in known:
-        employers = ", ".join(item["employers"]) or "none"
-        lines.append(f"{item['country']} ({item['name']}, {item['currency']}): employers {employers}")
+        employers = ", ".join(one_line(name) for name in item["employers"]) or "none"
+        lines.append(f"{item['country']} ({one_line(item['name'])}, {item['currency']}): employers {employers}")
     return "\n".join(lines)
 
 

@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     from pathlib import Path
 
-    from ..serving.pay_ranges import parse_levels, schema_org
+    from ..serving.pay_ranges import json_ld, parse_levels, schema_org
     from .predict import load_for_cli
 
     args = build_parser().parse_args(argv)
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.format == "json":
         print(json.dumps([answer.to_dict() for answer in answers], indent=1))
     elif args.format == "jsonld":
-        print(json.dumps([schema_org(answer) for answer in answers], indent=1))
+        print(json_ld([schema_org(answer) for answer in answers]))
     else:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(_COLUMNS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import platform
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from importlib import metadata
 from typing import Any
 
@@ -168,9 +168,38 @@ def _measurement_lines(section: dict | None) -> list[str]:
     return lines
 
 
+# Characters that make Markdown (or HTML inside it) out of text: a figure id or an employer
+# name from a user's file is shown as typed, never as a link, an image or a tag.
+_MARKUP = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#!"})
+
+
+def plain_markdown(text: str) -> str:
+    """``text`` as literal Markdown: markup characters escaped, control characters
+    (newlines, escapes that retitle a terminal) shown as ``?``."""
+    shown = "".join(c if c.isprintable() else "?" for c in text)
+    return shown.translate(_MARKUP)
+
+
+def _escaped(value: Any) -> Any:
+    """The card's data with every text value made literal Markdown (numbers unchanged)."""
+    if isinstance(value, str):
+        return plain_markdown(value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return type(value)(**{field.name: _escaped(getattr(value, field.name)) for field in fields(value)})
+    if isinstance(value, dict):
+        return {key: _escaped(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_escaped(item) for item in value]
+    return value
+
+
 def render_markdown(card: dict | ModelCard) -> str:
-    """The Markdown model card, from the card's named sections (a dict is read into them)."""
-    sections = card if isinstance(card, ModelCard) else ModelCard.from_dict(card)
+    """The Markdown model card, from the card's named sections (a dict is read into them).
+
+    Every text the card holds (figure ids, employers, reasons, sources: some come from a
+    user's files) is written as literal Markdown, so none becomes a link, image or tag.
+    """
+    sections = _escaped(card if isinstance(card, ModelCard) else ModelCard.from_dict(card))
     money, countries = sections.money, sections.data.countries
     lines = [
         f"# Model card: salarymodel {sections.training.version}",

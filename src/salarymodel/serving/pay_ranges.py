@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from ..errors import ParameterError, ParameterTypeError
 from .bands import check_percentile
 
-__all__ = ["parse_levels", "DEFAULT_LEVELS", "PayRange", "pay_ranges", "schema_org"]
+__all__ = ["parse_levels", "DEFAULT_LEVELS", "MAX_LEVELS", "PayRange", "pay_ranges", "schema_org", "json_ld"]
 
 # Years of each level, from the model's level edges (entry < 3, mid 3-7, senior
 # 7-12 years); a lead's range stops at 20 years, where most postings for the role sit.
@@ -223,3 +223,13 @@ def schema_org(answer: PayRange, *, occupation: str = "Machine Learning Engineer
         "duration": "P1Y",
         **{key: round(answer.percentiles[q], 2) for q, key in _SCHEMA_PERCENTILES.items()},
     }
+
+
+def json_ld(documents: list[dict]) -> str:
+    """JSON-LD text safe to paste inside a page's ``<script type="application/ld+json">``:
+    ``<``, ``>`` and ``&`` are written as JSON escapes, so a level named ``</script>``
+    cannot end the element (the JSON reads back the same)."""
+    import json
+
+    text = json.dumps(documents, indent=1)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .estimate import SalaryEstimate
 
-__all__ = ["amount", "country_phrase", "engineers", "estimate_sentence", "years_phrase"]
+__all__ = ["amount", "country_phrase", "engineers", "estimate_sentence", "one_line", "years_phrase"]
 
 # Currencies whose readers group digits in twos above the thousands (lakh, crore).
 _LAKH_CURRENCIES = frozenset({"INR"})
@@ -34,6 +34,12 @@ _WITH_ARTICLE = frozenset(
         "Gambia",
     }
 )
+
+
+def one_line(text: object) -> str:
+    """Text from a model file or a user's figures as one printable line: control
+    characters (a newline, an escape that clears or retitles a terminal) become ``?``."""
+    return "".join(c if c.isprintable() else "?" for c in str(text))
 
 
 def amount(value: float, currency: str | None = None) -> str:
