@@ -254,3 +254,43 @@ def test_names_from_a_model_file_reach_the_terminal_without_control_characters()
     )
     assert not any(not c.isprintable() and c != "\n" for c in shown), repr(shown)
     assert "Germ?any" in shown and "SAP?31m" in shown and shown.count("\n") == 1  # the header and one row
+
+
+def test_a_replaced_output_keeps_its_owner_or_is_refused(model_dir, tmp_path):
+    import os
+
+    out = tmp_path / "out.csv"
+    out.write_text("old\n")
+    os.chmod(out, 0o640)
+    if os.geteuid() == 0:  # CI runs as root: the file belongs to another user, and stays theirs
+        os.chown(out, 65534, 65534)
+        done = _batch(model_dir, tmp_path, "country,years\nDE,5\n")
+        assert done.returncode == 0, done.stderr
+        status = out.stat()
+        assert (status.st_uid, status.st_gid, status.st_mode & 0o777) == (65534, 65534, 0o640)
+        assert out.read_text().startswith("country,years,low")
+    else:  # another user's file cannot be given back: refused before anything is written
+        assert out.stat().st_uid == os.geteuid()
+        done = _batch(model_dir, tmp_path, "country,years\nDE,5\n")
+        assert done.returncode == 0 and out.stat().st_uid == os.geteuid()
+
+
+@pytest.mark.parametrize("kind", ["dangling link", "fifo", "device", "folder"])
+def test_a_data_folder_whose_table_is_not_a_file_is_refused_by_name(tmp_path, kind):
+    import os
+
+    from salarymodel.data.tables import TablePaths
+    from salarymodel.errors import ParameterError
+
+    table = tmp_path / "wage_index.csv"
+    if kind == "dangling link":
+        table.symlink_to(tmp_path / "gone.csv")
+    elif kind == "fifo":
+        os.mkfifo(table)
+    elif kind == "device":
+        table.symlink_to("/dev/null")
+    else:
+        table.mkdir()
+    with pytest.raises(ParameterError, match="whose wage_index.csv is not a readable regular file") as refused:
+        TablePaths.choose(data_dir=tmp_path)
+    assert refused.value.parameter == "data_dir"

@@ -104,11 +104,19 @@ class OutputSink:
         self.direct = self.stdout or (kind is not None and not stat.S_ISREG(kind))
         if self.direct and not self.stdout:
             self.path = Path(target)  # a device, FIFO or pipe is opened by the name given
-        # An output may hold per-employee salaries: a replaced file keeps its permissions,
+        # An output may hold per-employee salaries: a replaced file keeps its permissions and owner,
         # a new one gets what the umask allows, and a read-only file is not replaced.
         self.mode = None
+        self.owner: tuple[int, int] | None = None
         if self.path.is_file():
-            self.mode = stat.S_IMODE(self.path.stat().st_mode)
+            status = self.path.stat()
+            self.mode = stat.S_IMODE(status.st_mode)
+            self.owner = (status.st_uid, status.st_gid)
+            if status.st_uid != os.geteuid() and os.geteuid() != 0:  # only root can give the new file back
+                raise ValueError(
+                    f"The '--output' option names {target}, which belongs to another user: replacing it would make "
+                    "it yours. Write to another file, or ask its owner."
+                )
             if not self.mode & 0o222:
                 raise ValueError(
                     f"The '--output' option names {target}, which is read-only (mode "
@@ -150,6 +158,8 @@ class OutputSink:
         os.fsync(stream.fileno())
         stream.close()
         assert self._tmp is not None  # a regular file is written through its temporary sibling
+        if self.owner is not None and self.owner != (os.geteuid(), os.getegid()):
+            os.chown(self._tmp, *self.owner)  # a replaced file keeps its owner (root is here)
         os.chmod(self._tmp, self.mode if self.mode is not None else 0o666 & ~_umask())
         os.replace(self._tmp, self.path)
         self._tmp = None

@@ -63,6 +63,14 @@ class TablePaths:
                 chosen[name] = path
             elif folder is not None and (folder / file_name).is_file():
                 chosen[name] = folder / file_name
+            elif folder is not None and os.path.lexists(folder / file_name):
+                # Present but not a regular file (a dangling link, a FIFO, a device): using the
+                # shipped table instead would hide that the user's table was not read.
+                raise ParameterError(
+                    "data_dir",
+                    f"The 'data_dir' parameter names {folder}, whose {file_name} is not a readable regular file "
+                    f"({_kind(folder / file_name)}). Replace it with the table, or remove it to use the shipped one.",
+                )
             else:
                 chosen[name] = None
         return cls(**chosen)
@@ -99,3 +107,22 @@ class TablePaths:
                 "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
             }
         return out
+
+
+def _kind(path: Path) -> str:
+    """What a path that is not a regular file is, in words."""
+    import stat
+
+    if path.is_symlink() and not path.exists():
+        return "a link to nothing"
+    mode = path.stat().st_mode
+    for test, words in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a device"),
+        (stat.S_ISBLK, "a device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a folder"),
+    ):
+        if test(mode):
+            return words
+    return "not a regular file"
