@@ -19,7 +19,6 @@ import numpy as np
 import pytest
 
 from helpers import start_server
-from salarymodel.serving.pay_ranges import MAX_LEVELS
 from salarymodel.web.batch import MAX_BATCH_BYTES, MAX_BATCH_ROWS
 
 HEADER_SECONDS, BODY_SECONDS, MAX_CONNECTIONS = 2, 3, 120
@@ -103,11 +102,6 @@ def test_hostile_load_leaves_health_fast_and_valid_requests_answered(server, mod
                 except OSError:
                     pass
 
-    def costly_ranges():  # the largest level list a client may send, each level a wide mixture
-        levels = ",".join(f"{low}-{low + 30}" for low in range(MAX_LEVELS))
-        while not stop.is_set():
-            statuses.append(("ranges", _request(port, "GET", f"/api/v1/ranges?country=IN&company=TCS&levels={levels}")[0]))
-
     def valid():
         while not stop.is_set():
             status, data = _request(port, "GET", "/api/v1/estimate?country=DE&years=5&as_of=2023-07-01")
@@ -117,7 +111,6 @@ def test_hostile_load_leaves_health_fast_and_valid_requests_answered(server, mod
     expected = model.predict("DE", 5, as_of="2023-07-01").median
     workers = [threading.Thread(target=hostile, args=shape) for shape in _hostile_bodies()]
     workers += [threading.Thread(target=slow_client) for _ in range(20)] + [threading.Thread(target=valid)]
-    workers += [threading.Thread(target=costly_ranges) for _ in range(40)]
     for worker in workers:
         worker.start()
     latencies, peak = [], 0.0
@@ -137,8 +130,6 @@ def test_hostile_load_leaves_health_fast_and_valid_requests_answered(server, mod
     print(f"healthz p99 {np.percentile(latencies, 99) * 1000:.1f} ms over {len(latencies)}, peak RSS {peak:.0f} MB")
     assert np.percentile(latencies, 99) < 0.100, sorted(latencies)[-5:]
     assert peak < 500, peak
-    ranges_statuses = {s for kind, s in statuses if kind == "ranges"}
-    assert ranges_statuses and ranges_statuses <= {200, 503}, ranges_statuses
     valid_statuses = [s for kind, s in statuses if kind == "valid"]
     assert valid_statuses and set(valid_statuses) == {200}
     hostile_statuses = {s for kind, s in statuses if kind == "hostile"}
