@@ -55,7 +55,8 @@ def output_columns(names, percentiles: tuple[float, ...] | None = None, sources:
 def _refuse_clashes(source: Path, names, added) -> None:
     """An input column named like one the output adds would be written twice, and a
     reader would take the input's copy (filtering on ``error`` would find no bad row)."""
-    clashes = [name for name in added if name in set(names)]
+    given = set(names)
+    clashes = [name for name in added if name in given]
     if clashes:
         listed = ", ".join(repr(name) for name in clashes)
         raise ValueError(

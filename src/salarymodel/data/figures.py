@@ -212,13 +212,14 @@ def require_regular_file(path: str | Path) -> None:
     device would block or never end; a folder is not a table)."""
     import stat
 
+    from .files import kind_of
+
     try:
         mode = Path(path).stat().st_mode
     except OSError as error:
         raise FiguresError(str(path), [f"cannot read the file: {error.strerror or error}"]) from None
     if not stat.S_ISREG(mode):
-        kind = "folder" if stat.S_ISDIR(mode) else "FIFO" if stat.S_ISFIFO(mode) else "device or socket"
-        raise FiguresError(str(path), [f"is a {kind}, not a regular file: give a CSV file"])
+        raise FiguresError(str(path), [f"is {kind_of(mode)}, not a regular file: give a CSV file"])
 
 
 def load_figures(path: str | Path | None = None) -> pd.DataFrame:

@@ -110,19 +110,7 @@ class TablePaths:
 
 
 def _kind(path: Path) -> str:
-    """What a path that is not a regular file is, in words."""
-    import stat
+    """What a present path that is not a regular file is, in words."""
+    from .files import kind_of
 
-    if path.is_symlink() and not path.exists():
-        return "a link to nothing"
-    mode = path.stat().st_mode
-    for test, words in (
-        (stat.S_ISFIFO, "a FIFO"),
-        (stat.S_ISCHR, "a device"),
-        (stat.S_ISBLK, "a device"),
-        (stat.S_ISSOCK, "a socket"),
-        (stat.S_ISDIR, "a folder"),
-    ):
-        if test(mode):
-            return words
-    return "not a regular file"
+    return "a link to nothing" if not path.exists() else kind_of(path.stat().st_mode)

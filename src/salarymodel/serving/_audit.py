@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..data.files import kind_of
 from ..errors import ModelIntegrityError
 
 __all__ = ["MAX_CARD_BYTES", "MAX_DATA_BYTES", "read_regular", "load_json", "audit_archive"]
@@ -40,19 +41,6 @@ MAX_DATA_BYTES = 256 * 1024 * 1024
 MAX_JSON_DEPTH = 64
 _MEMBER = re.compile(r"^[A-Za-z0-9_]{1,64}\.npy$")
 _DTYPES = {"f8", "i1", "i4", "u1"}
-
-
-def _kind(mode: int) -> str:
-    for test, name in (
-        (stat.S_ISFIFO, "a FIFO"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
-        (stat.S_ISDIR, "a folder"),
-    ):
-        if test(mode):
-            return name
-    return "not a regular file"
 
 
 def read_regular(path: Path, limit: int, *, what: str, expected_size: int | None = None) -> bytes:
@@ -69,7 +57,7 @@ def read_regular(path: Path, limit: int, *, what: str, expected_size: int | None
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise ModelIntegrityError(
-                f"The {what} {path} is {_kind(info.st_mode)}, not a regular file: refused "
+                f"The {what} {path} is {kind_of(info.st_mode)}, not a regular file: refused "
                 "unread. Point at a model folder written by 'python -m salarymodel.train'."
             )
         if info.st_size > limit:

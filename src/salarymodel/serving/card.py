@@ -8,7 +8,10 @@ from dataclasses import dataclass, fields, is_dataclass
 from importlib import metadata
 from typing import Any
 
-__all__ = ["CardData", "CardEvaluation", "CardTraining", "ModelCard", "library_versions", "render_markdown"]
+from .words import one_line
+
+__all__ = ["CardData", "CardEvaluation", "CardTraining", "ModelCard", "library_versions", "plain_markdown", "render_markdown"]
+
 
 _LIBRARIES = ("scikit-learn", "numpy", "pandas", "joblib", "scipy", "currencyconverter", "pycountry")
 
@@ -176,8 +179,7 @@ _MARKUP = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#!"})
 def plain_markdown(text: str) -> str:
     """``text`` as literal Markdown: markup characters escaped, control characters
     (newlines, escapes that retitle a terminal) shown as ``?``."""
-    shown = "".join(c if c.isprintable() else "?" for c in text)
-    return shown.translate(_MARKUP)
+    return one_line(text).translate(_MARKUP)
 
 
 def _escaped(value: Any) -> Any:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from ..errors import ParameterError, ParameterTypeError
 from .bands import check_percentile
+from .schema import shown
 
 __all__ = ["parse_levels", "DEFAULT_LEVELS", "MAX_LEVELS", "PayRange", "pay_ranges", "schema_org", "json_ld"]
 
@@ -88,7 +89,7 @@ def _level_years(model, levels) -> list[tuple[str, float, float]]:
         raise ParameterTypeError(
             "levels",
             f"The 'levels' parameter of ranges must be None, a non-empty dict of name -> (low, high) years or a "
-            f"non-empty list of (low, high) years. Got {_short(levels)} instead.",
+            f"non-empty list of (low, high) years. Got {shown(levels)} instead.",
         )
     if len(named) > MAX_LEVELS:
         raise ParameterError(
@@ -107,7 +108,7 @@ def _pair(value) -> tuple[float, float]:
 
     message = (
         f"The 'levels' parameter of ranges takes each level's years as a (low, high) pair with "
-        f"0 <= low < high <= {MAX_YEARS:g}, such as (3, 7). Got {_short(value)} instead."
+        f"0 <= low < high <= {MAX_YEARS:g}, such as (3, 7). Got {shown(value)} instead."
     )
     if not (isinstance(value, (list, tuple)) and len(value) == 2):
         raise ParameterTypeError("levels", message)
@@ -120,11 +121,6 @@ def _pair(value) -> tuple[float, float]:
     if not 0.0 <= low < high <= MAX_YEARS:  # NaN fails too
         raise ParameterError("levels", message)
     return low, high
-
-
-def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def parse_levels(text: str | None) -> list[tuple[float, float]] | None:

@@ -21,6 +21,7 @@ import numpy as np
 from ..errors import ParameterError, ParameterTypeError
 from .bands import Z_GRID
 from .grid import interpolate
+from .schema import shown
 from .words import amount, engineers
 
 __all__ = ["SalaryRank", "check_salary", "salary_rank"]
@@ -145,7 +146,7 @@ def check_salary(salary: object, owner: str = "rank") -> float:
     low, high = SALARY_BOUNDS
     message = (
         f"The 'salary' parameter of {owner} must be an annual base salary from {low:,.0f} to {high:,.0f} "
-        f"in its currency. Got {_short(salary)} instead."
+        f"in its currency. Got {shown(salary, 40)} instead."
     )
     try:
         value = float(salary)
@@ -154,12 +155,6 @@ def check_salary(salary: object, owner: str = "rank") -> float:
     if not low <= value <= high:  # also refuses NaN and infinities
         raise ParameterError("salary", message)
     return value
-
-
-def _short(value: object) -> str:
-    """A number for a message: a whole number of hundreds of digits is shown by its size."""
-    text = repr(value)
-    return text if len(text) <= 40 else f"a number of {len(text)} digits"
 
 
 def _one_year_quantile(model, cell: int, years: float):

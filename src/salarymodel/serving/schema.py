@@ -28,7 +28,7 @@ from typing import Annotated, Any, ClassVar, TypeVar
 
 import numpy as np
 
-__all__ = ["FieldError", "Text", "Between", "Items", "Array", "Record", "conform", "describe", "declared_types", "path"]
+__all__ = ["FieldError", "Text", "Between", "Items", "Array", "Record", "conform", "describe", "declared_types", "path", "shown"]
 
 
 class FieldError(ValueError):
@@ -48,11 +48,12 @@ class FieldError(ValueError):
     """
 
     def __init__(self, field: str, rule: str, value: object, found: str | None = None) -> None:
-        super().__init__(f"the field '{field}' must be {rule}; {found or 'got ' + _shown(value)}")
+        super().__init__(f"the field '{field}' must be {rule}; {found or 'got ' + shown(value)}")
         self.field, self.rule, self.value = field, rule, value
 
 
-def _shown(value: object, limit: int = 80) -> str:
+def shown(value: object, limit: int = 80) -> str:
+    """A value as an error message quotes it: its repr, cut to ``limit`` characters."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -297,7 +298,7 @@ def _conform_list(value: object, hint: Any, base: Any, marks: tuple, args: tuple
         except FieldError as error:
             if error.field != field:  # a record inside the list names its own field
                 raise
-            raise FieldError(field, describe(hint), value, found=f"item {i} is {_shown(item, 60)}") from None
+            raise FieldError(field, describe(hint), value, found=f"item {i} is {shown(item, 60)}") from None
     if not _mark(marks, Items, Items()).holds(tuple(items)):
         raise FieldError(field, describe(hint), value)
     return tuple(items)
