@@ -262,7 +262,7 @@ def test_model_file_layout_is_pinned_to_the_format_version(model_dir):
         arrays = sorted(name for name in archive.files if "scores_" not in name)
         meta = json.loads(archive["meta_json"].tobytes())
     assert (FORMAT_VERSION, arrays, sorted(meta), sorted(meta["money"])) == (
-        10,
+        11,
         [
             "centre",
             "fx_rates",
@@ -289,6 +289,7 @@ def test_model_file_layout_is_pinned_to_the_format_version(model_dir):
             "local_currency",
             "metadata",
             "money",
+            "populations",
             "reference_per_usd",
             "reference_year",
             "source_lists",
@@ -332,7 +333,7 @@ def test_a_format_older_than_9_is_refused_naming_the_command_that_converts_it(mo
     card = json.loads(card_path.read_text())
     card["format_version"] = UNREADABLE_OLDER_FORMAT
     card_path.write_text(json.dumps(card))
-    with pytest.raises(ModelVersionError, match=r"reads formats 9, 10\. Retrain with 'python -m salarymodel.train --out"):
+    with pytest.raises(ModelVersionError, match=r"reads formats 9, 10, 11\. Retrain with 'python -m salarymodel.train --out"):
         load_model(model_copy)
 
 

@@ -109,7 +109,7 @@ def test_openapi_lists_every_endpoint_with_parameters_and_errors(client):
     ):
         assert path in paths, path
     names = {p["name"] for p in paths["/api/v1/estimate"]["get"]["parameters"]}
-    assert names == {"country", "years", "years_max", "company", "confidence", "currency", "as_of"}
+    assert names == {"country", "years", "years_max", "company", "confidence", "currency", "as_of", "population"}
     assert "422" in paths["/api/v1/estimate"]["get"]["responses"]
     assert "413" in paths["/api/v1/estimates"]["post"]["responses"]
     assert client.get("/docs").status_code == 200

@@ -23,6 +23,7 @@ OPTIONS = {
     "levels": "--levels",
     "target": "--target",
     "spread": "--spread",
+    "population": "--population",
     # train
     "rows_per_country": "--rows",
     "seed": "--seed",

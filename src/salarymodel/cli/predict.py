@@ -79,7 +79,10 @@ def format_known(known: list[dict]) -> str:
     lines = []
     for item in known:
         employers = ", ".join(one_line(name) for name in item["employers"]) or "none"
-        lines.append(f"{item['country']} ({one_line(item['name'])}, {item['currency']}): employers {employers}")
+        line = f"{item['country']} ({one_line(item['name'])}, {item['currency']}): employers {employers}"
+        if item.get("populations"):
+            line += "; populations " + ", ".join(one_line(name) for name in item["populations"])
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -116,6 +119,13 @@ def build_parser() -> _Parser:
     parser.add_argument("--company", default=None, help="employer (optional); unknown ones give the market estimate")
     parser.add_argument("--confidence", type=float, default=0.8, help="band coverage in (0, 1), default 0.8")
     parser.add_argument("--currency", default=None, help="ISO currency code (default: the country's own)")
+    parser.add_argument(
+        "--population",
+        default=None,
+        metavar="NAME",
+        help="answer as this population sees the market: a source of records the model was trained with "
+        "(train --records; --list shows them); default: the market",
+    )
     parser.add_argument(
         "--as-of",
         default=None,
@@ -206,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--country and --years are required (or --input and --output for a CSV)")
     try:
         model = load_for_cli(args.model)
+        if args.population is not None:  # every answer below is the population's
+            model = model.population_view(args.population, args.country)
         estimate = model.predict(
             args.country,
             args.years,
@@ -349,6 +361,7 @@ def _batch(args) -> int:
             currency=args.currency,
             as_of=args.as_of,
             aging_rate=args.aging_rate,
+            population=args.population,
         )
         if progress is not None:
             progress.close()

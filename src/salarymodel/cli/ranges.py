@@ -42,6 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--currency", default=None, help="ISO currency code (default: the country's own)")
     parser.add_argument("--as-of", default=None, metavar="DATE", help="date whose money to use (default: today)")
+    parser.add_argument(
+        "--population",
+        default=None,
+        metavar="NAME",
+        help="answer as this population (a source of records the model was trained with) sees the market",
+    )
     parser.add_argument("--format", choices=("csv", "json", "jsonld"), default="csv", help="output format")
     parser.add_argument("--model", default=None, help="model folder (default: the one rule of 'predict')")
     return parser
@@ -68,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         model = load_for_cli(Path(args.model) if args.model else None)
         levels = parse_levels(args.levels)
+        if args.population is not None:
+            model = model.population_view(args.population, args.country, owner="ranges")
         answers = model.ranges(
             args.country,
             args.company,

@@ -96,6 +96,19 @@ def _cells(posterior: Posterior, plan) -> list[dict]:
     return rows
 
 
+def _populations(posterior: Posterior) -> list[dict]:
+    """Each population (source of records): where it has rows, how many, and its offset from
+    the market as a pay ratio (posterior median and 80% interval)."""
+    found = []
+    for name, unit, countries in posterior.population_units():
+        low, mid, high = np.exp(np.quantile(posterior.draws["source_offset"][:, unit], [0.1, 0.5, 0.9]))
+        rows = int(posterior.data.record_count[posterior.data.record_unit == unit].sum())
+        found.append(
+            {"name": name, "countries": countries, "rows": rows, "ratio": {"median": mid, "low_80": low, "high_80": high}}
+        )
+    return found
+
+
 def measurement_section(
     plan,
     records: pd.DataFrame | None = None,
@@ -113,7 +126,7 @@ def measurement_section(
     return {
         **summary,
         "priors": prior_settings(),
-        "records": 0 if records is None else int(len(posterior.data.record_log)),
+        "records": 0 if records is None else int(posterior.data.record_count.sum()),
         "predictive_checks": {
             "level": 0.9,
             "statistics": int(len(checks)),
@@ -124,6 +137,7 @@ def measurement_section(
             ],
             "figures": checks.to_dict("records"),
         },
+        "populations": _populations(posterior),
         "cells": _cells(posterior, plan),
         "diagnostics_pass": not posterior.diagnostics.problems(),
         "diagnostics_problems": posterior.diagnostics.problems(),

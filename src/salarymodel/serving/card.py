@@ -167,6 +167,13 @@ def _measurement_lines(section: dict | None) -> list[str]:
         f"- posterior predictive checks: {checks['inside']} of {checks['statistics']} reported statistics "
         f"inside their own {checks['level']:.0%} interval" + (f"; outside: {outliers}" if outliers else "")
     )
+    for population in section.get("populations", []):
+        ratio = population["ratio"]
+        lines.append(
+            f"- population {plain_markdown(population['name'])} ({population['rows']:,} rows in "
+            f"{', '.join(population['countries'])}): pays {ratio['median']:.2f}x the market (80% interval "
+            f"{ratio['low_80']:.2f}-{ratio['high_80']:.2f}); ask with population="
+        )
     lines += [f"- prior {name}: {text}" for name, text in section["priors"].items()]
     return lines
 

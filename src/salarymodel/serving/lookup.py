@@ -60,7 +60,9 @@ class CellLookup:
     rows : dict of (str, str or None) to int
         Each cell's table row.
     cell_country : ndarray of int
-        Each row's country, as an index into ``countries``.
+        Each table row's country, as an index into ``countries`` (populations' rows too).
+    populations : dict of str to dict of int to int
+        Each population's rows: the cell it answers for -> its own row.
     country_cache, company_cache : dict
         Resolved strings (read directly by the hot path).
     """
@@ -71,7 +73,11 @@ class CellLookup:
         self.companies = {c: [k for cc, k in self.cells if cc == c and k is not None] for c in self.countries}
         self.aliases = dict(meta.company_aliases)
         self.rows = {cell: i for i, cell in enumerate(self.cells)}
-        self.cell_country = np.array([self.countries.index(c) for c, _ in self.cells], dtype=np.int64)
+        self.populations: dict[str, dict[int, int]] = {}
+        for j, (name, cell) in enumerate(meta.populations):
+            self.populations.setdefault(name, {})[cell] = len(self.cells) + j
+        row_cells = [c for c, _ in self.cells] + [self.cells[cell][0] for _, cell in meta.populations]
+        self.cell_country = np.array([self.countries.index(c) for c in row_cells], dtype=np.int64)
         self.labels = dict(meta.country_labels)
         self._names = dict(meta.country_names)
         # Per country, every folded key that names one of its employers: its own name's,

@@ -158,6 +158,7 @@ class SalaryModel:
         self._positions: dict[float, tuple[int, float]] = {}  # years -> grid_position(years)
         self._money_cache: dict[tuple, MoneyQuote] = {}
         self._today, self._next_midnight = dt.date.min, -math.inf
+        self._views: dict[str, SalaryModel] = {}
         # Level of each grid point (the level edges lie on the grid), read like support.
         self.level_rows: list[str] = [level_for_years(float(y), self._level_edges) for y in YEARS_GRID]
 
@@ -204,9 +205,53 @@ class SalaryModel:
         return f"{self.reference_year}-07-01"
 
     def known(self) -> list[dict]:
-        """What the model can estimate: each country with its name, currency
-        and the employers it has figures for (plus their aliases)."""
-        return self.lookup.known(self.local_currency)
+        """What the model can estimate: each country with its name, currency,
+        the employers it has figures for (plus their aliases) and the
+        populations (sources of records) that answer there."""
+        from .populations import population_countries
+
+        listed = self.lookup.known(self.local_currency)
+        for entry in listed:
+            entry["populations"] = sorted(
+                name
+                for name, rows in self.lookup.populations.items()
+                if entry["country"] in population_countries(self.meta, rows)
+            )
+        return listed
+
+    @property
+    def populations(self) -> list[str]:
+        """The populations (sources of records) the model answers for, by name."""
+        return sorted(self.lookup.populations)
+
+    def population_view(self, population: object, country: object = None, *, owner: str = "predict") -> SalaryModel:
+        """This model answering as ``population`` sees the market (see :mod:`.populations`).
+
+        Raises
+        ------
+        ParameterError
+            The model has no such population, or it has no rows in ``country``.
+        """
+        from .populations import check_population, population_countries, population_tables
+
+        name = check_population(population, self.lookup.populations, owner)
+        rows = self.lookup.populations[name]
+        if country is not None:
+            code = self.resolve_country(country)
+            covered = population_countries(self.meta, rows)
+            if code not in covered:
+                raise ParameterError(
+                    "population",
+                    f"The population {name!r} has no records in {self.country_label(code)}, so the model cannot "
+                    f"answer as it sees that market. It answers for {', '.join(self.country_label(c) for c in covered)}; "
+                    "leave the population out for the market's answer.",
+                )
+        view = self._views.get(name)
+        if view is None:
+            view = SalaryModel(*population_tables(self.tables, self.meta, rows))
+            view.folder = self.folder
+            self._views[name] = view
+        return view
 
     # -- input resolution (validated once, then cached) -------------------
     def resolve_country(self, country: object) -> str:
@@ -341,6 +386,7 @@ class SalaryModel:
         currency: str | None = None,
         as_of: object = None,
         aging_rate: float | None = None,
+        population: str | None = None,
     ) -> SalaryEstimate:
         """Estimate one engineer's base salary with a confidence band.
 
@@ -369,6 +415,10 @@ class SalaryModel:
         aging_rate : float, default=None
             Annual wage movement assumed past the last published wage-index
             value (0.04 = 4%); the last published movement when None.
+        population : str, default=None
+            Answer as this population (a source of records the model was
+            trained with, see :attr:`populations`) sees the market, with its
+            offset's uncertainty in the band; None for the market's consensus.
 
         Returns
         -------
@@ -381,7 +431,13 @@ class SalaryModel:
         ValueError, TypeError
             Years, confidence, company, currency, as_of or aging_rate is
             malformed, or the date is outside what the model's tables cover.
+        ParameterError
+            The model has no such population, or it has no records in the country.
         """
+        if population is not None:
+            return self.population_view(population, country).predict(
+                country, years, company, confidence=confidence, currency=currency, as_of=as_of, aging_rate=aging_rate
+            )
         code = self._country_cache.get(country) if type(country) is str else None
         if code is None:
             code = self.resolve_country(country)
@@ -509,6 +565,7 @@ class SalaryModel:
         currency: str | None = None,
         as_of: object = None,
         aging_rate: float | None = None,
+        population: str | None = None,
     ) -> dict[float, float]:
         """Percentiles of one engineer's base salary, as salary sites report them.
 
@@ -517,7 +574,7 @@ class SalaryModel:
 
         Parameters
         ----------
-        country, years, company, currency, as_of, aging_rate
+        country, years, company, currency, as_of, aging_rate, population
             As for :meth:`predict`.
         q : sequence of float, default=(10, 25, 50, 75, 90)
             Percentiles, each between 0.03 and 99.97.
@@ -537,6 +594,9 @@ class SalaryModel:
         >>> round(p[10]) == round(e.low) and round(p[50]) == round(e.median) and round(p[90]) == round(e.high)
         True
         """
+        if population is not None:
+            view = self.population_view(population, country, owner="percentiles")
+            return view.percentiles(country, years, company, q=q, currency=currency, as_of=as_of, aging_rate=aging_rate)
         levels = self.check_q(q)
         estimate = self.predict(country, years, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
         cell = self._cell_index[(estimate.country, estimate.company if estimate.company_known else None)]
@@ -560,6 +620,7 @@ class SalaryModel:
         currency: str | None = None,
         as_of: object = None,
         aging_rate: float | None = None,
+        population: str | None = None,
     ):
         """Where a salary stands: its percentile among ML engineers like this.
 
@@ -596,6 +657,9 @@ class SalaryModel:
         """
         from .rank import salary_rank
 
+        if population is not None:
+            view = self.population_view(population, country, owner="rank")
+            return view.rank(country, years, salary, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
         return salary_rank(self, country, years, salary, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
 
     def ranges(
@@ -609,6 +673,7 @@ class SalaryModel:
         currency: str | None = None,
         as_of: object = None,
         aging_rate: float | None = None,
+        population: str | None = None,
     ) -> list:
         """Pay ranges for job postings: per level, a minimum, a midpoint and a maximum.
 
@@ -620,7 +685,7 @@ class SalaryModel:
 
         Parameters
         ----------
-        country, company, currency, as_of, aging_rate
+        country, company, currency, as_of, aging_rate, population
             As for :meth:`predict`.
         levels : dict or list, default=None
             None for entry, mid, senior and lead (their years from the
@@ -646,8 +711,9 @@ class SalaryModel:
         """
         from .pay_ranges import pay_ranges
 
+        model = self if population is None else self.population_view(population, country, owner="ranges")
         return pay_ranges(
-            self,
+            model,
             country,
             company,
             levels=levels,
@@ -686,12 +752,13 @@ class SalaryModel:
         currency: str | None = None,
         as_of: object = None,
         aging_rate: float | None = None,
+        population: str | None = None,
     ) -> pd.DataFrame:
         """Percentiles of base salary by years of experience: a salary curve.
 
         Parameters
         ----------
-        country, company, currency, as_of, aging_rate
+        country, company, currency, as_of, aging_rate, population
             As for :meth:`predict`.
         years : sequence of float, default=None
             Years to read; 0 to 30 in steps of 1 when None.
@@ -707,6 +774,9 @@ class SalaryModel:
         """
         import pandas as pd
 
+        if population is not None:
+            view = self.population_view(population, country, owner="curve")
+            return view.curve(country, company, years=years, q=q, currency=currency, as_of=as_of, aging_rate=aging_rate)
         grid = list(range(31)) if years is None else years
         if isinstance(grid, (str, bytes)) or not hasattr(grid, "__iter__"):
             raise ParameterTypeError(
@@ -744,12 +814,24 @@ class SalaryModel:
         as_of: object = None,
         aging_rate: float | None = None,
         percentiles: tuple[float, ...] | None = None,
+        population: str | None = None,
     ) -> pd.DataFrame:
-        """Estimate many engineers at once, vectorised; see :func:`salarymodel.serving._frame.predict_frame`."""
+        """Estimate many engineers at once, vectorised; see :func:`salarymodel.serving._frame.predict_frame`.
+
+        With ``population``, every row is answered as that population sees the
+        market; a frame holding a country it has no records in is refused,
+        naming the country.
+        """
         from ._frame import predict_frame
 
+        model = self
+        if population is not None:
+            from .populations import check_frame_countries
+
+            model = self.population_view(population, owner="predict_frame")
+            check_frame_countries(self, frame, population)
         return predict_frame(
-            self,
+            model,
             frame,
             confidence=confidence,
             currency=currency,
@@ -795,6 +877,7 @@ class SalaryModel:
         currency: str | None = None,
         as_of: object = None,
         aging_rate: float | None = None,
+        population: str | None = None,
     ) -> pd.DataFrame:
         """The reported figures behind one estimate; see :func:`salarymodel.serving._explain.explain`.
 
@@ -808,4 +891,5 @@ class SalaryModel:
         """
         from ._explain import explain
 
-        return explain(self, country, years, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
+        model = self if population is None else self.population_view(population, country, owner="explain")
+        return explain(model, country, years, company, currency=currency, as_of=as_of, aging_rate=aging_rate)

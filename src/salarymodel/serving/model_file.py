@@ -51,7 +51,8 @@ META_MEMBER = "meta_json"
 
 @dataclass(frozen=True, eq=False)
 class ServingTables:
-    """The numpy tables serving reads, one row per (country, employer) cell.
+    """The numpy tables serving reads, one row per (country, employer) cell, then one per
+    population's view of a cell (``ModelMeta.populations``).
 
     Log-pay tables are in log reference-year USD on the years grid:
     ``centre`` and the scales of the within-market spread below and above
@@ -88,7 +89,7 @@ class ServingTables:
             value out of its range, or a source index with no source list.
         """
         sizes = {
-            "cells": len(meta.cells),
+            "cells": meta.rows,
             "grid": GRID_SIZE,
             "countries": len(meta.countries),
             "r": len(R_GRID),
@@ -215,9 +216,19 @@ class ModelMeta(Record):
     money: MoneyRecord
     metadata: TrainingFacts
     fidelity: FidelityRecord
+    # The tables' rows after the cells': each a population (a source of records) and the
+    # cell it answers for as that population sees the market. A format-10 file has none.
+    populations: tuple[tuple[Name, Annotated[int, Between(0)]], ...] = dataclasses.field(default=(), kw_only=True)
+
+    @property
+    def rows(self) -> int:
+        """Rows of every per-cell table: the cells', then the populations'."""
+        return len(self.cells) + len(self.populations)
 
     def check(self, field: str) -> None:
         countries = set(self.countries)
+        if any(cell >= len(self.cells) for _, cell in self.populations) or len(set(self.populations)) != len(self.populations):
+            raise FieldError("populations", "distinct [population, cell index] pairs of the model's cells", self.populations)
         if any(country not in countries for country, _ in self.cells) or len(set(self.cells)) != len(self.cells):
             raise FieldError("cells", "distinct [country, employer or null] pairs of the model's countries", self.cells)
         if any((country, None) not in self.cells for country in self.countries):

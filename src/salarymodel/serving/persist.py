@@ -66,10 +66,12 @@ __all__ = [
 # 8: one predictive distribution: shapes, ratio_low/high and within scale; no calibration scores.
 # 9: versioned file names switched by the card; the training set lives in the folder.
 # 10: scale_high, the scale above the median (a skewed predictive keeps its shape).
-FORMAT_VERSION = 10
+# 11: populations: rows of the tables that answer as a source of records sees the market.
+FORMAT_VERSION = 11
 # Older formats this reader still loads, and how: a format-9 file has one scale for
-# both sides of the median, which is what a scale_high equal to it means.
-_READABLE_OLDER = {9: {"scale_high": "scale"}}
+# both sides of the median, which is what a scale_high equal to it means; a format-10
+# file has no populations (the document's field defaults to none).
+_READABLE_OLDER: dict[int, dict[str, str]] = {9: {"scale_high": "scale"}, 10: {}}
 # Files of one model version: kind -> (card entry, name prefix, suffix).
 _KINDS = {
     "data": ("artifact", "salary_model-", ".npz"),
@@ -387,12 +389,12 @@ def load_model_folder(path: str | os.PathLike):
     folder, _ = model_paths(path)
     card = read_card(folder)
     version = card.get("format_version")
-    filled = _READABLE_OLDER.get(version, {}) if type(version) is int else {}
-    if version != FORMAT_VERSION and not filled:
-        readable = ", ".join(str(v) for v in sorted({FORMAT_VERSION, *_READABLE_OLDER}))
+    if not (type(version) is int and (version == FORMAT_VERSION or version in _READABLE_OLDER)):
+        formats = ", ".join(str(v) for v in sorted({FORMAT_VERSION, *_READABLE_OLDER}))
         raise ModelVersionError(
-            f"{folder} has model format {version!r}; this salarymodel reads formats {readable}. {retrain(folder)}"
+            f"{folder} has model format {version!r}; this salarymodel reads formats {formats}. {retrain(folder)}"
         )
+    filled = _READABLE_OLDER.get(version, {})
     data_path, digest, size = model_file(card, "data", folder)
     given = Path(path)
     if given.suffix.lower() == ".npz" and given.name != data_path.name:

@@ -105,11 +105,17 @@ def compile_model(estimator, plan: TrainingPlan, metadata: TrainingFacts, poster
     cells = model_cells(countries, plan, posterior.data.employers if posterior is not None else ())
     shapes = np.stack([shape_table(estimator.within_scores_[c]) for c in countries])
     cell_country = np.array([countries.index(c) for c, _ in cells])
+    populations: list[tuple[str, int, int]] = []  # (name, cell, unit): rows after the cells'
     if posterior is not None:
-        read = posterior_tables(posterior, cells, estimator, shapes, countries)
+        for name, unit, covered in posterior.population_units():
+            populations += [(name, i, unit) for i, (country, _) in enumerate(cells) if country in covered]
+    if posterior is not None:
+        pairs = tuple((cell, unit) for _, cell, unit in populations)
+        read = posterior_tables(posterior, cells, estimator, shapes, countries, pairs)
         centre, scale, ratio_low, ratio_high = read["centre"], read["scale"], read["ratio_low"], read["ratio_high"]
         scale_high = read["scale_high"]
-        median = quantile_rows(0.5, centre, scale, ratio_low, ratio_high, cell_country, shapes)
+        row_country = np.concatenate([cell_country, cell_country[[cell for _, cell, _ in populations]]]).astype(int)
+        median = quantile_rows(0.5, centre, scale, ratio_low, ratio_high, row_country, shapes)
         median_low, median_high = np.minimum(read["median_low"], median), np.maximum(read["median_high"], median)
     else:
         shape = (len(cells), len(YEARS_GRID))
@@ -127,6 +133,9 @@ def compile_model(estimator, plan: TrainingPlan, metadata: TrainingFacts, poster
         median_low = median - z * np.sqrt(var_low)
         median_high = median + z * np.sqrt(var_high)
     support, source, source_lists = provenance_tables(used, cells, YEARS_GRID)
+    # A population's rows rest on the same figures as the cells they answer for (and on its rows).
+    same = [i for i in range(len(cells))] + [cell for _, cell, _ in populations]
+    support, source = np.asarray(support)[same], np.asarray(source)[same]
     money = _money_table(plan, local)
     money_meta, fx = money.to_meta()
     arrays = {
@@ -159,6 +168,7 @@ def compile_model(estimator, plan: TrainingPlan, metadata: TrainingFacts, poster
         "money": money_meta,
         "metadata": metadata.to_json(),
         "fidelity": {"columns": ["id"], "records": []},
+        "populations": [[name, cell] for name, cell, _ in populations],
     }
     # Through the model file's own readers: training cannot build a model the loader would refuse.
     typed = ModelMeta.from_json(meta)

@@ -90,10 +90,15 @@ def _shape_column(shape: np.ndarray, level: float) -> np.ndarray:
 
 
 def posterior_tables(
-    posterior: Posterior, cells: list[tuple[str, str | None]], estimator, shapes: np.ndarray, countries: list[str]
+    posterior: Posterior,
+    cells: list[tuple[str, str | None]],
+    estimator,
+    shapes: np.ndarray,
+    countries: list[str],
+    populations: tuple[tuple[int, int], ...] = (),
 ) -> dict[str, np.ndarray]:
     """``centre``, ``scale``, ``scale_high``, ``ratio_low``, ``ratio_high``, ``median_low`` and ``median_high``
-    tables, shape (cells, len(YEARS_GRID)), from the posterior and the fitted regression.
+    tables, shape (cells + populations, len(YEARS_GRID)), from the posterior and the fitted regression.
 
     Parameters
     ----------
@@ -105,14 +110,23 @@ def posterior_tables(
         Each country's score-shape table.
     countries : list of str
         Row of ``shapes`` of each country.
+    populations : tuple of (int, int), default=()
+        Rows after the cells': (cell, unit) answers for ``cells[cell]`` as the
+        source of records ``posterior.data.units[unit]`` sees it.
     """
     frame = pd.DataFrame([(c, k, y) for c, k in cells for y in COARSE_YEARS], columns=["country", "company", "years"])
     _, scale = estimator.centre_scale(frame, within=True)
     scale = scale.reshape(len(cells), len(COARSE_YEARS))
+    rows = [(i, None) for i in range(len(cells))] + list(populations)
+    scale = scale[[cell for cell, _ in rows]]
     names = ("centre", "scale", "scale_high", "ratio_low", "ratio_high", "median_low", "median_high")
-    coarse = {name: np.empty((len(cells), len(COARSE_YEARS))) for name in names}
-    for i, (country, company) in enumerate(cells):
-        median = posterior.median_draws(country, company, COARSE_YEARS)
+    coarse = {name: np.empty((len(rows), len(COARSE_YEARS))) for name in names}
+    for i, (cell, unit) in enumerate(rows):
+        country, company = cells[cell]
+        if unit is None:
+            median = posterior.median_draws(country, company, COARSE_YEARS)
+        else:
+            median = posterior.population_median_draws(country, company, COARSE_YEARS, unit)
         spread = posterior.spread_draws(country, company, COARSE_YEARS)
         centre = predictive_quantile(median, spread, 0.5)
         shape = shapes[countries.index(country)]

@@ -24,7 +24,10 @@ describes (a level's years, or the whole market's mix of levels):
 
 Each figure carries a reporting noise (rounding, "approximately") of
 :data:`REPORTING_SD`. Individual salaries (records) are draws of one
-engineer's pay as their source sees it. The priors, with their units and
+engineer's pay as their source sees it; they enter through sufficient
+statistics (:func:`record_bins`: count, mean and spread of log pay per
+source, country, employer and quarter-year of experience), so a survey of
+100,000 rows costs what a few hundred bins do. The priors, with their units and
 why, are in :func:`measurement_model`, which reads top to bottom. Countries
 share only the source and employer scales and the employer spread share
 (each country has its own slope scale and spread), so one country's figures
@@ -48,6 +51,7 @@ from .effects import source_units
 
 __all__ = [
     "KNOTS",
+    "POPULATION_SD",
     "REPORTING_SD",
     "SHARED_SITE_SD",
     "SPREAD_TREND_END",
@@ -56,6 +60,7 @@ __all__ = [
     "measurement_model",
     "ramps",
     "prior_settings",
+    "record_bins",
 ]
 
 # Knots of the median curve (years): the curve is linear between them, rising by
@@ -90,6 +95,12 @@ REPORTING_SD = 0.03
 # cannot remove. It is not identified by figures, so it is added to the
 # posterior draws of each median, not sampled.
 SHARED_SITE_SD = 0.05
+# Prior sd of a population's offset from the market (log pay), for a source of records
+# (a survey, a payroll, a job board): Normal(0, 0.5), x/1.65 at one sd. Wider than the
+# sites' (a population is who it is, not a view of the same market: product firms in
+# India pay 2.6x the market, two sd here), so a population's rows set its own level and
+# move the market's only through what it shares (the country's spread and slope).
+POPULATION_SD = 0.5
 # Points per cell at which the curve is read (the cell's years, stratified).
 _POINTS = 16
 _KIND = {"mean": 0, "quantile": 1, "range": 2, "order": 3}
@@ -100,6 +111,8 @@ def prior_settings() -> dict[str, str]:
     return {
         "tau_source": "HalfNormal(0.15): sites' offsets from the market, log pay (sites disagree by 10-20%)",
         "source offsets": "tau_source * StudentT(3): heavy tails, so a site that contradicts the others counts less",
+        "population offsets": f"Normal(0, {POPULATION_SD:g}) for each source of records (a survey, a payroll): "
+        "its own level, learnt from its rows",
         "tau_employer": "HalfNormal(0.4): employers' effects, log pay (IT services vs product firms differ 2x)",
         "employer effects": "tau_employer * StudentT(3), partially pooled over all countries",
         "segment slopes": f"HalfNormal({SLOPE_SCALE:g} * exp(-mid / {SLOPE_DECAY_YEARS:g})) on each segment between "
@@ -180,7 +193,11 @@ class MeasurementData:
     record_unit: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     record_employer: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     record_years: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    record_log: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # Each bin of records: how many, their mean log pay and the sum of squared
+    # deviations from it (sufficient for normal pay with one shared offset).
+    record_count: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    record_mean: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    record_squares: np.ndarray = field(default_factory=lambda: np.zeros(0))
     # 1 for a statistic that enters the likelihood, 0 for one held out (validation):
     # a held-out figure keeps its place, so every refit has the same shapes.
     use: np.ndarray | None = None
@@ -197,7 +214,14 @@ class MeasurementData:
         held = np.isin(np.asarray(self.ids), list(ids))
         use = np.where(held, 0.0, 1.0 if self.use is None else np.asarray(self.use, dtype=float))
         centre = _centres(
-            len(self.countries), self.country, self.low, use, self.record_country, self.record_log, fallback=self.centre
+            len(self.countries),
+            self.country,
+            self.low,
+            use,
+            self.record_country,
+            self.record_mean,
+            self.record_count,
+            fallback=self.centre,
         )
         return replace(self, use=use, centre=centre)
 
@@ -221,9 +245,12 @@ class MeasurementData:
             "record_unit",
             "record_employer",
             "record_years",
-            "record_log",
+            "record_count",
+            "record_mean",
+            "record_squares",
         ]
         arrays = {name: getattr(self, name) for name in names}
+        arrays["unit_population"] = np.array([unit.startswith("records:") for unit in self.units], dtype=float)
         arrays["use"] = np.ones(len(self.kind)) if self.use is None else np.asarray(self.use, dtype=float)
         arrays["range_rows"] = self.range_rows
         arrays["range_coverage"] = self.coverage[self.range_rows]
@@ -236,14 +263,16 @@ def _centres(
     low: np.ndarray,
     use: np.ndarray,
     record_country: np.ndarray,
-    record_log: np.ndarray,
+    record_mean: np.ndarray,
+    record_count: np.ndarray,
     fallback: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Each country's level prior centre: the median of its used log figures and records, less 0.3
+    """Each country's level prior centre: the median of its used log figures and record bins
+    (a bin's mean once per bin, so a large survey does not drown the figures), less 0.3
     (``fallback``'s value for a country left with none)."""
     centre = np.zeros(n_countries)
     for c in range(n_countries):
-        values = np.concatenate([low[(country == c) & (use > 0)], record_log[record_country == c]])
+        values = np.concatenate([low[(country == c) & (use > 0)], record_mean[(record_country == c) & (record_count > 0)]])
         if len(values):
             centre[c] = np.median(values) - 0.3
         else:
@@ -323,26 +352,15 @@ def measurement_data(figures: pd.DataFrame, levels: pd.DataFrame, records: pd.Da
         arrays[name] = arrays[name].astype(np.int32).reshape(-1)
     arrays["years"] = np.asarray(columns["years"], dtype=float).reshape(len(figures), _POINTS)
     arrays["weights"] = np.asarray(columns["weights"], dtype=float).reshape(len(figures), _POINTS)
-    extra = {}
-    if records is not None and len(records):
-        record_log = np.log(records["salary_usd"].to_numpy(float))
-        extra = {
-            "record_country": np.array([countries.index(c) for c in records["country"]], dtype=np.int32),
-            "record_unit": np.array([units.index(f"records:{s}") for s in records["source"]], dtype=np.int32),
-            "record_employer": np.array(
-                [employers.index((c, k)) if isinstance(k, str) else -1 for c, k in zip(records["country"], records["company"])],
-                dtype=np.int32,
-            ),
-            "record_years": records["years"].to_numpy(float),
-            "record_log": record_log,
-        }
+    extra = record_bins(records, countries, units, employers) if records is not None and len(records) else {}
     centre = _centres(
         len(countries),
         arrays["country"],
         arrays["low"],
         np.ones(len(figures)),
         extra.get("record_country", np.zeros(0, dtype=int)),
-        extra.get("record_log", np.zeros(0)),
+        extra.get("record_mean", np.zeros(0)),
+        extra.get("record_count", np.zeros(0)),
     )
     return MeasurementData(
         countries=tuple(countries),
@@ -354,6 +372,53 @@ def measurement_data(figures: pd.DataFrame, levels: pd.DataFrame, records: pd.Da
         **arrays,
         **extra,
     )
+
+
+def record_bins(
+    records: pd.DataFrame, countries: list[str], units: list[str], employers: list[tuple[str, str]]
+) -> dict[str, np.ndarray]:
+    """Records as sufficient statistics: one bin per source, country, employer and
+    quarter-year of experience.
+
+    Within a bin the model's median and spread are those at the bin's mean years
+    (the curve moves by at most 0.1 * 0.125 log pay inside a quarter-year, a
+    twentieth of the spread), so the bin's count, mean log pay and sum of squared
+    deviations give the rows' likelihood (:func:`measurement_model`).
+
+    Returns
+    -------
+    dict of ndarray
+        ``record_country``, ``record_unit``, ``record_employer`` (-1: the
+        market), ``record_years``, ``record_count``, ``record_mean`` and
+        ``record_squares``, one entry per bin.
+    """
+    employer_code = {pair: j for j, pair in enumerate(employers)}
+    frame = pd.DataFrame(
+        {
+            "country": pd.Categorical(records["country"], categories=countries).codes,
+            "unit": pd.Categorical("records:" + records["source"].astype(str), categories=units).codes,
+            "employer": [
+                employer_code[(c, k)] if isinstance(k, str) else -1 for c, k in zip(records["country"], records["company"])
+            ],
+            "bin": np.round(records["years"].to_numpy(float) * 4.0),
+            "years": records["years"].to_numpy(float),
+            "log": np.log(records["salary_usd"].to_numpy(float)),
+        }
+    )
+    groups = frame.groupby(["unit", "country", "employer", "bin"], sort=True)
+    summary = groups.agg(count=("log", "size"), years=("years", "mean"), mean=("log", "mean"))
+    deviation = frame["log"] - groups["log"].transform("mean")
+    squares = (deviation**2).groupby([frame[k] for k in ("unit", "country", "employer", "bin")], sort=True).sum()
+    keys = summary.index.to_frame(index=False)
+    return {
+        "record_country": keys["country"].to_numpy(np.int32),
+        "record_unit": keys["unit"].to_numpy(np.int32),
+        "record_employer": keys["employer"].to_numpy(np.int32),
+        "record_years": summary["years"].to_numpy(float),
+        "record_count": summary["count"].to_numpy(float),
+        "record_mean": summary["mean"].to_numpy(float),
+        "record_squares": squares.to_numpy(float),
+    }
 
 
 def measurement_model(data: dict, n_countries: int, n_units: int, n_employers: int) -> None:
@@ -394,9 +459,10 @@ def measurement_model(data: dict, n_countries: int, n_units: int, n_employers: i
     # others gets a small weight (a wide offset) instead of widening every band.
     # Given lambda_u the offset is integrated out exactly (below), which keeps the
     # sampler fast; its conditional draws are recovered after sampling.
+    # A population (a source of records) has its own, wider prior instead (POPULATION_SD).
     with numpyro.plate("unit", n_units):
         weight = numpyro.sample("source_weight", dist.Gamma(1.5, 1.5))
-    offset_var = tau_source**2 / weight
+    offset_var = jnp.where(data["unit_population"] > 0, POPULATION_SD**2, tau_source**2 / weight)
 
     def median_and_spread(country, employer, years):
         """Median and spread of log pay at ``years`` (n, points) of each entry's cell."""
@@ -444,12 +510,18 @@ def measurement_model(data: dict, n_countries: int, n_units: int, n_employers: i
         variances += [jnp.where(shifted, noise, jnp.inf), jnp.where(spans, noise, jnp.inf)]
         units += [data["unit"], data["unit"]]
 
-    # Individual salaries: one engineer's pay as its source sees the market.
-    if len(data["record_log"]):
+    # Individual salaries, one bin at a time: n engineers' pay as their source sees the
+    # market. Their mean enters the shared-offset likelihood below with variance s^2 / n;
+    # the spread around their mean adds -SS / (2 s^2) - (n - 1) log s (constants dropped).
+    within = jnp.zeros(())
+    if len(data["record_mean"]):
         median, spread = median_and_spread(data["record_country"], data["record_employer"], data["record_years"][:, None])
-        residuals.append(data["record_log"] - median[:, 0])
-        variances.append(spread[:, 0] ** 2)
+        variance = spread[:, 0] ** 2
+        count = data["record_count"]
+        residuals.append(data["record_mean"] - median[:, 0])
+        variances.append(variance / count)
         units.append(data["record_unit"])
+        within = jnp.sum(-0.5 * data["record_squares"] / variance - 0.5 * (count - 1.0) * jnp.log(variance))
 
     # Everything a source reports shares its offset d_u ~ Normal(0, offset_var_u):
     # the exact marginal likelihood of normal residuals with one shared shift
@@ -462,7 +534,7 @@ def measurement_model(data: dict, n_countries: int, n_units: int, n_employers: i
     a = jax.ops.segment_sum(precision, u, num_segments=n_units)
     b = jax.ops.segment_sum(r * precision, u, num_segments=n_units)
     shrink = 1.0 + offset_var * a
-    numpyro.factor("reports", own + jnp.sum(-0.5 * jnp.log(shrink) + 0.5 * offset_var * b**2 / shrink))
+    numpyro.factor("reports", within + own + jnp.sum(-0.5 * jnp.log(shrink) + 0.5 * offset_var * b**2 / shrink))
     # The offsets given everything else, for the report: mean and variance of each.
     numpyro.deterministic("offset_mean", offset_var * b / shrink)
     numpyro.deterministic("offset_var", offset_var / shrink)

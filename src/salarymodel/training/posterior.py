@@ -155,6 +155,24 @@ class Posterior:
             return shift[:, None] + slopes @ ramps(years).T
         return shift + np.einsum("ns,ns->n", slopes, ramps(years))
 
+    def population_median_draws(self, country: str, company: str | None, years: np.ndarray, unit: int) -> np.ndarray:
+        """Draws of the median log pay of a cell as population ``unit`` (a source of
+        records) sees it: the market's median plus that source's offset, without the
+        bias every salary site shares (the records are the population's own pay).
+        Shape (draw, year)."""
+        c = self.data.countries.index(country)
+        median = self.median_draws(country, company, years) - self.draws["site_bias"][:, c, None]
+        return median + self.draws["source_offset"][:, unit, None]
+
+    def population_units(self) -> list[tuple[str, int, list[str]]]:
+        """Each source of records: its name, its unit's index and the countries it has rows in."""
+        found = []
+        for j, unit in enumerate(self.data.units):
+            if unit.startswith("records:"):
+                countries = sorted({self.data.countries[c] for c in self.data.record_country[self.data.record_unit == j]})
+                found.append((unit.removeprefix("records:"), j, countries))
+        return found
+
     def spread_draws(self, country: str, company: str | None, years: np.ndarray, draws: np.ndarray | None = None) -> np.ndarray:
         """Draws of the spread (sd of log pay) among engineers of a cell: shape
         (draw, year), or (year,) with ``draws`` as in :meth:`median_draws`."""

@@ -22,7 +22,9 @@ __all__ = [
     "Confidence",
     "Currency",
     "AsOf",
+    "Population",
     "years_value",
+    "as_population",
 ]
 
 
@@ -48,6 +50,15 @@ Company = Annotated[str | None, Query(description="Employer; unknown ones give t
 Confidence = Annotated[float, Query(description="Band coverage in (0, 1)")]
 Currency = Annotated[str | None, Query(description="ISO 4217 code; the country's own when empty")]
 AsOf = Annotated[str | None, Query(description="Date whose money to use, YYYY-MM-DD or YYYY-MM; today when empty")]
+Population = Annotated[
+    str | None,
+    Query(description="Answer as this population (a source of records the model was trained with) sees the market"),
+]
+
+
+def as_population(model: SalaryModel, population: str | None, country: str) -> SalaryModel:
+    """The model answering as ``population`` sees ``country``'s market (the model itself when empty)."""
+    return model if not population else model.population_view(population, country)
 
 
 def years_value(text: str, years_max: float | None) -> float | tuple[float, float]:

@@ -68,6 +68,7 @@ class Estimate(BaseModel):
     reference_year: int
     percentiles: dict[str, float] = Field(description="p10, p25, p50, p75, p90")
     pay: str = Field(description="Always 'base': base salary, not total compensation")
+    population: str | None = Field(description="The population whose view of the market answered; null: the market")
     model_version: str | None
     model_seed: int | None
     sentence: str = Field(description="The answer in words (rupees grouped in lakh)")
@@ -93,6 +94,7 @@ class Rank(BaseModel):
     gap_to_median: float = Field(description="median - salary")
     gap_to_p75: float = Field(description="p75 - salary")
     pay: str
+    population: str | None = Field(description="The population whose view of the market answered; null: the market")
     sentence: str
     model_version: str | None
 
@@ -216,6 +218,7 @@ class KnownCountry(BaseModel):
     currency: str
     employers: list[str]
     aliases: dict[str, list[str]]
+    populations: list[str] = Field(description="Sources of records that answer here (the population parameter)")
 
 
 class Known(BaseModel):

@@ -12,7 +12,19 @@ from fastapi.responses import JSONResponse
 
 from ...serving.words import estimate_sentence
 from ..batch import MAX_BATCH_BYTES, MAX_BATCH_ROWS, MAX_QUEUED_BATCHES, PERCENTILES, batch_answer
-from ..params import AsOf, Company, Confidence, Country, Currency, ModelDep, Years, YearsMax, years_value
+from ..params import (
+    AsOf,
+    Company,
+    Confidence,
+    Country,
+    Currency,
+    ModelDep,
+    Population,
+    Years,
+    YearsMax,
+    as_population,
+    years_value,
+)
 from ..problems import PROBLEM_RESPONSES, ClientError
 from ..schemas import Batch, Estimate, Explanation, Problem, Rank
 from ..settings import limits
@@ -39,10 +51,11 @@ def estimate(
     currency: Currency = None,
     as_of: AsOf = None,
     years_max: YearsMax = None,
+    population: Population = None,
 ) -> JSONResponse:
     # The busiest endpoint reads the model off the request: resolving the ModelDep
     # dependency cost it 13% of its requests per second (python -m benchmarks.run).
-    model = request.app.state.model
+    model = as_population(request.app.state.model, population, country)
     asked = years_value(years, years_max)
     e = model.predict(country, asked, company or None, confidence=confidence, currency=currency or None, as_of=as_of or None)
     p = model.percentiles(country, asked, company or None, q=PERCENTILES, currency=currency or None, as_of=as_of or None)
@@ -51,6 +64,7 @@ def estimate(
         {
             "percentiles": {f"p{q}": v for q, v in zip(PERCENTILES, p.values())},
             "pay": "base",
+            "population": population or None,
             "model_version": model.metadata.version,
             "model_seed": model.metadata.seed,
             "sentence": estimate_sentence(e, model.country_label(e.country)),
@@ -71,12 +85,16 @@ def rank(
     currency: Currency = None,
     as_of: AsOf = None,
     years_max: YearsMax = None,
+    population: Population = None,
 ) -> dict:
+    model = as_population(model, population, country)
     answer = model.rank(
         country, years_value(years, years_max), salary, company or None, currency=currency or None, as_of=as_of or None
     )
     body = {key: _clean(value) for key, value in answer.to_dict().items()}
-    body.update({"pay": "base", "sentence": answer.sentence(), "model_version": model.metadata.version})
+    body.update(
+        {"pay": "base", "population": population or None, "sentence": answer.sentence(), "model_version": model.metadata.version}
+    )
     return body
 
 
@@ -89,8 +107,10 @@ def explain(
     currency: Currency = None,
     as_of: AsOf = None,
     years_max: YearsMax = None,
+    population: Population = None,
 ) -> dict:
     asked = years_value(years, years_max)
+    model = as_population(model, population, country)
     table = model.explain(country, asked, company or None, currency=currency or None, as_of=as_of or None)
     records = [{key: _clean(value) for key, value in record.items()} for record in table.to_dict("records")]
     return {"figures": records, "band_parts": model.band_parts(country, asked, company or None)}

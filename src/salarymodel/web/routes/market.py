@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from ...serving.pay_ranges import parse_levels, schema_org
 from ..batch import PERCENTILES
-from ..params import AsOf, CardDep, Company, Country, Currency, ModelDep
+from ..params import AsOf, CardDep, Company, Country, Currency, ModelDep, Population, as_population
 from ..problems import PROBLEM_RESPONSES
 from ..schemas import Curve, Known, ModelSummary, Ranges
 
@@ -30,8 +30,9 @@ def ranges(
     levels: Annotated[
         str | None, Query(description="Year ranges of your levels, e.g. 0-3,3-7,7-12 (default: entry, mid, senior, lead)")
     ] = None,
+    population: Population = None,
 ) -> dict:
-    answers = model.ranges(
+    answers = as_population(model, population, country).ranges(
         country,
         company or None,
         levels=parse_levels(levels or None),
@@ -57,8 +58,9 @@ def curve(
     currency: Currency = None,
     as_of: AsOf = None,
     years_to: Annotated[int, Query(ge=1, le=50, description="Last year of the curve")] = 30,
+    population: Population = None,
 ) -> dict:
-    table = model.curve(
+    table = as_population(model, population, country).curve(
         country, company or None, years=list(range(years_to + 1)), q=PERCENTILES, currency=currency or None, as_of=as_of or None
     )
     wide = table.pivot(index="years", columns="percentile", values="salary")
