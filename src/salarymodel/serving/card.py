@@ -108,7 +108,8 @@ def now_iso() -> str:
 # one built from the figures' moment estimates.
 _POSTERIOR_LIMITS = [
     "- Past the last year a country's figures cover, the curve is what the measurement model's prior and "
-    "posterior say (flat at most, never falling), and its uncertainty widens with the distance.",
+    "posterior say: it never falls and levels off (past 12 years, where the sites' levels end, the prior "
+    "lets the median rise about 11% in all to 30 years), and its uncertainty widens with the distance.",
     "",
     "## What the band means",
     "An 80% band means: 80% of ML engineers like this (country, years, employer) earn between its ends "

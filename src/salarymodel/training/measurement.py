@@ -69,6 +69,16 @@ KNOTS = np.array([0.0, 2.0, 4.0, 7.0, 10.0, 15.0, 20.0, 30.0, 40.0])
 # Years over which the prior on a segment's slope halves its scale (about 0.7 per
 # 10 years: returns to experience fall off with a career's length).
 SLOPE_DECAY_YEARS = 15.0
+# Careers level off. The sites' levels end at lead (12 years and more): an open bucket
+# gives the average pay over its years, not how pay moves inside them, so past its start
+# no figure speaks about the slope and the prior carries it. There each segment's prior
+# scale shrinks by a further exp(-(mid - 12) / 5): most of a career's wage growth comes
+# in its first decade (Topel and Ward, "Job Mobility and the Careers of Young Men",
+# Quarterly Journal of Economics 107(2), 1992: about two thirds of lifetime wage
+# growth), so under the prior the median rises about 11% from 12 to 30 years, not 30%.
+# A figure that demands more still gets it (the prior is a half-normal, not a cap).
+LEVEL_OFF_START = 12.0
+LEVEL_OFF_YEARS = 5.0
 # Prior scale of each segment's slope early in a career (log pay per year): a
 # half-normal of this scale has its median at 4.7% a year and allows 14% (the
 # 95th percentile), so figures that demand a steep rise get one. Fixed, the same
@@ -115,9 +125,11 @@ def prior_settings() -> dict[str, str]:
         "its own level, learnt from its rows",
         "tau_employer": "HalfNormal(0.4): employers' effects, log pay (IT services vs product firms differ 2x)",
         "employer effects": "tau_employer * StudentT(3), partially pooled over all countries",
-        "segment slopes": f"HalfNormal({SLOPE_SCALE:g} * exp(-mid / {SLOPE_DECAY_YEARS:g})) on each segment between "
+        "segment slopes": f"HalfNormal({SLOPE_SCALE:g} * exp(-mid / {SLOPE_DECAY_YEARS:g} - max(mid - "
+        f"{LEVEL_OFF_START:g}, 0) / {LEVEL_OFF_YEARS:g})) on each segment between "
         f"knots {KNOTS.astype(int).tolist()} years, each country on its own: never falling, "
-        "flattening with years (a median rise of 4.7% a year early in a career, up to 14%)",
+        "flattening with years and levelling off past the sites' last level (a median rise of 4.7% a year "
+        "early in a career, up to 14%; about 11% in all from 12 to 30 years)",
         "level": "Normal(median log figure of the country - 0.3, 1): the median at 0 years, weak",
         "spread": f"log s_c(5) ~ Normal(log {SPREAD_PRIOR_MEDIAN:g}, {SPREAD_PRIOR_SD:g}) for each country on its own; "
         f"trend of log s_c per 10 years ~ Normal(0, 0.1), held past {SPREAD_TREND_END:g} years",
@@ -126,6 +138,13 @@ def prior_settings() -> dict[str, str]:
         "reporting noise": f"Normal(0, {REPORTING_SD}) on every reported statistic",
         "shared site bias": f"Normal(0, {SHARED_SITE_SD}) on each country's median, added to the posterior draws",
     }
+
+
+def slope_prior_scales() -> np.ndarray:
+    """Each segment's prior slope scale (log pay per year): flattening with years, and
+    faster past :data:`LEVEL_OFF_START` (careers level off)."""
+    mid = (KNOTS[:-1] + KNOTS[1:]) / 2
+    return SLOPE_SCALE * np.exp(-mid / SLOPE_DECAY_YEARS - np.maximum(mid - LEVEL_OFF_START, 0.0) / LEVEL_OFF_YEARS)
 
 
 def ramps(years) -> np.ndarray:
@@ -447,7 +466,7 @@ def measurement_model(data: dict, n_countries: int, n_units: int, n_employers: i
         with numpyro.plate("segment", len(KNOTS) - 1, dim=-2):
             slope_raw = numpyro.sample("slope_raw", dist.HalfNormal(1.0))
     level = numpyro.deterministic("level", data["centre"] + level_raw)
-    decay = np.exp(-(KNOTS[:-1] + KNOTS[1:]) / 2 / SLOPE_DECAY_YEARS)
+    decay = slope_prior_scales() / SLOPE_SCALE
     slopes = numpyro.deterministic("slopes", slope_raw * SLOPE_SCALE * decay[:, None])  # (segment, country)
 
     # Each employer's effect: heavy-tailed, partially pooled over all countries.
