@@ -98,16 +98,16 @@ def test_the_posterior_median_is_surer_where_more_sources_report(model):
 
 
 def test_median_interval_is_the_medians_uncertainty_and_shrinks_with_sources(moment_model):
-    # US entry rests on 9 source units, Germany on one: its median is less certain.
+    # US entry rests on 8 source units (f03 and f04 are one site), Germany on one: its median is less certain.
     model = moment_model
     us = model.predict("US", 1, as_of=MONEY_2023)
     de = model.predict("DE", 1, as_of=MONEY_2023)
     assert us.median_high / us.median_low < de.median_high / de.median_low
     counts, _ = sources_behind(model.plan.used_figures(), "US", np.array([1.0, 5.0]))
-    assert counts.tolist() == [9, 7]
+    assert counts.tolist() == [8, 7]
     tau = model.plan.effects.tau_source["US"]
     z = float(ndtri(0.9))
-    assert math.log(us.median_high / us.median) == pytest.approx(z * tau / 3, rel=1e-6)
+    assert math.log(us.median_high / us.median) == pytest.approx(z * tau / math.sqrt(8), rel=1e-6)
 
 
 def test_employer_noise_is_counted_once(model):

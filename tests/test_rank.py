@@ -11,6 +11,10 @@ import pytest
 from salarymodel import SalaryRank, rank
 
 AS_OF = "2023-07-01"
+# A frame inverts each row's quantile function linearly between its levels 0.1 sd apart;
+# just above the median the two-piece form bends inside the first step (its upper scale
+# starts there), so a frame's percentile and rank's exact one agree to 0.01 points.
+FRAME_TOLERANCE = 0.01
 
 
 def _every_cell(model):
@@ -133,7 +137,7 @@ def test_a_salary_column_in_a_frame_gets_the_percentile_rank_gives(model):
             continue
         years = (3.0, 5.0) if row.years == "3-5" else row.years
         answer = model.rank(row.country, years, row.salary, row.company, as_of=AS_OF)
-        assert result.percentile == pytest.approx(answer.percentile, abs=1e-6), row
+        assert result.percentile == pytest.approx(answer.percentile, abs=FRAME_TOLERANCE), row
         assert result.compa_ratio == pytest.approx(answer.compa_ratio, rel=1e-12)
 
 
@@ -144,7 +148,7 @@ def test_a_bad_salary_in_a_frame_is_one_bad_row_naming_the_column(model):
     scored = model.predict_frame(frame, errors="coerce", as_of=AS_OF)
     assert scored["error"].iloc[0].startswith("salary: must be empty, or an annual base salary from 1 to 1,000,000,000,000")
     assert scored["error"].iloc[1] == "" and scored["percentile"].iloc[1] == pytest.approx(
-        model.rank("DE", 5, 70_000, as_of=AS_OF).percentile, abs=1e-6
+        model.rank("DE", 5, 70_000, as_of=AS_OF).percentile, abs=FRAME_TOLERANCE
     )
 
 
@@ -191,11 +195,11 @@ def test_the_command_line_the_api_and_both_batches_give_the_same_percentile(mode
     body = client.post(
         f"/api/v1/estimates?as_of={AS_OF}", content=source.read_bytes(), headers={"content-type": "text/csv"}
     ).json()
-    assert [row["percentile"] for row in body["rows"]] == pytest.approx([a.percentile for a in expected], abs=1e-6)
+    assert [row["percentile"] for row in body["rows"]] == pytest.approx([a.percentile for a in expected], abs=FRAME_TOLERANCE)
     json_body = client.post(
         "/api/v1/estimates", json={"rows": [{"country": "DE", "years": 5, "salary": 70000}], "as_of": AS_OF}
     ).json()
-    assert json_body["rows"][0]["percentile"] == pytest.approx(expected[0].percentile, abs=1e-6)
+    assert json_body["rows"][0]["percentile"] == pytest.approx(expected[0].percentile, abs=FRAME_TOLERANCE)
     # One offer on the command line and in the JSON API: the same number (the page reads the API;
     # its browser test checks what it shows).
     import json

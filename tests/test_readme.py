@@ -84,7 +84,7 @@ def _number(text: str) -> float:
 def test_the_median_interval_numbers_in_the_prose(model):
     text = " ".join(documentation().split())
     found = re.search(
-        r"US at 1 year, median ([\d,]+) USD known to ([\d,]+)–([\d,]+) from nine source units; "
+        r"US at 1 year, median ([\d,]+) USD known to ([\d,]+)–([\d,]+) from eight source units; "
         r"Germany at 4 years, ([\d,]+) EUR known to ([\d,]+)–([\d,]+) from one",
         text,
     )

@@ -53,8 +53,9 @@ def test_every_used_figure_is_reproduced_within_two_percent(rows, shipped_plan):
 def test_disagreeing_us_entry_figures_are_all_kept(rows):
     entry = rows[(rows["country"] == "US") & (rows["figure_level"] == "entry")]
     assert set(entry["figure_id"]) == {"f02", "f03", "f04"}
-    shares = entry["figure_id"].value_counts(normalize=True)
-    assert shares.min() > 0.3  # a mixture, none drowned out
+    # A mixture of the two sites, none drowned out: f02's site and the site of f03 and f04.
+    shares = entry["figure_id"].replace({"f04": "f03"}).value_counts(normalize=True)
+    assert shares.min() > 0.4
 
 
 def test_salary_follows_the_country_experience_curve_inside_each_cell(rows, shipped_plan):

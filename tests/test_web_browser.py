@@ -103,8 +103,9 @@ def test_the_form_answers_what_predict_answers(page, model, server):
     assert "money of 2023-07-01" in sentence
     figures = page.inner_text("#figures tbody")
     assert figures.startswith("f18")
-    # Named by its publisher, and as the article published it (not aged into the answer's money).
-    assert "TechMinds (2023)" in figures and "60,000 – 80,000 EUR (2023)" in figures
+    # Named by the site behind it and the article that quoted it, and as the article published
+    # it (not aged into the answer's money).
+    assert "TechMinds, quoted by TechMinds (2023)" in figures and "60,000 – 80,000 EUR (2023)" in figures
     # Every term is explained where it appears.
     details = page.inner_text("#details")
     assert "Support: moderate (one reported figure covers these years)" in details and "(listed below)" in details

@@ -399,6 +399,23 @@ def build_parser() -> argparse.ArgumentParser:
         "currency, year, pay, source) against the served bands, beside two no-model baselines",
     )
     parser.add_argument(
+        "--population",
+        default=None,
+        metavar="NAME",
+        help="with --real: score the bands as this population (a source of records the model was trained with) sees the market",
+    )
+    parser.add_argument(
+        "--cross-validate",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="train on the shipped figures and K-1 folds of this records file, score the held-out fold (as the "
+        "market and as each row's own population, beside no-model baselines), for every fold; then pool",
+    )
+    parser.add_argument(
+        "--folds", type=int, default=4, metavar="K", help="with --cross-validate: the number of folds, 2 to 20 (default 4)"
+    )
+    parser.add_argument(
         "--measurement",
         action="store_true",
         help="only fit the measurement model of the sources (NumPyro) and check its posterior",
@@ -418,6 +435,8 @@ def main(argv: list[str] | None = None) -> int:
     from .predict import load_for_cli
 
     args = build_parser().parse_args(argv)
+    if args.cross_validate is not None:
+        return _cross_validate(args)
     try:
         model = load_for_cli(args.model)
     except (ValueError, RuntimeError) as error:
@@ -447,7 +466,12 @@ def _focused(args, model) -> int:
     if args.real is not None:
         from ..evidence.real import real_salary_section
 
-        report = real_salary_section(model, records)
+        try:
+            scored = model if args.population is None else model.population_view(args.population, owner="evaluate")
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        report = real_salary_section(scored, records)
         text = format_real
     else:
         from ..evidence.measurement import measurement_section
@@ -460,6 +484,68 @@ def _focused(args, model) -> int:
         text = format_measurement
     print(json.dumps(report, indent=2, default=clean_json) if args.json else text(report))
     return 0
+
+
+def _cross_validate(args) -> int:
+    """``--cross-validate FILE [--folds K]``: train on K - 1 folds, score the held-out one."""
+    from ..data.records import load_records
+    from ..errors import FiguresError
+    from ..evidence.cross_validation import MAX_FOLDS, cross_validation_section
+    from ..train import train
+
+    if not 2 <= args.folds <= MAX_FOLDS:
+        print(f"error: The '--folds' option must be a whole number from 2 to {MAX_FOLDS}. Got {args.folds}.", file=sys.stderr)
+        return 2
+    try:
+        records = load_records(args.cross_validate)
+    except FiguresError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if len(records) < args.folds:
+        print(f"error: {args.cross_validate} has {len(records)} rows, fewer than --folds {args.folds}.", file=sys.stderr)
+        return 2
+    try:
+        report = cross_validation_section(
+            records,
+            lambda rows: train(records=rows).model,
+            folds=args.folds,
+            progress=lambda line: print(line, file=sys.stderr, flush=True),
+        )
+    except (ValueError, RuntimeError) as error:  # rows a training refuses; a fit that fails its diagnostics
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(report, indent=2, default=clean_json) if args.json else format_cross_validation(report))
+    return 0
+
+
+def format_cross_validation(report: dict) -> str:
+    """The cross-validation as text: per country, the pooled held-out rows by scorer, then each fold."""
+    lines = [
+        f"CROSS-VALIDATION: {report['rows']:,} records in {report['k']} folds (seed {report['seed']}); each fold "
+        "scored by the model trained on the others"
+    ]
+    for code, parts in report["pooled"].items():
+        table = pd.DataFrame(
+            [
+                {
+                    "scored by": name.replace("_", " "),
+                    "n": part["n"],
+                    **{f"inside {lv}% band (95% interval)": _share(part[f"coverage_{lv}"]) for lv in (50, 80, 90)},
+                    "CRPS": "-" if part["crps"] is None else f"{part['crps']:.3f}",
+                    "interval score 80%": "-" if part["interval_score_80"] is None else f"{part['interval_score_80']:.3f}",
+                }
+                for name, part in parts.items()
+            ]
+        )
+        lines += ["", f"{code}, all folds pooled:", table.to_string(index=False)]
+    lines.append("")
+    for fold in report["folds"]:
+        crps = {c: p["model"]["crps"] for c, p in fold["market"]["countries"].items()}
+        lines.append(
+            f"fold {fold['fold']}: {fold['rows']:,} rows held out; market CRPS "
+            + ", ".join(f"{c} {v:.3f}" for c, v in crps.items())
+        )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -48,7 +48,7 @@ def format_explanation(table) -> str:
     shown = table[
         [
             "id",
-            "source",
+            "site",
             "publisher",
             "statistic",
             "level",
@@ -62,7 +62,7 @@ def format_explanation(table) -> str:
         ]
     ].copy()
     shown["company"] = shown["company"].fillna("-")
-    for column in ("id", "source", "publisher", "statistic", "level", "company"):  # names from files, printed safely
+    for column in ("id", "site", "publisher", "statistic", "level", "company"):  # names from files, printed safely
         shown[column] = shown[column].map(lambda value: value if value is None else one_line(value))
     # A range shows both ends.
     text_columns(

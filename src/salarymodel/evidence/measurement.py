@@ -25,16 +25,22 @@ _CHECK_YEARS = (1, 4, 8)
 
 
 def predictive_checks(posterior: Posterior, level: float = 0.9) -> pd.DataFrame:
-    """Each reported statistic against its posterior predictive interval.
+    """Each reported statistic against the interval a site the model has not seen would get.
 
-    A replicated statistic is the model's functional of the cell, shifted by
-    a draw of its source's offset (or, for the lowest/highest of k sites, the
-    order statistic's own spread) plus the reporting noise.
+    A replicated statistic is the model's functional of the cell, shifted by a
+    new site's offset, drawn from the sites' distribution (``tau_source`` times
+    a Student t with 3 degrees of freedom), not by the posterior offset of the
+    figure's own site, which the figure itself has moved toward it (or, for the
+    lowest/highest of k sites, the order statistic's own spread), plus the
+    reporting noise. A figure outside this interval is one no new site would
+    be expected to report.
     """
     data, draws = posterior.data, posterior.draws
     rng = np.random.default_rng([posterior.seed, 29])
     order = data.kind == 3
-    offsets = np.where(order[None, :], 0.0, draws["source_offset"][:, data.unit])
+    shape = (posterior.size, len(data.kind))
+    new_site = draws["tau_source"][:, None] * rng.standard_t(3.0, size=shape)
+    offsets = np.where(order[None, :], 0.0, new_site)
     order_sd = np.sqrt(REPORTING_SD**2 + draws["tau_source"][:, None] ** 2 * data.order_var[None, :])
     noise_sd = np.where(order[None, :], order_sd, REPORTING_SD)
     replicated = {

@@ -114,8 +114,9 @@ def explain(
     Returns
     -------
     pandas.DataFrame
-        One row per contributing figure statistic: ``id``, ``source``
-        and who published it (``publisher``, ``title``, ``published``,
+        One row per contributing figure statistic: ``id``, ``source``,
+        the ``site`` or survey behind it ('' where the article names none)
+        and who published the article (``publisher``, ``title``, ``published``,
         ``address``: '' where unknown), ``statistic``, the figure as its
         source published it (``published_value``, ``published_value_high``,
         ``published_currency``, ``published_year``), ``level``, ``years_min``, ``years_max``,
@@ -145,6 +146,8 @@ def explain(
         {
             "id": table["id"],
             "source": table["source"],
+            # The site or survey behind the figure (a model file older than format 11 names none).
+            "site": table["site"].fillna("") if "site" in table else "",
             "publisher": [n.get("publisher", "") for n in named],
             "title": [n.get("title", "") for n in named],
             "published": [n.get("published", "") for n in named],

@@ -171,6 +171,10 @@ class SalaryModel:
         self._prepare()
 
     # -- the training side, on demand -----------------------------------------
+    def _training_state_loader(self) -> Callable[[], TrainingState] | None:
+        """What gives this model's training side to another model (a population's view)."""
+        return None if self._training is None else self._training_state
+
     def _training_state(self) -> TrainingState:
         if callable(self._training):
             self._training = self._training()
@@ -248,7 +252,8 @@ class SalaryModel:
                 )
         view = self._views.get(name)
         if view is None:
-            view = SalaryModel(*population_tables(self.tables, self.meta, rows))
+            # The same training side (evaluation reads its figures), loaded once for both.
+            view = SalaryModel(*population_tables(self.tables, self.meta, rows), training=self._training_state_loader())
             view.folder = self.folder
             self._views[name] = view
         return view

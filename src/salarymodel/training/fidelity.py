@@ -120,7 +120,7 @@ def fidelity_table(quantiles: QuantileFunction, plan: TrainingPlan, countries: t
     Returns
     -------
     pandas.DataFrame
-        Columns: id, source, country, company, level, years_min, years_max,
+        Columns: id, source, site, country, company, level, years_min, years_max,
         statistic, currency, published_year, published_value and
         published_value_high (as the source published it), reported_usd, reported_high_usd, model_usd,
         model_high_usd, relative_error, relative_error_high, in_band_80,
@@ -139,7 +139,10 @@ def fidelity_table(quantiles: QuantileFunction, plan: TrainingPlan, countries: t
             column: figure[column]
             for column in ("id", "source", "country", "company", "level", "years_min", "years_max", "statistic", "currency")
         }
-        # As the source published it (its own currency and year), beside the model's money.
+        # The site or survey behind the figure ('' where the article names none), and the figure
+        # as that source published it (its own currency and year), beside the model's money.
+        detail = figure.get("source_detail")
+        record["site"] = detail if isinstance(detail, str) else ""
         record.update(published_year=figure["year"], published_value=figure["value"], published_value_high=figure["value_high"])
         record.update(
             reported_usd=figure["value_usd"],

@@ -145,6 +145,7 @@ class Curve(BaseModel):
 class FigureBehind(BaseModel):
     id: str
     source: str
+    site: str | None = Field(description="The site or survey behind the figure ('' where the article names none)")
     publisher: str | None
     title: str | None
     published: str | None

@@ -213,6 +213,12 @@ function showEmployers(employers, rows) {
   $("employers-box").hidden = false;
 }
 
+// "Payscale, quoted by unite.ai (2023-06)": the site behind a figure and the article that quoted it.
+function quotedBy(f) {
+  const article = f.publisher ? `${f.publisher}${f.published ? ` (${f.published})` : ""}` : f.source;
+  return f.site ? `${f.site}, quoted by ${article}` : article;
+}
+
 function showFigures(why, e) {
   const p = why.band_parts;
   $("parts").textContent = `Why the band is this wide: ML engineers like this differ from one another by about ` +
@@ -220,7 +226,7 @@ function showFigures(why, e) {
     `known only to about ${spread(p.median_sd_high)}, because few figures pin it down.`;
   const cur = e.currency;
   $("figures").querySelector("tbody").replaceChildren(...why.figures.map((f) => row([
-    f.id, f.publisher ? `${f.publisher}${f.published ? ` (${f.published})` : ""}` : f.source, f.statistic, f.level,
+    f.id, quotedBy(f), f.statistic, f.level,
     // As the source published it (its own currency and year); the model's value is in the answer's money.
     f.published_value === null || f.published_value === undefined
       ? (f.reported_high ? span(f.reported, f.reported_high, cur) : money(f.reported, cur))
