@@ -369,6 +369,7 @@ def run_benchmark(
     memory_rows: int = 5_000_000,
     web_seconds: float = 5.0,
     figures: int = SCALING_STATISTICS,
+    records_rows: int = RECORDS_ROWS,
 ) -> dict:
     """Measure training, single and batch prediction, and cold start in one run."""
     from salarymodel.train import train
@@ -409,7 +410,7 @@ def run_benchmark(
         batch_peak = _batch_peak_megabytes(Path(folder), memory_rows)
         web = _web(Path(folder), web_seconds)
     scaling = _training_scaling(figures, repeat)
-    records = _records_training(RECORDS_ROWS, repeat)
+    records = _records_training(records_rows, repeat)
 
     report = {
         "machine": {
@@ -455,7 +456,7 @@ def run_benchmark(
         f"/api/v1/estimate >= {TARGET_WEB_RATIO:.0%} of a bare endpoint's requests/s, no 5xx": web is None
         or (web["ratio"] >= TARGET_WEB_RATIO and web["estimate"]["server_errors"] == 0),
         f"training < {TARGET_TRAIN_SECONDS:g} s": train_seconds < TARGET_TRAIN_SECONDS,
-        f"training with {RECORDS_ROWS:,} records <= {TARGET_RECORDS_SECONDS:g} s and {TARGET_RECORDS_PEAK_MB:,} MB": records[
+        f"training with {records_rows:,} records <= {TARGET_RECORDS_SECONDS:g} s and {TARGET_RECORDS_PEAK_MB:,} MB": records[
             "seconds"
         ]
         <= TARGET_RECORDS_SECONDS
@@ -522,6 +523,9 @@ def main(argv: list[str] | None = None) -> int:
         "--memory-rows", type=int, default=5_000_000, help="rows of the file whose batch scoring's peak memory is measured"
     )
     parser.add_argument(
+        "--records", type=int, default=RECORDS_ROWS, help="records of the file training with records is measured on"
+    )
+    parser.add_argument(
         "--figures", type=int, default=SCALING_STATISTICS, help="figure statistics of the file training's scaling is measured on"
     )
     parser.add_argument("--json", action="store_true", help="print JSON")
@@ -532,7 +536,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeat < 1:
         print(f"error: --repeat must be at least 1 (the best of that many runs is kept). Got {args.repeat}.", file=sys.stderr)
         return 2
-    report = run_benchmark(args.rows, args.repeat, args.memory_rows, args.web_seconds, args.figures)
+    report = run_benchmark(args.rows, args.repeat, args.memory_rows, args.web_seconds, args.figures, args.records)
     print(json.dumps(report, indent=2) if args.json else format_report(report))
     return 1 if args.check and not all(report["targets"].values()) else 0
 

@@ -123,7 +123,7 @@ def test_benchmark_runs_and_reports_every_measure():
     # running it for real (README), never asserted in a unit test.
     from benchmarks.run import format_report, run_benchmark
 
-    report = run_benchmark(rows=5000, repeat=1, memory_rows=20_000, web_seconds=0.5, figures=120)
+    report = run_benchmark(rows=5000, repeat=1, memory_rows=20_000, web_seconds=0.5, figures=120, records_rows=600)
     for key in (
         "training_seconds",
         "predict_microseconds",
@@ -135,7 +135,8 @@ def test_benchmark_runs_and_reports_every_measure():
         assert report[key] > 0
     assert report["predict_as_of_microseconds"] > 0 and report["rank_milliseconds"] > 0
     assert report["cli_batch_rows_per_second"] > 0 and "cold_start_imported_sklearn" in report
-    assert len(report["targets"]) == 12 and report["batch_peak_megabytes"] > 0
+    assert len(report["targets"]) == 13 and report["batch_peak_megabytes"] > 0
+    assert report["records_training"]["rows"] == 600 and report["records_training"]["seconds"] > 0
     scaling = report["training_scaling"]
     assert scaling["statistics"] == 120 and scaling["shipped"]["peak_megabytes"] > 0
     assert scaling["large"]["seconds"] > 0 and scaling["time_ratio"] > 0 and scaling["memory_ratio"] > 0

@@ -250,6 +250,7 @@ def test_the_http_api_answers_for_a_population(trained):
     assert {c["country"]: c["populations"] for c in known}["DE"] == ["payroll"]
 
 
+@pytest.mark.slow  # two evaluations in fresh processes; the Python answers are tested above
 def test_evaluate_real_scores_fresh_rows_as_their_population(model, trained, tmp_path):
     import json
     import subprocess

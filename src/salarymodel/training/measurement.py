@@ -269,7 +269,16 @@ class MeasurementData:
             "record_squares",
         ]
         arrays = {name: getattr(self, name) for name in names}
-        arrays["unit_population"] = np.array([unit.startswith("records:") for unit in self.units], dtype=float)
+        # A source of records is a population where the figures describe the market; in a
+        # country no figure covers, its rows are the only view of that market, read as a site's.
+        covered = set(self.country.tolist())
+        arrays["unit_population"] = np.array(
+            [
+                unit.startswith("records:") and bool(covered & set(self.record_country[self.record_unit == j].tolist()))
+                for j, unit in enumerate(self.units)
+            ],
+            dtype=float,
+        )
         arrays["use"] = np.ones(len(self.kind)) if self.use is None else np.asarray(self.use, dtype=float)
         arrays["range_rows"] = self.range_rows
         arrays["range_coverage"] = self.coverage[self.range_rows]
