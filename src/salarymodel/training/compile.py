@@ -109,7 +109,6 @@ def compile_model(estimator, plan: TrainingPlan, metadata: TrainingFacts, poster
     if posterior is not None:
         for name, unit, covered in posterior.population_units():
             populations += [(name, i, unit) for i, (country, _) in enumerate(cells) if country in covered]
-    if posterior is not None:
         pairs = tuple((cell, unit) for _, cell, unit in populations)
         read = posterior_tables(posterior, cells, estimator, shapes, countries, pairs)
         centre, scale, ratio_low, ratio_high = read["centre"], read["scale"], read["ratio_low"], read["ratio_high"]
