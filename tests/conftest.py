@@ -99,31 +99,10 @@ os.replace(report + '.tmp', report)
 """
 
 
-@pytest.fixture(scope="session")
-def moment_model_dir(tmp_path_factory):
-    """The quick moment model (``train(posterior=False)``, seed 0), shared by the run:
-    the tests of its own mechanics (two band parts, its generator) read it."""
-    import fcntl
-
-    shared = _run_folder(tmp_path_factory)
-    folder = shared / "moment-model"
-    with open(shared / "moment-model.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one worker trains, the others wait and read it
-        _train_once(folder, posterior=False)
-    return folder
-
-
-def _train_once(folder: Path, **settings) -> None:
+def _train_once(folder: Path) -> None:
     """Train seed 0 into ``folder`` unless an earlier worker did (call under the folder's lock)."""
     if not (folder / "salary_model.json").exists():
-        train(out=folder, seed=0, **settings)
-
-
-@pytest.fixture(scope="session")
-def moment_model(moment_model_dir):
-    from salarymodel import load_model
-
-    return load_model(moment_model_dir)
+        train(out=folder, seed=0)
 
 
 @pytest.fixture(scope="session")
@@ -140,8 +119,8 @@ def model(model_dir):
 
 
 @pytest.fixture(scope="session")
-def plan(model):
-    return model.plan
+def training_data(model):
+    return model.training_data
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ MODULES = [
     "salarymodel.data.listing",
     "salarymodel.serving.model",
     "salarymodel.api",
-    "salarymodel.training.synthetic",
+    "salarymodel.data.training_data",
 ]
 
 

@@ -19,10 +19,10 @@ def report(evaluation_json):
     return evaluation_json
 
 
-def test_fidelity_reports_every_figure_with_a_status_and_reason(report, plan):
+def test_fidelity_reports_every_figure_with_a_status_and_reason(report, training_data):
     figures = report["fidelity"]["figures"]
     assert {f["id"] for f in figures} == {f"f{i:02d}" for i in range(1, 28)}
-    assert len(figures) == len(plan.figures)
+    assert len(figures) == len(training_data.figures)
     for figure in figures:
         assert figure["status"] in ("reproduced", "not reproduced", "excluded") and figure["reason"]
         if figure["status"] == "reproduced":
@@ -34,15 +34,6 @@ def test_fidelity_reports_every_figure_with_a_status_and_reason(report, plan):
     # Each German range is inside its 90% posterior predictive interval (test_bands.py);
     # the served median need not pass through each source's own view of its cell.
     assert status["f18"] == status["f19"] == "reproduced"
-
-
-def test_german_and_indian_market_figures_are_reproduced_and_employers_pooled(moment_model):
-    # The moment model's fidelity (its synthetic rows reproduce each figure's cell).
-    figures = {f["id"]: f for f in moment_model.fidelity().to_dict("records")}
-    assert all(figures[i]["status"] == "reproduced" for i in ("f17", "f18", "f19", "f21"))
-    for employer in ("f15", "f22", "f23", "f24", "f25", "f26"):
-        figure = figures[employer]
-        assert figure["status"] == "reproduced" or figure["reason"].startswith("partially pooled"), employer
 
 
 def test_calibration_is_within_two_points_overall_and_five_per_country(report):
@@ -60,7 +51,7 @@ def test_card_carries_the_same_calibration_and_fidelity(report, model_dir):
     assert card["metrics"]["fidelity"]["summary"] == report["fidelity"]["summary"]
 
 
-def test_uncertainty_shows_the_bands_two_parts(report, plan):
+def test_uncertainty_shows_the_bands_two_parts(report):
     rows = {(r["country"], r["company"], r["level"]): r for r in report["uncertainty"]}
     us_entry, de_mid = rows[("US", None, "entry")], rows[("DE", None, "mid")]
     # Germany rests on one source per level, US entry on nine: its median is better known.
@@ -70,18 +61,18 @@ def test_uncertainty_shows_the_bands_two_parts(report, plan):
 
 
 @pytest.mark.slow
-def test_model_comparison_scores_three_families_on_one_split(plan):
-    comparison = compare_models(plan, rows_per_country=8000, seed=0)
+def test_the_served_tables_are_compared_with_regressions_fitted_to_the_same_engineers(model):
+    comparison = compare_models(model, rows_per_country=8000, seed=0)
     names = [c["name"] for c in comparison["candidates"]]
-    assert len(names) == 3 and any("gradient-boosted" in n for n in names)
-    shipped = next(c for c in comparison["candidates"] if "shipped" in c["name"])
+    assert len(names) == 4 and names[0] == comparison["served"] and any("gradient-boosted" in n for n in names)
+    served = comparison["candidates"][0]
     constant = next(c for c in comparison["candidates"] if "constant" in c["name"])
-    # A single global spread cannot be calibrated per country; the shipped band is.
-    assert shipped["worst_country_deviation"] < constant["worst_country_deviation"]
-    assert comparison["chosen"]["name"] == shipped["name"]
+    # The served tables are the posterior predictive, so fresh engineers of it fall in their
+    # bands as often as they claim; one global spread cannot be calibrated per country.
+    assert served["calibrated"] and served["worst_country_deviation"] < constant["worst_country_deviation"]
     for candidate in comparison["candidates"]:
         assert set(candidate["coverage"]) == {"0.5", "0.8", "0.9", "0.95"}
-        assert candidate["fit_seconds"] > 0 and candidate["band_80_relative_width"] > 0
+        assert candidate["fit_seconds"] >= 0 and candidate["band_80_relative_width"] > 0
 
 
 def test_evaluate_cli_emits_json_for_every_figure(model_dir, evaluation_json):
@@ -92,9 +83,9 @@ def test_evaluate_cli_emits_json_for_every_figure(model_dir, evaluation_json):
     lofo = data["validation"]["leave_one_figure_out"]
     assert data["validation"]["refit"] == "posterior" and "seed_spread" not in lofo
     assert len({f["id"] for f in lofo["figures"]}) == 25
-    # Sharpness beside coverage, for the band and the previous one.
+    # Sharpness beside coverage, on the served band alone.
     sharp = data["sharpness"]["summary"]
-    assert sharp["figures"] == 10 and sharp["interval_score"] > 0 and sharp["previous_interval_score"] > 0
+    assert sharp["figures"] == 10 and sharp["interval_score"] > 0 and "previous_interval_score" not in sharp
     # The naive yardstick sits beside the model's error on the same figures.
     peers = data["validation"]["peer_baseline"]
     assert peers["summary"]["figures"] == len(peers["figures"]) > 0

@@ -9,15 +9,15 @@ import pandas as pd
 import pytest
 
 from salarymodel.cli.evaluate import format_measurement
+from salarymodel.data.training_data import training_data as read_training_data
 from salarymodel.evidence.measurement import measurement_section
-from salarymodel.training.bayes import fit_to_plan
+from salarymodel.training.bayes import fit_posterior
 from salarymodel.training.measurement import REPORTING_SD, measurement_data, prior_settings
 from salarymodel.training.posterior import Diagnostics, PosteriorDiagnosticsError
-from salarymodel.training.synthetic import plan_training_set
 
 
-def test_each_statistic_is_read_as_the_functional_its_source_reports(plan):
-    data = measurement_data(plan.used_figures(), plan.levels)
+def test_each_statistic_is_read_as_the_functional_its_source_reports(training_data):
+    data = measurement_data(training_data.used_figures(), training_data.levels)
     kinds = {(i, s): k for i, s, k in zip(data.ids, data.statistics, data.kind)}
     assert kinds[("f01", "mean")] == 0 and kinds[("f02", "p25")] == 1 and kinds[("f04", "range")] == 2
     assert kinds[("f11", "mean")] == kinds[("f12", "mean")] == 3  # lowest / highest of three sites
@@ -54,8 +54,8 @@ def test_failed_diagnostics_are_refused_naming_each_problem():
 
 
 @pytest.fixture(scope="module")
-def section(plan):
-    return measurement_section(plan, seed=0)
+def section(training_data):
+    return measurement_section(training_data, seed=0)
 
 
 @pytest.mark.slow
@@ -83,9 +83,9 @@ def test_each_figure_is_inside_its_predictive_interval_or_named_with_its_weight(
 
 
 @pytest.mark.slow
-def test_a_german_figure_moves_no_other_countrys_median_beyond_the_shared_scales(plan, section):
-    figures = plan.figures[plan.figures["id"] != "f17"].drop(columns=["excluded"])
-    without = measurement_section(plan_training_set(figures, basis=plan.basis), seed=0)
+def test_a_german_figure_moves_no_other_countrys_median_beyond_the_shared_scales(training_data, section):
+    figures = training_data.figures[training_data.figures["id"] != "f17"].drop(columns=["excluded"])
+    without = measurement_section(read_training_data(figures, basis=training_data.basis), seed=0)
 
     # Two fits are two Monte Carlo samples: the 2% holds beyond 3 standard errors of the
     # difference of their posterior medians (sd from the 80% interval, over the bulk ESS).
@@ -106,7 +106,7 @@ def test_a_german_figure_moves_no_other_countrys_median_beyond_the_shared_scales
 
 
 @pytest.mark.slow
-def test_records_from_a_known_lognormal_are_recovered(plan):
+def test_records_from_a_known_lognormal_are_recovered(training_data):
     rng = np.random.default_rng(5)
     n = 400
     records = pd.DataFrame(
@@ -121,10 +121,10 @@ def test_records_from_a_known_lognormal_are_recovered(plan):
             "source": "payroll",
         }
     )
-    posterior = fit_to_plan(plan, records, seed=0)
+    posterior = fit_posterior(training_data, records, seed=0)
     posterior.diagnostics.check()
     spread = np.median(posterior.spread_draws("GB", None, np.array([5.0, 15.0])), axis=0)
     assert spread == pytest.approx([0.25, 0.25], rel=0.10)
     median = np.exp(np.median(posterior.median_draws("GB", None, np.array([2.0, 10.0, 18.0])), axis=0))
-    gbp = 60000 / plan.basis.per_usd["GBP"]
+    gbp = 60000 / training_data.basis.per_usd["GBP"]
     assert median == pytest.approx([gbp] * 3, rel=0.05)

@@ -5,12 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.special import ndtri
 
-from salarymodel import make_training_set
 from salarymodel.evidence.metrics import coverage_report
 from salarymodel.serving.bands import NormalisedResidualScore, conformal_bounds
-from salarymodel.training.engineers import training_rows
+from salarymodel.training.engineers import draw_engineers
 
 
 def test_score_and_bound_invert_each_other():
@@ -30,7 +28,7 @@ def test_conformal_bounds_use_finite_sample_ranks():
 @pytest.fixture(scope="module")
 def holdout(model):
     # Engineers the default model never saw: the posterior predictive at another seed.
-    return training_rows(model.plan, model.posterior, rows_per_country=15_000, seed=12345)
+    return draw_engineers(model.training_data, model.posterior, rows_per_country=15_000, seed=12345)
 
 
 def test_80_percent_band_covers_80_percent_of_held_out_rows(model, holdout):
@@ -47,14 +45,11 @@ def test_coverage_at_one_seed_is_pinned(model, holdout):
     assert level["overall"] == pytest.approx(0.8001, abs=0.005)  # posterior: MC error across CPUs
 
 
-def test_moment_model_covers_rows_of_its_own_generator(moment_model):
-    rows = make_training_set(plan=moment_model.plan, seed=12345)
-    assert coverage_report(moment_model, rows, (0.8,))["levels"]["0.8"]["overall"] == pytest.approx(0.80, abs=0.02)
-
-
 def test_coverage_holds_over_repeated_seeds(model):
     shares = [
-        coverage_report(model, training_rows(model.plan, model.posterior, rows_per_country=8000, seed=s), (0.8, 0.5))["levels"]
+        coverage_report(model, draw_engineers(model.training_data, model.posterior, rows_per_country=8000, seed=s), (0.8, 0.5))[
+            "levels"
+        ]
         for s in (101, 202, 303)
     ]
     assert np.mean([s["0.8"]["overall"] for s in shares]) == pytest.approx(0.80, abs=0.015)
@@ -109,49 +104,6 @@ def test_india_employers_are_ordered_like_their_figures(model):
     assert medians == sorted(medians, reverse=True)
 
 
-def test_fast_path_matches_the_scikit_learn_model(moment_model):
-    # Loaded from the data file, so this pins the file to the estimator (the moment
-    # model serves its regression's centre; the posterior model its predictive median).
-    model = moment_model
-    rng = np.random.default_rng(3)
-    frame = pd.DataFrame({"country": rng.choice(["US", "DE", "IN"], 300), "company": None, "years": rng.uniform(0, 50, 300)})
-    frame.loc[frame["country"] == "IN", "company"] = "Infosys"
-    frame.loc[frame.index[frame["country"] == "US"][::2], "company"] = "TikTok"
-    centre, scale = model.estimator.centre_scale(frame, within=True)
-    cell = np.array([model.cells.index((c, k)) for c, k in zip(frame["country"], frame["company"])])
-    from salarymodel.serving._frame import read_tables
-
-    served_centre, served_scale = read_tables((model.tables.centre, model.tables.scale), cell, frame["years"].to_numpy())
-    np.testing.assert_allclose(served_centre, centre, atol=1e-4)
-    np.testing.assert_allclose(np.log(served_scale), np.log(scale), atol=1e-4)
-
-
-@pytest.mark.parametrize(
-    ("country", "years", "company"), [("DE", 4.0, None), ("US", 1.0, None), ("IN", 6.0, "Infosys"), ("DE", 30.0, None)]
-)
-def test_served_band_is_the_convolution_of_its_two_parts(moment_model, country, years, company):
-    # The moment model's band, rebuilt here by brute force from the estimator's
-    # within-source scores and the median's variance: the served percentiles must agree.
-    model = moment_model
-    from salarymodel.training.uncertainty import median_variance
-
-    frame = pd.DataFrame({"country": [country], "company": [company], "years": [years]})
-    centre, scale = model.estimator.centre_scale(frame, within=True)
-    low_var, high_var = median_variance(model.plan, [(country, company)], np.array([years]))
-    scores = model.estimator.within_scores_[country]
-    z = ndtri((np.arange(400) + 0.5) / 400)
-    lower = np.sort((scores[:, None] * scale[0] + np.sqrt(low_var[0, 0]) * z[None, :]).ravel())
-    upper = np.sort((scores[:, None] * scale[0] + np.sqrt(high_var[0, 0]) * z[None, :]).ravel())
-    expected = centre[0] + np.array([np.quantile(lower, 0.1), np.quantile(lower, 0.5), np.quantile(upper, 0.9)])
-    e = model.predict(country, years, company, as_of=model.reference_date)
-    to_usd = np.log(model.per_usd[e.currency])
-    served = np.log([e.low, e.median, e.high]) - to_usd
-    if years <= 12:  # past the data the served ends are held by the running maximum over years
-        np.testing.assert_allclose(served, expected, atol=0.01)
-    else:
-        assert served[2] == pytest.approx(expected[2], abs=0.01) and served[0] >= expected[0] - 0.01
-
-
 def test_the_medians_interval_widens_far_from_the_data(model):
     # Past the figures the curve's slopes are their prior's: the median's posterior
     # widens, while the engineers' spread follows the fitted trend (not a hand-set rule).
@@ -161,12 +113,6 @@ def test_the_medians_interval_widens_far_from_the_data(model):
         if country != "US":
             assert far.median_high / far.median_low > near.median_high / near.median_low, country
         assert far.low >= near.low and far.median >= near.median, country
-
-
-def test_moment_model_bands_widen_upward_far_from_the_data(moment_model):
-    for country in ("US", "DE", "IN"):
-        near, far = moment_model.predict(country, 10), moment_model.predict(country, 45)
-        assert far.high / far.low > near.high / near.low and far.low >= near.low, country
 
 
 def test_a_stream_of_new_confidences_keeps_the_caches_within_their_byte_budget(monkeypatch):

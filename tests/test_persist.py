@@ -110,7 +110,7 @@ def test_training_side_is_loaded_only_when_evaluation_asks(model_copy):
     fresh = load_model(model_copy)
     assert fresh.predict("US", 4).median > 0  # serving does not need it
     with pytest.raises(ModelIntegrityError, match="no training file"):
-        _ = fresh.plan
+        _ = fresh.training_data
 
 
 def _forbid(monkeypatch, owner, name: str) -> None:
@@ -348,7 +348,7 @@ def _versions(model, count: int):
             tables=model.tables,
             meta=replace(model.meta, metadata=replace(model.meta.metadata, seed=1000 + i)),
             estimator=model.estimator,
-            plan=model.plan,
+            training_data=model.training_data,
             posterior=model.posterior,
         )
         for i in range(count)

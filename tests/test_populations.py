@@ -158,7 +158,7 @@ def _rows(n: int, seed: int) -> pd.DataFrame:
     )
 
 
-def test_records_enter_through_sufficient_statistics_with_the_same_likelihood(plan):
+def test_records_enter_through_sufficient_statistics_with_the_same_likelihood(training_data):
     # One bin per row and the rows pooled into bins must give the same log density up to a
     # constant: equal differences between any two parameter draws.
     import numpyro
@@ -167,7 +167,7 @@ def test_records_enter_through_sufficient_statistics_with_the_same_likelihood(pl
     from salarymodel.training.measurement import measurement_data, measurement_model
 
     rows = _rows(400, seed=2)
-    pooled = measurement_data(plan.used_figures(), plan.levels, rows)
+    pooled = measurement_data(training_data.used_figures(), training_data.levels, rows)
     assert pooled.record_count.sum() == 400 and len(pooled.record_count) == 2 * 2 * 15  # bins, not rows
     single = {
         "record_country": np.repeat(pooled.record_country, pooled.record_count.astype(int)),
@@ -200,12 +200,12 @@ def test_records_enter_through_sufficient_statistics_with_the_same_likelihood(pl
     assert difference(pooled.arrays() | single) == pytest.approx(difference(pooled.arrays()), rel=1e-5)
 
 
-def test_100000_records_cost_what_their_bins_do(plan):
+def test_100000_records_cost_what_their_bins_do(training_data):
     # Bins are per source, country, employer and quarter-year: their count is bounded by the
     # cells, not by the rows (the training time of 100,000 rows is a line of the benchmark).
     from salarymodel.training.measurement import measurement_data
 
-    data = measurement_data(plan.used_figures(), plan.levels, _rows(100_000, seed=3))
+    data = measurement_data(training_data.used_figures(), training_data.levels, _rows(100_000, seed=3))
     assert data.record_count.sum() == 100_000 and len(data.record_count) == 2 * 2 * 15
 
 

@@ -115,15 +115,15 @@ def test_training_refuses_a_posterior_whose_diagnostics_fail(monkeypatch, tmp_pa
     from salarymodel.training.posterior import Diagnostics
 
     failing = Diagnostics(r_hat=1.2, ess_bulk=30, ess_tail=10, divergences=0, draws=1600, worst_parameter="level[0]")
-    real = train_module.fit_to_plan
+    real = train_module.fit_posterior
 
     def fit_with_failing_diagnostics(*args, **kwargs):
         posterior = real(*args, **kwargs)
         return type(posterior)(posterior.data, posterior.draws, failing, posterior.settings, posterior.seed)
 
-    monkeypatch.setattr(train_module, "fit_to_plan", fit_with_failing_diagnostics)
+    monkeypatch.setattr(train_module, "fit_posterior", fit_with_failing_diagnostics)
     with pytest.raises(PosteriorDiagnosticsError, match=r"split R-hat 1.200 > 1.02 \(level\[0\]\)"):
-        train_module.train(out=tmp_path / "m", posterior=True)
+        train_module.train(out=tmp_path / "m")
     assert not (tmp_path / "m").exists() or not any((tmp_path / "m").iterdir())
 
 
@@ -210,24 +210,17 @@ def test_removing_f02_leaves_the_other_bands_and_the_us_medians_from_5_years(mod
         assert abs(b / a - 1) < 0.05, years
 
 
-def test_moments_trains_the_quick_model_and_refuses_records(tmp_path):
+def test_training_has_one_path_with_no_moment_model_to_choose(tmp_path):
+    # The posterior is the only model trained: the quick moment model and its switch are gone.
+    import inspect
+
+    assert "posterior" not in inspect.signature(train).parameters
     done = subprocess.run(
-        [sys.executable, "-m", "salarymodel.train", "--moments", "--rows", "2000", "--out", "m"],
+        [sys.executable, "-m", "salarymodel.train", "--moments", "--out", "m"],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=120,
         cwd=tmp_path,
     )
-    assert done.returncode == 0, done.stderr
-    card = (tmp_path / "m" / "salary_model.json").read_text()
-    assert '"source_effects"' in card and '"measurement_model"' not in card
-    records = _records_file(tmp_path / "records.csv", "DE", rows=20)
-    refused = subprocess.run(
-        [sys.executable, "-m", "salarymodel.train", "--moments", "--records", str(records), "--out", "r"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=tmp_path,
-    )
-    assert refused.returncode == 2 and "moment model" in refused.stderr and "Traceback" not in refused.stderr
-    assert not (tmp_path / "r").exists()
+    assert done.returncode == 2 and "unrecognized arguments: --moments" in done.stderr
+    assert not (tmp_path / "m").exists()

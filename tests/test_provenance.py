@@ -48,14 +48,6 @@ def test_extrapolated_estimates_borrow_the_nearest_level(model):
     assert model.predict("DE", 30).sources == ("f19",)  # senior is DE's highest reported level
 
 
-def test_moment_bands_at_45_years_are_wider_than_at_10(moment_model):
-    # The posterior model's widening is its median's interval (test_model.py).
-    model = moment_model
-    for country in ("US", "DE", "IN"):
-        ten, far = model.predict(country, 10), model.predict(country, 45)
-        assert far.high / far.low > ten.high / ten.low
-
-
 def test_to_dict_carries_sources_and_support(model):
     data = model.predict("US", 1).to_dict()
     assert data["support"] == "strong" and isinstance(data["sources"], list) and "f02" in data["sources"]
@@ -97,7 +89,7 @@ def test_explain_converts_to_the_requested_currency(model):
     assert usd.at["f18", "reported"] * rate == pytest.approx(eur.at["f18", "reported"])
     india = model.explain("India", 4, "TCS", as_of=model.reference_date).set_index("id")
     # 2019 rupees aged to the reference date with India's wage index
-    wage = model.plan.figures.set_index("id").loc["f25", "aging_factor"]
+    wage = model.training_data.figures.set_index("id").loc["f25", "aging_factor"]
     assert wage > 1 and india.at["f25", "reported"] == pytest.approx(412_706 * wage)
 
 
@@ -144,13 +136,14 @@ def test_explain_names_who_published_each_figure(model):
     assert set(model.source_names) == {"A0", "A1", "A2"}
 
 
+@pytest.mark.slow
 def test_a_users_own_source_is_shown_by_its_id(tmp_path):
     from helpers import figures_with, shipped_figures
     from salarymodel.train import train
 
     f18 = shipped_figures().set_index("id").loc["f18"].to_dict()
     extra = {**f18, "id": "f99", "source": "U1", "value": "65000", "value_high": "85000"}
-    table = train(figures_with(tmp_path, [extra]), posterior=False).model.explain("Germany", 4)
+    table = train(figures_with(tmp_path, [extra])).model.explain("Germany", 4)
     assert table.set_index("id").loc["f99", "publisher"] == "" and table.set_index("id").loc["f18", "publisher"] == "TechMinds"
 
 

@@ -14,19 +14,19 @@ import pytest
 from salarymodel.training.measurement import measurement_data
 
 
-def _unit_of(plan) -> dict[str, str]:
-    data = measurement_data(plan.used_figures(), plan.levels)
+def _unit_of(training_data) -> dict[str, str]:
+    data = measurement_data(training_data.used_figures(), training_data.levels)
     return {figure: data.units[unit] for figure, unit in zip(data.ids, data.unit)}
 
 
 @pytest.mark.parametrize("figures", [("f17", "f18", "f19"), ("f03", "f04"), ("f14", "f15"), ("f05", "f06", "f07")])
-def test_the_figures_of_one_site_share_one_offset(plan, figures):
-    units = _unit_of(plan)
+def test_the_figures_of_one_site_share_one_offset(training_data, figures):
+    units = _unit_of(training_data)
     assert len({units[f] for f in figures}) == 1, {f: units[f] for f in figures}
 
 
-def test_different_sites_keep_their_own_offsets(plan):
-    units = _unit_of(plan)
+def test_different_sites_keep_their_own_offsets(training_data):
+    units = _unit_of(training_data)
     assert len({units[f] for f in ("f01", "f03", "f05", "f14", "f20")}) == 5
 
 

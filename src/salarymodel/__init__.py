@@ -34,7 +34,6 @@ _EXPORTS = {
     "SalaryRank": "serving.rank",
     "ranges": "api",
     "PayRange": "serving.pay_ranges",
-    "make_training_set": "training.synthetic",
     "SalaryEstimate": "serving.estimate",
     "InvalidRowsError": "serving.estimate",
     "SalaryModel": "serving.model",

@@ -23,6 +23,7 @@ import pandas as pd
 from . import __version__
 from .data.listing import first_ids
 from .data.tables import TablePaths
+from .data.training_data import TrainingData, training_data
 from .errors import ParameterError
 from .evidence.measurement import measurement_section
 from .evidence.metrics import HOLDOUT_SEED_OFFSET, coverage_report
@@ -32,12 +33,11 @@ from .serving.model import SalaryModel
 from .serving.model_file import TrainingFacts
 from .serving.paths import TRAINING_SET_FILE
 from .serving.persist import check_model_folder, save_model, write_atomic
-from .training.bayes import fit_to_plan
+from .training.bayes import fit_posterior
 from .training.compile import compile_model
-from .training.engineers import engineer_regressor, training_rows
+from .training.engineers import DEFAULT_ROWS_PER_COUNTRY, draw_engineers, engineer_regressor
 from .training.estimator import FEATURES, SalaryRegressor
-from .training.posterior import SamplerSettings
-from .training.synthetic import DEFAULT_ROWS_PER_COUNTRY, plan_training_set
+from .training.posterior import Posterior, SamplerSettings
 from .training.threads import fit_threads
 
 __all__ = ["TrainingResult", "train", "DEFAULT_OUT", "DEFAULT_DATA_OUT"]
@@ -76,7 +76,7 @@ class TrainingResult:
             f"({fidelity['spread_tolerance']:.0%} for spreads): {fidelity['summary']['reproduced']} of "
             f"{fidelity['summary']['statistics']} ({fidelity['summary']['not_reproduced']} not, with reasons; "
             f"see 'python -m salarymodel.evaluate').",
-            *_posterior_lines(card.measurement_model),
+            *_posterior_lines(card.measurement_model or {}),
             f"Figures used ({len(used):,}): {first_ids(used, 20, where='all in the model card')}.",
         ]
         # One line per reason: a survey can exclude thousands of figures for the same one.
@@ -88,8 +88,8 @@ class TrainingResult:
         return "\n".join(lines)
 
 
-def _posterior_lines(section: dict | None) -> list[str]:
-    """The posterior's diagnostics and checks in the summary (none for a moment model)."""
+def _posterior_lines(section: dict) -> list[str]:
+    """The posterior's diagnostics and checks in the summary (none for a card without them)."""
     if not section:
         return []
     d, checks = section["diagnostics"], section["predictive_checks"]
@@ -100,16 +100,22 @@ def _posterior_lines(section: dict | None) -> list[str]:
     ]
 
 
-def _metadata(seed: int, rows: pd.DataFrame, rows_per_country: int) -> TrainingFacts:
-    return TrainingFacts(seed=seed, rows=len(rows), rows_per_country=rows_per_country, version=__version__)
+@dataclass
+class _Run:
+    """What one run computed, before anything is written."""
+
+    data: TrainingData
+    posterior: Posterior
+    rows: pd.DataFrame
+    estimator: SalaryRegressor
+    model: SalaryModel
+    holdout: pd.DataFrame
 
 
-def _train_from_posterior(figures, tables, records, *, seed: int, rows_per_country: int, sampler, step):
-    """Plan, posterior, engineers, regression, model and held-out engineers of one run."""
-    step("1/5 normalising the figures")
-    plan = plan_training_set(figures, tables=tables)
+def _fit(data: TrainingData, records, *, seed: int, rows_per_country: int, sampler, step) -> _Run:
+    """Posterior, engineers, regression, model and held-out engineers of one run."""
     if records is not None:
-        unknown = sorted(set(records["country"]) - set(plan.used_figures()["country"]))
+        unknown = sorted(set(records["country"]) - set(data.used_figures()["country"]))
         if unknown:
             raise ValueError(
                 f"The records hold salaries for {', '.join(unknown)}, for which the figures have no "
@@ -117,17 +123,18 @@ def _train_from_posterior(figures, tables, records, *, seed: int, rows_per_count
                 "one figure for each to the figures file (--figures), or leave those rows out."
             )
     step("2/5 sampling the measurement model's posterior (NUTS)")
-    fitted = fit_to_plan(plan, records, seed=seed, settings=sampler)
-    fitted.diagnostics.check()  # a fit that fails its diagnostics writes no model
+    posterior = fit_posterior(data, records, seed=seed, settings=sampler)
+    posterior.diagnostics.check()  # a fit that fails its diagnostics writes no model
     step("3/5 drawing engineers from the posterior predictive and fitting the regression")
-    rows = training_rows(plan, fitted, rows_per_country=rows_per_country, seed=seed)
+    rows = draw_engineers(data, posterior, rows_per_country=rows_per_country, seed=seed)
     within = np.log(rows["within_salary_usd"].to_numpy())
     estimator = engineer_regressor(seed).fit(rows[FEATURES], within, within)
     step("4/5 compiling the serving tables from the posterior")
-    model = compile_model(estimator, plan, _metadata(seed, rows, rows_per_country), posterior=fitted)
+    facts = TrainingFacts(seed=seed, rows=len(rows), rows_per_country=rows_per_country, version=__version__)
+    model = compile_model(estimator, data, facts, posterior)
     step("5/5 checking the model and writing its card")
-    holdout = training_rows(plan, fitted, rows_per_country=rows_per_country, seed=seed + HOLDOUT_SEED_OFFSET)
-    return plan, fitted, rows, estimator, model, holdout
+    holdout = draw_engineers(data, posterior, rows_per_country=rows_per_country, seed=seed + HOLDOUT_SEED_OFFSET)
+    return _Run(data, posterior, rows, estimator, model, holdout)
 
 
 MAX_ROWS_PER_COUNTRY = 10_000_000
@@ -167,7 +174,6 @@ def train(
     aliases=None,
     data_dir=None,
     records=None,
-    posterior: bool = True,
     sampler: SamplerSettings | None = None,
 ) -> TrainingResult:
     """Train a model from reported figures and optionally save it.
@@ -206,14 +212,7 @@ def train(
     records : DataFrame, str or Path, default=None
         Individual salaries (a records file or :func:`salarymodel.data.records.load_records`'s
         frame): they enter the measurement model's likelihood beside the figures,
-        each file one more source with its own offset (implies ``posterior=True``).
-    posterior : bool, default=True
-        Fit the measurement model's full posterior (NumPyro NUTS, about 30 s; the
-        ``bayes`` extra) and draw the synthetic engineers from its posterior
-        predictive; the tables are the posterior's
-        (:mod:`salarymodel.training.compile_posterior`). False: the quick moment
-        model (seconds, no NumPyro; bands from plug-in estimates of each figure's
-        cell), for development; records need the posterior.
+        each ``source`` one population with its own offset from the market.
     sampler : SamplerSettings, default=None
         NUTS chains and draws (:class:`~salarymodel.training.posterior.SamplerSettings`'s defaults).
 
@@ -229,11 +228,6 @@ def train(
     start = time.perf_counter()
     step = progress or (lambda text: None)
     _check_settings(rows_per_country, seed)
-    if records is not None and not posterior:
-        raise ValueError(
-            "Records enter the measurement model's likelihood, which the moment model does not have: "
-            "train with posterior=True (leave out --moments) to use them."
-        )
     # Where the run will write is checked before any work, so a bad path costs nothing.
     if out is not None:
         check_model_folder(out, parameter="out")
@@ -245,24 +239,11 @@ def train(
 
         records = load_records(records)
     with fit_threads():  # bounded native threads: stable times on a busy machine
-        if posterior:
-            plan, fitted, rows, estimator, model, holdout = _train_from_posterior(
-                figures, tables, records, seed=seed, rows_per_country=rows_per_country, sampler=sampler, step=step
-            )
-        else:
-            step("1/4 planning the synthetic training set from the figures")
-            plan = plan_training_set(figures, tables=tables)
-            fitted = None
-            rows = training_rows(plan, None, rows_per_country=rows_per_country, seed=seed)
-            step("2/4 fitting the model (median, consensus and within-source spreads)")
-            estimator = SalaryRegressor(random_state=seed).fit(
-                rows[FEATURES], np.log(rows["salary_usd"].to_numpy()), np.log(rows["within_salary_usd"].to_numpy())
-            )
-            step("3/4 adding the median's uncertainty and compiling the serving tables")
-            model = compile_model(estimator, plan, _metadata(seed, rows, rows_per_country))
-            step("4/4 checking the model and writing its card")
-            holdout = training_rows(plan, None, rows_per_country=rows_per_country, seed=seed + HOLDOUT_SEED_OFFSET)
-        figures_frame = plan.figures.drop_duplicates("id")
+        step("1/5 normalising the figures")
+        data = training_data(figures, tables=tables)
+        run = _fit(data, records, seed=seed, rows_per_country=rows_per_country, sampler=sampler, step=step)
+        model, rows = run.model, run.rows
+        figures_frame = data.figures.drop_duplicates("id")
         card = {
             "package": {"name": "salarymodel", "version": __version__},
             "created_at": now_iso(),
@@ -270,32 +251,24 @@ def train(
             "rows": int(len(rows)),
             "countries": list(model.countries),
             "currencies": sorted(set(model.local_currency.values()) | {"USD"}),
-            "money": plan.basis.to_dict(),
+            "money": data.basis.to_dict(),
             "money_over_time": model.money.to_dict(),
             "tables": tables.to_dict(),
             "figures": {
                 "used": figures_frame.loc[figures_frame["excluded"] == "", "id"].tolist(),
                 "excluded": [{"id": r.id, "reason": r.excluded} for r in figures_frame.itertuples() if r.excluded],
             },
-            **(
-                {"measurement_model": measurement_section(plan, records, seed=seed, posterior=fitted)}
-                if fitted
-                else {
-                    "experience_curves": {c: curve.to_dict() for c, curve in plan.curves.items()},
-                    "source_effects": plan.effects.to_dict(),
-                    "source_weights": plan.weights,
-                }
-            ),
-            "estimator": {"class": type(estimator).__name__, "params": estimator.get_params()},
+            "measurement_model": measurement_section(data, records, seed=seed, posterior=run.posterior),
+            "estimator": {"class": type(run.estimator).__name__, "params": run.estimator.get_params()},
             "libraries": library_versions(),
             "metrics": {
-                "calibration": coverage_report(model, holdout),
+                "calibration": coverage_report(model, run.holdout),
                 "holdout_seed": seed + HOLDOUT_SEED_OFFSET,
                 "fidelity": fidelity_section(model.fidelity(), max_figures=CARD_FIDELITY_ROWS),
                 "external": external_section(model),
                 "uncertainty": uncertainty_section(model),
                 "model_comparison": (
-                    compare_models(plan, rows_per_country=rows_per_country, seed=seed)
+                    compare_models(model, rows_per_country=rows_per_country, seed=seed)
                     if compare
                     else "not run: train with --compare, or run 'python -m salarymodel.evaluate'"
                 ),

@@ -1,13 +1,13 @@
 """Evaluation report. It leads with evidence from data the model never saw:
 
-1. validation: leave one figure out and leave one source out (retrain,
-   predict the held-out statistic, judge it against the interval of what a
-   new source would report), beside a no-model peer baseline;
+1. validation: leave one figure out and leave one source out (refit the
+   measurement model without them, judge each held-out statistic against
+   its posterior predictive interval), beside a no-model peer baseline;
 2. the external check against real, self-reported salaries;
 
-then fidelity to every reported figure, consistency of the bands with the
-generator (held-out synthetic draws), the model comparison and the
-median's own uncertainty.
+then fidelity to every reported figure, coverage of fresh posterior
+engineers, the served tables beside other regressions fitted to the same
+engineers, and the median's own uncertainty.
 
 Run ``python -m salarymodel.evaluate [--model DIR] [--json] [--no-compare] [--no-validation]``.
 Two focused reports replace the full one: ``--real FILE`` scores a file of
@@ -34,46 +34,30 @@ __all__ = ["evaluation_report", "format_report", "main"]
 
 def _validation_lines(name: str, part: dict) -> list[str]:
     s = part["summary"]
-    posterior = "max_median_change_other_country" in s
-    interval = "posterior predictive interval" if posterior else "new-source interval"
     head = f"{name}: {s['figures']} figures predicted, {s['not_estimable']} not estimable; median |error| " + (
-        f"{s['median_abs_error']:.1%}, inside the 80% {interval} {s['inside_interval']:.0%}" if s["figures"] else "n/a"
+        f"{s['median_abs_error']:.1%}, inside the 80% posterior predictive interval {s['inside_interval']:.0%}"
+        if s["figures"]
+        else "n/a"
     )
-    if posterior:
-        if s["spread_figures"]:
-            head += (
-                f"; the widths of the {s['spread_figures']} figures that report a spread inside the 80% interval "
-                f"of the refit's width: {s['spread_inside_interval']:.0%}"
-            )
+    if s["spread_figures"]:
         head += (
-            f"; largest change of another country's market median: {s['max_median_change_other_country']:.1%} "
-            f"at the years its figures describe, {s['max_median_change_other_country_all_years']:.1%} "
-            "over 0-30 years"
+            f"; the widths of the {s['spread_figures']} figures that report a spread inside the 80% interval "
+            f"of the refit's width: {s['spread_inside_interval']:.0%}"
         )
-        if s["refits_failing_diagnostics"]:
-            head += f"; refits failing their sampler diagnostics: {', '.join(s['refits_failing_diagnostics'])}"
-    spread = part.get("seed_spread")
-    if spread and all(v is not None for v in spread["median_abs_error"]):
-        head += (
-            f" (seeds {', '.join(map(str, spread['seeds']))}: median |error| "
-            f"{min(spread['median_abs_error']):.1%}-{max(spread['median_abs_error']):.1%}, inside "
-            f"{min(spread['inside_interval']):.0%}-{max(spread['inside_interval']):.0%})"
-        )
+    head += (
+        f"; largest change of another country's market median: {s['max_median_change_other_country']:.1%} "
+        f"at the years its figures describe, {s['max_median_change_other_country_all_years']:.1%} "
+        "over 0-30 years"
+    )
+    if s["refits_failing_diagnostics"]:
+        head += f"; refits failing their sampler diagnostics: {', '.join(s['refits_failing_diagnostics'])}"
     table = pd.DataFrame(part["figures"])
     columns = ["id", "held_out", "statistic", "country", "company", "reported_usd", "model_usd", "relative_error"]
-    columns += (
-        ["percentile", "width_inside", "median_change_other", "inside_interval", "status"]
-        if posterior
-        else ["relative_error_high", "inside_interval", "status"]
-    )
+    columns += ["percentile", "width_inside", "median_change_other", "inside_interval", "status"]
     shown = table.reindex(columns=columns).copy()
-    if posterior:  # where the reported value fell in the refit's predictive
-        shown["percentile"] = pd.to_numeric(shown["percentile"], errors="coerce").map(lambda p: "" if p != p else f"{p:.0%}")
-    text_columns(
-        shown,
-        amounts=("reported_usd", "model_usd"),
-        changes=tuple(c for c in ("relative_error", "relative_error_high", "median_change_other") if c in columns),
-    )
+    # Where the reported value fell in the refit's predictive.
+    shown["percentile"] = pd.to_numeric(shown["percentile"], errors="coerce").map(lambda p: "" if p != p else f"{p:.0%}")
+    text_columns(shown, amounts=("reported_usd", "model_usd"), changes=("relative_error", "median_change_other"))
     shown = shown.fillna("-")
     return [head, shown.to_string(index=False), ""]
 
@@ -96,8 +80,7 @@ def _external_lines(external: dict) -> list[str]:
     lines = [
         f"EXTERNAL CHECK: real salaries inside the model's 80% band ({external['population_note']}); "
         "a report, not a target: bands are not widened to cover another population. Interval score in log "
-        "salary (lower is better), beside the earlier new-source band ('previous': the consensus spread plus a "
-        "new source's deviation)"
+        "salary (lower is better)"
     ]
     for key in ("year_matched", "next_year", "all_years"):
         part = external[key]
@@ -116,8 +99,6 @@ def _external_lines(external: dict) -> list[str]:
                 "model_low_usd",
                 "model_high_usd",
                 "interval_score",
-                "previous_share_inside",
-                "previous_interval_score",
             ]
         ]
         lines += [shown.to_string(index=False, float_format=lambda v: f"{v:,.2f}" if abs(v) < 10 else f"{v:,.0f}"), ""]
@@ -163,11 +144,7 @@ def format_report(report: dict) -> str:
     lines = []
     if "validation" in report:
         validation = report["validation"]
-        how = (
-            "each refit samples the measurement model's posterior without them"
-            if "rows" not in validation
-            else f"each refit on {validation['rows']:,} synthetic rows per country, as the model"
-        )
+        how = "each refit samples the measurement model's posterior without them"
         lines.append(f"VALIDATION ON FIGURES THE MODEL NEVER SAW ({how}; {validation['interval']})")
         lines += _validation_lines("LEAVE ONE FIGURE OUT", report["validation"]["leave_one_figure_out"])
         lines += _validation_lines("LEAVE ONE SOURCE OUT", report["validation"]["leave_one_source_out"])
@@ -238,6 +215,7 @@ def format_report(report: dict) -> str:
             [
                 {
                     "model": r["name"],
+                    "calibrated": "yes" if r["calibrated"] else "no",
                     "cov50": r["coverage"]["0.5"],
                     "cov80": r["coverage"]["0.8"],
                     "cov90": r["coverage"]["0.9"],
@@ -254,7 +232,7 @@ def format_report(report: dict) -> str:
         )
         lines += [
             frame.to_string(index=False, float_format=lambda v: f"{v:.3f}"),
-            f"chosen: {comp['chosen']['name']} (rule: {comp['chosen']['rule']})",
+            f"served: {comp['served']}; the others are fitted to the same engineers for comparison ({comp['calibrated_rule']})",
             "",
         ]
     if "sharpness" in report and not report["sharpness"]["summary"].get("figures"):
@@ -268,9 +246,7 @@ def format_report(report: dict) -> str:
         s = sharp["summary"]
         lines.append(
             f"SHARPNESS ON FIGURES THAT REPORT A SPREAD ({sharp['note']}): {s['figures']} figures; "
-            f"coverage {s['coverage']:.0%} (previous {s['previous_coverage']:.0%}), interval score "
-            f"{s['interval_score']:.3f} (previous {s['previous_interval_score']:.3f}), width "
-            f"{s['width']:.3f} (previous {s['previous_width']:.3f})"
+            f"coverage {s['coverage']:.0%}, interval score {s['interval_score']:.3f}, width {s['width']:.3f}"
         )
         table = pd.DataFrame(sharp["figures"])
         table["company"] = table["company"].fillna("-")
@@ -477,7 +453,7 @@ def _focused(args, model) -> int:
         from ..evidence.measurement import measurement_section
 
         try:
-            report = measurement_section(model.plan, records, seed=model.metadata.seed)
+            report = measurement_section(model.training_data, records, seed=model.metadata.seed)
         except (ModuleNotFoundError, ValueError) as error:  # no NumPyro; records a country cannot age
             print(f"error: {error}", file=sys.stderr)
             return 2

@@ -12,8 +12,8 @@ from pathlib import Path
 from ..errors import FiguresError, ModelSwitchedError
 from ..serving.paths import CARD_FILE, TRAINING_SET_FILE
 from ..train import DEFAULT_DATA_OUT, DEFAULT_OUT, train
+from ..training.engineers import DEFAULT_ROWS_PER_COUNTRY
 from ..training.posterior import PosteriorDiagnosticsError
-from ..training.synthetic import DEFAULT_ROWS_PER_COUNTRY
 from .options import with_option
 from .prog import prog
 
@@ -55,19 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
         "options win; missing tables are the shipped ones)",
     )
     parser.add_argument(
-        "--moments",
-        action="store_true",
-        help="train the quick moment model instead of the measurement model's posterior: "
-        "seconds, no NumPyro, but its bands rest on plug-in estimates (for development)",
-    )
-    parser.add_argument(
         "--records",
         type=Path,
         default=None,
         metavar="FILE",
         help="individual salaries (columns country, years, company, salary, currency, year, pay, "
-        "source) that enter the measurement model beside the figures, each source with its "
-        "own offset (not with --moments)",
+        "source) that enter the measurement model beside the figures, each source a "
+        "population with its own offset",
     )
     parser.add_argument(
         "--compare", action="store_true", help="also compare the model families and record it in the model card (slower)"
@@ -102,7 +96,6 @@ def main(argv: list[str] | None = None) -> int:
             aliases=args.aliases,
             data_dir=args.data,
             records=args.records,
-            posterior=not args.moments,
         )
     except FiguresError as error:
         print(f"error: {error.problems.__len__()} problem(s) in {error.path}; nothing was written:", file=sys.stderr)

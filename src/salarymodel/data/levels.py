@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["MAX_YEARS", "PARTITION_LEVELS", "level_for_years", "levels_for_years"]
+__all__ = ["MAX_YEARS", "PARTITION_LEVELS", "level_for_years", "levels_for_years", "sample_years"]
 
 # Years of experience a model accepts, [0, MAX_YEARS].
 MAX_YEARS = 50.0
@@ -31,3 +31,17 @@ def level_for_years(years: float, edges: tuple[float, ...]) -> str:
 def levels_for_years(years: np.ndarray, edges: tuple[float, ...]) -> np.ndarray:
     """Vectorised :func:`level_for_years`."""
     return np.asarray(PARTITION_LEVELS, dtype=object)[np.searchsorted(edges, years, side="right")]
+
+
+def sample_years(level: str, years_min: float, years_max: float, levels, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Years of experience of ``n`` engineers of a figure's cell: uniform in its range;
+    an 'all' cell mixes the partition levels by their ``share_of_all``.
+
+    ``levels`` is the level table (:func:`salarymodel.data.figures.load_levels`).
+    """
+    if level != "all":
+        return rng.uniform(years_min, years_max, n)
+    table = levels.loc[list(PARTITION_LEVELS)]
+    shares, lows, highs = (table[c].to_numpy(float) for c in ("share_of_all", "years_min", "years_max"))
+    which = rng.choice(len(PARTITION_LEVELS), size=n, p=shares)
+    return rng.uniform(lows[which], highs[which])

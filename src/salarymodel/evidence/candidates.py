@@ -21,7 +21,7 @@ __all__ = ["ConformalSpline", "LogNormalSpline", "BoostedQuantiles", "CANDIDATES
 class ConformalSpline:
     """The shipped model: spline ridge, local scale, per-country conformal scores."""
 
-    name = "spline ridge + normalised conformal band (shipped)"
+    name = "spline ridge + normalised conformal band"
 
     def __init__(self, seed: int = 0) -> None:
         self.model = SalaryRegressor(random_state=seed)

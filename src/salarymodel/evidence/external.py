@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..data.levels import sample_years
 from ..data.shipped import raw_data_file
-from ..training.synthetic import sample_years
-from .sharpness import previous_band, real_salary_scores
+from .sharpness import real_salary_scores
 
 __all__ = ["EXPERIENCE_LEVELS", "load_external", "external_check", "POPULATION_NOTE"]
 
@@ -60,7 +60,6 @@ def external_check(
     year_scope: str = "all_years",
     min_answers: int = 30,
     path: str | Path | None = None,
-    scores_previous: bool = True,
 ) -> pd.DataFrame:
     """Share of real salaries inside the model's band, per country and level.
 
@@ -78,8 +77,6 @@ def external_check(
         Cells with fewer answers are listed but not judged.
     path : str or Path, default=None
         Another summary file with the same columns.
-    scores_previous : bool, default=True
-        Also score the earlier new-source band, 'previous' (needs the training side).
 
     Returns
     -------
@@ -91,9 +88,7 @@ def external_check(
         ``real_median_usd``, ``median_ratio`` (model / real), the band at
         the level's years (``model_low_usd``, ``model_high_usd``, medians
         over its years), the real ``p10``/``p90``, the band's mean
-        ``interval_score`` and ``width`` (log salary, :mod:`.sharpness`) and
-        the previous band's ``previous_share_inside`` and
-        ``previous_interval_score``.
+        ``interval_score`` and ``width`` (log salary, :mod:`.sharpness`).
     """
     table = load_external(path)
     table = table[
@@ -102,7 +97,7 @@ def external_check(
         & (table["year_scope"] == year_scope)
         & table["country"].isin(model.countries)
     ]
-    levels = model.plan.levels
+    levels = model.training_data.levels
     # A year's salaries are compared in that year's money (pay of 1 July,
     # USD at that month's ECB rate); pooled years in the reference money.
     as_of = f"{year_scope}-07-01" if year_scope.isdigit() else model.reference_date
@@ -131,11 +126,7 @@ def external_check(
         points = np.maximum.accumulate(np.array([row[name] for name, _ in _PERCENTILES], dtype=float))
         shares = np.array([share for _, share in _PERCENTILES])
         log_band = np.log(band[["low", "high"]].to_numpy())
-        previous = None
-        if scores_previous:
-            rate = model.money_quote(row["country"], "USD", as_of).multiplier
-            previous = previous_band(model, {"country": row["country"]}, None, years, confidence) + np.log(rate)
-        scores = real_salary_scores(model, log_band, previous, points, shares, confidence)
+        scores = real_salary_scores(log_band, points, shares, confidence)
         records.append(
             {
                 "country": row["country"],
@@ -153,8 +144,6 @@ def external_check(
                 "real_p90_usd": float(row["p90"]),
                 "interval_score": scores["interval_score"],
                 "width": scores["width"],
-                "previous_share_inside": scores.get("previous_coverage"),
-                "previous_interval_score": scores.get("previous_interval_score"),
             }
         )
     return pd.DataFrame.from_records(records)

@@ -15,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..training.bayes import fit_to_plan
+from ..data.training_data import TrainingData
+from ..training.bayes import fit_posterior
 from ..training.measurement import REPORTING_SD, prior_settings
 from ..training.posterior import Posterior, SamplerSettings
 
@@ -72,13 +73,13 @@ def predictive_checks(posterior: Posterior, level: float = 0.9) -> pd.DataFrame:
     return pd.DataFrame(rows).astype({"source_weight": object})
 
 
-def _cells(posterior: Posterior, plan) -> list[dict]:
+def _cells(posterior: Posterior, data: TrainingData) -> list[dict]:
     """Market median (with its 80% interval) and the 80% band for one engineer."""
     rng = np.random.default_rng([posterior.seed, 30])
-    local = dict(zip(plan.figures["country"], plan.figures["currency"]))
+    local = dict(zip(data.figures["country"], data.figures["currency"]))
     rows = []
     for country in posterior.data.countries:
-        rate = plan.basis.per_usd.get(local.get(country, "USD"), 1.0)
+        rate = data.basis.per_usd.get(local.get(country, "USD"), 1.0)
         years = np.asarray(_CHECK_YEARS, dtype=float)
         median = posterior.median_draws(country, None, years)
         engineer = median + posterior.spread_draws(country, None, years) * rng.standard_normal(median.shape)
@@ -116,7 +117,7 @@ def _populations(posterior: Posterior) -> list[dict]:
 
 
 def measurement_section(
-    plan,
+    data: TrainingData,
     records: pd.DataFrame | None = None,
     *,
     seed: int = 0,
@@ -125,7 +126,7 @@ def measurement_section(
 ) -> dict:
     """The whole measurement-model report as data (see the module docstring); ``posterior``,
     when given, is the fit of these figures and records (else it is fitted)."""
-    posterior = posterior or fit_to_plan(plan, records, seed=seed, settings=settings)
+    posterior = posterior or fit_posterior(data, records, seed=seed, settings=settings)
     checks = predictive_checks(posterior)
     outliers = checks[~checks["inside"]]
     summary = posterior.summary()
@@ -144,7 +145,7 @@ def measurement_section(
             "figures": checks.to_dict("records"),
         },
         "populations": _populations(posterior),
-        "cells": _cells(posterior, plan),
+        "cells": _cells(posterior, data),
         "diagnostics_pass": not posterior.diagnostics.problems(),
         "diagnostics_problems": posterior.diagnostics.problems(),
     }

@@ -19,7 +19,8 @@ def coverage_report(model, rows: pd.DataFrame, confidences=CONFIDENCES) -> dict:
     ----------
     model : SalaryModel
     rows : pandas.DataFrame
-        Held-out rows from :func:`make_training_set` (another seed).
+        Held-out engineers from :func:`~salarymodel.training.engineers.draw_engineers`
+        (another seed).
     confidences : sequence of float
         Nominal levels to check.
 
@@ -33,7 +34,7 @@ def coverage_report(model, rows: pd.DataFrame, confidences=CONFIDENCES) -> dict:
     """
     features = rows[["country", "company", "years"]]
     # The band claims to hold one engineer's salary: within-market spread
-    # around a median drawn from its uncertainty (the generator's draw).
+    # around a median drawn from its uncertainty (a posterior draw).
     salary = rows["engineer_salary_usd"].to_numpy()
     report: dict = {"rows": int(len(rows)), "levels": {}}
     for confidence in confidences:

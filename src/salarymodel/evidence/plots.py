@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.aging import month_label
+from ..data.levels import PARTITION_LEVELS
 
 __all__ = [
     "plot_reported_figures",
@@ -93,19 +94,20 @@ def plot_normalisation(figures: pd.DataFrame, ax=None):
 
 
 def plot_training_cells(rows: pd.DataFrame, figures: pd.DataFrame, country: str, ax=None):
-    """Synthetic salaries per figure cell of one country, with the reported values."""
+    """Synthetic engineers of one country's market by level, with the reported values at each level."""
     ax = _axes(ax)
-    cells = rows[rows["country"] == country]
-    ids = sorted(cells["figure_id"].unique())
-    data = [cells.loc[cells["figure_id"] == i, "salary_usd"].to_numpy() for i in ids]
-    ax.boxplot(data, tick_labels=ids, whis=(10, 90), showfliers=False)
-    for position, figure_id in enumerate(ids, start=1):
-        for _, r in figures[figures["id"] == figure_id].iterrows():
+    market = rows[(rows["country"] == country) & rows["company"].isna()]
+    levels = [level for level in PARTITION_LEVELS if (market["level"] == level).any()]
+    data = [market.loc[market["level"] == level, "salary_usd"].to_numpy() for level in levels]
+    ax.boxplot(data, tick_labels=levels, whis=(10, 90), showfliers=False)
+    reported = figures[(figures["country"] == country) & figures["company"].isna() & (figures["excluded"] == "")]
+    for position, level in enumerate(levels, start=1):
+        for _, r in reported[reported["level"] == level].iterrows():
             values = [r["value_usd"]] + ([r["value_high_usd"]] if r["statistic"] == "range" else [])
             ax.scatter([position] * len(values), values, color="red", marker="x", zorder=3)
     ax.set_yscale("log")
     ax.set_ylabel("USD per year (log)")
-    ax.set_title(f"{country}: synthetic salaries per figure (box 25-75%, whiskers 10-90%; x = reported)")
+    ax.set_title(f"{country}: synthetic engineers by level (box 25-75%, whiskers 10-90%; x = reported)")
     return ax
 
 

@@ -78,9 +78,9 @@ def _lognormal(figures: pd.DataFrame) -> tuple[float, float | None]:
     return float(np.mean(centres)), sd
 
 
-def _baselines(plan) -> tuple[dict, dict]:
+def _baselines(data) -> tuple[dict, dict]:
     """Per country and per (country, level): (log median, sd) with no model."""
-    used = plan.used_figures()
+    used = data.used_figures()
     market = used[used["company"].isna()]
     country, level = {}, {}
     for code, mine in market.groupby("country"):
@@ -124,8 +124,8 @@ def real_salary_section(model, records: pd.DataFrame) -> dict:
     log_real = np.log(_reference_usd(rows, model)) if len(rows) else np.zeros(0)
     frame = pd.DataFrame({"country": rows["country"], "company": rows["company"], "years": rows["years"]})
     served = np.log(model.quantiles(frame, _QUANTILES)) if len(rows) else np.zeros((0, len(_QUANTILES)))
-    by_country, level_baseline = _baselines(model.plan)
-    levels = levels_for_years(rows["years"].to_numpy(float), level_edges(model.plan.levels))
+    by_country, level_baseline = _baselines(model.training_data)
+    levels = levels_for_years(rows["years"].to_numpy(float), level_edges(model.training_data.levels))
     z = ndtri(_QUANTILES)
     country_q = np.array([by_country.get(c, (np.nan, np.nan)) for c in rows["country"]]).reshape(-1, 2)
     level_q = np.array(

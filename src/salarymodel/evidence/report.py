@@ -2,13 +2,14 @@
 model card show (formatting and the command line live in
 :mod:`salarymodel.evaluate`).
 
-1. validation: leave one figure out and leave one source out (retrain,
-   predict the held-out statistic, judge it against the interval of what a
-   new source would report), beside a no-model peer baseline;
+1. validation: leave one figure out and leave one source out (refit the
+   measurement model, judge the held-out statistic against its posterior
+   predictive interval), beside a no-model peer baseline;
 2. the external check against real, self-reported salaries;
 3. how older figures were aged, fidelity to every reported figure,
-   consistency of the bands with the generator, the model comparison and
-   the median's own uncertainty.
+   coverage of fresh posterior-predictive engineers, the served tables beside
+   other regressions fitted to the same engineers, and the median's own
+   uncertainty.
 """
 
 from __future__ import annotations
@@ -21,23 +22,15 @@ import numpy as np
 import pandas as pd
 
 from ..data.levels import PARTITION_LEVELS
-from ..training.engineers import training_rows
+from ..training.engineers import draw_engineers
 from ..training.estimator import FEATURES
 from ..training.fidelity import FIDELITY_TOLERANCE, SPREAD_TOLERANCE, fidelity_table
-from ..training.synthetic import DEFAULT_ROWS_PER_COUNTRY, make_training_set
 from .candidates import CANDIDATES
 from .external import POPULATION_NOTE, external_check
 from .held_out import held_out_checks, interval_note
 from .metrics import CONFIDENCES, HOLDOUT_SEED_OFFSET, coverage_report
 from .sharpness import figure_sharpness, sharpness_summary
-from .validation import (
-    leave_one_figure_out,
-    leave_one_source_out,
-    peer_baseline,
-    refit_folds,
-    source_of,
-    validation_summary,
-)
+from .validation import peer_baseline, refit_folds, source_of, validation_summary
 
 __all__ = [
     "evaluation_report",
@@ -46,7 +39,6 @@ __all__ = [
     "sharpness_section",
     "compare_models",
     "validation_section",
-    "posterior_validation_section",
     "external_section",
     "money_section",
     "clean_json",
@@ -109,48 +101,6 @@ def _largest_errors(table: pd.DataFrame, keep: int | None) -> pd.DataFrame:
     return table.iloc[np.sort(chosen)]
 
 
-# Extra seeds the leave-one-figure-out headline is rerun with: its Monte
-# Carlo spread (each refit draws a fresh synthetic set).
-SPREAD_SEEDS = (1, 2)
-
-
-def validation_section(model, *, seed: int = 0, rows_per_country: int = DEFAULT_ROWS_PER_COUNTRY) -> dict:
-    """Leave-one-figure-out and leave-one-source-out results with summaries.
-
-    For a model with a posterior, each refit samples the measurement model
-    without the held-out figures (:mod:`salarymodel.evidence.held_out`). For
-    a moment model, the whole moment pipeline is rerun and the
-    leave-one-figure-out summary repeated under other seeds; every refit
-    draws ``rows_per_country`` synthetic rows (the model's own count).
-    """
-    if model.posterior is not None:
-        return posterior_validation_section(model)
-    section: dict[str, Any] = {}
-    for name, run in (("leave_one_figure_out", leave_one_figure_out), ("leave_one_source_out", leave_one_source_out)):
-        table = run(model.plan, seed=seed, rows_per_country=rows_per_country)
-        section[name] = {"summary": validation_summary(table), "figures": _records(table)}
-    summaries = [section["leave_one_figure_out"]["summary"]] + [
-        validation_summary(leave_one_figure_out(model.plan, seed=seed + extra, rows_per_country=rows_per_country))
-        for extra in SPREAD_SEEDS
-    ]
-    section["leave_one_figure_out"]["seed_spread"] = {
-        "seeds": [seed] + [seed + extra for extra in SPREAD_SEEDS],
-        "median_abs_error": [s["median_abs_error"] for s in summaries],
-        "inside_interval": [s["inside_interval"] for s in summaries],
-    }
-    section["peer_baseline"] = _peer_baseline_section(model.plan, section["leave_one_figure_out"]["figures"])
-    section["rows"] = rows_per_country
-    section["interval"] = (
-        "80% interval of what a new source would report for the cell (not the band of one "
-        "engineer's salary): the retrained model's "
-        "statistic, read on the cell as one source sees it (consensus median, within-source "
-        "spread; the lowest/highest of k sources as that order statistic), divided/multiplied "
-        "by exp(1.2816 * sqrt(tau_source^2 (1 + 1/n) [+ tau_employer^2 for an employer the "
-        "model no longer knows]))"
-    )
-    return section
-
-
 def _held_out_summary(table: pd.DataFrame) -> dict:
     """:func:`validation_summary` plus the width checks, the largest median change
     in a country the held-out figures do not describe, and refits that failed
@@ -174,14 +124,14 @@ def _held_out_summary(table: pd.DataFrame) -> dict:
     return summary
 
 
-def posterior_validation_section(model, *, confidence: float = 0.8) -> dict:
+def validation_section(model, *, confidence: float = 0.8) -> dict:
     """Leave one figure out and leave one source out on the measurement model:
     every held-out statistic judged against its posterior predictive interval
     under a refit without it (beyond :data:`~salarymodel.evidence.validation.MAX_REFITS`
     figures or sources, seeded folds of them)."""
     posterior = model.posterior
     seed = posterior.seed
-    used = model.plan.used_figures().drop_duplicates("id")
+    used = model.training_data.used_figures().drop_duplicates("id")
     fitted = set(posterior.data.ids)
     ids = [i for i in used["id"] if i in fitted]
     by_source: dict[str, list[str]] = {}
@@ -195,15 +145,15 @@ def posterior_validation_section(model, *, confidence: float = 0.8) -> dict:
     for name, groups in (("leave_one_figure_out", refit_folds(ids, seed)), ("leave_one_source_out", source_folds)):
         table = held_out_checks(posterior, groups, confidence=confidence)
         section[name] = {"summary": _held_out_summary(table), "figures": _records(table)}
-    section["peer_baseline"] = _peer_baseline_section(model.plan, section["leave_one_figure_out"]["figures"])
+    section["peer_baseline"] = _peer_baseline_section(model.training_data, section["leave_one_figure_out"]["figures"])
     section["refit"] = "posterior"
     section["interval"] = interval_note(confidence)
     return section
 
 
-def _peer_baseline_section(plan, lofo_records: list[dict]) -> dict:
+def _peer_baseline_section(data, lofo_records: list[dict]) -> dict:
     """The peer baseline beside the model's leave-one-out error on the same figures."""
-    table = peer_baseline(plan)
+    table = peer_baseline(data)
     lofo = pd.DataFrame(lofo_records)
     model_errors = validation_summary(lofo[lofo["id"].isin(table["id"])]) if len(table) else None
     per_figure = table["relative_error"].abs().groupby(table["id"]).median()  # one vote per figure
@@ -236,7 +186,7 @@ def external_section(model) -> dict:
 def money_section(model) -> dict:
     """How older figures were aged (wage index, beside what CPI would give)
     and which dates the model can serve."""
-    figures = model.plan.figures.drop_duplicates("id")
+    figures = model.training_data.figures.drop_duplicates("id")
     moved = figures[(figures["year"] != model.reference_year) & figures["aging_factor"].notna()]
     rows = [
         {
@@ -260,7 +210,7 @@ def uncertainty_section(model) -> list[dict]:
     """Median, its own 80% interval (the median's uncertainty), the 80% band
     and the band's two parts at each level's centre."""
     rows = []
-    levels = model.plan.levels
+    levels = model.training_data.levels
     for country, company in model.cells:
         for level in PARTITION_LEVELS:
             years = float((levels.at[level, "years_min"] + min(levels.at[level, "years_max"], 25)) / 2)
@@ -283,57 +233,78 @@ def uncertainty_section(model) -> list[dict]:
     return rows
 
 
-def compare_models(plan, *, rows_per_country: int, seed: int) -> dict:
-    """Fit every candidate family on one split and score it the same way."""
-    train_rows = make_training_set(plan=plan, rows_per_country=rows_per_country, seed=seed)
-    holdout = make_training_set(plan=plan, rows_per_country=rows_per_country, seed=seed + HOLDOUT_SEED_OFFSET)
-    y_train = np.log(train_rows["salary_usd"].to_numpy())
-    y_test = np.log(holdout["salary_usd"].to_numpy())
-    countries = tuple(sorted(train_rows["country"].unique()))
-    results = []
+# The served model's row of the comparison.
+SERVED = "served: the posterior's tables, compiled by the spline regression"
+
+
+def compare_models(model, *, rows_per_country: int, seed: int) -> dict:
+    """The served tables beside other regressions fitted to the same engineers.
+
+    Every candidate learns from one set of synthetic engineers drawn from the
+    served model's posterior (``seed``) and is scored on fresh ones
+    (``seed + HOLDOUT_SEED_OFFSET``) the same way as the served tables: band
+    coverage, width, prediction time and fidelity to the figures.
+    """
+    data, posterior = model.training_data, model.posterior
+    train_rows = draw_engineers(data, posterior, rows_per_country=rows_per_country, seed=seed)
+    holdout = draw_engineers(data, posterior, rows_per_country=rows_per_country, seed=seed + HOLDOUT_SEED_OFFSET)
+    countries = tuple(model.countries)
+    scored = [(SERVED, model.quantiles, 0.0)]
     for family in CANDIDATES:
         candidate = family(seed=seed)
         start = time.perf_counter()
-        candidate.fit(train_rows[FEATURES], y_train)
-        fit_seconds = time.perf_counter() - start
-        coverage, by_country = {}, {}
-        for confidence in CONFIDENCES:
-            start = time.perf_counter()
-            low, high = candidate.interval(holdout[FEATURES], confidence)
-            predict_seconds = time.perf_counter() - start
-            inside = pd.Series((y_test >= low) & (y_test <= high))
-            coverage[f"{confidence:g}"] = float(inside.mean())
-            by_country[f"{confidence:g}"] = {k: float(v) for k, v in inside.groupby(holdout["country"]).mean().items()}
-            if confidence == 0.8:
-                width = float(np.mean(np.exp(high - low) - 1))
-                microseconds = predict_seconds / len(holdout) * 1e6
-        table = fidelity_table(_salary_quantiles(candidate), plan, countries)
-        grid = pd.DataFrame([(c, None, y) for c in countries for y in np.linspace(0, 40, 81)], columns=FEATURES)
-        medians = candidate.quantiles(grid, np.array([0.5]))[:, 0].reshape(len(countries), -1)
-        used = table[table["status"] != "excluded"]
-        worst_country = max(abs(v - float(k)) for k, per in by_country.items() for v in per.values())
-        results.append(
-            {
-                "name": family.name,
-                "fit_seconds": fit_seconds,
-                "predict_microseconds_per_row": microseconds,
-                "coverage": coverage,
-                "coverage_by_country": by_country,
-                "worst_country_deviation": worst_country,
-                "band_80_relative_width": width,
-                "fidelity_reproduced": int((used["status"] == "reproduced").sum()),
-                "fidelity_median_abs_error": float(np.median(np.abs(used["relative_error"]))),
-                "fidelity_inside_80_band": float(used["in_band_80"].mean()),
-                "median_non_decreasing": bool(np.all(np.diff(medians, axis=1) >= -1e-9)),
-            }
-        )
+        candidate.fit(train_rows[FEATURES], np.log(train_rows["salary_usd"].to_numpy()))
+        scored.append((family.name, _salary_quantiles(candidate), time.perf_counter() - start))
+    results = [_score(name, quantiles, fit_seconds, holdout, data, countries) for name, quantiles, fit_seconds in scored]
     return {
         "train_seed": seed,
         "holdout_seed": seed + HOLDOUT_SEED_OFFSET,
         "rows": rows_per_country,
         "candidates": results,
-        "chosen": _choose(results),
+        "served": SERVED,
+        "calibrated_rule": f"calibrated: within {OVERALL_TOLERANCE:.0%} overall at 50/80/90%, "
+        f"{COUNTRY_TOLERANCE:.0%} per country, with medians that never fall with years",
     }
+
+
+def _score(name: str, quantiles, fit_seconds: float, holdout: pd.DataFrame, data, countries: tuple[str, ...]) -> dict:
+    """One candidate's scores on the held-out engineers (salary quantile function ``quantiles``)."""
+    salary = holdout["salary_usd"].to_numpy()
+    coverage, by_country = {}, {}
+    for confidence in CONFIDENCES:
+        start = time.perf_counter()
+        band = quantiles(holdout[FEATURES], np.array([(1 - confidence) / 2, (1 + confidence) / 2]))
+        predict_seconds = time.perf_counter() - start
+        inside = pd.Series((salary >= band[:, 0]) & (salary <= band[:, 1]))
+        coverage[f"{confidence:g}"] = float(inside.mean())
+        by_country[f"{confidence:g}"] = {k: float(v) for k, v in inside.groupby(holdout["country"]).mean().items()}
+        if confidence == 0.8:
+            width = float(np.mean(band[:, 1] / band[:, 0] - 1))
+            microseconds = predict_seconds / len(holdout) * 1e6
+    table = fidelity_table(quantiles, data, countries)
+    grid = pd.DataFrame([(c, None, y) for c in countries for y in np.linspace(0, 40, 81)], columns=FEATURES)
+    medians = np.asarray(quantiles(grid, np.array([0.5])))[:, 0].reshape(len(countries), -1)
+    used = table[table["status"] != "excluded"]
+    worst_country = max(abs(v - float(k)) for k, per in by_country.items() for v in per.values())
+    result = {
+        "name": name,
+        "fit_seconds": fit_seconds,
+        "predict_microseconds_per_row": microseconds,
+        "coverage": coverage,
+        "coverage_by_country": by_country,
+        "worst_country_deviation": worst_country,
+        "band_80_relative_width": width,
+        "fidelity_reproduced": int((used["status"] == "reproduced").sum()),
+        "fidelity_median_abs_error": float(np.median(np.abs(used["relative_error"]))),
+        "fidelity_inside_80_band": float(used["in_band_80"].mean()),
+        "median_non_decreasing": bool(np.all(np.diff(medians, axis=1) >= -1e-9)),
+    }
+    result["calibrated"] = (
+        all(abs(coverage[k] - float(k)) <= OVERALL_TOLERANCE for k in ("0.5", "0.8", "0.9"))
+        and worst_country <= COUNTRY_TOLERANCE
+        and result["median_non_decreasing"]
+    )
+    return result
 
 
 def _salary_quantiles(candidate):
@@ -345,33 +316,9 @@ def _salary_quantiles(candidate):
     return quantiles
 
 
-def _choose(results: list[dict]) -> dict:
-    """Selection rule: calibrated candidates first, then fidelity, then width."""
-
-    def calibrated(r):
-        return (
-            all(abs(r["coverage"][k] - float(k)) <= OVERALL_TOLERANCE for k in ("0.5", "0.8", "0.9"))
-            and r["worst_country_deviation"] <= COUNTRY_TOLERANCE
-            and r["median_non_decreasing"]
-        )
-
-    ranked = sorted(
-        results,
-        key=lambda r: (not calibrated(r), -r["fidelity_reproduced"], r["fidelity_median_abs_error"], r["band_80_relative_width"]),
-    )
-    best = ranked[0]
-    return {
-        "name": best["name"],
-        "calibrated": calibrated(best),
-        "rule": f"eligible: calibrated (within {OVERALL_TOLERANCE:.0%} overall at 50/80/90%, "
-        f"{COUNTRY_TOLERANCE:.0%} per country) with medians that never fall with years; then most "
-        "figures reproduced, then smallest median error, then narrowest band",
-    }
-
-
 def sharpness_section(model) -> dict:
     """Coverage and interval score of the band on every figure that reports a
-    spread, beside the previous band (:mod:`salarymodel.evidence.sharpness`)."""
+    spread (:mod:`salarymodel.evidence.sharpness`)."""
     table = figure_sharpness(model)
     return {"summary": sharpness_summary(table), "figures": _records(table), "note": SHARPNESS_NOTE}
 
@@ -379,8 +326,7 @@ def sharpness_section(model) -> dict:
 SHARPNESS_NOTE = (
     "interval score of the 80% band in log salary (width plus 10x each miss; lower is better), "
     "judged on the salaries each figure reports (its percentiles or range at its stated coverage, "
-    "before pooling); 'previous' is the earlier new-source band (consensus spread plus a new "
-    "source's deviation)"
+    "before pooling)"
 )
 
 
@@ -395,9 +341,8 @@ def evaluation_report(model, *, compare: bool = True, validation: bool = True) -
 def _evaluation_report(model, *, compare: bool, validation: bool) -> dict:
     seed = model.metadata.seed
     rows = model.metadata.rows_per_country
-    # Held-out engineers of the model's own generator: its posterior predictive, or the
-    # moment generator for a moment model (the card's calibration is computed the same way).
-    holdout = training_rows(model.plan, model.posterior, rows_per_country=rows, seed=seed + HOLDOUT_SEED_OFFSET)
+    # Fresh engineers of the model's own posterior predictive (the card's calibration is the same).
+    holdout = draw_engineers(model.training_data, model.posterior, rows_per_country=rows, seed=seed + HOLDOUT_SEED_OFFSET)
     report: dict[str, Any] = {
         "model": {
             "version": model.metadata.version,
@@ -408,7 +353,7 @@ def _evaluation_report(model, *, compare: bool, validation: bool) -> dict:
         },
     }
     if validation:
-        report["validation"] = validation_section(model, seed=seed, rows_per_country=rows)
+        report["validation"] = validation_section(model)
     report.update(
         {
             "external": external_section(model),
@@ -421,5 +366,5 @@ def _evaluation_report(model, *, compare: bool, validation: bool) -> dict:
     )
     report["calibration"]["holdout_seed"] = seed + HOLDOUT_SEED_OFFSET
     if compare:
-        report["comparison"] = compare_models(model.plan, rows_per_country=rows, seed=seed)
+        report["comparison"] = compare_models(model, rows_per_country=rows, seed=seed)
     return report

@@ -11,10 +11,9 @@ far it misses. The salaries are the distribution a figure reports (its
 percentiles or range, at its stated coverage, before pooling) or, for the
 real-salary check, the real percentile summary.
 
-Each score is given for the shipped band and for the earlier new-source band
-("previous"): the consensus spread, sources' disagreement
-included, with a new source's deviation ``tau**2 (1 + 1/n)`` (``n`` = 1, as
-it was counted) drawn on top; it is rebuilt here from the same estimator.
+A figure's own distribution is its reported points of the log-salary
+quantile function (percentiles, or a range's ends at its coverage), linear
+in normal scores between them and continued at the end slopes beyond.
 """
 
 from __future__ import annotations
@@ -23,11 +22,10 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from ..serving.bands import band_levels, quantile_rows
-from ..training.predictive import shape_table
-from ..training.synthetic import reported_distribution, sample_years
+from ..data.figures import quantile_level
+from ..data.levels import sample_years
 
-__all__ = ["interval_score", "figure_sharpness", "sharpness_summary", "previous_band", "real_salary_scores"]
+__all__ = ["interval_score", "reported_log_salaries", "figure_sharpness", "sharpness_summary", "real_salary_scores"]
 
 _Z = ndtri((np.arange(400) + 0.5) / 400)  # stratified normal scores of a figure's distribution
 _CELL_YEARS = 100
@@ -39,30 +37,22 @@ def interval_score(low: np.ndarray, high: np.ndarray, y: np.ndarray, confidence:
     return (high - low) + (2.0 / alpha) * (np.maximum(low - y, 0.0) + np.maximum(y - high, 0.0))
 
 
-def previous_band(model, figure: dict, company: str | None, years: np.ndarray, confidence: float) -> np.ndarray:
-    """The pre-issue-20 band (log reference USD) at each year: the consensus
-    spread with a new source's deviation on top, variance ``2 tau**2`` (times
-    ``1 + k`` for an employer), read from the consensus scores' shape table."""
-    estimator, effects = model.estimator, model.plan.effects
-    country = figure["country"]
-    frame = pd.DataFrame({"country": country, "company": company, "years": years})
-    centre, scale = estimator.centre_scale(frame)
-    variance = 2.0 * effects.tau_source[country] ** 2
-    if company is not None:
-        variance *= 1.0 + effects.employer_effects.get((country, company), {}).get("weight", 0.0)
-    cache = model.__dict__.setdefault("_previous_shapes", {})
-    if country not in cache:
-        cache[country] = shape_table(estimator.scores_[country])[None]
-    # One "cell" per year (a column of one point each): no running maximum across unsorted years.
-    ratio = (np.sqrt(variance) / scale)[:, None]
-    rows = np.zeros(len(years), dtype=np.int64)
-    return np.stack(
-        [
-            quantile_rows(level, centre[:, None], scale[:, None], ratio, ratio, rows, cache[country])[:, 0]
-            for level in band_levels(confidence)
-        ],
-        axis=1,
-    )
+def reported_log_salaries(rows: list[dict]) -> np.ndarray | None:
+    """Log salaries at the stratified scores :data:`_Z` of the distribution one figure
+    reports (its normalised rows), or None for a figure that reports no spread."""
+    points: list[tuple[float, float]] = []
+    for row in rows:
+        if row["statistic"] == "range":
+            tail = (1 - row["coverage"]) / 2
+            points += [(float(ndtri(tail)), np.log(row["value_usd"])), (float(ndtri(1 - tail)), np.log(row["value_high_usd"]))]
+        elif row["statistic"] != "mean":
+            points.append((float(ndtri(quantile_level(row["statistic"]))), float(np.log(row["value_usd"]))))
+    if len(points) < 2 or any(row["statistic"] == "mean" for row in rows):
+        return None
+    z, log_value = np.array(sorted(points)).T
+    below = log_value[0] + (log_value[1] - log_value[0]) / (z[1] - z[0]) * (_Z - z[0])
+    above = log_value[-1] + (log_value[-1] - log_value[-2]) / (z[-1] - z[-2]) * (_Z - z[-1])
+    return np.where(_Z < z[0], below, np.where(_Z > z[-1], above, np.interp(_Z, z, log_value)))
 
 
 def _judge(low: np.ndarray, high: np.ndarray, salaries: np.ndarray, confidence: float) -> tuple[float, float, float]:
@@ -78,7 +68,7 @@ def figure_sharpness(model, confidence: float = 0.8) -> pd.DataFrame:
     Parameters
     ----------
     model : SalaryModel
-        With its training side (estimator and plan).
+        With its training side (its figures).
     confidence : float, default=0.8
 
     Returns
@@ -86,28 +76,24 @@ def figure_sharpness(model, confidence: float = 0.8) -> pd.DataFrame:
     pandas.DataFrame
         One row per figure with a spread: ``id``, ``country``, ``company``,
         ``level``, ``coverage`` (share of the figure's salaries inside the
-        band, over the cell's years), ``interval_score`` and ``width`` (log),
-        and the same three for the ``previous_`` band.
+        band, over the cell's years), ``interval_score`` and ``width`` (log).
     """
-    plan = model.plan
-    used = plan.used_figures()
+    data = model.training_data
+    used = data.used_figures()
     records = []
     for figure_id, rows in used.groupby("id", sort=False):
-        own = reported_distribution(rows.to_dict("records"))
-        if own is None:
+        salaries = reported_log_salaries(rows.to_dict("records"))
+        if salaries is None:
             continue
         figure = rows.iloc[0].to_dict()
         company = figure["company"] if isinstance(figure["company"], str) else None
-        salaries = own.log_quantile(_Z)
         years = sample_years(
-            figure["level"], figure["years_min"], figure["years_max"], plan.levels, _CELL_YEARS, np.random.default_rng(0)
+            figure["level"], figure["years_min"], figure["years_max"], data.levels, _CELL_YEARS, np.random.default_rng(0)
         )
         frame = pd.DataFrame({"country": figure["country"], "company": company, "years": years})
         low_level, high_level = (1 - confidence) / 2, (1 + confidence) / 2
         band = np.log(model.quantiles(frame, np.array([low_level, high_level])))
-        previous = previous_band(model, figure, company, years, confidence)
         coverage, score, width = _judge(band[:, 0], band[:, 1], salaries, confidence)
-        p_coverage, p_score, p_width = _judge(previous[:, 0], previous[:, 1], salaries, confidence)
         records.append(
             {
                 "id": figure_id,
@@ -117,33 +103,21 @@ def figure_sharpness(model, confidence: float = 0.8) -> pd.DataFrame:
                 "coverage": coverage,
                 "interval_score": score,
                 "width": width,
-                "previous_coverage": p_coverage,
-                "previous_interval_score": p_score,
-                "previous_width": p_width,
             }
         )
     return pd.DataFrame.from_records(records)
 
 
 def sharpness_summary(table: pd.DataFrame) -> dict:
-    """Means over figures: coverage, interval score and width, new and previous."""
+    """Means over figures: coverage, interval score and width."""
     if table.empty:
         return {"figures": 0}
-    columns = ["coverage", "interval_score", "width", "previous_coverage", "previous_interval_score", "previous_width"]
+    columns = ["coverage", "interval_score", "width"]
     return {"figures": int(len(table)), **{c: float(table[c].mean()) for c in columns}}
 
 
-def real_salary_scores(
-    model, cell_band: np.ndarray, previous: np.ndarray | None, points: np.ndarray, shares: np.ndarray, confidence: float
-) -> dict:
-    """Interval scores of a band on a real percentile summary (used by the external check)."""
+def real_salary_scores(cell_band: np.ndarray, points: np.ndarray, shares: np.ndarray, confidence: float) -> dict:
+    """Coverage, interval score and width of a band (log, one row per year) on a real
+    percentile summary (used by the external check)."""
     salaries = np.log(np.interp((np.arange(400) + 0.5) / 400, shares, points))
-    result = dict(zip(("coverage", "interval_score", "width"), _judge(cell_band[:, 0], cell_band[:, 1], salaries, confidence)))
-    if previous is not None:
-        result.update(
-            zip(
-                ("previous_coverage", "previous_interval_score", "previous_width"),
-                _judge(previous[:, 0], previous[:, 1], salaries, confidence),
-            )
-        )
-    return result
+    return dict(zip(("coverage", "interval_score", "width"), _judge(cell_band[:, 0], cell_band[:, 1], salaries, confidence)))

@@ -46,9 +46,9 @@ class SalaryEstimate(NamedTuple):
         engineers like this (country, years, employer) earn between ``low``
         and ``high``; ``median`` is the middle of the same distribution.
     median_low, median_high : float
-        The median's own 80% interval: part (b) of the band alone, how well
-        the sources behind this cell pin the market's median down (see
-        :mod:`salarymodel.training.uncertainty`); always around ``median``.
+        The median's own 80% interval: how well the sources behind this cell
+        pin the market's median down (the posterior's interval of the
+        median); always around ``median``.
     support : str
         'strong', 'moderate', 'thin' or 'extrapolated': how well reported
         figures back this estimate (rule in :mod:`salarymodel.training.provenance`).

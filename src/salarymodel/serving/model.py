@@ -12,8 +12,8 @@ Python arithmetic, ``predict_frame`` with numpy.
 
 Importing this module imports numpy only: pandas is imported when a frame
 is scored or explained, scikit-learn never. The fitted estimator and the
-training plan belong to the training side (:mod:`salarymodel.training.compile`):
-``model.estimator`` and ``model.plan`` are there right after training and
+training data belong to the training side (:mod:`salarymodel.training.compile`):
+``model.estimator``, ``model.training_data`` and ``model.posterior`` are there right after training and
 are loaded on demand from the model folder's training file otherwise.
 """
 
@@ -60,22 +60,15 @@ def _make_room(cache: dict, most: int, entry_bytes: int) -> None:
 
 
 class TrainingState:
-    """The training side of a model: fitted estimator, training plan and, for a
-    model drawn from the measurement model, its posterior."""
+    """The training side of a model: the fitted estimator, the run's normalised
+    figures and the measurement model's posterior the engineers were drawn from."""
 
-    __slots__ = ("estimator", "plan", "posterior")
+    __slots__ = ("estimator", "training_data", "posterior")
 
-    def __init__(self, estimator, plan, posterior=None) -> None:
+    def __init__(self, estimator, training_data, posterior) -> None:
         self.estimator = estimator
-        self.plan = plan
+        self.training_data = training_data
         self.posterior = posterior
-
-    def __setstate__(self, state) -> None:
-        # A training file written before the posterior was kept has two slots.
-        slots = state[1] if isinstance(state, tuple) else state
-        self.posterior = None
-        for name, value in (slots or {}).items():
-            setattr(self, name, value)
 
 
 def _years_error(owner: str, years: object) -> ParameterError:
@@ -192,14 +185,15 @@ class SalaryModel:
         return self._training_state().estimator
 
     @property
-    def plan(self):
-        """The :class:`~salarymodel.training.synthetic.TrainingPlan` (training side)."""
-        return self._training_state().plan
+    def training_data(self):
+        """The run's :class:`~salarymodel.data.training_data.TrainingData`: its figures,
+        normalised, and the tables it read (training side)."""
+        return self._training_state().training_data
 
     @property
     def posterior(self):
         """The measurement model's :class:`~salarymodel.training.posterior.Posterior` the
-        model was drawn from (training side), or None for a model built without one."""
+        model was drawn from (training side)."""
         return self._training_state().posterior
 
     @property

@@ -9,8 +9,8 @@ A model folder holds one model version, named by its model card:
   and one JSON document (stored as bytes). It is read with
   ``allow_pickle=False``: loading it never runs code and never imports
   scikit-learn, scipy or pandas.
-- ``salary_model_training-<id>.joblib``: the fitted scikit-learn estimator
-  and the training plan, for evaluation. It is a pickle, opened only when
+- ``salary_model_training-<id>.joblib``: the fitted scikit-learn estimator,
+  the run's normalised figures and its posterior draws, for evaluation. It is a pickle, opened only when
   evaluation asks for it, after its own checks.
 - ``training_set-<id>.csv``: the synthetic rows the model was fitted on.
 
@@ -196,7 +196,9 @@ def _training_bytes(model) -> bytes:
     buffer = io.BytesIO()
     # The posterior's draws (numpy arrays, no NumPyro) travel with it, so evaluation of a
     # saved model draws its held-out engineers from the same posterior.
-    joblib.dump({"estimator": model.estimator, "plan": model.plan, "posterior": model.posterior}, buffer, compress=3)
+    joblib.dump(
+        {"estimator": model.estimator, "training_data": model.training_data, "posterior": model.posterior}, buffer, compress=3
+    )
     return buffer.getvalue()
 
 
@@ -373,7 +375,7 @@ def load_model_folder(path: str | os.PathLike):
     """Audit then load a model folder's serving tables.
 
     The training side is attached as a loader: :func:`load_training` runs
-    only if ``model.estimator`` or ``model.plan`` is used (evaluation).
+    only if ``model.estimator``, ``model.training_data`` or ``model.posterior`` is used (evaluation).
 
     Raises
     ------
@@ -456,7 +458,7 @@ def snapshot_model_folder(path: str | os.PathLike, into: str | os.PathLike) -> P
 
 
 def load_training(folder: str | os.PathLike, card: dict | None = None):
-    """The training side of a model folder (estimator, plan and posterior), after its checks.
+    """The training side of a model folder (estimator, training data and posterior), after its checks.
 
     This file is a pickle, and unpickling can run code: it is opened only
     when it is a regular file of the card's size and SHA-256, and only by
@@ -489,8 +491,19 @@ def load_training(folder: str | os.PathLike, card: dict | None = None):
             f"{retrain(folder)[:-1]} (seconds), or install "
             f"scikit-learn=={trained_with}. Predictions are not affected."
         )
-    state = joblib.load(io.BytesIO(_checked_bytes(path, digest, size, folder, "training file")))
-    return TrainingState(state["estimator"], state["plan"], state.get("posterior"))
+    checked = _checked_bytes(path, digest, size, folder, "training file")
+    try:
+        state = joblib.load(io.BytesIO(checked))
+    except (ModuleNotFoundError, AttributeError):  # a class an older release pickled is gone
+        state = None
+    if not isinstance(state, dict) or state.get("posterior") is None or "training_data" not in state:
+        # An older release's training side (its moment model had no posterior, and its
+        # figures travelled as a plan): its serving tables still load and answer.
+        raise ModelVersionError(
+            f"{path} holds an older release's training side, which evaluation no longer reads. "
+            f"{retrain(folder)[:-1]}. Predictions are not affected."
+        )
+    return TrainingState(state["estimator"], state["training_data"], state["posterior"])
 
 
 def training_set_file(folder: str | os.PathLike) -> Path:

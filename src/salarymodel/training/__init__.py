@@ -1,11 +1,13 @@
 """Stage 2, training: from normalised figures to the tables a model serves.
 
-Takes in normalised figures (:mod:`salarymodel.data`). Gives out the source
-and employer effects (:mod:`.effects`), the synthetic training set
-(:mod:`.synthetic`), the fitted scikit-learn estimator (:mod:`.estimator`),
-the median's uncertainty (:mod:`.uncertainty`), provenance
-(:mod:`.provenance`), the fidelity of every figure (:mod:`.fidelity`) and,
-compiled from all of it, a :class:`salarymodel.serving.model.SalaryModel`
-(:mod:`.compile`). Imports :mod:`salarymodel.data` and
-:mod:`salarymodel.serving`, never the evidence or the command lines.
+Takes in a run's :class:`~salarymodel.data.training_data.TrainingData`. The
+measurement model of how each figure came to be (:mod:`.measurement`) is
+sampled into a posterior (:mod:`.posterior`, :mod:`.bayes`); synthetic
+engineers are drawn from its posterior predictive (:mod:`.engineers`) and
+fitted by the scikit-learn regression (:mod:`.estimator`); the posterior and
+the regression are compiled into a :class:`salarymodel.serving.model.SalaryModel`
+(:mod:`.compile`, :mod:`.compile_posterior`) with its provenance
+(:mod:`.provenance`) and the fidelity of every figure (:mod:`.fidelity`).
+Imports :mod:`salarymodel.data` and :mod:`salarymodel.serving`, never the
+evidence or the command lines.
 """

@@ -29,15 +29,18 @@ from scipy.special import ndtri
 
 from ..data.figures import level_edges, local_currencies
 from ..data.levels import MAX_YEARS, levels_for_years
+from ..data.training_data import TrainingData
 from ._seeds import country_rng
 from .compile import model_cells
 from .estimator import SalaryRegressor
 from .measurement import KNOTS
 from .posterior import Posterior
-from .synthetic import make_training_set
 
-__all__ = ["COLUMNS", "REGRESSOR_KNOTS", "draw_engineers", "draw_years", "engineer_regressor", "training_rows"]
+__all__ = ["DEFAULT_ROWS_PER_COUNTRY", "COLUMNS", "REGRESSOR_KNOTS", "draw_engineers", "draw_years", "engineer_regressor"]
 
+# Synthetic engineers per country: a fixed budget each, so one country's figures
+# never change how many rows (or which draws) another country gets.
+DEFAULT_ROWS_PER_COUNTRY = 15_000
 COLUMNS = [
     "country",
     "company",
@@ -75,12 +78,12 @@ def stratified_scores(n: int, rng: np.random.Generator) -> np.ndarray:
     return scores
 
 
-def draw_engineers(plan, posterior: Posterior, *, rows_per_country: int, seed: int) -> pd.DataFrame:
+def draw_engineers(data: TrainingData, posterior: Posterior, *, rows_per_country: int, seed: int) -> pd.DataFrame:
     """The synthetic training set: ``rows_per_country`` engineers per country.
 
     Parameters
     ----------
-    plan : TrainingPlan
+    data : TrainingData
         For the money basis, the levels and the local currencies.
     posterior : Posterior
         The measurement model's draws.
@@ -99,8 +102,8 @@ def draw_engineers(plan, posterior: Posterior, *, rows_per_country: int, seed: i
         ``"posterior"`` and ``figure_level`` the row's own level (rows stem
         from the whole posterior, not one figure).
     """
-    cells = model_cells(list(posterior.data.countries), plan, posterior.data.employers)
-    local_currency = local_currencies(plan.figures)
+    cells = model_cells(list(posterior.data.countries), data, posterior.data.employers)
+    local_currency = local_currencies(data.figures)
     parts = []
     for country in posterior.data.countries:
         rng = country_rng(seed, country, purpose=7)
@@ -125,11 +128,11 @@ def draw_engineers(plan, posterior: Posterior, *, rows_per_country: int, seed: i
                 )
             )
     frame = pd.concat(parts, ignore_index=True)
-    frame["level"] = levels_for_years(frame["years"].to_numpy(), level_edges(plan.levels))
+    frame["level"] = levels_for_years(frame["years"].to_numpy(), level_edges(data.levels))
     frame["figure_id"] = "posterior"
     frame["figure_level"] = frame["level"]
     frame["currency"] = frame["country"].map(local_currency)
-    frame["salary_local"] = frame["salary_usd"] * frame["currency"].map(plan.basis.per_usd)
+    frame["salary_local"] = frame["salary_usd"] * frame["currency"].map(data.basis.per_usd)
     frame["engineer_salary_usd"] = frame["salary_usd"]
     return frame[COLUMNS]
 
@@ -142,11 +145,3 @@ REGRESSOR_KNOTS = (*KNOTS.tolist(), float(MAX_YEARS))
 def engineer_regressor(seed: int):
     """The scikit-learn regression fitted to the posterior's engineers (seeded folds)."""
     return SalaryRegressor(random_state=seed, knots=list(REGRESSOR_KNOTS), degree=1)
-
-
-def training_rows(plan, posterior: Posterior | None, *, rows_per_country: int, seed: int) -> pd.DataFrame:
-    """A model's synthetic engineers: drawn from its posterior, or, for a model built
-    without one (the validation's refits), from the plan's moment generator."""
-    if posterior is None:
-        return make_training_set(plan=plan, rows_per_country=rows_per_country, seed=seed)
-    return draw_engineers(plan, posterior, rows_per_country=rows_per_country, seed=seed)

@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from ..data.figures import quantile_level
+from ..data.levels import sample_years
 from ..data.listing import first_ids
-from .synthetic import TrainingPlan, sample_years
+from ..data.training_data import TrainingData
 
 __all__ = ["FIDELITY_TOLERANCE", "SPREAD_TOLERANCE", "P_GRID", "tolerance_for", "fidelity_table", "statistic_of", "cell_sample"]
 
@@ -70,14 +71,12 @@ def tolerance_for(statistic: str) -> float:
     return FIDELITY_TOLERANCE if statistic in ("mean", "median", "p50") else SPREAD_TOLERANCE
 
 
-def _why_not(figure: dict, key: tuple, used: pd.DataFrame, plan: TrainingPlan, overlapping: dict) -> str:
+def _why_not(figure: dict, key: tuple, used: pd.DataFrame, overlapping: dict) -> str:
     if isinstance(figure["company"], str):
-        effect = plan.effects.employer_effects.get((figure["country"], figure["company"]))
-        if effect is not None:
-            return (
-                f"partially pooled toward its market: one source's employer figure is trusted with weight "
-                f"{effect['weight']:.2f}, moving it {np.expm1(effect['shrunk'] - effect['raw']):+.0%}"
-            )
+        return (
+            "partially pooled toward its market: an employer's effect has a prior centred on the market, "
+            "so the model moves a site's employer figure part of the way toward it"
+        )
     if key not in overlapping:  # the figures whose cells overlap this one's, found once per cell
         company = figure["company"]
         same = used[
@@ -104,7 +103,7 @@ def _cell_key(figure) -> tuple:
     return (figure["country"], company, figure["level"], float(figure["years_min"]), float(figure["years_max"]))
 
 
-def fidelity_table(quantiles: QuantileFunction, plan: TrainingPlan, countries: tuple[str, ...]) -> pd.DataFrame:
+def fidelity_table(quantiles: QuantileFunction, data: TrainingData, countries: tuple[str, ...]) -> pd.DataFrame:
     """One row per reported figure statistic, with the model's value beside it.
 
     Parameters
@@ -112,8 +111,8 @@ def fidelity_table(quantiles: QuantileFunction, plan: TrainingPlan, countries: t
     quantiles : callable
         ``quantiles(frame, levels)`` -> array (rows, levels) of salaries in
         reference-year USD, for a frame with country, company, years.
-    plan : TrainingPlan
-        The figures and their cells.
+    data : TrainingData
+        The run's figures (normalised) and levels.
     countries : tuple of str
         Countries the model knows.
 
@@ -127,7 +126,7 @@ def fidelity_table(quantiles: QuantileFunction, plan: TrainingPlan, countries: t
         in_band_95, status ('reproduced', 'not reproduced', 'excluded') and
         reason.
     """
-    figures = plan.figures
+    figures = data.figures
     used = figures[figures["excluded"] == ""]
     records = []
     # One model distribution per cell, not per figure: many figures share a cell,
@@ -160,7 +159,7 @@ def fidelity_table(quantiles: QuantileFunction, plan: TrainingPlan, countries: t
             continue
         key = _cell_key(figure)
         if key not in samples:  # sorted once, so each statistic is a lookup, not a partition
-            samples[key] = np.sort(cell_sample(quantiles, figure, plan.levels, key[1]))
+            samples[key] = np.sort(cell_sample(quantiles, figure, data.levels, key[1]))
         sample = samples[key]
         model_value, model_high = statistic_of(sample, figure["statistic"], figure["coverage"])
         band80, band95 = _sorted_quantile(sample, [0.1, 0.9]), _sorted_quantile(sample, [0.025, 0.975])
@@ -180,6 +179,6 @@ def fidelity_table(quantiles: QuantileFunction, plan: TrainingPlan, countries: t
         if worst <= tolerance:
             record.update(status="reproduced", reason=f"within {tolerance:.0%}")
         else:
-            record.update(status="not reproduced", reason=_why_not(figure, key, used, plan, overlapping))
+            record.update(status="not reproduced", reason=_why_not(figure, key, used, overlapping))
         records.append(record)
     return pd.DataFrame.from_records(records)

@@ -47,7 +47,7 @@ from scipy.special import ndtri
 
 from ..data.figures import group_rank, quantile_level
 from ..data.levels import PARTITION_LEVELS
-from .effects import source_units
+from ..data.sources import source_units
 
 __all__ = [
     "KNOTS",

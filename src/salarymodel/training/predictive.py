@@ -8,8 +8,8 @@ For a cell at ``y`` years, log salary is
 where ``scale(y) * S`` is the spread of salaries around the market's median
 *as one source reports it* (out-of-fold conformal scores ``S`` of the
 within-source residuals, per country, :mod:`salarymodel.training.estimator`)
-and ``D`` is our uncertainty about that median
-(:mod:`salarymodel.training.uncertainty`). Dividing by ``scale(y)``, the
+and ``D`` is our uncertainty about that median (the posterior's, read by
+:mod:`salarymodel.training.compile_posterior`). Dividing by ``scale(y)``, the
 quantiles depend on the ratio ``r = sd_b / scale`` alone, so each country
 keeps one small table: the quantiles of ``S + r Z`` over a grid of ``r`` and
 of normal-score levels (:data:`salarymodel.serving.bands.R_GRID`,
