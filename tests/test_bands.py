@@ -114,13 +114,22 @@ def test_bad_percentiles_are_refused_by_name(model, q):
         model.percentiles("US", 5, q=q)
 
 
-def test_band_parts_add_up_to_the_band(model):
-    parts = model.band_parts("DE", 4)
-    e = model.predict("DE", 4, as_of=MONEY_2023)
-    total = math.hypot(parts["within_sd"], parts["median_sd_high"])
-    # A normal with that sd gives about the band (the within scores are not exactly normal).
-    assert math.log(e.high / e.low) == pytest.approx(2 * 1.2816 * total, rel=0.1)
-    assert 0 < parts["median_share"] < 1
+@pytest.mark.parametrize("years", [0.0, 1.0, 4.0, 8.0, 12.0, 20.0, 30.0, 45.0])
+def test_the_explained_band_parts_reproduce_the_served_intervals_on_every_cell(model, years):
+    z = 1.2815515655446004  # the 80% intervals' normal score
+    for country, company in model.cells:
+        parts = model.band_parts(country, years, company)
+        e = model.predict(country, years, company)
+        # The median's uncertainty is the served median interval, on each side.
+        assert e.median * math.exp(-z * parts["median_sd_low"]) == pytest.approx(e.median_low, rel=1e-9)
+        assert e.median * math.exp(z * parts["median_sd_high"]) == pytest.approx(e.median_high, rel=1e-9)
+        # With the spread within the market it gives the band back (the two sides share one
+        # spread, so a skewed band is reproduced to within its skew).
+        width = z * (
+            math.hypot(parts["within_sd"], parts["median_sd_low"]) + math.hypot(parts["within_sd"], parts["median_sd_high"])
+        )
+        assert width == pytest.approx(math.log(e.high / e.low), rel=0.05), (country, company, years)
+        assert parts["within_sd"] > 0 and 0 < parts["median_share"] < 1
 
 
 def test_every_figure_is_inside_its_predictive_interval_or_named_an_outlier(model_dir):

@@ -33,10 +33,12 @@ def test_lakh_style_figures_are_stored_as_plain_numbers():
 
 def test_lowest_and_highest_site_means_are_ranked_in_the_data():
     figures = load_figures().set_index("id")
-    assert (figures.at["f11", "group_rank"], figures.at["f12", "group_rank"]) == ("lowest of 3", "highest of 3")
+    # The article says "several": how many is the model's parameter, not a number typed in.
+    assert (figures.at["f11", "group_rank"], figures.at["f12", "group_rank"]) == ("lowest of several", "highest of several")
     assert figures.at["f11", "group"] == figures.at["f12", "group"]
     assert figures["group_rank"].drop(["f11", "f12"]).isna().all()
     assert group_rank("lowest of 3") == (-1, 3) and group_rank("highest of 12") == (1, 12)
+    assert group_rank("highest of several") == (1, 0)
     assert group_rank(None) is None
 
 

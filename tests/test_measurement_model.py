@@ -20,9 +20,16 @@ def test_each_statistic_is_read_as_the_functional_its_source_reports(training_da
     data = measurement_data(training_data.used_figures(), training_data.levels)
     kinds = {(i, s): k for i, s, k in zip(data.ids, data.statistics, data.kind)}
     assert kinds[("f01", "mean")] == 0 and kinds[("f02", "p25")] == 1 and kinds[("f04", "range")] == 2
-    assert kinds[("f11", "mean")] == kinds[("f12", "mean")] == 3  # lowest / highest of three sites
+    assert kinds[("f11", "mean")] == kinds[("f12", "mean")] == 3  # lowest / highest of several sites
+    # "Several" is 3 to 6 sites under its prior: the lowest of 3 has mean -0.8463, of 6 -1.2672,
+    # and the checks read the prior mixture's moments before the data pick a count.
     order = dict(zip(data.ids, data.order_mean))
-    assert order["f11"] == pytest.approx(-0.8463, abs=1e-3) and order["f12"] == pytest.approx(0.8463, abs=1e-3)
+    f11 = list(data.ids).index("f11")
+    assert data.order_means[f11, 0] == pytest.approx(-0.8463, abs=1e-3) and data.order_means[f11, -1] == pytest.approx(
+        -1.2672, abs=1e-3
+    )
+    mixture = float(np.exp(data.order_log_prior[f11]) @ data.order_means[f11])
+    assert order["f11"] == pytest.approx(mixture) and order["f12"] == pytest.approx(-mixture)
     # f02's three percentiles are one source: one offset shifts them together.
     units = {data.units[u] for i, u in zip(data.ids, data.unit) if i == "f02"}
     assert units == {"f02"}

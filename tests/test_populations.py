@@ -174,6 +174,7 @@ def test_records_enter_through_sufficient_statistics_with_the_same_likelihood(tr
         "record_unit": np.repeat(pooled.record_unit, pooled.record_count.astype(int)),
         "record_employer": np.repeat(pooled.record_employer, pooled.record_count.astype(int)),
         "record_years": np.repeat(pooled.record_years, pooled.record_count.astype(int)),
+        "record_age": np.repeat(pooled.record_age, pooled.record_count.astype(int)),
     }
     order = rows.assign(
         country_code=pd.Categorical(rows["country"], categories=pooled.countries).codes,

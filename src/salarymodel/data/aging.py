@@ -8,6 +8,15 @@ the log index is interpolated linearly by month; past the last published
 row it moves at a stated annual rate (by default the last published
 movement, overridable) and the result is flagged as projected.
 
+An index should follow pay at a fixed experience (a market rate, or a
+salary structure's movement), not what incumbents receive, which includes
+their merit and promotion increases. Where no such index is published, a
+country's rows are consumer prices and give the prior of pay's real growth
+on top of them (``real_growth_pct``, ``real_growth_sd_pct``: a normal prior
+of the annual rate, in percent); the measurement model then learns that
+rate with everything else (:mod:`salarymodel.training.measurement`), and
+its uncertainty is part of each figure's.
+
 Dates resolve to months: a figure of year Y describes pay around 1 July Y,
 and ``as_of`` is read as the first day of its month.
 """
@@ -42,6 +51,8 @@ FIGURE_MONTH = 7
 PROJECTION_YEARS = 3
 
 _WAGE_COLUMNS = ("country", "period", "change_pct", "series", "source")
+# Optional: a prices-only series states the prior of pay's real growth on top of it.
+_GROWTH_COLUMNS = ("real_growth_pct", "real_growth_sd_pct")
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 _AS_OF = re.compile(r"^\s*(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\s*$")
 
@@ -113,6 +124,9 @@ class WageSeries:
         Natural log of the chained index at those months.
     series, source : str
         What the index measures and where its last value was published.
+    real_growth : tuple of float, optional
+        For a consumer-price series: the prior mean and sd of pay's real growth
+        on top of it (log rate per year); None for an index of pay.
     """
 
     country: str
@@ -120,6 +134,7 @@ class WageSeries:
     log_levels: np.ndarray
     series: str
     source: str
+    real_growth: tuple[float, float] | None = None
 
     @property
     def last_published(self) -> int:
@@ -228,5 +243,28 @@ def load_wage_index(path: str | Path | None = None) -> dict[str, WageSeries]:
         if len(months) < 2:
             raise ValueError(f"{path.name}: {country} needs a base row and at least one published change.")
         last = rows.iloc[-1]
-        series[country] = WageSeries(country, np.array(months), np.array(logs), last["series"], last["source"])
+        growth = _real_growth(rows, path.name, country) if set(_GROWTH_COLUMNS) <= set(table.columns) else None
+        series[country] = WageSeries(country, np.array(months), np.array(logs), last["series"], last["source"], growth)
     return series
+
+
+def _real_growth(rows, name: str, country: str) -> tuple[float, float] | None:
+    """A country's prior of real growth (log rate per year), from its rows' two columns
+    (blank on every row for an index of pay; the same on every row that gives them)."""
+    given = {(row["real_growth_pct"].strip(), row["real_growth_sd_pct"].strip()) for _, row in rows.iterrows()} - {("", "")}
+    if not given:
+        return None
+    where = f"{name}, {country}: real_growth_pct and real_growth_sd_pct"
+    if len(given) > 1:
+        raise ValueError(f"{where} differ between rows; give one prior per country (the same on every row).")
+    mean_text, sd_text = given.pop()
+    try:
+        mean, sd = float(mean_text), float(sd_text)
+    except ValueError:
+        raise ValueError(f"{where} must both be percentages, such as 1.0 and 2.0 (got {mean_text!r}, {sd_text!r}).") from None
+    if not (math.isfinite(mean) and -20 <= mean <= 20 and math.isfinite(sd) and 0 < sd <= 20):
+        raise ValueError(
+            f"{where} must be a mean from -20 to 20 and an sd above 0 and at most 20, in percent a year "
+            f"(got {mean_text}, {sd_text})."
+        )
+    return math.log1p(mean / 100), sd / 100

@@ -53,19 +53,22 @@ FIGURE_COLUMNS = [
 _REQUIRED = ["id", "source", "country", "currency", "year", "level", "pay", "statistic", "value"]
 _PAY_TYPES = {"base", "total"}
 _STATISTIC = re.compile(r"^(mean|median|range|p([1-9][0-9]?))$")
-_GROUP_RANK = re.compile(r"^(lowest|highest) of ([2-9]|[1-9][0-9]+)$")
+_GROUP_RANK = re.compile(r"^(lowest|highest) of ([2-9]|[1-9][0-9]+|several)$")
 
 
 def group_rank(text: str | None) -> tuple[int, int] | None:
     """Read a ``group_rank`` ('lowest of 3' -> (-1, 3), 'highest of 3' -> (1, 3)).
 
     The figure is then the lowest (or highest) of that many sources' values
-    of its statistic, not one source's value; None for an empty rank.
+    of its statistic, not one source's value; None for an empty rank. A count
+    the source does not give ('lowest of several') is 0: the model treats it
+    as a parameter with a prior.
     """
     match = _GROUP_RANK.match(text.strip()) if isinstance(text, str) else None
     if match is None:
         return None
-    return (-1 if match.group(1) == "lowest" else 1), int(match.group(2))
+    count = 0 if match.group(2) == "several" else int(match.group(2))
+    return (-1 if match.group(1) == "lowest" else 1), count
 
 
 def quantile_level(statistic: str) -> float | None:
@@ -195,7 +198,11 @@ def _check_row(line: int, row: dict[str, str], levels: pd.DataFrame) -> list[str
             bad("coverage", f"must be empty for statistic '{statistic}' (only ranges have a coverage).")
     rank_text = row.get("group_rank", "").strip()
     if rank_text and not _GROUP_RANK.match(rank_text):
-        bad("group_rank", "must be 'lowest of K' or 'highest of K' (K >= 2 sources), or empty.")
+        bad(
+            "group_rank",
+            "must be 'lowest of K' or 'highest of K' (K >= 2 sources), 'lowest of several' or "
+            "'highest of several' (a count the source does not give), or empty.",
+        )
     elif rank_text and not row.get("group", "").strip():
         bad("group_rank", "needs a 'group' naming the sources it ranks the figure among.")
     for column in ("years_min", "years_max"):

@@ -20,7 +20,7 @@ from .aging import WageSeries, figure_month, load_wage_index, month_label
 from .fx import annual_rates_per_usd
 from .shipped import raw_data_file
 
-__all__ = ["MoneyBasis", "annual_rates_per_usd", "load_cpi", "normalise_figures"]
+__all__ = ["MoneyBasis", "annual_rates_per_usd", "load_cpi", "normalise_figures", "real_growth_years"]
 
 
 def load_cpi(path: str | Path | None = None) -> pd.DataFrame:
@@ -101,6 +101,18 @@ def _wage_factor(wages: dict[str, WageSeries], country: str, year: int, referenc
     return series.factor(figure_month(year), figure_month(reference_year))
 
 
+def real_growth_years(countries, years, reference_year: int, wages: dict[str, WageSeries]) -> list[float]:
+    """Years from each row's date to the reference date over which its country's index is
+    consumer prices only, so pay's real growth is the model's to add (0 for an index of pay)."""
+    reference = figure_month(reference_year)
+    return [
+        (reference - figure_month(int(year))) / 12.0
+        if isinstance(country, str) and country in wages and wages[country].real_growth is not None
+        else 0.0
+        for country, year in zip(countries, years)
+    ]
+
+
 def normalise_figures(
     figures: pd.DataFrame,
     *,
@@ -129,8 +141,9 @@ def normalise_figures(
     -------
     normalised : pandas.DataFrame
         ``figures`` plus ``aging_factor`` (wage index, applied),
-        ``cpi_factor`` (consumer prices, for comparison), ``value_usd`` and
-        ``value_high_usd``.
+        ``cpi_factor`` (consumer prices, for comparison), ``real_growth_years``
+        (years the model adds pay's real growth over: a prices-only index),
+        ``value_usd`` and ``value_high_usd``.
     basis : MoneyBasis
         The reference year, rates and aging applied.
 
@@ -170,6 +183,8 @@ def normalise_figures(
                 "cpi_factor": None if math.isnan(prices) else prices,
                 "series": wages[country].series,
                 "source": wages[country].source,
+                # A prices-only index leaves pay's real growth to the model (a parameter).
+                "real_growth_prior": wages[country].real_growth,
             }
     missing = sorted(set(figures["currency"]) - set(per_usd))
     if missing:
@@ -180,6 +195,7 @@ def normalise_figures(
     normalised = figures.copy()
     normalised["aging_factor"] = aging
     normalised["cpi_factor"] = cpi_factors
+    normalised["real_growth_years"] = real_growth_years(figures["country"], figures["year"], reference_year, wages)
     rate = normalised["currency"].map(per_usd).astype(float)
     normalised["value_usd"] = normalised["value"] * normalised["aging_factor"] / rate
     normalised["value_high_usd"] = normalised["value_high"] * normalised["aging_factor"] / rate

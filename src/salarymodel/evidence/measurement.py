@@ -6,21 +6,26 @@ statistician checks first: the sampler's diagnostics, each hyperparameter's
 posterior median and 80% interval, each country's slope and spread, a
 posterior predictive check of every reported statistic (inside its own 90%
 predictive interval, or named as an outlier with its source's posterior
-weight), and the market median and one-engineer band it implies at 1, 4
-and 8 years. ``python -m salarymodel.evaluate --measurement`` prints it.
+weight), the market median and one-engineer band it implies at 1, 4
+and 8 years, and, for a country aged with consumer prices, pay's real
+growth and the aging factor of its oldest figures to today with its
+interval. ``python -m salarymodel.evaluate --measurement`` prints it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
+from ..data.aging import PROJECTION_YEARS, figure_month, month_label, month_ordinal
 from ..data.training_data import TrainingData
 from ..training.bayes import fit_posterior
 from ..training.measurement import REPORTING_SD, prior_settings
 from ..training.posterior import Posterior, SamplerSettings
 
-__all__ = ["predictive_checks", "measurement_section"]
+__all__ = ["predictive_checks", "measurement_section", "real_growth_section"]
 
 _CHECK_YEARS = (1, 4, 8)
 
@@ -116,6 +121,45 @@ def _populations(posterior: Posterior) -> list[dict]:
     return found
 
 
+def _interval(values: np.ndarray) -> dict:
+    low, mid, high = np.quantile(values, [0.1, 0.5, 0.9])
+    return {"median": float(mid), "low_80": float(low), "high_80": float(high)}
+
+
+def real_growth_section(posterior: Posterior, data: TrainingData, today: dt.date | None = None) -> list[dict]:
+    """For each country aged with consumer prices: pay's real growth a year, and the aging
+    factor of its oldest figures to ``today``'s month (at most as far as its index is
+    projected), both as posterior medians with 80% intervals; the prices' part alone beside."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    used = data.used_figures()
+    found = []
+    for c, country in enumerate(posterior.data.countries):
+        if posterior.data.growth_sd[c] <= 0:
+            continue
+        series = data.wages[country]
+        start = figure_month(int(used.loc[used["country"] == country, "year"].min()))
+        end = min(month_ordinal(today.year, today.month), series.last_published + 12 * PROJECTION_YEARS)
+        prices = series.log_level(end)[0] - series.log_level(start)[0]
+        growth = posterior.draws["real_growth"][:, c]
+        mean, sd = series.real_growth or (0.0, 0.0)
+        found.append(
+            {
+                "country": country,
+                "series": series.series,
+                "source": series.source,
+                "prior": f"Normal({np.expm1(mean):.1%}, {sd:.1%}) a year",
+                "growth_per_year": _interval(np.expm1(growth)),
+                "aging": {
+                    "from": month_label(start),
+                    "to": month_label(end),
+                    "prices": float(np.exp(prices)),
+                    "factor": _interval(np.exp(prices + growth * (end - start) / 12.0)),
+                },
+            }
+        )
+    return found
+
+
 def measurement_section(
     data: TrainingData,
     records: pd.DataFrame | None = None,
@@ -145,6 +189,7 @@ def measurement_section(
             "figures": checks.to_dict("records"),
         },
         "populations": _populations(posterior),
+        "real_growth": real_growth_section(posterior, data),
         "cells": _cells(posterior, data),
         "diagnostics_pass": not posterior.diagnostics.problems(),
         "diagnostics_problems": posterior.diagnostics.problems(),

@@ -8,6 +8,8 @@ scikit-learn and no training file.
 
 from __future__ import annotations
 
+import math
+from statistics import NormalDist
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -48,36 +50,38 @@ def quantiles(model, frame: pd.DataFrame, levels: np.ndarray) -> np.ndarray:
     return np.exp(rising_in_levels(values, np.asarray(levels, dtype=float).ravel(), axis=1))
 
 
+# Normal score of the 80% intervals' upper end: the median's interval and the band are both 80%.
+_Z80 = NormalDist().inv_cdf(0.9)
+
+
 def band_parts(model, country: str, years: YearsOfExperience, company: str | None = None) -> dict:
-    """The two parts of a band's width at one point, in log salary sds.
+    """The two parts of the served 80% band at one point, in log salary sds.
+
+    Read off what is served, so the account and the answer cannot disagree:
+    the median's uncertainty on each side is its served 80% interval's
+    half-width over ``z = 1.2816``; the spread within the market is what the
+    band's half-width on that side leaves, ``sqrt((half / z)**2 - median_sd**2)``,
+    averaged over the two sides.
 
     Returns
     -------
     dict
         ``within_sd``: the spread of salaries within the market (part a),
         ``median_sd_low`` / ``median_sd_high``: the median's uncertainty
-        below and above it (part b; they differ only past the data), and
-        ``median_share``: part (b)'s share of the band's variance.
+        below and above it (part b), and ``median_share``: part (b)'s share
+        of the band's variance.
     """
-    estimate = model.predict(country, years, company)
-    cell = model.cell_index(estimate.country, estimate.company if estimate.company_known else None)
-    tables = model.tables
-    scale = model.read(tables.scale, cell, estimate.years)
-    scale_high = model.read(tables.scale_high, cell, estimate.years)
-    # Each side of the median has its own scale (equal unless the predictive is skewed).
-    within = (scale + scale_high) / 2 * _score_sd(model, estimate.country)
-    low = model.read(tables.ratio_low, cell, estimate.years) * scale
-    high = model.read(tables.ratio_high, cell, estimate.years) * scale_high
-    return {"within_sd": within, "median_sd_low": low, "median_sd_high": high, "median_share": high**2 / (within**2 + high**2)}
-
-
-def _score_sd(model, country: str) -> float:
-    """Spread of the country's within-source scores as a normal-equivalent sd:
-    half the distance between its 16th and 84th percentiles (r = 0)."""
-    from .bands import Z_GRID
-
-    row = model.tables.shapes[model.countries.index(country), 0]
-    return float((np.interp(1.0, Z_GRID, row) - np.interp(-1.0, Z_GRID, row)) / 2)
+    e = model.predict(country, years, company, confidence=0.8)
+    median_low, median_high = math.log(e.median / e.median_low) / _Z80, math.log(e.median_high / e.median) / _Z80
+    band_low, band_high = math.log(e.median / e.low) / _Z80, math.log(e.high / e.median) / _Z80
+    within_low = math.sqrt(max(band_low**2 - median_low**2, 0.0))
+    within_high = math.sqrt(max(band_high**2 - median_high**2, 0.0))
+    return {
+        "within_sd": (within_low + within_high) / 2,
+        "median_sd_low": median_low,
+        "median_sd_high": median_high,
+        "median_share": (median_low**2 + median_high**2) / (band_low**2 + band_high**2),
+    }
 
 
 def fidelity_frame(model) -> pd.DataFrame:

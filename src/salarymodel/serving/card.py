@@ -54,8 +54,8 @@ class ModelCard:
     """A model card's named sections, read by attribute (the JSON file keeps its layout).
 
     ``money``, ``money_over_time``, ``measurement_model`` and ``source_effects``
-    stay the card's own mappings; ``measurement_model`` is None for a moment
-    model and ``source_effects`` None for a posterior one.
+    stay the card's own mappings; ``measurement_model`` is None and
+    ``source_effects`` set only in a card an earlier release's moment model wrote.
     """
 
     training: CardTraining
@@ -104,9 +104,8 @@ def now_iso() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
-# What the band means, for a model drawn from the measurement model's posterior and for
-# one built from the figures' moment estimates.
-_POSTERIOR_LIMITS = [
+# What the band means.
+_LIMITS = [
     "- Past the last year a country's figures cover, the curve is what the measurement model's prior and "
     "posterior say: it never falls and levels off (past 12 years, where the sites' levels end, the prior "
     "lets the median rise about 11% in all to 30 years), and its uncertainty widens with the distance.",
@@ -118,23 +117,6 @@ _POSTERIOR_LIMITS = [
     "heavy-tailed offset, employer effects, an unknown bias all sites share), so the spread among engineers "
     "and what the figures leave unknown about the market are each counted once. The median's own interval "
     "is the posterior of the market's median.",
-    "",
-]
-_MOMENT_LIMITS = [
-    "- Past the last year a country's figures cover, the median is held flat, the band's low end stays and "
-    "only its upside grows (at most by one between-source variance).",
-    "",
-    "## What the band means",
-    "An 80% band means: 80% of ML engineers like this (country, years, employer) earn between its ends "
-    "(base salary). In log salary one engineer's salary is `centre + scale * S + D`: (a) `scale * S`, the "
-    "spread of salaries within the market as one source reports it (conformal scores of within-source "
-    "residuals, per country), and (b) `D ~ Normal(0, tau_source^2 / n)`, the uncertainty of the market's "
-    "median, `n` the independent source units behind it (plus `k * noise` for a known employer). Each is "
-    "counted once; every percentile and the median's own interval come from this one distribution.",
-    "",
-    "Assumptions: sources scatter around the true median with one spread per country (pooled for "
-    "one-source countries); level mixes and years ranges as in levels.csv; a source's reported spread "
-    "describes individual base salaries; pay never falls with experience.",
     "",
 ]
 
@@ -153,8 +135,22 @@ def _measurement_lines(section: dict | None) -> list[str]:
         f"{diagnostics['ess_bulk_min']:.0f}, min tail ESS {diagnostics['ess_tail_min']:.0f}, "
         f"{diagnostics['divergences']} divergences",
     ]
+
+    def moved(value: dict) -> str:
+        """Posterior median and 80% interval, beside the prior's where the card has it."""
+        text = f"{value['median']:.3f} (80% interval {value['low_80']:.3f}-{value['high_80']:.3f}"
+        prior = value.get("prior")
+        if prior:
+            text += f"; prior {prior['median']:.3f}, {prior['low_80']:.3f}-{prior['high_80']:.3f}"
+        return text + ")"
+
     for name, value in section["hyperparameters"].items():
-        lines.append(f"- {name}: {value['median']:.3f} (80% interval {value['low_80']:.3f}-{value['high_80']:.3f})")
+        lines.append(f"- {name}: {moved(value)}")
+    for level, value in section.get("level_mix", {}).items():
+        lines.append(f"- share of {level} in an all-levels figure: {moved(value)}")
+    for item in section.get("several", []):
+        shown = ", ".join(f"{k}: {item['prior'][k]:.0%} -> {item['posterior'][k]:.0%}" for k in item["prior"])
+        lines.append(f'- sites behind {plain_markdown(item["id"])}\'s "several", prior -> posterior: {shown}')
     for country, value in section["countries"].items():
         slope = value["mean_slope_0_12_years"]
         lines.append(
@@ -168,6 +164,15 @@ def _measurement_lines(section: dict | None) -> list[str]:
         f"- posterior predictive checks: {checks['inside']} of {checks['statistics']} reported statistics "
         f"inside their own {checks['level']:.0%} interval" + (f"; outside: {outliers}" if outliers else "")
     )
+    for item in section.get("real_growth", []):
+        growth, factor = item["growth_per_year"], item["aging"]["factor"]
+        lines.append(
+            f"- {item['country']} pay's real growth over consumer prices: {growth['median']:.1%} a year (80% "
+            f"interval {growth['low_80']:.1%} to {growth['high_80']:.1%}; prior {item['prior']}); a figure of "
+            f"{item['aging']['from']} in the money of {item['aging']['to']}: x{factor['median']:.3f} (80% interval "
+            f"{factor['low_80']:.3f}-{factor['high_80']:.3f}; prices alone x{item['aging']['prices']:.3f}; "
+            f"{plain_markdown(item['series'])})"
+        )
     for population in section.get("populations", []):
         ratio = population["ratio"]
         lines.append(
@@ -227,7 +232,7 @@ def render_markdown(card: dict | ModelCard) -> str:
         "- Rough market orientation for ML engineer base pay in the countries listed below.",
         "- Not for individual pay decisions: the ground data are a few dozen published figures.",
         "- Total compensation (bonus, equity) is not modelled.",
-        *(_POSTERIOR_LIMITS if sections.measurement_model else _MOMENT_LIMITS),
+        *_LIMITS,
         "## Data",
         f"- countries: {', '.join(countries)}",
         f"- figures used: {', '.join(sections.data.used)}",
@@ -238,9 +243,14 @@ def render_markdown(card: dict | ModelCard) -> str:
     for currency in sorted(set(sections.data.currencies)):
         lines.append(f"- 1 USD = {money['per_usd'][currency]:.4f} {currency}")
     for item in money["aging_used"]:
-        cpi = f"; consumer prices would give x{item['cpi_factor']:.4f}" if item["cpi_factor"] else ""
+        if item.get("real_growth_prior"):  # a consumer-price index: real growth is the model's parameter
+            how = "consumer prices, plus pay's real growth (a parameter of the measurement model, below)"
+            cpi = ""
+        else:
+            how = "wages"
+            cpi = f"; consumer prices would give x{item['cpi_factor']:.4f}" if item["cpi_factor"] else ""
         lines.append(
-            f"- aged {item['country']} {item['from']} -> {item['to']} with wages: x{item['wage_factor']:.4f}"
+            f"- aged {item['country']} {item['from']} -> {item['to']} with {how}: x{item['wage_factor']:.4f}"
             f"{cpi} ({item['series']}; {item['source']})"
         )
     today = sections.money_over_time
@@ -255,22 +265,6 @@ def render_markdown(card: dict | ModelCard) -> str:
                 f"{index['projection_rate']:.1%} a year (at most to {index['projected_at_most_to']})"
             )
     lines += _measurement_lines(sections.measurement_model)
-    effects = sections.source_effects
-    if effects:
-        lines += [
-            "",
-            "## Sources and employers",
-            "- between-source spread tau_source: "
-            + ", ".join(f"{c} {v:.3f} ({effects['tau_source_basis'][c]})" for c, v in effects["tau_source"].items()),
-            "- source units behind one level: " + ", ".join(f"{c} {n}" for c, n in effects["n_sources"].items()),
-            f"- between-employer spread tau_employer: {effects['tau_employer']:.3f}",
-        ]
-        for item in effects["employer_effects"]:
-            lines.append(
-                f"- {item['country']} {item['company']}: distance {item['raw']:+.3f}, weight "
-                f"{item['weight']:.2f}, used {item['shrunk']:+.3f}, still unknown (sd) "
-                f"{item['posterior_variance'] ** 0.5:.3f}"
-            )
     lines += [
         "",
         "## Evaluation results",

@@ -34,7 +34,9 @@ def records_in_reference_money(records: pd.DataFrame, data: TrainingData) -> pd.
     normalised, _ = normalise_figures(
         frame, reference_year=data.basis.reference_year, wages=data.wages, per_usd=data.basis.per_usd
     )
-    return base.assign(salary_usd=normalised["value_usd"].to_numpy(float))
+    return base.assign(
+        salary_usd=normalised["value_usd"].to_numpy(float), real_growth_years=normalised["real_growth_years"].to_numpy(float)
+    )
 
 
 def fit_posterior(
@@ -56,4 +58,5 @@ def fit_posterior(
         Diagnostics not yet checked (``posterior.diagnostics.check()``).
     """
     usd = records_in_reference_money(records, data) if records is not None and len(records) else None
-    return cached_posterior(measurement_data(data.used_figures(), data.levels, usd), seed=seed, settings=settings)
+    growth = {c: w.real_growth for c, w in data.wages.items() if w.real_growth is not None}
+    return cached_posterior(measurement_data(data.used_figures(), data.levels, usd, growth), seed=seed, settings=settings)

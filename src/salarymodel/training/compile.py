@@ -14,7 +14,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from ..data.aging import figure_month, month_ordinal
+from ..data.aging import WageSeries, figure_month, month_ordinal
 from ..data.figures import level_edges, local_currencies
 from ..data.fx import monthly_rates_per_usd
 from ..data.names import country_labels, country_names_for
@@ -30,7 +30,7 @@ from .posterior import Posterior
 from .predictive import shape_table
 from .provenance import provenance_tables
 
-__all__ = ["compile_model", "model_cells"]
+__all__ = ["compile_model", "model_cells", "served_wages"]
 
 
 def model_cells(countries, data: TrainingData, employers=()) -> list[tuple[str, str | None]]:
@@ -43,7 +43,27 @@ def model_cells(countries, data: TrainingData, employers=()) -> list[tuple[str, 
     return [(c, None) for c in countries] + [(c, k) for c in countries for k in sorted(companies[c])]
 
 
-def _money_table(data: TrainingData, local_currency: dict[str, str]) -> MoneyTable:
+def served_wages(data: TrainingData, posterior: Posterior) -> dict[str, WageSeries]:
+    """The indices serving ages pay with: each index of pay as published; a consumer-price
+    index with pay's real growth added at its posterior median (its uncertainty is in the
+    median's interval at the reference date, through the figures it aged)."""
+    served = dict(data.wages)
+    for c, country in enumerate(posterior.data.countries):
+        series = data.wages.get(country)
+        if series is None or series.real_growth is None or posterior.data.growth_sd[c] <= 0:
+            continue
+        growth = float(np.median(posterior.draws["real_growth"][:, c]))
+        served[country] = WageSeries(
+            country,
+            series.months,
+            series.log_levels + growth * (series.months - series.months[0]) / 12.0,
+            f"{series.series}; real growth {np.expm1(growth):.1%} a year (posterior median)",
+            series.source,
+        )
+    return served
+
+
+def _money_table(data: TrainingData, posterior: Posterior, local_currency: dict[str, str]) -> MoneyTable:
     """The aging and currency tables for the run's countries (its wage indices, ECB months)."""
     first_year = int(data.used_figures()["year"].min())
     return MoneyTable(
@@ -51,7 +71,7 @@ def _money_table(data: TrainingData, local_currency: dict[str, str]) -> MoneyTab
         first_month=figure_month(first_year),
         reference_per_usd=data.basis.per_usd,
         local_currency=local_currency,
-        wages=data.wages,
+        wages=served_wages(data, posterior),
         fx_first_month=month_ordinal(first_year, 1),
         fx_rates=monthly_rates_per_usd(first_year, 1),
     )
@@ -111,7 +131,7 @@ def compile_model(estimator, data: TrainingData, metadata: TrainingFacts, poster
     # A population's rows rest on the same figures as the cells they answer for (and on its rows).
     same = [i for i in range(len(cells))] + [cell for _, cell, _ in populations]
     support, source = np.asarray(support)[same], np.asarray(source)[same]
-    money = _money_table(data, local)
+    money = _money_table(data, posterior, local)
     money_meta, fx = money.to_meta()
     arrays = {
         "centre": centre,

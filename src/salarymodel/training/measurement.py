@@ -22,6 +22,14 @@ describes (a level's years, or the whole market's mix of levels):
   plus the expected normal order statistic of ``k`` site offsets, with its
   variance.
 
+A figure dated before the reference year was aged with its country's
+index; where that index is consumer prices only (:mod:`salarymodel.data.aging`),
+pay's real growth over those years is a parameter ``g_c`` with the prior
+the index states, and the figure describes the market ``g_c * t`` lower
+(``t``: years from its date to the reference date). With no figure of
+another date to learn ``g_c`` from, its uncertainty widens the median's
+interval by ``sd * t``, as it should.
+
 Each figure carries a reporting noise (rounding, "approximately") of
 :data:`REPORTING_SD`. Individual salaries (records) are draws of one
 engineer's pay as their source sees it; they enter through sufficient
@@ -111,6 +119,13 @@ SHARED_SITE_SD = 0.05
 # India pay 2.6x the market, two sd here), so a population's rows set its own level and
 # move the market's only through what it shares (the country's spread and slope).
 POPULATION_SD = 0.5
+# "Several" sites (a lowest/highest of several whose count the source does not give):
+# 3 to 6, fewer more likely (two would be "both"; a dozen would be "many").
+SEVERAL = (3, 4, 5, 6)
+SEVERAL_PRIOR = (0.4, 0.3, 0.2, 0.1)
+# The mix of levels behind an all-levels figure: a Dirichlet around levels.csv's
+# share_of_all with this concentration (each share give or take about a third).
+LEVEL_MIX_CONCENTRATION = 20.0
 # Points per cell at which the curve is read (the cell's years, stratified).
 _POINTS = 16
 _KIND = {"mean": 0, "quantile": 1, "range": 2, "order": 3}
@@ -135,8 +150,16 @@ def prior_settings() -> dict[str, str]:
         f"trend of log s_c per 10 years ~ Normal(0, 0.1), held past {SPREAD_TREND_END:g} years",
         "employer spread share": "Beta(6, 2): the spread inside one employer as a share of the market's",
         "range coverage": "Beta(8 c, 8 (1 - c)) around the stated coverage c of each range",
+        "sites behind 'several'": "k in "
+        + ", ".join(f"{k} ({p:.0%})" for k, p in zip(SEVERAL, SEVERAL_PRIOR))
+        + " for a lowest/highest of several sites whose count the source does not give",
+        "level mix": f"Dirichlet({LEVEL_MIX_CONCENTRATION:g} x levels.csv's share_of_all) for what an all-levels "
+        "figure averages over",
         "reporting noise": f"Normal(0, {REPORTING_SD}) on every reported statistic",
         "shared site bias": f"Normal(0, {SHARED_SITE_SD}) on each country's median, added to the posterior draws",
+        "real growth": "Normal(mean, sd) a year, as the country's consumer-price index states it "
+        "(wage_index.csv: real_growth_pct, real_growth_sd_pct), over the years from a figure's date to "
+        "the reference date; none where the index follows pay",
     }
 
 
@@ -208,6 +231,22 @@ class MeasurementData:
     years: np.ndarray
     weights: np.ndarray
     centre: np.ndarray
+    # Years over which each statistic's country adds real growth (0: an index of pay),
+    # and each country's prior of that growth (log rate a year; sd 0: none).
+    age: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    growth_mean: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    growth_sd: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    record_age: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # A lowest/highest of k sites: the order statistic's mean and variance for each k the
+    # prior allows, the prior's log weights (-inf: not allowed), and the group of figures
+    # ranked among the same sites (they share k).
+    order_means: np.ndarray = field(default_factory=lambda: np.zeros((0, len(SEVERAL))))
+    order_vars: np.ndarray = field(default_factory=lambda: np.zeros((0, len(SEVERAL))))
+    order_log_prior: np.ndarray = field(default_factory=lambda: np.zeros((0, len(SEVERAL))))
+    order_group: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    # 1 for an all-levels statistic (it averages over the level mix), and the mix's prior shares.
+    is_all: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    level_shares: np.ndarray = field(default_factory=lambda: np.zeros(len(PARTITION_LEVELS)))
     record_country: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     record_unit: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     record_employer: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
@@ -260,6 +299,16 @@ class MeasurementData:
             "years",
             "weights",
             "centre",
+            "age",
+            "growth_mean",
+            "growth_sd",
+            "record_age",
+            "order_means",
+            "order_vars",
+            "order_log_prior",
+            "order_group",
+            "is_all",
+            "level_shares",
             "record_country",
             "record_unit",
             "record_employer",
@@ -309,18 +358,27 @@ def _centres(
     return centre
 
 
-def measurement_data(figures: pd.DataFrame, levels: pd.DataFrame, records: pd.DataFrame | None = None) -> MeasurementData:
+def measurement_data(
+    figures: pd.DataFrame,
+    levels: pd.DataFrame,
+    records: pd.DataFrame | None = None,
+    real_growth: dict[str, tuple[float, float]] | None = None,
+) -> MeasurementData:
     """Arrays of the model from used, normalised figures (and records).
 
     Parameters
     ----------
     figures : pandas.DataFrame
-        Used figures with ``value_usd``/``value_high_usd`` (reference-year USD).
+        Used figures with ``value_usd``/``value_high_usd`` (reference-year USD)
+        and ``real_growth_years`` (0 where absent).
     levels : pandas.DataFrame
         The level/years mapping.
     records : pandas.DataFrame, default=None
         Individual salaries with ``country``, ``years``, ``company`` (None for
-        an unknown employer), ``salary_usd`` and ``source``.
+        an unknown employer), ``salary_usd``, ``source`` and ``real_growth_years``.
+    real_growth : dict, default=None
+        Country -> prior (mean, sd) of pay's real growth, log rate a year, for
+        countries aged with consumer prices only.
     """
     figures = figures.reset_index(drop=True)
     units_of = source_units(figures)
@@ -347,6 +405,9 @@ def measurement_data(figures: pd.DataFrame, levels: pd.DataFrame, records: pd.Da
             "order_var",
             "years",
             "weights",
+            "order_means",
+            "order_vars",
+            "order_log_prior",
         )
     }
     cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
@@ -357,11 +418,22 @@ def measurement_data(figures: pd.DataFrame, levels: pd.DataFrame, records: pd.Da
         if key not in cache:
             cache[key] = _cell_years(row["level"], float(row["years_min"]), float(row["years_max"]), levels)
         rank = ranks[i]
-        if rank:  # (-1, k): the lowest of k, rank 1; (1, k): the highest, rank k
-            side, k = rank
-            mean, variance = _order_statistic(1 if side < 0 else k, k)
+        means, variances, log_prior = np.zeros(len(SEVERAL)), np.zeros(len(SEVERAL)), np.full(len(SEVERAL), -np.inf)
+        if rank:  # (-1, k): the lowest of k, rank 1; (1, k): the highest, rank k; k = 0: several
+            side, count = rank
+            counts, prior = ((count,), (1.0,)) if count else (SEVERAL, SEVERAL_PRIOR)
+            for j, (k, p) in enumerate(zip(counts, prior)):
+                means[j], variances[j] = _order_statistic(1 if side < 0 else k, k)
+                log_prior[j] = np.log(p)
+            weight = np.exp(log_prior)
+            # The prior mixture's moments (what the checks read before the data pick a k).
+            mean = float(weight @ means)
+            variance = float(weight @ (variances + means**2) - mean**2)
         else:
-            mean, variance = 0.0, 0.0
+            mean, variance, log_prior[0] = 0.0, 0.0, 0.0
+        columns["order_means"].append(means)
+        columns["order_vars"].append(variances)
+        columns["order_log_prior"].append(log_prior)
         company = row["company"] if isinstance(row["company"], str) else None
         columns["country"].append(countries.index(row["country"]))
         columns["unit"].append(units.index(units_of.iloc[i]))
@@ -378,6 +450,19 @@ def measurement_data(figures: pd.DataFrame, levels: pd.DataFrame, records: pd.Da
     arrays = {name: np.asarray(values) for name, values in columns.items()}
     for name in ("country", "unit", "employer", "kind"):
         arrays[name] = arrays[name].astype(np.int32).reshape(-1)
+    for name in ("order_means", "order_vars", "order_log_prior"):
+        arrays[name] = np.asarray(columns[name], dtype=float).reshape(len(figures), len(SEVERAL))
+    groups = [str(g) if rank else "" for g, rank in zip(figures.get("group", pd.Series([None] * len(figures))), ranks)]
+    ranked = sorted(set(groups) - {""})
+    # Each figure not ranked is a group of its own (after the ranked groups), so a group's
+    # first row always carries its prior.
+    arrays["order_group"] = np.array([ranked.index(g) if g else len(ranked) + i for i, g in enumerate(groups)], dtype=np.int32)
+    arrays["is_all"] = (figures["level"] == "all").to_numpy(float)
+    arrays["level_shares"] = levels.loc[list(PARTITION_LEVELS), "share_of_all"].to_numpy(float)
+    arrays["age"] = _years_of_growth(figures, len(figures))
+    growth = real_growth or {}
+    arrays["growth_mean"] = np.array([growth[c][0] if c in growth else 0.0 for c in countries])
+    arrays["growth_sd"] = np.array([growth[c][1] if c in growth else 0.0 for c in countries])
     arrays["years"] = np.asarray(columns["years"], dtype=float).reshape(len(figures), _POINTS)
     arrays["weights"] = np.asarray(columns["weights"], dtype=float).reshape(len(figures), _POINTS)
     extra = record_bins(records, countries, units, employers) if records is not None and len(records) else {}
@@ -402,11 +487,18 @@ def measurement_data(figures: pd.DataFrame, levels: pd.DataFrame, records: pd.Da
     )
 
 
+def _years_of_growth(frame: pd.DataFrame, rows: int) -> np.ndarray:
+    """Each row's ``real_growth_years`` (0 for a frame normalised without them)."""
+    if "real_growth_years" not in frame:
+        return np.zeros(rows)
+    return frame["real_growth_years"].to_numpy(float)
+
+
 def record_bins(
     records: pd.DataFrame, countries: list[str], units: list[str], employers: list[tuple[str, str]]
 ) -> dict[str, np.ndarray]:
-    """Records as sufficient statistics: one bin per source, country, employer and
-    quarter-year of experience.
+    """Records as sufficient statistics: one bin per source, country, employer,
+    quarter-year of experience and date (its years of real growth).
 
     Within a bin the model's median and spread are those at the bin's mean years
     (the curve moves by at most 0.1 * 0.125 log pay inside a quarter-year, a
@@ -417,8 +509,8 @@ def record_bins(
     -------
     dict of ndarray
         ``record_country``, ``record_unit``, ``record_employer`` (-1: the
-        market), ``record_years``, ``record_count``, ``record_mean`` and
-        ``record_squares``, one entry per bin.
+        market), ``record_years``, ``record_age``, ``record_count``,
+        ``record_mean`` and ``record_squares``, one entry per bin.
     """
     employer_code = {pair: j for j, pair in enumerate(employers)}
     frame = pd.DataFrame(
@@ -429,20 +521,23 @@ def record_bins(
                 employer_code[(c, k)] if isinstance(k, str) else -1 for c, k in zip(records["country"], records["company"])
             ],
             "bin": np.round(records["years"].to_numpy(float) * 4.0),
+            "age": _years_of_growth(records, len(records)),
             "years": records["years"].to_numpy(float),
             "log": np.log(records["salary_usd"].to_numpy(float)),
         }
     )
-    groups = frame.groupby(["unit", "country", "employer", "bin"], sort=True)
+    keys = ["unit", "country", "employer", "bin", "age"]
+    groups = frame.groupby(keys, sort=True)
     summary = groups.agg(count=("log", "size"), years=("years", "mean"), mean=("log", "mean"))
     deviation = frame["log"] - groups["log"].transform("mean")
-    squares = (deviation**2).groupby([frame[k] for k in ("unit", "country", "employer", "bin")], sort=True).sum()
-    keys = summary.index.to_frame(index=False)
+    squares = (deviation**2).groupby([frame[k] for k in keys], sort=True).sum()
+    index = summary.index.to_frame(index=False)
     return {
-        "record_country": keys["country"].to_numpy(np.int32),
-        "record_unit": keys["unit"].to_numpy(np.int32),
-        "record_employer": keys["employer"].to_numpy(np.int32),
+        "record_country": index["country"].to_numpy(np.int32),
+        "record_unit": index["unit"].to_numpy(np.int32),
+        "record_employer": index["employer"].to_numpy(np.int32),
         "record_years": summary["years"].to_numpy(float),
+        "record_age": index["age"].to_numpy(float),
         "record_count": summary["count"].to_numpy(float),
         "record_mean": summary["mean"].to_numpy(float),
         "record_squares": squares.to_numpy(float),
@@ -472,9 +567,13 @@ def measurement_model(data: dict, n_countries: int, n_units: int, n_employers: i
         level_raw = numpyro.sample("level_raw", dist.Normal(0.0, 1.0))
         log_spread = numpyro.sample("log_spread", dist.Normal(np.log(SPREAD_PRIOR_MEDIAN), SPREAD_PRIOR_SD))
         spread_trend = numpyro.sample("spread_trend", dist.Normal(0.0, 0.1))
+        growth_raw = numpyro.sample("growth_raw", dist.Normal(0.0, 1.0))
         with numpyro.plate("segment", len(KNOTS) - 1, dim=-2):
             slope_raw = numpyro.sample("slope_raw", dist.HalfNormal(1.0))
     level = numpyro.deterministic("level", data["centre"] + level_raw)
+    # Pay's real growth a year where a country's index is consumer prices (0 elsewhere): a
+    # figure t years before the reference date saw the market lower by growth * t.
+    growth = numpyro.deterministic("real_growth", data["growth_mean"] + data["growth_sd"] * growth_raw)
     decay = slope_prior_scales() / SLOPE_SCALE
     slopes = numpyro.deterministic("slopes", slope_raw * SLOPE_SCALE * decay[:, None])  # (segment, country)
 
@@ -508,7 +607,12 @@ def measurement_model(data: dict, n_countries: int, n_units: int, n_employers: i
     kind = data["kind"]
     if len(kind):
         median, spread = median_and_spread(data["country"], data["employer"], data["years"])
-        w = data["weights"]
+        median = median - (growth[data["country"]] * data["age"])[:, None]
+        # An all-levels figure averages over a mix of levels that is itself uncertain.
+        shares = data["level_shares"] / jnp.sum(data["level_shares"])
+        mix = numpyro.sample("level_mix", dist.Dirichlet(LEVEL_MIX_CONCENTRATION * shares))
+        per = data["years"].shape[1] // len(PARTITION_LEVELS)
+        w = jnp.where(data["is_all"][:, None] > 0, jnp.repeat(mix / per, per)[None, :], data["weights"])
         log_mean = logsumexp(median + spread**2 / 2, b=w, axis=1)
         centre = jnp.sum(w * median, axis=1)
         width = jnp.sqrt(jnp.sum(w * (spread**2 + (median - centre[:, None]) ** 2), axis=1))
@@ -526,12 +630,23 @@ def measurement_model(data: dict, n_countries: int, n_units: int, n_employers: i
         )
         high = numpyro.deterministic("predicted_high", centre + width * half)
         # The lowest/highest of k sites' means: their offsets are in the order statistic.
+        # Figures ranked among the same sites share k; where the source says "several",
+        # k is summed out under its prior (and its posterior is reported).
         # A held-out statistic (use 0) is predicted but enters no likelihood.
         used = data["use"] > 0
-        order_sd = jnp.sqrt(REPORTING_SD**2 + tau_source**2 * data["order_var"])
-        numpyro.factor(
-            "order_statistics", jnp.sum(jnp.where(is_order & used, dist.Normal(low, order_sd).log_prob(data["low"]), 0.0))
-        )
+        order_sd = jnp.sqrt(REPORTING_SD**2 + tau_source**2 * data["order_vars"])
+        order_centre = log_mean[:, None] + tau_source * data["order_means"]
+        ranked = is_order & used
+        by_k = jnp.where(ranked[:, None], dist.Normal(order_centre, order_sd).log_prob(data["low"][:, None]), 0.0)
+        group, segments = data["order_group"], 2 * len(kind)  # codes are below twice the statistics
+        grouped = jax.ops.segment_sum(by_k, group, num_segments=segments)
+        first = jax.ops.segment_min(jnp.arange(len(kind)), group, num_segments=segments)
+        joint = data["order_log_prior"][jnp.minimum(first, len(kind) - 1)] + grouped
+        entered = jax.ops.segment_sum(ranked.astype(float), group, num_segments=segments) > 0
+        total = logsumexp(joint, axis=1)
+        numpyro.factor("order_statistics", jnp.sum(jnp.where(entered, total, 0.0)))
+        # Each statistic's posterior weights of k (its group's), for the report.
+        numpyro.deterministic("several_probabilities", jnp.exp(joint - total[:, None])[group])
         shifted, spans = ~is_order & used, is_range & used
         residuals += [jnp.where(shifted, data["low"] - low, 0.0), jnp.where(spans, data["high"] - high, 0.0)]
         noise = jnp.full(len(kind), REPORTING_SD**2)
@@ -544,6 +659,7 @@ def measurement_model(data: dict, n_countries: int, n_units: int, n_employers: i
     within = jnp.zeros(())
     if len(data["record_mean"]):
         median, spread = median_and_spread(data["record_country"], data["record_employer"], data["record_years"][:, None])
+        median = median - (growth[data["record_country"]] * data["record_age"])[:, None]
         variance = spread[:, 0] ** 2
         count = data["record_count"]
         residuals.append(data["record_mean"] - median[:, 0])

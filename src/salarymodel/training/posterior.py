@@ -17,7 +17,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .measurement import KNOTS, SHARED_SITE_SD, SPREAD_TREND_END, MeasurementData, measurement_model, ramps
+from ..data.levels import PARTITION_LEVELS
+from .measurement import (
+    KNOTS,
+    LEVEL_MIX_CONCENTRATION,
+    SEVERAL,
+    SHARED_SITE_SD,
+    SPREAD_TREND_END,
+    MeasurementData,
+    measurement_model,
+    ramps,
+)
 
 __all__ = ["SamplerSettings", "Diagnostics", "Posterior", "PosteriorDiagnosticsError", "fit_posterior"]
 
@@ -31,6 +41,17 @@ MAX_DIVERGENT_SHARE = 0.005
 # Sites computed from the sampled ones (not judged by the diagnostics on their own).
 _DERIVED = ("level", "slopes", "predicted_low", "predicted_high", "offset_mean", "offset_var")
 HYPERPARAMETERS = ("tau_source", "tau_employer", "employer_spread_share")
+
+
+def _prior_draws(size: int = 20_000) -> dict[str, np.ndarray]:
+    """Draws of each hyperparameter's prior (:func:`~salarymodel.training.measurement.measurement_model`),
+    so a report can put what the figures moved beside where it started."""
+    rng = np.random.default_rng(0)
+    return {
+        "tau_source": np.abs(rng.normal(0.0, 0.15, size)),
+        "tau_employer": np.abs(rng.normal(0.0, 0.4, size)),
+        "employer_spread_share": rng.beta(6.0, 2.0, size),
+    }
 
 
 class PosteriorDiagnosticsError(RuntimeError):
@@ -209,6 +230,24 @@ class Posterior:
     def quantile(self, name: str, q) -> np.ndarray:
         return np.quantile(self.draws[name], q, axis=0)
 
+    def several(self) -> list[dict]:
+        """For each figure ranked among "several" sites: the prior and posterior probability
+        of each count of sites (the figures of one group share them)."""
+        found = []
+        for i, figure_id in enumerate(self.data.ids):
+            allowed = np.isfinite(self.data.order_log_prior[i])
+            if allowed.sum() < 2:
+                continue  # not ranked, or ranked among a stated count
+            posterior = self.draws["several_probabilities"][:, i].mean(axis=0)
+            found.append(
+                {
+                    "id": figure_id,
+                    "prior": {str(k): float(np.exp(self.data.order_log_prior[i, j])) for j, k in enumerate(SEVERAL)},
+                    "posterior": {str(k): float(posterior[j]) for j, k in enumerate(SEVERAL)},
+                }
+            )
+        return found
+
     def mean_slope(self, country: str, years: float = 12.0) -> np.ndarray:
         """Draws of the median's average rise per year from 0 to ``years`` (log pay)."""
         c = self.data.countries.index(country)
@@ -229,15 +268,27 @@ class Posterior:
                 "spread_trend_per_10_years": interval(self.draws["spread_trend"][:, c]),
                 "mean_slope_0_12_years": interval(self.mean_slope(country)),
             }
+            if self.data.growth_sd[c] > 0:  # aged with consumer prices: pay's real growth a year
+                countries[country]["real_growth_per_year"] = interval(np.expm1(self.draws["real_growth"][:, c]))
         offsets = self.draws["source_offset"]
         effects = self.draws["tau_employer"][:, None] * self.draws["employer_raw"]
+        priors = _prior_draws()
+        shares = self.data.level_shares / self.data.level_shares.sum()
+        mix_prior = np.random.default_rng(0).dirichlet(LEVEL_MIX_CONCENTRATION * shares, 20_000)
         return {
             "library": "numpyro",
             "sampler": "NUTS",
             "seed": self.seed,
             "settings": self.settings.__dict__,
             "diagnostics": self.diagnostics.to_dict(),
-            "hyperparameters": {name: interval(self.draws[name]) for name in HYPERPARAMETERS},
+            "hyperparameters": {
+                name: {**interval(self.draws[name]), "prior": interval(priors[name])} for name in HYPERPARAMETERS
+            },
+            "level_mix": {
+                level: {**interval(self.draws["level_mix"][:, j]), "prior": interval(mix_prior[:, j])}
+                for j, level in enumerate(PARTITION_LEVELS)
+            },
+            "several": self.several(),
             "countries": countries,
             "source_offsets": {u: interval(offsets[:, j]) for j, u in enumerate(self.data.units)},
             "employer_effects": [
@@ -256,9 +307,7 @@ def _cpu_devices(chains: int) -> str:
         import numpyro
     except ImportError:
         raise ModuleNotFoundError(
-            "The measurement model needs NumPyro and JAX: install them with "
-            "pip install 'salarymodel[bayes]' (or train the quick moment model: "
-            "train(posterior=False), --moments on the command line)."
+            "The measurement model needs NumPyro and JAX: install them with pip install 'salarymodel[bayes]'."
         ) from None
     numpyro.set_host_device_count(min(chains, os.cpu_count() or 1))  # a no-op once JAX has started
     import jax
@@ -281,6 +330,7 @@ def _start(n_countries: int, n_units: int, n_employers: int) -> dict[str, np.nda
         "level_raw": np.zeros(n_countries),
         "log_spread": np.full(n_countries, np.log(0.25)),
         "spread_trend": np.zeros(n_countries),
+        "growth_raw": np.zeros(n_countries),
         "slope_raw": np.full((len(KNOTS) - 1, n_countries), 0.7),
         "employer_raw": np.zeros(max(n_employers, 1)),
         "source_weight": np.ones(n_units),

@@ -1,0 +1,60 @@
+"""Plug-ins become parameters: the level mix behind an all-levels figure and the count
+of "several" sites have priors, and the card shows what the figures moved."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from salarymodel.data.figures import load_levels
+from salarymodel.training.measurement import SEVERAL, SEVERAL_PRIOR, measurement_data
+
+
+@pytest.fixture(scope="module")
+def card(model_dir):
+    return json.loads((model_dir / "salary_model.json").read_text())["measurement_model"]
+
+
+def test_several_is_a_count_with_a_prior_and_a_stated_count_is_not(training_data):
+    data = measurement_data(training_data.used_figures(), training_data.levels)
+    several = data.ids.index("f11")
+    assert np.exp(data.order_log_prior[several]) == pytest.approx(SEVERAL_PRIOR)
+    # f11 and f12 are ranked among the same sites: one group, so one k.
+    assert data.order_group[several] == data.order_group[data.ids.index("f12")]
+    stated = training_data.used_figures().copy()
+    stated.loc[stated["id"] == "f11", "group_rank"] = "lowest of 4"
+    fixed = measurement_data(stated, training_data.levels)
+    assert np.isfinite(fixed.order_log_prior[several]).sum() == 1
+    # The lowest of 4 is read lower than the lowest of 3 (a further draw can only go lower).
+    assert fixed.order_means[several, 0] < data.order_means[several, 0] < 0
+
+
+def test_the_card_gives_the_posterior_of_several_beside_its_prior(card):
+    found = {item["id"]: item for item in card["several"]}
+    assert set(found) == {"f11", "f12"}
+    for item in found.values():
+        assert [item["prior"][str(k)] for k in SEVERAL] == pytest.approx(SEVERAL_PRIOR)
+        assert sum(item["posterior"].values()) == pytest.approx(1.0)
+    assert found["f11"]["posterior"] == pytest.approx(found["f12"]["posterior"])  # one group, one k
+
+
+def test_the_level_mix_is_a_parameter_whose_prior_is_the_levels_table(card):
+    shares = load_levels()["share_of_all"].dropna()
+    mix = card["level_mix"]
+    assert list(mix) == ["entry", "mid", "senior", "lead"]
+    for level, value in mix.items():
+        # The prior's median sits near the table's share; both intervals are stated.
+        assert value["prior"]["median"] == pytest.approx(shares[level], abs=0.02)
+        assert value["low_80"] < value["median"] < value["high_80"]
+        assert value["prior"]["low_80"] < shares[level] < value["prior"]["high_80"]
+    assert sum(value["median"] for value in mix.values()) == pytest.approx(1.0, abs=0.05)
+
+
+def test_every_hyperparameter_shows_its_prior_beside_its_posterior(card, model_dir):
+    for name, value in card["hyperparameters"].items():
+        assert {"median", "low_80", "high_80"} <= set(value["prior"]), name
+    markdown = (model_dir / "salary_model.md").read_text()
+    assert "- tau_source: " in markdown and "; prior " in markdown.split("- tau_source: ")[1].splitlines()[0]
+    assert "share of lead in an all-levels figure" in markdown and 'sites behind f11\'s "several"' in markdown
