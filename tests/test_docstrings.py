@@ -13,6 +13,7 @@ MODULES = [
     "salarymodel.serving.model",
     "salarymodel.api",
     "salarymodel.data.training_data",
+    "salarymodel.data.amounts",
 ]
 
 

@@ -114,7 +114,7 @@ def test_benchmark_runs_and_reports_every_measure():
     # running it for real (README), never asserted in a unit test.
     from benchmarks.run import format_report, run_benchmark
 
-    report = run_benchmark(rows=5000, repeat=1, memory_rows=20_000, web_seconds=0.5, figures=120, records_rows=600)
+    report = run_benchmark(rows=5000, repeat=1, memory_rows=20_000, web_seconds=0.5, figures=40, records_rows=600)
     for key in (
         "training_seconds",
         "predict_microseconds",
@@ -129,7 +129,7 @@ def test_benchmark_runs_and_reports_every_measure():
     assert len(report["targets"]) == 13 and report["batch_peak_megabytes"] > 0
     assert report["records_training"]["rows"] == 600 and report["records_training"]["seconds"] > 0
     scaling = report["training_scaling"]
-    assert scaling["statistics"] == 120 and scaling["shipped"]["peak_megabytes"] > 0
+    assert scaling["statistics"] == 40 and scaling["shipped"]["peak_megabytes"] > 0
     assert scaling["large"]["seconds"] > 0 and scaling["time_ratio"] > 0 and scaling["memory_ratio"] > 0
     assert report["web"]["estimate"]["requests_per_second"] > 0 and report["web"]["bare"]["p99_ms"] > 0
     assert "targets:" in format_report(report)

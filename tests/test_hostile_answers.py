@@ -295,3 +295,20 @@ def test_a_data_folder_whose_table_is_not_a_file_is_refused_by_name(tmp_path, ki
     with pytest.raises(ParameterError, match="whose wage_index.csv is not a readable regular file") as refused:
         TablePaths.choose(data_dir=tmp_path)
     assert refused.value.parameter == "data_dir"
+
+
+def test_look_alike_letters_name_the_same_employer(model, tmp_path):
+    # "TіkTok" with a Cyrillic і, "Аccenture" with a Cyrillic А: a reader sees the same
+    # names, so they are the same employers, never a second one shown identically.
+    from helpers import a_users_figure, figures_with
+    from salarymodel.data.training_data import training_data
+    from salarymodel.training.compile import model_cells
+
+    for asked, meant in (("T\u0456kTok", "TikTok"), ("\u0410ccenture", "Accenture"), ("Micr\u03bfsoft", "Microsoft")):
+        country = "US" if meant == "TikTok" else "IN"
+        estimate = model.predict(country, 5, asked)
+        assert (estimate.company, estimate.company_known) == (meant, True)
+        assert estimate.median == model.predict(country, 5, meant).median
+    extra = {**a_users_figure("Accenture"), "company": "\u0410ccenture"}
+    data = training_data(figures_with(tmp_path, [extra]))
+    assert [k for c, k in model_cells(["IN"], data) if k == "Accenture" or "ccenture" in str(k)] == ["Accenture"]

@@ -192,6 +192,34 @@ def test_a_windows_csv_keeps_its_line_ends_and_no_carriage_return_inside_a_field
     assert table["error"].iloc[2] != "" and table["error"].iloc[:2].tolist() == ["", ""]
 
 
+@pytest.mark.parametrize("quoted", [False, True], ids=["fast path", "quoted path"])
+def test_doubled_carriage_returns_end_the_line_and_never_reach_the_output(model_dir, tmp_path, quoted):
+    import pandas as pd
+
+    source, target = tmp_path / "crcrlf.csv", tmp_path / "out.csv"
+    first = b'"DE"' if quoted else b"DE"
+    source.write_bytes(b"country,years\r\r\n" + first + b",5\r\r\nUS,3\r\r\n")
+    done = _score(model_dir, source, target)
+    assert done.returncode == 0, done.stderr
+    text = target.read_bytes()
+    assert text.replace(b"\r\n", b"").count(b"\r") == 0  # no bare \r inside a row
+    table = pd.read_csv(target, keep_default_na=False)
+    assert table["years"].tolist() == [5, 3] and table["median"].astype(float).gt(0).all()
+
+
+def test_a_carriage_return_inside_an_unquoted_field_is_one_bad_row_written_back_quoted(model_dir, tmp_path):
+    import pandas as pd
+
+    source, target = tmp_path / "cr.csv", tmp_path / "out.csv"
+    source.write_bytes(b"country,years,company\nDE,5,Foo\rBar\nUS,3,\nIN,4,TCS\n")
+    done = _score(model_dir, source, target)
+    assert done.returncode == 3 and "line 2: a carriage return inside an unquoted field" in done.stderr
+    table = pd.read_csv(target, keep_default_na=False)
+    # Three rows of the header's width: the bad one is quoted, so no reader splits it.
+    assert len(table) == 3 and table["error"].tolist()[1:] == ["", ""]
+    assert "carriage return" in table.at[0, "error"] and table.at[0, "company"] == "Foo\rBar"
+
+
 def test_bad_rows_are_written_back_with_the_headers_number_of_fields(model_dir, tmp_path):
     import pandas as pd
 

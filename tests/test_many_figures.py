@@ -42,6 +42,7 @@ def test_a_reason_names_a_few_overlapping_figures_and_counts_the_rest(many_figur
             assert int(named.split(" and ")[1].split()[0].replace(",", "")) > 0
 
 
+@pytest.mark.slow
 def test_a_card_keeps_at_most_its_fidelity_rows_and_still_loads(tmp_path, monkeypatch):
     from salarymodel import train as train_module
 
@@ -67,6 +68,11 @@ def test_the_summary_names_a_few_figures_and_gives_one_line_per_reason(model, mo
     summary = TrainingResult(model, card, pd.DataFrame(), 1.0).summary()
     used = [line for line in summary.splitlines() if line.startswith("Figures used")]
     assert len(used) == 1 and " more (all in the model card)." in used[0]
+    # The fidelity line counts the used statistics and says how many were excluded.
+    counts = card["metrics"]["fidelity"]["summary"]
+    used_statistics = counts["statistics"] - counts["excluded"]
+    assert f"{counts['reproduced']} of the {used_statistics} used ({counts['not_reproduced']} not" in summary
+    assert f"{counts['excluded']} excluded, below" in summary
     # One line per reason, not one per excluded figure.
     lines = [line for line in summary.splitlines() if line.startswith("Excluded")]
     assert len(lines) == 2 and "f16, f16x0" in lines[0] and "f27, f27x0" in lines[1]

@@ -10,6 +10,7 @@ import pytest
 
 from salarymodel.cli.evaluate import format_measurement
 from salarymodel.data.training_data import training_data as read_training_data
+from salarymodel.data.training_data import with_records
 from salarymodel.evidence.measurement import measurement_section
 from salarymodel.training.bayes import fit_posterior
 from salarymodel.training.measurement import REPORTING_SD, measurement_data, prior_settings
@@ -128,7 +129,7 @@ def test_records_from_a_known_lognormal_are_recovered(training_data):
             "source": "payroll",
         }
     )
-    posterior = fit_posterior(training_data, records, seed=0)
+    posterior = fit_posterior(with_records(training_data, records), seed=0)
     posterior.diagnostics.check()
     spread = np.median(posterior.spread_draws("GB", None, np.array([5.0, 15.0])), axis=0)
     assert spread == pytest.approx([0.25, 0.25], rel=0.10)

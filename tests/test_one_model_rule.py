@@ -98,6 +98,7 @@ def test_the_currency_error_lists_only_currencies_with_a_rate(model_dir):
     assert "RUB" not in str(raised.value).split("quoted then: ")[1]
 
 
+@pytest.mark.slow  # two trainings; records in a new country are aged the same way in test_posterior_serving.py
 def test_a_new_country_can_be_aged_with_your_own_wage_index(tmp_path):
     from salarymodel.data.shipped import raw_data_file
     from salarymodel.train import train

@@ -115,12 +115,34 @@ def test_the_api_answers_as_python_does(model):
 
     body = TestClient(create_app(model)).get("/api/v1/ranges", params={"country": "DE", "as_of": AS_OF}).json()
     python = model.ranges("DE", as_of=AS_OF)
-    assert [r["midpoint"] for r in body["ranges"]] == pytest.approx([a.midpoint for a in python], rel=1e-12)
+    # The API sends amounts in the currency's minor unit, as to_dict rounds them.
+    assert [r["midpoint"] for r in body["ranges"]] == [round(a.midpoint, 2) for a in python]
     assert body["schema_org"][1] == schema_org(python[1]) and body["pay"] == "base"
     # Your own levels as year ranges, as the command line's --levels takes them.
     client = TestClient(create_app(model))
     mine = client.get("/api/v1/ranges", params={"country": "IN", "levels": "0-4,4-8", "as_of": AS_OF}).json()
     expected = model.ranges("IN", levels=[(0, 4), (4, 8)], as_of=AS_OF)
-    assert [r["maximum"] for r in mine["ranges"]] == pytest.approx([a.maximum for a in expected], rel=1e-12)
+    assert [r["maximum"] for r in mine["ranges"]] == [round(a.maximum, 2) for a in expected]
     bad = client.get("/api/v1/ranges", params={"country": "IN", "levels": "0-4,x"})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "levels"
+
+
+def test_a_range_is_half_open_and_graded_as_predict_grades_its_years(model):
+    from salarymodel.serving.grid import YEARS_GRID
+
+    for country in ("US", "DE", "IN"):
+        for answer in model.ranges(country):
+            inside = YEARS_GRID[(YEARS_GRID >= answer.years_min) & (YEARS_GRID < answer.years_max)]
+            grades = {model.predict(country, float(y)).support for y in inside}
+            order = ("strong", "moderate", "thin", "extrapolated")
+            assert answer.support == max(grades, key=order.index), (country, answer.level)
+    # Germany's entry range (0-3 years) rests on its entry figure only, not on the mid one
+    # that starts at 3 years.
+    entry, mid = model.ranges("DE")[:2]
+    assert entry.sources == ("f17",) and mid.sources == ("f18",)
+
+
+def test_range_amounts_are_rounded_to_the_currencys_minor_unit(model):
+    fields = model.ranges("IN")[0].to_dict()
+    for value in (fields["minimum"], fields["midpoint"], fields["maximum"], *fields["percentiles"].values()):
+        assert value == round(value, 2)

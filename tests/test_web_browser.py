@@ -126,6 +126,24 @@ def test_an_offer_shows_its_percentile_and_a_marker_on_the_curve(page, model):
     page.screenshot(path=str(OUTPUT / "salary-page-offer.png"), full_page=True)
 
 
+@pytest.mark.parametrize(
+    ("country", "typed", "amount"), [("DE", "70k", 70_000), ("DE", "70,000", 70_000), ("IN", "14.5 lakh", 1_450_000)]
+)
+def test_amounts_are_read_as_people_type_them(page, model, country, typed, amount):
+    _ask(page, country, "5", salary=typed)
+    assert page.inner_text("#rank") == model.rank(country, 5, amount).sentence()
+
+
+def test_an_amount_that_reads_two_ways_is_refused_in_plain_words(page):
+    page.select_option("#country", "DE")
+    page.fill("#years", "5")
+    page.fill("#salary", "75.000")
+    page.click("#go")
+    _answered(page, "failed")
+    text = page.inner_text("#error")
+    assert "75.000" in text and "without the point" in text and "Value error" not in text
+
+
 def test_a_range_of_years_answers_what_python_answers(page, model):
     _ask(page, "IN", "3-5", company="TCS")
     e = model.predict("IN", (3, 5), "TCS")

@@ -109,7 +109,10 @@ def _load_or_train_default() -> SalaryModel:
     def say(text: str) -> None:
         print(f"salarymodel: {text}", file=sys.stderr, flush=True)
 
-    say(f"no default model in {folder} yet: training it from the shipped figures, once (a few seconds)")
+    say(
+        f"no default model in {folder} yet: training it from the shipped figures, once (sampling the "
+        "posterior takes about half a minute on two cores; each stage is named as it starts)"
+    )
     start = time.perf_counter()
     folder.mkdir(parents=True, exist_ok=True)
     if not ours:  # the package creates this cache: mark it, so only it is ever rebuilt

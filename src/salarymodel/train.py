@@ -73,9 +73,10 @@ class TrainingResult:
             f"Countries: {', '.join(card.data.countries)}; reference year {card.money['reference_year']}.",
             f"80% band coverage on held-out rows: {calibration['overall']:.1%} overall ({by_country}).",
             f"Reported statistics reproduced within {fidelity['tolerance']:.0%} "
-            f"({fidelity['spread_tolerance']:.0%} for spreads): {fidelity['summary']['reproduced']} of "
-            f"{fidelity['summary']['statistics']} ({fidelity['summary']['not_reproduced']} not, with reasons; "
-            f"see 'python -m salarymodel.evaluate').",
+            f"({fidelity['spread_tolerance']:.0%} for spreads): {fidelity['summary']['reproduced']} of the "
+            f"{fidelity['summary']['statistics'] - fidelity['summary'].get('excluded', 0)} used "
+            f"({fidelity['summary']['not_reproduced']} not, with reasons; "
+            f"{fidelity['summary'].get('excluded', 0)} excluded, below; see 'python -m salarymodel.evaluate').",
             *_posterior_lines(card.measurement_model or {}),
             f"Figures used ({len(used):,}): {first_ids(used, 20, where='all in the model card')}.",
         ]
@@ -112,18 +113,10 @@ class _Run:
     holdout: pd.DataFrame
 
 
-def _fit(data: TrainingData, records, *, seed: int, rows_per_country: int, sampler, step) -> _Run:
+def _fit(data: TrainingData, *, seed: int, rows_per_country: int, sampler, step) -> _Run:
     """Posterior, engineers, regression, model and held-out engineers of one run."""
-    if records is not None:
-        unknown = sorted(set(records["country"]) - set(data.used_figures()["country"]))
-        if unknown:
-            raise ValueError(
-                f"The records hold salaries for {', '.join(unknown)}, for which the figures have no "
-                "used figure, so the model has no currency, levels or money table there. Add at least "
-                "one figure for each to the figures file (--figures), or leave those rows out."
-            )
     step("2/5 sampling the measurement model's posterior (NUTS)")
-    posterior = fit_posterior(data, records, seed=seed, settings=sampler)
+    posterior = fit_posterior(data, seed=seed, settings=sampler)
     posterior.diagnostics.check()  # a fit that fails its diagnostics writes no model
     step("3/5 drawing engineers from the posterior predictive and fitting the regression")
     rows = draw_engineers(data, posterior, rows_per_country=rows_per_country, seed=seed)
@@ -240,8 +233,8 @@ def train(
         records = load_records(records)
     with fit_threads():  # bounded native threads: stable times on a busy machine
         step("1/5 normalising the figures")
-        data = training_data(figures, tables=tables)
-        run = _fit(data, records, seed=seed, rows_per_country=rows_per_country, sampler=sampler, step=step)
+        data = training_data(figures, records=records, tables=tables)
+        run = _fit(data, seed=seed, rows_per_country=rows_per_country, sampler=sampler, step=step)
         model, rows = run.model, run.rows
         figures_frame = data.figures.drop_duplicates("id")
         card = {
@@ -258,7 +251,7 @@ def train(
                 "used": figures_frame.loc[figures_frame["excluded"] == "", "id"].tolist(),
                 "excluded": [{"id": r.id, "reason": r.excluded} for r in figures_frame.itertuples() if r.excluded],
             },
-            "measurement_model": measurement_section(data, records, seed=seed, posterior=run.posterior),
+            "measurement_model": measurement_section(data, seed=seed, posterior=run.posterior),
             "estimator": {"class": type(run.estimator).__name__, "params": run.estimator.get_params()},
             "libraries": library_versions(),
             "metrics": {

@@ -463,10 +463,12 @@ def _focused(args, model) -> int:
         report = real_salary_section(scored, records)
         text = format_real
     else:
+        from ..data.training_data import with_records
         from ..evidence.measurement import measurement_section
 
         try:
-            report = measurement_section(model.training_data, records, seed=model.metadata.seed)
+            data = model.training_data if records is None else with_records(model.training_data, records)
+            report = measurement_section(data, seed=model.metadata.seed)
         except (ModuleNotFoundError, ValueError) as error:  # no NumPyro; records a country cannot age
             print(f"error: {error}", file=sys.stderr)
             return 2

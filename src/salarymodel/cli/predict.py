@@ -17,6 +17,13 @@ from .prog import prog
 __all__ = ["build_parser", "main", "format_estimate", "format_explanation", "format_percentiles", "load_for_cli"]
 
 
+def _sources(ids: tuple[str, ...]) -> str:
+    """The figures behind an estimate, or what it rests on where no figure covers its country."""
+    if not ids:
+        return "no reported figure (a country known from the records the model was trained on)"
+    return one_line(first_ids(ids, 12, where="--explain lists them"))
+
+
 def format_estimate(estimate, country_name: str | None = None) -> str:
     """Two readable lines: the sentence every interface shows, then the level, support,
     sources and the median's own interval (``country_name`` names the country; its code when None)."""
@@ -24,7 +31,7 @@ def format_estimate(estimate, country_name: str | None = None) -> str:
     return (
         f"{one_line(estimate_sentence(estimate, country_name or estimate.country))}\n"
         f"  level: {one_line(estimate.level)}; support: {estimate.support}; "
-        f"sources: {one_line(first_ids(estimate.sources, 12, where='--explain lists them'))}; the median itself is known "
+        f"sources: {_sources(estimate.sources)}; the median itself is known "
         f"to {amount(estimate.median_low, cur)} - {amount(estimate.median_high, cur)} {cur} (80%)"
     )
 
@@ -117,7 +124,7 @@ def build_parser() -> _Parser:
     parser.add_argument("--country", help="country name or ISO code, e.g. Germany, DE, USA, india")
     parser.add_argument("--years", type=_years, help="years of experience, 0 to 50, or a range such as 3-5")
     parser.add_argument("--company", default=None, help="employer (optional); unknown ones give the market estimate")
-    parser.add_argument("--confidence", type=float, default=0.8, help="band coverage in (0, 1), default 0.8")
+    parser.add_argument("--confidence", type=_confidence, default=0.8, help="band coverage: 0.8, 80 or 80%% (default 80%%)")
     parser.add_argument("--currency", default=None, help="ISO currency code (default: the country's own)")
     parser.add_argument(
         "--population",
@@ -141,11 +148,11 @@ def build_parser() -> _Parser:
     )
     parser.add_argument(
         "--salary",
-        type=float,
+        type=_amount,
         default=None,
         metavar="AMOUNT",
         help="also say where this annual base salary stands: its percentile among ML engineers "
-        "like this (in --currency, default the country's)",
+        "like this (in --currency, default the country's); 70000, 70,000, 70k or 14.5 lakh",
     )
     parser.add_argument(
         "--json", action="store_true", help='print a JSON object instead of a sentence (errors too: {"error": ...})'
@@ -297,6 +304,26 @@ def _years(text: str) -> float | tuple[float, float]:
         return parse_years_text(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be years of experience such as 5 or a range such as 3-5; got {text!r}") from None
+
+
+def _amount(text: str) -> float:
+    """argparse type: an amount as people write it (:func:`salarymodel.data.amounts.parse_amount`)."""
+    from ..data.amounts import AmountError, parse_amount
+
+    try:
+        return parse_amount(text)
+    except AmountError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _confidence(text: str) -> float:
+    """argparse type: 0.8, 80 or 80% (:func:`salarymodel.data.amounts.parse_confidence`)."""
+    from ..data.amounts import AmountError, parse_confidence
+
+    try:
+        return parse_confidence(text)
+    except AmountError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _positive_int(text: str) -> int:

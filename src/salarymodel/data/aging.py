@@ -161,7 +161,8 @@ class WageSeries:
             raise ParameterError(
                 "as_of",
                 f"The wage index for {self.country} starts in {month_label(first)}; "
-                f"{month_label(month)} is before it. Add earlier rows to wage_index.csv.",
+                f"{month_label(month)} is before it. Add earlier rows to a copy of wage_index.csv and "
+                "retrain with it: python -m salarymodel.train --wage-index FILE.",
             )
         if month <= last:
             return float(np.interp(month, self.months, self.log_levels)), False
@@ -171,7 +172,8 @@ class WageSeries:
                 f"The wage index for {self.country} is published up to {month_label(last)} and "
                 f"projected at most {PROJECTION_YEARS} years past it (to "
                 f"{month_label(last + 12 * PROJECTION_YEARS)}); {month_label(month)} is later. "
-                "Add the newer published values to wage_index.csv.",
+                "Add the newer published values to a copy of wage_index.csv and retrain with it: "
+                "python -m salarymodel.train --wage-index FILE.",
             )
         rate = self.last_annual_rate if aging_rate is None else aging_rate
         return float(self.log_levels[-1] + math.log1p(rate) * (month - last) / 12), True

@@ -90,11 +90,22 @@ def check_text(value: object, field: str) -> str:
     return text
 
 
+# Cyrillic and Greek letters that look like Latin ones (after case folding): a name
+# typed with them ("Micrоsoft" with a Cyrillic o) is the same name to a reader, so
+# it is the same employer here, not a second one the page shows identically.
+_LOOKALIKES = str.maketrans(
+    {
+        **dict(zip("аеорсухіјѕԁһӏкмтвнԛԝ", "aeopcyxijsdhlkmtbhqw")),
+        **dict(zip("αορνκτιεχυβ", "aopvktiexub")),
+    }
+)
+
+
 def _fold(text: str) -> str:
-    """Case-, accent-, punctuation- and whitespace-insensitive form."""
+    """Case-, accent-, punctuation-, whitespace- and look-alike-insensitive form."""
     text = text.replace("ß", "ss")
     text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold().translate(_LOOKALIKES)
     return _SPACES.sub(" ", _PUNCTUATION.sub(" ", text)).strip()
 
 

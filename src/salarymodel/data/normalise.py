@@ -94,9 +94,10 @@ def _wage_factor(wages: dict[str, WageSeries], country: str, year: int, referenc
     series = wages.get(country)
     if series is None:
         raise ValueError(
-            f"No wage index for {country}, needed to move its {year} figures to {reference_year}: add rows "
-            f"'country,period,change_pct,series,source' for {country} to wage_index.csv (a national wage "
-            f"index, or a stated annual movement), from {year} or earlier."
+            f"No wage index for {country}, needed to move its {year} pay to {reference_year}: add rows "
+            f"'country,period,change_pct,series,source' for {country} to a copy of wage_index.csv (a national "
+            f"wage index, or a stated annual movement), from {year} or earlier, and train with it: "
+            "python -m salarymodel.train --wage-index FILE."
         )
     return series.factor(figure_month(year), figure_month(reference_year))
 

@@ -5,11 +5,14 @@ folds employer names that serving treats as one (aliases), moves every
 figure to the reference year's money (:mod:`salarymodel.data.normalise`),
 marks the figures the base-pay model leaves out, and keeps the tables it
 read (levels, aliases, wage index) so that no later stage reads them again.
+Individual salaries (records) are put in the same money: base pay only,
+employers under a figure's spelling folded onto it, aged with the same
+indices and converted at the same rates.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -17,12 +20,12 @@ import pandas as pd
 from scipy.special import ndtri
 
 from .aging import WageSeries, load_wage_index
-from .figures import exclusion_reasons, load_figures, load_levels, quantile_level
+from .figures import exclusion_reasons, load_figures, load_levels, local_currencies, quantile_level
 from .names import fold_company_names, load_company_aliases
 from .normalise import MoneyBasis, load_cpi, normalise_figures
 from .tables import TablePaths
 
-__all__ = ["TrainingData", "training_data"]
+__all__ = ["TrainingData", "training_data", "with_records"]
 
 
 @dataclass
@@ -45,6 +48,9 @@ class TrainingData:
         Employer aliases (folded name -> the name serving uses).
     wages : dict of str to WageSeries
         Wage indices per country, for the served money table.
+    records : pandas.DataFrame or None
+        The base-pay records in reference-year USD (``salary_usd``, ``real_growth_years``),
+        or None.
     """
 
     figures: pd.DataFrame
@@ -53,10 +59,33 @@ class TrainingData:
     tables: TablePaths
     aliases: dict[str, str]
     wages: dict[str, WageSeries] = field(repr=False)
+    records: pd.DataFrame | None = field(default=None, repr=False)
 
     def used_figures(self) -> pd.DataFrame:
         """Rows of the figures that enter the model."""
         return self.figures[self.figures["excluded"] == ""]
+
+    def local_currencies(self) -> dict[str, str]:
+        """Each country's currency: its figures' usual one, else its records' (a country
+        known only from records answers in their currency)."""
+        found = local_currencies(self.figures)
+        if self.records is not None and len(self.records):
+            found = {**local_currencies(self.records), **found}
+        return found
+
+
+def _records_in_reference_money(records: pd.DataFrame, figures: pd.DataFrame, basis: MoneyBasis, wages, aliases) -> pd.DataFrame:
+    """Base-pay records in the figures' reference-year USD (aged with the indices, converted
+    at the reference year's rates); total-pay rows are left out."""
+    base = records[records["pay"] == "base"].reset_index(drop=True)
+    used = figures[figures["excluded"] == ""]
+    known = zip(used["country"], used["company"])
+    base["company"] = fold_company_names(base["country"], base["company"], known, aliases=aliases)
+    frame = base.assign(value=base["salary"], value_high=np.nan)
+    normalised, _ = normalise_figures(frame, reference_year=basis.reference_year, wages=wages, per_usd=basis.per_usd)
+    return base.assign(
+        salary_usd=normalised["value_usd"].to_numpy(float), real_growth_years=normalised["real_growth_years"].to_numpy(float)
+    )
 
 
 def _check_spreads_rise(used: pd.DataFrame) -> None:
@@ -85,6 +114,7 @@ def _check_spreads_rise(used: pd.DataFrame) -> None:
 def training_data(
     figures: pd.DataFrame | str | Path | None = None,
     *,
+    records: pd.DataFrame | None = None,
     tables: TablePaths | None = None,
     reference_year: int | None = None,
     basis: MoneyBasis | None = None,
@@ -96,6 +126,10 @@ def training_data(
     figures : DataFrame, str or Path, default=None
         Figures (from :func:`~salarymodel.data.figures.load_figures`) or a
         figures file; the shipped figures when None.
+    records : pandas.DataFrame, default=None
+        Individual salaries (:func:`~salarymodel.data.records.load_records`'s frame),
+        put in the figures' money; a country they hold and the figures lack takes its
+        currency from them.
     tables : TablePaths, default=None
         Your own wage-index, CPI and alias tables; the shipped ones when None.
     reference_year : int, default=None
@@ -111,7 +145,8 @@ def training_data(
     Raises
     ------
     ValueError
-        No usable figure, or a figure whose percentiles do not rise.
+        No usable figure, a figure whose percentiles do not rise, or records of
+        another year than the reference year in a country without an index.
 
     Examples
     --------
@@ -141,4 +176,12 @@ def training_data(
     if used.empty:
         raise ValueError("No usable figure: every figure is total pay or names no country.")
     _check_spreads_rise(used)
-    return TrainingData(normalised, basis, load_levels(), tables, aliases, wages)
+    data = TrainingData(normalised, basis, load_levels(), tables, aliases, wages)
+    return data if records is None else with_records(data, records)
+
+
+def with_records(data: TrainingData, records: pd.DataFrame) -> TrainingData:
+    """``data`` with ``records`` (:func:`~salarymodel.data.records.load_records`'s frame)
+    put in its money: base pay only, in reference-year USD."""
+    in_money = _records_in_reference_money(records, data.figures, data.basis, data.wages, data.aliases)
+    return replace(data, records=in_money)

@@ -81,7 +81,7 @@ def predictive_checks(posterior: Posterior, level: float = 0.9) -> pd.DataFrame:
 def _cells(posterior: Posterior, data: TrainingData) -> list[dict]:
     """Market median (with its 80% interval) and the 80% band for one engineer."""
     rng = np.random.default_rng([posterior.seed, 30])
-    local = dict(zip(data.figures["country"], data.figures["currency"]))
+    local = data.local_currencies()
     rows = []
     for country in posterior.data.countries:
         rate = data.basis.per_usd.get(local.get(country, "USD"), 1.0)
@@ -162,7 +162,6 @@ def real_growth_section(posterior: Posterior, data: TrainingData, today: dt.date
 
 def measurement_section(
     data: TrainingData,
-    records: pd.DataFrame | None = None,
     *,
     seed: int = 0,
     settings: SamplerSettings | None = None,
@@ -170,14 +169,14 @@ def measurement_section(
 ) -> dict:
     """The whole measurement-model report as data (see the module docstring); ``posterior``,
     when given, is the fit of these figures and records (else it is fitted)."""
-    posterior = posterior or fit_posterior(data, records, seed=seed, settings=settings)
+    posterior = posterior or fit_posterior(data, seed=seed, settings=settings)
     checks = predictive_checks(posterior)
     outliers = checks[~checks["inside"]]
     summary = posterior.summary()
     return {
         **summary,
         "priors": prior_settings(),
-        "records": 0 if records is None else int(posterior.data.record_count.sum()),
+        "records": int(posterior.data.record_count.sum()),
         "predictive_checks": {
             "level": 0.9,
             "statistics": int(len(checks)),

@@ -119,6 +119,7 @@ class CsvInput:
 # whichever path found it (the Arrow fast path or the quoted-field fallback).
 NOT_UTF8 = "the line is not valid UTF-8 (save the file as UTF-8)"
 BLANK_LINE = "blank line"
+INNER_RETURN = "a carriage return inside an unquoted field (other programs read it as a line break): quote the field"
 
 
 def wrong_width(fields: int, width: int) -> str:
@@ -127,18 +128,27 @@ def wrong_width(fields: int, width: int) -> str:
 
 
 def line_problems(
-    readable: np.ndarray, blank: np.ndarray, widths: np.ndarray, width: int, unreadable: np.ndarray | None = None
+    readable: np.ndarray,
+    blank: np.ndarray,
+    widths: np.ndarray,
+    width: int,
+    unreadable: np.ndarray | None = None,
+    inner_return: np.ndarray | None = None,
 ) -> np.ndarray:
     """What is wrong with each line, by the one rule both paths follow.
 
     In order of precedence: not UTF-8 (``~readable``); then, on the quoted
     path only, a record the CSV reader could not read (``unreadable``: its
-    words, '' where none); then a blank line; then a number of fields
+    words, '' where none); then a blank line; then a carriage return inside
+    an unquoted field (``inner_return``: another program reads it as a line
+    break, so the row is written back quoted); then a number of fields
     (``widths``) other than the header's ``width``. '' marks a clean row.
     """
     problems = np.full(len(readable), "", dtype=object)
     for position in np.flatnonzero(widths != width):  # least urgent first: later rules overwrite
         problems[position] = wrong_width(int(widths[position]), width)
+    if inner_return is not None:
+        problems[inner_return] = INNER_RETURN
     problems[blank] = BLANK_LINE
     if unreadable is not None:
         said = unreadable != ""
@@ -258,6 +268,8 @@ def _raw_fields(raw: bytes) -> list[bytes] | None:
     """A line's fields as the bytes it holds, whatever their encoding: Latin-1 maps
     each byte to one character and back, and the CSV syntax is ASCII. None when
     the line cannot be read as CSV at all."""
+    if b'"' not in raw:  # unquoted: the commas are the fields' bounds, whatever else the line holds
+        return raw.split(b",")
     try:
         record = next(csv.reader(io.StringIO(raw.decode("latin-1"), newline="")), [])
     except csv.Error:
@@ -332,16 +344,18 @@ def _fast_rows(data: bytes, index: dict[str, int], width: int, chunk_size: int, 
         except pa.ArrowInvalid:
             valid = _valid_utf8(chunk)
             lines = pc.if_else(pa.array(valid), chunk, pa.scalar(b"", pa.binary())).cast(pa.string())
-        if has_return:  # a CRLF file: the \r is the line end's, not the last field's (nor the output's)
+        inner = None
+        if has_return:  # CRLF (or CR CR LF): the \r belong to the line end, not the last field (nor the output)
             lines = pc.utf8_rtrim(lines, "\r")
-            chunk = pc.if_else(pc.ends_with(chunk, pattern="\r"), pc.binary_slice(chunk, 0, -1), chunk)
+            chunk = pc.replace_substring_regex(chunk, pattern="\r+$", replacement="")
+            inner = pc.match_substring(lines, "\r").to_numpy(zero_copy_only=False)
         fields = pc.split_pattern(lines, ",")
         counts = pc.list_value_length(fields).to_numpy(zero_copy_only=False)
         problems = np.full(len(chunk), "", dtype=object)
-        if valid is not None or (counts != width).any():  # the rare path: some line is not a clean row
+        if valid is not None or (counts != width).any() or (inner is not None and inner.any()):  # some line is not clean
             ok = np.ones(len(chunk), dtype=bool) if valid is None else valid
             blank = pc.equal(lines, "").to_numpy(zero_copy_only=False) & ok
-            problems = line_problems(ok, blank, counts, width)
+            problems = line_problems(ok, blank, counts, width, inner_return=None if inner is None else inner & ok)
             safe = pc.if_else(pa.array(problems != ""), pa.scalar("," * (width - 1)), lines)
             fields = pc.split_pattern(safe, ",")
             raw_lines = chunk.to_pylist()  # the rare path: each bad row written back as width fields

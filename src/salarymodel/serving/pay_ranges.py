@@ -69,9 +69,11 @@ class PayRange:
     sources: tuple
 
     def to_dict(self) -> dict:
-        """Plain JSON-able fields."""
+        """Plain JSON-able fields, amounts rounded to the currency's minor unit (cents, paise)."""
         fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
-        fields["percentiles"] = {f"p{q}": v for q, v in self.percentiles.items()}
+        for name in ("minimum", "midpoint", "maximum"):
+            fields[name] = round(fields[name], 2)
+        fields["percentiles"] = {f"p{q}": round(v, 2) for q, v in self.percentiles.items()}
         fields["sources"] = list(self.sources)
         return fields
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import ParameterError, ParameterTypeError
 from .bands import Z_GRID
-from .grid import GRID_STEP, YEARS_GRID, grid_index, interpolate
+from .grid import GRID_STEP, YEARS_GRID, grid_index, grid_position, interpolate
 
 __all__ = [
     "check_range",
@@ -171,8 +171,12 @@ def range_median_offsets(model, cell: int, low: float, high: float) -> tuple[flo
 
 
 def _span(low: float, high: float) -> tuple[int, int]:
-    """First and last grid points the range covers."""
-    return grid_index(float(low)), grid_index(float(high))
+    """First and last grid points the range covers: half-open, ``low <= years < high``, as
+    the levels are, so a range ending where the next level starts takes nothing from it."""
+    first = grid_index(float(low))
+    below, weight = grid_position(float(high))
+    last = below - 1 if weight == 0 else below  # on a grid point: the one before it
+    return first, max(first, last)
 
 
 def support_codes(model, cell: int) -> np.ndarray:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.aging import WageSeries, figure_month, month_ordinal
-from ..data.figures import level_edges, local_currencies
+from ..data.figures import level_edges
 from ..data.fx import monthly_rates_per_usd
 from ..data.names import country_labels, country_names_for
 from ..data.sources import load_sources
@@ -113,7 +113,7 @@ def compile_model(estimator, data: TrainingData, metadata: TrainingFacts, poster
     """
     countries = sorted(estimator.fits_)
     used = data.used_figures()
-    local = {c: code for c, code in local_currencies(used).items() if c in countries}
+    local = {c: code for c, code in data.local_currencies().items() if c in countries}
     cells = model_cells(countries, data, posterior.data.employers)
     shapes = np.stack([shape_table(estimator.within_scores_[c]) for c in countries])
     cell_country = np.array([countries.index(c) for c, _ in cells])

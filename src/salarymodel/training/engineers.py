@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from ..data.figures import level_edges, local_currencies
+from ..data.figures import level_edges
 from ..data.levels import MAX_YEARS, levels_for_years
 from ..data.training_data import TrainingData
 from ._seeds import country_rng
@@ -103,7 +103,7 @@ def draw_engineers(data: TrainingData, posterior: Posterior, *, rows_per_country
         from the whole posterior, not one figure).
     """
     cells = model_cells(list(posterior.data.countries), data, posterior.data.employers)
-    local_currency = local_currencies(data.figures)
+    local_currency = data.local_currencies()
     parts = []
     for country in posterior.data.countries:
         rng = country_rng(seed, country, purpose=7)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from pydantic import BeforeValidator
 
+from ..data.amounts import parse_amount, parse_confidence
 from ..errors import ParameterError
 from ..serving.card import ModelCard
 from ..serving.model import SalaryModel
@@ -20,6 +22,7 @@ __all__ = [
     "YearsMax",
     "Company",
     "Confidence",
+    "Salary",
     "Currency",
     "AsOf",
     "Population",
@@ -47,7 +50,13 @@ Country = Annotated[str, Query(description="Country name or ISO code: Germany, D
 Years = Annotated[str, Query(description="Years of experience, 0 to 50, or a range such as 3-5")]
 YearsMax = Annotated[float | None, Query(description="The range's high end (years is then its low end)")]
 Company = Annotated[str | None, Query(description="Employer; unknown ones give the market")]
-Confidence = Annotated[float, Query(description="Band coverage in (0, 1)")]
+# Read as people type them (70k, 70,000, 14.5 lakh; 80, 80% or 0.8); a refusal says how to write it.
+Confidence = Annotated[float, BeforeValidator(parse_confidence), Query(description="Band coverage: 0.8, 80 or 80%")]
+Salary = Annotated[
+    float,
+    BeforeValidator(parse_amount),
+    Query(description="Annual base salary in currency (the country's own when empty): 70000, 70,000, 70k or 14.5 lakh"),
+]
 Currency = Annotated[str | None, Query(description="ISO 4217 code; the country's own when empty")]
 AsOf = Annotated[str | None, Query(description="Date whose money to use, YYYY-MM-DD or YYYY-MM; today when empty")]
 Population = Annotated[

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any
+from typing import Any
 
 import anyio
 import anyio.to_thread
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from ...serving.words import estimate_sentence
@@ -20,6 +20,7 @@ from ..params import (
     Currency,
     ModelDep,
     Population,
+    Salary,
     Years,
     YearsMax,
     as_population,
@@ -80,7 +81,7 @@ def rank(
     model: ModelDep,
     country: Country,
     years: Years,
-    salary: Annotated[float, Query(description="Annual base salary, in currency (the country's own when empty)")],
+    salary: Salary,
     company: Company = None,
     currency: Currency = None,
     as_of: AsOf = None,
