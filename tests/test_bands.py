@@ -176,6 +176,7 @@ def test_sharpness_is_scored_on_every_figure_that_reports_a_spread(model):
     assert (table["interval_score"] >= table["width"] - 1e-12).all()
 
 
+@pytest.mark.slow  # samples a posterior of its own (a fourth country's figures)
 def test_another_countrys_figures_move_a_posterior_median_only_through_the_shared_scales(tmp_path, model):
     # Countries share only the source and employer scales (and the employer spread
     # share): a new country's figures move others' medians by little

@@ -346,3 +346,18 @@ def test_both_paths_of_the_reader_find_the_same_problems_in_the_same_words():
         "",
     ]
     assert fast[1][1:5] == [b'IN,2,"Acme, Inc"', b"DE,\xff5,", b",,", b"US,3,"]
+
+
+def test_a_killed_runs_temporary_file_is_removed_by_the_next_run_and_a_live_one_kept(model_dir, profiles, tmp_path):
+    import os
+
+    target = tmp_path / "out.csv"
+    # What kill -9 leaves: the rows scored so far, under the output's hidden temporary name.
+    dead = tmp_path / ".out.csv.999999999.k1ll3d.tmp"  # no process has this id
+    live = tmp_path / f".out.csv.{os.getpid()}.running.tmp"  # this test's own process: alive
+    other = tmp_path / ".other.csv.999999999.k1ll3d.tmp"  # another output's: not this run's to touch
+    for path in (dead, live, other):
+        path.write_bytes(b"country,years\n" * 1000)
+    done = _score(model_dir, profiles, target)
+    assert done.returncode in (0, 3), done.stderr
+    assert not dead.exists() and live.exists() and other.exists() and target.exists()

@@ -44,7 +44,7 @@ def test_a_reason_names_a_few_overlapping_figures_and_counts_the_rest(many_figur
 
 @pytest.mark.slow
 def test_a_card_keeps_at_most_its_fidelity_rows_and_still_loads(tmp_path, monkeypatch):
-    from salarymodel import train as train_module
+    from salarymodel import pipeline as train_module
 
     # The card keeps the largest fidelity errors only (a survey of 100,000 figures must
     # still give a card that loads); the model data keeps every figure.

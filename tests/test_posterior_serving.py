@@ -111,7 +111,7 @@ def test_the_card_records_the_posterior_its_diagnostics_and_every_prior(model_di
 
 
 def test_training_refuses_a_posterior_whose_diagnostics_fail(monkeypatch, tmp_path):
-    import salarymodel.train as train_module
+    import salarymodel.pipeline as train_module
     from salarymodel.training.posterior import Diagnostics
 
     failing = Diagnostics(r_hat=1.2, ess_bulk=30, ess_tail=10, divergences=0, draws=1600, worst_parameter="level[0]")

@@ -148,7 +148,7 @@ def _old_model(tmp_path, model_dir):
 
 def test_failure_while_training_leaves_the_previous_model_loadable(tmp_path, model_dir, monkeypatch):
     folder, card, artifact = _old_model(tmp_path, model_dir)
-    import salarymodel.train as train_module
+    import salarymodel.pipeline as train_module
 
     def broken(*args, **kwargs):
         raise RuntimeError("injected failure")
@@ -307,3 +307,21 @@ def test_predict_is_thread_safe_and_the_default_model_loads_once(monkeypatch, mo
     assert len(calls) == 1
     for index in range(8):
         assert results[index] == serial * 20
+
+
+@pytest.mark.slow  # a whole training run
+def test_a_failed_copy_of_the_training_set_blames_the_copy_not_the_model(tmp_path):
+    # --data-out holds a folder where the copy's file would go: the model has already
+    # switched in --out, so the message says so and names the copy that failed.
+    (tmp_path / "d" / "training_set.csv").mkdir(parents=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "salarymodel.train", "--out", "m", "--data-out", "d", "--rows", "2000"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "the new model is in place in m" in done.stderr and "d/training_set.csv could not be written" in done.stderr
+    assert "previous model" not in done.stderr
+    assert load_model(tmp_path / "m").predict("Germany", 5).median > 0

@@ -104,7 +104,7 @@ def _load_or_train_default() -> SalaryModel:
     import sys
     import time
 
-    from .train import train  # first use only: the training side stays out of serving
+    from .pipeline import train  # first use only: the training side stays out of serving
 
     def say(text: str) -> None:
         print(f"salarymodel: {text}", file=sys.stderr, flush=True)

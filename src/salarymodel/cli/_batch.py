@@ -18,6 +18,7 @@ never be the input.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -140,10 +141,27 @@ class OutputSink:
             self._stream = open(self.path, "wb")
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+            self._remove_stale()
+            handle, name = tempfile.mkstemp(prefix=f".{self.path.name}.{os.getpid()}.", suffix=".tmp", dir=self.path.parent)
             self._tmp = Path(name)
             self._stream = os.fdopen(handle, "wb")
         return self._stream
+
+    def _remove_stale(self) -> None:
+        """Remove this output's temporary files that a killed run left (``kill -9`` gives no
+        chance to clean up): ours by name, ``.<output>.<pid>.<random>.tmp``, of a process
+        that no longer runs. A running batch's file is left alone."""
+        pattern = re.compile(rf"^\.{re.escape(self.path.name)}\.(\d+)\.[A-Za-z0-9_]+\.tmp$")
+        for sibling in self.path.parent.iterdir():
+            found = pattern.match(sibling.name)
+            if found is None or not sibling.is_file() or sibling.is_symlink():
+                continue
+            try:
+                os.kill(int(found.group(1)), 0)
+            except ProcessLookupError:
+                sibling.unlink(missing_ok=True)
+            except (PermissionError, OverflowError, ValueError):  # alive under another user, or no pid
+                continue
 
     def commit(self) -> None:
         """Finish: rename the complete file into place (or close the device)."""

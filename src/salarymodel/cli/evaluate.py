@@ -482,7 +482,7 @@ def _cross_validate(args) -> int:
     from ..data.records import load_records
     from ..errors import FiguresError
     from ..evidence.cross_validation import MAX_FOLDS, cross_validation_section
-    from ..train import train
+    from ..pipeline import train
 
     if not 2 <= args.folds <= MAX_FOLDS:
         print(f"error: The '--folds' option must be a whole number from 2 to {MAX_FOLDS}. Got {args.folds}.", file=sys.stderr)

@@ -1,6 +1,6 @@
 """``salarymodel train`` / ``python -m salarymodel.train``: options and messages.
 
-The run itself is :func:`salarymodel.train.train`.
+The run itself is :func:`salarymodel.pipeline.train`.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 from ..errors import FiguresError, ModelSwitchedError
+from ..pipeline import DEFAULT_DATA_OUT, DEFAULT_OUT, train
 from ..serving.paths import CARD_FILE, TRAINING_SET_FILE
-from ..train import DEFAULT_DATA_OUT, DEFAULT_OUT, train
 from ..training.engineers import DEFAULT_ROWS_PER_COUNTRY
 from ..training.posterior import PosteriorDiagnosticsError
 from .options import with_option

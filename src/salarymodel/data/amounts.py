@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["AmountError", "parse_amount", "parse_confidence"]
+__all__ = ["AmountError", "parse_amount", "parse_confidence", "parse_number"]
 
 # Words and letters that scale a number, as people write salaries.
 _SCALES = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "lakh": 1e5, "lakhs": 1e5, "lac": 1e5}
@@ -23,7 +23,7 @@ _SCALES.update({"crore": 1e7, "crores": 1e7, "cr": 1e7})
 _CURRENCY = re.compile(r"^(?:[A-Z]{3}\s+|[€$£₹]\s*)|(?:\s+[A-Z]{3}|\s*[€$£₹])$")
 # Thousands written with commas (70,000; 1,250,000) or the Indian way (14,50,000).
 _GROUPED = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d+)?$")
-_PLAIN = re.compile(r"^\d+(?:\.\d+)?$|^\.\d+$")
+_PLAIN = re.compile(r"^\d+(?:\.\d*)?$|^\.\d+$")
 
 
 class AmountError(ValueError):
@@ -35,18 +35,35 @@ def _number(text: str, what: str) -> float:
     if not text.isascii():
         raise AmountError(f"{what} must use the digits 0-9. Got {text!r}.")
     compact = text.replace(" ", "").replace("\u00a0", "")
+    if compact.startswith("-"):  # a sign is the caller's range check's to judge, not a second reading
+        return -_number(compact[1:], what)
     if _GROUPED.match(compact):
         return float(compact.replace(",", ""))
     if re.fullmatch(r"\d+,\d{1,2}", compact):
         raise AmountError(f"{what} {text!r} could be a decimal comma; write {compact.replace(',', '.')} with a point.")
-    if re.fullmatch(r"\d{1,3}\.\d{3}", compact):
+    if re.fullmatch(r"[1-9]\d{0,2}\.\d{3}", compact):
         raise AmountError(
             f"{what} {text!r} could be {compact} or {compact.replace('.', '')}; write it without the point, "
             f"or with a comma for thousands ({compact.replace('.', ',')})."
         )
     if _PLAIN.match(compact):
         return float(compact)
-    raise AmountError(f"{what} must be a number such as 70000, 70,000 or 70k. Got {text!r}.")
+    raise AmountError(f"{what} must be a number such as 2.5 or 70,000. Got {text!r}.")
+
+
+def parse_number(text: str, what: str = "The value") -> float:
+    """A number in a data file's cell: plain (``2.5``, ``-1``) or with thousands grouped by
+    commas (``75,000``, ``14,50,000``); ``2,5``, ``75.000``, ``1_0`` and digits outside 0-9
+    are refused, naming how to write them.
+
+    Raises
+    ------
+    AmountError
+    """
+    value = _number(str(text).strip(), what)
+    if not math.isfinite(value):
+        raise AmountError(f"{what} must be a finite number. Got {text!r}.")
+    return value
 
 
 def parse_amount(text: object, what: str = "The salary") -> float:

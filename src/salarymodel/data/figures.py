@@ -16,6 +16,7 @@ import pandas as pd
 import pycountry
 
 from ..errors import FiguresError
+from .amounts import AmountError, parse_number
 from .levels import MAX_YEARS, PARTITION_LEVELS
 from .shipped import raw_data_file
 
@@ -127,11 +128,12 @@ _MIN_SALARY, _MAX_SALARY = 1.0, 1e12
 
 
 def _number(text: str) -> float | None:
+    """A cell's number by the one reader of numbers (:func:`~salarymodel.data.amounts.parse_number`),
+    None when it is none or reads two ways (``2,5``, ``75.000``): the row is then refused."""
     try:
-        value = float(text.replace(",", "").replace("_", ""))
-    except ValueError:
+        return parse_number(text)
+    except AmountError:
         return None
-    return value if math.isfinite(value) else None
 
 
 def _check_row(line: int, row: dict[str, str], levels: pd.DataFrame) -> list[str]:

@@ -11,12 +11,12 @@ served bands against real pay (``evaluate --real``).
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import FiguresError
+from .amounts import AmountError, parse_number
 from .levels import MAX_YEARS
 
 __all__ = ["RECORD_COLUMNS", "load_records"]
@@ -26,11 +26,12 @@ _MIN_SALARY, _MAX_SALARY = 1.0, 1e12
 
 
 def _number(text: str) -> float | None:
+    """A cell's number by the one reader of numbers (:func:`~salarymodel.data.amounts.parse_number`),
+    None when it is none or reads two ways (``2,5``, ``75.000``): the row is then refused."""
     try:
-        value = float(str(text).replace(",", "").replace("_", ""))
-    except ValueError:
+        return parse_number(text)
+    except AmountError:
         return None
-    return value if math.isfinite(value) else None
 
 
 def load_records(path: str | Path) -> pd.DataFrame:

@@ -37,11 +37,14 @@ RANGE_TEXT = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(?:-|\u2013|to)\s*(\d+(?:\
 
 def parse_years_text(text: str) -> float | tuple[float, float]:
     """'5' -> 5.0, '3-5' -> (3.0, 5.0); anything else raises ValueError (the
-    values are checked later, like any years)."""
+    values are checked later, like any years). Numbers are read by the one reader
+    of numbers: '1_0', '٥' and '2,5' are refused, not read as 10, 5 and 25."""
+    from ..data.amounts import parse_number
+
     found = RANGE_TEXT.match(text)
     if found:
-        return float(found[1]), float(found[2])
-    return float(text)
+        return parse_number(found[1], "The years"), parse_number(found[2], "The years")
+    return parse_number(text, "The years")
 
 
 def split_year_ranges(frame):

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from pydantic import BeforeValidator
 
-from ..data.amounts import parse_amount, parse_confidence
+from ..data.amounts import AmountError, parse_amount, parse_confidence
 from ..errors import ParameterError
 from ..serving.card import ModelCard
 from ..serving.model import SalaryModel
@@ -74,10 +74,12 @@ def years_value(text: str, years_max: float | None) -> float | tuple[float, floa
     """The ``years`` query (a number or a range such as '3-5') and ``years_max``, as ``predict`` takes them."""
     try:
         value = parse_years_text(text)
-    except ValueError:
+    except ValueError as error:
+        why = f" ({error})" if isinstance(error, AmountError) else ""
         raise ParameterError(
             "years",
-            f"The 'years' parameter must be years of experience such as 5, or a range such as 3-5. Got {text[:40]!r} instead.",
+            f"The 'years' parameter must be years of experience such as 5, or a range such as 3-5. Got {text[:40]!r} "
+            f"instead{why}.",
         ) from None
     if years_max is None:
         return value
