@@ -190,7 +190,7 @@ def build_parser() -> _Parser:
         default=None,
         help="model folder from 'python -m salarymodel.train --out DIR' (default, as for "
         "predict() in Python: $SALARYMODEL_MODEL_DIR, else ./models if it holds a model, else "
-        "the per-user cache)",
+        "the model shipped in the package)",
     )
     return parser
 

@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         help="model folder (default: the rule every command follows: $SALARYMODEL_MODEL_DIR, "
-        "else ./models if it holds a model, else the per-user cache)",
+        "else ./models if it holds a model, else the model shipped in the package)",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
