@@ -144,6 +144,14 @@ def test_an_amount_that_reads_two_ways_is_refused_in_plain_words(page):
     assert "75.000" in text and "without the point" in text and "Value error" not in text
 
 
+def test_every_percentile_is_aligned_as_an_amount(page):
+    _ask(page, "DE", "5")
+    aligns = page.eval_on_selector_all(
+        "#percentiles td, #percentiles th", "cells => cells.map(c => getComputedStyle(c).textAlign)"
+    )
+    assert len(aligns) == 10 and set(aligns) == {"right"}, aligns
+
+
 def test_a_range_of_years_answers_what_python_answers(page, model):
     _ask(page, "IN", "3-5", company="TCS")
     e = model.predict("IN", (3, 5), "TCS")
