@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..evidence.report import clean_json, evaluation_report
+from ..serving.card import real_growth_text, several_text
 from ._format import text_columns
 from .prog import prog
 
@@ -328,16 +329,8 @@ def format_measurement(report: dict) -> str:
         prior = v.get("prior")
         beside = f"; prior {prior['median']:.3f} ({prior['low_80']:.3f}-{prior['high_80']:.3f})" if prior else ""
         lines.append(f"  {name}: {v['median']:.3f} ({v['low_80']:.3f}-{v['high_80']:.3f}){beside}")
-    for item in report.get("several", []):
-        shown = ", ".join(f"{k}: {item['prior'][k]:.0%} -> {item['posterior'][k]:.0%}" for k in item["prior"])
-        lines.append(f'  sites behind {item["id"]}\'s "several" (prior -> posterior): {shown}')
-    for item in report.get("real_growth", []):
-        growth, factor = item["growth_per_year"], item["aging"]["factor"]
-        lines.append(
-            f"  {item['country']} real growth of pay: {growth['median']:.1%} a year ({growth['low_80']:.1%} to "
-            f"{growth['high_80']:.1%}; prior {item['prior']}); {item['aging']['from']} -> {item['aging']['to']}: "
-            f"x{factor['median']:.3f} ({factor['low_80']:.3f}-{factor['high_80']:.3f})"
-        )
+    lines += [f"  {several_text(item)}" for item in report.get("several", [])]
+    lines += [f"  {real_growth_text(item)}" for item in report.get("real_growth", [])]
     for code, v in report["countries"].items():
         slope, spread = v["mean_slope_0_12_years"], v["spread_at_5_years"]
         lines.append(

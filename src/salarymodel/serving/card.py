@@ -53,9 +53,9 @@ class CardEvaluation:
 class ModelCard:
     """A model card's named sections, read by attribute (the JSON file keeps its layout).
 
-    ``money``, ``money_over_time``, ``measurement_model`` and ``source_effects``
-    stay the card's own mappings; ``measurement_model`` is None and
-    ``source_effects`` set only in a card an earlier release's moment model wrote.
+    ``money``, ``money_over_time`` and ``measurement_model`` stay the card's own
+    mappings; ``measurement_model`` is None only in a card an earlier release's
+    moment model wrote.
     """
 
     training: CardTraining
@@ -63,7 +63,6 @@ class ModelCard:
     money: dict[str, Any]
     money_over_time: dict[str, Any] | None
     measurement_model: dict[str, Any] | None
-    source_effects: dict[str, Any] | None
     evaluation: CardEvaluation
     libraries: dict[str, str]
 
@@ -83,7 +82,6 @@ class ModelCard:
             money=card["money"],
             money_over_time=card.get("money_over_time"),
             measurement_model=card.get("measurement_model") or None,
-            source_effects=card.get("source_effects"),
             evaluation=CardEvaluation(card["metrics"]["calibration"]["levels"], card["metrics"]["fidelity"]),
             libraries=dict(card["libraries"]),
         )
@@ -121,6 +119,25 @@ _LIMITS = [
 ]
 
 
+def several_text(item: dict) -> str:
+    """One figure's count of "several" sites: each count's prior and posterior weight."""
+    shown = ", ".join(f"{k}: {item['prior'][k]:.0%} -> {item['posterior'][k]:.0%}" for k in item["prior"])
+    return f'sites behind {plain_markdown(item["id"])}\'s "several", prior -> posterior: {shown}'
+
+
+def real_growth_text(item: dict) -> str:
+    """A country's real growth of pay over consumer prices, and the aging of its oldest figures."""
+    growth, aging = item["growth_per_year"], item["aging"]
+    factor = aging["factor"]
+    return (
+        f"{item['country']} pay's real growth over consumer prices: {growth['median']:.1%} a year (80% "
+        f"interval {growth['low_80']:.1%} to {growth['high_80']:.1%}; prior {item['prior']}); a figure of "
+        f"{aging['from']} in the money of {aging['to']}: x{factor['median']:.3f} (80% interval "
+        f"{factor['low_80']:.3f}-{factor['high_80']:.3f}; prices alone x{aging['prices']:.3f}; "
+        f"{plain_markdown(item['series'])})"
+    )
+
+
 def _measurement_lines(section: dict | None) -> list[str]:
     """The measurement model's part of the card: diagnostics, hyperparameters, slopes, checks."""
     if not section:
@@ -148,9 +165,7 @@ def _measurement_lines(section: dict | None) -> list[str]:
         lines.append(f"- {name}: {moved(value)}")
     for level, value in section.get("level_mix", {}).items():
         lines.append(f"- share of {level} in an all-levels figure: {moved(value)}")
-    for item in section.get("several", []):
-        shown = ", ".join(f"{k}: {item['prior'][k]:.0%} -> {item['posterior'][k]:.0%}" for k in item["prior"])
-        lines.append(f'- sites behind {plain_markdown(item["id"])}\'s "several", prior -> posterior: {shown}')
+    lines += [f"- {several_text(item)}" for item in section.get("several", [])]
     for country, value in section["countries"].items():
         slope = value["mean_slope_0_12_years"]
         lines.append(
@@ -164,15 +179,7 @@ def _measurement_lines(section: dict | None) -> list[str]:
         f"- posterior predictive checks: {checks['inside']} of {checks['statistics']} reported statistics "
         f"inside their own {checks['level']:.0%} interval" + (f"; outside: {outliers}" if outliers else "")
     )
-    for item in section.get("real_growth", []):
-        growth, factor = item["growth_per_year"], item["aging"]["factor"]
-        lines.append(
-            f"- {item['country']} pay's real growth over consumer prices: {growth['median']:.1%} a year (80% "
-            f"interval {growth['low_80']:.1%} to {growth['high_80']:.1%}; prior {item['prior']}); a figure of "
-            f"{item['aging']['from']} in the money of {item['aging']['to']}: x{factor['median']:.3f} (80% interval "
-            f"{factor['low_80']:.3f}-{factor['high_80']:.3f}; prices alone x{item['aging']['prices']:.3f}; "
-            f"{plain_markdown(item['series'])})"
-        )
+    lines += [f"- {real_growth_text(item)}" for item in section.get("real_growth", [])]
     for population in section.get("populations", []):
         ratio = population["ratio"]
         lines.append(
