@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -35,10 +36,15 @@ def _shared_posteriors(tmp_path_factory):
     """One posterior per distinct set of figures for the whole run: trainings of the same
     figures (in this process, another worker or a command a test starts) reuse the fit
     instead of sampling again (salarymodel.training.posterior_cache; the key covers
-    everything the draws depend on, so reuse gives the same model)."""
+    everything the draws depend on, so reuse gives the same model). The sampler's XLA
+    programs are kept the same way (JAX's persistent compilation cache): a fit of new
+    figures of known shapes then skips most of its compilation."""
     from salarymodel.training.posterior_cache import CACHE_VARIABLE
 
     os.environ.setdefault(CACHE_VARIABLE, str(_run_folder(tmp_path_factory) / "posteriors"))
+    os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(_run_folder(tmp_path_factory) / "xla"))
+    if "jax" in sys.modules:  # already started: its configuration read the environment before
+        sys.modules["jax"].config.update("jax_compilation_cache_dir", os.environ["JAX_COMPILATION_CACHE_DIR"])
     yield
 
 

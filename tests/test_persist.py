@@ -470,3 +470,54 @@ def test_the_card_reads_as_named_sections_and_renders_its_markdown(model_dir):
     assert card.measurement_model is not None  # a posterior model
     # The Markdown next to the card is what its sections render, from either form.
     assert render_markdown(card) == render_markdown(written) == (model_dir / "salary_model.md").read_text()
+
+
+def test_a_model_the_loader_would_refuse_is_not_written_and_the_old_one_stays(model, model_dir, tmp_path, monkeypatch):
+    # A run of thousands of employers wrote a data file over the loader's 256 MiB and had
+    # already deleted the working model. The loader's limit is checked before the switch.
+    from salarymodel.errors import ModelTooLargeError
+    from salarymodel.serving import persist
+
+    folder = tmp_path / "m"
+    first, second = _versions(model, 2)
+    persist.save_model(first, folder, _card(model_dir), "# card")
+    before = sorted(p.name for p in folder.iterdir())
+    data_size = (folder / json.loads((folder / "salary_model.json").read_text())["artifact"]["file"]).stat().st_size
+    monkeypatch.setattr(persist, "MAX_DATA_BYTES", data_size - 1)
+    with pytest.raises(
+        ModelTooLargeError, match=r"salary_model-[0-9a-f]{12}\.npz would hold [\d,]+ bytes.*keeps its previous model"
+    ):
+        persist.save_model(second, folder, _card(model_dir), "# card")
+    monkeypatch.undo()
+    assert sorted(p.name for p in folder.iterdir()) == before
+    assert load_model(folder).meta.metadata.seed == 1000
+
+
+def test_a_reader_during_a_switch_reads_the_new_version(model, model_dir, tmp_path, monkeypatch):
+    # A reader that read the card just before a training switched versions found the
+    # card's data file gone ("No model data file ..."). It reads the new card instead.
+    from salarymodel.serving import persist
+
+    folder = tmp_path / "m"
+    first, second = _versions(model, 2)
+    persist.save_model(first, folder, _card(model_dir), "# card")
+    old_card = persist.read_card(folder)
+    persist.save_model(second, folder, _card(model_dir), "# card")  # removes the first version's files
+    real, calls = persist.read_card, []
+
+    def read_just_before_the_switch(path):
+        calls.append(path)
+        return old_card if len(calls) == 1 else real(path)
+
+    monkeypatch.setattr(persist, "read_card", read_just_before_the_switch)
+    assert load_model(folder).meta.metadata.seed == 1001 and len(calls) >= 2
+
+
+def test_a_missing_data_file_with_an_unchanged_card_is_still_refused(model, model_dir, tmp_path):
+    from salarymodel.serving import persist
+
+    folder = tmp_path / "m"
+    persist.save_model(_versions(model, 1)[0], folder, _card(model_dir), "# card")
+    next(folder.glob("salary_model-*.npz")).unlink()
+    with pytest.raises(ModelIntegrityError, match="No model data file"):
+        load_model(folder)

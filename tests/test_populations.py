@@ -46,11 +46,20 @@ def _payroll(model, n: int, seed: int) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def trained(model, tmp_path_factory):
-    """The default model trained again with 300 payroll rows (a population of its own)."""
-    folder = tmp_path_factory.mktemp("population")
-    path = folder / "payroll.csv"
-    _payroll(model, 300, seed=5).to_csv(path, index=False)
-    train(records=path, out=folder / "model")
+    """The default model trained again with 300 payroll rows (a population of its own):
+    once per test run, whichever worker asks first (the others wait for it and load it)."""
+    import fcntl
+
+    from conftest import _run_folder
+
+    folder = _run_folder(tmp_path_factory) / "population"
+    folder.mkdir(exist_ok=True)
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "model" / "salary_model.json").exists():
+            path = folder / "payroll.csv"
+            _payroll(model, 300, seed=5).to_csv(path, index=False)
+            train(records=path, out=folder / "model")
     return load_model(folder / "model")
 
 
@@ -249,6 +258,12 @@ def test_the_http_api_answers_for_a_population(trained):
     assert refused.status_code == 422 and "population" in str(refused.json()["detail"][0]["loc"])
     known = client.get("/api/v1/known").json()["countries"]
     assert {c["country"]: c["populations"] for c in known}["DE"] == ["payroll"]
+    batch = client.post(
+        "/api/v1/estimates", json={"rows": [{"country": "DE", "years": 5}], "as_of": AS_OF, "population": "payroll"}
+    )
+    assert batch.json()["rows"][0]["median"] == pytest.approx(body["median"])
+    unknown = client.post("/api/v1/estimates", json={"rows": [{"country": "DE", "years": 5}], "population": "nobody"})
+    assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"][-1] == "population"
 
 
 @pytest.mark.slow  # two evaluations in fresh processes; the Python answers are tested above
@@ -270,3 +285,32 @@ def test_evaluate_real_scores_fresh_rows_as_their_population(model, trained, tmp
     assert 0.7 <= as_population["coverage_80"]["share"] <= 0.9
     assert as_population["median_ratio"] == pytest.approx(1.0, abs=0.06)
     assert as_population["crps"] < as_market["crps"]
+
+
+def test_the_page_answers_for_a_population_and_hides_the_field_where_none_answers(trained):
+    from playwright.sync_api import sync_playwright
+
+    from helpers import start_server
+
+    process, port = start_server("--model", str(trained.folder))
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/lib/chromium/chromium-headless-shell")
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{port}/?country=DE&years=8&population=payroll&as_of=2023-07")
+            page.wait_for_selector("body[data-ready=true]")
+            assert page.is_visible("#population-field") and page.input_value("#population") == "payroll"
+            seen = trained.predict("DE", 8, population="payroll", as_of="2023-07")
+            assert f"median {seen.median:,.0f} EUR" in page.inner_text("#sentence")
+            page.select_option("#population", "")
+            page.click("#go")
+            page.wait_for_function("!location.search.includes('population')")
+            page.wait_for_selector("body[data-state=answered]")
+            market = trained.predict("DE", 8, as_of="2023-07")
+            assert f"median {market.median:,.0f} EUR" in page.inner_text("#sentence")
+            page.select_option("#country", "US")  # the payroll's rows are German only
+            assert not page.is_visible("#population-field")
+            browser.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

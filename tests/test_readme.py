@@ -313,3 +313,14 @@ def test_the_money_numbers(evaluation_json, model):
     (us, de, india) = _quoted(r"\(US ([\d.]+)%, DE ([\d.]+)%, IN ([\d.]+)% a year, with India's real growth\)")
     assert (us, de) == tuple(f"{100 * rates[c]:.1f}" for c in ("US", "DE"))
     assert float(india) == pytest.approx(100 * rates["IN"], abs=0.3)  # the posterior median: Monte Carlo
+
+
+def test_the_sampler_numbers_are_its_settings_and_limits():
+    from salarymodel.training import posterior
+
+    chains, r_hat, ess = _quoted(r"\((\d+) chains; split R-hat at most ([\d.]+),\s+bulk and tail ESS at least (\d+)")
+    warmup, samples = _quoted(r"Four chains of (\d+) warm-up and (\d+) kept draws each")
+    settings = posterior.SamplerSettings()
+    assert (int(chains), int(warmup), int(samples)) == (settings.chains, settings.warmup, settings.samples)
+    assert (float(r_hat), int(ess), int(ess)) == (posterior.MAX_R_HAT, posterior.MIN_ESS, posterior.MIN_ESS_TAIL)
+    assert posterior.MAX_DIVERGENCES == 0 and "no divergent transition" in _prose()

@@ -193,6 +193,7 @@ def test_killed_training_run_leaves_the_previous_model_loadable(tmp_path, model_
     assert load_model(folder).predict("IN", 3).median > 0
 
 
+@pytest.mark.slow  # a whole training run of new figures (a minute on a busy machine)
 def test_users_can_add_a_country_and_an_employer(tmp_path):
     figures = pd.read_csv(raw_data_file("reported_figures.csv"), dtype=str, keep_default_na=False)
     # Illustrative user rows (not reported figures): a UK market and one employer.

@@ -307,3 +307,12 @@ def test_the_model_summary_reads_the_served_folders_card_by_its_sections(model_d
     unpickled = pickle.loads(pickle.dumps(model))
     bare = TestClient(create_app(unpickled)).get("/api/v1/model").json()
     assert unpickled.folder is None and bare["created_at"] is None and bare["seed"] == model.metadata.seed
+
+
+def test_a_refusal_speaks_of_the_field_not_of_a_function(client):
+    # The page shows this message under the form: a person filled in a field.
+    answer = client.get("/api/v1/estimate", params={"country": "DE", "years": -1})
+    assert answer.status_code == 422
+    detail = answer.json()["detail"][0]
+    assert detail["loc"] == ["query", "years"] and detail["msg"].startswith("The 'years' field must")
+    assert "parameter of" not in detail["msg"]

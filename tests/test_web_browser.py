@@ -92,6 +92,7 @@ def test_the_first_load_shows_the_example_answer(page, model):
     assert f"median {e.median:,.0f} EUR" in page.inner_text("#sentence")
     assert all(page.is_visible(section) for section in RESULT_SECTIONS)
     assert page.locator("#ranges-table tbody tr").count() == len(model.ranges("DE"))
+    assert not page.is_visible("#population-field")  # the shipped model has no records' populations
 
 
 def test_the_form_answers_what_predict_answers(page, model, server):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import warnings
 from collections.abc import Sequence
 
 __all__ = [
@@ -14,8 +12,8 @@ __all__ = [
     "ModelIntegrityError",
     "ModelVersionError",
     "ModelSwitchedError",
+    "ModelTooLargeError",
     "UnknownEmployerWarning",
-    "warn_unknown_employer",
 ]
 
 
@@ -28,13 +26,21 @@ class FiguresError(ValueError):
         The file that was read.
     problems : sequence of str
         One readable line per problem, each naming row, column and value.
+    kind : str, default="figures"
+        What the file holds ("figures", "records"), for the message.
     """
 
-    def __init__(self, path: str, problems: Sequence[str]) -> None:
+    # Problems a message lists: a file of 100,000 bad rows gets a readable message.
+    SHOWN = 20
+
+    def __init__(self, path: str, problems: Sequence[str], kind: str = "figures") -> None:
         self.path = path
         self.problems = list(problems)
-        lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(f"{len(self.problems)} problem(s) in figures file {path}:\n{lines}")
+        lines = "\n".join(f"  - {p}" for p in self.problems[: self.SHOWN])
+        more = len(self.problems) - self.SHOWN
+        if more > 0:
+            lines += f"\n  - and {more:,} more problem(s) like these"
+        super().__init__(f"{len(self.problems):,} problem(s) in {kind} file {path}:\n{lines}")
 
 
 class ParameterError(ValueError):
@@ -88,6 +94,11 @@ class ModelVersionError(RuntimeError):
     """A model file was written by an incompatible library or format version."""
 
 
+class ModelTooLargeError(ValueError):
+    """A trained model would exceed what the loader reads: it is not written, and the
+    folder keeps its previous model."""
+
+
 class ModelSwitchedError(OSError):
     """The new model version is in place (its card names it), but a step after
     the switch (the Markdown card) could not be written."""
@@ -95,28 +106,3 @@ class ModelSwitchedError(OSError):
 
 class UnknownEmployerWarning(UserWarning):
     """An employer the model has no figures for in that country: the answer is the market's."""
-
-
-# Modules whose frames a warning skips, so that it points at the caller's own line.
-_LIBRARY_MODULES = ("salarymodel.serving", "salarymodel.api")
-# Callers whose answers already say when an employer is unknown: no warning repeats it.
-_SAYS_SO_ITSELF = ("salarymodel.cli", "salarymodel.web")
-
-
-def warn_unknown_employer(company: str, country_name: str, suggestion: str | None) -> None:
-    """Warn that ``company`` is unknown in ``country_name`` (naming the likely typo's fix).
-
-    Not raised for the command line and the web app: their answers say so.
-    """
-    hint = f" Did you mean {suggestion!r}?" if suggestion else ""
-    frame, level = sys._getframe(1), 2
-    while frame.f_back is not None and str(frame.f_globals.get("__name__", "")).startswith(_LIBRARY_MODULES):
-        frame, level = frame.f_back, level + 1
-    if str(frame.f_globals.get("__name__", "")).startswith(_SAYS_SO_ITSELF):
-        return
-    warnings.warn(
-        f"The model has no figures for the employer {company!r} in {country_name}: the estimate is the "
-        f"market's (company_known=False).{hint}",
-        UnknownEmployerWarning,
-        stacklevel=level,
-    )

@@ -145,7 +145,14 @@ def format_report(report: dict) -> str:
     lines = []
     if "validation" in report:
         validation = report["validation"]
-        how = "each refit samples the measurement model's posterior without them"
+        sampler = validation.get("refit_sampler")
+        how = "each refit samples the measurement model's posterior without them" + (
+            f" ({sampler['chains']} chains x {sampler['samples']} draws after {sampler['warmup']} warm-up; "
+            f"split R-hat at most {sampler['limits']['r_hat_max']}, bulk and tail ESS at least "
+            f"{sampler['limits']['ess_bulk_min']:.0f})"
+            if sampler
+            else ""
+        )
         lines.append(f"VALIDATION ON FIGURES THE MODEL NEVER SAW ({how}; {validation['interval']})")
         lines += _validation_lines("LEAVE ONE FIGURE OUT", report["validation"]["leave_one_figure_out"])
         lines += _validation_lines("LEAVE ONE SOURCE OUT", report["validation"]["leave_one_source_out"])
@@ -450,10 +457,10 @@ def _focused(args, model) -> int:
 
         try:
             scored = model if args.population is None else model.population_view(args.population, owner="evaluate")
-        except ValueError as error:
+            report = real_salary_section(scored, records)
+        except ValueError as error:  # an unknown population; rows that cannot be put in its money
             print(f"error: {error}", file=sys.stderr)
             return 2
-        report = real_salary_section(scored, records)
         text = format_real
     else:
         from ..data.training_data import with_records

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
+
+from ..errors import UnknownEmployerWarning
 
 __all__ = ["prog", "run_command"]
 
@@ -18,13 +21,17 @@ def prog(module_form: str) -> str:
 def run_command(main, argv: list[str] | None = None) -> int:
     """Run a command's ``main`` so that no traceback reaches the user.
 
-    Known failures are reported by the commands themselves; what is left
+    Python's warning that an employer is unknown is not shown: the answer
+    says so. Known failures are reported by the commands themselves; what is left
     here is reported in one line: a closed output pipe ends quietly, an
     interrupt exits 130, a file-system error or anything unexpected exits 2
     naming its type.
     """
     try:
-        return main(argv)
+        with warnings.catch_warnings():
+            # A command's answer already says when an employer is unknown (and what was meant).
+            warnings.simplefilter("ignore", UnknownEmployerWarning)
+            return main(argv)
     except SystemExit as done:  # argparse and explicit exits keep their code
         return done.code if isinstance(done.code, int) else (0 if done.code is None else 2)
     except KeyboardInterrupt:

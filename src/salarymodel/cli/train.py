@@ -99,8 +99,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     except FiguresError as error:
         print(f"error: {error.problems.__len__()} problem(s) in {error.path}; nothing was written:", file=sys.stderr)
-        for problem in error.problems:
+        for problem in error.problems[: error.SHOWN]:
             print(f"  {problem}", file=sys.stderr)
+        if len(error.problems) > error.SHOWN:
+            print(f"  and {len(error.problems) - error.SHOWN:,} more problem(s) like these", file=sys.stderr)
         return 2
     except (ValueError, PosteriorDiagnosticsError, ModuleNotFoundError) as error:
         print(f"error: {with_option(error)} Nothing was written.", file=sys.stderr)

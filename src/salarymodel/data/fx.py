@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-__all__ = ["EDGE_DAYS", "annual_rates_per_usd", "monthly_rates_per_usd", "last_quoted_day"]
+__all__ = ["EDGE_DAYS", "annual_rates_per_usd", "monthly_rates_per_usd", "known_currencies", "last_quoted_day"]
 
 # A currency counts as quoted over a period when the ECB series covers it to
 # within this many days of both ends (holidays at the turn of a month/year).
@@ -58,6 +58,11 @@ def annual_rates_per_usd(year: int) -> dict[str, float]:
             rates[currency] = mean
     rates["USD"] = 1.0
     return rates
+
+
+def known_currencies() -> frozenset[str]:
+    """Every currency the shipped ECB history quotes on some day."""
+    return frozenset(_converter().currencies)
 
 
 def last_quoted_day() -> dt.date:

@@ -15,11 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import FiguresError
+from ..errors import FiguresError, ParameterError
+from .aging import WageSeries, figure_month
 from .amounts import AmountError, parse_number
 from .levels import MAX_YEARS
+from .names import MAX_NAME_LENGTH
 
-__all__ = ["RECORD_COLUMNS", "load_records"]
+__all__ = ["RECORD_COLUMNS", "load_records", "check_records_money"]
 
 RECORD_COLUMNS = ["country", "years", "company", "salary", "currency", "year", "pay", "source"]
 _MIN_SALARY, _MAX_SALARY = 1.0, 1e12
@@ -34,6 +36,29 @@ def _number(text: str) -> float | None:
         return None
 
 
+def _name_rule(text: str) -> str | None:
+    """Why a company or source name is refused (None when it is fine): the rules
+    ``predict`` applies to a company, so every name a model learns can be asked for."""
+    if len(text) > MAX_NAME_LENGTH:
+        return f"must be at most {MAX_NAME_LENGTH} characters (this one has {len(text)})."
+    if not text.isprintable():
+        return "must be printable text on one line (no line breaks, tabs or control characters)."
+    return None
+
+
+def _header(path: str | Path) -> list[str]:
+    """The header's column names as written (pandas renames a repeated one)."""
+    try:
+        first = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise FiguresError(
+            str(path), [f"the file is empty: a records file starts with the header {','.join(RECORD_COLUMNS)}"], "records"
+        ) from None
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise FiguresError(str(path), [f"cannot read the file as CSV: {error}"], "records") from None
+    return [str(name).strip() for name in first.iloc[0].tolist()]
+
+
 def load_records(path: str | Path) -> pd.DataFrame:
     """Read and validate a records file.
 
@@ -45,7 +70,9 @@ def load_records(path: str | Path) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Typed columns: ``country`` as ISO alpha-2, ``years``/``salary`` floats,
-        ``year`` int, ``company`` None when empty, ``pay`` and ``source`` text.
+        ``year`` int, ``company`` None when empty, ``pay`` and ``source`` text;
+        indexed by each row's line in the file, with the file in ``attrs["path"]``,
+        so a later stage (its money) can name the line it refuses.
 
     Raises
     ------
@@ -56,20 +83,32 @@ def load_records(path: str | Path) -> pd.DataFrame:
     from .names import country_code
 
     require_regular_file(path)
+    header = _header(path)
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise FiguresError(
+            str(path),
+            [f"line 1: the column(s) {', '.join(map(repr, repeated))} appear more than once; keep one of each"],
+            "records",
+        )
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:
-        raise FiguresError(str(path), [f"cannot read the file as CSV: {error}"]) from None
+        raise FiguresError(str(path), [f"cannot read the file as CSV: {error}"], "records") from None
     missing = [c for c in RECORD_COLUMNS if c not in raw.columns and c != "company"]
     if missing:
         raise FiguresError(
             str(path),
             [f"missing required column(s): {', '.join(missing)}; a records file has the columns {', '.join(RECORD_COLUMNS)}"],
+            "records",
         )
     if "company" not in raw:
         raw["company"] = ""
     if raw.empty:
-        raise FiguresError(str(path), ["the file has no rows"])
+        raise FiguresError(str(path), ["the file has no rows"], "records")
+    from .fx import known_currencies
+
+    currencies = known_currencies()
     problems, rows = [], []
     for offset, row in enumerate(raw[RECORD_COLUMNS].to_dict("records")):
         line = offset + 2
@@ -93,10 +132,16 @@ def load_records(path: str | Path) -> pd.DataFrame:
             bad("year", "must be the year the salary was paid, e.g. 2023.")
         if row["pay"] not in ("base", "total"):
             bad("pay", "must be 'base' or 'total'.")
-        if not row["source"] or not row["source"].isprintable():
-            bad("source", "must name who collected the salary (printable text).")
+        if not row["source"]:
+            bad("source", "must name who collected the salary.")
+        for column in ("company", "source"):
+            rule = _name_rule(row[column])
+            if rule:
+                bad(column, rule)
         if len(row["currency"]) != 3 or not row["currency"].isalpha():
             bad("currency", "must be a three-letter currency code such as EUR.")
+        elif row["currency"].upper() not in currencies:
+            bad("currency", "must be a currency the ECB quotes (such as EUR, USD or INR).")
         rows.append(
             {
                 "country": country,
@@ -110,5 +155,42 @@ def load_records(path: str | Path) -> pd.DataFrame:
             }
         )
     if problems:
-        raise FiguresError(str(path), problems)
-    return pd.DataFrame(rows, columns=RECORD_COLUMNS)
+        raise FiguresError(str(path), problems, "records")
+    frame = pd.DataFrame(rows, columns=RECORD_COLUMNS, index=pd.RangeIndex(2, len(rows) + 2, name="line"))
+    frame.attrs["path"] = str(path)
+    return frame
+
+
+def check_records_money(
+    records: pd.DataFrame, reference_year: int, per_usd: dict[str, float], wages: dict[str, WageSeries]
+) -> None:
+    """Refuse records that cannot be put in the reference year's money: a currency
+    without that year's rate, or a year before its country's wage index starts.
+
+    Each row is named by its line (:func:`load_records` indexes by line and keeps
+    the file in ``attrs["path"]``) or, for a frame of the caller's, by its index.
+
+    Raises
+    ------
+    FiguresError
+        Listing every such row, its column and the fix.
+    """
+    path = records.attrs.get("path")
+    where = "line" if records.index.name == "line" else "row"
+    problems = []
+    for line, row in zip(records.index, records.to_dict("records")):
+        if row["currency"] not in per_usd:
+            problems.append(
+                f"{where} {line}, column 'currency': the ECB quotes no rate for {row['currency']} over "
+                f"{reference_year}, the year every salary is converted in; give the salary in a currency "
+                f"it quotes then (such as EUR, USD or INR). Got {row['currency']!r}."
+            )
+        series = wages.get(row["country"])
+        if series is None:
+            continue
+        try:
+            series.log_level(figure_month(int(row["year"])))
+        except ParameterError as error:
+            problems.append(f"{where} {line}, column 'year': {error} Got {row['year']!r}.")
+    if problems:
+        raise FiguresError(path or "(records given as a DataFrame)", problems, "records")

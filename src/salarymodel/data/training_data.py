@@ -23,6 +23,7 @@ from .aging import WageSeries, load_wage_index
 from .figures import exclusion_reasons, load_figures, load_levels, local_currencies, quantile_level
 from .names import fold_company_names, load_company_aliases
 from .normalise import MoneyBasis, load_cpi, normalise_figures
+from .records import check_records_money
 from .tables import TablePaths
 
 __all__ = ["TrainingData", "training_data", "with_records"]
@@ -77,6 +78,7 @@ class TrainingData:
 def _records_in_reference_money(records: pd.DataFrame, figures: pd.DataFrame, basis: MoneyBasis, wages, aliases) -> pd.DataFrame:
     """Base-pay records in the figures' reference-year USD (aged with the indices, converted
     at the reference year's rates); total-pay rows are left out."""
+    check_records_money(records[records["pay"] == "base"], basis.reference_year, basis.per_usd, wages)
     base = records[records["pay"] == "base"].reset_index(drop=True)
     used = figures[figures["excluded"] == ""]
     known = zip(used["country"], used["company"])

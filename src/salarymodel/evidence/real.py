@@ -23,9 +23,11 @@ import pandas as pd
 from scipy import stats
 from scipy.special import ndtri
 
+from ..data.aging import load_wage_index
 from ..data.figures import level_edges, quantile_level
 from ..data.levels import levels_for_years
 from ..data.normalise import normalise_figures
+from ..data.records import check_records_money
 
 __all__ = ["LEVELS", "real_salary_section", "interval_score", "crps_from_quantiles"]
 
@@ -120,6 +122,8 @@ def real_salary_section(model, records: pd.DataFrame) -> dict:
     base = records[records["pay"] == "base"].reset_index(drop=True)
     known = base["country"].isin(model.countries)
     skipped = {"total pay": int((records["pay"] != "base").sum()), "country the model does not serve": int((~known).sum())}
+    in_file = records[(records["pay"] == "base") & records["country"].isin(model.countries)]
+    check_records_money(in_file, model.reference_year, model.per_usd, load_wage_index())
     rows = base[known].reset_index(drop=True)
     log_real = np.log(_reference_usd(rows, model)) if len(rows) else np.zeros(0)
     frame = pd.DataFrame({"country": rows["country"], "company": rows["company"], "years": rows["years"]})

@@ -14,6 +14,7 @@ model card show (formatting and the command line live in
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from typing import Any
@@ -27,7 +28,7 @@ from ..training.estimator import FEATURES
 from ..training.fidelity import FIDELITY_TOLERANCE, SPREAD_TOLERANCE, fidelity_table
 from .candidates import CANDIDATES
 from .external import POPULATION_NOTE, external_check
-from .held_out import held_out_checks, interval_note
+from .held_out import REFIT_LIMITS, REFIT_SETTINGS, held_out_checks, interval_note
 from .metrics import CONFIDENCES, HOLDOUT_SEED_OFFSET, coverage_report
 from .sharpness import figure_sharpness, sharpness_summary
 from .validation import peer_baseline, refit_folds, source_of, validation_summary
@@ -147,6 +148,7 @@ def validation_section(model, *, confidence: float = 0.8) -> dict:
         section[name] = {"summary": _held_out_summary(table), "figures": _records(table)}
     section["peer_baseline"] = _peer_baseline_section(model.training_data, section["leave_one_figure_out"]["figures"])
     section["refit"] = "posterior"
+    section["refit_sampler"] = {**dataclasses.asdict(REFIT_SETTINGS), "limits": REFIT_LIMITS.to_dict()}
     section["interval"] = interval_note(confidence)
     return section
 

@@ -28,8 +28,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..data.levels import MAX_YEARS, level_for_years
-from ..errors import ParameterError, ParameterTypeError, warn_unknown_employer
+from ..errors import ParameterError, ParameterTypeError
 from .bands import band_levels, check_confidence, check_percentile, quantile_rows, rising_in_levels
+from .employer_warning import warn_unknown_employer
 from .estimate import SUPPORT_GRADES, SalaryEstimate, YearsOfExperience
 from .grid import YEARS_GRID, grid_position, interpolate
 from .lookup import CellLookup, CompanyCell

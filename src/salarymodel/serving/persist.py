@@ -38,7 +38,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import ModelIntegrityError, ModelSwitchedError, ModelVersionError, ParameterError
+from ..errors import ModelIntegrityError, ModelSwitchedError, ModelTooLargeError, ModelVersionError, ParameterError
 from ._audit import MAX_CARD_BYTES, MAX_DATA_BYTES, audit_archive, load_json, read_regular
 from .model_file import META_MEMBER, FieldError, ModelMeta, ServingTables, member_names, serving_bytes
 from .paths import CARD_FILE, CARD_MARKDOWN_FILE, TRAINING_SET_FILE
@@ -296,10 +296,29 @@ def save_model(model, out_dir: str | os.PathLike, card: dict, card_markdown: str
         entry, prefix, suffix = _KINDS[kind]
         card[entry] = {"file": f"{prefix}{version}{suffix}", "sha256": _sha256(content), "bytes": len(content)}
     card["training_artifact"]["scikit-learn"] = sklearn.__version__
+    _check_loadable(folder, card, contents)
     folder.mkdir(parents=True, exist_ok=True)
     with folder_lock(folder):  # one writer at a time: a second run waits here for the first's switch
         _switch(folder, card, contents, card_markdown)
     return card
+
+
+def _check_loadable(folder: Path, card: dict, contents: dict[str, bytes]) -> None:
+    """The loader's own limits and audit, applied to the new version before anything is
+    written: a model the loader would refuse never replaces one it reads."""
+    sizes = {card[_KINDS[kind][0]]["file"]: len(content) for kind, content in contents.items()}
+    sizes[CARD_FILE] = len(json.dumps(card, indent=2, default=str).encode("utf-8"))
+    limits = {name: MAX_CARD_BYTES if name == CARD_FILE else MAX_DATA_BYTES for name in sizes}
+    for name, size in sizes.items():
+        if size > limits[name]:
+            raise ModelTooLargeError(
+                f"The new model's {name} would hold {size:,} bytes, more than the {limits[name]:,} the loader "
+                f"reads, so it was not written and {folder} keeps its previous model. Train fewer employers "
+                "or records sources, or fewer rows (--rows-per-country)."
+            )
+    arrays = audit_archive(contents["data"], folder / card[_KINDS["data"][0]]["file"], member_names())
+    document = load_json(arrays.pop(META_MEMBER).tobytes(), what="JSON document of", path=folder)
+    ServingTables.from_arrays(arrays, ModelMeta.from_json(document))
 
 
 def read_card(path: str | os.PathLike) -> dict:
@@ -371,6 +390,44 @@ def _checked_bytes(path: Path, expected: str, size: int, folder: Path, what: str
     return data
 
 
+# Times a reader reads the card again when a training switched versions under it (the
+# card it read named files the switch then removed): one retry is enough unless
+# trainings finish back to back faster than a read.
+_SWITCH_RETRIES = 3
+
+
+def _read_version(folder: Path, given: Path) -> tuple[dict, Path, bytes]:
+    """The card and the data file's checked bytes of one version of ``folder``."""
+    for attempt in range(_SWITCH_RETRIES + 1):
+        card = read_card(folder)
+        version = card.get("format_version")
+        if not (type(version) is int and (version == FORMAT_VERSION or version in _READABLE_OLDER)):
+            formats = ", ".join(str(v) for v in sorted({FORMAT_VERSION, *_READABLE_OLDER}))
+            raise ModelVersionError(
+                f"{folder} has model format {version!r}; this salarymodel reads formats {formats}. {retrain(folder)}"
+            )
+        data_path, digest, size = model_file(card, "data", folder)
+        if given.suffix.lower() == ".npz" and given.name != data_path.name:
+            raise ModelIntegrityError(
+                f"{given} is not the data file its folder's card names ({data_path.name}). Load the folder {folder} instead."
+            )
+        try:
+            return card, data_path, _checked_bytes(data_path, digest, size, folder, "model data file")
+        except ModelIntegrityError:
+            switched = attempt < _SWITCH_RETRIES and _card_changed(folder, card)
+            if not switched:
+                raise
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _card_changed(folder: Path, card: dict) -> bool:
+    """Whether the folder's card now names another version than ``card`` (a switch)."""
+    try:
+        return read_card(folder) != card
+    except ModelIntegrityError:
+        return False
+
+
 def load_model_folder(path: str | os.PathLike):
     """Audit then load a model folder's serving tables.
 
@@ -389,21 +446,8 @@ def load_model_folder(path: str | os.PathLike):
     from .model import SalaryModel
 
     folder, _ = model_paths(path)
-    card = read_card(folder)
-    version = card.get("format_version")
-    if not (type(version) is int and (version == FORMAT_VERSION or version in _READABLE_OLDER)):
-        formats = ", ".join(str(v) for v in sorted({FORMAT_VERSION, *_READABLE_OLDER}))
-        raise ModelVersionError(
-            f"{folder} has model format {version!r}; this salarymodel reads formats {formats}. {retrain(folder)}"
-        )
-    filled = _READABLE_OLDER.get(version, {})
-    data_path, digest, size = model_file(card, "data", folder)
-    given = Path(path)
-    if given.suffix.lower() == ".npz" and given.name != data_path.name:
-        raise ModelIntegrityError(
-            f"{given} is not the data file its folder's card names ({data_path.name}). Load the folder {folder} instead."
-        )
-    data = _checked_bytes(data_path, digest, size, folder, "model data file")
+    card, data_path, data = _read_version(folder, Path(path))
+    filled = _READABLE_OLDER.get(card["format_version"], {})
     arrays = audit_archive(data, data_path, member_names() - set(filled))
     for name, source in filled.items():  # an older format's table, as that format meant it
         arrays[name] = arrays[source]

@@ -56,7 +56,9 @@ _SCALE_FACTORS = np.round(np.arange(0.5, 2.0 + 1e-9, 0.05), 10)
 _FACTOR_COST = 0.01  # log pay per log unit of the factor: 0.7x costs 0.0036
 # Ratios tried between the points of R_GRID (serving interpolates linearly between them).
 _FINE_R = np.linspace(0.0, float(R_GRID[-1]), 1601)
+_COARSE_STRIDE = 10  # the coarse pass tries every tenth of them
 _NEWTON_STEPS = 10
+_CONVERGED = 1e-9  # log pay: far below any served digit
 
 
 def predictive_quantile(median: np.ndarray, spread: np.ndarray, level: float) -> np.ndarray:
@@ -78,7 +80,10 @@ def predictive_quantile(median: np.ndarray, spread: np.ndarray, level: float) ->
         u = (x - median) / spread
         cdf = ndtr(u).mean(axis=0)
         density = (np.exp(-0.5 * u * u) / spread).mean(axis=0) / np.sqrt(2.0 * np.pi)
-        x = x - (cdf - level) / np.maximum(density, 1e-12)
+        step = (cdf - level) / np.maximum(density, 1e-12)
+        x = x - step
+        if np.abs(step).max() < _CONVERGED:
+            break
     return x
 
 
@@ -132,18 +137,33 @@ def posterior_tables(
         shape = shapes[countries.index(country)]
         for (ratio, scaled), levels in FITTED_LEVELS.items():
             # Each side's (scale multiplier, ratio) pair minimising its largest weighted error.
-            worst = np.zeros((len(_SCALE_FACTORS), len(_FINE_R), len(COARSE_YEARS)))
-            for level, weight in levels.items():
-                target = predictive_quantile(median, spread, level) - centre  # log distance from the median
-                column = np.interp(_FINE_R, R_GRID, _shape_column(shape, level))
-                served = _SCALE_FACTORS[:, None, None] * column[None, :, None] * scale[i][None, None, :]
-                np.maximum(worst, np.abs(served - target) / weight, out=worst)
+            side = [
+                (predictive_quantile(median, spread, level) - centre, _shape_column(shape, level), weight)
+                for level, weight in levels.items()
+            ]
+
+            def worst(r: np.ndarray, side=side, i=i) -> np.ndarray:
+                """Largest weighted error at ratios ``r`` (factors, ratios, years)."""
+                out = np.zeros(r.shape)
+                for target, column, weight in side:  # target: log distance from the median
+                    served = _SCALE_FACTORS[:, None, None] * np.interp(r, R_GRID, column) * scale[i][None, None, :]
+                    np.maximum(out, np.abs(served - target) / weight, out=out)
+                return out
+
+            # Each error is monotone in r on either side of its zero, so their maximum has one
+            # minimum over r: a coarse pass finds its neighbourhood, a fine pass the point.
+            tried = _FINE_R[::_COARSE_STRIDE]
+            coarse_r = np.broadcast_to(tried[None, :, None], (len(_SCALE_FACTORS), len(tried), len(COARSE_YEARS)))
+            near = _COARSE_STRIDE * worst(coarse_r).argmin(axis=1)[:, None, :]
+            fine = np.clip(near + np.arange(-_COARSE_STRIDE, _COARSE_STRIDE + 1)[None, :, None], 0, len(_FINE_R) - 1)
+            errors = worst(_FINE_R[fine])
             # A factor other than 1 must earn its place (a small cost per log unit), so cells
             # whose predictive the regression's scale fits keep it, smooth in years.
-            worst += _FACTOR_COST * np.abs(np.log(_SCALE_FACTORS))[:, None, None]
-            best = worst.reshape(-1, len(COARSE_YEARS)).argmin(axis=0)
-            factor, r = np.unravel_index(best, worst.shape[:2])
-            coarse[ratio][i] = _FINE_R[r]
+            errors += _FACTOR_COST * np.abs(np.log(_SCALE_FACTORS))[:, None, None]
+            best = errors.reshape(-1, len(COARSE_YEARS)).argmin(axis=0)
+            factor, r = np.unravel_index(best, errors.shape[:2])
+            years = np.arange(len(COARSE_YEARS))
+            coarse[ratio][i] = _FINE_R[fine[factor, r, years]]
             coarse[scaled][i] = _SCALE_FACTORS[factor] * scale[i]
         coarse["centre"][i] = centre
         coarse["median_low"][i], coarse["median_high"][i] = np.quantile(median, [0.1, 0.9], axis=0)

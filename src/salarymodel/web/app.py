@@ -13,6 +13,7 @@ with a JSON body naming the parameter (:mod:`.problems`): a library
 the web layer's own refusals raise :class:`~.problems.ClientError`.
 """
 
+import warnings
 from collections.abc import Sequence
 from importlib import resources
 
@@ -22,7 +23,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
-from ..errors import ModelIntegrityError, ModelVersionError
+from ..errors import ModelIntegrityError, ModelVersionError, UnknownEmployerWarning
 from .batch import MAX_BATCH_BYTES, MAX_BATCH_ROWS, PERCENTILES
 from .params import card_of
 from .problems import install_handlers
@@ -46,7 +47,15 @@ def create_app(model=None, *, allowed_hosts: Sequence[str] | None = None) -> Fas
     Returns
     -------
     fastapi.FastAPI
+
+    Notes
+    -----
+    The process's warning filters ignore :class:`~salarymodel.errors.UnknownEmployerWarning`
+    from then on: the app's answers say when an employer is unknown.
     """
+    # Every answer says when an employer is unknown (company_known, the page's note): the
+    # Python warning would only repeat it in the server's log, once per request.
+    warnings.filterwarnings("ignore", category=UnknownEmployerWarning)
     if model is None:
         from ..api import default_model
 

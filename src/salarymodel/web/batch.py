@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import ParameterError, ParameterTypeError
 from ..serving.csv_rows import ROW_COLUMNS, open_csv, score_chunk
+from .problems import field_words
 
 __all__ = ["MAX_BATCH_ROWS", "MAX_BATCH_BYTES", "MAX_BATCH_COLUMNS", "MAX_QUEUED_BATCHES", "PERCENTILES", "batch_answer"]
 
@@ -50,7 +51,7 @@ def _json_rows(scored, lines) -> list[dict]:
     return rows
 
 
-def _options(source: dict, names=("confidence", "currency", "as_of")) -> dict:
+def _options(source: dict, names=("confidence", "currency", "as_of", "population")) -> dict:
     return {name: source[name] for name in names if source.get(name) not in (None, "")}
 
 
@@ -92,7 +93,7 @@ def _check_options(model, options: dict, where: str) -> dict | None:
     try:
         model.predict_frame(pd.DataFrame({"country": [], "years": []}), errors="coerce", **options)
     except (ParameterError, ParameterTypeError) as error:
-        return _problem(str(error), error.parameter, where)
+        return _problem(field_words(str(error)), error.parameter, where)
     return None
 
 

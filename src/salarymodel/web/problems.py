@@ -8,6 +8,8 @@ the message. Any other exception is a server bug and is left to be one.
 
 from __future__ import annotations
 
+import re
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -15,7 +17,7 @@ from fastapi.responses import JSONResponse
 from ..errors import ParameterError, ParameterTypeError
 from .schemas import Problem
 
-__all__ = ["ClientError", "problem_response", "install_handlers", "PROBLEM_RESPONSES"]
+__all__ = ["ClientError", "field_words", "problem_response", "install_handlers", "PROBLEM_RESPONSES"]
 
 
 class ClientError(Exception):
@@ -49,6 +51,16 @@ class ClientError(Exception):
         self.headers, self.kind = headers, kind
 
 
+# The library names its parameters as a Python caller passed them ("The 'years' parameter
+# of predict"); a web client filled in fields.
+_PARAMETER_OF = re.compile(r"\bThe '([A-Za-z_]+)' parameter(?: of [A-Za-z_.]+)?")
+
+
+def field_words(message: str) -> str:
+    """``message`` speaking of the request's fields, not of a function's parameters."""
+    return _PARAMETER_OF.sub(r"The '\1' field", message)
+
+
 def problem_response(error: ClientError) -> JSONResponse:
     """The JSON answer to a refused request: ``{"detail": [{"loc", "msg", "type"}]}``."""
     return JSONResponse(
@@ -67,11 +79,11 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ParameterError)
     async def _value(request: Request, error: ParameterError) -> JSONResponse:
-        return problem_response(ClientError(str(error), error.parameter))
+        return problem_response(ClientError(field_words(str(error)), error.parameter))
 
     @app.exception_handler(ParameterTypeError)
     async def _type(request: Request, error: ParameterTypeError) -> JSONResponse:
-        return problem_response(ClientError(str(error), error.parameter, kind="type_error"))
+        return problem_response(ClientError(field_words(str(error)), error.parameter, kind="type_error"))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, error: RequestValidationError) -> JSONResponse:

@@ -137,6 +137,7 @@ def explain(
                             "confidence": {"type": "number"},
                             "currency": {"type": "string"},
                             "as_of": {"type": "string"},
+                            "population": {"type": "string"},
                         },
                     }
                 },

@@ -5,7 +5,7 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const FIELDS = ["country", "years", "company", "confidence", "currency", "as_of", "salary"];
+const FIELDS = ["country", "years", "company", "population", "confidence", "currency", "as_of", "salary"];
 const EXAMPLE = { country: "DE", years: "5" };
 const RESULTS = ["answer", "curve-box", "ranges-box", "employers-box", "figures-box"];
 // What each support grade means (the rule is in salarymodel.training.provenance).
@@ -39,6 +39,7 @@ async function getJSON(path, params, body = null) {
   return answer;
 }
 
+// The employers and the populations (sources of the model's records) of the chosen country.
 function fillEmployers() {
   const country = known.find((c) => c.country === $("country").value);
   $("employers").replaceChildren(...(country ? country.employers : []).map((name) => {
@@ -46,6 +47,16 @@ function fillEmployers() {
     option.value = name;
     return option;
   }));
+  const populations = country && country.populations ? country.populations : [];
+  const chosen = $("population").value;
+  $("population").replaceChildren($("population").options[0], ...populations.map((name) => {
+    const option = document.createElement("option");
+    option.value = name;
+    option.textContent = name;
+    return option;
+  }));
+  $("population").value = populations.includes(chosen) ? chosen : "";
+  $("population-field").hidden = populations.length === 0;
 }
 
 // One table row; with `labels`, each cell carries its column's name for the stacked phone layout.
@@ -134,6 +145,7 @@ function fillForm(params) {
     $(name).value = params[name] ?? (name === "confidence" ? "0.8" : "");
   }
   fillEmployers();
+  if (params.population) $("population").value = params.population;  // its option exists now
 }
 
 async function ask(params) {
@@ -142,18 +154,20 @@ async function ask(params) {
   document.body.dataset.state = "asking";
   $("error").hidden = true;
   const moneyOf = { currency: params.currency, as_of: params.as_of };
-  const where = { country: params.country, years: params.years, company: params.company };
+  const where = { country: params.country, years: params.years, company: params.company, population: params.population };
+  const whose = { country: params.country, company: params.company, population: params.population };
   try {
     const e = await getJSON("/api/v1/estimate", { ...where, ...moneyOf, confidence: params.confidence });
     const standing = params.salary ? await getJSON("/api/v1/rank", { ...where, ...moneyOf, salary: params.salary }) : null;
-    const curve = await getJSON("/api/v1/curve", { country: params.country, company: params.company, ...moneyOf });
-    const ranges = await getJSON("/api/v1/ranges", { country: params.country, company: params.company, ...moneyOf });
+    const curve = await getJSON("/api/v1/curve", { ...whose, ...moneyOf });
+    const ranges = await getJSON("/api/v1/ranges", { ...whose, ...moneyOf });
     const country = known.find((c) => c.country === e.country);
     const employers = [null, ...(country ? country.employers : [])];
     // The employer comparison is one batch request, however many employers the model knows.
     const compared = await getJSON("/api/v1/estimates", {}, {
       rows: employers.map((company) => ({ country: e.country, years: params.years, company: company || "" })),
-      confidence: Number(params.confidence || 0.8), ...Object.fromEntries(Object.entries(moneyOf).filter(([, v]) => v)),
+      confidence: Number(params.confidence || 0.8),
+      ...Object.fromEntries(Object.entries({ ...moneyOf, population: params.population }).filter(([, v]) => v)),
     });
     const why = await getJSON("/api/v1/explain", { ...where, ...moneyOf });
     if (!current()) return;

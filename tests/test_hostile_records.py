@@ -1,0 +1,96 @@
+"""Hostile records files: every refusal names the file, the line, the column and the fix,
+before any sampling (a bad row must not cost a training run)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from salarymodel.data.records import load_records
+from salarymodel.data.training_data import training_data
+from salarymodel.errors import FiguresError
+
+HEADER = "country,years,company,salary,currency,year,pay,source\n"
+GOOD = "DE,5,,70000,EUR,2023,base,survey\n"
+
+
+def _file(tmp_path, *rows: str, header: str = HEADER):
+    path = tmp_path / "records.csv"
+    path.write_text(header + "".join(rows), encoding="utf-8")
+    return path
+
+
+def _refusal(path) -> str:
+    with pytest.raises(FiguresError) as error:
+        load_records(path)
+    text = str(error.value)
+    assert str(path) in text and "records file" in text
+    return text
+
+
+def test_a_company_predict_would_refuse_is_refused_at_its_line(tmp_path):
+    long = _file(tmp_path, GOOD, GOOD, f"DE,5,{'X' * 150},70000,EUR,2023,base,survey\n")
+    assert "line 4, column 'company': must be at most 100 characters (this one has 150)" in _refusal(long)
+    broken = _file(tmp_path, GOOD, 'DE,5,"Acme\nCorp",70000,EUR,2023,base,survey\n')
+    assert "line 3, column 'company': must be printable text on one line" in _refusal(broken)
+    source = _file(tmp_path, f"DE,5,,70000,EUR,2023,base,{'s' * 101}\n")
+    assert "line 2, column 'source': must be at most 100 characters" in _refusal(source)
+
+
+def test_a_repeated_column_is_refused_not_silently_dropped(tmp_path):
+    path = _file(tmp_path, "DE,5,,70000,EUR,2023,base,survey,80000\n", header=HEADER.strip() + ",salary\n")
+    assert "line 1: the column(s) 'salary' appear more than once" in _refusal(path)
+
+
+def test_an_empty_file_says_what_a_records_file_starts_with(tmp_path):
+    path = _file(tmp_path, header="")
+    assert "the file is empty: a records file starts with the header country,years," in _refusal(path)
+
+
+def test_an_unknown_currency_is_refused_at_its_line(tmp_path):
+    path = _file(tmp_path, GOOD, "DE,5,,70000,XYZ,2023,base,survey\n")
+    assert "line 3, column 'currency': must be a currency the ECB quotes" in _refusal(path)
+
+
+def test_a_year_before_the_wage_index_names_its_line_not_as_of(tmp_path):
+    path = _file(tmp_path, GOOD, "DE,5,,70000,EUR,1990,base,survey\n")
+    with pytest.raises(FiguresError) as error:
+        training_data(records=load_records(path))
+    text = str(error.value)
+    assert f"records file {path}" in text
+    assert "line 3, column 'year': The wage index for DE starts in 2019-07" in text and "--wage-index FILE" in text
+    assert "as_of" not in text and "as-of" not in text
+
+
+def test_a_frame_of_the_callers_is_named_by_its_rows(tmp_path):
+    frame = load_records(_file(tmp_path, GOOD, GOOD)).reset_index(drop=True)
+    frame.loc[1, "year"] = 1990
+    with pytest.raises(FiguresError, match=r"row 1, column 'year'"):
+        training_data(records=frame)
+
+
+def test_many_bad_rows_give_a_message_of_bounded_length(tmp_path):
+    path = _file(tmp_path, *["DE,-1,,70000,EUR,2023,base,survey\n"] * 500)
+    text = _refusal(path)
+    assert text.startswith("500 problem(s)") and "and 480 more problem(s) like these" in text
+    assert text.count("column 'years'") == 20
+
+
+def test_evaluate_real_names_the_line_of_a_year_it_cannot_age(tmp_path, model_dir):
+    path = _file(tmp_path, GOOD, "DE,5,,70000,EUR,1990,base,survey\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "salarymodel.evaluate", "--model", str(model_dir), "--real", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "line 3, column 'year'" in done.stderr and "FiguresError" not in done.stderr
+
+
+def test_good_rows_keep_their_lines_and_file(tmp_path):
+    path = _file(tmp_path, GOOD, GOOD)
+    frame = load_records(path)
+    assert frame.index.name == "line" and frame.index.tolist() == [2, 3] and frame.attrs["path"] == str(path)
