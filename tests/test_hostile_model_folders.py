@@ -201,6 +201,12 @@ def _with_table(copy, name, change) -> None:
     _replace_data(copy, _archive(members))
 
 
+def _set_column(fidelity: dict, name: str, value: object) -> None:
+    at = fidelity["columns"].index(name)
+    for record in fidelity["records"]:
+        record[at] = value
+
+
 # Values of the right type that would still break an estimate (NaN estimates with exit 0,
 # ZeroDivisionError, OverflowError, TokenError, KeyError from explain).
 @pytest.mark.parametrize(
@@ -217,8 +223,27 @@ def _with_table(copy, name, change) -> None:
         (lambda m: m["money"].update(reference_month="2023-07"), "money.reference_month"),
         (lambda m: m["fidelity"].update(records=[["garbage"]]), "fidelity.records"),
         (lambda m: m["fidelity"].update(records=[[7] * len(m["fidelity"]["columns"])]), "fidelity.records"),
+        (
+            lambda m: m.update(fidelity={"columns": ["id"], "records": [[r[0]] for r in m["fidelity"]["records"]]}),
+            "fidelity.columns",
+        ),
+        (lambda m: _set_column(m["fidelity"], "relative_error", "abc"), "fidelity.records"),
+        (lambda m: m.update(source_lists=[["f99"] for _ in m["source_lists"]]), "source_lists"),
+        (lambda m: m["money"]["wages"]["DE"].update(months=[24000], log_levels=[0.0]), "money.wages.DE.months"),
+        (lambda m: m["money"].update(reference_month=2099 * 12), "money.reference_month"),
     ],
-    ids=["NaN wage index", "huge wage index", "month as text", "short fidelity record", "fidelity id a number"],
+    ids=[
+        "NaN wage index",
+        "huge wage index",
+        "month as text",
+        "short fidelity record",
+        "fidelity id a number",
+        "fidelity of ids only",
+        "text in a number column",
+        "source list of an unknown figure",
+        "wage index of one month",
+        "reference month in 2099",
+    ],
 )
 def test_meta_values_that_would_break_an_estimate_are_refused_by_field(copy, change, named):
     _with_meta(copy, change)
@@ -233,8 +258,9 @@ def test_meta_values_that_would_break_an_estimate_are_refused_by_field(copy, cha
         ("fx_rates", lambda t: np.full_like(t, np.inf), "fx_rates"),
         ("centre", lambda t: t + 1e6, "centre"),
         ("scale", lambda t: t * 1e6, "scale"),
+        ("shapes", lambda t: t * 1e300, "shapes"),
     ],
-    ids=["zero rates", "infinite rates", "huge centre", "huge scale"],
+    ids=["zero rates", "infinite rates", "huge centre", "huge scale", "huge shapes"],
 )
 def test_table_values_out_of_range_are_refused_by_name(copy, name, change, named):
     _with_table(copy, name, change)

@@ -107,7 +107,7 @@ def test_every_declared_field_refuses_a_value_of_the_wrong_kind_by_its_path(ship
         ("money.reference_month", 1.5, "money.reference_month"),
         ("money.wages.DE.months", [2000 * 12, 1999 * 12], "money.wages.DE.months"),
         ("money.wages.DE.series", "x" * 501, "money.wages.DE.series"),
-        ("money.wages.XX", {"months": [24000], "log_levels": [0.0], "series": "s", "source": "s"}, "money.wages"),
+        ("money.wages.XX", {"months": [24270, 24282], "log_levels": [0.0, 0.1], "series": "s", "source": "s"}, "money.wages"),
         ("money.local_currency", {"DE": "EUR", "IN": "INR", "US": "EUR"}, "money"),
         ("reference_per_usd", {"EUR": 0.9}, "reference_per_usd"),
         ("reference_per_usd.EUR", -1.0, "reference_per_usd"),

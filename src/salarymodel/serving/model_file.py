@@ -21,6 +21,7 @@ from typing import Annotated, Any
 
 import numpy as np
 
+from ..data.aging import PROJECTION_YEARS
 from .bands import R_GRID, Z_GRID
 from .grid import GRID_SIZE
 from .schema import Array, Between, FieldError, Items, Record, Text, declared_types, path
@@ -68,7 +69,9 @@ class ServingTables:
     scale_high: Annotated[np.ndarray, Array("f8", _PER_CELL, _SCALE)]
     ratio_low: Annotated[np.ndarray, Array("f8", _PER_CELL, _RATIO)]
     ratio_high: Annotated[np.ndarray, Array("f8", _PER_CELL, _RATIO)]
-    shapes: Annotated[np.ndarray, Array("f8", ("countries", "r", "z"))]
+    # Quantiles of S + rZ in units of the scale: r at most 8 and |Z| at most 3.5 keep them
+    # within about ±30; ±100 keeps every served quantile finite.
+    shapes: Annotated[np.ndarray, Array("f8", ("countries", "r", "z"), Between(-100, 100))]
     median: Annotated[np.ndarray, Array("f8", _PER_CELL, _LOG_PAY)]
     median_low: Annotated[np.ndarray, Array("f8", _PER_CELL, _LOG_PAY)]
     median_high: Annotated[np.ndarray, Array("f8", _PER_CELL, _LOG_PAY)]
@@ -133,7 +136,8 @@ Finite = Annotated[float, Between()]
 class WageRecord(Record):
     """One country's wage index: published months and their log levels."""
 
-    months: Annotated[tuple[Month, ...], Items(at_least=1, rising=True)]
+    # Two months at least: the last movement is the projection's rate.
+    months: Annotated[tuple[Month, ...], Items(at_least=2, rising=True)]
     # A wage index within x/÷ e^5 of its start.
     log_levels: tuple[Annotated[float, Between(-5, 5, rule="a finite log level within ±5")], ...]
     series: LongText
@@ -161,6 +165,25 @@ class MoneyRecord(Record):
     fx_first_month: Month
     fx_currencies: Annotated[tuple[Currency, ...], Items(at_least=1, distinct=True)]
 
+    def check(self, field: str) -> None:
+        # Every answer is aged from the reference month: each index must reach it.
+        for country, wages in self.wages.items():
+            if not wages.months[0] <= self.reference_month <= wages.months[-1] + 12 * PROJECTION_YEARS:
+                raise FieldError(
+                    path(field, "reference_month"),
+                    f"a month the wage index of {country} covers (or projects, at most {PROJECTION_YEARS} years)",
+                    self.reference_month,
+                )
+
+
+# The fidelity columns explain reads: as text, and as numbers it computes with.
+_FIDELITY_READ = ("id", "source", "statistic", "currency", "level", "years_min", "years_max", "company")
+_FIDELITY_NUMBERS = ("reported_usd", "reported_high_usd", "model_usd", "model_high_usd", "relative_error", "relative_error_high")
+
+
+def _number_or_missing(value: object) -> bool:
+    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+
 
 @dataclass(frozen=True)
 class FidelityRecord(Record):
@@ -180,6 +203,21 @@ class FidelityRecord(Record):
         ids = [record[at] for record in self.records]
         if not all(isinstance(i, str) and Text().accepts(i) for i in ids):
             raise FieldError(path(field, "records"), "rows whose 'id' is a figure id", ids)
+        if not self.records:  # a model being compiled has no fidelity yet
+            return
+        missing = [c for c in (*_FIDELITY_READ, *_FIDELITY_NUMBERS) if c not in self.columns]
+        if missing:
+            raise FieldError(path(field, "columns"), f"the columns explain reads ({', '.join(missing)} missing)", self.columns)
+        for name in _FIDELITY_NUMBERS:
+            at = self.columns.index(name)
+            bad = next((r[at] for r in self.records if not _number_or_missing(r[at])), None)
+            if bad is not None:
+                raise FieldError(path(field, "records"), f"numbers (or null) in the column '{name}'", bad)
+
+    def ids(self) -> set[str]:
+        """The figure ids the table describes."""
+        at = self.columns.index("id")
+        return {str(record[at]) for record in self.records}
 
 
 @dataclass(frozen=True)
@@ -244,6 +282,11 @@ class ModelMeta(Record):
             raise FieldError("money.wages", "an object of the model's countries to wage indices", self.money.wages)
         if self.money.local_currency != self.local_currency or self.money.reference_per_usd != self.reference_per_usd:
             raise FieldError("money", "money tables of the document's currencies and reference rates", self.money.local_currency)
+        if self.fidelity.records:
+            known = self.fidelity.ids()
+            unknown = sorted({name for names in self.source_lists for name in names} - known)
+            if unknown:
+                raise FieldError("source_lists", "lists of the figure ids the fidelity table describes", unknown[:5])
 
     def json_bytes(self) -> bytes:
         """The document as compact UTF-8 JSON."""
