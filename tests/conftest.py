@@ -59,10 +59,16 @@ _EVALUATION_WANTED = []
 
 def pytest_collection_modifyitems(config, items):
     """Note whether any test of this run reads the evaluation (then it is started early),
-    and run those tests last, so no worker waits for it while other tests remain."""
-    reading = [item for item in items if "evaluation_json" in item.fixturenames]
+    and run the modules holding those tests last, those tests at their end, so no worker
+    waits for it while other tests remain (the suite hands out whole modules)."""
+    reading = {item for item in items if "evaluation_json" in item.fixturenames}
     _EVALUATION_WANTED.append(bool(reading))
-    items[:] = [item for item in items if "evaluation_json" not in item.fixturenames] + reading
+    waiting = {item.module for item in reading}
+    items[:] = (
+        [item for item in items if item.module not in waiting]
+        + [item for item in items if item.module in waiting and item not in reading]
+        + [item for item in items if item in reading]
+    )
 
 
 @pytest.fixture(scope="session")

@@ -35,4 +35,13 @@ def test_notebook_executes_and_draws_its_plots(path, tmp_path):
         if "image/png" in output.get("data", {})
     )
     assert images >= 11  # figures, normalisation, 3 cells, 3 curves, TikTok, employers, fidelity, calibration
+    # A reader sees no warning (NumPyro's import asked Jupyter for progress-bar widgets).
+    warned = [
+        o.get("text", "")[:200]
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for o in cell.outputs
+        if o.get("name") == "stderr"
+    ]
+    assert warned == []
     assert list(tmp_path.iterdir()) == []  # it writes nothing

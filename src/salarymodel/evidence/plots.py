@@ -111,6 +111,10 @@ def plot_training_cells(rows: pd.DataFrame, figures: pd.DataFrame, country: str,
     return ax
 
 
+# Each band's own opacity: nested bands add up, so the narrowest is the darkest.
+_BAND_ALPHA = 0.2
+
+
 def plot_salary_curves(
     model,
     country: str,
@@ -124,8 +128,9 @@ def plot_salary_curves(
     """Median salary against years with the bands drawn at several confidences.
 
     The axis runs over the years the country's figures cover plus five
-    (past them the median is flat and only the upside grows); pass
-    ``max_years`` to choose.
+    (past them the curve is carried on by the measurement model's slope
+    prior); pass ``max_years`` to choose. A narrower band is drawn darker,
+    and its legend entry shows the shade it has on the plot.
     """
     ax = _axes(ax)
     if max_years is None:
@@ -134,16 +139,13 @@ def plot_salary_curves(
         max_years = float(min(model_grid_years(covered[-1]) + 5.0, 50.0)) if len(covered) else 30.0
     years = np.linspace(0, max_years, 181)
     frame = pd.DataFrame({"country": country, "years": years, "company": company})
-    for confidence in sorted(confidences, reverse=True):
+    widest_first = sorted(confidences, reverse=True)
+    shown = 0.0  # the opacity the bands drawn so far give a point inside all of them
+    for confidence in widest_first:
         band = model.predict_frame(frame, confidence=confidence, currency=currency)
-        ax.fill_between(
-            years,
-            band["low"],
-            band["high"],
-            alpha=0.18,
-            color=_colour(model.resolve_country(country)),
-            label=f"{confidence:.0%} band",
-        )
+        ax.fill_between(years, band["low"], band["high"], alpha=_BAND_ALPHA, color=_colour(model.resolve_country(country)))
+        shown = shown + _BAND_ALPHA * (1.0 - shown)
+        ax.fill_between([], [], [], alpha=shown, color=_colour(model.resolve_country(country)), label=f"{confidence:.0%} band")
     median = model.predict_frame(frame, currency=currency)
     ax.plot(years, median["median"], color="black", label="median")
     ax.set_xlabel("years of experience")

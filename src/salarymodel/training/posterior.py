@@ -13,6 +13,7 @@ it; :meth:`Diagnostics.check` refuses a fit that fails them, naming which.
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -320,7 +321,11 @@ def _cpu_devices(chains: int) -> str:
     yet started, so the chains run side by side on the cores there are; else one after another."""
     os.environ.setdefault("JAX_PLATFORMS", "cpu")
     try:
-        import numpyro
+        with warnings.catch_warnings():
+            # NumPyro's progress bars (tqdm) ask Jupyter for widgets on import; the sampler
+            # never shows a bar, so a notebook without ipywidgets need not hear of it.
+            warnings.filterwarnings("ignore", message="IProgress not found")
+            import numpyro
     except ImportError:
         raise ModuleNotFoundError(
             "The measurement model needs NumPyro and JAX: install them with pip install 'salarymodel[bayes]'."
