@@ -8,6 +8,7 @@ Playwright (``.ci/run`` installs it). Screenshots are kept in
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import subprocess
@@ -207,6 +208,12 @@ def test_the_curve_is_drawn_with_the_expected_points(page, model):
     assert float(dot.get_attribute("data-median")) == pytest.approx(model.predict("US", 10).median, rel=1e-9)
     assert page.locator("#employers-table tbody tr").count() == 2  # the market and TikTok
     assert page.text_content("#curve text.axis-title >> nth=0") == "USD per year"
+    # The salary axis is marked at round amounts (it was marked at quarters of the top: 57k, 114k, ...).
+    ticks = [float(v) for v in page.eval_on_selector_all("#curve text[data-value]", "ts => ts.map(t => t.dataset.value)")]
+    step = ticks[1] - ticks[0]
+    mantissa = step / 10 ** math.floor(math.log10(step))
+    assert ticks[0] == 0 and 3 <= len(ticks) <= 5 and min(abs(mantissa - m) for m in (1, 2, 2.5, 5)) < 1e-9
+    assert all(t == pytest.approx(i * step) for i, t in enumerate(ticks))
 
 
 def test_a_bad_input_shows_its_error_and_nothing_of_the_last_answer(page):

@@ -97,7 +97,7 @@ function drawCurve(curve, answer, standing) {
     return node;
   };
   // Rupee ticks in lakh (1L = 1,00,000), others in thousands.
-  const tick = cur === "INR" ? (v) => `${Math.round(v / 1e5)}L` : (v) => `${Math.round(v / 1000)}k`;
+  const tick = cur === "INR" ? (v) => `${+(v / 1e5).toFixed(1)}L` : (v) => `${+(v / 1000).toFixed(1)}k`;
   const children = [
     el("polygon", { class: "band", points: area("p10", "p90"), "data-band": "p10-p90" }),
     el("polygon", { class: "inner", points: area("p25", "p75"), "data-band": "p25-p75" }),
@@ -112,9 +112,9 @@ function drawCurve(curve, answer, standing) {
   for (let t = 0; t <= maxX; t += step) {
     children.push(el("text", { class: "tick", x: x(t), y: H - B + 16, "text-anchor": "middle" }, String(t)));
   }
-  for (let i = 0; i <= 4; i++) {
-    const v = (top / 4) * i;
-    children.push(el("text", { class: "tick", x: L - 6, y: y(v) + 4, "text-anchor": "end" }, tick(v)));
+  const every = roundStep(top);
+  for (let v = 0; v <= top; v += every) {
+    children.push(el("text", { class: "tick", x: L - 6, y: y(v) + 4, "text-anchor": "end", "data-value": v }, tick(v)));
   }
   const at = (answer.years + (answer.years_max ?? answer.years)) / 2;  // a range: its middle
   children.push(el("circle", { class: "point", r: 6, cx: x(at), cy: y(answer.median),
@@ -126,6 +126,13 @@ function drawCurve(curve, answer, standing) {
                                   points: `${cx},${cy - size} ${cx + size},${cy} ${cx},${cy + size} ${cx - size},${cy}` }));
   }
   svg.replaceChildren(...children);
+}
+
+// A tick step people read at a glance: 1, 2, 2.5 or 5 times a power of ten, about four up to `top`.
+function roundStep(top) {
+  const raw = top / 4;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 2.5, 5, 10].map((m) => m * power).find((step) => step >= raw);
 }
 
 function clearResults() {
