@@ -1,11 +1,10 @@
 """Who is told that an employer is unknown: Python callers by a warning at their own
-line; the command line and the web app by their answers only, each deciding so itself."""
+line; the command line (tests/test_batch_options.py) and the web app by their answers only,
+each deciding so itself."""
 
 from __future__ import annotations
 
 import inspect
-import subprocess
-import sys
 import warnings
 
 from fastapi.testclient import TestClient
@@ -35,32 +34,6 @@ def test_the_web_app_answers_without_the_warning_and_python_still_gets_it(model)
         answer = client.get("/api/v1/estimate", params={"country": "IN", "years": 5, "company": "Microsfot"}).json()
         assert answer["company_known"] is False
         assert not [w for w in caught if issubclass(w.category, UnknownEmployerWarning)]
-
-
-def test_the_command_line_does_not_repeat_its_answer_as_a_warning(model_dir):
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-W",
-            "always",
-            "-m",
-            "salarymodel",
-            "predict",
-            "--model",
-            str(model_dir),
-            "--country",
-            "IN",
-            "--years",
-            "5",
-            "--company",
-            "Microsfot",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0 and "Microsoft" in done.stdout
-    assert "UnknownEmployerWarning" not in done.stderr
 
 
 def test_the_errors_module_holds_no_warning_policy():

@@ -398,7 +398,8 @@ _SWITCH_RETRIES = 3
 
 def _read_version(folder: Path, given: Path) -> tuple[dict, Path, bytes]:
     """The card and the data file's checked bytes of one version of ``folder``."""
-    for attempt in range(_SWITCH_RETRIES + 1):
+    switches = 0
+    while True:
         card = read_card(folder)
         version = card.get("format_version")
         if not (type(version) is int and (version == FORMAT_VERSION or version in _READABLE_OLDER)):
@@ -414,10 +415,9 @@ def _read_version(folder: Path, given: Path) -> tuple[dict, Path, bytes]:
         try:
             return card, data_path, _checked_bytes(data_path, digest, size, folder, "model data file")
         except ModelIntegrityError:
-            switched = attempt < _SWITCH_RETRIES and _card_changed(folder, card)
-            if not switched:
+            switches += 1
+            if switches > _SWITCH_RETRIES or not _card_changed(folder, card):
                 raise
-    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def _card_changed(folder: Path, card: dict) -> bool:
