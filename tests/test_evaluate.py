@@ -102,7 +102,9 @@ def test_evaluate_cli_emits_json_for_every_figure(model_dir, evaluation_json):
         "ESTIMATE UNCERTAINTY",
     ):
         assert section in text, section
-    assert "each refit samples the measurement model's posterior without them" in text
+    assert "each refit is the measurement model's posterior without them" in text
+    assert "Pareto-smoothed importance sampling, or sampled again where" in text
+    assert "refits reweighted (largest Pareto k" in text
     assert "largest change of another country's market median: " in text and "over 0-30 years" in text
     assert text.index("LEAVE ONE SOURCE OUT") < text.index("PEER BASELINE") < text.index("EXTERNAL CHECK")
     assert text.index("LEAVE ONE FIGURE OUT") < text.index("CONSISTENCY WITH THE GENERATOR")

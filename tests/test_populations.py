@@ -170,6 +170,7 @@ def _rows(n: int, seed: int) -> pd.DataFrame:
 def test_records_enter_through_sufficient_statistics_with_the_same_likelihood(training_data):
     # One bin per row and the rows pooled into bins must give the same log density up to a
     # constant: equal differences between any two parameter draws.
+    import jax
     import numpyro
     from numpyro.infer.util import log_density
 
@@ -195,16 +196,17 @@ def test_records_enter_through_sufficient_statistics_with_the_same_likelihood(tr
         "record_squares": np.zeros(400),
     }
     sizes = (len(pooled.countries), len(pooled.units), max(len(pooled.employers), 1))
-    draws = []
-    for seed in (0, 1):
-        trace = numpyro.handlers.trace(numpyro.handlers.seed(measurement_model, seed)).get_trace(pooled.arrays(), *sizes)
-        draws.append({k: v["value"] for k, v in trace.items() if v["type"] == "sample" and not v.get("is_observed")})
+
+    # Compiled: the model run op by op compiles each of its thousands of operations.
+    def prior_draw(key, arrays):
+        trace = numpyro.handlers.trace(numpyro.handlers.seed(measurement_model, key)).get_trace(arrays, *sizes)
+        return {k: v["value"] for k, v in trace.items() if v["type"] == "sample" and not v.get("is_observed")}
+
+    draws = [jax.jit(prior_draw)(jax.random.PRNGKey(seed), pooled.arrays()) for seed in (0, 1)]
+    density = jax.jit(lambda arrays, params: log_density(measurement_model, (arrays, *sizes), {}, params)[0])
 
     def difference(arrays):
-        return float(
-            log_density(measurement_model, (arrays, *sizes), {}, draws[0])[0]
-            - log_density(measurement_model, (arrays, *sizes), {}, draws[1])[0]
-        )
+        return float(density(arrays, draws[0]) - density(arrays, draws[1]))
 
     # JAX computes in float32: equal to its precision (1e-5 relative).
     assert difference(pooled.arrays() | single) == pytest.approx(difference(pooled.arrays()), rel=1e-5)

@@ -50,6 +50,10 @@ def _validation_lines(name: str, part: dict) -> list[str]:
         f"at the years its figures describe, {s['max_median_change_other_country_all_years']:.1%} "
         "over 0-30 years"
     )
+    sampled = s["refits_sampled"]
+    head += f"; {s['refits'] - len(sampled)} of {s['refits']} refits reweighted (largest Pareto k {s['max_pareto_k']:.2f})"
+    if sampled:
+        head += f", sampled again: {', '.join(sampled)}"
     if s["refits_failing_diagnostics"]:
         head += f"; refits failing their sampler diagnostics: {', '.join(s['refits_failing_diagnostics'])}"
     table = pd.DataFrame(part["figures"])
@@ -146,7 +150,11 @@ def format_report(report: dict) -> str:
     if "validation" in report:
         validation = report["validation"]
         sampler = validation.get("refit_sampler")
-        how = "each refit samples the measurement model's posterior without them" + (
+        how = (
+            "each refit is the measurement model's posterior without them: the full fit's draws "
+            "reweighted by Pareto-smoothed importance sampling, or sampled again where the weights' "
+            f"Pareto k exceeds {validation['max_pareto_k']}"
+        ) + (
             f" ({sampler['chains']} chains x {sampler['samples']} draws after {sampler['warmup']} warm-up; "
             f"split R-hat at most {sampler['limits']['r_hat_max']}, bulk and tail ESS at least "
             f"{sampler['limits']['ess_bulk_min']:.0f})"

@@ -1,8 +1,10 @@
 """Validation of the measurement model on figures its fit never saw.
 
 Each held-out group (one figure, or every figure of one source) is masked out
-of the likelihood and the posterior is sampled again (the same compiled
-sampler, so a refit costs seconds). Each held-out statistic is then judged
+of the likelihood and the posterior without it is found: by reweighting the
+full fit's draws (Pareto-smoothed importance sampling,
+:mod:`salarymodel.training.reweighting`) where the smoothed weights are
+reliable, otherwise by sampling it again. Each held-out statistic is then judged
 against its posterior predictive interval under the refit: the model's
 functional of the cell, shifted by the source's offset (drawn from the
 sources' spread when nothing else of that source is left: a new source),
@@ -21,13 +23,15 @@ mean in log pay) moved from the full fit: the largest change over
 the years that country's own figures describe, and over 0-30 years (past its
 figures a curve is its prior, which the shared source scale still moves), so
 one figure's pull on countries it does not describe is measured, not assumed.
-A refit samples less than the served fit (:data:`REFIT_SETTINGS`: its
-intervals are 80% ones of held-out figures, which need fewer draws than the
-served tables) and is held to :data:`REFIT_LIMITS`; one that fails them is
-sampled again with another seed.
+A refit that has to sample does so with fewer draws than the served fit
+(:data:`REFIT_SETTINGS`: its intervals are 80% ones of held-out figures, which
+need fewer draws than the served tables) and is held to :data:`REFIT_LIMITS`;
+one that fails them is sampled again with another seed.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -35,9 +39,18 @@ import pandas as pd
 from ..training.measurement import REPORTING_SD
 from ..training.posterior import DiagnosticLimits, Posterior, SamplerSettings
 from ..training.posterior_cache import cached_posterior
+from ..training.reweighting import MAX_PARETO_K, reweighted
 from .measurement import predictive_checks
 
-__all__ = ["CHANGE_YEARS", "REFIT_SETTINGS", "REFIT_LIMITS", "held_out_checks", "median_changes", "interval_note"]
+__all__ = [
+    "CHANGE_YEARS",
+    "MAX_PARETO_K",
+    "REFIT_SETTINGS",
+    "REFIT_LIMITS",
+    "held_out_checks",
+    "median_changes",
+    "interval_note",
+]
 
 # Years at which a refit's market medians are compared with the full fit's.
 CHANGE_YEARS = np.arange(0.0, 31.0)
@@ -80,16 +93,30 @@ def median_changes(
 _RETRY_SEEDS = (1000, 2000)
 
 
-def _refit(posterior: Posterior, members: list[str]) -> Posterior:
-    """The posterior without ``members``: the full fit's seed, or the first retry seed
-    whose diagnostics pass (the last tried when none does; the row says so)."""
+@dataclass(frozen=True)
+class _Refit:
+    """A held-out posterior and how it was found."""
+
+    posterior: Posterior
+    method: str  # "reweighted" or "sampled"
+    pareto_k: float  # of the reweighting, tried first in every refit
+    passes: bool  # reliable weights, or the sampler's diagnostics within REFIT_LIMITS
+
+
+def _refit(posterior: Posterior, members: list[str]) -> _Refit:
+    """The posterior without ``members``: the full fit's draws reweighted where the
+    weights are reliable; else sampled with the full fit's seed, or the first retry
+    seed whose diagnostics pass (the last tried when none does; the row says so)."""
     held = posterior.data.without(members)
+    weighted = reweighted(posterior, held)
+    if weighted.reliable:
+        return _Refit(weighted.posterior, "reweighted", weighted.pareto_k, True)
     refit = cached_posterior(held, seed=posterior.seed, settings=REFIT_SETTINGS)
     for extra in _RETRY_SEEDS:
         if not refit.diagnostics.problems(REFIT_LIMITS):
             break
         refit = cached_posterior(held, seed=posterior.seed + extra, settings=REFIT_SETTINGS)
-    return refit
+    return _Refit(refit, "sampled", weighted.pareto_k, not refit.diagnostics.problems(REFIT_LIMITS))
 
 
 def _width_check(refit: Posterior, rows: np.ndarray, confidence: float, rng: np.random.Generator) -> dict:
@@ -162,7 +189,11 @@ def held_out_checks(posterior: Posterior, groups: list[tuple[str, list[str]]], *
         market median over the years its figures describe),
         ``median_change_other_all_years`` (over 0-30 years),
         ``median_change_own`` (its own country's, 0-30 years),
-        ``refit_seed``, ``refit_diagnostics_pass``, ``status`` and ``reason``.
+        ``refit`` (``"reweighted"``: the full fit's draws by importance weight;
+        ``"sampled"``: the weights' Pareto ``k`` above :data:`MAX_PARETO_K`),
+        ``refit_pareto_k``, ``refit_seed``, ``refit_diagnostics_pass`` (reliable
+        weights, or a sampled refit within :data:`REFIT_LIMITS`), ``status``
+        and ``reason``.
     """
     data = posterior.data
     ids = np.asarray(data.ids)
@@ -171,7 +202,8 @@ def held_out_checks(posterior: Posterior, groups: list[tuple[str, list[str]]], *
     spans = _data_years(posterior)
     position = np.repeat(np.arange(len(ids)), np.where(data.kind == _KIND_RANGE, 2, 1))  # statistic of each check row
     for label, members in groups:
-        refit = _refit(posterior, members)
+        found = _refit(posterior, members)
+        refit = found.posterior
         changes = median_changes(posterior, refit, spans)
         checks = predictive_checks(refit, level=confidence)
         for figure_id in members:
@@ -190,8 +222,10 @@ def held_out_checks(posterior: Posterior, groups: list[tuple[str, list[str]]], *
                 "median_change_own": changes[country]["all_years"],
                 "median_change_other": max([v["data_years"] for v in others], default=0.0),
                 "median_change_other_all_years": max([v["all_years"] for v in others], default=0.0),
+                "refit": found.method,
+                "refit_pareto_k": found.pareto_k,
                 "refit_seed": refit.seed,
-                "refit_diagnostics_pass": not refit.diagnostics.problems(REFIT_LIMITS),
+                "refit_diagnostics_pass": found.passes,
                 "status": status,
                 "reason": "; ".join(reasons),
             }

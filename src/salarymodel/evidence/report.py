@@ -28,7 +28,7 @@ from ..training.estimator import FEATURES
 from ..training.fidelity import FIDELITY_TOLERANCE, SPREAD_TOLERANCE, fidelity_table
 from .candidates import CANDIDATES
 from .external import POPULATION_NOTE, external_check
-from .held_out import REFIT_LIMITS, REFIT_SETTINGS, held_out_checks, interval_note
+from .held_out import MAX_PARETO_K, REFIT_LIMITS, REFIT_SETTINGS, held_out_checks, interval_note
 from .metrics import CONFIDENCES, HOLDOUT_SEED_OFFSET, coverage_report
 from .sharpness import figure_sharpness, sharpness_summary
 from .validation import peer_baseline, refit_folds, source_of, validation_summary
@@ -104,8 +104,8 @@ def _largest_errors(table: pd.DataFrame, keep: int | None) -> pd.DataFrame:
 
 def _held_out_summary(table: pd.DataFrame) -> dict:
     """:func:`validation_summary` plus the width checks, the largest median change
-    in a country the held-out figures do not describe, and refits that failed
-    their diagnostics."""
+    in a country the held-out figures do not describe, how many refits were
+    reweighted rather than sampled, and refits that failed their diagnostics."""
     summary = validation_summary(table)
     widths = table.drop_duplicates("id")
     widths = widths[widths["width_inside"].notna()] if "width_inside" in widths else widths.iloc[:0]
@@ -115,6 +115,9 @@ def _held_out_summary(table: pd.DataFrame) -> dict:
             "spread_inside_interval": float(widths["width_inside"].astype(bool).mean()) if len(widths) else None,
             "max_median_change_other_country": float(table["median_change_other"].max()),
             "max_median_change_other_country_all_years": float(table["median_change_other_all_years"].max()),
+            "refits": int(table["held_out"].nunique()),
+            "refits_sampled": sorted(set(table.loc[table["refit"] == "sampled", "held_out"])),
+            "max_pareto_k": float(table["refit_pareto_k"].max()),
             # A refit with nothing left of a country has that country's parameters at their prior
             # (slow to mix, and judged on nothing): only refits that predict something count.
             "refits_failing_diagnostics": sorted(
@@ -149,6 +152,7 @@ def validation_section(model, *, confidence: float = 0.8) -> dict:
     section["peer_baseline"] = _peer_baseline_section(model.training_data, section["leave_one_figure_out"]["figures"])
     section["refit"] = "posterior"
     section["refit_sampler"] = {**dataclasses.asdict(REFIT_SETTINGS), "limits": REFIT_LIMITS.to_dict()}
+    section["max_pareto_k"] = MAX_PARETO_K
     section["interval"] = interval_note(confidence)
     return section
 

@@ -30,7 +30,15 @@ from .measurement import (
     ramps,
 )
 
-__all__ = ["SamplerSettings", "DiagnosticLimits", "Diagnostics", "Posterior", "PosteriorDiagnosticsError", "fit_posterior"]
+__all__ = [
+    "SamplerSettings",
+    "DiagnosticLimits",
+    "Diagnostics",
+    "Posterior",
+    "PosteriorDiagnosticsError",
+    "fit_posterior",
+    "start_jax",
+]
 
 # A fit is used only if every parameter passes these: Vehtari et al. (2021)'s limits for
 # 4 chains, split R-hat at most 1.01 and bulk and tail ESS at least 400 (100 per chain),
@@ -316,9 +324,10 @@ class Posterior:
         }
 
 
-def _cpu_devices(chains: int) -> str:
+def start_jax(chains: int) -> str:
     """JAX on the CPU (no accelerator probing), one device per chain where JAX is not
-    yet started, so the chains run side by side on the cores there are; else one after another."""
+    yet started, so the chains run side by side on the cores there are; else one after another.
+    Whatever first imports JAX calls this first: "parallel" or "sequential", how chains will run."""
     os.environ.setdefault("JAX_PLATFORMS", "cpu")
     try:
         with warnings.catch_warnings():
@@ -421,7 +430,7 @@ def fit_posterior(data: MeasurementData, *, seed: int = 0, settings: SamplerSett
         With its diagnostics (not checked here: call ``posterior.diagnostics.check()``).
     """
     settings = settings or SamplerSettings()
-    method = _cpu_devices(settings.chains)
+    method = start_jax(settings.chains)
     import jax
 
     arrays = {name: jax.numpy.asarray(value) for name, value in data.arrays().items()}
