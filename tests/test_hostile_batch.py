@@ -361,3 +361,60 @@ def test_a_killed_runs_temporary_file_is_removed_by_the_next_run_and_a_live_one_
     done = _score(model_dir, profiles, target)
     assert done.returncode in (0, 3), done.stderr
     assert not dead.exists() and live.exists() and other.exists() and target.exists()
+
+
+def _peak_megabytes(model_dir, source, target) -> tuple[int, float]:
+    """Exit status and peak resident memory (MB) of a batch run in a process of its own."""
+    code = (
+        "import runpy, sys\n"
+        "sys.argv = ['salarymodel', 'predict', '--model', sys.argv[1], '--input', sys.argv[2], '--output', sys.argv[3]]\n"
+        "try:\n    runpy.run_module('salarymodel', run_name='__main__')\nexcept SystemExit as stop:\n    status = stop.code\n"
+        # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the forking parent (pytest).
+        "peak = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]\n"
+        "print(status, int(peak) / 1024)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(model_dir), str(source), str(target)], capture_output=True, text=True, timeout=300
+    )
+    status, megabytes = done.stdout.split()[-2:]
+    return int(status), float(megabytes)
+
+
+def test_a_line_past_the_limit_is_one_bad_row_and_the_rows_after_it_are_scored(model_dir, tmp_path):
+    from salarymodel.serving.csv_rows import MAX_LINE_BYTES
+
+    source, target = tmp_path / "in.csv", tmp_path / "out.csv"
+    source.write_bytes(b"country,years\nDE,5\n" + b"x" * (3 * MAX_LINE_BYTES) + b"\nUS,3\n")
+    done = _score(model_dir, source, target)
+    assert done.returncode == 3 and "Traceback" not in done.stderr
+    import pandas as pd
+
+    out = pd.read_csv(target)
+    assert len(out) == 3 and out["median"].notna().tolist() == [True, False, True]
+    assert out["error"][1].startswith(f"the line is longer than {MAX_LINE_BYTES:,} bytes")
+    # The quoted-field reader (once a quote appears) keeps the same bound and words.
+    source.write_bytes(b'country,years\n"DE",5\n' + b"y" * (3 * MAX_LINE_BYTES) + b"\nUS,3\n")
+    assert _score(model_dir, source, target).returncode == 3
+    out = pd.read_csv(target)
+    assert out["median"].notna().tolist() == [True, False, True] and "longer than" in out["error"][1]
+
+
+@pytest.mark.parametrize("body", ["one 64 MB line", "carriage returns under a line-feed header"])
+def test_a_body_without_line_ends_is_read_in_bounded_memory(model_dir, tmp_path, body):
+    # A 150 MB line once peaked at 1.4 GB: the reader buffered it whole, then copied it.
+    source, target = tmp_path / "in.csv", tmp_path / "out.csv"
+    with open(source, "wb") as stream:
+        stream.write(b"country,years\n")
+        stream.write(b"x" * (64 << 20) if body == "one 64 MB line" else b"DE,5\r" * 13_000_000)
+    status, megabytes = _peak_megabytes(model_dir, source, target)
+    assert status == 3 and target.read_text().count("\n") == 2  # the header and one bad row
+    assert megabytes < 300, megabytes  # about 130 MB here: the libraries, not the line
+
+
+def test_the_usage_guide_states_the_line_limit_the_reader_applies():
+    from pathlib import Path
+
+    from salarymodel.serving.csv_rows import MAX_LINE_BYTES
+
+    text = " ".join((Path(__file__).resolve().parents[1] / "docs" / "usage.md").read_text(encoding="utf-8").split())
+    assert "A line longer than 1 MiB (`MAX_LINE_BYTES`) is one bad row" in text and MAX_LINE_BYTES == 1 << 20

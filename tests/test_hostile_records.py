@@ -94,3 +94,54 @@ def test_good_rows_keep_their_lines_and_file(tmp_path):
     path = _file(tmp_path, GOOD, GOOD)
     frame = load_records(path)
     assert frame.index.name == "line" and frame.index.tolist() == [2, 3] and frame.attrs["path"] == str(path)
+
+
+def test_a_file_over_the_row_limit_is_refused_before_a_row_is_read(tmp_path):
+    from salarymodel.data.records import MAX_RECORDS
+
+    path = tmp_path / "records.csv"
+    path.write_text(HEADER + GOOD * (MAX_RECORDS + 1), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "salarymodel.evaluate", "--real", str(path)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert (
+        f"the file has {MAX_RECORDS + 1:,} lines after its header" in done.stderr
+        and f"at most {MAX_RECORDS:,} rows" in done.stderr
+    )
+    assert "read " not in done.stderr  # no block was read: the count came first
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path):
+    from salarymodel.data.records import MAX_RECORDS_BYTES
+
+    path = _file(tmp_path, GOOD)
+    with open(path, "r+b") as stream:
+        stream.truncate(MAX_RECORDS_BYTES + 1)  # sparse: costs no disk
+    text = _refusal(path)
+    assert f"the file has {MAX_RECORDS_BYTES + 1:,} bytes; a records file may have at most {MAX_RECORDS_BYTES:,}" in text
+
+
+def test_a_file_is_read_in_blocks_with_progress_and_its_true_line_numbers(tmp_path, monkeypatch):
+    from salarymodel.data import records
+
+    monkeypatch.setattr(records, "CHUNK_ROWS", 5)
+    told: list[str] = []
+    path = _file(tmp_path, *[GOOD] * 12)
+    frame = records.load_records(path, progress=told.append)
+    assert len(frame) == 12 and frame.index.tolist() == list(range(2, 14))
+    assert told == [f"read {n} records from {path}" for n in (5, 10, 12)]
+    bad = _file(tmp_path, *[GOOD] * 7, "DE,five,,70000,EUR,2023,base,survey\n", *[GOOD] * 4)
+    with pytest.raises(FiguresError, match="line 9, column 'years'"):
+        records.load_records(bad)
+
+
+def test_the_usage_guide_states_the_limits_the_reader_applies():
+    from pathlib import Path
+
+    from salarymodel.data import records
+
+    text = " ".join((Path(__file__).resolve().parents[1] / "docs" / "usage.md").read_text(encoding="utf-8").split())
+    assert "A file holds at most 250,000 rows and 64 MiB (`MAX_RECORDS`, `MAX_RECORDS_BYTES`" in text
+    assert "it is read 50,000 rows at a time" in text
+    assert (records.MAX_RECORDS, records.MAX_RECORDS_BYTES, records.CHUNK_ROWS) == (250_000, 64 << 20, 50_000)

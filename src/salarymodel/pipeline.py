@@ -231,7 +231,7 @@ def train(
     if records is not None and not isinstance(records, pd.DataFrame):
         from .data.records import load_records
 
-        records = load_records(records)
+        records = load_records(records, progress=step)
     with fit_threads():  # bounded native threads: stable times on a busy machine
         step("1/5 normalising the figures")
         data = training_data(figures, records=records, tables=tables)

@@ -446,6 +446,11 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _tell(text: str) -> None:
+    """Progress of long work, on standard error (standard output is the report)."""
+    print(text, file=sys.stderr, flush=True)
+
+
 def _focused(args, model) -> int:
     """``--real FILE`` or ``--measurement``: one report, not the full evaluation."""
     from ..data.records import load_records
@@ -453,7 +458,7 @@ def _focused(args, model) -> int:
 
     try:
         records = (
-            load_records(args.real if args.real is not None else args.records)
+            load_records(args.real if args.real is not None else args.records, progress=_tell)
             if (args.real is not None or args.records is not None)
             else None
         )
@@ -496,7 +501,7 @@ def _cross_validate(args) -> int:
         print(f"error: The '--folds' option must be a whole number from 2 to {MAX_FOLDS}. Got {args.folds}.", file=sys.stderr)
         return 2
     try:
-        records = load_records(args.cross_validate)
+        records = load_records(args.cross_validate, progress=_tell)
     except FiguresError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -11,6 +11,7 @@ served bands against real pay (``evaluate --real``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -21,10 +22,16 @@ from .amounts import AmountError, parse_number
 from .levels import MAX_YEARS
 from .names import MAX_NAME_LENGTH
 
-__all__ = ["RECORD_COLUMNS", "load_records", "check_records_money"]
+__all__ = ["RECORD_COLUMNS", "MAX_RECORDS", "MAX_RECORDS_BYTES", "load_records", "check_records_money"]
 
 RECORD_COLUMNS = ["country", "years", "company", "salary", "currency", "year", "pay", "source"]
 _MIN_SALARY, _MAX_SALARY = 1.0, 1e12
+# A records file is read in blocks of this many rows, so memory follows the block, not the file.
+CHUNK_ROWS = 50_000
+# The most rows a file may hold, and its largest size (checked before it is read): a
+# quarter of a million salaries is a large survey, and reads in about 12 s and 0.5 GB.
+MAX_RECORDS = 250_000
+MAX_RECORDS_BYTES = 64 * 1024 * 1024
 
 
 def _number(text: str) -> float | None:
@@ -59,12 +66,16 @@ def _header(path: str | Path) -> list[str]:
     return [str(name).strip() for name in first.iloc[0].tolist()]
 
 
-def load_records(path: str | Path) -> pd.DataFrame:
-    """Read and validate a records file.
+def load_records(path: str | Path, *, progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+    """Read and validate a records file, :data:`CHUNK_ROWS` rows at a time.
 
     Parameters
     ----------
     path : str or Path
+        At most :data:`MAX_RECORDS_BYTES` bytes and :data:`MAX_RECORDS` lines
+        after the header (both checked before a row is read).
+    progress : callable, default=None
+        Told how many rows were read after each block (files over one block).
 
     Returns
     -------
@@ -80,9 +91,29 @@ def load_records(path: str | Path) -> pd.DataFrame:
         Listing every problem with its line and column (nothing is read half).
     """
     from .figures import require_regular_file
-    from .names import country_code
+    from .fx import known_currencies
 
     require_regular_file(path)
+    size = Path(path).stat().st_size
+    if size > MAX_RECORDS_BYTES:
+        raise FiguresError(
+            str(path),
+            [
+                f"the file has {size:,} bytes; a records file may have at most {MAX_RECORDS_BYTES:,} "
+                f"(and {MAX_RECORDS:,} rows): split it, or keep a sample of its rows"
+            ],
+            "records",
+        )
+    lines = _count_lines(path)
+    if lines - 1 > MAX_RECORDS:
+        raise FiguresError(
+            str(path),
+            [
+                f"the file has {lines - 1:,} lines after its header; a records file may hold at most {MAX_RECORDS:,} rows: "
+                "split it, or keep a sample of its rows"
+            ],
+            "records",
+        )
     header = _header(path)
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
@@ -91,27 +122,54 @@ def load_records(path: str | Path) -> pd.DataFrame:
             [f"line 1: the column(s) {', '.join(map(repr, repeated))} appear more than once; keep one of each"],
             "records",
         )
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:
-        raise FiguresError(str(path), [f"cannot read the file as CSV: {error}"], "records") from None
-    missing = [c for c in RECORD_COLUMNS if c not in raw.columns and c != "company"]
+    missing = [c for c in RECORD_COLUMNS if c not in header and c != "company"]
     if missing:
         raise FiguresError(
             str(path),
             [f"missing required column(s): {', '.join(missing)}; a records file has the columns {', '.join(RECORD_COLUMNS)}"],
             "records",
         )
-    if "company" not in raw:
-        raw["company"] = ""
-    if raw.empty:
-        raise FiguresError(str(path), ["the file has no rows"], "records")
-    from .fx import known_currencies
-
     currencies = known_currencies()
-    problems, rows = [], []
-    for offset, row in enumerate(raw[RECORD_COLUMNS].to_dict("records")):
-        line = offset + 2
+    problems: list[str] = []
+    frames = []
+    read = 0
+    try:
+        blocks = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True, chunksize=CHUNK_ROWS)
+        for block in blocks:
+            if "company" not in block:
+                block["company"] = ""
+            frames.append(_checked_rows(block[RECORD_COLUMNS], read + 2, currencies, problems))
+            read += len(block)
+            if progress is not None and read >= CHUNK_ROWS:
+                progress(f"read {read:,} records from {path}")
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise FiguresError(str(path), [f"cannot read the file as CSV: {error}"], "records") from None
+    if not read:
+        raise FiguresError(str(path), ["the file has no rows"], "records")
+    if problems:
+        raise FiguresError(str(path), problems, "records")
+    frame = pd.concat(frames, ignore_index=True)
+    frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")
+    frame.attrs["path"] = str(path)
+    return frame
+
+
+def _count_lines(path: str | Path) -> int:
+    """Line ends in the file (a last line without one counts too), read a block at a time."""
+    count, last = 0, b"\n"
+    with open(path, "rb") as stream:
+        while block := stream.read(1 << 20):
+            count, last = count + block.count(b"\n"), block[-1:]
+    return count + (last != b"\n")
+
+
+def _checked_rows(block: pd.DataFrame, first_line: int, currencies, problems: list[str]) -> pd.DataFrame:
+    """One block of a records file, typed; each problem (line, column, rule, value) appended to ``problems``."""
+    from .names import country_code
+
+    rows = []
+    for offset, row in enumerate(block.to_dict("records")):
+        line = first_line + offset
         row = {k: str(v).strip() for k, v in row.items()}
 
         def bad(column: str, rule: str, row=row, line=line) -> None:
@@ -154,11 +212,7 @@ def load_records(path: str | Path) -> pd.DataFrame:
                 "source": row["source"],
             }
         )
-    if problems:
-        raise FiguresError(str(path), problems, "records")
-    frame = pd.DataFrame(rows, columns=RECORD_COLUMNS, index=pd.RangeIndex(2, len(rows) + 2, name="line"))
-    frame.attrs["path"] = str(path)
-    return frame
+    return pd.DataFrame(rows, columns=RECORD_COLUMNS)
 
 
 def check_records_money(

@@ -3,7 +3,8 @@ chunks of rows: the one reader behind the command-line batch and the HTTP
 API's CSV body, so both see the same rows, line numbers and errors.
 
 Streamed in blocks of at most :data:`BLOCK_BYTES`, so memory does not grow
-with the input. Each row keeps its input text byte for byte (``007`` stays
+with the input; a line longer than :data:`MAX_LINE_BYTES` is one bad row,
+skipped to its end without being kept. Each row keeps its input text byte for byte (``007`` stays
 ``007``). A line that cannot be read (invalid UTF-8, more or fewer fields
 than the header, a blank line) is one bad row with its true line number and
 its reason; its text is rewritten as exactly the header's number of fields,
@@ -33,6 +34,7 @@ from ..data.levels import MAX_YEARS
 __all__ = [
     "BLOCK_BYTES",
     "MAX_HEADER_BYTES",
+    "MAX_LINE_BYTES",
     "ROW_COLUMNS",
     "RowChunk",
     "CsvInput",
@@ -46,6 +48,9 @@ __all__ = [
 BLOCK_BYTES = 2 * 1024 * 1024
 # The header line is read at most this long.
 MAX_HEADER_BYTES = 1 << 20
+# A longer line is one bad row (a profile is a few dozen bytes; a line this long is
+# a file of another kind, or one whose line ends the reader does not see).
+MAX_LINE_BYTES = 1 << 20
 # The columns a row is scored from; any other column is carried through untouched.
 ROW_COLUMNS = ("country", "years", "company", "years_max", "salary")
 _BOM = codecs.BOM_UTF8
@@ -120,6 +125,10 @@ class CsvInput:
 NOT_UTF8 = "the line is not valid UTF-8 (save the file as UTF-8)"
 BLANK_LINE = "blank line"
 INNER_RETURN = "a carriage return inside an unquoted field (other programs read it as a line break): quote the field"
+TOO_LONG = (
+    f"the line is longer than {MAX_LINE_BYTES:,} bytes and was skipped (are its line ends carriage returns "
+    "alone under a header that ends with a line feed? save the file with one kind of line end)"
+)
 
 
 def wrong_width(fields: int, width: int) -> str:
@@ -313,7 +322,7 @@ def _stream_body(stream, index: dict[str, int], width: int, chunk_size: int) -> 
         block = stream.read(BLOCK_BYTES)
         data = rest + block
         if not block:
-            if data:
+            if data and not data.endswith(_LF):
                 data += _LF  # a last line without its newline
             rest = b""
         else:
@@ -326,8 +335,34 @@ def _stream_body(stream, index: dict[str, int], width: int, chunk_size: int) -> 
             for chunk in _fast_rows(data, index, width, chunk_size, line):
                 line += len(chunk.lines)
                 yield chunk
+        if len(rest) > MAX_LINE_BYTES:
+            yield _too_long(index, width, line)
+            line += 1
+            rest, block = _skip_line(stream)
         if not block:
             return
+
+
+def _too_long(index: dict[str, int], width: int, line: int) -> RowChunk:
+    """The one bad row of a line longer than :data:`MAX_LINE_BYTES`: empty fields."""
+    import pyarrow as pa
+
+    return RowChunk(
+        pa.array([_fit_width(None, width)], type=pa.binary()),
+        {name: np.array([""], dtype=object) for name in index},
+        np.array([TOO_LONG], dtype=object),
+        np.array([line], dtype=np.int64),
+    )
+
+
+def _skip_line(stream) -> tuple[bytes, bytes]:
+    """Read past the end of the current line, a block at a time: what follows its line
+    end, and the last block read (empty at the end of the input)."""
+    while True:
+        block = stream.read(BLOCK_BYTES)
+        end = block.find(_LF)
+        if not block or end >= 0:
+            return block[end + 1 :] if block else b"", block
 
 
 def _fast_rows(data: bytes, index: dict[str, int], width: int, chunk_size: int, line: int) -> Iterator[RowChunk]:
@@ -418,6 +453,7 @@ class _RawLines:
         self.sources = [head, stream]
         self.raw: list[bytes] = []
         self.invalid = False
+        self.too_long = False
 
     def __iter__(self):
         return self
@@ -425,11 +461,14 @@ class _RawLines:
     def __next__(self) -> str:
         line = b""
         while self.sources and not line.endswith(_LF):
-            more = self.sources[0].readline()
+            more = self.sources[0].readline(MAX_LINE_BYTES + 1 - len(line))
             if more:
                 line += more  # a line cut between the buffered block and the stream is joined
             else:
                 self.sources.pop(0)
+            if len(line) > MAX_LINE_BYTES:
+                self._skip_to_line_end(line)
+                self.too_long, line = True, _LF
         if not line:
             raise StopIteration
         self.raw.append(line)
@@ -439,11 +478,19 @@ class _RawLines:
             self.invalid = True
             return line.decode("utf-8", errors="replace")
 
-    def take(self) -> tuple[bytes, bool]:
-        """The raw bytes consumed since the last call, and whether any were not UTF-8."""
-        raw, invalid = b"".join(self.raw), self.invalid
-        self.raw, self.invalid = [], False
-        return raw, invalid
+    def _skip_to_line_end(self, line: bytes) -> None:
+        """Read past the end of a too-long line a block at a time, keeping nothing of it."""
+        while self.sources and not line.endswith(_LF):
+            line = self.sources[0].readline(BLOCK_BYTES)
+            if not line:
+                self.sources.pop(0)
+
+    def take(self) -> tuple[bytes, bool, bool]:
+        """The raw bytes consumed since the last call, whether any were not UTF-8, and
+        whether a line was too long (its bytes are not kept)."""
+        raw, invalid, too_long = b"".join(self.raw), self.invalid, self.too_long
+        self.raw, self.invalid, self.too_long = [], False, False
+        return raw, invalid, too_long
 
 
 def _quoted_rows(head: io.BytesIO, stream, index: dict[str, int], width: int, chunk_size: int, line: int) -> Iterator[RowChunk]:
@@ -488,10 +535,12 @@ def _quoted_rows(head: io.BytesIO, stream, index: dict[str, int], width: int, ch
             record, problem = None, f"the line cannot be read as CSV ({error})"
         else:
             problem = ""
-        raw, invalid = source.take()
+        raw, invalid, too_long = source.take()
         spans = raw.count(_LF) if raw.endswith(_LF) else raw.count(_LF) + 1
         line += spans
-        if raw.count(b'"') % 2:  # only the end of the input closes a record whose quote never closes
+        if too_long:
+            record, problem = None, TOO_LONG
+        elif raw.count(b'"') % 2:  # only the end of the input closes a record whose quote never closes
             problem = (
                 f"a quote opened on line {first} is never closed, so lines {first}-{first + spans - 1} were "
                 "read as one row: close the quote"
