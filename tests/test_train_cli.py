@@ -27,6 +27,9 @@ def test_train_writes_model_card_and_training_set(tmp_path):
     rows = pd.read_csv(tmp_path / "d" / "training_set.csv")
     assert len(rows) == 18000 and not {"f16", "f27"} & set(rows["figure_id"])
     assert "## What the band means" in (tmp_path / "m" / "salary_model.md").read_text()
+    # Each stage is said as it starts, on standard error (the summary stays on standard output).
+    stages = [line for line in done.stderr.splitlines() if line[:1].isdigit() and line[1:3] == "/5"]
+    assert [line[:3] for line in stages] == ["1/5", "2/5", "3/5", "4/5", "5/5"], done.stderr
 
 
 @pytest.mark.slow

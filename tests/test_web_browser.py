@@ -317,3 +317,44 @@ def test_the_serve_command_refuses_a_bad_model_with_one_line(tmp_path):
         timeout=60,
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr and re.search("model card", done.stderr)
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_labels_line_up_words_stay_whole_and_text_reads_from_the_left(browser, server, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(server + "/")
+    page.wait_for_selector("body[data-ready=true]")
+    _ask(page, "US", "10")
+    # Each row of the form: its labels' first lines start at one height (help text sits below).
+    tops = page.eval_on_selector_all(
+        "form label:not([hidden])",
+        "els => els.map(e => [Math.round(e.getBoundingClientRect().top), e.getBoundingClientRect().left])",
+    )
+    rows: dict[int, list[float]] = {}
+    for top, left in tops:
+        rows.setdefault(top, []).append(left)
+    if width == 1280:
+        assert len(rows) == 2 and all(len(lefts) >= 3 for lefts in rows.values()), tops
+    # No one-word cell breaks inside its word ("senior" as "senio/r").
+    broken = page.evaluate("""() => [...document.querySelectorAll('#figures td, #ranges-table td, #employers-table td')]
+        .filter((td) => td.textContent.trim() && !/\\s/.test(td.textContent.trim()))
+        .filter((td) => { const r = document.createRange(); r.selectNodeContents(td);
+                          return new Set([...r.getClientRects()].map((b) => Math.round(b.top))).size > 1; })
+        .map((td) => td.textContent)""")
+    assert broken == []
+    if width == 1280:  # text columns left, amounts right
+        aligns = page.eval_on_selector_all("#figures tr:first-child td", "cells => cells.map(c => getComputedStyle(c).textAlign)")
+        assert aligns[:4] == ["left"] * 4 and aligns[4:] == ["right", "right"], aligns
+    context.close()
+
+
+def test_an_employers_answer_speaks_of_the_employer(page):
+    _ask(page, "US", "5", company="TikTok")
+    assert "TikTok's median itself is known to" in page.inner_text("#details")
+    assert "and TikTok's median is itself known only to about" in page.inner_text("#parts")
+    assert "at TikTok in each level's years. They describe pay at TikTok;" in page.inner_text("#ranges-note")
+    _ask(page, "US", "5", company="")
+    assert "The market's median itself" in page.inner_text("#details") and "They describe the market;" in page.inner_text(
+        "#ranges-note"
+    )

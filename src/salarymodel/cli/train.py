@@ -91,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
             data_out=args.data_out,
             compare=args.compare,
             quiet=True,
+            # Each stage as it starts, on standard error: a long run shows where it is.
+            progress=lambda stage: print(stage, file=sys.stderr, flush=True),
             wage_index=args.wage_index,
             cpi=args.cpi,
             aliases=args.aliases,

@@ -182,7 +182,7 @@ async function ask(params) {
     lastCurve = [curve, e, standing];
     $("curve-box").hidden = false;
     drawCurve(curve, e, standing);
-    showRanges(ranges);
+    showRanges(ranges, e);
     showEmployers(employers, compared.rows);
     showFigures(why, e);
     document.body.dataset.state = "answered";
@@ -195,11 +195,14 @@ async function ask(params) {
   }
 }
 
+// Whose pay an answer is: the employer's when the model knows it, else the market's.
+const whosePay = (e) => (e.company_known ? `${e.company}'s` : "The market's");
+
 function showAnswer(e, standing) {
   $("sentence").textContent = e.sentence;
   const level = e.years_max === null ? `Level: ${e.level}` : `Level: mostly ${e.level}`;
   $("details").textContent = `${level}. Support: ${e.support} (${SUPPORT[e.support]}). It rests on ` +
-    `${e.sources.length === 1 ? "figure" : "figures"} ${e.sources.join(", ")} (listed below). The market's median ` +
+    `${e.sources.length === 1 ? "figure" : "figures"} ${e.sources.join(", ")} (listed below). ${whosePay(e)} median ` +
     `itself is known to ${span(e.median_low, e.median_high, e.currency)} (80% interval)` +
     (e.projected ? "; past the last published wage index, pay is projected." : ".");
   $("rank").textContent = standing ? standing.sentence : "";
@@ -213,14 +216,15 @@ function showAnswer(e, standing) {
   $("answer").hidden = false;
 }
 
-function showRanges(answer) {
+function showRanges(answer, e) {
   const labels = columnNames("ranges-table");
   $("ranges-table").querySelector("tbody").replaceChildren(...answer.ranges.map((r) => row([
     r.level, `${r.years_min}–${r.years_max}`, money(r.minimum, r.currency), money(r.midpoint, r.currency),
     money(r.maximum, r.currency), r.support], "td", labels)));
   $("ranges-note").textContent = `For a job posting: the minimum, midpoint and maximum are the ` +
     `${answer.spread[0]}th, ${answer.target}th and ${answer.spread[1]}th percentiles of base salary of ML engineers ` +
-    "in each level's years. They describe the market; they do not show that any one employer's pay is fair.";
+    `${e.company_known ? `at ${e.company} ` : ""}in each level's years. They describe ` +
+    `${e.company_known ? `pay at ${e.company}` : "the market"}; they do not show that any one employer's pay is fair.`;
   $("ranges-box").hidden = false;
 }
 
@@ -243,7 +247,7 @@ function quotedBy(f) {
 function showFigures(why, e) {
   const p = why.band_parts;
   $("parts").textContent = `Why the band is this wide: ML engineers like this differ from one another by about ` +
-    `${spread(p.within_sd)} (one standard deviation of pay within the market), and the market's median is itself ` +
+    `${spread(p.within_sd)} (one standard deviation of pay within the market), and ${e.company_known ? `${e.company}'s` : "the market's"} median is itself ` +
     `known only to about ${spread(p.median_sd_high)}, because few figures pin it down.`;
   const cur = e.currency;
   $("figures").querySelector("tbody").replaceChildren(...why.figures.map((f) => row([
