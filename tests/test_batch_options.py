@@ -3,6 +3,7 @@ when an employer is unknown."""
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 import warnings
@@ -63,7 +64,9 @@ def test_without_the_options_the_batch_adds_only_the_estimate(model_dir, tmp_pat
     source.write_text("country,years\nDE,5\n")
     done = _batch(model_dir, source)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[0] == ("country,years,low,median,high,currency,company_known,support,as_of,projected,error")
+    assert done.stdout.splitlines()[0] == (
+        "country,years,low,median,high,currency,company_known,employer,support,as_of,projected,error"
+    )
 
 
 def test_a_percentile_list_that_is_not_numbers_is_refused_by_option(model_dir, tmp_path):
@@ -120,3 +123,21 @@ def test_the_command_line_says_it_once_in_its_answer_not_as_a_warning(model_dir)
     )
     assert done.returncode == 0 and done.stderr == ""
     assert "Microsfot has no figures here: this is the market's estimate. Did you mean Microsoft?" in done.stdout
+
+
+def test_each_row_says_the_employer_its_company_resolved_to(model_dir, tmp_path, model):
+    source = tmp_path / "profiles.csv"
+    source.write_text("country,years,company\nUS,5,ByteDance\nUS,5,\nIN,3,tcs\nUS,5,Initech\nXX,2,TikTok\n")
+    done = _batch(model_dir, source)
+    assert done.returncode == 3, done.stderr
+    out = pd.read_csv(io.StringIO(done.stdout), keep_default_na=False)
+    assert out["employer"].tolist() == [
+        "TikTok",
+        "",
+        "Tata Consultancy Services",
+        "",
+        "",
+    ]  # the market, unknown, and a bad row: empty
+    frame = model.predict_frame(pd.DataFrame({"country": ["US", "IN"], "years": [5, 3], "company": ["bytedance", None]}))
+    assert frame["employer"].tolist()[0] == "TikTok" and pd.isna(frame["employer"].tolist()[1])
+    assert list(frame["employer"].cat.categories) == sorted({c for _, c in model.cells if c})

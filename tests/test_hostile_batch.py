@@ -123,8 +123,8 @@ def test_one_bad_line_is_one_bad_row_and_the_rest_is_scored(model_dir, tmp_path)
         and "line 2004: blank line" in done.stderr
         and "line 2005: the line has 4 fields" in done.stderr
     )
-    # The line as read, nine new columns: eight empty, then the reason.
-    assert lines[1002] == b"DE,\xff5," + b"," * 9 + b'"the line is not valid UTF-8 (save the file as UTF-8)"'
+    # The line as read, ten new columns: nine empty, then the reason.
+    assert lines[1002] == b"DE,\xff5," + b"," * 10 + b'"the line is not valid UTF-8 (save the file as UTF-8)"'
     assert "Scored 2,000 of 2,004 rows" in done.stderr
 
 

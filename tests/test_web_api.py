@@ -61,6 +61,8 @@ def test_batch_as_json_and_csv_with_per_row_errors(client, model):
     body = client.post("/api/v1/estimates", json={"rows": rows, "as_of": "2023-07-01"}).json()
     assert (body["scored"], body["bad"]) == (2, 1) and "country" in body["rows"][1]["error"]
     assert body["rows"][0]["median"] == pytest.approx(model.predict("DE", 5, as_of="2023-07-01").median)
+    # Each row names the employer its company resolved to (null: the market, or a bad row).
+    assert [row["employer"] for row in body["rows"]] == [None, None, "Tata Consultancy Services"]
     csv = "country,years,company\nDE,5,\nUS,abc,\n"
     body = client.post("/api/v1/estimates", content=csv, headers={"content-type": "text/csv"}).json()
     assert (body["scored"], body["bad"]) == (1, 1) and "years" in body["rows"][1]["error"]

@@ -35,7 +35,7 @@ __all__ = ["OUTPUT_COLUMNS", "SALARY_COLUMNS", "OutputSink", "output_columns", "
 
 # Rows scored at a time, at most: memory grows with the chunk.
 MAX_CHUNK_ROWS = 10_000_000
-OUTPUT_COLUMNS = ("low", "median", "high", "currency", "company_known", "support", "as_of", "projected", "error")
+OUTPUT_COLUMNS = ("low", "median", "high", "currency", "company_known", "employer", "support", "as_of", "projected", "error")
 # Added before ``error`` when the input has a ``salary`` column: where each salary stands.
 SALARY_COLUMNS = ("percentile", "compa_ratio")
 
@@ -215,20 +215,24 @@ def _text(values, bad: np.ndarray):
 def _column(scored: pd.DataFrame, name: str):
     """One added column's values as :func:`_text` takes them (``sources``, a tuple
     of figure ids per row, as ids joined by ``;``)."""
-    if name in ("currency", "support", "as_of"):
+    if name in ("currency", "support", "as_of", "employer"):
         return scored[name].array
     if name == "sources":
         return np.array([";".join(ids) if isinstance(ids, tuple) else "" for ids in scored[name]], dtype=object)
     return scored[name].to_numpy()
 
 
-def _quoted(array):
-    """CSV-quote the non-empty values of a string array (error messages hold commas)."""
+def _quoted(array, only_where_needed: bool = False):
+    """CSV-quote the non-empty values of a string array (error messages hold commas),
+    or only those holding a comma or a quote."""
     import pyarrow.compute as pc
 
     escaped = pc.replace_substring(array, '"', '""')
     quoted = pc.binary_join_element_wise('"', escaped, '"', "")
-    return pc.if_else(pc.equal(array, ""), array, quoted)
+    plain = pc.equal(array, "")
+    if only_where_needed:
+        plain = pc.invert(pc.match_substring_regex(array, '[,"]'))
+    return pc.if_else(plain, array, quoted)
 
 
 def _line_bytes(
@@ -240,6 +244,9 @@ def _line_bytes(
     import pyarrow.compute as pc
 
     columns = [_text(_column(scored, name), bad) for name in added[:-1]]
+    if "employer" in added:  # a name may hold a comma or a quote
+        at = added.index("employer")
+        columns[at] = _quoted(columns[at], only_where_needed=True)
     columns.append(_quoted(_text(scored["error"].to_numpy(), bad)))
     columns = [c.cast(pa.binary()) for c in columns]
     rows = pc.binary_join_element_wise(raw_lines.cast(pa.binary()), *columns, pa.scalar(b",", pa.binary()))

@@ -13,7 +13,7 @@ from ..errors import ParameterError
 __all__ = ["predict_dask"]
 
 
-def _meta(index, sources: bool, percentiles, categories: tuple[list[str], list[str]]) -> pd.DataFrame:
+def _meta(index, sources: bool, percentiles, categories: tuple[list[str], list[str]], employers: list[str]) -> pd.DataFrame:
     currencies, as_ofs = categories
     from .estimate import SUPPORT_GRADES
 
@@ -23,6 +23,7 @@ def _meta(index, sources: bool, percentiles, categories: tuple[list[str], list[s
         "high": np.float64,
         "currency": pd.CategoricalDtype(currencies),
         "company_known": bool,
+        "employer": pd.CategoricalDtype(employers),
         "support": pd.CategoricalDtype(SUPPORT_GRADES),
         "as_of": pd.CategoricalDtype(as_ofs),
         "projected": bool,
@@ -71,7 +72,9 @@ def predict_dask(
 
         check_aging_rate(aging_rate)
     require_profile_columns(frame.columns)
-    meta = _meta(frame._meta.index, sources, percentiles, categories)
+    from ._rows import employer_names
+
+    meta = _meta(frame._meta.index, sources, percentiles, categories, employer_names(model))
     if errors == "coerce":
         meta["error"] = pd.Series(dtype=object)
     return frame.map_partitions(

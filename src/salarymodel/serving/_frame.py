@@ -246,6 +246,7 @@ def predict_frame(
         currency_codes[bad] = as_of_codes[bad] = -1
     result["currency"] = pd.Categorical.from_codes(currency_codes, categories=currencies)
     result["company_known"] = known
+    result["employer"] = _employers(model, cell, bad)
     support = np.take(model.tables.support.reshape(-1), cell * GRID_SIZE + points)
     if any_bad:
         support[bad] = -1
@@ -395,6 +396,21 @@ def _apply_ranges(model, result, cell, years, years_max, bad, row_log_rate, conf
         column[ranged] = np.exp(value)
         result[name] = column
     result["support"] = pd.Categorical(support, categories=SUPPORT_GRADES)
+
+
+def _employers(model, cell: np.ndarray, bad: np.ndarray) -> pd.Categorical:
+    """The employer each row's company resolved to (``ByteDance`` -> ``TikTok``); missing
+    for the market (no company, or one the model does not know) and for a bad row."""
+    import pandas as pd
+
+    from ._rows import employer_names
+
+    names = employer_names(model)
+    of_cell = np.array([names.index(company) if company else -1 for _, company in model.cells], dtype=np.int64)
+    codes = np.take(of_cell, cell)
+    if bad.any():
+        codes[bad] = -1
+    return pd.Categorical.from_codes(codes, categories=names)
 
 
 def frame_categories(model, currency: object = None, as_of: object = None) -> tuple[list[str], list[str]]:

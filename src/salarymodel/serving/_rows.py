@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..errors import ParameterError
 
-__all__ = ["factorize", "unwrap", "numeric_years", "problem_table", "require_profile_columns"]
+__all__ = ["factorize", "unwrap", "numeric_years", "problem_table", "require_profile_columns", "employer_names"]
 
 
 def require_profile_columns(columns) -> None:
@@ -114,3 +114,8 @@ def numeric_years(raw: pd.Series) -> np.ndarray:
 
 # Cell types that can hold years: numbers and numeric text (bool is a subclass of int, so exact types).
 _YEAR_TYPES = (int, float, str)
+
+
+def employer_names(model) -> list[str]:
+    """The categories of ``predict_frame``'s ``employer`` column: every employer the model knows."""
+    return sorted({company for _, company in model.cells if company})

@@ -31,7 +31,7 @@ MAX_BATCH_COLUMNS = 64
 # Batches waiting for the scoring slot; the next one is told to retry (503).
 MAX_QUEUED_BATCHES = 16
 PERCENTILES = (10, 25, 50, 75, 90)
-_TEXT_COLUMNS = ("currency", "support", "as_of")
+_TEXT_COLUMNS = ("currency", "employer", "support", "as_of")
 
 
 def _problem(message: str, parameter: str = "body", where: str = "body") -> dict:

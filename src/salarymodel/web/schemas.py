@@ -187,6 +187,7 @@ class BatchRow(BaseModel):
     high: float | None
     currency: str | None
     company_known: bool
+    employer: str | None = Field(description="The employer the company resolved to (ByteDance: TikTok); null: the market")
     support: str | None
     as_of: str | None
     projected: bool
