@@ -74,3 +74,18 @@ def test_a_reliable_reweighting_gives_the_intervals_a_new_run_gives(model):
         assert np.allclose(
             result.posterior.mean_median(country, None, years), sampled.mean_median(country, None, years), atol=0.02
         )
+
+
+def test_a_model_of_other_shapes_gets_its_own_compiled_programs(model):
+    # The flat parameter vector's layout follows the arrays' shapes (a coverage per range):
+    # a program cached for other shapes would unravel it wrongly.
+    from salarymodel.training import reweighting
+
+    full = model.posterior
+    sizes = (len(full.data.countries), len(full.data.units), len(full.data.employers))
+    arrays = full.data.arrays()
+    fewer = {name: value[:-1] if name in ("range_rows", "range_coverage") else value for name, value in arrays.items()}
+    same = reweighting._programs(sizes, arrays, full.draws)
+    assert reweighting._programs(sizes, dict(arrays), full.draws) is same  # compiled once per shapes
+    other = reweighting._programs(sizes, fewer, {**full.draws, "coverage": full.draws["coverage"][:, :-1]})
+    assert other is not same and other[0] == same[0]

@@ -29,7 +29,7 @@ _MIN_SALARY, _MAX_SALARY = 1.0, 1e12
 # A records file is read in blocks of this many rows, so memory follows the block, not the file.
 CHUNK_ROWS = 50_000
 # The most rows a file may hold, and its largest size (checked before it is read): a
-# quarter of a million salaries is a large survey, and reads in about 12 s and 0.5 GB.
+# quarter of a million salaries is a large survey, and reads in about 12 s and 0.25 GB.
 MAX_RECORDS = 250_000
 MAX_RECORDS_BYTES = 64 * 1024 * 1024
 

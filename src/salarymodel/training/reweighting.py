@@ -58,11 +58,14 @@ class Reweighted:
 
 
 def _programs(sizes: tuple[int, int, int], arrays: dict, draws: dict[str, np.ndarray]):
-    """Compiled once for these sizes: the model's sampled sites, and, each over every draw,
-    the unconstrained draws as one flat vector each, the log density (with the Jacobian)
-    at such vectors, and the constrained parameters with the model's derived sites."""
-    if sizes in _PROGRAMS:
-        return _PROGRAMS[sizes]
+    """Compiled once for these sizes and array shapes: the model's sampled sites, and,
+    each over every draw, the unconstrained draws as one flat vector each, the log density
+    (with the Jacobian) at such vectors, and the constrained parameters with the model's
+    derived sites. The shapes are in the key because the flat vector's layout follows
+    them (one coverage per range, for one)."""
+    key = (sizes, tuple(sorted((name, np.shape(value)) for name, value in arrays.items())))
+    if key in _PROGRAMS:
+        return _PROGRAMS[key]
     import jax
     from jax.flatten_util import ravel_pytree
     from numpyro import handlers
@@ -83,7 +86,7 @@ def _programs(sizes: tuple[int, int, int], arrays: dict, draws: dict[str, np.nda
         return constrain_fn(measurement_model, (arrays, *sizes), {}, unravel(vector), return_deterministic=True)
 
     programs = (latent, *(jax.jit(jax.vmap(f, in_axes=(None, 0))) for f in (flat, log_density, constrained)))
-    _PROGRAMS[sizes] = programs
+    _PROGRAMS[key] = programs
     return programs
 
 
