@@ -400,10 +400,10 @@ def run_benchmark(
     baseline_batch_seconds = _best(lambda: baseline.predict(codes), repeat)
 
     with tempfile.TemporaryDirectory() as folder:
-        from salarymodel.serving.card import render_markdown
-        from salarymodel.serving.persist import save_model
+        from salarymodel.serving.model_io.card import render_markdown
+        from salarymodel.training.state_file import save_trained_model
 
-        save_model(model, folder, result.card, render_markdown(result.card))
+        save_trained_model(model, folder, result.card, render_markdown(result.card))
         cold = _cold_start(Path(folder), repeat)
         cli_rows_per_second = _cli_batch(Path(folder), profiles, repeat)
         batch_peak = _batch_peak_megabytes(Path(folder), memory_rows)

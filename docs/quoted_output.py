@@ -41,7 +41,7 @@ def printed(command: str) -> list[str]:
     """What ``command`` prints with the shipped model (run in this process, from this folder)."""
     from salarymodel import api
     from salarymodel.cli.console import main
-    from salarymodel.serving.paths import MODEL_DIR_ENV
+    from salarymodel.serving.model_io.paths import MODEL_DIR_ENV
 
     os.environ.pop(MODEL_DIR_ENV, None)
     api._default_model = None

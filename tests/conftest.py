@@ -11,6 +11,7 @@ from hypothesis import settings
 
 from salarymodel.data.shipped import raw_data_file
 from salarymodel.train import train
+from salarymodel.training.state_file import training_state
 
 # Property tests draw the same examples on every run, so CI is reproducible;
 # HYPOTHESIS_PROFILE=explore draws new ones (run it when changing input handling).
@@ -132,7 +133,7 @@ def model(model_dir):
 
 @pytest.fixture(scope="session")
 def training_data(model):
-    return model.training_data
+    return training_state(model).training_data
 
 
 @pytest.fixture(scope="session")

@@ -54,8 +54,8 @@ def uk_figures(folder):
 
 def model_file(folder, kind: str = "data"):
     """The file of a model folder that its card names: 'data', 'training' or 'training_set'."""
-    from salarymodel.serving.persist import model_file as named
-    from salarymodel.serving.persist import read_card
+    from salarymodel.serving.model_io.folder import model_file as named
+    from salarymodel.serving.model_io.folder import read_card
 
     return named(read_card(folder), kind, folder)[0]
 

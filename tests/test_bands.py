@@ -133,7 +133,7 @@ def test_the_explained_band_parts_reproduce_the_served_intervals_on_every_cell(m
 
 
 def test_every_figure_is_inside_its_predictive_interval_or_named_an_outlier(model_dir):
-    from salarymodel.serving.persist import read_card
+    from salarymodel.serving.model_io.folder import read_card
 
     checks = read_card(model_dir)["measurement_model"]["predictive_checks"]
     named = {(item["id"], item["statistic"]) for item in checks["outliers"]}

@@ -21,7 +21,7 @@ def test_the_docs_quote_some_output():
 @pytest.mark.parametrize(("path", "line", "command", "output"), QUOTES, ids=[f"{q[0].name}:{q[1] + 1}" for q in QUOTES])
 def test_quoted_output_is_what_the_command_prints(path, line, command, output, monkeypatch):
     from salarymodel import api
-    from salarymodel.serving.paths import MODEL_DIR_ENV
+    from salarymodel.serving.model_io.paths import MODEL_DIR_ENV
 
     monkeypatch.delenv(MODEL_DIR_ENV, raising=False)
     monkeypatch.setattr(api, "_default_model", None)

@@ -7,11 +7,12 @@ import pandas as pd
 import pytest
 
 from salarymodel.training.engineers import COLUMNS, draw_engineers
+from salarymodel.training.state_file import training_state
 
 
 @pytest.fixture(scope="module")
 def rows(model):
-    return draw_engineers(model.training_data, model.posterior, rows_per_country=3000, seed=0)
+    return draw_engineers(training_state(model).training_data, training_state(model).posterior, rows_per_country=3000, seed=0)
 
 
 def test_each_country_gets_its_budget_shared_by_the_market_and_its_employers(rows, model):
@@ -42,9 +43,9 @@ def test_within_salaries_hold_the_spread_of_pay_without_the_medians_uncertainty(
 
 
 def test_same_seed_gives_identical_rows_and_another_seed_differs(model):
-    first = draw_engineers(model.training_data, model.posterior, rows_per_country=500, seed=7)
-    again = draw_engineers(model.training_data, model.posterior, rows_per_country=500, seed=7)
-    other = draw_engineers(model.training_data, model.posterior, rows_per_country=500, seed=8)
+    first = draw_engineers(training_state(model).training_data, training_state(model).posterior, rows_per_country=500, seed=7)
+    again = draw_engineers(training_state(model).training_data, training_state(model).posterior, rows_per_country=500, seed=7)
+    other = draw_engineers(training_state(model).training_data, training_state(model).posterior, rows_per_country=500, seed=8)
     pd.testing.assert_frame_equal(first, again)
     assert not first["salary_usd"].equals(other["salary_usd"])
 

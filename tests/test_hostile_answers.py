@@ -200,7 +200,7 @@ _UNESCAPED_MARKUP = re.compile(r"(?<!\\)[<>\[\]|`*]")
 
 
 def test_the_markdown_card_shows_a_users_text_literally():
-    from salarymodel.serving.card import plain_markdown
+    from salarymodel.serving.model_io.card import plain_markdown
 
     hostile = ["<img src=x onerror=alert(1)>", "[x](javascript:alert(1))", "a|b", "line\nbreak", "\x1b]0;owned\x07"]
     for text in hostile:
@@ -213,7 +213,7 @@ def test_the_markdown_card_shows_a_users_text_literally():
 def test_a_trained_card_escapes_a_hostile_figure_id_and_employer(model_dir):
     import json as json_module
 
-    from salarymodel.serving.card import render_markdown
+    from salarymodel.serving.model_io.card import render_markdown
 
     card = json_module.loads((model_dir / "salary_model.json").read_text())
     card["figures"]["used"] = [*card["figures"]["used"], "<img src=x onerror=alert(1)>"]

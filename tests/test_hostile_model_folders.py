@@ -18,7 +18,7 @@ import pytest
 
 from helpers import model_file
 from salarymodel import ModelIntegrityError, load_model
-from salarymodel.serving.persist import FORMAT_VERSION
+from salarymodel.serving.model_io.folder import FORMAT_VERSION
 
 
 @pytest.fixture

@@ -47,7 +47,7 @@ def test_out_naming_a_file_is_refused_before_any_work(tmp_path, model_dir):
 
 
 def test_unwritable_out_is_refused_before_any_work(tmp_path, monkeypatch):
-    from salarymodel.serving import persist
+    from salarymodel.serving.model_io import folder as persist
 
     folder = tmp_path / "models"
     folder.mkdir()

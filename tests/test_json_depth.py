@@ -7,7 +7,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from salarymodel.serving._audit import json_text_depth
+from salarymodel.serving.model_io._audit import json_text_depth
 
 # Strings full of what could fool a byte scan: brackets, quotes and backslashes.
 _TRICKY = st.text(alphabet='[]{}"\\\\ab,:', max_size=12)

@@ -13,6 +13,7 @@ import pytest
 from salarymodel.data.aging import load_wage_index, month_ordinal
 from salarymodel.data.shipped import raw_data_file
 from salarymodel.training.measurement import measurement_data
+from salarymodel.training.state_file import training_state
 
 
 def test_the_shipped_indian_series_is_consumer_prices_with_a_stated_prior():
@@ -85,7 +86,7 @@ def test_records_of_an_earlier_year_carry_their_years_of_real_growth(training_da
 
 
 def test_the_real_growths_uncertainty_is_in_indias_median(model):
-    posterior = model.posterior
+    posterior = training_state(model).posterior
     india = posterior.data.countries.index("IN")
     growth = posterior.draws["real_growth"][:, india]
     # No Indian figure of another date speaks about it: its posterior is its prior.
@@ -102,7 +103,11 @@ def test_the_real_growths_uncertainty_is_in_indias_median(model):
 
 def test_served_indian_money_adds_the_posterior_median_growth_to_prices(model):
     served, prices = model.money.wages["IN"], load_wage_index()["IN"]
-    growth = float(np.median(model.posterior.draws["real_growth"][:, model.posterior.data.countries.index("IN")]))
+    growth = float(
+        np.median(
+            training_state(model).posterior.draws["real_growth"][:, training_state(model).posterior.data.countries.index("IN")]
+        )
+    )
     start, end = month_ordinal(2023, 7), month_ordinal(2024, 7)
     assert served.factor(start, end) == pytest.approx(prices.factor(start, end) * math.exp(growth), rel=1e-9)
     assert "real growth" in served.series

@@ -9,6 +9,7 @@ import pytest
 from salarymodel.evidence.metrics import coverage_report
 from salarymodel.serving.bands import NormalisedResidualScore, conformal_bounds
 from salarymodel.training.engineers import draw_engineers
+from salarymodel.training.state_file import training_state
 
 
 def test_score_and_bound_invert_each_other():
@@ -28,7 +29,9 @@ def test_conformal_bounds_use_finite_sample_ranks():
 @pytest.fixture(scope="module")
 def holdout(model):
     # Engineers the default model never saw: the posterior predictive at another seed.
-    return draw_engineers(model.training_data, model.posterior, rows_per_country=15_000, seed=12345)
+    return draw_engineers(
+        training_state(model).training_data, training_state(model).posterior, rows_per_country=15_000, seed=12345
+    )
 
 
 def test_80_percent_band_covers_80_percent_of_held_out_rows(model, holdout):
@@ -47,9 +50,11 @@ def test_coverage_at_one_seed_is_pinned(model, holdout):
 
 def test_coverage_holds_over_repeated_seeds(model):
     shares = [
-        coverage_report(model, draw_engineers(model.training_data, model.posterior, rows_per_country=8000, seed=s), (0.8, 0.5))[
-            "levels"
-        ]
+        coverage_report(
+            model,
+            draw_engineers(training_state(model).training_data, training_state(model).posterior, rows_per_country=8000, seed=s),
+            (0.8, 0.5),
+        )["levels"]
         for s in (101, 202, 303)
     ]
     assert np.mean([s["0.8"]["overall"] for s in shares]) == pytest.approx(0.80, abs=0.015)
@@ -79,7 +84,7 @@ def test_germany_lands_in_reported_ranges_and_rises_with_years(model):
 
 
 def test_us_entry_median_follows_the_consistent_sources_not_the_outlier(model, model_dir):
-    from salarymodel.serving.persist import read_card
+    from salarymodel.serving.model_io.folder import read_card
 
     entry = model.predict("US", 1, as_of=model.reference_date)
     # f03 (entry mean 96k) agrees with the other US sites; f02 (median ~59k) contradicts
@@ -122,7 +127,7 @@ def test_a_stream_of_new_confidences_keeps_the_caches_within_their_byte_budget(m
 
     from salarymodel import load_model
     from salarymodel.serving import model as model_module
-    from salarymodel.serving.paths import shipped_model_dir
+    from salarymodel.serving.model_io.paths import shipped_model_dir
 
     budget = 2 * 1024 * 1024
     monkeypatch.setattr(model_module, "CACHE_BYTES", budget)
@@ -148,7 +153,7 @@ def test_quantiles_of_a_few_rows_are_the_full_tables_rows_whether_kept_or_not(mo
     # asked for are computed. Both ways must give the same numbers.
     from salarymodel import load_model
     from salarymodel.serving import model as model_module
-    from salarymodel.serving.paths import shipped_model_dir
+    from salarymodel.serving.model_io.paths import shipped_model_dir
 
     served = load_model(shipped_model_dir())
     levels, cells = (0.05, 0.3, 0.5, 0.5 + 1e-9, 0.77, 0.99), [4, 0, 4, 7]

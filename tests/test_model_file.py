@@ -14,7 +14,8 @@ import typing
 import numpy as np
 import pytest
 
-from salarymodel.serving.model_file import (
+from salarymodel.serving.model_io.paths import shipped_model_dir
+from salarymodel.serving.model_io.records import (
     FidelityRecord,
     ModelMeta,
     MoneyRecord,
@@ -24,8 +25,7 @@ from salarymodel.serving.model_file import (
     member_names,
     serving_bytes,
 )
-from salarymodel.serving.paths import shipped_model_dir
-from salarymodel.serving.schema import Between, FieldError, Items, Text, conform, declared_types, describe
+from salarymodel.serving.model_io.schema import Between, FieldError, Items, Text, conform, declared_types, describe
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,8 @@ import pytest
 
 from helpers import model_file
 from salarymodel import ModelIntegrityError, ModelVersionError, load_model
-from salarymodel.serving.persist import FORMAT_VERSION, write_atomic
+from salarymodel.serving.model_io.folder import FORMAT_VERSION, write_atomic
+from salarymodel.training.state_file import save_trained_model, training_state
 
 
 @pytest.fixture
@@ -102,15 +103,16 @@ def test_a_predicting_process_imports_neither_scikit_learn_nor_pandas(model_dir)
 
 def test_training_side_is_loaded_only_when_evaluation_asks(model_copy):
     loaded = load_model(model_copy)
-    assert loaded._training is not None and callable(loaded._training)  # not loaded yet
+    assert loaded.training is None  # not loaded yet
     loaded.predict("US", 4)
-    assert callable(loaded._training)
-    assert set(loaded.estimator.fits_) == set(loaded.countries)  # loaded now
+    assert loaded.training is None
+    assert set(training_state(loaded).estimator.fits_) == set(loaded.countries)  # loaded now, and kept
+    assert loaded.training is training_state(loaded)
     model_file(model_copy, "training").unlink()
     fresh = load_model(model_copy)
     assert fresh.predict("US", 4).median > 0  # serving does not need it
     with pytest.raises(ModelIntegrityError, match="no training file"):
-        _ = fresh.training_data
+        training_state(fresh)
 
 
 def _forbid(monkeypatch, owner, name: str) -> None:
@@ -156,7 +158,7 @@ def test_tampered_training_file_is_refused_before_unpickling(model_copy, monkeyp
     loaded = load_model(model_copy)
     assert loaded.predict("DE", 4).median > 0
     with pytest.raises(ModelIntegrityError, match="does not match its model card"):
-        _ = loaded.estimator
+        training_state(loaded)
 
 
 def test_missing_card_is_refused(model_copy):
@@ -173,7 +175,7 @@ def test_other_scikit_learn_minor_version_stops_evaluation_not_prediction(model_
     loaded = load_model(model_copy)
     assert loaded.predict("US", 3).median > 0
     with pytest.raises(ModelVersionError, match="Retrain"):
-        _ = loaded.estimator
+        training_state(loaded)
 
 
 def test_other_format_version_is_refused(model_copy):
@@ -214,7 +216,7 @@ def _older_format_copy(model_dir, folder):
 
 def test_default_cache_in_another_format_is_rebuilt_not_refused(tmp_path, monkeypatch, model_dir):
     from salarymodel import api
-    from salarymodel.serving import paths as _paths
+    from salarymodel.serving.model_io import paths as _paths
 
     cache = tmp_path / "cache"
     card_path = _older_format_copy(model_dir, cache)
@@ -229,7 +231,7 @@ def test_default_cache_in_another_format_is_rebuilt_not_refused(tmp_path, monkey
 def test_your_own_model_in_another_format_is_never_overwritten(tmp_path, monkeypatch, model_dir):
     # SALARYMODEL_MODEL_DIR pointing at a folder the package did not create: refused, not retrained over.
     from salarymodel import api
-    from salarymodel.serving import paths as _paths
+    from salarymodel.serving.model_io import paths as _paths
 
     mine = tmp_path / "mine"
     card_path = _older_format_copy(model_dir, mine)
@@ -244,7 +246,7 @@ def test_your_own_model_in_another_format_is_never_overwritten(tmp_path, monkeyp
 
 def test_tampered_default_cache_is_refused(tmp_path, monkeypatch, model_dir):
     from salarymodel import api
-    from salarymodel.serving import paths as _paths
+    from salarymodel.serving.model_io import paths as _paths
 
     cache = tmp_path / "cache"
     shutil.copytree(model_dir, cache)
@@ -347,9 +349,8 @@ def _versions(model, count: int):
         SimpleNamespace(
             tables=model.tables,
             meta=replace(model.meta, metadata=replace(model.meta.metadata, seed=1000 + i)),
-            estimator=model.estimator,
-            training_data=model.training_data,
-            posterior=model.posterior,
+            training=training_state(model),
+            folder=None,
         )
         for i in range(count)
     ]
@@ -366,7 +367,7 @@ def test_two_trainings_into_one_folder_take_turns(model, model_dir, tmp_path, mo
     import threading
     import time
 
-    from salarymodel.serving import persist
+    from salarymodel.serving.model_io import folder as persist
 
     slow = persist._fsync_folder
 
@@ -384,7 +385,7 @@ def test_two_trainings_into_one_folder_take_turns(model, model_dir, tmp_path, mo
     monkeypatch.setattr(persist, "_switch", recorded)
     folder = tmp_path / "m"
     first, second = _versions(model, 2)
-    runs = [threading.Thread(target=persist.save_model, args=(m, folder, _card(model_dir), "# card")) for m in (first, second)]
+    runs = [threading.Thread(target=save_trained_model, args=(m, folder, _card(model_dir), "# card")) for m in (first, second)]
     for run in runs:
         run.start()
         time.sleep(0.05)
@@ -398,7 +399,6 @@ def test_two_trainings_into_one_folder_take_turns(model, model_dir, tmp_path, mo
 
 
 def test_a_killed_runs_temporary_files_go_and_nothing_else_of_yours(model, model_dir, tmp_path):
-    from salarymodel.serving.persist import save_model
 
     folder = tmp_path / "m"
     folder.mkdir()
@@ -411,7 +411,7 @@ def test_a_killed_runs_temporary_files_go_and_nothing_else_of_yours(model, model
         (folder / name).write_bytes(b"half")
     (folder / ".my_notes.tmp").write_text("mine")
     (folder / "salary_model-notes.txt").write_text("mine too")
-    save_model(_versions(model, 1)[0], folder, _card(model_dir), "# card")
+    save_trained_model(_versions(model, 1)[0], folder, _card(model_dir), "# card")
     names = {p.name for p in folder.iterdir()}
     assert not names & set(leftovers) and {".my_notes.tmp", "salary_model-notes.txt"} <= names
 
@@ -419,11 +419,11 @@ def test_a_killed_runs_temporary_files_go_and_nothing_else_of_yours(model, model
 def test_a_full_disk_before_the_switch_leaves_the_old_model_and_none_of_the_new(model, model_dir, tmp_path, monkeypatch):
     import errno
 
-    from salarymodel.serving import persist
+    from salarymodel.serving.model_io import folder as persist
 
     folder = tmp_path / "m"
     old, new = _versions(model, 2)
-    persist.save_model(old, folder, _card(model_dir), "# card")
+    save_trained_model(old, folder, _card(model_dir), "# card")
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     real, written = persist._write_new, []
 
@@ -435,13 +435,13 @@ def test_a_full_disk_before_the_switch_leaves_the_old_model_and_none_of_the_new(
 
     monkeypatch.setattr(persist, "_write_new", full)
     with pytest.raises(OSError, match="No space"):
-        persist.save_model(new, folder, _card(model_dir), "# card")
+        save_trained_model(new, folder, _card(model_dir), "# card")
     assert written and {p.name: p.read_bytes() for p in folder.iterdir()} == before
 
 
 def test_a_card_text_that_cannot_be_written_after_the_switch_says_the_new_model_serves(model, model_dir, tmp_path, monkeypatch):
     from salarymodel.errors import ModelSwitchedError
-    from salarymodel.serving import persist
+    from salarymodel.serving.model_io import folder as persist
 
     real = persist.write_atomic
 
@@ -453,14 +453,14 @@ def test_a_card_text_that_cannot_be_written_after_the_switch_says_the_new_model_
     monkeypatch.setattr(persist, "write_atomic", no_markdown)
     folder = tmp_path / "m"
     with pytest.raises(ModelSwitchedError, match=r"new model \(salary_model-[0-9a-f]{12}\.npz\) is in place"):
-        persist.save_model(_versions(model, 1)[0], folder, _card(model_dir), "# card")
+        save_trained_model(_versions(model, 1)[0], folder, _card(model_dir), "# card")
     assert load_model(folder).predict("DE", 5).median > 0
 
 
 def test_the_card_reads_as_named_sections_and_renders_its_markdown(model_dir):
     import json
 
-    from salarymodel.serving.card import ModelCard, render_markdown
+    from salarymodel.serving.model_io.card import ModelCard, render_markdown
 
     written = json.loads((model_dir / "salary_model.json").read_text())
     card = ModelCard.from_dict(written)
@@ -476,18 +476,18 @@ def test_a_model_the_loader_would_refuse_is_not_written_and_the_old_one_stays(mo
     # A run of thousands of employers wrote a data file over the loader's 256 MiB and had
     # already deleted the working model. The loader's limit is checked before the switch.
     from salarymodel.errors import ModelTooLargeError
-    from salarymodel.serving import persist
+    from salarymodel.serving.model_io import folder as persist
 
     folder = tmp_path / "m"
     first, second = _versions(model, 2)
-    persist.save_model(first, folder, _card(model_dir), "# card")
+    save_trained_model(first, folder, _card(model_dir), "# card")
     before = sorted(p.name for p in folder.iterdir())
     data_size = (folder / json.loads((folder / "salary_model.json").read_text())["artifact"]["file"]).stat().st_size
     monkeypatch.setattr(persist, "MAX_DATA_BYTES", data_size - 1)
     with pytest.raises(
         ModelTooLargeError, match=r"salary_model-[0-9a-f]{12}\.npz would hold [\d,]+ bytes.*keeps its previous model"
     ):
-        persist.save_model(second, folder, _card(model_dir), "# card")
+        save_trained_model(second, folder, _card(model_dir), "# card")
     monkeypatch.undo()
     assert sorted(p.name for p in folder.iterdir()) == before
     assert load_model(folder).meta.metadata.seed == 1000
@@ -496,13 +496,13 @@ def test_a_model_the_loader_would_refuse_is_not_written_and_the_old_one_stays(mo
 def test_a_reader_during_a_switch_reads_the_new_version(model, model_dir, tmp_path, monkeypatch):
     # A reader that read the card just before a training switched versions found the
     # card's data file gone ("No model data file ..."). It reads the new card instead.
-    from salarymodel.serving import persist
+    from salarymodel.serving.model_io import folder as persist
 
     folder = tmp_path / "m"
     first, second = _versions(model, 2)
-    persist.save_model(first, folder, _card(model_dir), "# card")
+    save_trained_model(first, folder, _card(model_dir), "# card")
     old_card = persist.read_card(folder)
-    persist.save_model(second, folder, _card(model_dir), "# card")  # removes the first version's files
+    save_trained_model(second, folder, _card(model_dir), "# card")  # removes the first version's files
     real, calls = persist.read_card, []
 
     def read_just_before_the_switch(path):
@@ -514,10 +514,8 @@ def test_a_reader_during_a_switch_reads_the_new_version(model, model_dir, tmp_pa
 
 
 def test_a_missing_data_file_with_an_unchanged_card_is_still_refused(model, model_dir, tmp_path):
-    from salarymodel.serving import persist
-
     folder = tmp_path / "m"
-    persist.save_model(_versions(model, 1)[0], folder, _card(model_dir), "# card")
+    save_trained_model(_versions(model, 1)[0], folder, _card(model_dir), "# card")
     next(folder.glob("salary_model-*.npz")).unlink()
     with pytest.raises(ModelIntegrityError, match="No model data file"):
         load_model(folder)

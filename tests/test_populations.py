@@ -112,7 +112,7 @@ def test_every_question_is_answered_for_the_population(trained):
 
 
 def test_known_and_the_card_list_the_populations_where_they_answer(trained):
-    from salarymodel.serving.paths import CARD_FILE
+    from salarymodel.serving.model_io.paths import CARD_FILE
 
     assert trained.populations == ["payroll"]
     card = (trained.folder / CARD_FILE).with_suffix(".md").read_text()

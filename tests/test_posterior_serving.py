@@ -18,6 +18,7 @@ from salarymodel.serving.bands import quantile_rows
 from salarymodel.serving.grid import YEARS_GRID
 from salarymodel.train import train
 from salarymodel.training.posterior import PosteriorDiagnosticsError
+from salarymodel.training.state_file import training_state
 
 
 def _mixture_quantile(median: np.ndarray, spread: np.ndarray, level: float) -> np.ndarray:
@@ -52,7 +53,7 @@ TOLERANCE = {10: 0.02, 25: 0.02, 50: 0.02, 75: 0.02, 90: 0.02, 5: 0.06, 95: 0.06
 
 
 def test_served_percentiles_are_the_posterior_predictive_on_the_grid(model):
-    posterior = model.posterior
+    posterior = training_state(model).posterior
     points = np.flatnonzero(np.isclose(YEARS_GRID % 1, 0))  # every whole year, 0 to 50 (the bisection is the cost)
     assert len(points) == 51
     worst = {}
@@ -87,7 +88,7 @@ def test_germanys_80_percent_band_is_at_most_2_1_fold(model, years):
 
 
 def test_the_german_median_rises_no_faster_than_the_figures_demand(model, model_dir):
-    from salarymodel.serving.persist import read_card
+    from salarymodel.serving.model_io.folder import read_card
 
     # TechMinds' entry, mid and senior ranges are one site's, so their rise is the market's
     # (6.5% a year on seed 0; read as three sites, a third of it went into their offsets).
@@ -98,8 +99,8 @@ def test_the_german_median_rises_no_faster_than_the_figures_demand(model, model_
 
 
 def test_the_card_records_the_posterior_its_diagnostics_and_every_prior(model_dir):
-    from salarymodel.serving.paths import CARD_MARKDOWN_FILE
-    from salarymodel.serving.persist import read_card
+    from salarymodel.serving.model_io.folder import read_card
+    from salarymodel.serving.model_io.paths import CARD_MARKDOWN_FILE
 
     section = read_card(model_dir)["measurement_model"]
     assert section["diagnostics_pass"] and section["library"] == "numpyro"
@@ -158,7 +159,7 @@ def _records_file(path, country: str, rows: int = 1500, median: float = 95000.0,
 @pytest.mark.slow  # the default suite trains a population in tests/test_populations.py
 def test_train_records_enter_the_likelihood_and_move_their_population_toward_them(tmp_path, model):
     from salarymodel import load_model
-    from salarymodel.serving.persist import read_card
+    from salarymodel.serving.model_io.folder import read_card
 
     records = _records_file(tmp_path / "payroll.csv", "Germany", rows=400)
     done = subprocess.run(

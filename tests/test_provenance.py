@@ -8,6 +8,7 @@ import pytest
 
 import salarymodel
 from salarymodel.training.provenance import SUPPORT_GRADES
+from salarymodel.training.state_file import training_state
 
 
 def _rank(support: str) -> int:
@@ -89,7 +90,7 @@ def test_explain_converts_to_the_requested_currency(model):
     assert usd.at["f18", "reported"] * rate == pytest.approx(eur.at["f18", "reported"])
     india = model.explain("India", 4, "TCS", as_of=model.reference_date).set_index("id")
     # 2019 rupees aged to the reference date with India's wage index
-    wage = model.training_data.figures.set_index("id").loc["f25", "aging_factor"]
+    wage = training_state(model).training_data.figures.set_index("id").loc["f25", "aging_factor"]
     assert wage > 1 and india.at["f25", "reported"] == pytest.approx(412_706 * wage)
 
 

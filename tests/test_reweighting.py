@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from salarymodel.training.reweighting import MAX_PARETO_K, MIN_EFFECTIVE_DRAWS, _smoothed, reweighted
+from salarymodel.training.state_file import training_state
 
 
 def test_a_draw_more_probable_without_the_figures_weighs_more():
@@ -25,7 +26,7 @@ def test_holding_out_a_low_figure_moves_the_posterior_the_way_a_new_run_does(mod
     # f02 reports US percentiles about 40% under the rest: without it the US level rises
     # and the sites' spread falls (seed 0, a sampled refit without f02: level 11.39 -> 11.43,
     # tau 0.119 -> 0.096; these weights: 11.41 and 0.109; weights of the wrong sign: 0.141).
-    full = model.posterior
+    full = training_state(model).posterior
     us = full.data.countries.index("US")
     result = reweighted(full, full.data.without(["f02"]))
     moved = result.posterior.draws
@@ -59,7 +60,7 @@ def test_a_reliable_reweighting_gives_the_intervals_a_new_run_gives(model):
     from salarymodel.evidence.measurement import predictive_checks
     from salarymodel.training.posterior_cache import cached_posterior
 
-    full = model.posterior
+    full = training_state(model).posterior
     held = full.data.without(["f06"])
     result = reweighted(full, held)
     assert result.reliable and result.ess >= MIN_EFFECTIVE_DRAWS
@@ -81,7 +82,7 @@ def test_a_model_of_other_shapes_gets_its_own_compiled_programs(model):
     # a program cached for other shapes would unravel it wrongly.
     from salarymodel.training import reweighting
 
-    full = model.posterior
+    full = training_state(model).posterior
     sizes = (len(full.data.countries), len(full.data.units), len(full.data.employers))
     arrays = full.data.arrays()
     fewer = {name: value[:-1] if name in ("range_rows", "range_coverage") else value for name, value in arrays.items()}

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from salarymodel import load_model
-from salarymodel.serving.paths import CARD_FILE, shipped_model_dir
+from salarymodel.serving.model_io.paths import CARD_FILE, shipped_model_dir
 
 # Training is seeded, but the same locked versions on another CPU move the last bits of
 # a float, and NUTS turns that into other (equally valid) chains: the answers then agree

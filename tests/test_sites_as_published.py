@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from salarymodel.training.measurement import measurement_data
+from salarymodel.training.state_file import training_state
 
 
 def _unit_of(training_data) -> dict[str, str]:
@@ -34,8 +35,10 @@ def test_tiktok_is_measured_against_its_own_sites_market_figure(model):
     # f14 and f15 are one site's comparison: the site's offset cancels, so the served ratio of
     # TikTok to the market is the comparison's (200,151 / 109,310), inside the effect's interval.
     reported = 200_151 / 109_310
-    effect = model.posterior.draws["tau_employer"][:, None] * model.posterior.draws["employer_raw"]
-    column = model.posterior.data.employers.index(("US", "TikTok"))
+    effect = (
+        training_state(model).posterior.draws["tau_employer"][:, None] * training_state(model).posterior.draws["employer_raw"]
+    )
+    column = training_state(model).posterior.data.employers.index(("US", "TikTok"))
     low, high = np.exp(np.quantile(effect[:, column], [0.1, 0.9]))
     served = model.predict("US", 5, "TikTok", as_of="2023-07-01").median / model.predict("US", 5, as_of="2023-07-01").median
     assert low <= reported <= high

@@ -94,7 +94,8 @@ def import_graph() -> dict[str, set[str]]:
                 candidates = _absolute(node)
             else:
                 continue
-            found.update(c for c in candidates if c in known)
+            # A package imported by name runs its __init__: that is the module it reaches.
+            found.update(c if c in files else f"{c}.__init__" for c in candidates if c in known)
         graph[module] = found - {module}
     return graph
 
@@ -246,3 +247,40 @@ def test_the_years_grid_is_read_in_one_place():
     assert dividing == {"serving.grid", "serving.year_ranges"}
     counts = [line for line in (PACKAGE / "serving" / "year_ranges.py").read_text().splitlines() if "/ GRID_STEP" in line]
     assert len(counts) == 1 and "round((high - low) / GRID_STEP)" in counts[0]
+
+
+# What names a model folder's files or its format: the names themselves, and the constants
+# that hold them.
+_MODEL_FILE_WORDS = ("FORMAT_VERSION", "format_version", "CARD_FILE", "CARD_MARKDOWN_FILE", "TRAINING_SET_FILE", "salary_model")
+
+
+def test_the_model_file_is_known_by_its_package_and_at_most_three_modules_outside_it():
+    outside = {
+        _module_name(p)
+        for p in PACKAGE.rglob("*.py")
+        if "model_io" not in p.parts and any(word in p.read_text() for word in _MODEL_FILE_WORDS)
+    }
+    # The first-use rule (api), the training run's copy of its training set (pipeline) and
+    # the command that reports what it wrote (cli.train).
+    assert outside == {"api", "pipeline", "cli.train"}
+
+
+def _third_party_imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_serving_never_imports_what_writes_or_reads_the_training_side():
+    # The training file is a pickle of scikit-learn objects: training.state_file writes and
+    # reads it; nothing in serving (the model-file package included) imports those libraries.
+    reaching = {
+        _module_name(p): sorted(_third_party_imports(p) & {"joblib", "sklearn", "pickle"})
+        for p in (PACKAGE / "serving").rglob("*.py")
+    }
+    assert {module: libs for module, libs in reaching.items() if libs} == {}
+    assert {"joblib", "sklearn"} <= _third_party_imports(PACKAGE / "training" / "state_file.py")

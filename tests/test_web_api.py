@@ -294,8 +294,8 @@ def test_a_server_bug_is_not_passed_off_as_a_client_error(model):
 
 def test_the_model_summary_reads_the_served_folders_card_by_its_sections(model_dir, model):
     from salarymodel import load_model
-    from salarymodel.serving.card import ModelCard
-    from salarymodel.serving.persist import read_card
+    from salarymodel.serving.model_io.card import ModelCard
+    from salarymodel.serving.model_io.folder import read_card
 
     card = ModelCard.from_dict(read_card(model_dir))
     body = TestClient(create_app(load_model(model_dir))).get("/api/v1/model").json()

@@ -49,11 +49,11 @@ def load_model(path: str | os.PathLike | None = None) -> SalaryModel:
     Raises
     ------
     ModelIntegrityError, ModelVersionError
-        See :func:`salarymodel.serving.persist.load_model_folder`.
+        See :func:`salarymodel.serving.model_io.folder.load_model_folder`.
     """
     if path is None:
         return default_model()
-    from .serving.persist import load_model_folder
+    from .serving.model_io.folder import load_model_folder
 
     return load_model_folder(path)
 
@@ -61,7 +61,7 @@ def load_model(path: str | os.PathLike | None = None) -> SalaryModel:
 def default_model() -> SalaryModel:
     """The default model, loaded once per process (thread-safe).
 
-    It lives in :func:`salarymodel.serving.paths.default_model_dir`: by
+    It lives in :func:`salarymodel.serving.model_io.paths.default_model_dir`: by
     default the model shipped in the package, which loads in milliseconds.
     In a folder of your own (``SALARYMODEL_MODEL_DIR``) with no model yet, or
     a cache written in another format, one is trained from the shipped
@@ -79,7 +79,7 @@ def default_model() -> SalaryModel:
 
 def _load_or_train_default() -> SalaryModel:
     from .errors import ModelIntegrityError, ModelVersionError
-    from .serving.paths import CACHE_MARKER, CARD_FILE, default_model_dir, shipped_model_dir
+    from .serving.model_io.paths import CACHE_MARKER, CARD_FILE, default_model_dir, shipped_model_dir
 
     folder = default_model_dir()
     if folder == shipped_model_dir():  # read only: it is loaded, never trained into or rebuilt

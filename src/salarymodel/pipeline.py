@@ -3,7 +3,7 @@
 figures (and records) -> normalised (:mod:`salarymodel.data`) -> the
 measurement model's posterior -> synthetic engineers drawn from it, the
 regression, serving tables (:mod:`salarymodel.training`) -> evidence for the model card
-(:mod:`salarymodel.evidence.report`) -> model folder (:mod:`salarymodel.serving.persist`).
+(:mod:`salarymodel.evidence.report`) -> model folder (:mod:`salarymodel.serving.model_io.folder`).
 This module ties the stages together, so it sits above them; the command
 line's options live in :mod:`salarymodel.cli.train`, and :mod:`salarymodel.train`
 names :func:`train` where users look for it. All computation happens
@@ -29,16 +29,17 @@ from .errors import ModelSwitchedError, ParameterError
 from .evidence.measurement import measurement_section
 from .evidence.metrics import HOLDOUT_SEED_OFFSET, coverage_report
 from .evidence.report import compare_models, external_section, fidelity_section, uncertainty_section
-from .serving.card import ModelCard, library_versions, now_iso, render_markdown
 from .serving.model import SalaryModel
-from .serving.model_file import TrainingFacts
-from .serving.paths import TRAINING_SET_FILE
-from .serving.persist import check_model_folder, save_model, write_atomic
+from .serving.model_io.card import ModelCard, library_versions, now_iso, render_markdown
+from .serving.model_io.folder import check_model_folder, write_atomic
+from .serving.model_io.paths import TRAINING_SET_FILE
+from .serving.model_io.records import TrainingFacts
 from .training.bayes import fit_posterior
 from .training.compile import compile_model
 from .training.engineers import DEFAULT_ROWS_PER_COUNTRY, draw_engineers, engineer_regressor
 from .training.estimator import FEATURES, SalaryRegressor
 from .training.posterior import Posterior, SamplerSettings
+from .training.state_file import save_trained_model
 from .training.threads import fit_threads
 
 __all__ = ["TrainingResult", "train", "DEFAULT_OUT", "DEFAULT_DATA_OUT"]
@@ -184,7 +185,7 @@ def train(
     out : Path, default=None
         Model folder to write (a folder, checked before any work); nothing
         is written when None. The folder switches to the new model, with
-        its own training set, in one rename (see :mod:`salarymodel.serving.persist`).
+        its own training set, in one rename (see :mod:`salarymodel.serving.model_io.folder`).
     data_out : Path, default=None
         Folder for a copy of the synthetic training set, ``training_set.csv``
         (written after the model's switch).
@@ -272,7 +273,7 @@ def train(
     card["training_seconds"] = round(seconds, 3)
     training_set = rows.to_csv(index=False).encode("utf-8")
     if out is not None:  # the model and its own training set switch together, with the card
-        card = save_model(model, out, card, render_markdown(card), training_set=training_set)
+        card = save_trained_model(model, out, card, render_markdown(card), training_set=training_set)
     if data_out is not None and (out is None or Path(data_out).resolve() != Path(out).resolve()):
         copy = Path(data_out) / TRAINING_SET_FILE
         try:

@@ -26,7 +26,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..evidence.report import clean_json, evaluation_report
-from ..serving.card import real_growth_text, several_text
+from ..serving.model_io.card import real_growth_text, several_text
+from ..training.state_file import training_state
 from ._format import text_columns
 from .prog import prog
 
@@ -480,7 +481,8 @@ def _focused(args, model) -> int:
         from ..evidence.measurement import measurement_section
 
         try:
-            data = model.training_data if records is None else with_records(model.training_data, records)
+            trained = training_state(model).training_data
+            data = trained if records is None else with_records(trained, records)
             report = measurement_section(data, seed=model.metadata.seed)
         except (ModuleNotFoundError, ValueError) as error:  # no NumPyro; records a country cannot age
             print(f"error: {error}", file=sys.stderr)

@@ -197,7 +197,7 @@ def build_parser() -> _Parser:
 
 def load_for_cli(path: Path | None):
     """The model a command works on: ``path``, else the one rule of
-    :func:`salarymodel.serving.paths.default_model_dir` (as ``predict()``)."""
+    :func:`salarymodel.serving.model_io.paths.default_model_dir` (as ``predict()``)."""
     from ..api import default_model, load_model
 
     return load_model(path) if path is not None else default_model()

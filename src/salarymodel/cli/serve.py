@@ -114,8 +114,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(args, model, snapshot: Path, limits, hosts) -> int:
-    from ..serving.paths import MODEL_DIR_ENV
-    from ..serving.persist import snapshot_model_folder
+    from ..serving.model_io.folder import snapshot_model_folder
+    from ..serving.model_io.paths import MODEL_DIR_ENV
     from ..web.settings import ALLOWED_HOSTS_ENV, LIMITS_ENV
     from .predict import load_for_cli
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..errors import FiguresError, ModelSwitchedError
 from ..pipeline import DEFAULT_DATA_OUT, DEFAULT_OUT, train
-from ..serving.paths import CARD_FILE, TRAINING_SET_FILE
+from ..serving.model_io.paths import CARD_FILE, TRAINING_SET_FILE
 from ..training.engineers import DEFAULT_ROWS_PER_COUNTRY
 from ..training.posterior import PosteriorDiagnosticsError
 from .options import with_option

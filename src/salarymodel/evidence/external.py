@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..data.levels import sample_years
 from ..data.shipped import raw_data_file
+from ..training.state_file import training_state
 from .sharpness import real_salary_scores
 
 __all__ = ["EXPERIENCE_LEVELS", "load_external", "external_check", "POPULATION_NOTE"]
@@ -97,7 +98,7 @@ def external_check(
         & (table["year_scope"] == year_scope)
         & table["country"].isin(model.countries)
     ]
-    levels = model.training_data.levels
+    levels = training_state(model).training_data.levels
     # A year's salaries are compared in that year's money (pay of 1 July,
     # USD at that month's ECB rate); pooled years in the reference money.
     as_of = f"{year_scope}-07-01" if year_scope.isdigit() else model.reference_date

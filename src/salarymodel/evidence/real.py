@@ -28,6 +28,7 @@ from ..data.figures import level_edges, quantile_level
 from ..data.levels import levels_for_years
 from ..data.normalise import normalise_figures
 from ..data.records import check_records_money
+from ..training.state_file import training_state
 
 __all__ = ["LEVELS", "real_salary_section", "interval_score", "crps_from_quantiles"]
 
@@ -128,8 +129,9 @@ def real_salary_section(model, records: pd.DataFrame) -> dict:
     log_real = np.log(_reference_usd(rows, model)) if len(rows) else np.zeros(0)
     frame = pd.DataFrame({"country": rows["country"], "company": rows["company"], "years": rows["years"]})
     served = np.log(model.quantiles(frame, _QUANTILES)) if len(rows) else np.zeros((0, len(_QUANTILES)))
-    by_country, level_baseline = _baselines(model.training_data)
-    levels = levels_for_years(rows["years"].to_numpy(float), level_edges(model.training_data.levels))
+    trained = training_state(model).training_data
+    by_country, level_baseline = _baselines(trained)
+    levels = levels_for_years(rows["years"].to_numpy(float), level_edges(trained.levels))
     z = ndtri(_QUANTILES)
     country_q = np.array([by_country.get(c, (np.nan, np.nan)) for c in rows["country"]]).reshape(-1, 2)
     level_q = np.array(

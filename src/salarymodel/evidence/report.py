@@ -26,6 +26,7 @@ from ..data.levels import PARTITION_LEVELS
 from ..training.engineers import draw_engineers
 from ..training.estimator import FEATURES
 from ..training.fidelity import FIDELITY_TOLERANCE, SPREAD_TOLERANCE, fidelity_table
+from ..training.state_file import training_state
 from .candidates import CANDIDATES
 from .external import POPULATION_NOTE, external_check
 from .held_out import MAX_PARETO_K, REFIT_LIMITS, REFIT_SETTINGS, held_out_checks, interval_note
@@ -133,9 +134,10 @@ def validation_section(model, *, confidence: float = 0.8) -> dict:
     every held-out statistic judged against its posterior predictive interval
     under a refit without it (beyond :data:`~salarymodel.evidence.validation.MAX_REFITS`
     figures or sources, seeded folds of them)."""
-    posterior = model.posterior
+    state = training_state(model)
+    posterior = state.posterior
     seed = posterior.seed
-    used = model.training_data.used_figures().drop_duplicates("id")
+    used = state.training_data.used_figures().drop_duplicates("id")
     fitted = set(posterior.data.ids)
     ids = [i for i in used["id"] if i in fitted]
     by_source: dict[str, list[str]] = {}
@@ -149,7 +151,7 @@ def validation_section(model, *, confidence: float = 0.8) -> dict:
     for name, groups in (("leave_one_figure_out", refit_folds(ids, seed)), ("leave_one_source_out", source_folds)):
         table = held_out_checks(posterior, groups, confidence=confidence)
         section[name] = {"summary": _held_out_summary(table), "figures": _records(table)}
-    section["peer_baseline"] = _peer_baseline_section(model.training_data, section["leave_one_figure_out"]["figures"])
+    section["peer_baseline"] = _peer_baseline_section(state.training_data, section["leave_one_figure_out"]["figures"])
     section["refit"] = "posterior"
     section["refit_sampler"] = {**dataclasses.asdict(REFIT_SETTINGS), "limits": REFIT_LIMITS.to_dict()}
     section["max_pareto_k"] = MAX_PARETO_K
@@ -192,7 +194,7 @@ def external_section(model) -> dict:
 def money_section(model) -> dict:
     """How older figures were aged (wage index, beside what CPI would give)
     and which dates the model can serve."""
-    figures = model.training_data.figures.drop_duplicates("id")
+    figures = training_state(model).training_data.figures.drop_duplicates("id")
     moved = figures[(figures["year"] != model.reference_year) & figures["aging_factor"].notna()]
     rows = [
         {
@@ -216,7 +218,7 @@ def uncertainty_section(model) -> list[dict]:
     """Median, its own 80% interval (the median's uncertainty), the 80% band
     and the band's two parts at each level's centre."""
     rows = []
-    levels = model.training_data.levels
+    levels = training_state(model).training_data.levels
     for country, company in model.cells:
         for level in PARTITION_LEVELS:
             years = float((levels.at[level, "years_min"] + min(levels.at[level, "years_max"], 25)) / 2)
@@ -251,7 +253,8 @@ def compare_models(model, *, rows_per_country: int, seed: int) -> dict:
     (``seed + HOLDOUT_SEED_OFFSET``) the same way as the served tables: band
     coverage, width, prediction time and fidelity to the figures.
     """
-    data, posterior = model.training_data, model.posterior
+    state = training_state(model)
+    data, posterior = state.training_data, state.posterior
     train_rows = draw_engineers(data, posterior, rows_per_country=rows_per_country, seed=seed)
     holdout = draw_engineers(data, posterior, rows_per_country=rows_per_country, seed=seed + HOLDOUT_SEED_OFFSET)
     countries = tuple(model.countries)
@@ -348,7 +351,8 @@ def _evaluation_report(model, *, compare: bool, validation: bool) -> dict:
     seed = model.metadata.seed
     rows = model.metadata.rows_per_country
     # Fresh engineers of the model's own posterior predictive (the card's calibration is the same).
-    holdout = draw_engineers(model.training_data, model.posterior, rows_per_country=rows, seed=seed + HOLDOUT_SEED_OFFSET)
+    state = training_state(model)
+    holdout = draw_engineers(state.training_data, state.posterior, rows_per_country=rows, seed=seed + HOLDOUT_SEED_OFFSET)
     report: dict[str, Any] = {
         "model": {
             "version": model.metadata.version,

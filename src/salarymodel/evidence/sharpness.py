@@ -24,6 +24,7 @@ from scipy.special import ndtri
 
 from ..data.figures import quantile_level
 from ..data.levels import sample_years
+from ..training.state_file import training_state
 
 __all__ = ["interval_score", "reported_log_salaries", "figure_sharpness", "sharpness_summary", "real_salary_scores"]
 
@@ -78,7 +79,7 @@ def figure_sharpness(model, confidence: float = 0.8) -> pd.DataFrame:
         ``level``, ``coverage`` (share of the figure's salaries inside the
         band, over the cell's years), ``interval_score`` and ``width`` (log).
     """
-    data = model.training_data
+    data = training_state(model).training_data
     used = data.used_figures()
     records = []
     for figure_id, rows in used.groupby("id", sort=False):

@@ -1,8 +1,7 @@
 """Stage 3, serving: a trained model as plain tables, and estimates from them.
 
-Takes in a model folder (:mod:`.persist`, :mod:`.paths`, :mod:`.card`) whose
-data file is typed records (:mod:`.model_file`, declared with :mod:`.schema`),
-or a freshly compiled model. Gives out estimates (:mod:`.model`,
+Takes in a model folder (:mod:`.model_io`: its files, card, typed records,
+format version and older readers) or a freshly compiled model. Gives out estimates (:mod:`.model`,
 :mod:`.estimate`; names to table rows by :mod:`.lookup`), their bands
 (:mod:`.bands`) and money of a date (:mod:`.money`) on the years grid
 (:mod:`.grid`); private helpers score

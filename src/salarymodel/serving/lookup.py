@@ -1,7 +1,7 @@
 """Names to table rows: the one lookup index of a served model.
 
 A :class:`CellLookup` is built once from the model file's document
-(:class:`~.model_file.ModelMeta`) and answers the two questions every
+(:class:`~.model_io.records.ModelMeta`) and answers the two questions every
 estimate starts with: which country a name means, and which row of the
 tables (market or employer cell) an employer's name points to. Answers for
 strings are cached (bounded, since inputs can be anything), so a warm
@@ -17,7 +17,7 @@ import numpy as np
 
 from ..data.names import check_text, company_key, country_code, country_key
 from ..errors import UnknownCountryError
-from .model_file import ModelMeta
+from .model_io.records import ModelMeta
 
 __all__ = ["CellLookup", "CompanyCell"]
 

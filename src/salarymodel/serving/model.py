@@ -1,7 +1,7 @@
 """Serving: a trained model as plain tables, and nothing else.
 
 A :class:`SalaryModel` holds the model file's two records
-(:mod:`.model_file`): ``tables``, numpy arrays per (country, company) cell
+(:mod:`.model_io.records`): ``tables``, numpy arrays per (country, company) cell
 and point of the years grid (centre, the within-market scales, the median's
 uncertainty as ratios to them, median and its interval, support grade and
 sources; per country the predictive shape table; monthly ECB rates), and
@@ -11,10 +11,10 @@ from names to rows (:mod:`.lookup`). ``predict`` reads them with plain
 Python arithmetic, ``predict_frame`` with numpy.
 
 Importing this module imports numpy only: pandas is imported when a frame
-is scored or explained, scikit-learn never. The fitted estimator and the
-training data belong to the training side (:mod:`salarymodel.training.compile`):
-``model.estimator``, ``model.training_data`` and ``model.posterior`` are there right after training and
-are loaded on demand from the model folder's training file otherwise.
+is scored or explained, scikit-learn never. The training side (fitted
+estimator, the run's figures, the posterior) is ``model.training`` right
+after training; :func:`salarymodel.training.state_file.training_state` reads
+it from the model folder otherwise.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,7 +33,7 @@ from .employer_warning import warn_unknown_employer
 from .estimate import SUPPORT_GRADES, SalaryEstimate, YearsOfExperience
 from .grid import YEARS_GRID, grid_position, interpolate
 from .lookup import CellLookup, CompanyCell
-from .model_file import ModelMeta, ServingTables
+from .model_io.records import ModelMeta, ServingTables
 from .money import MoneyQuote, MoneyTable
 
 if TYPE_CHECKING:
@@ -42,7 +41,7 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
-__all__ = ["SalaryModel", "TrainingState", "CACHE_BYTES"]
+__all__ = ["SalaryModel", "CACHE_BYTES"]
 
 _new_estimate = tuple.__new__
 # Each cache of tables keyed by a level or a confidence (which callers choose freely) holds
@@ -58,18 +57,6 @@ def _make_room(cache: dict, most: int, entry_bytes: int) -> None:
     :data:`CACHE_BYTES` (one entry is always allowed)."""
     if len(cache) >= min(most, max(1, CACHE_BYTES // max(entry_bytes, 1))):
         cache.clear()
-
-
-class TrainingState:
-    """The training side of a model: the fitted estimator, the run's normalised
-    figures and the measurement model's posterior the engineers were drawn from."""
-
-    __slots__ = ("estimator", "training_data", "posterior")
-
-    def __init__(self, estimator, training_data, posterior) -> None:
-        self.estimator = estimator
-        self.training_data = training_data
-        self.posterior = posterior
 
 
 def _years_error(owner: str, years: object) -> ParameterError:
@@ -104,20 +91,19 @@ class SalaryModel:
     ----------
     tables : ServingTables
         The numpy tables, a row per (country, employer) cell and a column
-        per point of the years grid (:mod:`.model_file`).
+        per point of the years grid (:mod:`.model_io.records`).
     meta : ModelMeta
         What their rows mean: countries, cells, names, aliases, money,
         fidelity and how the model was trained.
-    training : TrainingState or callable, default=None
-        The training side, or a function that loads it on first use.
+    training : object, default=None
+        The training side it was trained with (training's ``TrainingState``),
+        kept for evaluation; serving never reads it.
     """
 
-    def __init__(
-        self, tables: ServingTables, meta: ModelMeta, training: TrainingState | Callable[[], TrainingState] | None = None
-    ) -> None:
+    def __init__(self, tables: ServingTables, meta: ModelMeta, training: object = None) -> None:
         self.tables = tables
         self.meta = meta
-        self._training = training
+        self.training = training
         self.folder: Path | None = None  # the model folder it was loaded from, if any
         self._prepare()
 
@@ -161,41 +147,8 @@ class SalaryModel:
         return {"tables": self.tables, "meta": self.meta}
 
     def __setstate__(self, state: dict) -> None:
-        self.tables, self.meta, self._training, self.folder = state["tables"], state["meta"], None, None
+        self.tables, self.meta, self.training, self.folder = state["tables"], state["meta"], None, None
         self._prepare()
-
-    # -- the training side, on demand -----------------------------------------
-    def _training_state_loader(self) -> Callable[[], TrainingState] | None:
-        """What gives this model's training side to another model (a population's view)."""
-        return None if self._training is None else self._training_state
-
-    def _training_state(self) -> TrainingState:
-        if callable(self._training):
-            self._training = self._training()
-        if self._training is None:
-            raise RuntimeError(
-                "This model has only its serving tables (it was unpickled, or built without the "
-                "training side): evaluation needs the model folder's training file. Load the "
-                "folder with salarymodel.load_model(DIR)."
-            )
-        return self._training
-
-    @property
-    def estimator(self):
-        """The fitted :class:`~salarymodel.training.estimator.SalaryRegressor` (training side)."""
-        return self._training_state().estimator
-
-    @property
-    def training_data(self):
-        """The run's :class:`~salarymodel.data.training_data.TrainingData`: its figures,
-        normalised, and the tables it read (training side)."""
-        return self._training_state().training_data
-
-    @property
-    def posterior(self):
-        """The measurement model's :class:`~salarymodel.training.posterior.Posterior` the
-        model was drawn from (training side)."""
-        return self._training_state().posterior
 
     @property
     def reference_date(self) -> str:
@@ -247,8 +200,8 @@ class SalaryModel:
                 )
         view = self._views.get(name)
         if view is None:
-            # The same training side (evaluation reads its figures), loaded once for both.
-            view = SalaryModel(*population_tables(self.tables, self.meta, rows), training=self._training_state_loader())
+            # The same training side (evaluation reads its figures), or the same folder to read it from.
+            view = SalaryModel(*population_tables(self.tables, self.meta, rows), training=self.training)
             view.folder = self.folder
             self._views[name] = view
         return view

@@ -29,7 +29,7 @@ from ..data.aging import PROJECTION_YEARS, WageSeries, month_label, month_ordina
 from ..errors import ParameterError, ParameterTypeError
 
 if TYPE_CHECKING:
-    from .model_file import MoneyRecord
+    from .model_io.records import MoneyRecord
 
 __all__ = ["MoneyQuote", "MoneyTable", "check_aging_rate"]
 
@@ -136,7 +136,7 @@ class MoneyTable:
 
     # -- plain data for the model file ----------------------------------------
     def to_meta(self) -> tuple[dict, np.ndarray]:
-        """The JSON form of :class:`~salarymodel.serving.model_file.MoneyRecord` and the
+        """The JSON form of :class:`~salarymodel.serving.model_io.records.MoneyRecord` and the
         monthly rates as one (currencies, months) array."""
         currencies = sorted(self.fx_rates)
         meta = {

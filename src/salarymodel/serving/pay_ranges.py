@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from ..errors import ParameterError, ParameterTypeError
 from .bands import check_percentile
-from .schema import shown
+from .model_io.schema import shown
 
 __all__ = ["parse_levels", "DEFAULT_LEVELS", "MAX_LEVELS", "PayRange", "pay_ranges", "schema_org", "json_ld"]
 

@@ -21,8 +21,8 @@ import dataclasses
 from typing import Any
 
 from ..errors import ParameterError, ParameterTypeError
-from .model_file import ModelMeta, ServingTables
-from .schema import shown
+from .model_io.records import ModelMeta, ServingTables
+from .model_io.schema import shown
 
 __all__ = ["PER_CELL_TABLES", "population_tables", "population_countries", "check_population", "check_frame_countries"]
 

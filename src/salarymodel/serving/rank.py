@@ -21,7 +21,7 @@ import numpy as np
 from ..errors import ParameterError, ParameterTypeError
 from .bands import Z_GRID
 from .grid import interpolate
-from .schema import shown
+from .model_io.schema import shown
 from .words import amount, engineers
 
 __all__ = ["SalaryRank", "check_salary", "salary_rank"]

@@ -3,7 +3,7 @@
 The training side (scikit-learn estimator, posterior, figures) is
 evaluated once on the years grid for every (country, company) cell; what
 serving needs is kept as the model file's typed records
-(:mod:`salarymodel.serving.model_file`), so a saved model loads without
+(:mod:`salarymodel.serving.model_io.records`), so a saved model loads without
 unpickling and without importing scikit-learn, scipy or pandas.
 """
 
@@ -22,13 +22,14 @@ from ..data.sources import load_sources
 from ..data.training_data import TrainingData
 from ..serving.bands import quantile_rows
 from ..serving.grid import YEARS_GRID
-from ..serving.model import SalaryModel, TrainingState
-from ..serving.model_file import FidelityRecord, ModelMeta, ServingTables, TrainingFacts
+from ..serving.model import SalaryModel
+from ..serving.model_io.records import FidelityRecord, ModelMeta, ServingTables, TrainingFacts
 from ..serving.money import MoneyTable
 from .compile_posterior import posterior_tables
 from .posterior import Posterior
 from .predictive import shape_table
 from .provenance import provenance_tables
+from .state_file import TrainingState
 
 __all__ = ["compile_model", "model_cells", "served_wages"]
 
@@ -109,7 +110,7 @@ def compile_model(estimator, data: TrainingData, metadata: TrainingFacts, poster
     Returns
     -------
     SalaryModel
-        With its training side attached (``model.estimator``, ``model.data``, ``model.posterior``).
+        With its training side as ``model.training`` (a :class:`~.state_file.TrainingState`).
     """
     countries = sorted(estimator.fits_)
     used = data.used_figures()

@@ -9,8 +9,8 @@ from pydantic import BeforeValidator
 
 from ..data.amounts import AmountError, parse_amount, parse_confidence
 from ..errors import ParameterError
-from ..serving.card import ModelCard
 from ..serving.model import SalaryModel
+from ..serving.model_io.card import ModelCard
 from ..serving.year_ranges import parse_years_text
 
 __all__ = [
@@ -96,7 +96,7 @@ def card_of(model: SalaryModel) -> ModelCard | None:
     model built in memory, or a card this version cannot read (the estimates do
     not depend on it)."""
     from ..errors import ModelIntegrityError
-    from ..serving.persist import read_card
+    from ..serving.model_io.folder import read_card
 
     if model.folder is None:
         return None

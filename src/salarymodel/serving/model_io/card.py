@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields, is_dataclass
 from importlib import metadata
 from typing import Any
 
-from .words import one_line
+from ..words import one_line
 
 __all__ = ["CardData", "CardEvaluation", "CardTraining", "ModelCard", "library_versions", "plain_markdown", "render_markdown"]
 

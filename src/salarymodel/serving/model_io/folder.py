@@ -1,4 +1,4 @@
-"""Saving and loading model folders: data for serving, a pickle only for training.
+"""Saving and loading model folders: one version at a time, switched by its card.
 
 A model folder holds one model version, named by its model card:
 
@@ -9,9 +9,10 @@ A model folder holds one model version, named by its model card:
   and one JSON document (stored as bytes). It is read with
   ``allow_pickle=False``: loading it never runs code and never imports
   scikit-learn, scipy or pandas.
-- ``salary_model_training-<id>.joblib``: the fitted scikit-learn estimator,
-  the run's normalised figures and its posterior draws, for evaluation. It is a pickle, opened only when
-  evaluation asks for it, after its own checks.
+- ``salary_model_training-<id>.joblib``: the training side (fitted estimator,
+  the run's normalised figures, its posterior draws) for evaluation, written
+  and read by :mod:`salarymodel.training.state_file`; this package only
+  names it, sizes it and hashes it.
 - ``training_set-<id>.csv``: the synthetic rows the model was fitted on.
 
 ``<id>`` is the first 12 hex digits of the data file's SHA-256. Saving writes
@@ -24,13 +25,12 @@ The old version's files are removed only after the switch.
 :func:`load_model_folder` audits before it trusts or allocates
 (:mod:`._audit`): regular files only, sizes and hashes against the card,
 array headers against their members, then every table and field of the
-JSON document against its declared type (:mod:`.model_file`).
+JSON document against its declared type (:mod:`.records`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import re
@@ -38,40 +38,27 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import ModelIntegrityError, ModelSwitchedError, ModelTooLargeError, ModelVersionError, ParameterError
+from ...errors import ModelIntegrityError, ModelSwitchedError, ModelTooLargeError, ModelVersionError, ParameterError
 from ._audit import MAX_CARD_BYTES, MAX_DATA_BYTES, audit_archive, load_json, read_regular
-from .model_file import META_MEMBER, FieldError, ModelMeta, ServingTables, member_names, serving_bytes
+from ._protocol import FORMAT_VERSION, OLDER_READERS, readable_formats
 from .paths import CARD_FILE, CARD_MARKDOWN_FILE, TRAINING_SET_FILE
+from .records import META_MEMBER, FieldError, ModelMeta, ServingTables, member_names, serving_bytes
 
 __all__ = [
     "FORMAT_VERSION",
     "write_atomic",
     "save_model",
     "load_model_folder",
-    "load_training",
+    "read_checked",
     "read_card",
     "model_paths",
     "check_model_folder",
     "model_file",
     "retrain",
+    "training_set_file",
+    "TRAINING_SET_FILE",
 ]
 
-# Bump when the model file's layout changes; older files are then refused.
-# 2: CellDistribution.slopes renamed tail_slopes.
-# 3: source effects: TrainingPlan curves/effects/weights, band scale and scores.
-# 4: money over time: MoneyTable (wage indices, monthly ECB rates); MoneyBasis.aging_used.
-# 5: data-only serving file (.npz + JSON); estimator and plan in an optional training file.
-# 6: country labels (for suggestions and listings) in the serving file.
-# 7: modules moved into stage subpackages: the training file's class paths changed.
-# 8: one predictive distribution: shapes, ratio_low/high and within scale; no calibration scores.
-# 9: versioned file names switched by the card; the training set lives in the folder.
-# 10: scale_high, the scale above the median (a skewed predictive keeps its shape).
-# 11: populations: rows of the tables that answer as a source of records sees the market.
-FORMAT_VERSION = 11
-# Older formats this reader still loads, and how: a format-9 file has one scale for
-# both sides of the median, which is what a scale_high equal to it means; a format-10
-# file has no populations (the document's field defaults to none).
-_READABLE_OLDER: dict[int, dict[str, str]] = {9: {"scale_high": "scale"}, 10: {}}
 # Files of one model version: kind -> (card entry, name prefix, suffix).
 _KINDS = {
     "data": ("artifact", "salary_model-", ".npz"),
@@ -190,18 +177,6 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def _training_bytes(model) -> bytes:
-    import joblib
-
-    buffer = io.BytesIO()
-    # The posterior's draws (numpy arrays, no NumPyro) travel with it, so evaluation of a
-    # saved model draws its held-out engineers from the same posterior.
-    joblib.dump(
-        {"estimator": model.estimator, "training_data": model.training_data, "posterior": model.posterior}, buffer, compress=3
-    )
-    return buffer.getvalue()
-
-
 class folder_lock:
     """An exclusive lock on a model folder (``flock`` on the folder itself, so no
     lock file is left in it) while a version is written, switched to and the
@@ -260,7 +235,15 @@ def _switch(folder: Path, card: dict, contents: dict, card_markdown: str) -> Non
         ) from error
 
 
-def save_model(model, out_dir: str | os.PathLike, card: dict, card_markdown: str, training_set: bytes | None = None) -> dict:
+def save_model(
+    model,
+    out_dir: str | os.PathLike,
+    card: dict,
+    card_markdown: str,
+    *,
+    training: tuple[bytes, dict[str, str]] | None = None,
+    training_set: bytes | None = None,
+) -> dict:
     """Write a model version into ``out_dir`` and switch to it with one rename.
 
     Every file is built in memory first, so nothing is written when that
@@ -275,6 +258,10 @@ def save_model(model, out_dir: str | os.PathLike, card: dict, card_markdown: str
         The model folder (checked by :func:`check_model_folder`).
     card, card_markdown
         The model card as data and as Markdown.
+    training : (bytes, dict), default=None
+        The training side's file and the library versions it needs
+        (:mod:`salarymodel.training.state_file` writes and reads it); None
+        writes a folder that serves but cannot be evaluated.
     training_set : bytes, default=None
         The training set as CSV, kept in the folder with the model.
 
@@ -283,19 +270,20 @@ def save_model(model, out_dir: str | os.PathLike, card: dict, card_markdown: str
     dict
         The card as written (format version, files and hashes filled in).
     """
-    import sklearn
-
     folder = check_model_folder(out_dir)
-    data, training = serving_bytes(model.tables, model.meta), _training_bytes(model)
+    data = serving_bytes(model.tables, model.meta)
     version = _sha256(data)[:12]
-    contents = {"data": data, "training": training}
+    contents = {"data": data}
+    if training is not None:
+        contents["training"] = training[0]
     if training_set is not None:
         contents["training_set"] = training_set
     card = {**card, "format_version": FORMAT_VERSION}
     for kind, content in contents.items():
         entry, prefix, suffix = _KINDS[kind]
         card[entry] = {"file": f"{prefix}{version}{suffix}", "sha256": _sha256(content), "bytes": len(content)}
-    card["training_artifact"]["scikit-learn"] = sklearn.__version__
+    if training is not None:
+        card["training_artifact"].update(training[1])
     _check_loadable(folder, card, contents)
     folder.mkdir(parents=True, exist_ok=True)
     with folder_lock(folder):  # one writer at a time: a second run waits here for the first's switch
@@ -370,10 +358,6 @@ def model_file(card: dict, kind: str, folder: Path) -> tuple[Path, str, int]:
     return folder / name, digest, size
 
 
-def _minor(version: str) -> str:
-    return ".".join(version.split(".")[:2])
-
-
 def _checked_bytes(path: Path, expected: str, size: int, folder: Path, what: str) -> bytes:
     """The file's bytes if it is a regular file of the card's size and SHA-256."""
     try:
@@ -402,8 +386,8 @@ def _read_version(folder: Path, given: Path) -> tuple[dict, Path, bytes]:
     while True:
         card = read_card(folder)
         version = card.get("format_version")
-        if not (type(version) is int and (version == FORMAT_VERSION or version in _READABLE_OLDER)):
-            formats = ", ".join(str(v) for v in sorted({FORMAT_VERSION, *_READABLE_OLDER}))
+        if not (type(version) is int and version in readable_formats()):
+            formats = ", ".join(str(v) for v in readable_formats())
             raise ModelVersionError(
                 f"{folder} has model format {version!r}; this salarymodel reads formats {formats}. {retrain(folder)}"
             )
@@ -431,8 +415,8 @@ def _card_changed(folder: Path, card: dict) -> bool:
 def load_model_folder(path: str | os.PathLike):
     """Audit then load a model folder's serving tables.
 
-    The training side is attached as a loader: :func:`load_training` runs
-    only if ``model.estimator``, ``model.training_data`` or ``model.posterior`` is used (evaluation).
+    The training side stays on disk: :func:`salarymodel.training.state_file.training_state`
+    reads it when evaluation asks.
 
     Raises
     ------
@@ -443,22 +427,22 @@ def load_model_folder(path: str | os.PathLike):
     ModelVersionError
         A different format version.
     """
-    from .model import SalaryModel
+    from ..model import SalaryModel
 
     folder, _ = model_paths(path)
     card, data_path, data = _read_version(folder, Path(path))
-    filled = _READABLE_OLDER.get(card["format_version"], {})
-    arrays = audit_archive(data, data_path, member_names() - set(filled))
-    for name, source in filled.items():  # an older format's table, as that format meant it
-        arrays[name] = arrays[source]
+    reader = OLDER_READERS.get(card["format_version"])
+    arrays = audit_archive(data, data_path, member_names() - (reader.MISSING_TABLES if reader else frozenset()))
     document = load_json(arrays.pop(META_MEMBER).tobytes(), what="JSON document of", path=data_path)
+    if reader is not None and isinstance(document, dict):  # an older format, as the current one holds it
+        arrays, document = reader.upgrade(arrays, document)
     try:
         meta = ModelMeta.from_json(document)
         tables = ServingTables.from_arrays(arrays, meta)
     except FieldError as error:
         raise ModelIntegrityError(f"{data_path}: {error} (the file is refused). {retrain(folder)}") from None
     try:
-        model = SalaryModel(tables, meta, training=lambda: load_training(folder, card))
+        model = SalaryModel(tables, meta)
     except Exception as error:  # every field keeps its declaration; a safety net, not a check
         raise ModelIntegrityError(
             f"{data_path} does not hold a usable salarymodel ({type(error).__name__}: {error}). {retrain(folder)}"
@@ -501,59 +485,21 @@ def snapshot_model_folder(path: str | os.PathLike, into: str | os.PathLike) -> P
     return target
 
 
-def load_training(folder: str | os.PathLike, card: dict | None = None):
-    """The training side of a model folder (estimator, training data and posterior), after its checks.
-
-    This file is a pickle, and unpickling can run code: it is opened only
-    when it is a regular file of the card's size and SHA-256, and only by
-    evaluation, never by prediction.
+def read_checked(card: dict, kind: str, folder: Path) -> bytes:
+    """The bytes of one of a version's files (``"data"``, ``"training"``, ``"training_set"``)
+    after checking it is a regular file of the size and SHA-256 its card names.
 
     Raises
     ------
     ModelIntegrityError
-        No training file, or one that does not match the card.
-    ModelVersionError
-        Written with another scikit-learn minor version.
+        As :func:`model_file`, or the file is missing or does not match the card.
     """
-    import joblib
-    import sklearn
-
-    from .model import TrainingState
-
-    folder = Path(folder)
-    card = read_card(folder) if card is None else card
-    path, digest, size = model_file(card, "training", folder)
-    if not path.exists():
-        raise ModelIntegrityError(
-            f"{folder} has no training file ({path.name}): predictions work, but evaluation needs the "
-            f"fitted estimator. {retrain(folder)}"
-        )
-    trained_with = str(card["training_artifact"].get("scikit-learn", "unknown"))
-    if _minor(trained_with) != _minor(sklearn.__version__):
-        raise ModelVersionError(
-            f"{path} was written with scikit-learn {trained_with}, but {sklearn.__version__} is installed. "
-            f"{retrain(folder)[:-1]} (seconds), or install "
-            f"scikit-learn=={trained_with}. Predictions are not affected."
-        )
-    checked = _checked_bytes(path, digest, size, folder, "training file")
-    try:
-        state = joblib.load(io.BytesIO(checked))
-    except (ModuleNotFoundError, AttributeError):  # a class an older release pickled is gone
-        state = None
-    if not isinstance(state, dict) or state.get("posterior") is None or "training_data" not in state:
-        # An older release's training side (its moment model had no posterior, and its
-        # figures travelled as a plan): its serving tables still load and answer.
-        raise ModelVersionError(
-            f"{path} holds an older release's training side, which evaluation no longer reads. "
-            f"{retrain(folder)[:-1]}. Predictions are not affected."
-        )
-    return TrainingState(state["estimator"], state["training_data"], state["posterior"])
+    path, digest, size = model_file(card, kind, folder)
+    what = {"data": "model data file", "training": "training file", "training_set": "training set"}[kind]
+    return _checked_bytes(path, digest, size, folder, what)
 
 
 def training_set_file(folder: str | os.PathLike) -> Path:
     """The training set file a model folder's card names."""
     folder = Path(folder)
     return model_file(read_card(folder), "training_set", folder)[0]
-
-
-__all__ += ["training_set_file", "TRAINING_SET_FILE"]

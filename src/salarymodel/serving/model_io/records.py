@@ -21,9 +21,9 @@ from typing import Annotated, Any
 
 import numpy as np
 
-from ..data.aging import PROJECTION_YEARS
-from .bands import R_GRID, Z_GRID
-from .grid import GRID_SIZE
+from ...data.aging import PROJECTION_YEARS
+from ..bands import R_GRID, Z_GRID
+from ..grid import GRID_SIZE
 from .schema import Array, Between, FieldError, Items, Record, Text, declared_types, path
 
 __all__ = [

@@ -52,7 +52,7 @@ def default_model_dir() -> Path:
 
     (A folder given explicitly, ``model=``/``--model``, comes before all of them.)
     """
-    from .. import __version__
+    from ... import __version__
 
     explicit = os.environ.get(MODEL_DIR_ENV)
     if explicit:

@@ -31,8 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.files import kind_of
-from ..errors import ModelIntegrityError
+from ...data.files import kind_of
+from ...errors import ModelIntegrityError
 
 __all__ = ["MAX_CARD_BYTES", "MAX_DATA_BYTES", "read_regular", "load_json", "audit_archive"]
 

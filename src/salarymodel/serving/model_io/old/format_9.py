@@ -1,0 +1,23 @@
+"""Format 9: one within-market scale for both sides of the median.
+
+Format 10 added ``scale_high``, the scale above the median; a format-9
+file meant the same scale on both sides, which is what a ``scale_high``
+equal to ``scale`` means. Then it is a format-10 file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import format_10
+
+__all__ = ["MISSING_TABLES", "upgrade"]
+
+MISSING_TABLES: frozenset[str] = frozenset({"scale_high"}) | format_10.MISSING_TABLES
+
+
+def upgrade(arrays: dict[str, np.ndarray], document: dict[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Format-9 tables and document as the current format holds them."""
+    return format_10.upgrade({**arrays, "scale_high": arrays["scale"]}, document)
