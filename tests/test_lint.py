@@ -1,6 +1,6 @@
 """The linters run with the suite, so CI fails on what they find: ruff on the
 code, the tests and the benchmarks (its linter and its formatter), mypy on the
-package (settings in pyproject.toml)."""
+package (settings in pyproject.toml), and strict on the model-file package."""
 
 from __future__ import annotations
 
@@ -27,5 +27,12 @@ def test_ruff_format_would_change_nothing():
 
 def test_mypy_finds_nothing_in_the_package():
     done = _run("mypy", "--no-incremental")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Success: no issues found" in done.stdout
+
+
+def test_mypy_strict_finds_nothing_in_the_model_file_package():
+    # The package every model folder is written and read through is typed without gaps.
+    done = _run("mypy", "--no-incremental", "--strict", "src/salarymodel/serving/model_io")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Success: no issues found" in done.stdout

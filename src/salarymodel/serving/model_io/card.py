@@ -119,13 +119,13 @@ _LIMITS = [
 ]
 
 
-def several_text(item: dict) -> str:
+def several_text(item: dict[str, Any]) -> str:
     """One figure's count of "several" sites: each count's prior and posterior weight."""
     shown = ", ".join(f"{k}: {item['prior'][k]:.0%} -> {item['posterior'][k]:.0%}" for k in item["prior"])
     return f'sites behind {plain_markdown(item["id"])}\'s "several", prior -> posterior: {shown}'
 
 
-def real_growth_text(item: dict) -> str:
+def real_growth_text(item: dict[str, Any]) -> str:
     """A country's real growth of pay over consumer prices, and the aging of its oldest figures."""
     growth, aging = item["growth_per_year"], item["aging"]
     factor = aging["factor"]
@@ -138,7 +138,7 @@ def real_growth_text(item: dict) -> str:
     )
 
 
-def _measurement_lines(section: dict | None) -> list[str]:
+def _measurement_lines(section: dict[str, Any] | None) -> list[str]:
     """The measurement model's part of the card: diagnostics, hyperparameters, slopes, checks."""
     if not section:
         return []
@@ -153,7 +153,7 @@ def _measurement_lines(section: dict | None) -> list[str]:
         f"{diagnostics['divergences']} divergences",
     ]
 
-    def moved(value: dict) -> str:
+    def moved(value: dict[str, Any]) -> str:
         """Posterior median and 80% interval, beside the prior's where the card has it."""
         text = f"{value['median']:.3f} (80% interval {value['low_80']:.3f}-{value['high_80']:.3f}"
         prior = value.get("prior")
@@ -215,7 +215,7 @@ def _escaped(value: Any) -> Any:
     return value
 
 
-def render_markdown(card: dict | ModelCard) -> str:
+def render_markdown(card: dict[str, Any] | ModelCard) -> str:
     """The Markdown model card, from the card's named sections (a dict is read into them).
 
     Every text the card holds (figure ids, employers, reasons, sources: some come from a

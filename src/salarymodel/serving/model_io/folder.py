@@ -37,12 +37,16 @@ import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ...errors import ModelIntegrityError, ModelSwitchedError, ModelTooLargeError, ModelVersionError, ParameterError
 from ._audit import MAX_CARD_BYTES, MAX_DATA_BYTES, audit_archive, load_json, read_regular
 from ._protocol import FORMAT_VERSION, OLDER_READERS, readable_formats
 from .paths import CARD_FILE, CARD_MARKDOWN_FILE, TRAINING_SET_FILE
 from .records import META_MEMBER, FieldError, ModelMeta, ServingTables, member_names, serving_bytes
+
+if TYPE_CHECKING:
+    from ..model import SalaryModel
 
 __all__ = [
     "FORMAT_VERSION",
@@ -108,14 +112,14 @@ def retrain(folder: object) -> str:
     return f"Retrain with 'python -m salarymodel.train --out {folder}'."
 
 
-def model_paths(path: str | os.PathLike) -> tuple[Path, Path]:
+def model_paths(path: str | os.PathLike[str]) -> tuple[Path, Path]:
     """Folder and card path for a model folder or a file inside it."""
     path = Path(path)
     folder = path.parent if path.suffix.lower() in _FILE_SUFFIXES and not path.is_dir() else path
     return folder, folder / CARD_FILE
 
 
-def check_model_folder(out: str | os.PathLike, *, parameter: str = "out") -> Path:
+def check_model_folder(out: str | os.PathLike[str], *, parameter: str = "out") -> Path:
     """Refuse a model folder that cannot be one, before any work is done.
 
     Parameters
@@ -193,14 +197,14 @@ class folder_lock:
         fcntl.flock(self._fd, fcntl.LOCK_EX)
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         import fcntl
 
         fcntl.flock(self._fd, fcntl.LOCK_UN)
         os.close(self._fd)
 
 
-def _switch(folder: Path, card: dict, contents: dict, card_markdown: str) -> None:
+def _switch(folder: Path, card: dict[str, Any], contents: dict[str, Any], card_markdown: str) -> None:
     """Under the folder's lock: the new files, the card's rename, the old version
     and any killed run's temporary files removed."""
     names = [card[_KINDS[kind][0]]["file"] for kind in contents]
@@ -236,14 +240,14 @@ def _switch(folder: Path, card: dict, contents: dict, card_markdown: str) -> Non
 
 
 def save_model(
-    model,
-    out_dir: str | os.PathLike,
-    card: dict,
+    model: SalaryModel,
+    out_dir: str | os.PathLike[str],
+    card: dict[str, Any],
     card_markdown: str,
     *,
     training: tuple[bytes, dict[str, str]] | None = None,
     training_set: bytes | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """Write a model version into ``out_dir`` and switch to it with one rename.
 
     Every file is built in memory first, so nothing is written when that
@@ -291,7 +295,7 @@ def save_model(
     return card
 
 
-def _check_loadable(folder: Path, card: dict, contents: dict[str, bytes]) -> None:
+def _check_loadable(folder: Path, card: dict[str, Any], contents: dict[str, bytes]) -> None:
     """The loader's own limits and audit, applied to the new version before anything is
     written: a model the loader would refuse never replaces one it reads."""
     sizes = {card[_KINDS[kind][0]]["file"]: len(content) for kind, content in contents.items()}
@@ -309,7 +313,7 @@ def _check_loadable(folder: Path, card: dict, contents: dict[str, bytes]) -> Non
     ServingTables.from_arrays(arrays, ModelMeta.from_json(document))
 
 
-def read_card(path: str | os.PathLike) -> dict:
+def read_card(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read and parse a model card (a regular file, size- and depth-bounded),
     or raise :class:`ModelIntegrityError`."""
     _, card_path = model_paths(path)
@@ -328,7 +332,7 @@ def read_card(path: str | os.PathLike) -> dict:
     return card
 
 
-def model_file(card: dict, kind: str, folder: Path) -> tuple[Path, str, int]:
+def model_file(card: dict[str, Any], kind: str, folder: Path) -> tuple[Path, str, int]:
     """Path, SHA-256 and size of one of a version's files, as its card names them.
 
     Raises
@@ -380,7 +384,7 @@ def _checked_bytes(path: Path, expected: str, size: int, folder: Path, what: str
 _SWITCH_RETRIES = 3
 
 
-def _read_version(folder: Path, given: Path) -> tuple[dict, Path, bytes]:
+def _read_version(folder: Path, given: Path) -> tuple[dict[str, Any], Path, bytes]:
     """The card and the data file's checked bytes of one version of ``folder``."""
     switches = 0
     while True:
@@ -404,7 +408,7 @@ def _read_version(folder: Path, given: Path) -> tuple[dict, Path, bytes]:
                 raise
 
 
-def _card_changed(folder: Path, card: dict) -> bool:
+def _card_changed(folder: Path, card: dict[str, Any]) -> bool:
     """Whether the folder's card now names another version than ``card`` (a switch)."""
     try:
         return read_card(folder) != card
@@ -412,7 +416,7 @@ def _card_changed(folder: Path, card: dict) -> bool:
         return False
 
 
-def load_model_folder(path: str | os.PathLike):
+def load_model_folder(path: str | os.PathLike[str]) -> SalaryModel:
     """Audit then load a model folder's serving tables.
 
     The training side stays on disk: :func:`salarymodel.training.state_file.training_state`
@@ -451,7 +455,7 @@ def load_model_folder(path: str | os.PathLike):
     return model
 
 
-def snapshot_model_folder(path: str | os.PathLike, into: str | os.PathLike) -> Path:
+def snapshot_model_folder(path: str | os.PathLike[str], into: str | os.PathLike[str]) -> Path:
     """Copy one version of a model folder's serving files (its card and data
     file, checked against each other) into the empty folder ``into``.
 
@@ -485,7 +489,7 @@ def snapshot_model_folder(path: str | os.PathLike, into: str | os.PathLike) -> P
     return target
 
 
-def read_checked(card: dict, kind: str, folder: Path) -> bytes:
+def read_checked(card: dict[str, Any], kind: str, folder: Path) -> bytes:
     """The bytes of one of a version's files (``"data"``, ``"training"``, ``"training_set"``)
     after checking it is a regular file of the size and SHA-256 its card names.
 
@@ -499,7 +503,7 @@ def read_checked(card: dict, kind: str, folder: Path) -> bytes:
     return _checked_bytes(path, digest, size, folder, what)
 
 
-def training_set_file(folder: str | os.PathLike) -> Path:
+def training_set_file(folder: str | os.PathLike[str]) -> Path:
     """The training set file a model folder's card names."""
     folder = Path(folder)
     return model_file(read_card(folder), "training_set", folder)[0]

@@ -128,7 +128,7 @@ class Items:
     distinct: bool = False
     rising: bool = False
 
-    def holds(self, items: tuple) -> bool:
+    def holds(self, items: tuple[Any, ...]) -> bool:
         if len(items) < self.at_least:
             return False
         if self.distinct and len(set(items)) != len(items):
@@ -191,7 +191,7 @@ class Array:
         return table
 
 
-def _parts(hint: Any) -> tuple[Any, tuple]:
+def _parts(hint: Any) -> tuple[Any, tuple[Any, ...]]:
     """A hint without its ``Annotated`` marks, and the marks."""
     if typing.get_origin(hint) is Annotated:
         base, *marks = typing.get_args(hint)
@@ -199,7 +199,7 @@ def _parts(hint: Any) -> tuple[Any, tuple]:
     return hint, ()
 
 
-def _mark(marks: tuple, kind: type, default: Any = None) -> Any:
+def _mark(marks: tuple[Any, ...], kind: type, default: Any = None) -> Any:
     return next((m for m in marks if isinstance(m, kind)), default)
 
 
@@ -212,7 +212,7 @@ def describe(hint: Any) -> str:
     if origin in (typing.Union, types.UnionType):
         return " or ".join("null" if a is type(None) else describe(a) for a in args)
     if base is str:
-        return _mark(marks, Text, Text()).words()
+        return str(_mark(marks, Text, Text()).words())
     if base in (int, float):
         bounds = _mark(marks, Between)
         noun = "a whole number" if base is int else "a number"
@@ -285,7 +285,9 @@ def conform(value: object, hint: Any, field: str) -> Any:
     raise TypeError(f"no rule for the declared type {hint!r}")
 
 
-def _conform_list(value: object, hint: Any, base: Any, marks: tuple, args: tuple, field: str) -> tuple:
+def _conform_list(
+    value: object, hint: Any, base: Any, marks: tuple[Any, ...], args: tuple[Any, ...], field: str
+) -> tuple[Any, ...]:
     if not isinstance(value, list):
         raise FieldError(field, describe(hint), value)
     variadic = len(args) == 2 and args[1] is Ellipsis
@@ -361,7 +363,7 @@ class Record:
         record.check(field)
         return record
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The record as plain JSON values (tuples as lists), fields in declared order."""
         return {f.name: _json(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
 
