@@ -42,8 +42,8 @@ def _ecb_monthly_mean(currency: str, year: int, month: int) -> float:
 
 def test_reference_date_gives_the_2023_figure_exactly(model):
     estimate = model.predict("Germany", 5, as_of="2023-07-01")
-    market = model.cells.index(("DE", None))
-    reference_eur = math.exp(model.read(model.tables.median, market, 5.0)) * model.per_usd["EUR"]
+    market = model.core.cells.index(("DE", None))
+    reference_eur = math.exp(model.core.read(model.tables.median, market, 5.0)) * model.core.per_usd["EUR"]
     assert estimate.median == pytest.approx(reference_eur, rel=1e-6)
     assert (estimate.as_of, estimate.projected) == ("2023-07-01", False)
     # A date resolves to its month.
@@ -103,11 +103,11 @@ def test_usd_for_india_uses_the_ecb_rate_of_the_as_of_month(model):
     assert dollars.fx_period == "2026-06" and rupees.fx_rate == pytest.approx(inr_per_usd, rel=1e-9)
     assert dollars.median == pytest.approx(rupees.median / inr_per_usd, rel=1e-9)
     # ... and not the 2023 one the model was fitted in.
-    assert abs(inr_per_usd / model.per_usd["INR"] - 1) > 0.02
+    assert abs(inr_per_usd / model.core.per_usd["INR"] - 1) > 0.02
 
 
 def test_a_month_without_an_ecb_rate_is_named(model):
-    last = model.money.fx_last_month
+    last = model.core.money.fx_last_month
     after = f"{(last + 1) // 12}-{(last + 1) % 12 + 1:02d}-01"
     assert model.predict("India", 5, as_of=after).currency == "INR"  # aging needs no rate
     with pytest.raises(ValueError, match="'as_of'.*INR to USD.*shipped rates end"):
@@ -117,7 +117,7 @@ def test_a_month_without_an_ecb_rate_is_named(model):
 def test_default_is_today_clamped_and_recorded(model):
     estimate = model.predict("Germany", 5)
     today = dt.datetime.now(dt.UTC).date()
-    latest = model.money.latest_date("DE")
+    latest = model.core.money.latest_date("DE")
     assert estimate.as_of == min(today, latest).isoformat()
     assert model.predict("Germany", 5, as_of=estimate.as_of).median == estimate.median
 
@@ -131,7 +131,8 @@ def test_predict_frame_and_explain_age_like_predict(model):
         assert out.projected == one.projected
     table = model.explain("Germany", 4, as_of="2025-03-01").set_index("id")
     factor = (
-        model.predict("Germany", 4, as_of="2025-03-01").median / model.predict("Germany", 4, as_of=model.reference_date).median
+        model.predict("Germany", 4, as_of="2025-03-01").median
+        / model.predict("Germany", 4, as_of=model.core.reference_date).median
     )
     assert table.at["f18", "reported"] == pytest.approx(60_000 * factor)
 

@@ -47,9 +47,9 @@ def test_band_stays_wide_where_sources_disagree_but_never_wider_than_before(mode
 
 def test_low_end_never_falls_with_years_for_any_cell_or_confidence(model):
     for confidence in (0.5, 0.8, 0.9, 0.95, 0.99):
-        low, high = model.band_tables(confidence)
+        low, high = model.core.band_tables(confidence)
         assert (np.diff(low, axis=1) >= 0).all() and (np.diff(high, axis=1) >= 0).all()
-    for country, company in model.cells:
+    for country, company in model.core.cells:
         lows = [model.predict(country, y, company, as_of=MONEY_2023).low for y in YEARS_GRID[::20]]
         assert all(b >= a for a, b in zip(lows, lows[1:])), (country, company)
 
@@ -117,8 +117,8 @@ def test_bad_percentiles_are_refused_by_name(model, q):
 @pytest.mark.parametrize("years", [0.0, 1.0, 4.0, 8.0, 12.0, 20.0, 30.0, 45.0])
 def test_the_explained_band_parts_reproduce_the_served_intervals_on_every_cell(model, years):
     z = 1.2815515655446004  # the 80% intervals' normal score
-    for country, company in model.cells:
-        parts = model.band_parts(country, years, company)
+    for country, company in model.core.cells:
+        parts = model.core.band_parts(country, years, company)
         e = model.predict(country, years, company)
         # The median's uncertainty is the served median interval, on each side.
         assert e.median * math.exp(-z * parts["median_sd_low"]) == pytest.approx(e.median_low, rel=1e-9)
@@ -182,7 +182,7 @@ def test_another_countrys_figures_move_a_posterior_median_only_through_the_share
     # share): a new country's figures move others' medians by little
     # (2%, beside the fits' Monte Carlo error of about 0.5%).
     after = train(uk_figures(tmp_path)).model
-    assert "GB" in after.countries
+    assert "GB" in after.core.countries
     for country, company in [("DE", None), ("IN", None), ("IN", "TCS"), ("US", None)]:
         for years in (1, 4, 9.5):
             a = model.predict(country, years, company, as_of=MONEY_2023).median
@@ -276,6 +276,6 @@ def test_every_served_quantile_rises_with_its_level_through_the_median(model):
     # formula could start a little below the median itself (it did, by up to 0.06% of pay over
     # the shipped model's cells and years).
     levels = [0.3, 0.5 - 1e-9, 0.5, 0.5 + 1e-9, 0.5 + 1e-4, 0.51, 0.7]
-    tables = np.stack([model.quantile_table(level) for level in levels])
+    tables = np.stack([model.core.quantile_table(level) for level in levels])
     assert (np.diff(tables, axis=0) >= 0).all()
     assert (tables[2] == model.tables.median).all()  # the 0.5 quantile is the served median

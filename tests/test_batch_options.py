@@ -140,4 +140,4 @@ def test_each_row_says_the_employer_its_company_resolved_to(model_dir, tmp_path,
     ]  # the market, unknown, and a bad row: empty
     frame = model.predict_frame(pd.DataFrame({"country": ["US", "IN"], "years": [5, 3], "company": ["bytedance", None]}))
     assert frame["employer"].tolist()[0] == "TikTok" and pd.isna(frame["employer"].tolist()[1])
-    assert list(frame["employer"].cat.categories) == sorted({c for _, c in model.cells if c})
+    assert list(frame["employer"].cat.categories) == sorted({c for _, c in model.core.cells if c})

@@ -199,8 +199,8 @@ def test_a_ranges_mixture_on_41_points_matches_a_fine_average(model, monkeypatch
     from salarymodel.serving import year_ranges
 
     levels = np.array([0.05, 0.1, 0.5, 0.9, 0.95])
-    cases = [(cell, low, high) for cell in range(len(model.cells)) for low, high in ((0.5, 3), (1, 28), (10, 40))]
-    coarse = [year_ranges.mixture_quantiles(model, *case, levels) for case in cases]
+    cases = [(cell, low, high) for cell in range(len(model.core.cells)) for low, high in ((0.5, 3), (1, 28), (10, 40))]
+    coarse = [year_ranges.mixture_quantiles(model.core, *case, levels) for case in cases]
     monkeypatch.setattr(year_ranges, "MAX_RANGE_POINTS", 401)
-    fine = [year_ranges.mixture_quantiles(model, *case, levels) for case in cases]
+    fine = [year_ranges.mixture_quantiles(model.core, *case, levels) for case in cases]
     assert np.abs(np.array(coarse) - np.array(fine)).max() < 0.001  # 0.1% in log pay

@@ -123,7 +123,7 @@ def test_us_median_flattens_late_in_a_career(model):
 
 
 def test_medians_never_fall_with_years(model):
-    for country, company in model.cells:
+    for country, company in model.core.cells:
         frame = pd.DataFrame({"country": country, "company": company, "years": YEARS_GRID})
         medians = model.predict_frame(frame)["median"].to_numpy()
         assert np.all(np.diff(medians) >= -1e-9 * medians[:-1]), (country, company)
@@ -158,7 +158,7 @@ def test_real_salary_check_reports_coverage_and_sharpness_per_level(model):
 
 def test_support_labels_do_not_flicker_at_level_edges(model):
     shortest = 0.5 / GRID_STEP  # grid points in half a year
-    for k, cell in enumerate(model.cells):
+    for k, cell in enumerate(model.core.cells):
         labels = model.tables.support[k]
         edges = np.flatnonzero(np.diff(labels)) + 1
         runs = np.diff(np.concatenate([[0], edges, [len(labels)]]))

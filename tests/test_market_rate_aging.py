@@ -102,7 +102,7 @@ def test_the_real_growths_uncertainty_is_in_indias_median(model):
 
 
 def test_served_indian_money_adds_the_posterior_median_growth_to_prices(model):
-    served, prices = model.money.wages["IN"], load_wage_index()["IN"]
+    served, prices = model.core.money.wages["IN"], load_wage_index()["IN"]
     growth = float(
         np.median(
             training_state(model).posterior.draws["real_growth"][:, training_state(model).posterior.data.countries.index("IN")]
@@ -113,7 +113,7 @@ def test_served_indian_money_adds_the_posterior_median_growth_to_prices(model):
     assert "real growth" in served.series
     later, now = model.predict("India", 5, as_of="2024-07-01"), model.predict("India", 5, as_of="2023-07-01")
     assert later.median / now.median == pytest.approx(served.factor(start, end), rel=1e-6)
-    assert model.money.wages["US"].series == load_wage_index()["US"].series  # an index of pay, as published
+    assert model.core.money.wages["US"].series == load_wage_index()["US"].series  # an index of pay, as published
 
 
 def test_the_card_gives_the_aging_of_the_2019_indian_figures_to_today_with_its_interval(model_dir):

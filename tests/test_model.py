@@ -76,7 +76,7 @@ def test_bands_never_cross_and_nest_by_confidence(model):
 
 
 def test_germany_lands_in_reported_ranges_and_rises_with_years(model):
-    medians = [model.predict("DE", years, as_of=model.reference_date).median for years in (1, 4, 9)]
+    medians = [model.predict("DE", years, as_of=model.core.reference_date).median for years in (1, 4, 9)]
     assert 50_000 <= medians[0] <= 60_000  # f17 entry
     assert 60_000 <= medians[1] <= 80_000  # f18 mid
     assert 80_000 <= medians[2] <= 120_000  # f19 senior
@@ -86,7 +86,7 @@ def test_germany_lands_in_reported_ranges_and_rises_with_years(model):
 def test_us_entry_median_follows_the_consistent_sources_not_the_outlier(model, model_dir):
     from salarymodel.serving.model_io.folder import read_card
 
-    entry = model.predict("US", 1, as_of=model.reference_date)
+    entry = model.predict("US", 1, as_of=model.core.reference_date)
     # f03 (entry mean 96k) agrees with the other US sites; f02 (median ~59k) contradicts
     # them, and its heavy-tailed offset keeps it from pulling the median down to it:
     # its source gets the smallest posterior weight of all.
@@ -126,7 +126,7 @@ def test_a_stream_of_new_confidences_keeps_the_caches_within_their_byte_budget(m
     import tracemalloc
 
     from salarymodel import load_model
-    from salarymodel.serving import model as model_module
+    from salarymodel.serving import core as model_module
     from salarymodel.serving.model_io.paths import shipped_model_dir
 
     budget = 2 * 1024 * 1024
@@ -152,16 +152,16 @@ def test_quantiles_of_a_few_rows_are_the_full_tables_rows_whether_kept_or_not(mo
     # A model with thousands of employers cannot keep a table per level: then only the rows
     # asked for are computed. Both ways must give the same numbers.
     from salarymodel import load_model
-    from salarymodel.serving import model as model_module
+    from salarymodel.serving import core as model_module
     from salarymodel.serving.model_io.paths import shipped_model_dir
 
     served = load_model(shipped_model_dir())
     levels, cells = (0.05, 0.3, 0.5, 0.5 + 1e-9, 0.77, 0.99), [4, 0, 4, 7]
-    kept = served.quantile_block(levels, cells)
-    computed = served.quantile_block(levels, cells, keep=False)
+    kept = served.core.quantile_block(levels, cells)
+    computed = served.core.quantile_block(levels, cells, keep=False)
     assert kept.shape == (6, 4, len(served.tables.centre[0])) and (kept == computed).all()
     profiles = pd.DataFrame({"country": ["IN", "DE", "US"], "company": ["TCS", None, "TikTok"], "years": [1.0, 7.5, 30.0]})
     grid = np.linspace(0.01, 0.99, 99)
-    expected = served.quantiles(profiles, grid)
+    expected = served.core.quantiles(profiles, grid)
     monkeypatch.setattr(model_module, "CACHE_BYTES", 1)  # nothing fits: rows only
-    assert (load_model(shipped_model_dir()).quantiles(profiles, grid) == expected).all()
+    assert (load_model(shipped_model_dir()).core.quantiles(profiles, grid) == expected).all()

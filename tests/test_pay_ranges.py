@@ -31,7 +31,7 @@ SCHEMA_PROPERTIES = {
 @pytest.mark.parametrize(("country", "company"), [("DE", None), ("US", "TikTok"), ("IN", "Infosys")])
 def test_each_level_is_its_years_25th_50th_and_75th_percentiles(model, country, company):
     answers = model.ranges(country, company, as_of=AS_OF)
-    edges = (0.0, *model.level_edges, 20.0)
+    edges = (0.0, *model.core.level_edges, 20.0)
     assert [a.level for a in answers] == ["entry", "mid", "senior", "lead"]
     for i, answer in enumerate(answers):
         assert (answer.years_min, answer.years_max) == (edges[i], edges[i + 1])

@@ -106,7 +106,7 @@ def test_training_side_is_loaded_only_when_evaluation_asks(model_copy):
     assert loaded.training is None  # not loaded yet
     loaded.predict("US", 4)
     assert loaded.training is None
-    assert set(training_state(loaded).estimator.fits_) == set(loaded.countries)  # loaded now, and kept
+    assert set(training_state(loaded).estimator.fits_) == set(loaded.core.countries)  # loaded now, and kept
     assert loaded.training is training_state(loaded)
     model_file(model_copy, "training").unlink()
     fresh = load_model(model_copy)

@@ -16,6 +16,7 @@ import pytest
 
 from salarymodel import load_model
 from salarymodel.errors import ParameterError, ParameterTypeError
+from salarymodel.serving.model import SalaryModel
 from salarymodel.train import train
 
 FORMAT_10 = Path(__file__).parent / "data" / "model_format_10"
@@ -95,7 +96,9 @@ def test_the_default_answer_stays_the_market(model, trained):
 
 
 def test_every_question_is_answered_for_the_population(trained):
-    view = trained.population_view("payroll", "DE")
+    # A model over the population's tables (its rows in place of the cells') answers as it.
+    answering = trained.core.population_view("payroll", "DE")
+    view = SalaryModel(answering.tables, answering.meta)
     asked = {"currency": "EUR", "as_of": AS_OF, "population": "payroll"}
     plain = {"currency": "EUR", "as_of": AS_OF}
     assert trained.percentiles("DE", 5, q=(10, 90), **asked) == view.percentiles("DE", 5, q=(10, 90), **plain)

@@ -75,7 +75,7 @@ def test_provenance_is_read_at_the_grid_point_at_or_below(model):
 
 
 def test_explain_lists_the_figures_with_the_models_values(model):
-    table = model.explain("Germany", 4, as_of=model.reference_date)
+    table = model.explain("Germany", 4, as_of=model.core.reference_date)
     row = table.set_index("id").loc["f18"]
     assert (row["reported"], row["reported_high"]) == pytest.approx((60_000, 80_000))
     assert row["model"] == pytest.approx(60_000, rel=0.10) and row["model_high"] == pytest.approx(80_000, rel=0.10)
@@ -88,7 +88,7 @@ def test_explain_converts_to_the_requested_currency(model):
     usd = model.explain("Germany", 4, currency="USD", as_of="2024-05-01").set_index("id")
     rate = model.predict("Germany", 4, as_of="2024-05-01").fx_rate  # EUR per USD, May 2024
     assert usd.at["f18", "reported"] * rate == pytest.approx(eur.at["f18", "reported"])
-    india = model.explain("India", 4, "TCS", as_of=model.reference_date).set_index("id")
+    india = model.explain("India", 4, "TCS", as_of=model.core.reference_date).set_index("id")
     # 2019 rupees aged to the reference date with India's wage index
     wage = training_state(model).training_data.figures.set_index("id").loc["f25", "aging_factor"]
     assert wage > 1 and india.at["f25", "reported"] == pytest.approx(412_706 * wage)
@@ -96,7 +96,7 @@ def test_explain_converts_to_the_requested_currency(model):
 
 def test_explain_and_fidelity_share_one_computation(model):
     fidelity = model.fidelity().set_index(["id", "statistic"])
-    table = model.explain("US", 1, currency="USD", as_of=model.reference_date)
+    table = model.explain("US", 1, currency="USD", as_of=model.core.reference_date)
     for row in table.itertuples():
         assert row.model == fidelity.at[(row.id, row.statistic), "model_usd"]
 
@@ -134,7 +134,7 @@ def test_explain_names_who_published_each_figure(model):
     assert set(us.loc[us["source"] == "A0", "publisher"]) == {"unite.ai (German edition)"}
     assert set(us.loc[us["source"] == "A0", "published"]) == {"2023-06"}
     # Every source the shipped figures name is in the shipped table of publishers.
-    assert set(model.source_names) == {"A0", "A1", "A2"}
+    assert set(model.core.source_names) == {"A0", "A1", "A2"}
 
 
 @pytest.mark.slow

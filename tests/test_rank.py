@@ -18,7 +18,7 @@ FRAME_TOLERANCE = 0.01
 
 
 def _every_cell(model):
-    return [(country, company) for country, company in model.cells]
+    return [(country, company) for country, company in model.core.cells]
 
 
 @pytest.mark.parametrize("years", [0.0, 1.0, 4.3, 12.0, 35.0, (3, 5), (0.5, 20)])

@@ -309,7 +309,7 @@ def test_the_money_numbers(evaluation_json, model):
     )
     assert moved["f20"]["change_vs_cpi"] < 0
     # The served projection rates: India's includes its real growth (a posterior median).
-    rates = {country: series.last_annual_rate for country, series in model.money.wages.items()}
+    rates = {country: series.last_annual_rate for country, series in model.core.money.wages.items()}
     (us, de, india) = _quoted(r"\(US ([\d.]+)%, DE ([\d.]+)%, IN ([\d.]+)% a year, with India's real growth\)")
     assert (us, de) == tuple(f"{100 * rates[c]:.1f}" for c in ("US", "DE"))
     assert float(india) == pytest.approx(100 * rates["IN"], abs=0.3)  # the posterior median: Monte Carlo

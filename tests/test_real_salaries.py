@@ -21,11 +21,11 @@ def _drawn_from_the_model(model, n: int, seed: int) -> pd.DataFrame:
     years = rng.uniform(0.5, 15, n).round(2)
     levels = np.arange(1, 1000) / 1000
     frame = pd.DataFrame({"country": country, "company": None, "years": years})
-    quantiles = model.quantiles(frame, levels)  # reference-year USD
+    quantiles = model.core.quantiles(frame, levels)  # reference-year USD
     pick = rng.integers(0, len(levels), n)
     usd = quantiles[np.arange(n), pick]
     currency = np.where(country == "US", "USD", "EUR")
-    local = usd * np.array([model.per_usd[c] for c in currency])
+    local = usd * np.array([model.core.per_usd[c] for c in currency])
     return pd.DataFrame(
         {
             "country": country,

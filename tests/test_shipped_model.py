@@ -41,10 +41,10 @@ def test_a_fresh_process_answers_from_the_shipped_model_without_training(tmp_pat
 
 def test_the_shipped_model_is_what_training_with_its_seed_gives(model):
     card = json.loads((shipped_model_dir() / CARD_FILE).read_text())
-    assert card["seed"] == 0 and card["rows"] == model.metadata.rows
+    assert card["seed"] == 0 and card["rows"] == model.core.metadata.rows
     shipped = load_model(shipped_model_dir())
-    assert list(shipped.countries) == list(model.countries)
-    for country, company in model.cells:
+    assert list(shipped.core.countries) == list(model.core.countries)
+    for country, company in model.core.cells:
         for years in (0, 1, 3, 5, 8, 12, 20, 30):
             a = shipped.predict(country, years, company, as_of="2023-07-01")
             b = model.predict(country, years, company, as_of="2023-07-01")

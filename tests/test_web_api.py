@@ -21,7 +21,7 @@ def test_estimate_equals_predict_with_percentiles(client, model):
     assert body["percentiles"]["p10"] == pytest.approx(e.low, rel=1e-9) and body["pay"] == "base"
     assert body["currency"] == "EUR" and body["as_of"] == "2023-07-01" and body["support"] == "moderate"
     assert body["sentence"].startswith("80% of ML engineers in Germany with 5 years of experience earn between")
-    assert body["model_version"] == model.metadata.version
+    assert body["model_version"] == model.core.metadata.version
 
 
 @pytest.mark.parametrize(
@@ -91,8 +91,8 @@ def test_malformed_batches_are_client_errors_never_500(client, content, kind, st
 
 def test_known_model_and_health(client, model):
     known = client.get("/api/v1/known").json()
-    assert [c["country"] for c in known["countries"]] == list(model.countries) and "EUR" in known["currencies"]
-    assert client.get("/api/v1/model").json()["countries"] == list(model.countries)
+    assert [c["country"] for c in known["countries"]] == list(model.core.countries) and "EUR" in known["currencies"]
+    assert client.get("/api/v1/model").json()["countries"] == list(model.core.countries)
     assert client.get("/healthz").json() == {"ok": True} and client.get("/readyz").json() == {"ready": True}
 
 
@@ -285,8 +285,11 @@ def test_a_server_bug_is_not_passed_off_as_a_client_error(model):
         raise ValueError("a bug")
 
     app = create_app(model)
+    core = type(
+        "BrokenCore", (), {"__getattr__": lambda self, name: getattr(model.core, name), "predict": staticmethod(broken)}
+    )()
     app.state.model = type(
-        "Broken", (), {"__getattr__": lambda self, name: getattr(model, name), "predict": staticmethod(broken)}
+        "Broken", (), {"__getattr__": lambda self, name: getattr(model, name), "core": core, "predict": staticmethod(broken)}
     )()
     answer = TestClient(app, raise_server_exceptions=False).get("/api/v1/estimate", params={"country": "DE", "years": 5})
     assert answer.status_code == 500
@@ -308,7 +311,7 @@ def test_the_model_summary_reads_the_served_folders_card_by_its_sections(model_d
 
     unpickled = pickle.loads(pickle.dumps(model))
     bare = TestClient(create_app(unpickled)).get("/api/v1/model").json()
-    assert unpickled.folder is None and bare["created_at"] is None and bare["seed"] == model.metadata.seed
+    assert unpickled.folder is None and bare["created_at"] is None and bare["seed"] == model.core.metadata.seed
 
 
 def test_a_refusal_speaks_of_the_field_not_of_a_function(client):

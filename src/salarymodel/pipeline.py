@@ -244,10 +244,10 @@ def train(
             "created_at": now_iso(),
             "seed": seed,
             "rows": int(len(rows)),
-            "countries": list(model.countries),
-            "currencies": sorted(set(model.local_currency.values()) | {"USD"}),
+            "countries": list(model.core.countries),
+            "currencies": sorted(set(model.core.local_currency.values()) | {"USD"}),
             "money": data.basis.to_dict(),
-            "money_over_time": model.money.to_dict(),
+            "money_over_time": model.core.money.to_dict(),
             "tables": tables.to_dict(),
             "figures": {
                 "used": figures_frame.loc[figures_frame["excluded"] == "", "id"].tolist(),

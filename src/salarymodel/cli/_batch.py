@@ -268,7 +268,7 @@ class _Scorer:
 
     def write(self, chunk: RowChunk) -> None:
         """Score one chunk and queue its lines for writing; bad rows are named on stderr."""
-        scored = score_chunk(self.model, chunk, **self.options)
+        scored = score_chunk(self.model.predict_frame, chunk, **self.options)
         bad = (scored["error"] != "").to_numpy()
         for position in np.flatnonzero(bad):
             print(f"line {chunk.lines[position]}: {scored['error'].iloc[position]}", file=sys.stderr)

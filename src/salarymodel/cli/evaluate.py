@@ -470,8 +470,7 @@ def _focused(args, model) -> int:
         from ..evidence.real import real_salary_section
 
         try:
-            scored = model if args.population is None else model.population_view(args.population, owner="evaluate")
-            report = real_salary_section(scored, records)
+            report = real_salary_section(model, records, args.population)
         except ValueError as error:  # an unknown population; rows that cannot be put in its money
             print(f"error: {error}", file=sys.stderr)
             return 2
@@ -483,7 +482,7 @@ def _focused(args, model) -> int:
         try:
             trained = training_state(model).training_data
             data = trained if records is None else with_records(trained, records)
-            report = measurement_section(data, seed=model.metadata.seed)
+            report = measurement_section(data, seed=model.core.metadata.seed)
         except (ModuleNotFoundError, ValueError) as error:  # no NumPyro; records a country cannot age
             print(f"error: {error}", file=sys.stderr)
             return 2

@@ -223,9 +223,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--country and --years are required (or --input and --output for a CSV)")
     try:
         model = load_for_cli(args.model)
-        if args.population is not None:  # every answer below is the population's
-            model = model.population_view(args.population, args.country)
-        estimate = model.predict(
+        # Every answer below is the population's, when one is named (refused here if unknown).
+        answering = model.core if args.population is None else model.core.population_view(args.population, args.country)
+        estimate = answering.predict(
             args.country,
             args.years,
             args.company,
@@ -244,10 +244,11 @@ def main(argv: list[str] | None = None) -> int:
                 currency=args.currency,
                 as_of=args.as_of,
                 aging_rate=args.aging_rate,
+                population=args.population,
             )
         percentiles = None
         if args.percentiles is not None:
-            percentiles = model.percentiles(
+            percentiles = answering.percentiles(
                 args.country,
                 args.years,
                 args.company,
@@ -266,20 +267,26 @@ def main(argv: list[str] | None = None) -> int:
         if standing is not None:
             data["rank"] = {**standing.to_dict(), "sentence": standing.sentence()}
         if args.explain:
-            data["band_parts"] = model.band_parts(args.country, args.years, args.company)
+            data["band_parts"] = answering.band_parts(args.country, args.years, args.company)
             table = model.explain(
-                args.country, args.years, args.company, currency=args.currency, as_of=estimate.as_of, aging_rate=args.aging_rate
+                args.country,
+                args.years,
+                args.company,
+                currency=args.currency,
+                as_of=estimate.as_of,
+                aging_rate=args.aging_rate,
+                population=args.population,
             )
             data["explanation"] = json.loads(table.to_json(orient="records"))
         print(json.dumps(data))
         return 0
-    print(format_estimate(estimate, model.country_label(estimate.country)))
+    print(format_estimate(estimate, answering.country_label(estimate.country)))
     if standing is not None:
         print(f"  {standing.sentence()}")
     if percentiles is not None:
         print(format_percentiles(percentiles, estimate.currency))
     if args.explain:
-        print(format_parts(model.band_parts(args.country, args.years, args.company)))
+        print(format_parts(answering.band_parts(args.country, args.years, args.company)))
         print()
         print(
             format_explanation(
@@ -290,6 +297,7 @@ def main(argv: list[str] | None = None) -> int:
                     currency=args.currency,
                     as_of=estimate.as_of,
                     aging_rate=args.aging_rate,
+                    population=args.population,
                 )
             )
         )

@@ -74,8 +74,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         model = load_for_cli(Path(args.model) if args.model else None)
         levels = parse_levels(args.levels)
-        if args.population is not None:
-            model = model.population_view(args.population, args.country, owner="ranges")
         answers = model.ranges(
             args.country,
             args.company,
@@ -84,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
             spread=_spread(args.spread),
             currency=args.currency,
             as_of=args.as_of,
+            population=args.population,
         )
     except (ValueError, TypeError, ModelIntegrityError, ModelVersionError) as error:
         print(f"error: {with_option(error)}", file=sys.stderr)

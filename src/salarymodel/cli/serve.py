@@ -119,11 +119,11 @@ def _serve(args, model, snapshot: Path, limits, hosts) -> int:
     from ..web.settings import ALLOWED_HOSTS_ENV, LIMITS_ENV
     from .predict import load_for_cli
 
-    version = model.metadata.version
+    version = model.core.metadata.version
     snapshot_model_folder(model.folder, snapshot)
     del model
     served = load_for_cli(snapshot)
-    if served.metadata.version != version:
+    if served.core.metadata.version != version:
         print("error: the model folder changed while the server started; start it again.", file=sys.stderr)
         return 2
     del served

@@ -98,7 +98,7 @@ def cross_validation_section(
         market = real_salary_section(model, held)
         covered = {(entry["country"], name) for entry in model.known() for name in entry["populations"]}
         by_population = [
-            real_salary_section(model.population_view(source), rows[keep].reset_index(drop=True))
+            real_salary_section(model, rows[keep].reset_index(drop=True), source)
             for source, rows in held.groupby("source", sort=True)
             if (keep := [(c, source) in covered for c in rows["country"]]) and any(keep)
         ]

@@ -96,18 +96,18 @@ def external_check(
         (table["title_group"] == title_group)
         & (table["location_basis"] == location_basis)
         & (table["year_scope"] == year_scope)
-        & table["country"].isin(model.countries)
+        & table["country"].isin(model.core.countries)
     ]
     levels = training_state(model).training_data.levels
     # A year's salaries are compared in that year's money (pay of 1 July,
     # USD at that month's ECB rate); pooled years in the reference money.
-    as_of = f"{year_scope}-07-01" if year_scope.isdigit() else model.reference_date
+    as_of = f"{year_scope}-07-01" if year_scope.isdigit() else model.core.reference_date
     rng = np.random.default_rng(0)
     # A country the model cannot serve in that year's money (no wage index) is left out, not guessed.
     servable = set()
-    for country in model.countries:
+    for country in model.core.countries:
         try:
-            model.money_quote(country, "USD", as_of)
+            model.core.money_quote(country, "USD", as_of)
             servable.add(country)
         except ValueError:
             pass

@@ -38,7 +38,7 @@ def coverage_report(model, rows: pd.DataFrame, confidences=CONFIDENCES) -> dict:
     salary = rows["engineer_salary_usd"].to_numpy()
     report: dict = {"rows": int(len(rows)), "levels": {}}
     for confidence in confidences:
-        band = model.predict_frame(features, confidence=confidence, currency="USD", as_of=model.reference_date)
+        band = model.predict_frame(features, confidence=confidence, currency="USD", as_of=model.core.reference_date)
         inside = pd.Series((salary >= band["low"].to_numpy()) & (salary <= band["high"].to_numpy()), index=rows.index)
         width = (band["high"] / band["low"] - 1).to_numpy()
         report["levels"][f"{confidence:g}"] = {

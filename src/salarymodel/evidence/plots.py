@@ -134,7 +134,7 @@ def plot_salary_curves(
     """
     ax = _axes(ax)
     if max_years is None:
-        market = model.tables.support[model.cells.index((model.resolve_country(country), None))]
+        market = model.tables.support[model.core.cells.index((model.core.resolve_country(country), None))]
         covered = np.flatnonzero(market != 3)  # 3: 'extrapolated'
         max_years = float(min(model_grid_years(covered[-1]) + 5.0, 50.0)) if len(covered) else 30.0
     years = np.linspace(0, max_years, 181)
@@ -143,9 +143,11 @@ def plot_salary_curves(
     shown = 0.0  # the opacity the bands drawn so far give a point inside all of them
     for confidence in widest_first:
         band = model.predict_frame(frame, confidence=confidence, currency=currency)
-        ax.fill_between(years, band["low"], band["high"], alpha=_BAND_ALPHA, color=_colour(model.resolve_country(country)))
+        ax.fill_between(years, band["low"], band["high"], alpha=_BAND_ALPHA, color=_colour(model.core.resolve_country(country)))
         shown = shown + _BAND_ALPHA * (1.0 - shown)
-        ax.fill_between([], [], [], alpha=shown, color=_colour(model.resolve_country(country)), label=f"{confidence:.0%} band")
+        ax.fill_between(
+            [], [], [], alpha=shown, color=_colour(model.core.resolve_country(country)), label=f"{confidence:.0%} band"
+        )
     median = model.predict_frame(frame, currency=currency)
     ax.plot(years, median["median"], color="black", label="median")
     ax.set_xlabel("years of experience")
@@ -165,8 +167,8 @@ def model_grid_years(index: int) -> float:
 def plot_company_comparison(model, country: str, years: float, *, currency: str | None = None, ax=None):
     """Market and every known employer of a country at one experience level."""
     ax = _axes(ax)
-    code = model.resolve_country(country)
-    names = [None] + model.companies[code]
+    code = model.core.resolve_country(country)
+    names = [None] + model.core.companies[code]
     estimates = [model.predict(code, years, name, currency=currency) for name in names]
     y = np.arange(len(names))
     medians = np.array([e.median for e in estimates])
@@ -252,8 +254,8 @@ def plot_money_over_time(model, years: float = 5.0, ax=None):
     model can serve, relative to the reference date (1.0); dashed where the
     wage index is projected past its last published value."""
     ax = _axes(ax, (8, 4.5))
-    money = model.money
-    for country in model.countries:
+    money = model.core.money
+    for country in model.core.countries:
         months = range(money.first_month, money.fx_last_month + 1)
         dates, values, projected = [], [], []
         for month in months:
@@ -267,15 +269,15 @@ def plot_money_over_time(model, years: float = 5.0, ax=None):
             projected.append(estimate.projected)
         if not values:
             continue
-        reference = model.predict(country, years, as_of=model.reference_date).median
+        reference = model.predict(country, years, as_of=model.core.reference_date).median
         series = pd.Series(values, index=dates) / reference
         flags = pd.Series(projected, index=dates)
         ax.plot(series[~flags], color=_colour(country), label=f"{country} (published index)")
         if flags.any():
             ax.plot(series[flags], color=_colour(country), linestyle="--", label=f"{country} (projected)")
     ax.axhline(1.0, color="black", linewidth=0.7)
-    ax.axvline(pd.Timestamp(model.reference_date), color="gray", linewidth=0.7, linestyle=":")
-    ax.set_ylabel(f"median at {years:g} years / median on {model.reference_date}")
+    ax.axvline(pd.Timestamp(model.core.reference_date), color="gray", linewidth=0.7, linestyle=":")
+    ax.set_ylabel(f"median at {years:g} years / median on {model.core.reference_date}")
     ax.set_title("Money over time: estimates aged with wage indices (local currency)")
     ax.legend(fontsize=8)
     return ax

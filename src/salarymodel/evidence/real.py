@@ -28,6 +28,8 @@ from ..data.figures import level_edges, quantile_level
 from ..data.levels import levels_for_years
 from ..data.normalise import normalise_figures
 from ..data.records import check_records_money
+from ..serving.core import ModelCore
+from ..serving.model import SalaryModel
 from ..training.state_file import training_state
 
 __all__ = ["LEVELS", "real_salary_section", "interval_score", "crps_from_quantiles"]
@@ -48,9 +50,9 @@ def interval_score(values: np.ndarray, low: np.ndarray, high: np.ndarray, alpha:
     return (high - low) + 2 / alpha * np.maximum(low - values, 0) + 2 / alpha * np.maximum(values - high, 0)
 
 
-def _reference_usd(records: pd.DataFrame, model) -> np.ndarray:
+def _reference_usd(records: pd.DataFrame, core: ModelCore) -> np.ndarray:
     frame = records.assign(value=records["salary"], value_high=np.nan)
-    normalised, _ = normalise_figures(frame, reference_year=model.reference_year, per_usd=model.per_usd)
+    normalised, _ = normalise_figures(frame, reference_year=core.reference_year, per_usd=core.per_usd)
     return normalised["value_usd"].to_numpy(float)
 
 
@@ -118,17 +120,19 @@ def _scores(log_real: np.ndarray, quantiles: np.ndarray) -> dict:
     return out
 
 
-def real_salary_section(model, records: pd.DataFrame) -> dict:
-    """Score a records file against the model's served bands (see the module docstring)."""
+def real_salary_section(model: SalaryModel, records: pd.DataFrame, population: str | None = None) -> dict:
+    """Score a records file against the model's served bands (see the module docstring),
+    or a population's answers (``population``: a source of records the model was trained with)."""
+    core = model.core if population is None else model.core.population_view(population, owner="evaluate")
     base = records[records["pay"] == "base"].reset_index(drop=True)
-    known = base["country"].isin(model.countries)
+    known = base["country"].isin(core.countries)
     skipped = {"total pay": int((records["pay"] != "base").sum()), "country the model does not serve": int((~known).sum())}
-    in_file = records[(records["pay"] == "base") & records["country"].isin(model.countries)]
-    check_records_money(in_file, model.reference_year, model.per_usd, load_wage_index())
+    in_file = records[(records["pay"] == "base") & records["country"].isin(core.countries)]
+    check_records_money(in_file, core.reference_year, core.per_usd, load_wage_index())
     rows = base[known].reset_index(drop=True)
-    log_real = np.log(_reference_usd(rows, model)) if len(rows) else np.zeros(0)
+    log_real = np.log(_reference_usd(rows, core)) if len(rows) else np.zeros(0)
     frame = pd.DataFrame({"country": rows["country"], "company": rows["company"], "years": rows["years"]})
-    served = np.log(model.quantiles(frame, _QUANTILES)) if len(rows) else np.zeros((0, len(_QUANTILES)))
+    served = np.log(core.quantiles(frame, _QUANTILES)) if len(rows) else np.zeros((0, len(_QUANTILES)))
     trained = training_state(model).training_data
     by_country, level_baseline = _baselines(trained)
     levels = levels_for_years(rows["years"].to_numpy(float), level_edges(trained.levels))
@@ -142,7 +146,7 @@ def real_salary_section(model, records: pd.DataFrame) -> dict:
         "file_rows": int(len(records)),
         "scored": int(len(rows)),
         "skipped": skipped,
-        "money": f"each salary aged with the wage index to {model.reference_year} and converted at that "
+        "money": f"each salary aged with the wage index to {core.reference_year} and converted at that "
         "year's rate; scores in log pay",
         "countries": countries,
     }

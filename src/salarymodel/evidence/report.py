@@ -179,7 +179,7 @@ def external_section(model) -> dict:
     """Real salaries inside the 80% band: the reference year (headline), the
     year after it in that year's money (aged with the wage index), and all
     years pooled."""
-    year, later = str(model.reference_year), str(model.reference_year + 1)
+    year, later = str(model.core.reference_year), str(model.core.reference_year + 1)
     matched = external_check(model, year_scope=year, min_answers=10)
     aged = external_check(model, year_scope=later, min_answers=30)
     every = external_check(model, year_scope="all_years", min_answers=30)
@@ -195,7 +195,7 @@ def money_section(model) -> dict:
     """How older figures were aged (wage index, beside what CPI would give)
     and which dates the model can serve."""
     figures = training_state(model).training_data.figures.drop_duplicates("id")
-    moved = figures[(figures["year"] != model.reference_year) & figures["aging_factor"].notna()]
+    moved = figures[(figures["year"] != model.core.reference_year) & figures["aging_factor"].notna()]
     rows = [
         {
             "id": r.id,
@@ -211,7 +211,7 @@ def money_section(model) -> dict:
         }
         for r in moved.itertuples()
     ]
-    return {"figures": rows, "serving": model.money.to_dict()}
+    return {"figures": rows, "serving": model.core.money.to_dict()}
 
 
 def uncertainty_section(model) -> list[dict]:
@@ -219,10 +219,10 @@ def uncertainty_section(model) -> list[dict]:
     and the band's two parts at each level's centre."""
     rows = []
     levels = training_state(model).training_data.levels
-    for country, company in model.cells:
+    for country, company in model.core.cells:
         for level in PARTITION_LEVELS:
             years = float((levels.at[level, "years_min"] + min(levels.at[level, "years_max"], 25)) / 2)
-            e = model.predict(country, years, company, currency="USD", as_of=model.reference_date)
+            e = model.predict(country, years, company, currency="USD", as_of=model.core.reference_date)
             rows.append(
                 {
                     "country": country,
@@ -235,7 +235,7 @@ def uncertainty_section(model) -> list[dict]:
                     "median_spread": e.median_high / e.median_low - 1,
                     "band_80_spread": e.high / e.low - 1,
                     "support": e.support,
-                    **model.band_parts(country, years, company),
+                    **model.core.band_parts(country, years, company),
                 }
             )
     return rows
@@ -257,8 +257,8 @@ def compare_models(model, *, rows_per_country: int, seed: int) -> dict:
     data, posterior = state.training_data, state.posterior
     train_rows = draw_engineers(data, posterior, rows_per_country=rows_per_country, seed=seed)
     holdout = draw_engineers(data, posterior, rows_per_country=rows_per_country, seed=seed + HOLDOUT_SEED_OFFSET)
-    countries = tuple(model.countries)
-    scored = [(SERVED, model.quantiles, 0.0)]
+    countries = tuple(model.core.countries)
+    scored = [(SERVED, model.core.quantiles, 0.0)]
     for family in CANDIDATES:
         candidate = family(seed=seed)
         start = time.perf_counter()
@@ -348,18 +348,18 @@ def evaluation_report(model, *, compare: bool = True, validation: bool = True) -
 
 
 def _evaluation_report(model, *, compare: bool, validation: bool) -> dict:
-    seed = model.metadata.seed
-    rows = model.metadata.rows_per_country
+    seed = model.core.metadata.seed
+    rows = model.core.metadata.rows_per_country
     # Fresh engineers of the model's own posterior predictive (the card's calibration is the same).
     state = training_state(model)
     holdout = draw_engineers(state.training_data, state.posterior, rows_per_country=rows, seed=seed + HOLDOUT_SEED_OFFSET)
     report: dict[str, Any] = {
         "model": {
-            "version": model.metadata.version,
+            "version": model.core.metadata.version,
             "seed": seed,
             "rows": rows,
-            "reference_year": model.reference_year,
-            "countries": list(model.countries),
+            "reference_year": model.core.reference_year,
+            "countries": list(model.core.countries),
         },
     }
     if validation:

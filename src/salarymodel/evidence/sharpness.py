@@ -93,7 +93,7 @@ def figure_sharpness(model, confidence: float = 0.8) -> pd.DataFrame:
         )
         frame = pd.DataFrame({"country": figure["country"], "company": company, "years": years})
         low_level, high_level = (1 - confidence) / 2, (1 + confidence) / 2
-        band = np.log(model.quantiles(frame, np.array([low_level, high_level])))
+        band = np.log(model.core.quantiles(frame, np.array([low_level, high_level])))
         coverage, score, width = _judge(band[:, 0], band[:, 1], salaries, confidence)
         records.append(
             {

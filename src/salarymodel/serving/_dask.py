@@ -5,10 +5,17 @@ Needs the optional ``dask`` extra (``pip install "salarymodel[dask]"``).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
+
+if TYPE_CHECKING:
+    from .core import ModelCore
 
 __all__ = ["predict_dask"]
 
@@ -38,8 +45,9 @@ def _meta(index, sources: bool, percentiles, categories: tuple[list[str], list[s
 
 
 def predict_dask(
-    model,
-    frame,
+    score: Callable[..., pd.DataFrame],
+    core: ModelCore,
+    frame: Any,
     *,
     confidence: float = 0.8,
     currency: str | None = None,
@@ -49,9 +57,10 @@ def predict_dask(
     percentiles=None,
     errors: str = "raise",
 ):
-    """Lazy Dask DataFrame of estimates, one ``predict_frame`` call per partition.
+    """Lazy Dask DataFrame of estimates, one ``score(core, partition)`` call per partition
+    (``score`` is the pandas ``predict_frame``).
 
-    The model is shipped to the workers with the task graph (it pickles
+    The model's core is shipped to the workers with the task graph (it pickles
     without its caches), so the same call scales from the local scheduler to
     a cluster. Bad rows raise :class:`~salarymodel.InvalidRowsError` when the
     result is computed, naming the rows of the partition at fault.
@@ -61,8 +70,8 @@ def predict_dask(
 
     check_confidence(confidence, "predict_frame")
     if percentiles is not None:
-        model.check_q(percentiles)
-    categories = model.frame_categories(currency, as_of)  # a bad currency or date fails now, not on the cluster
+        core.check_q(percentiles)
+    categories = core.frame_categories(currency, as_of)  # a bad currency or date fails now, not on the cluster
     if errors not in ("raise", "coerce"):
         raise ParameterError(
             "errors", f"The 'errors' parameter of predict_frame must be 'raise' or 'coerce'. Got {errors!r} instead."
@@ -74,11 +83,11 @@ def predict_dask(
     require_profile_columns(frame.columns)
     from ._rows import employer_names
 
-    meta = _meta(frame._meta.index, sources, percentiles, categories, employer_names(model))
+    meta = _meta(frame._meta.index, sources, percentiles, categories, employer_names(core))
     if errors == "coerce":
         meta["error"] = pd.Series(dtype=object)
     return frame.map_partitions(
-        model.predict_frame,
+        functools.partial(score, core),
         confidence=confidence,
         currency=currency,
         sources=sources,

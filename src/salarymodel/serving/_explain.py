@@ -21,10 +21,12 @@ from .estimate import InvalidRowsError, YearsOfExperience
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .core import ModelCore
+
 __all__ = ["quantiles", "fidelity_frame", "explain", "band_parts"]
 
 
-def quantiles(model, frame: pd.DataFrame, levels: np.ndarray) -> np.ndarray:
+def quantiles(core: ModelCore, frame: pd.DataFrame, levels: np.ndarray) -> np.ndarray:
     """Predictive salary quantiles (reference-year USD) for valid rows: one
     engineer's salary, within-market spread and the median's uncertainty.
 
@@ -39,13 +41,13 @@ def quantiles(model, frame: pd.DataFrame, levels: np.ndarray) -> np.ndarray:
     -------
     ndarray of shape (len(frame), len(levels))
     """
-    cell, _, _, years, problems = resolve_rows(model, frame)
+    cell, _, _, years, problems = resolve_rows(core, frame)
     if problems:
         from ._rows import problem_table
 
         raise InvalidRowsError(problem_table(problems, frame.index), len(frame))
     rows, position = np.unique(cell, return_inverse=True)  # only the cells asked about
-    block = model.quantile_block(np.asarray(levels, dtype=float).ravel(), rows)
+    block = core.quantile_block(np.asarray(levels, dtype=float).ravel(), rows)
     values = np.stack(read_tables(tuple(block), position, years), axis=1)
     return np.exp(rising_in_levels(values, np.asarray(levels, dtype=float).ravel(), axis=1))
 
@@ -54,7 +56,7 @@ def quantiles(model, frame: pd.DataFrame, levels: np.ndarray) -> np.ndarray:
 _Z80 = NormalDist().inv_cdf(0.9)
 
 
-def band_parts(model, country: str, years: YearsOfExperience, company: str | None = None) -> dict:
+def band_parts(core: ModelCore, country: str, years: YearsOfExperience, company: str | None = None) -> dict:
     """The two parts of the served 80% band at one point, in log salary sds.
 
     Read off what is served, so the account and the answer cannot disagree:
@@ -71,7 +73,7 @@ def band_parts(model, country: str, years: YearsOfExperience, company: str | Non
         below and above it (part b), and ``median_share``: part (b)'s share
         of the band's variance.
     """
-    e = model.predict(country, years, company, confidence=0.8)
+    e = core.predict(country, years, company, confidence=0.8)
     median_low, median_high = math.log(e.median / e.median_low) / _Z80, math.log(e.median_high / e.median) / _Z80
     band_low, band_high = math.log(e.median / e.low) / _Z80, math.log(e.high / e.median) / _Z80
     within_low = math.sqrt(max(band_low**2 - median_low**2, 0.0))
@@ -84,7 +86,7 @@ def band_parts(model, country: str, years: YearsOfExperience, company: str | Non
     }
 
 
-def fidelity_frame(model) -> pd.DataFrame:
+def fidelity_frame(core: ModelCore) -> pd.DataFrame:
     """Each reported figure beside the model's value of the same statistic.
 
     Computed once, at training, by :func:`salarymodel.training.fidelity.fidelity_table`
@@ -93,12 +95,12 @@ def fidelity_frame(model) -> pd.DataFrame:
     """
     import pandas as pd
 
-    stored = model.meta.fidelity
+    stored = core.meta.fidelity
     return pd.DataFrame.from_records(list(stored.records), columns=list(stored.columns))
 
 
 def explain(
-    model,
+    core: ModelCore,
     country: str,
     years: YearsOfExperience,
     company: str | None = None,
@@ -140,12 +142,12 @@ def explain(
     >>> table["id"].tolist()
     ['f18']
     """
-    estimate = model.predict(country, years, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
-    table = model.fidelity().set_index("id").loc[list(estimate.sources)].reset_index()
-    rate = model.money_quote(estimate.country, currency, estimate.as_of, aging_rate).multiplier
+    estimate = core.predict(country, years, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
+    table = core.fidelity().set_index("id").loc[list(estimate.sources)].reset_index()
+    rate = core.money_quote(estimate.country, currency, estimate.as_of, aging_rate).multiplier
     import pandas as pd
 
-    named = [model.source_names.get(source, {}) for source in table["source"]]
+    named = [core.source_names.get(source, {}) for source in table["source"]]
     out = pd.DataFrame(
         {
             "id": table["id"],

@@ -1,4 +1,4 @@
-"""Scoring a table of profiles with a :class:`~salarymodel.serving.model.SalaryModel`.
+"""Scoring a table of profiles with a :class:`~salarymodel.serving.core.ModelCore`.
 
 The vectorised side of serving: each row's country, company and years are
 resolved once per distinct value (or pair), then centre, band scale and
@@ -26,6 +26,8 @@ _NORMAL = NormalDist()
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .core import ModelCore
+
 __all__ = ["predict_frame", "resolve_rows", "frame_categories", "read_tables", "read_stacked"]
 
 
@@ -49,7 +51,7 @@ def read_stacked(stacked: np.ndarray, cell: np.ndarray, years: np.ndarray) -> np
     return upper
 
 
-def resolve_rows(model, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list]:
+def resolve_rows(core: ModelCore, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list]:
     """Cell index, country index, known flag and years per row, plus
     problems as (row position, column, reason)."""
     from ._rows import factorize, numeric_years, unwrap
@@ -58,12 +60,12 @@ def resolve_rows(model, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np
     n = len(frame)
     codes, uniques = factorize(frame["country"])
     country_idx = np.full(n, -1)
-    position = {c: i for i, c in enumerate(model.countries)}
+    position = {c: i for i, c in enumerate(core.countries)}
     resolved = np.full(len(uniques), -1)
     unique_errors = {}
     for u, value in enumerate(uniques):
         try:
-            resolved[u] = position[model.resolve_country(unwrap(value))]
+            resolved[u] = position[core.resolve_country(unwrap(value))]
         except (ValueError, TypeError) as error:
             unique_errors[u] = str(error).split(". Pass")[0]
     ok = codes >= 0
@@ -85,7 +87,7 @@ def resolve_rows(model, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np
             (int(row), "years", f"must be a finite number of years in [0, {MAX_YEARS:g}]; got {frame['years'].iloc[row]!r}")
         )
 
-    market_cells = np.array([model.cell_index(c) for c in model.countries])
+    market_cells = np.array([core.cell_index(c) for c in core.countries])
     ci = np.maximum(country_idx, 0)
     if "company" not in frame.columns:
         return np.take(market_cells, ci), country_idx, np.zeros(n, dtype=bool), years, problems
@@ -94,7 +96,7 @@ def resolve_rows(model, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np
     # each pair is resolved once, then every row reads its pair's answer.
     width = len(company_names) + 1
     pair = ci * width + (company_codes + 1)
-    n_pairs = len(model.countries) * width
+    n_pairs = len(core.countries) * width
     if n_pairs <= 4 * n + 1024:  # a count per possible pair is cheaper than sorting
         present = np.flatnonzero(np.bincount(pair, minlength=n_pairs))
         slot = np.zeros(n_pairs, dtype=np.int64)
@@ -111,7 +113,7 @@ def resolve_rows(model, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np
         if name is None or (isinstance(name, str) and not name.strip()):
             continue  # no company, or a blank one: the market
         try:
-            pair_cell[u], _, pair_known[u], _ = model.resolve_company(model.countries[c_idx], name)
+            pair_cell[u], _, pair_known[u], _ = core.resolve_company(core.countries[c_idx], name)
         except (ValueError, TypeError) as error:
             rows = np.flatnonzero(inverse == u)
             problems.extend((int(row), "company", str(error)) for row in rows if country_idx[row] >= 0)
@@ -122,7 +124,7 @@ def resolve_rows(model, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np
 
 
 def predict_frame(
-    model,
+    core: ModelCore,
     frame: pd.DataFrame,
     *,
     confidence: float = 0.8,
@@ -181,7 +183,8 @@ def predict_frame(
             from ._dask import predict_dask
 
             return predict_dask(
-                model,
+                predict_frame,
+                core,
                 frame,
                 confidence=confidence,
                 currency=currency,
@@ -200,11 +203,11 @@ def predict_frame(
         )
     require_profile_columns(frame.columns)
     confidence = check_confidence(confidence, "predict_frame")
-    levels = model.check_q(percentiles) if percentiles is not None else None
+    levels = core.check_q(percentiles) if percentiles is not None else None
     from .year_ranges import split_year_ranges
 
     frame = split_year_ranges(frame)  # a years cell '3-5' is a range, as on the command line
-    cell, country_idx, known, years, problems = resolve_rows(model, frame)
+    cell, country_idx, known, years, problems = resolve_rows(core, frame)
     years_max = _years_max(frame, years, problems)
     salary = _salaries(frame, problems)
     if problems and errors == "raise":
@@ -214,24 +217,24 @@ def predict_frame(
 
     any_bad = bool(problems)
     ci = np.maximum(country_idx, 0)
-    n_countries = len(model.countries)
+    n_countries = len(core.countries)
     # Only the countries present are quoted: a date one country's tables
     # cannot serve does not fail a frame without that country.
     present = np.flatnonzero(np.bincount(ci[~bad] if any_bad else ci, minlength=n_countries))
     # Per country: log multiplier, low and high band score; currency and as_of
     # category codes; projected flag (-1 / False for a country not present).
-    currencies, as_ofs = frame_categories(model, currency, as_of)
+    currencies, as_ofs = frame_categories(core, currency, as_of)
     log_rate = np.zeros(n_countries)
     codes = np.full((2, n_countries), -1, dtype=np.int8)
     projected = np.zeros(n_countries, dtype=bool)
     for i in present:
-        quote = model.money_quote(model.countries[i], currency, as_of, aging_rate)
+        quote = core.money_quote(core.countries[i], currency, as_of, aging_rate)
         log_rate[i] = math.log(quote.multiplier)
         codes[:, i] = currencies.index(quote.currency), as_ofs.index(quote.as_of)
         projected[i] = quote.projected
     y = np.where(bad, 0.0, years) if any_bad else years
     points = grid_index(y)
-    block = read_stacked(model.stacked(confidence), cell, y)  # rows: low, median, high
+    block = read_stacked(core.stacked(confidence), cell, y)  # rows: low, median, high
     np.minimum(block[0], block[1], out=block[0])  # the band never crosses the median
     np.maximum(block[2], block[1], out=block[2])
     row_rate = np.take(log_rate, ci)
@@ -246,21 +249,21 @@ def predict_frame(
         currency_codes[bad] = as_of_codes[bad] = -1
     result["currency"] = pd.Categorical.from_codes(currency_codes, categories=currencies)
     result["company_known"] = known
-    result["employer"] = _employers(model, cell, bad)
-    support = np.take(model.tables.support.reshape(-1), cell * GRID_SIZE + points)
+    result["employer"] = _employers(core, cell, bad)
+    support = np.take(core.tables.support.reshape(-1), cell * GRID_SIZE + points)
     if any_bad:
         support[bad] = -1
     result["support"] = pd.Categorical.from_codes(support, categories=SUPPORT_GRADES)
     result["as_of"] = pd.Categorical.from_codes(as_of_codes, categories=as_ofs)
     result["projected"] = np.take(projected, ci) & ~bad if any_bad else np.take(projected, ci)
     if sources:
-        lists = np.empty(len(model.source_lists), dtype=object)
-        lists[:] = model.source_lists
-        column = lists[model.tables.source[cell, points]]
+        lists = np.empty(len(core.source_lists), dtype=object)
+        lists[:] = core.source_lists
+        column = lists[core.tables.source[cell, points]]
         column[bad] = None
         result["sources"] = column
     if levels is not None:
-        stacked = np.stack([model.quantile_table(level) for level in levels]).reshape(len(levels), -1)
+        stacked = np.stack([core.quantile_table(level) for level in levels]).reshape(len(levels), -1)
         values = np.exp(read_stacked(stacked, cell, y) + row_rate)
         values = rising_in_levels(values, levels, axis=0)
         if any_bad:
@@ -268,9 +271,9 @@ def predict_frame(
         for q, column in zip(percentiles or (), values):
             result[f"p{float(q):g}"] = column
     if years_max is not None:
-        _apply_ranges(model, result, cell, years, years_max, bad, np.take(log_rate, ci), confidence, levels, percentiles)
+        _apply_ranges(core, result, cell, years, years_max, bad, np.take(log_rate, ci), confidence, levels, percentiles)
     if salary is not None:
-        _apply_salary(model, result, salary, cell, y, points, bad, row_rate, years, years_max)
+        _apply_salary(core, result, salary, cell, y, points, bad, row_rate, years, years_max)
     if errors == "coerce":
         reasons = np.full(len(frame), "", dtype=object)
         for position, column, reason in problems:
@@ -305,7 +308,7 @@ def _salaries(frame: pd.DataFrame, problems: list) -> np.ndarray | None:
     return np.where(given & ~bad, values, np.nan)
 
 
-def _apply_salary(model, result, salary, cell, y, points, bad, row_rate, years, years_max) -> None:
+def _apply_salary(core: ModelCore, result, salary, cell, y, points, bad, row_rate, years, years_max) -> None:
     """Rows with a salary get its ``percentile`` (as :meth:`SalaryModel.rank` gives it)
     and ``compa_ratio`` (salary over the median)."""
     from .bands import Z_GRID, Z_STEP
@@ -316,11 +319,11 @@ def _apply_salary(model, result, salary, cell, y, points, bad, row_rate, years, 
     levels = Z_LEVELS
     for c in np.unique(cell[wanted]):
         rows = np.flatnonzero(wanted & (cell == c))
-        stack = cell_quantiles(model, int(c))  # (levels, grid), as percentiles() reads it
+        stack = cell_quantiles(core, int(c))  # (levels, grid), as percentiles() reads it
         if years_max is not None:  # a range: its mixture's CDF ranks the salary directly
             ranged = rows[~np.isnan(years_max[rows])]
             for row in ranged:
-                x, cdf = mixture_cdf(model, int(c), float(years[row]), float(years_max[row]), quantiles=stack)
+                x, cdf = mixture_cdf(core, int(c), float(years[row]), float(years_max[row]), quantiles=stack)
                 share = float(np.interp(math.log(salary[row]) - row_rate[row], x, cdf))
                 percentile[row] = 100.0 * min(max(share, levels[0]), levels[-1])
             rows = rows[np.isnan(years_max[rows])]
@@ -362,7 +365,7 @@ def _years_max(frame: pd.DataFrame, years: np.ndarray, problems: list) -> np.nda
     return np.where(given & ~bad, values, np.nan)
 
 
-def _apply_ranges(model, result, cell, years, years_max, bad, row_log_rate, confidence, levels, percentiles) -> None:
+def _apply_ranges(core: ModelCore, result, cell, years, years_max, bad, row_log_rate, confidence, levels, percentiles) -> None:
     """Rows with an experience range get the mixture's band, median, percentiles and support."""
     import pandas as pd
 
@@ -382,9 +385,9 @@ def _apply_ranges(model, result, cell, years, years_max, bad, row_log_rate, conf
         key = (int(cell[position]), float(years[position]), float(years_max[position]))
         if key not in combos:
             if key[0] not in per_cell:
-                per_cell[key[0]] = cell_quantiles(model, key[0]), support_codes(model, key[0])
+                per_cell[key[0]] = cell_quantiles(core, key[0]), support_codes(core, key[0])
             quantiles, codes = per_cell[key[0]]
-            combos[key] = (mixture_quantiles(model, *key, wanted, quantiles=quantiles), range_support(codes, *key[1:]))
+            combos[key] = (mixture_quantiles(core, *key, wanted, quantiles=quantiles), range_support(codes, *key[1:]))
         logs[row], support[position] = combos[key]
     logs += row_log_rate[ranged][:, None]
     # Written column by column (one assignment each, not one per row and column).
@@ -398,31 +401,31 @@ def _apply_ranges(model, result, cell, years, years_max, bad, row_log_rate, conf
     result["support"] = pd.Categorical(support, categories=SUPPORT_GRADES)
 
 
-def _employers(model, cell: np.ndarray, bad: np.ndarray) -> pd.Categorical:
+def _employers(core: ModelCore, cell: np.ndarray, bad: np.ndarray) -> pd.Categorical:
     """The employer each row's company resolved to (``ByteDance`` -> ``TikTok``); missing
     for the market (no company, or one the model does not know) and for a bad row."""
     import pandas as pd
 
     from ._rows import employer_names
 
-    names = employer_names(model)
-    of_cell = np.array([names.index(company) if company else -1 for _, company in model.cells], dtype=np.int64)
+    names = employer_names(core)
+    of_cell = np.array([names.index(company) if company else -1 for _, company in core.cells], dtype=np.int64)
     codes = np.take(of_cell, cell)
     if bad.any():
         codes[bad] = -1
     return pd.Categorical.from_codes(codes, categories=names)
 
 
-def frame_categories(model, currency: object = None, as_of: object = None) -> tuple[list[str], list[str]]:
+def frame_categories(core: ModelCore, currency: object = None, as_of: object = None) -> tuple[list[str], list[str]]:
     """The fixed categories of ``predict_frame``'s ``currency`` and ``as_of``
     columns, the same for every chunk or partition of one call."""
     if currency is None:
-        currencies = sorted(set(model.local_currency.values()))
+        currencies = sorted(set(core.local_currency.values()))
     else:
-        currencies = [model.money.check_currency(currency)]
+        currencies = [core.money.check_currency(currency)]
     if as_of is None:
-        today = model.today()
-        as_ofs = sorted({model.money.default_as_of(c, today).isoformat() for c in model.countries})
+        today = core.today()
+        as_ofs = sorted({core.money.default_as_of(c, today).isoformat() for c in core.countries})
     else:
         from ..data.aging import parse_as_of
 

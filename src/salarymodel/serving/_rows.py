@@ -8,11 +8,15 @@ and reporting bad rows by index label and position.
 from __future__ import annotations
 
 from collections.abc import Hashable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
+
+if TYPE_CHECKING:
+    from .core import ModelCore
 
 __all__ = ["factorize", "unwrap", "numeric_years", "problem_table", "require_profile_columns", "employer_names"]
 
@@ -116,6 +120,6 @@ def numeric_years(raw: pd.Series) -> np.ndarray:
 _YEAR_TYPES = (int, float, str)
 
 
-def employer_names(model) -> list[str]:
+def employer_names(core: ModelCore) -> list[str]:
     """The categories of ``predict_frame``'s ``employer`` column: every employer the model knows."""
-    return sorted({company for _, company in model.cells if company})
+    return sorted({company for _, company in core.cells if company})

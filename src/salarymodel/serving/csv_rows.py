@@ -23,8 +23,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -253,10 +254,10 @@ def chunk_frame(chunk: RowChunk) -> pd.DataFrame:
     return frame
 
 
-def score_chunk(model, chunk: RowChunk, **options) -> pd.DataFrame:
-    """``predict_frame`` on a chunk (``errors="coerce"``), its unreadable rows
-    empty but for ``error``, which says why."""
-    scored = model.predict_frame(chunk_frame(chunk), errors="coerce", **options)
+def score_chunk(predict_frame: Callable[..., pd.DataFrame], chunk: RowChunk, **options: Any) -> pd.DataFrame:
+    """A model's ``predict_frame`` on a chunk (``errors="coerce"``), its unreadable
+    rows empty but for ``error``, which says why."""
+    scored = predict_frame(chunk_frame(chunk), errors="coerce", **options)
     structural = chunk.problems != ""
     if structural.any():
         numeric = [

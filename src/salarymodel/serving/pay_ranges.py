@@ -16,10 +16,14 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..errors import ParameterError, ParameterTypeError
 from .bands import check_percentile
 from .model_io.schema import shown
+
+if TYPE_CHECKING:
+    from .core import ModelCore
 
 __all__ = ["parse_levels", "DEFAULT_LEVELS", "MAX_LEVELS", "PayRange", "pay_ranges", "schema_org", "json_ld"]
 
@@ -78,10 +82,10 @@ class PayRange:
         return fields
 
 
-def _level_years(model, levels) -> list[tuple[str, float, float]]:
+def _level_years(core: ModelCore, levels) -> list[tuple[str, float, float]]:
     """(name, low, high) for each level asked for, each a range of years within the model's."""
     if levels is None:
-        edges = (0.0, *model.level_edges, LEAD_YEARS_MAX)
+        edges = (0.0, *core.level_edges, LEAD_YEARS_MAX)
         return [(name, edges[i], edges[i + 1]) for i, name in enumerate(DEFAULT_LEVELS)]
     if isinstance(levels, dict) and levels:
         named = [(str(name), value) for name, value in levels.items()]
@@ -159,7 +163,7 @@ def parse_levels(text: str | None) -> list[tuple[float, float]] | None:
 
 
 def pay_ranges(
-    model,
+    core: ModelCore,
     country: object,
     company: object = None,
     *,
@@ -186,17 +190,15 @@ def pay_ranges(
         )
     answers = []
     wanted = sorted({low_q, target, high_q, *_SCHEMA_PERCENTILES})
-    for name, low, high in _level_years(model, levels):
+    for name, low, high in _level_years(core, levels):
         years = (low, high)
-        estimate = model.predict(country, years, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
-        values = model.percentiles(
-            country, years, company, q=tuple(wanted), currency=currency, as_of=as_of, aging_rate=aging_rate
-        )
+        estimate = core.predict(country, years, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
+        values = core.percentiles(country, years, company, q=tuple(wanted), currency=currency, as_of=as_of, aging_rate=aging_rate)
         answers.append(
             PayRange(
                 name,
                 estimate.years,
-                estimate.years_max,
+                high if estimate.years_max is None else estimate.years_max,
                 values[low_q],
                 values[target],
                 values[high_q],

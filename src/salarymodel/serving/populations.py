@@ -18,11 +18,14 @@ frame, explain) is answered for the population by the same code.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ParameterError, ParameterTypeError
 from .model_io.records import ModelMeta, ServingTables
 from .model_io.schema import shown
+
+if TYPE_CHECKING:
+    from .core import ModelCore
 
 __all__ = ["PER_CELL_TABLES", "population_tables", "population_countries", "check_population", "check_frame_countries"]
 
@@ -88,7 +91,7 @@ def check_population(population: object, known: dict[str, dict[int, int]], owner
     return population
 
 
-def check_frame_countries(model, frame: Any, population: str) -> None:
+def check_frame_countries(core: ModelCore, frame: Any, population: str) -> None:
     """Refuse a pandas or Dask frame with a country ``population`` has no records in (named,
     with its rows' count); a missing column and countries the model does not know are left to
     the frame's own checks. A Dask frame's countries are counted in one pass over it."""
@@ -97,21 +100,21 @@ def check_frame_countries(model, frame: Any, population: str) -> None:
     counts = frame["country"].value_counts(dropna=True)
     if hasattr(counts, "compute"):
         counts = counts.compute()
-    covered = population_countries(model.meta, model.lookup.populations[population])
+    covered = population_countries(core.meta, core.lookup.populations[population])
     outside: dict[str, int] = {}
     for value, count in counts.items():
         try:
-            code = model.resolve_country(value)
+            code = core.resolve_country(value)
         except (ValueError, TypeError):
             continue
         if code not in covered:
-            label = model.country_label(code)
+            label = core.country_label(code)
             outside[label] = outside.get(label, 0) + int(count)
     if outside:
         listed = ", ".join(f"{label} ({count:,} rows)" for label, count in sorted(outside.items()))
         raise ParameterError(
             "population",
             f"The population {population!r} has no records in {listed}, so the model cannot answer as it sees "
-            f"those markets. It answers for {', '.join(model.country_label(c) for c in covered)}: score those "
+            f"those markets. It answers for {', '.join(core.country_label(c) for c in covered)}: score those "
             "rows without the population, or leave them out.",
         )

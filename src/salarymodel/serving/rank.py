@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from statistics import NormalDist
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +24,9 @@ from .bands import Z_GRID
 from .grid import interpolate
 from .model_io.schema import shown
 from .words import amount, engineers
+
+if TYPE_CHECKING:
+    from .core import ModelCore
 
 __all__ = ["SalaryRank", "check_salary", "salary_rank"]
 
@@ -157,22 +161,22 @@ def check_salary(salary: object, owner: str = "rank") -> float:
     return value
 
 
-def _one_year_quantile(model, cell: int, years: float):
+def _one_year_quantile(core: ModelCore, cell: int, years: float):
     """The log reference-USD quantile function of one cell at ``years``, as :meth:`percentiles` reads it
     (the cell's row of each level's table, interpolated on the years grid; levels asked once are not kept)."""
 
     def quantile(level: float) -> float:
-        return float(interpolate(model.quantile_block((level,), (cell,), keep=False)[0, 0], float(years)))
+        return float(interpolate(core.quantile_block((level,), (cell,), keep=False)[0, 0], float(years)))
 
     return quantile
 
 
-def _range_quantile(model, cell: int, low: float, high: float):
+def _range_quantile(core: ModelCore, cell: int, low: float, high: float):
     from .year_ranges import mixture_cdf
 
     # The mixture's quantiles are its CDF inverted on a grid: linear in the level between
     # the grid's points, so it is read (and inverted below) by interpolation.
-    x, cdf = mixture_cdf(model, cell, low, high)
+    x, cdf = mixture_cdf(core, cell, low, high)
     return lambda level: float(np.interp(level, cdf, x))
 
 
@@ -223,7 +227,7 @@ def _percentile(quantile, target: float) -> tuple[float, str | None]:
 
 
 def salary_rank(
-    model,
+    core: ModelCore,
     country: object,
     years: object,
     salary: object,
@@ -235,13 +239,13 @@ def salary_rank(
 ) -> SalaryRank:
     """Rank ``salary`` among ML engineers like the one asked about; see :meth:`SalaryModel.rank`."""
     value = check_salary(salary)
-    estimate = model.predict(country, years, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
-    cell = model.cell_index(estimate.country, estimate.company if estimate.company_known else None)
-    log_rate = math.log(model.money_quote(estimate.country, currency, as_of, aging_rate).multiplier)
+    estimate = core.predict(country, years, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
+    cell = core.cell_index(estimate.country, estimate.company if estimate.company_known else None)
+    log_rate = math.log(core.money_quote(estimate.country, currency, as_of, aging_rate).multiplier)
     if estimate.years_max is None:
-        quantile = _one_year_quantile(model, cell, estimate.years)
+        quantile = _one_year_quantile(core, cell, estimate.years)
     else:
-        quantile = _range_quantile(model, cell, estimate.years, estimate.years_max)
+        quantile = _range_quantile(core, cell, estimate.years, estimate.years_max)
     target = math.log(value) - log_rate
     percentile, beyond = _percentile(quantile, target)
     # The same salary against the distribution moved to each end of the median's 80% interval.
@@ -251,7 +255,7 @@ def salary_rank(
     p75 = math.exp(quantile(0.75) + log_rate)
     return SalaryRank(
         estimate.country,
-        model.country_label(estimate.country),
+        core.country_label(estimate.country),
         estimate.years,
         estimate.years_max,
         estimate.company if estimate.company_known else None,

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import re
 from statistics import NormalDist
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import ParameterError, ParameterTypeError
 from .bands import Z_GRID
 from .grid import GRID_STEP, YEARS_GRID, grid_index, grid_position, interpolate
+
+if TYPE_CHECKING:
+    from .core import ModelCore
 
 __all__ = [
     "check_range",
@@ -111,19 +115,19 @@ def _points(low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
     return np.linspace(low, high, count), weights / weights.sum()
 
 
-def cell_quantiles(model, cell: int) -> np.ndarray:
+def cell_quantiles(core: ModelCore, cell: int) -> np.ndarray:
     """One cell's quantile function at every grid point, (levels, grid), on the mixture's level grid."""
-    return model.quantile_block(Z_LEVELS, [cell])[:, 0]
+    return core.quantile_block(Z_LEVELS, [cell])[:, 0]
 
 
 def mixture_quantiles(
-    model, cell: int, low: float, high: float, levels: np.ndarray, quantiles: np.ndarray | None = None
+    core: ModelCore, cell: int, low: float, high: float, levels: np.ndarray, quantiles: np.ndarray | None = None
 ) -> np.ndarray:
     """Log reference-USD quantiles at ``levels`` of the mixture over ``[low, high]``.
 
     Parameters
     ----------
-    model : SalaryModel
+    core : ModelCore
     cell : int
         Row of the model's tables (country and employer).
     low, high : float
@@ -137,11 +141,13 @@ def mixture_quantiles(
     -------
     ndarray of shape (len(levels),)
     """
-    x, cdf = mixture_cdf(model, cell, low, high, quantiles)
+    x, cdf = mixture_cdf(core, cell, low, high, quantiles)
     return np.interp(np.asarray(levels, dtype=float), cdf, x)
 
 
-def mixture_cdf(model, cell: int, low: float, high: float, quantiles: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def mixture_cdf(
+    core: ModelCore, cell: int, low: float, high: float, quantiles: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The mixture's CDF over ``[low, high]`` on a fixed grid of log reference-USD pay.
 
     Returns
@@ -155,7 +161,7 @@ def mixture_cdf(model, cell: int, low: float, high: float, quantiles: np.ndarray
     # Each year's quantile function on the tables' level grid, (years, levels), read
     # with one linear interpolation in years shared by every level.
     if quantiles is None:
-        quantiles = cell_quantiles(model, cell)
+        quantiles = cell_quantiles(core, cell)
     per_year = interpolate(quantiles, years).T
     # The averaged CDF on a fixed grid of log pay (a bounded cost per range, whatever
     # its length).
@@ -164,12 +170,12 @@ def mixture_cdf(model, cell: int, low: float, high: float, quantiles: np.ndarray
     return x, cdf
 
 
-def range_median_offsets(model, cell: int, low: float, high: float) -> tuple[float, float]:
+def range_median_offsets(core: ModelCore, cell: int, low: float, high: float) -> tuple[float, float]:
     """Log offsets of the median's own interval, averaged over the range."""
     years, weights = _points(low, high)
-    median = np.interp(years, YEARS_GRID, model.tables.median[cell])
-    below = np.interp(years, YEARS_GRID, model.tables.median_low[cell]) - median
-    above = np.interp(years, YEARS_GRID, model.tables.median_high[cell]) - median
+    median = np.interp(years, YEARS_GRID, core.tables.median[cell])
+    below = np.interp(years, YEARS_GRID, core.tables.median_low[cell]) - median
+    above = np.interp(years, YEARS_GRID, core.tables.median_high[cell]) - median
     return float(weights @ below), float(weights @ above)
 
 
@@ -182,11 +188,11 @@ def _span(low: float, high: float) -> tuple[int, int]:
     return first, max(first, last)
 
 
-def support_codes(model, cell: int) -> np.ndarray:
+def support_codes(core: ModelCore, cell: int) -> np.ndarray:
     """One cell's support grade at every grid point, as its index in ``SUPPORT_GRADES``."""
     from .estimate import SUPPORT_GRADES
 
-    return np.array([SUPPORT_GRADES.index(grade) for grade in model.support_rows[cell]])
+    return np.array([SUPPORT_GRADES.index(grade) for grade in core.support_rows[cell]])
 
 
 def range_support(codes: np.ndarray, low: float, high: float) -> str:
@@ -197,11 +203,11 @@ def range_support(codes: np.ndarray, low: float, high: float) -> str:
     return SUPPORT_GRADES[int(codes[first : last + 1].max())]
 
 
-def range_provenance(model, cell: int, low: float, high: float) -> tuple[str, tuple[str, ...], str]:
+def range_provenance(core: ModelCore, cell: int, low: float, high: float) -> tuple[str, tuple[str, ...], str]:
     """The weakest support over the range, every figure behind it, and the level at its middle."""
     first, last = _span(low, high)
-    support = range_support(support_codes(model, cell), low, high)
+    support = range_support(support_codes(core, cell), low, high)
     sources: dict[str, None] = {}
-    for ids in model.source_rows[cell][first : last + 1]:
+    for ids in core.source_rows[cell][first : last + 1]:
         sources.update(dict.fromkeys(ids))
-    return support, tuple(sources), model.level_rows[grid_index((low + high) / 2)]
+    return support, tuple(sources), core.level_rows[grid_index((low + high) / 2)]

@@ -21,6 +21,7 @@ from ..data.names import country_labels, country_names_for
 from ..data.sources import load_sources
 from ..data.training_data import TrainingData
 from ..serving.bands import quantile_rows
+from ..serving.core import ModelCore
 from ..serving.grid import YEARS_GRID
 from ..serving.model import SalaryModel
 from ..serving.model_io.records import FidelityRecord, ModelMeta, ServingTables, TrainingFacts
@@ -173,7 +174,7 @@ def compile_model(estimator, data: TrainingData, metadata: TrainingFacts, poster
     # The fidelity of every figure is evidence the served model carries (explain reads it).
     from .fidelity import fidelity_table
 
-    table = fidelity_table(SalaryModel(tables, typed).quantiles, data, typed.countries)
+    table = fidelity_table(ModelCore(tables, typed).quantiles, data, typed.countries)
     fidelity = FidelityRecord.from_json(
         {"columns": list(table.columns), "records": [[_json_value(v) for v in row] for row in table.itertuples(index=False)]},
         "fidelity",

@@ -132,4 +132,4 @@ def save_trained_model(
     import sklearn
 
     training = (_training_bytes(training_state(model)), {"scikit-learn": sklearn.__version__})
-    return save_model(model, out_dir, card, card_markdown, training=training, training_set=training_set)
+    return save_model(model.tables, model.meta, out_dir, card, card_markdown, training=training, training_set=training_set)

@@ -82,7 +82,7 @@ def _csv_batch(model, body: bytes, query: dict) -> tuple[int, Any]:
         return 422, problem
     rows = []
     for chunk in chunks:
-        rows += _json_rows(score_chunk(model, chunk, percentiles=PERCENTILES, **options), chunk.lines)
+        rows += _json_rows(score_chunk(model.predict_frame, chunk, percentiles=PERCENTILES, **options), chunk.lines)
     return 200, rows
 
 

@@ -9,6 +9,7 @@ from pydantic import BeforeValidator
 
 from ..data.amounts import AmountError, parse_amount, parse_confidence
 from ..errors import ParameterError
+from ..serving.core import ModelCore
 from ..serving.model import SalaryModel
 from ..serving.model_io.card import ModelCard
 from ..serving.year_ranges import parse_years_text
@@ -27,7 +28,7 @@ __all__ = [
     "AsOf",
     "Population",
     "years_value",
-    "as_population",
+    "answering_core",
 ]
 
 
@@ -65,9 +66,9 @@ Population = Annotated[
 ]
 
 
-def as_population(model: SalaryModel, population: str | None, country: str) -> SalaryModel:
-    """The model answering as ``population`` sees ``country``'s market (the model itself when empty)."""
-    return model if not population else model.population_view(population, country)
+def answering_core(model: SalaryModel, population: str | None, country: str) -> ModelCore:
+    """The core answering as ``population`` sees ``country``'s market (the model's own when empty)."""
+    return model.core if not population else model.core.population_view(population, country)
 
 
 def years_value(text: str, years_max: float | None) -> float | tuple[float, float]:

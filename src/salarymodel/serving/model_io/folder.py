@@ -240,7 +240,8 @@ def _switch(folder: Path, card: dict[str, Any], contents: dict[str, Any], card_m
 
 
 def save_model(
-    model: SalaryModel,
+    tables: ServingTables,
+    meta: ModelMeta,
     out_dir: str | os.PathLike[str],
     card: dict[str, Any],
     card_markdown: str,
@@ -256,8 +257,8 @@ def save_model(
 
     Parameters
     ----------
-    model : SalaryModel
-        With its training side.
+    tables, meta : ServingTables, ModelMeta
+        The model's records (``model.tables`` and ``model.meta``).
     out_dir : path-like
         The model folder (checked by :func:`check_model_folder`).
     card, card_markdown
@@ -275,7 +276,7 @@ def save_model(
         The card as written (format version, files and hashes filled in).
     """
     folder = check_model_folder(out_dir)
-    data = serving_bytes(model.tables, model.meta)
+    data = serving_bytes(tables, meta)
     version = _sha256(data)[:12]
     contents = {"data": data}
     if training is not None:

@@ -23,7 +23,7 @@ from ..params import (
     Salary,
     Years,
     YearsMax,
-    as_population,
+    answering_core,
     years_value,
 )
 from ..problems import PROBLEM_RESPONSES, ClientError
@@ -56,19 +56,19 @@ def estimate(
 ) -> JSONResponse:
     # The busiest endpoint reads the model off the request: resolving the ModelDep
     # dependency cost it 13% of its requests per second (python -m benchmarks.run).
-    model = as_population(request.app.state.model, population, country)
+    core = answering_core(request.app.state.model, population, country)
     asked = years_value(years, years_max)
-    e = model.predict(country, asked, company or None, confidence=confidence, currency=currency or None, as_of=as_of or None)
-    p = model.percentiles(country, asked, company or None, q=PERCENTILES, currency=currency or None, as_of=as_of or None)
+    e = core.predict(country, asked, company or None, confidence=confidence, currency=currency or None, as_of=as_of or None)
+    p = core.percentiles(country, asked, company or None, q=PERCENTILES, currency=currency or None, as_of=as_of or None)
     body = {key: _clean(value) for key, value in e.to_dict().items()}
     body.update(
         {
             "percentiles": {f"p{q}": v for q, v in zip(PERCENTILES, p.values())},
             "pay": "base",
             "population": population or None,
-            "model_version": model.metadata.version,
-            "model_seed": model.metadata.seed,
-            "sentence": estimate_sentence(e, model.country_label(e.country)),
+            "model_version": core.metadata.version,
+            "model_seed": core.metadata.seed,
+            "sentence": estimate_sentence(e, core.country_label(e.country)),
         }
     )
     # A plain JSON response: the body is already JSON-safe, so FastAPI's encoder is skipped
@@ -88,13 +88,23 @@ def rank(
     years_max: YearsMax = None,
     population: Population = None,
 ) -> dict:
-    model = as_population(model, population, country)
     answer = model.rank(
-        country, years_value(years, years_max), salary, company or None, currency=currency or None, as_of=as_of or None
+        country,
+        years_value(years, years_max),
+        salary,
+        company or None,
+        currency=currency or None,
+        as_of=as_of or None,
+        population=population,
     )
     body = {key: _clean(value) for key, value in answer.to_dict().items()}
     body.update(
-        {"pay": "base", "population": population or None, "sentence": answer.sentence(), "model_version": model.metadata.version}
+        {
+            "pay": "base",
+            "population": population or None,
+            "sentence": answer.sentence(),
+            "model_version": model.meta.metadata.version,
+        }
     )
     return body
 
@@ -111,10 +121,10 @@ def explain(
     population: Population = None,
 ) -> dict:
     asked = years_value(years, years_max)
-    model = as_population(model, population, country)
-    table = model.explain(country, asked, company or None, currency=currency or None, as_of=as_of or None)
+    table = model.explain(country, asked, company or None, currency=currency or None, as_of=as_of or None, population=population)
     records = [{key: _clean(value) for key, value in record.items()} for record in table.to_dict("records")]
-    return {"figures": records, "band_parts": model.band_parts(country, asked, company or None)}
+    parts = answering_core(model, population, country).band_parts(country, asked, company or None)
+    return {"figures": records, "band_parts": parts}
 
 
 @router.post(

@@ -21,4 +21,4 @@ async def healthz() -> dict:
 
 @router.get("/readyz", response_model=Ready, summary="The model is loaded and answers")
 def readyz(model: ModelDep) -> dict:
-    return {"ready": model.predict(model.countries[0], 5).median > 0}
+    return {"ready": model.predict(model.core.countries[0], 5).median > 0}

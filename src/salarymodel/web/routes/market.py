@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from ...serving.pay_ranges import parse_levels, schema_org
 from ..batch import PERCENTILES
-from ..params import AsOf, CardDep, Company, Country, Currency, ModelDep, Population, as_population
+from ..params import AsOf, CardDep, Company, Country, Currency, ModelDep, Population
 from ..problems import PROBLEM_RESPONSES
 from ..schemas import Curve, Known, ModelSummary, Ranges
 
@@ -32,7 +32,7 @@ def ranges(
     ] = None,
     population: Population = None,
 ) -> dict:
-    answers = as_population(model, population, country).ranges(
+    answers = model.ranges(
         country,
         company or None,
         levels=parse_levels(levels or None),
@@ -40,6 +40,7 @@ def ranges(
         spread=(spread_low, spread_high),
         currency=currency or None,
         as_of=as_of or None,
+        population=population,
     )
     return {
         "pay": "base",
@@ -60,8 +61,14 @@ def curve(
     years_to: Annotated[int, Query(ge=1, le=50, description="Last year of the curve")] = 30,
     population: Population = None,
 ) -> dict:
-    table = as_population(model, population, country).curve(
-        country, company or None, years=list(range(years_to + 1)), q=PERCENTILES, currency=currency or None, as_of=as_of or None
+    table = model.curve(
+        country,
+        company or None,
+        years=list(range(years_to + 1)),
+        q=PERCENTILES,
+        currency=currency or None,
+        as_of=as_of or None,
+        population=population,
     )
     wide = table.pivot(index="years", columns="percentile", values="salary")
     first = table.iloc[0]
@@ -77,19 +84,19 @@ def curve(
 
 @router.get("/known", response_model=Known, summary="Countries, their currencies and employers")
 def known(model: ModelDep) -> dict:
-    currencies = model.money.currencies_at(model.money.fx_last_month)  # those with a rate now
+    currencies = model.core.money.currencies_at(model.core.money.fx_last_month)  # those with a rate now
     return {"countries": model.known(), "currencies": currencies}
 
 
 @router.get("/model", response_model=ModelSummary, summary="The model card's summary")
 def model_summary(model: ModelDep, card: CardDep) -> dict:
-    facts = model.metadata
+    facts = model.meta.metadata
     summary = {
         "version": facts.version,
         "seed": facts.seed,
         "rows": facts.rows,
-        "countries": list(model.countries),
-        "reference_year": model.reference_year,
+        "countries": list(model.core.countries),
+        "reference_year": model.core.reference_year,
         "pay": "base",
         "band": "80% of ML engineers like this (country, years, employer) earn between low and high: the "
         "spread within the market plus the uncertainty of the market's median, each counted once",
