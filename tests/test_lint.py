@@ -1,6 +1,6 @@
 """The linters run with the suite, so CI fails on what they find: ruff on the
 code, the tests and the benchmarks (its linter and its formatter), mypy on the
-package (settings in pyproject.toml), and strict on the model-file package."""
+package (settings in pyproject.toml), and strict on the core and the model-file package."""
 
 from __future__ import annotations
 
@@ -31,8 +31,17 @@ def test_mypy_finds_nothing_in_the_package():
     assert "Success: no issues found" in done.stdout
 
 
-def test_mypy_strict_finds_nothing_in_the_model_file_package():
-    # The package every model folder is written and read through is typed without gaps.
-    done = _run("mypy", "--no-incremental", "--strict", "src/salarymodel/serving/model_io")
+def test_mypy_strict_finds_nothing_in_the_core_and_the_model_file_package():
+    # What every answer reads (the core, its facade, the years grid) and the package every
+    # model folder is written and read through are typed without gaps.
+    done = _run(
+        "mypy",
+        "--no-incremental",
+        "--strict",
+        "src/salarymodel/serving/model_io",
+        "src/salarymodel/serving/core.py",
+        "src/salarymodel/serving/model.py",
+        "src/salarymodel/serving/grid.py",
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Success: no issues found" in done.stdout

@@ -22,7 +22,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -50,7 +51,7 @@ CACHE_BYTES = 64 * 1024 * 1024
 _PYTHON_FLOAT_BYTES = 32
 
 
-def _make_room(cache: dict, most: int, entry_bytes: int) -> None:
+def _make_room(cache: dict[Any, Any], most: int, entry_bytes: int) -> None:
     """Empty ``cache`` if one more entry of ``entry_bytes`` would pass ``most`` entries or
     :data:`CACHE_BYTES` (one entry is always allowed)."""
     if len(cache) >= min(most, max(1, CACHE_BYTES // max(entry_bytes, 1))):
@@ -129,17 +130,17 @@ class ModelCore:
         self._stacked_cache: dict[float, np.ndarray] = {}
         self._fidelity: pd.DataFrame | None = None
         self._positions: dict[float, tuple[int, float]] = {}  # years -> grid_position(years)
-        self._money_cache: dict[tuple, MoneyQuote] = {}
+        self._money_cache: dict[tuple[object, ...], MoneyQuote] = {}
         self._today, self._next_midnight = dt.date.min, -math.inf
         self._views: dict[str, ModelCore] = {}
         # Level of each grid point (the level edges lie on the grid), read like support.
         self.level_rows: list[str] = [level_for_years(float(y), self._level_edges) for y in YEARS_GRID]
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         # Plain tables travel (to Dask workers, say); what they index is rebuilt.
         return {"tables": self.tables, "meta": self.meta}
 
-    def __setstate__(self, state: dict) -> None:
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self.tables, self.meta = state["tables"], state["meta"]
         self._prepare()
 
@@ -149,7 +150,7 @@ class ModelCore:
         amounts are exactly the reference-year figures (1 July of that year)."""
         return f"{self.reference_year}-07-01"
 
-    def known(self) -> list[dict]:
+    def known(self) -> list[dict[str, Any]]:
         """What the model can estimate: each country with its name, currency,
         the employers it has figures for (plus their aliases) and the
         populations (sources of records) that answer there."""
@@ -259,7 +260,7 @@ class ModelCore:
             self._quantile_cache[level] = table
         return table
 
-    def quantile_block(self, levels, cells, *, keep: bool = True) -> np.ndarray:
+    def quantile_block(self, levels: Iterable[float], cells: Sequence[int] | np.ndarray, *, keep: bool = True) -> np.ndarray:
         """Log reference-USD quantiles at ``levels`` for the table rows ``cells`` only,
         shape (levels, cells, grid).
 
@@ -411,7 +412,9 @@ class ModelCore:
             ),
         )
 
-    def _predict_range(self, code: str, years, company, confidence, currency, as_of, aging_rate) -> SalaryEstimate:
+    def _predict_range(
+        self, code: str, years: object, company: object, confidence: object, currency: object, as_of: object, aging_rate: object
+    ) -> SalaryEstimate:
         """An estimate for experience lying evenly in a (low, high) range; see :mod:`.year_ranges`."""
         from .year_ranges import check_range, mixture_quantiles, range_median_offsets, range_provenance
 
@@ -512,7 +515,7 @@ class ModelCore:
 
         return quantiles(self, frame, levels)
 
-    def band_parts(self, country: str, years: YearsOfExperience, company: str | None = None) -> dict:
+    def band_parts(self, country: str, years: YearsOfExperience, company: str | None = None) -> dict[str, float]:
         """The band's two parts at one point; see :func:`salarymodel.serving._explain.band_parts`."""
         from ._explain import band_parts
 

@@ -5,6 +5,8 @@ Numpy only: serving imports this module, so it must stay light.
 
 from __future__ import annotations
 
+from typing import overload
+
 import numpy as np
 
 from ..data.levels import MAX_YEARS
@@ -19,7 +21,11 @@ GRID_SIZE = len(YEARS_GRID)
 SNAP = 1e-9
 
 
-def grid_index(years):
+@overload
+def grid_index(years: float) -> int: ...
+@overload
+def grid_index(years: np.ndarray) -> np.ndarray: ...
+def grid_index(years: float | np.ndarray) -> int | np.ndarray:
     """The grid point at or below ``years`` (a float or an array): where support,
     sources and the level are read: :func:`grid_position`'s lower point, or the last
     point when ``years`` is on it."""
@@ -27,7 +33,11 @@ def grid_index(years):
     return i + (f >= 1.0)
 
 
-def grid_position(years):
+@overload
+def grid_position(years: float) -> tuple[int, float]: ...
+@overload
+def grid_position(years: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+def grid_position(years: float | np.ndarray) -> tuple[int, float] | tuple[np.ndarray, np.ndarray]:
     """Where ``years`` falls on the grid: the lower point ``i`` and the weight ``f`` of the
     next, so that a row's value there is ``row[i] + f * (row[i + 1] - row[i])``.
 
@@ -50,13 +60,13 @@ def grid_position(years):
         if i > GRID_SIZE - 2:
             i = GRID_SIZE - 2
         return i, position - i
-    position = np.asarray(years, dtype=float) / GRID_STEP
-    index = np.minimum((position + SNAP).astype(np.int64), GRID_SIZE - 2)
-    return index, position - index
+    positions = np.asarray(years, dtype=float) / GRID_STEP
+    index = np.minimum((positions + SNAP).astype(np.int64), GRID_SIZE - 2)
+    return index, positions - index
 
 
-def interpolate(row: np.ndarray, years):
+def interpolate(row: np.ndarray, years: float | np.ndarray) -> np.ndarray:
     """A table row (or the last axis of an array of rows) read at ``years`` (see :func:`grid_position`)."""
     i, f = grid_position(years)
     lower = row[..., i]
-    return lower + f * (row[..., i + 1] - lower)
+    return np.asarray(lower + f * (row[..., i + 1] - lower))
