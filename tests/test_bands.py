@@ -11,12 +11,12 @@ import pytest
 from scipy.special import ndtri
 
 from helpers import a_users_figure, figures_with, shipped_figures, uk_figures
+from salarymodel.data.statistics import statistic_kind
 from salarymodel.data.training_data import training_data
 from salarymodel.evidence.sharpness import figure_sharpness, interval_score
 from salarymodel.serving.grid import YEARS_GRID
 from salarymodel.train import train
 from salarymodel.training.compile import model_cells
-from salarymodel.training.fidelity import tolerance_for
 
 MONEY_2023 = "2023-07-01"
 
@@ -148,7 +148,7 @@ def test_spread_figures_are_reproduced_within_15_percent_or_say_why(model):
     spread = table[table["statistic"].ne("mean") & table["status"].ne("excluded")]
     for row in spread.itertuples():
         worst = np.nanmax(np.abs([row.relative_error, row.relative_error_high]))
-        if worst <= tolerance_for(row.statistic):
+        if worst <= statistic_kind(row.statistic).tolerance:
             assert row.status == "reproduced"
         else:
             assert row.status == "not reproduced" and ("disagree" in row.reason or "pooled" in row.reason), row

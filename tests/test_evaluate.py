@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from salarymodel.cli.evaluate import format_report
+from salarymodel.data.statistics import statistic_kind
 from salarymodel.evidence.report import compare_models
-from salarymodel.training.fidelity import tolerance_for
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def test_fidelity_reports_every_figure_with_a_status_and_reason(report, training
     for figure in figures:
         assert figure["status"] in ("reproduced", "not reproduced", "excluded") and figure["reason"]
         if figure["status"] == "reproduced":
-            assert abs(figure["relative_error"]) <= tolerance_for(figure["statistic"])
+            assert abs(figure["relative_error"]) <= statistic_kind(figure["statistic"]).tolerance
         if figure["status"] != "excluded":
             assert figure["model_usd"] > 0 and isinstance(figure["in_band_80"], bool)
     status = {f["id"]: f["status"] for f in figures}

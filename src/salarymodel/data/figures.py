@@ -19,13 +19,13 @@ from ..errors import FiguresError
 from .amounts import AmountError, parse_number
 from .levels import MAX_YEARS, PARTITION_LEVELS
 from .shipped import raw_data_file
+from .statistics import kind_words, statistic_kind
 
 __all__ = [
     "FIGURE_COLUMNS",
     "load_figures",
     "load_levels",
     "exclusion_reasons",
-    "quantile_level",
     "group_rank",
     "level_edges",
     "local_currencies",
@@ -53,7 +53,6 @@ FIGURE_COLUMNS = [
 ]
 _REQUIRED = ["id", "source", "country", "currency", "year", "level", "pay", "statistic", "value"]
 _PAY_TYPES = {"base", "total"}
-_STATISTIC = re.compile(r"^(mean|median|range|p([1-9][0-9]?))$")
 _GROUP_RANK = re.compile(r"^(lowest|highest) of ([2-9]|[1-9][0-9]+|several)$")
 
 
@@ -70,15 +69,6 @@ def group_rank(text: str | None) -> tuple[int, int] | None:
         return None
     count = 0 if match.group(2) == "several" else int(match.group(2))
     return (-1 if match.group(1) == "lowest" else 1), count
-
-
-def quantile_level(statistic: str) -> float | None:
-    """Return the quantile a statistic names (``'p25'`` -> 0.25), else None."""
-    if statistic == "median":
-        return 0.5
-    if statistic.startswith("p"):
-        return int(statistic[1:]) / 100.0
-    return None
 
 
 def load_levels(path: str | Path | None = None) -> pd.DataFrame:
@@ -171,14 +161,15 @@ def _check_row(line: int, row: dict[str, str], levels: pd.DataFrame) -> list[str
     if row["pay"].strip() and row["pay"].strip() not in _PAY_TYPES:
         bad("pay", "must be 'base' or 'total'.")
     statistic = row["statistic"].strip()
-    if statistic and not _STATISTIC.match(statistic):
-        bad("statistic", "must be mean, median, range or a percentile p1..p99.")
+    kind = statistic_kind(statistic) if statistic else None
+    if statistic and kind is None:
+        bad("statistic", f"must be {kind_words()}.")
     value = _number(row["value"]) if row["value"].strip() else None
     if row["value"].strip() and (value is None or not _MIN_SALARY <= value <= _MAX_SALARY):
         bad("value", f"must be an annual salary between {_MIN_SALARY:g} and {_MAX_SALARY:g} in its currency.")
     high_text = row.get("value_high", "").strip()
     coverage_text = row.get("coverage", "").strip()
-    if statistic == "range":
+    if kind is not None and kind.spans:
         high = _number(high_text) if high_text else None
         if high is None or not _MIN_SALARY <= high <= _MAX_SALARY:
             bad("value_high", f"must be an annual salary between {_MIN_SALARY:g} and {_MAX_SALARY:g} for a range.")
@@ -193,7 +184,7 @@ def _check_row(line: int, row: dict[str, str], levels: pd.DataFrame) -> list[str
                 "coverage",
                 "must be the share of salaries the range spans, from 0.01 to 0.99, e.g. 0.5 for 25th..75th percentile.",
             )
-    elif statistic:
+    elif kind is not None:
         if high_text:
             bad("value_high", f"must be empty for statistic '{statistic}' (only ranges have a high).")
         if coverage_text:
@@ -321,12 +312,13 @@ def _mixed_statistics(raw: pd.DataFrame) -> list[str]:
         if figure_id:
             statistics.setdefault(figure_id, []).append((offset + 2, statistic))
     for figure_id, rows in statistics.items():
-        kinds = {s for _, s in rows}
-        if "mean" in kinds and len(kinds) > 1:
+        named = {s for _, s in rows}
+        locations = {s for s in named if (kind := statistic_kind(s)) is not None and kind.location_only}
+        if locations and len(named) > 1:
             lines = ", ".join(str(line) for line, _ in rows)
             problems.append(
-                f"lines {lines}, column 'statistic': figure {figure_id!r} gives a mean and "
-                f"{sorted(kinds - {'mean'})}; a mean and a spread are separate figures, give them "
+                f"lines {lines}, column 'statistic': figure {figure_id!r} gives a {sorted(locations)[0]} and "
+                f"{sorted(named - locations)}; a mean and a spread are separate figures, give them "
                 "separate ids."
             )
     return problems

@@ -17,13 +17,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtri
 
 from .aging import WageSeries, load_wage_index
-from .figures import exclusion_reasons, load_figures, load_levels, local_currencies, quantile_level
+from .figures import exclusion_reasons, load_figures, load_levels, local_currencies
 from .names import fold_company_names, load_company_aliases
 from .normalise import MoneyBasis, load_cpi, normalise_figures
 from .records import check_records_money
+from .statistics import figure_points
 from .tables import TablePaths
 
 __all__ = ["TrainingData", "training_data", "with_records"]
@@ -93,15 +93,8 @@ def _records_in_reference_money(records: pd.DataFrame, figures: pd.DataFrame, ba
 def _check_spreads_rise(used: pd.DataFrame) -> None:
     """A figure's percentiles and range ends must rise with their level: a pair
     that does not is a typing slip no model can read."""
-    spread = used[used["statistic"] != "mean"]
-    for figure_id, rows in spread.groupby("id", sort=False):
-        points: list[tuple[float, float]] = []
-        for row in rows.to_dict("records"):
-            if row["statistic"] == "range":
-                tail = (1 - row["coverage"]) / 2
-                points += [(float(ndtri(tail)), row["value_usd"]), (float(ndtri(1 - tail)), row["value_high_usd"])]
-            else:
-                points.append((float(ndtri(quantile_level(row["statistic"]))), row["value_usd"]))
+    for figure_id, rows in used.groupby("id", sort=False):
+        points = [point for row in rows.to_dict("records") for point in figure_points(row)]
         if len(points) < 2:
             continue
         points.sort()

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..data.statistics import KINDS, OrderOfSites, Quantile
 from ..training.measurement import REPORTING_SD
 from ..training.posterior import DiagnosticLimits, Posterior, SamplerSettings
 from ..training.posterior_cache import cached_posterior
@@ -54,11 +55,15 @@ __all__ = [
 
 # Years at which a refit's market medians are compared with the full fit's.
 CHANGE_YEARS = np.arange(0.0, 31.0)
-_KIND_RANGE, _KIND_QUANTILE, _KIND_ORDER = 2, 1, 3
 # Each refit: 4 chains of 300 warm-up and 600 kept draws (two thirds of the served fit's
 # steps), held to split R-hat 1.02 and 50 effective draws per chain.
 REFIT_SETTINGS = SamplerSettings(chains=4, warmup=300, samples=600)
 REFIT_LIMITS = DiagnosticLimits(r_hat=1.02, ess_bulk=200, ess_tail=200, divergences=8)
+
+
+def _spans(codes: np.ndarray) -> np.ndarray:
+    """Which statistics (by kind code) have a high end as well (a range)."""
+    return np.array([KINDS[code].spans for code in np.atleast_1d(codes)], dtype=bool)
 
 
 def _data_years(posterior: Posterior) -> dict[str, tuple[float, float]]:
@@ -151,7 +156,7 @@ def _reasons(refit: Posterior, rows: np.ndarray) -> tuple[str, list[str]]:
     if not np.any(used & (data.country == data.country[i])) and not np.any(data.record_country == data.country[i]):
         return "not estimable", [f"no figure of {data.countries[data.country[i]]} is left without it"]
     reasons = []
-    if data.kind[i] == _KIND_ORDER:
+    if data.kind[i] == OrderOfSites.code:
         side = "lowest" if data.order_mean[i] < 0 else "highest"
         reasons.append(f"the {side} of several sites' means: read as that order statistic")
     elif not np.any(used & (data.unit == data.unit[i])) and not np.any(data.record_unit == data.unit[i]):
@@ -200,7 +205,7 @@ def held_out_checks(posterior: Posterior, groups: list[tuple[str, list[str]]], *
     records: list[dict] = []
     rng = np.random.default_rng([posterior.seed, 31])
     spans = _data_years(posterior)
-    position = np.repeat(np.arange(len(ids)), np.where(data.kind == _KIND_RANGE, 2, 1))  # statistic of each check row
+    position = np.repeat(np.arange(len(ids)), np.where(_spans(data.kind), 2, 1))  # statistic of each check row
     for label, members in groups:
         found = _refit(posterior, members)
         refit = found.posterior
@@ -229,8 +234,8 @@ def held_out_checks(posterior: Posterior, groups: list[tuple[str, list[str]]], *
                 "status": status,
                 "reason": "; ".join(reasons),
             }
-            spread = (len(rows) == 1 and data.kind[rows[0]] == _KIND_RANGE) or (
-                len(rows) > 1 and np.all(data.kind[rows] == _KIND_QUANTILE)
+            spread = (len(rows) == 1 and bool(_spans(data.kind[rows])[0])) or (
+                len(rows) > 1 and np.all(data.kind[rows] == Quantile.code)
             )
             width = _width_check(refit, rows, confidence, rng) if spread and status == "predicted" else {}
             for _, check in checks[np.isin(position, rows)].iterrows():

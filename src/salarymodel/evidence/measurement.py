@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.aging import PROJECTION_YEARS, figure_month, month_label, month_ordinal
+from ..data.statistics import KINDS, OrderOfSites
 from ..data.training_data import TrainingData
 from ..training.bayes import fit_posterior
 from ..training.measurement import REPORTING_SD, prior_settings
@@ -43,7 +44,7 @@ def predictive_checks(posterior: Posterior, level: float = 0.9) -> pd.DataFrame:
     """
     data, draws = posterior.data, posterior.draws
     rng = np.random.default_rng([posterior.seed, 29])
-    order = data.kind == 3
+    order = data.kind == OrderOfSites.code
     shape = (posterior.size, len(data.kind))
     new_site = draws["tau_source"][:, None] * rng.standard_t(3.0, size=shape)
     offsets = np.where(order[None, :], 0.0, new_site)
@@ -57,13 +58,14 @@ def predictive_checks(posterior: Posterior, level: float = 0.9) -> pd.DataFrame:
     weights = draws["source_weight"].mean(axis=0)
     rows = []
     for i, (figure_id, statistic) in enumerate(zip(data.ids, data.statistics)):
-        parts = [("low", data.low[i])] + ([("high", data.high[i])] if data.kind[i] == 2 else [])
+        spans = KINDS[data.kind[i]].spans
+        parts = [("low", data.low[i])] + ([("high", data.high[i])] if spans else [])
         for part, observed in parts:
             low, mid, high = np.quantile(replicated[part][:, i], [tail, 0.5, 1 - tail])
             rows.append(
                 {
                     "id": figure_id,
-                    "statistic": statistic if data.kind[i] != 2 else f"range {part}",
+                    "statistic": f"{statistic} {part}" if spans else statistic,
                     "country": data.countries[data.country[i]],
                     "reported_usd": float(np.exp(observed)),
                     "predictive_low_usd": float(np.exp(low)),
@@ -71,8 +73,8 @@ def predictive_checks(posterior: Posterior, level: float = 0.9) -> pd.DataFrame:
                     "predictive_high_usd": float(np.exp(high)),
                     "percentile": float(np.mean(replicated[part][:, i] <= observed)),
                     "inside": bool(low <= observed <= high),
-                    "source": data.units[data.unit[i]] if data.kind[i] != 3 else "order statistic",
-                    "source_weight": float(weights[data.unit[i]]) if data.kind[i] != 3 else None,
+                    "source": data.units[data.unit[i]] if not order[i] else "order statistic",
+                    "source_weight": float(weights[data.unit[i]]) if not order[i] else None,
                 }
             )
     return pd.DataFrame(rows).astype({"source_weight": object})

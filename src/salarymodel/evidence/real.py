@@ -24,10 +24,11 @@ from scipy import stats
 from scipy.special import ndtri
 
 from ..data.aging import load_wage_index
-from ..data.figures import level_edges, quantile_level
+from ..data.figures import level_edges
 from ..data.levels import levels_for_years
 from ..data.normalise import normalise_figures
 from ..data.records import check_records_money
+from ..data.statistics import figure_points, statistic_kind
 from ..serving.core import ModelCore
 from ..serving.model import SalaryModel
 from ..training.state_file import training_state
@@ -61,19 +62,17 @@ def _lognormal(figures: pd.DataFrame) -> tuple[float, float | None]:
     give both; a mean gives the location only."""
     centres, sds = [], []
     for _, rows in figures.groupby("id"):
-        quantiles = [
-            (float(ndtri(quantile_level(r.statistic))), np.log(r.value_usd))
-            for r in rows.itertuples()
-            if r.statistic not in ("mean", "range")
-        ]
-        for r in rows.itertuples():
-            if r.statistic == "range":
-                z = float(ndtri((1 + r.coverage) / 2))
-                lo, hi = np.log(r.value_usd), np.log(r.value_high_usd)
+        quantiles = []
+        for r in rows.to_dict("records"):
+            kind, points = statistic_kind(r["statistic"]), figure_points(r)
+            if kind is not None and kind.spans:  # one row gives both ends: its own location and spread
+                (z_low, lo), (z_high, hi) = points
                 centres.append((lo + hi) / 2)
-                sds.append((hi - lo) / (2 * z))
-            elif r.statistic == "mean":
-                centres.append(np.log(r.value_usd))  # the spread's correction follows below
+                sds.append((hi - lo) / (z_high - z_low))
+            elif points:
+                quantiles += points
+            else:  # a location only; the spread's correction follows below
+                centres.append(np.log(r["value_usd"]))
         if len(quantiles) >= 2:
             z, lg = np.array(quantiles).T
             slope, intercept = np.polyfit(z, lg, 1)
@@ -81,6 +80,11 @@ def _lognormal(figures: pd.DataFrame) -> tuple[float, float | None]:
             sds.append(slope)
     sd = float(np.median(sds)) if sds else None
     return float(np.mean(centres)), sd
+
+
+def _locations_only(figures: pd.DataFrame) -> bool:
+    """Whether every figure says only where pay sits (means: the lognormal's mean, not its median)."""
+    return all(getattr(statistic_kind(s), "location_only", False) for s in figures["statistic"])
 
 
 def _baselines(data) -> tuple[dict, dict]:
@@ -91,12 +95,12 @@ def _baselines(data) -> tuple[dict, dict]:
     for code, mine in market.groupby("country"):
         centre, sd = _lognormal(mine)
         sd = sd if sd else _FALLBACK_SD
-        country[code] = (centre - (sd**2 / 2 if (mine["statistic"] == "mean").all() else 0.0), sd)
+        country[code] = (centre - (sd**2 / 2 if _locations_only(mine) else 0.0), sd)
         for name, rows in mine[mine["level"] != "all"].groupby("level"):
             centre, own = _lognormal(rows)
             own = own if own else sd
             level[(code, {"late": "lead"}.get(name, name))] = (
-                centre - (own**2 / 2 if (rows["statistic"] == "mean").all() else 0.0),
+                centre - (own**2 / 2 if _locations_only(rows) else 0.0),
                 own,
             )
     return country, level

@@ -23,9 +23,10 @@ import numpy as np
 import pandas as pd
 
 from ..data.levels import PARTITION_LEVELS
+from ..data.statistics import LOCATION_TOLERANCE, SPREAD_TOLERANCE
 from ..training.engineers import draw_engineers
 from ..training.estimator import FEATURES
-from ..training.fidelity import FIDELITY_TOLERANCE, SPREAD_TOLERANCE, fidelity_table
+from ..training.fidelity import fidelity_table
 from ..training.state_file import training_state
 from .candidates import CANDIDATES
 from .external import POPULATION_NOTE, external_check
@@ -78,7 +79,7 @@ def fidelity_section(table: pd.DataFrame, max_figures: int | None = None) -> dic
         np.concatenate([used["relative_error"].to_numpy(float), used["relative_error_high"].dropna().to_numpy(float)])
     )
     return {
-        "tolerance": FIDELITY_TOLERANCE,
+        "tolerance": LOCATION_TOLERANCE,
         "spread_tolerance": SPREAD_TOLERANCE,
         "summary": {
             "figures": int(table["id"].nunique()),

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from ..data.figures import quantile_level
 from ..data.levels import sample_years
+from ..data.statistics import figure_points
 from ..training.state_file import training_state
 
 __all__ = ["interval_score", "reported_log_salaries", "figure_sharpness", "sharpness_summary", "real_salary_scores"]
@@ -41,14 +41,9 @@ def interval_score(low: np.ndarray, high: np.ndarray, y: np.ndarray, confidence:
 def reported_log_salaries(rows: list[dict]) -> np.ndarray | None:
     """Log salaries at the stratified scores :data:`_Z` of the distribution one figure
     reports (its normalised rows), or None for a figure that reports no spread."""
-    points: list[tuple[float, float]] = []
-    for row in rows:
-        if row["statistic"] == "range":
-            tail = (1 - row["coverage"]) / 2
-            points += [(float(ndtri(tail)), np.log(row["value_usd"])), (float(ndtri(1 - tail)), np.log(row["value_high_usd"]))]
-        elif row["statistic"] != "mean":
-            points.append((float(ndtri(quantile_level(row["statistic"]))), float(np.log(row["value_usd"]))))
-    if len(points) < 2 or any(row["statistic"] == "mean" for row in rows):
+    per_row = [figure_points(row) for row in rows]
+    points = [point for row_points in per_row for point in row_points]
+    if len(points) < 2 or not all(per_row):  # a row of a location only (a mean) reports no spread
         return None
     z, log_value = np.array(sorted(points)).T
     below = log_value[0] + (log_value[1] - log_value[0]) / (z[1] - z[0]) * (_Z - z[0])

@@ -14,19 +14,13 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from ..data.figures import quantile_level
 from ..data.levels import sample_years
 from ..data.listing import first_ids
+from ..data.statistics import sorted_quantile, statistic_kind
 from ..data.training_data import TrainingData
 
-__all__ = ["FIDELITY_TOLERANCE", "SPREAD_TOLERANCE", "P_GRID", "tolerance_for", "fidelity_table", "statistic_of", "cell_sample"]
+__all__ = ["P_GRID", "fidelity_table", "cell_sample"]
 
-# A figure counts as reproduced when the model's statistic is within 10%;
-# a spread statistic (a percentile other than the median, a range's ends)
-# within 15%: the model's percentiles are one engineer's, so they include
-# the median's uncertainty, which one source's own spread does not.
-FIDELITY_TOLERANCE = 0.10
-SPREAD_TOLERANCE = 0.15
 # Probability levels at which the predictive distribution is read.
 P_GRID = (np.arange(200) + 0.5) / 200
 _CELL_YEARS = 400
@@ -42,33 +36,6 @@ def cell_sample(quantiles: QuantileFunction, figure: pd.Series | dict, levels: p
     years = sample_years(figure["level"], figure["years_min"], figure["years_max"], levels, _CELL_YEARS, np.random.default_rng(0))
     frame = pd.DataFrame({"country": figure["country"], "company": company, "years": years})
     return np.asarray(quantiles(frame, P_GRID)).ravel()
-
-
-def _sorted_quantile(sorted_sample: np.ndarray, levels) -> np.ndarray:
-    """``np.quantile`` (its default, linear method) of an already sorted sample, without re-partitioning it."""
-    positions = np.asarray(levels, dtype=float) * (len(sorted_sample) - 1)
-    below = np.floor(positions).astype(int)
-    above = np.minimum(below + 1, len(sorted_sample) - 1)
-    # Only the two neighbours of each position are read: the cost is per level, not per sample value.
-    return sorted_sample[below] + (positions - below) * (sorted_sample[above] - sorted_sample[below])
-
-
-def statistic_of(sample: np.ndarray, statistic: str, coverage: float) -> tuple[float, float]:
-    """A figure's statistic on a salary sample (sorted ascending): (value, high end of a range or NaN)."""
-    if statistic == "mean":
-        return float(sample.mean()), np.nan
-    if statistic == "range":
-        tail = (1 - coverage) / 2
-        low, high = _sorted_quantile(sample, [tail, 1 - tail])
-        return float(low), float(high)
-    level = quantile_level(statistic)
-    assert level is not None, statistic  # the loader admits only mean, median, range and pNN
-    return float(_sorted_quantile(sample, [level])[0]), np.nan
-
-
-def tolerance_for(statistic: str) -> float:
-    """How close the model's value of a statistic must be to count as reproduced."""
-    return FIDELITY_TOLERANCE if statistic in ("mean", "median", "p50") else SPREAD_TOLERANCE
 
 
 def _why_not(figure: dict, key: tuple, used: pd.DataFrame, overlapping: dict) -> str:
@@ -161,11 +128,13 @@ def fidelity_table(quantiles: QuantileFunction, data: TrainingData, countries: t
         if key not in samples:  # sorted once, so each statistic is a lookup, not a partition
             samples[key] = np.sort(cell_sample(quantiles, figure, data.levels, key[1]))
         sample = samples[key]
-        model_value, model_high = statistic_of(sample, figure["statistic"], figure["coverage"])
-        band80, band95 = _sorted_quantile(sample, [0.1, 0.9]), _sorted_quantile(sample, [0.025, 0.975])
-        reported = [figure["value_usd"]] + ([figure["value_high_usd"]] if figure["statistic"] == "range" else [])
+        kind = statistic_kind(figure["statistic"])
+        assert kind is not None, figure["statistic"]  # the loader admits only statistics a kind reads
+        model_value, model_high = kind.value_on(sample, figure["coverage"])
+        band80, band95 = sorted_quantile(sample, [0.1, 0.9]), sorted_quantile(sample, [0.025, 0.975])
+        reported = [figure["value_usd"]] + ([figure["value_high_usd"]] if kind.spans else [])
         error = model_value / figure["value_usd"] - 1
-        error_high = model_high / figure["value_high_usd"] - 1 if figure["statistic"] == "range" else np.nan
+        error_high = model_high / figure["value_high_usd"] - 1 if kind.spans else np.nan
         worst = np.nanmax(np.abs([error, error_high]))
         record.update(
             model_usd=model_value,
@@ -175,7 +144,7 @@ def fidelity_table(quantiles: QuantileFunction, data: TrainingData, countries: t
             in_band_80=bool(all(band80[0] <= v <= band80[1] for v in reported)),
             in_band_95=bool(all(band95[0] <= v <= band95[1] for v in reported)),
         )
-        tolerance = tolerance_for(figure["statistic"])
+        tolerance = kind.tolerance
         if worst <= tolerance:
             record.update(status="reproduced", reason=f"within {tolerance:.0%}")
         else:

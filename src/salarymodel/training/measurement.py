@@ -46,16 +46,17 @@ This module imports NumPyro (JAX): the training side only, never serving.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 from scipy import integrate, stats
-from scipy.special import ndtri
 
-from ..data.figures import group_rank, quantile_level
+from ..data.figures import group_rank
 from ..data.levels import PARTITION_LEVELS
 from ..data.sources import source_units
+from ..data.statistics import KINDS, CellView, OrderOfSites, statistic_kind
 
 __all__ = [
     "KNOTS",
@@ -128,7 +129,6 @@ SEVERAL_PRIOR = (0.4, 0.3, 0.2, 0.1)
 LEVEL_MIX_CONCENTRATION = 20.0
 # Points per cell at which the curve is read (the cell's years, stratified).
 _POINTS = 16
-_KIND = {"mean": 0, "quantile": 1, "range": 2, "order": 3}
 
 
 def prior_settings() -> dict[str, str]:
@@ -263,7 +263,7 @@ class MeasurementData:
     @property
     def range_rows(self) -> np.ndarray:
         """Positions of the ranges among the statistics."""
-        return np.flatnonzero(self.kind == _KIND["range"]).astype(np.int32)
+        return np.flatnonzero([KINDS[code].spans for code in self.kind]).astype(np.int32)
 
     def without(self, ids) -> MeasurementData:
         """The same data with the statistics of figures ``ids`` held out: they stay in
@@ -412,8 +412,8 @@ def measurement_data(
     }
     cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
     for i, row in enumerate(figures.to_dict("records")):
-        statistic = row["statistic"]
-        kind = "order" if ranks[i] else ("mean" if statistic == "mean" else "range" if statistic == "range" else "quantile")
+        kind = statistic_kind(row["statistic"], ranked=bool(ranks[i]))
+        assert kind is not None, row["statistic"]  # the loader admits only statistics a kind reads
         key = (row["level"], row["years_min"], row["years_max"])
         if key not in cache:
             cache[key] = _cell_years(row["level"], float(row["years_min"]), float(row["years_max"]), levels)
@@ -438,11 +438,11 @@ def measurement_data(
         columns["country"].append(countries.index(row["country"]))
         columns["unit"].append(units.index(units_of.iloc[i]))
         columns["employer"].append(employers.index((row["country"], company)) if company else -1)
-        columns["kind"].append(_KIND[kind])
-        columns["z"].append(float(ndtri(quantile_level(statistic))) if kind == "quantile" else 0.0)
-        columns["coverage"].append(float(row["coverage"]) if kind == "range" else 0.5)
+        columns["kind"].append(kind.code)
+        columns["z"].append(kind.z)
+        columns["coverage"].append(float(row["coverage"]) if kind.spans else 0.5)
         columns["low"].append(float(np.log(row["value_usd"])))
-        columns["high"].append(float(np.log(row["value_high_usd"])) if kind == "range" else 0.0)
+        columns["high"].append(float(np.log(row["value_high_usd"])) if kind.spans else 0.0)
         columns["order_mean"].append(mean)
         columns["order_var"].append(variance)
         columns["years"].append(cache[key][0])
@@ -619,16 +619,22 @@ def measurement_model(data: dict, n_countries: int, n_units: int, n_employers: i
         with numpyro.plate("range", len(data["range_rows"])):
             coverage = numpyro.sample("coverage", dist.Beta(8.0 * data["range_coverage"], 8.0 * (1.0 - data["range_coverage"])))
         half = jndtri((1.0 + jnp.full(len(kind), 0.5).at[data["range_rows"]].set(coverage)) / 2.0)
-        is_order, is_range = kind == _KIND["order"], kind == _KIND["range"]
+        # Each statistic is its kind's functional of the source's view of the cell.
+        cell = CellView(log_mean, centre, width, data["z"], half, tau_source * data["order_mean"])
+        is_order = kind == OrderOfSites.code
+        spanning = [k for k in KINDS if k.spans]
+        is_range = functools.reduce(jnp.logical_or, [kind == k.code for k in spanning])
+        *chosen, last = KINDS
         low = numpyro.deterministic(
             "predicted_low",
-            jnp.select(
-                [kind == _KIND["mean"], kind == _KIND["quantile"], is_range],
-                [log_mean, centre + width * data["z"], centre - width * half],
-                log_mean + tau_source * data["order_mean"],
-            ),
+            jnp.select([kind == k.code for k in chosen], [k.predicted(cell) for k in chosen], last.predicted(cell)),
         )
-        high = numpyro.deterministic("predicted_high", centre + width * half)
+        high = numpyro.deterministic(
+            "predicted_high",
+            spanning[0].predicted_high(cell)
+            if len(spanning) == 1
+            else jnp.select([kind == k.code for k in spanning], [k.predicted_high(cell) for k in spanning]),
+        )
         # The lowest/highest of k sites' means: their offsets are in the order statistic.
         # Figures ranked among the same sites share k; where the source says "several",
         # k is summed out under its prior (and its posterior is reported).
