@@ -259,6 +259,17 @@ def main(argv: list[str] | None = None) -> int:
             )
     except (ValueError, TypeError, ModelIntegrityError, ModelVersionError) as error:
         return _fail(error, args.json)
+    explanation = None
+    if args.explain:  # the figures behind the estimate, in its money
+        explanation = model.explain(
+            args.country,
+            args.years,
+            args.company,
+            currency=args.currency,
+            as_of=estimate.as_of,
+            aging_rate=args.aging_rate,
+            population=args.population,
+        )
     if args.json:
         data = estimate.to_dict()
         data["model"] = str(model.folder) if model.folder is not None else None
@@ -266,18 +277,9 @@ def main(argv: list[str] | None = None) -> int:
             data["percentiles"] = {f"p{q:g}": v for q, v in percentiles.items()}
         if standing is not None:
             data["rank"] = {**standing.to_dict(), "sentence": standing.sentence()}
-        if args.explain:
+        if explanation is not None:
             data["band_parts"] = answering.band_parts(args.country, args.years, args.company)
-            table = model.explain(
-                args.country,
-                args.years,
-                args.company,
-                currency=args.currency,
-                as_of=estimate.as_of,
-                aging_rate=args.aging_rate,
-                population=args.population,
-            )
-            data["explanation"] = json.loads(table.to_json(orient="records"))
+            data["explanation"] = json.loads(explanation.to_json(orient="records"))
         print(json.dumps(data))
         return 0
     print(format_estimate(estimate, answering.country_label(estimate.country)))
@@ -285,22 +287,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {standing.sentence()}")
     if percentiles is not None:
         print(format_percentiles(percentiles, estimate.currency))
-    if args.explain:
+    if explanation is not None:
         print(format_parts(answering.band_parts(args.country, args.years, args.company)))
         print()
-        print(
-            format_explanation(
-                model.explain(
-                    args.country,
-                    args.years,
-                    args.company,
-                    currency=args.currency,
-                    as_of=estimate.as_of,
-                    aging_rate=args.aging_rate,
-                    population=args.population,
-                )
-            )
-        )
+        print(format_explanation(explanation))
     return 0
 
 

@@ -88,12 +88,8 @@ class ModelCore:
 
     Parameters
     ----------
-    tables : ServingTables
-        The numpy tables, a row per (country, employer) cell and a column
-        per point of the years grid (:mod:`.model_io.records`).
-    meta : ModelMeta
-        What their rows mean: countries, cells, names, aliases, money,
-        fidelity and how the model was trained.
+    tables, meta : ServingTables, ModelMeta
+        The model file's records, as :class:`~.model.SalaryModel` takes them.
     """
 
     def __init__(self, tables: ServingTables, meta: ModelMeta) -> None:
