@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from helpers import start_server
+from salarymodel.serving.pay_ranges import MAX_LEVELS
 from salarymodel.web.batch import MAX_BATCH_BYTES, MAX_BATCH_ROWS
 
 HEADER_SECONDS, BODY_SECONDS, MAX_CONNECTIONS = 2, 3, 120
@@ -108,8 +109,15 @@ def test_hostile_load_leaves_health_fast_and_valid_requests_answered(server, mod
             same = status == 200 and json.loads(data)["median"] == pytest.approx(expected)
             statuses.append(("valid", status if same else -status))  # a wrong answer counts as a failure
 
+    def costly_ranges():
+        # The largest level list the API allows, each level a different span of years.
+        levels = ",".join(f"{i}-{i + 1 + (i % 7)}" for i in range(MAX_LEVELS))
+        while not stop.is_set():
+            statuses.append(("ranges", _request(port, "GET", f"/api/v1/ranges?country=DE&levels={levels}")[0]))
+
     expected = model.predict("DE", 5, as_of="2023-07-01").median
     workers = [threading.Thread(target=hostile, args=shape) for shape in _hostile_bodies()]
+    workers += [threading.Thread(target=costly_ranges) for _ in range(40)]
     workers += [threading.Thread(target=slow_client) for _ in range(20)] + [threading.Thread(target=valid)]
     for worker in workers:
         worker.start()
@@ -134,6 +142,8 @@ def test_hostile_load_leaves_health_fast_and_valid_requests_answered(server, mod
     assert valid_statuses and set(valid_statuses) == {200}
     hostile_statuses = {s for kind, s in statuses if kind == "hostile"}
     assert hostile_statuses and all(s < 500 or s == 503 for s in hostile_statuses), hostile_statuses
+    ranges_statuses = {s for kind, s in statuses if kind == "ranges"}
+    assert ranges_statuses and ranges_statuses <= {200, 503}, ranges_statuses  # answered, or shed when busy
 
 
 def test_the_hostile_bodies_get_their_answers(server):
