@@ -136,6 +136,21 @@ def test_the_api_locates_a_bad_ranges_option_at_its_own_parameter(model):
         assert where in json.dumps(answer.json()), (query, answer.text)
 
 
+def test_a_server_computes_few_requests_at_once_so_health_is_not_starved(model):
+    # Forty threads taking turns at the GIL held /healthz's p99 at 250-420 ms on a loaded
+    # machine; the app caps the requests computing at once (the slow load test measures it).
+    import anyio.to_thread
+    from fastapi.testclient import TestClient
+
+    from salarymodel.web.app import create_app
+    from salarymodel.web.settings import MODEL_THREADS
+
+    with TestClient(create_app(model)) as client:
+        tokens = client.portal.call(lambda: anyio.to_thread.current_default_thread_limiter().total_tokens)
+        assert client.get("/healthz").status_code == 200
+    assert tokens == MODEL_THREADS <= 8
+
+
 def test_healthz_answers_on_the_event_loop_not_in_the_model_routes_thread_pool():
     # Forty costly requests filled the shared pool of worker threads and /healthz waited
     # behind them; the load itself is measured by the slow hostile-load test.

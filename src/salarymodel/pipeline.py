@@ -16,7 +16,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -25,10 +24,11 @@ from . import __version__
 from .data.listing import first_ids
 from .data.tables import TablePaths
 from .data.training_data import TrainingData, training_data
-from .errors import ModelSwitchedError, ParameterError
+from .errors import ModelSwitchedError
 from .evidence.measurement import measurement_section
 from .evidence.metrics import HOLDOUT_SEED_OFFSET, coverage_report
 from .evidence.report import compare_models, external_section, fidelity_section, uncertainty_section
+from .serving.constraints import ROWS_PER_COUNTRY, SEED
 from .serving.model import SalaryModel
 from .serving.model_io.card import ModelCard, library_versions, now_iso, render_markdown
 from .serving.model_io.folder import check_model_folder, write_atomic
@@ -132,26 +132,10 @@ def _fit(data: TrainingData, *, seed: int, rows_per_country: int, sampler, step)
     return _Run(data, posterior, rows, estimator, model, holdout)
 
 
-MAX_ROWS_PER_COUNTRY = 10_000_000
-MAX_SEED = 2**32 - 1
-
-
 def _check_settings(rows_per_country: object, seed: object) -> None:
     """Rows and seed as whole numbers in range, named before any work is done."""
-
-    def whole(value: object) -> TypeGuard[int]:
-        return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-    if not whole(rows_per_country) or not 100 <= rows_per_country <= MAX_ROWS_PER_COUNTRY:
-        raise ParameterError(
-            "rows_per_country",
-            f"The 'rows_per_country' parameter of train must be a whole number from 100 to "
-            f"{MAX_ROWS_PER_COUNTRY:,}. Got {rows_per_country!r} instead.",
-        )
-    if not whole(seed) or not 0 <= seed <= MAX_SEED:
-        raise ParameterError(
-            "seed", f"The 'seed' parameter of train must be a whole number from 0 to {MAX_SEED:,}. Got {seed!r} instead."
-        )
+    ROWS_PER_COUNTRY.check(rows_per_country, "train")
+    SEED.check(seed, "train")
 
 
 def train(

@@ -27,6 +27,7 @@ from statistics import NormalDist
 import numpy as np
 
 from ..errors import ParameterError, ParameterTypeError
+from .constraints import CONFIDENCE
 
 __all__ = [
     "NormalisedResidualScore",
@@ -71,21 +72,8 @@ class NormalisedResidualScore:
 
 
 def check_confidence(confidence: object, owner: str = "predict") -> float:
-    """Validate a confidence level: a real number strictly between 0 and 1."""
-    if isinstance(confidence, bool) or not isinstance(confidence, (int, float, np.floating, np.integer)):
-        raise ParameterTypeError(
-            "confidence",
-            f"The 'confidence' parameter of {owner} must be a float in (0, 1). "
-            f"Got {confidence!r} of type {type(confidence).__name__} instead.",
-        )
-    try:
-        value = float(confidence)
-    except OverflowError:  # an int too large for a float
-        value = math.inf
-    if not 0.0 < value < 1.0:  # also rejects NaN
-        raise ParameterError(
-            "confidence", f"The 'confidence' parameter of {owner} must be a float in (0, 1). Got {confidence!r} instead."
-        )
+    """Validate a confidence level: a real number strictly between 0 and 1 the tables can read."""
+    value = CONFIDENCE.check(confidence, owner)
     if _NORMAL.inv_cdf((1 + value) / 2) > Z_GRID[-1] + 1e-12:
         raise ParameterError(
             "confidence",

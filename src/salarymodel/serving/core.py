@@ -30,6 +30,7 @@ import numpy as np
 from ..data.levels import MAX_YEARS, level_for_years
 from ..errors import ParameterError, ParameterTypeError
 from .bands import band_levels, check_confidence, check_percentile, quantile_rows, rising_in_levels
+from .constraints import YEARS
 from .employer_warning import warn_unknown_employer
 from .estimate import SUPPORT_GRADES, SalaryEstimate, YearsOfExperience
 from .grid import YEARS_GRID, grid_position, interpolate
@@ -58,26 +59,8 @@ def _make_room(cache: dict[Any, Any], most: int, entry_bytes: int) -> None:
         cache.clear()
 
 
-def _years_error(owner: str, years: object) -> ParameterError:
-    return ParameterError(
-        "years",
-        f"The 'years' parameter of {owner} must be a finite number of years in [0, {MAX_YEARS:g}]. Got {years!r} instead.",
-    )
-
-
 def _check_years(years: object, owner: str = "predict") -> float:
-    # numpy's timedelta64 is an integer subclass, and bools are ints: neither is years.
-    if isinstance(years, (bool, np.bool_, np.timedelta64)) or not isinstance(years, (int, float, np.integer, np.floating)):
-        raise ParameterTypeError(
-            "years", f"The 'years' parameter of {owner} must be a number. Got {years!r} of type {type(years).__name__} instead."
-        )
-    try:
-        value = float(years)
-    except OverflowError:  # an int too large for a float
-        raise _years_error(owner, years) from None
-    if not 0.0 <= value <= MAX_YEARS:  # NaN fails both comparisons
-        raise _years_error(owner, years)
-    return value + 0.0  # -0.0 is 0 years, and is said so
+    return YEARS.check(years, owner)
 
 
 class ModelCore:

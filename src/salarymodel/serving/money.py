@@ -27,6 +27,7 @@ import numpy as np
 
 from ..data.aging import PROJECTION_YEARS, WageSeries, month_label, month_ordinal, parse_as_of
 from ..errors import ParameterError, ParameterTypeError
+from .constraints import AGING_RATE
 
 if TYPE_CHECKING:
     from .model_io.records import MoneyRecord
@@ -36,23 +37,7 @@ __all__ = ["MoneyQuote", "MoneyTable", "check_aging_rate"]
 
 def check_aging_rate(aging_rate: object) -> float:
     """Validate an annual wage movement: a real number in (-0.5, 1.0), never a bool."""
-    message = (
-        f"The 'aging_rate' parameter must be an annual rate in (-0.5, 1.0), such as 0.04 for 4% a year. "
-        f"Got {aging_rate!r} instead."
-    )
-    if (
-        isinstance(aging_rate, bool)
-        or not isinstance(aging_rate, (int, float, np.integer, np.floating))
-        or isinstance(aging_rate, np.bool_)
-    ):
-        raise ParameterError("aging_rate", message)
-    try:
-        value = float(aging_rate)
-    except OverflowError:  # an int too large for a float
-        raise ParameterError("aging_rate", message) from None
-    if not -0.5 < value < 1.0:  # also rejects NaN
-        raise ParameterError("aging_rate", message)
-    return value
+    return AGING_RATE.check(aging_rate)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,10 +19,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import ParameterError, ParameterTypeError
 from .bands import Z_GRID
+from .constraints import SALARY
 from .grid import interpolate
-from .model_io.schema import shown
 from .words import amount, engineers
 
 if TYPE_CHECKING:
@@ -138,27 +137,12 @@ def _ordinal(percentile: float) -> str:
 # A salary is ranked when it is a plausible annual amount in some currency: from one unit
 # (a rupee) to a trillion. Outside that no engineer is paid it, and its words would be
 # "0 EUR" or hundreds of digits.
-SALARY_BOUNDS = (1.0, 1e12)
+SALARY_BOUNDS = (SALARY.low, SALARY.high)
 
 
 def check_salary(salary: object, owner: str = "rank") -> float:
     """A salary: a finite number from one unit to a trillion (not a bool)."""
-    if isinstance(salary, bool) or not isinstance(salary, (int, float, np.integer, np.floating)):
-        raise ParameterTypeError(
-            "salary", f"The 'salary' parameter of {owner} must be a number (annual base salary). Got {salary!r} instead."
-        )
-    low, high = SALARY_BOUNDS
-    message = (
-        f"The 'salary' parameter of {owner} must be an annual base salary from {low:,.0f} to {high:,.0f} "
-        f"in its currency. Got {shown(salary, 40)} instead."
-    )
-    try:
-        value = float(salary)
-    except OverflowError:
-        raise ParameterError("salary", message) from None
-    if not low <= value <= high:  # also refuses NaN and infinities
-        raise ParameterError("salary", message)
-    return value
+    return SALARY.check(salary, owner)
 
 
 def _one_year_quantile(core: ModelCore, cell: int, years: float):

@@ -13,11 +13,13 @@ with a JSON body naming the parameter (:mod:`.problems`): a library
 the web layer's own refusals raise :class:`~.problems.ClientError`.
 """
 
+import contextlib
 import warnings
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from importlib import resources
 
 import anyio
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -29,9 +31,18 @@ from .params import card_of
 from .problems import install_handlers
 from .reference import REFERENCE_CSP, reference_page
 from .routes import estimates, health, market
-from .settings import allowed_hosts
+from .settings import MODEL_THREADS, allowed_hosts
 
 __all__ = ["create_app", "app_factory", "MAX_BATCH_ROWS", "MAX_BATCH_BYTES", "PERCENTILES"]
+
+
+@contextlib.asynccontextmanager
+async def _few_model_threads(app: FastAPI) -> AsyncIterator[None]:
+    """At most :data:`MODEL_THREADS` requests compute at once (the others wait their turn
+    without holding the interpreter), so the event loop, where ``/healthz`` answers, is
+    never starved by dozens of threads taking turns at the GIL."""
+    anyio.to_thread.current_default_thread_limiter().total_tokens = MODEL_THREADS
+    yield
 
 
 def create_app(model=None, *, allowed_hosts: Sequence[str] | None = None) -> FastAPI:
@@ -62,6 +73,7 @@ def create_app(model=None, *, allowed_hosts: Sequence[str] | None = None) -> Fas
         model = default_model()
     # FastAPI's Swagger UI and ReDoc pages load their scripts from a CDN: /docs is ours.
     app = FastAPI(
+        lifespan=_few_model_threads,
         title="salarymodel",
         version=__version__,
         docs_url=None,
