@@ -9,10 +9,11 @@ population sees it (the market's median plus the population's offset, with
 the offset's uncertainty) into extra rows of the tables
 (``ModelMeta.populations``).
 
-:func:`population_view` turns those rows into a model of their own: the
-same tables with the population's rows in place of the cells', so every
-question a model answers (predict, percentiles, rank, ranges, curve, a
-frame, explain) is answered for the population by the same code.
+:meth:`ModelCore.population_view <salarymodel.serving.core.ModelCore.population_view>`
+turns those rows into a core of their own: the same tables with the
+population's rows in place of the cells', so every question a model answers
+(predict, percentiles, rank, ranges, curve, a frame, explain) is answered
+for the population by the same code.
 """
 
 from __future__ import annotations
