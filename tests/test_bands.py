@@ -14,6 +14,7 @@ from helpers import a_users_figure, figures_with, shipped_figures, uk_figures
 from salarymodel.data.statistics import statistic_kind
 from salarymodel.data.training_data import training_data
 from salarymodel.evidence.sharpness import figure_sharpness, interval_score
+from salarymodel.serving.explanations import band_parts
 from salarymodel.serving.grid import YEARS_GRID
 from salarymodel.train import train
 from salarymodel.training.compile import model_cells
@@ -118,7 +119,7 @@ def test_bad_percentiles_are_refused_by_name(model, q):
 def test_the_explained_band_parts_reproduce_the_served_intervals_on_every_cell(model, years):
     z = 1.2815515655446004  # the 80% intervals' normal score
     for country, company in model.core.cells:
-        parts = model.core.band_parts(country, years, company)
+        parts = band_parts(model.core, country, years, company)
         e = model.predict(country, years, company)
         # The median's uncertainty is the served median interval, on each side.
         assert e.median * math.exp(-z * parts["median_sd_low"]) == pytest.approx(e.median_low, rel=1e-9)

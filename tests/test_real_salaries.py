@@ -12,6 +12,7 @@ import pytest
 from salarymodel.data.records import load_records
 from salarymodel.errors import FiguresError
 from salarymodel.evidence.real import crps_from_quantiles, interval_score, real_salary_section
+from salarymodel.serving.explanations import quantiles
 
 
 def _drawn_from_the_model(model, n: int, seed: int) -> pd.DataFrame:
@@ -21,9 +22,9 @@ def _drawn_from_the_model(model, n: int, seed: int) -> pd.DataFrame:
     years = rng.uniform(0.5, 15, n).round(2)
     levels = np.arange(1, 1000) / 1000
     frame = pd.DataFrame({"country": country, "company": None, "years": years})
-    quantiles = model.core.quantiles(frame, levels)  # reference-year USD
+    served = quantiles(model.core, frame, levels)  # reference-year USD
     pick = rng.integers(0, len(levels), n)
-    usd = quantiles[np.arange(n), pick]
+    usd = served[np.arange(n), pick]
     currency = np.where(country == "US", "USD", "EUR")
     local = usd * np.array([model.core.per_usd[c] for c in currency])
     return pd.DataFrame(

@@ -4,6 +4,7 @@ adding a kind is one class (here a toy one, trained with)."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ from salarymodel.data.statistics import (
     statistic_kind,
 )
 from salarymodel.errors import FiguresError
+from salarymodel.serving.explanations import quantiles
 from salarymodel.train import train
 from salarymodel.training.fidelity import cell_sample
 
@@ -92,7 +94,9 @@ def test_a_new_kind_is_one_class_the_loader_reads_and_the_model_trains_with(with
     toy = fidelity.loc["t01"]
     # The model's value of the toy statistic is the toy kind's own: exp(mean log pay) of the cell.
     levels = result.model.training.training_data.levels
-    sample = np.sort(cell_sample(result.model.core.quantiles, toy.to_dict() | {"country": "DE"}, levels, None))
+    sample = np.sort(
+        cell_sample(functools.partial(quantiles, result.model.core), toy.to_dict() | {"country": "DE"}, levels, None)
+    )
     assert toy["model_usd"] == pytest.approx(np.exp(np.log(sample).mean()), rel=1e-9)
     assert toy["status"] in ("reproduced", "not reproduced") and abs(toy["relative_error"]) < 0.5
     # The measurement model read it through its kind: its predicted statistic is the cell's

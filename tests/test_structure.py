@@ -13,8 +13,7 @@ Rules, checked on the real import graph (imports inside functions included):
 * no module reaches into another's private names: no ``from x import _y``,
   no private module (``serving._frame``) imported from outside its folder,
   no ``thing._attribute`` of another object;
-* no import circle between modules (imports that only the type checker runs,
-  under ``if TYPE_CHECKING:``, aside).
+* no import circle between modules (imports for annotations included).
 
 A module's ``if __name__ == "__main__":`` block is left out of the graph: it
 runs only when the file is run with ``python -m``, as a module object of its
@@ -81,17 +80,14 @@ def _absolute(node: ast.ImportFrom | ast.Import) -> list[str]:
     return [n[len("salarymodel.") :] for n in names if n and n.startswith("salarymodel.")]
 
 
-def import_graph(*, typing: bool = True) -> dict[str, set[str]]:
-    """Module -> package modules it imports anywhere in its body (dotted, no prefix);
-    without ``typing``, leaving out what only the type checker imports
-    (``if TYPE_CHECKING:`` blocks, which never run)."""
+def import_graph() -> dict[str, set[str]]:
+    """Module -> package modules it imports anywhere in its body (dotted, no prefix)."""
     files = {(_module_name(p)): p for p in PACKAGE.rglob("*.py")}
     known = set(files) | {m[: -len(".__init__")] for m in files if m.endswith(".__init__")}
     graph: dict[str, set[str]] = {}
     for module, path in files.items():
         found: set[str] = set()
-        tree = _without_main_block(ast.parse(path.read_text()))
-        for node in ast.walk(tree if typing else _without_typing_blocks(tree)):
+        for node in ast.walk(_without_main_block(ast.parse(path.read_text()))):
             if isinstance(node, ast.ImportFrom) and node.level:
                 candidates = _resolve(module, node)
             elif isinstance(node, (ast.ImportFrom, ast.Import)):
@@ -116,20 +112,6 @@ def _without_main_block(tree: ast.Module) -> ast.Module:
         )
 
     tree.body = [node for node in tree.body if not is_main(node)]
-    return tree
-
-
-def _without_typing_blocks(tree: ast.Module) -> ast.Module:
-    """The module without its ``if TYPE_CHECKING:`` blocks: imports for annotations only."""
-    for node in ast.walk(tree):
-        for field in ("body", "orelse"):
-            block = getattr(node, field, None)
-            if isinstance(block, list):
-                setattr(
-                    node,
-                    field,
-                    [n for n in block if not (isinstance(n, ast.If) and getattr(n.test, "id", None) == "TYPE_CHECKING")],
-                )
     return tree
 
 
@@ -212,8 +194,8 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 
 def test_no_import_circle_even_through_imports_inside_functions():
-    # Imports for annotations only (the feature modules name the core's type) never run.
-    assert _cycle(import_graph(typing=False)) is None
+    # Imports for annotations count too: a circle of types is a circle of design.
+    assert _cycle(import_graph()) is None
 
 
 def _private_reaches(module: str, path: Path) -> list[str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..data.listing import first_ids
 from ..errors import ModelIntegrityError, ModelVersionError
+from ..serving.explanations import band_parts
 from ..serving.words import amount, estimate_sentence, one_line
 from ._format import text_columns
 from .options import option_for, with_option
@@ -278,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         if standing is not None:
             data["rank"] = {**standing.to_dict(), "sentence": standing.sentence()}
         if explanation is not None:
-            data["band_parts"] = answering.band_parts(args.country, args.years, args.company)
+            data["band_parts"] = band_parts(answering, args.country, args.years, args.company)
             data["explanation"] = json.loads(explanation.to_json(orient="records"))
         print(json.dumps(data))
         return 0
@@ -288,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     if percentiles is not None:
         print(format_percentiles(percentiles, estimate.currency))
     if explanation is not None:
-        print(format_parts(answering.band_parts(args.country, args.years, args.company)))
+        print(format_parts(band_parts(answering, args.country, args.years, args.company)))
         print()
         print(format_explanation(explanation))
     return 0

@@ -30,6 +30,7 @@ from ..data.normalise import normalise_figures
 from ..data.records import check_records_money
 from ..data.statistics import figure_points, statistic_kind
 from ..serving.core import ModelCore
+from ..serving.explanations import quantiles
 from ..serving.model import SalaryModel
 from ..training.state_file import training_state
 
@@ -136,7 +137,7 @@ def real_salary_section(model: SalaryModel, records: pd.DataFrame, population: s
     rows = base[known].reset_index(drop=True)
     log_real = np.log(_reference_usd(rows, core)) if len(rows) else np.zeros(0)
     frame = pd.DataFrame({"country": rows["country"], "company": rows["company"], "years": rows["years"]})
-    served = np.log(core.quantiles(frame, _QUANTILES)) if len(rows) else np.zeros((0, len(_QUANTILES)))
+    served = np.log(quantiles(core, frame, _QUANTILES)) if len(rows) else np.zeros((0, len(_QUANTILES)))
     trained = training_state(model).training_data
     by_country, level_baseline = _baselines(trained)
     levels = levels_for_years(rows["years"].to_numpy(float), level_edges(trained.levels))

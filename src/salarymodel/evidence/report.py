@@ -15,6 +15,7 @@ model card show (formatting and the command line live in
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import time
 from typing import Any
@@ -24,6 +25,7 @@ import pandas as pd
 
 from ..data.levels import PARTITION_LEVELS
 from ..data.statistics import LOCATION_TOLERANCE, SPREAD_TOLERANCE
+from ..serving.explanations import band_parts, quantiles
 from ..training.engineers import draw_engineers
 from ..training.estimator import FEATURES
 from ..training.fidelity import fidelity_table
@@ -236,7 +238,7 @@ def uncertainty_section(model) -> list[dict]:
                     "median_spread": e.median_high / e.median_low - 1,
                     "band_80_spread": e.high / e.low - 1,
                     "support": e.support,
-                    **model.core.band_parts(country, years, company),
+                    **band_parts(model.core, country, years, company),
                 }
             )
     return rows
@@ -259,7 +261,7 @@ def compare_models(model, *, rows_per_country: int, seed: int) -> dict:
     train_rows = draw_engineers(data, posterior, rows_per_country=rows_per_country, seed=seed)
     holdout = draw_engineers(data, posterior, rows_per_country=rows_per_country, seed=seed + HOLDOUT_SEED_OFFSET)
     countries = tuple(model.core.countries)
-    scored = [(SERVED, model.core.quantiles, 0.0)]
+    scored = [(SERVED, functools.partial(quantiles, model.core), 0.0)]
     for family in CANDIDATES:
         candidate = family(seed=seed)
         start = time.perf_counter()

@@ -24,6 +24,7 @@ from scipy.special import ndtri
 
 from ..data.levels import sample_years
 from ..data.statistics import figure_points
+from ..serving.explanations import quantiles
 from ..training.state_file import training_state
 
 __all__ = ["interval_score", "reported_log_salaries", "figure_sharpness", "sharpness_summary", "real_salary_scores"]
@@ -88,7 +89,7 @@ def figure_sharpness(model, confidence: float = 0.8) -> pd.DataFrame:
         )
         frame = pd.DataFrame({"country": figure["country"], "company": company, "years": years})
         low_level, high_level = (1 - confidence) / 2, (1 + confidence) / 2
-        band = np.log(model.core.quantiles(frame, np.array([low_level, high_level])))
+        band = np.log(quantiles(model.core, frame, np.array([low_level, high_level])))
         coverage, score, width = _judge(band[:, 0], band[:, 1], salaries, confidence)
         records.append(
             {

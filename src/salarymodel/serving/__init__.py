@@ -5,7 +5,7 @@ format version and older readers) or a freshly compiled model. Gives out estimat
 :mod:`.estimate`; names to table rows by :mod:`.lookup`), their bands
 (:mod:`.bands`) and money of a date (:mod:`.money`) on the years grid
 (:mod:`.grid`); private helpers score
-frames (``_frame``, ``_rows``), explain estimates (``_explain``) and run on
+frames (``_frame``, ``_rows``), explain estimates (:mod:`.explanations`) and run on
 Dask (``_dask``). Imports only :mod:`salarymodel.data` and numpy at import
 time; never training, evidence or the command lines.
 """

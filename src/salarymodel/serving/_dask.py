@@ -46,6 +46,7 @@ def _meta(index, sources: bool, percentiles, categories: tuple[list[str], list[s
 
 def predict_dask(
     score: Callable[..., pd.DataFrame],
+    categorise: Callable[[ModelCore, object, object], tuple[list[str], list[str]]],
     core: ModelCore,
     frame: Any,
     *,
@@ -58,7 +59,7 @@ def predict_dask(
     errors: str = "raise",
 ):
     """Lazy Dask DataFrame of estimates, one ``score(core, partition)`` call per partition
-    (``score`` is the pandas ``predict_frame``).
+    (``score`` is the pandas ``predict_frame``, ``categorise`` its ``frame_categories``).
 
     The model's core is shipped to the workers with the task graph (it pickles
     without its caches), so the same call scales from the local scheduler to
@@ -71,7 +72,7 @@ def predict_dask(
     check_confidence(confidence, "predict_frame")
     if percentiles is not None:
         core.check_q(percentiles)
-    categories = core.frame_categories(currency, as_of)  # a bad currency or date fails now, not on the cluster
+    categories = categorise(core, currency, as_of)  # a bad currency or date fails now, not on the cluster
     if errors not in ("raise", "coerce"):
         raise ParameterError(
             "errors", f"The 'errors' parameter of predict_frame must be 'raise' or 'coerce'. Got {errors!r} instead."

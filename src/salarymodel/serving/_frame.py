@@ -184,6 +184,7 @@ def predict_frame(
 
             return predict_dask(
                 predict_frame,
+                frame_categories,
                 core,
                 frame,
                 confidence=confidence,

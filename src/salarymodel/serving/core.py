@@ -10,7 +10,7 @@ reads quantiles of the predictive distribution, and estimates one engineer
 (:meth:`ModelCore.predict`, the hot path, in plain Python arithmetic).
 
 The feature modules (:mod:`.rank`, :mod:`.pay_ranges`, :mod:`.year_ranges`,
-``_frame``, ``_explain``, ``_dask``, :mod:`.curves`) are functions of a
+``_frame``, :mod:`.explanations`, ``_dask``, :mod:`.curves`) are functions of a
 core; :class:`~.model.SalaryModel` is the public facade over one.
 
 Importing this module imports numpy only: pandas is imported when a frame
@@ -32,14 +32,14 @@ from ..errors import ParameterError, ParameterTypeError
 from .bands import band_levels, check_confidence, check_percentile, quantile_rows, rising_in_levels
 from .constraints import YEARS
 from .employer_warning import warn_unknown_employer
-from .estimate import SUPPORT_GRADES, SalaryEstimate, YearsOfExperience
+from .estimate import SUPPORT_GRADES, SalaryEstimate
 from .grid import YEARS_GRID, grid_position, interpolate
 from .lookup import CellLookup, CompanyCell
 from .model_io.records import ModelMeta, ServingTables
 from .money import MoneyQuote, MoneyTable
 
 if TYPE_CHECKING:
-    import pandas as pd
+    pass
 
 __all__ = ["ModelCore", "CACHE_BYTES"]
 
@@ -107,7 +107,6 @@ class ModelCore:
         self._quantile_cache: dict[float, np.ndarray] = {}
         self._band_cache: dict[float, tuple[list[list[float]], list[list[float]]]] = {}
         self._stacked_cache: dict[float, np.ndarray] = {}
-        self._fidelity: pd.DataFrame | None = None
         self._positions: dict[float, tuple[int, float]] = {}  # years -> grid_position(years)
         self._money_cache: dict[tuple[object, ...], MoneyQuote] = {}
         self._today, self._next_midnight = dt.date.min, -math.inf
@@ -480,30 +479,3 @@ class ModelCore:
     def read(table: np.ndarray, cell: int, years: float) -> float:
         """One table value at ``years``, interpolated like :meth:`predict`."""
         return float(interpolate(table[cell], float(years)))
-
-    # -- tables of profiles and evidence (see _frame and _explain) ------------
-    def frame_categories(self, currency: object = None, as_of: object = None) -> tuple[list[str], list[str]]:
-        """Categories of ``predict_frame``'s currency and as_of columns; see :mod:`salarymodel.serving._frame`."""
-        from ._frame import frame_categories
-
-        return frame_categories(self, currency, as_of)
-
-    def quantiles(self, frame: pd.DataFrame, levels: np.ndarray) -> np.ndarray:
-        """Predictive salary quantiles (reference USD); see :func:`salarymodel.serving._explain.quantiles`."""
-        from ._explain import quantiles
-
-        return quantiles(self, frame, levels)
-
-    def band_parts(self, country: str, years: YearsOfExperience, company: str | None = None) -> dict[str, float]:
-        """The band's two parts at one point; see :func:`salarymodel.serving._explain.band_parts`."""
-        from ._explain import band_parts
-
-        return band_parts(self, country, years, company)
-
-    def fidelity(self) -> pd.DataFrame:
-        """Each reported figure beside the model's value; see :func:`salarymodel.serving._explain.fidelity_frame`."""
-        if self._fidelity is None:  # built once from the model file's table, then shared
-            from ._explain import fidelity_frame
-
-            self._fidelity = fidelity_frame(self)
-        return self._fidelity

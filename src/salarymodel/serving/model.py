@@ -13,9 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import ParameterError
 from .core import ModelCore
 from .estimate import SalaryEstimate, YearsOfExperience
 from .model_io.records import ModelMeta, ServingTables
+from .populations import population_countries
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -58,6 +60,7 @@ class SalaryModel:
         self.core = ModelCore(tables, meta)
         self.training = training
         self.folder: Path | None = None
+        self._fidelity: pd.DataFrame | None = None
         # The hot path is the core's own method, bound once: no second call per estimate.
         self.predict = self.core.predict  # type: ignore[method-assign]
 
@@ -364,10 +367,8 @@ class SalaryModel:
 
         core = self.core
         if population is not None:
-            from .populations import check_frame_countries
-
             core = self.core.population_view(population, owner="predict_frame")
-            check_frame_countries(self.core, frame, population)
+            _check_frame_countries(self.core, frame, population)
         return predict_frame(
             core,
             frame,
@@ -391,7 +392,7 @@ class SalaryModel:
         aging_rate: float | None = None,
         population: str | None = None,
     ) -> pd.DataFrame:
-        """The reported figures behind one estimate; see :func:`salarymodel.serving._explain.explain`.
+        """The reported figures behind one estimate; see :func:`salarymodel.serving.explanations.explain`.
 
         Examples
         --------
@@ -401,7 +402,7 @@ class SalaryModel:
         >>> load_model().explain("Germany", 4)["id"].tolist()
         ['f18']
         """
-        from ._explain import explain
+        from .explanations import explain
 
         core = self._answering(population, country, "explain")
         return explain(core, country, years, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
@@ -419,4 +420,37 @@ class SalaryModel:
 
     def fidelity(self) -> pd.DataFrame:
         """Each reported figure beside the model's value of the same statistic (computed at training)."""
-        return self.core.fidelity()
+        if self._fidelity is None:  # built once from the model file's table, then shared
+            from .explanations import fidelity_frame
+
+            self._fidelity = fidelity_frame(self.core)
+        return self._fidelity
+
+
+def _check_frame_countries(core: ModelCore, frame: Any, population: str) -> None:
+    """Refuse a pandas or Dask frame with a country ``population`` has no records in (named,
+    with its rows' count); a missing column and countries the model does not know are left to
+    the frame's own checks. A Dask frame's countries are counted in one pass over it."""
+    if not hasattr(frame, "columns") or "country" not in frame.columns:
+        return
+    counts = frame["country"].value_counts(dropna=True)
+    if hasattr(counts, "compute"):
+        counts = counts.compute()
+    covered = population_countries(core.meta, core.lookup.populations[population])
+    outside: dict[str, int] = {}
+    for value, count in counts.items():
+        try:
+            code = core.resolve_country(value)
+        except (ValueError, TypeError):
+            continue
+        if code not in covered:
+            label = core.country_label(code)
+            outside[label] = outside.get(label, 0) + int(count)
+    if outside:
+        listed = ", ".join(f"{label} ({count:,} rows)" for label, count in sorted(outside.items()))
+        raise ParameterError(
+            "population",
+            f"The population {population!r} has no records in {listed}, so the model cannot answer as it sees "
+            f"those markets. It answers for {', '.join(core.country_label(c) for c in covered)}: score those "
+            "rows without the population, or leave them out.",
+        )

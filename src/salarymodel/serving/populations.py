@@ -19,16 +19,12 @@ for the population by the same code.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any
 
 from ..errors import ParameterError, ParameterTypeError
 from .model_io.records import ModelMeta, ServingTables
 from .model_io.schema import shown
 
-if TYPE_CHECKING:
-    from .core import ModelCore
-
-__all__ = ["PER_CELL_TABLES", "population_tables", "population_countries", "check_population", "check_frame_countries"]
+__all__ = ["PER_CELL_TABLES", "population_tables", "population_countries", "check_population"]
 
 # The tables with one row per cell (the others are per country or per currency).
 PER_CELL_TABLES = (
@@ -90,32 +86,3 @@ def check_population(population: object, known: dict[str, dict[int, int]], owner
             f"Got {shown(population)}. {fix}",
         )
     return population
-
-
-def check_frame_countries(core: ModelCore, frame: Any, population: str) -> None:
-    """Refuse a pandas or Dask frame with a country ``population`` has no records in (named,
-    with its rows' count); a missing column and countries the model does not know are left to
-    the frame's own checks. A Dask frame's countries are counted in one pass over it."""
-    if not hasattr(frame, "columns") or "country" not in frame.columns:
-        return
-    counts = frame["country"].value_counts(dropna=True)
-    if hasattr(counts, "compute"):
-        counts = counts.compute()
-    covered = population_countries(core.meta, core.lookup.populations[population])
-    outside: dict[str, int] = {}
-    for value, count in counts.items():
-        try:
-            code = core.resolve_country(value)
-        except (ValueError, TypeError):
-            continue
-        if code not in covered:
-            label = core.country_label(code)
-            outside[label] = outside.get(label, 0) + int(count)
-    if outside:
-        listed = ", ".join(f"{label} ({count:,} rows)" for label, count in sorted(outside.items()))
-        raise ParameterError(
-            "population",
-            f"The population {population!r} has no records in {listed}, so the model cannot answer as it sees "
-            f"those markets. It answers for {', '.join(core.country_label(c) for c in covered)}: score those "
-            "rows without the population, or leave them out.",
-        )

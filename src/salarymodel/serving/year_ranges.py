@@ -11,17 +11,31 @@ found by inverting that averaged CDF numerically.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from statistics import NormalDist
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from ..errors import ParameterError, ParameterTypeError
 from .bands import Z_GRID
 from .grid import GRID_STEP, YEARS_GRID, grid_index, grid_position, interpolate
+from .model_io.records import ServingTables
 
-if TYPE_CHECKING:
-    from .core import ModelCore
+
+class RangeReads(Protocol):
+    """What a years range reads of a model (its core): the tables, each grid point's
+    level, support and sources, and quantile rows of chosen cells."""
+
+    tables: ServingTables
+    level_rows: list[str]
+    support_rows: list[list[str]]
+    source_rows: list[list[tuple[str, ...]]]
+
+    def quantile_block(self, levels: Iterable[float], cells: Sequence[int] | np.ndarray, *, keep: bool = True) -> np.ndarray:
+        """Log reference-USD quantiles at ``levels`` for the table rows ``cells``."""
+        ...
+
 
 __all__ = [
     "check_range",
@@ -115,19 +129,19 @@ def _points(low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
     return np.linspace(low, high, count), weights / weights.sum()
 
 
-def cell_quantiles(core: ModelCore, cell: int) -> np.ndarray:
+def cell_quantiles(core: RangeReads, cell: int) -> np.ndarray:
     """One cell's quantile function at every grid point, (levels, grid), on the mixture's level grid."""
     return core.quantile_block(Z_LEVELS, [cell])[:, 0]
 
 
 def mixture_quantiles(
-    core: ModelCore, cell: int, low: float, high: float, levels: np.ndarray, quantiles: np.ndarray | None = None
+    core: RangeReads, cell: int, low: float, high: float, levels: np.ndarray, quantiles: np.ndarray | None = None
 ) -> np.ndarray:
     """Log reference-USD quantiles at ``levels`` of the mixture over ``[low, high]``.
 
     Parameters
     ----------
-    core : ModelCore
+    core : RangeReads
     cell : int
         Row of the model's tables (country and employer).
     low, high : float
@@ -146,7 +160,7 @@ def mixture_quantiles(
 
 
 def mixture_cdf(
-    core: ModelCore, cell: int, low: float, high: float, quantiles: np.ndarray | None = None
+    core: RangeReads, cell: int, low: float, high: float, quantiles: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """The mixture's CDF over ``[low, high]`` on a fixed grid of log reference-USD pay.
 
@@ -170,7 +184,7 @@ def mixture_cdf(
     return x, cdf
 
 
-def range_median_offsets(core: ModelCore, cell: int, low: float, high: float) -> tuple[float, float]:
+def range_median_offsets(core: RangeReads, cell: int, low: float, high: float) -> tuple[float, float]:
     """Log offsets of the median's own interval, averaged over the range."""
     years, weights = _points(low, high)
     median = np.interp(years, YEARS_GRID, core.tables.median[cell])
@@ -188,7 +202,7 @@ def _span(low: float, high: float) -> tuple[int, int]:
     return first, max(first, last)
 
 
-def support_codes(core: ModelCore, cell: int) -> np.ndarray:
+def support_codes(core: RangeReads, cell: int) -> np.ndarray:
     """One cell's support grade at every grid point, as its index in ``SUPPORT_GRADES``."""
     from .estimate import SUPPORT_GRADES
 
@@ -203,7 +217,7 @@ def range_support(codes: np.ndarray, low: float, high: float) -> str:
     return SUPPORT_GRADES[int(codes[first : last + 1].max())]
 
 
-def range_provenance(core: ModelCore, cell: int, low: float, high: float) -> tuple[str, tuple[str, ...], str]:
+def range_provenance(core: RangeReads, cell: int, low: float, high: float) -> tuple[str, tuple[str, ...], str]:
     """The weakest support over the range, every figure behind it, and the level at its middle."""
     first, last = _span(low, high)
     support = range_support(support_codes(core, cell), low, high)

@@ -10,6 +10,7 @@ unpickling and without importing scikit-learn, scipy or pandas.
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,7 @@ from ..data.sources import load_sources
 from ..data.training_data import TrainingData
 from ..serving.bands import quantile_rows
 from ..serving.core import ModelCore
+from ..serving.explanations import quantiles
 from ..serving.grid import YEARS_GRID
 from ..serving.model import SalaryModel
 from ..serving.model_io.records import FidelityRecord, ModelMeta, ServingTables, TrainingFacts
@@ -174,7 +176,7 @@ def compile_model(estimator, data: TrainingData, metadata: TrainingFacts, poster
     # The fidelity of every figure is evidence the served model carries (explain reads it).
     from .fidelity import fidelity_table
 
-    table = fidelity_table(ModelCore(tables, typed).quantiles, data, typed.countries)
+    table = fidelity_table(functools.partial(quantiles, ModelCore(tables, typed)), data, typed.countries)
     fidelity = FidelityRecord.from_json(
         {"columns": list(table.columns), "records": [[_json_value(v) for v in row] for row in table.itertuples(index=False)]},
         "fidelity",

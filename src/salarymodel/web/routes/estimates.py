@@ -10,6 +10,7 @@ import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from ...serving.explanations import band_parts
 from ...serving.words import estimate_sentence
 from ..batch import MAX_BATCH_BYTES, MAX_BATCH_ROWS, MAX_QUEUED_BATCHES, PERCENTILES, batch_answer
 from ..params import (
@@ -123,7 +124,7 @@ def explain(
     asked = years_value(years, years_max)
     table = model.explain(country, asked, company or None, currency=currency or None, as_of=as_of or None, population=population)
     records = [{key: _clean(value) for key, value in record.items()} for record in table.to_dict("records")]
-    parts = answering_core(model, population, country).band_parts(country, asked, company or None)
+    parts = band_parts(answering_core(model, population, country), country, asked, company or None)
     return {"figures": records, "band_parts": parts}
 
 

@@ -143,7 +143,7 @@ def explain(
     ['f18']
     """
     estimate = core.predict(country, years, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
-    table = core.fidelity().set_index("id").loc[list(estimate.sources)].reset_index()
+    table = fidelity_frame(core).set_index("id").loc[list(estimate.sources)].reset_index()
     rate = core.money_quote(estimate.country, currency, estimate.as_of, aging_rate).multiplier
     import pandas as pd
 
