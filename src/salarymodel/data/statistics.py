@@ -39,6 +39,8 @@ __all__ = [
     "KINDS",
     "register",
     "statistic_kind",
+    "kind_of",
+    "spans_of",
     "figure_points",
     "kind_words",
     "sorted_quantile",
@@ -259,12 +261,24 @@ def statistic_kind(text: str, ranked: bool = False) -> StatisticKind | None:
     return None
 
 
+def kind_of(text: str, ranked: bool = False) -> StatisticKind:
+    """The kind of a loaded figure's statistic (the loader admits only those a kind reads)."""
+    kind = statistic_kind(text, ranked)
+    if kind is None:
+        raise ValueError(f"A statistic no kind reads: {text!r}; load figures through load_figures.")
+    return kind
+
+
+def spans_of(codes: Any) -> np.ndarray:
+    """Which statistics, by kind code, have a high end as well (a range)."""
+    return np.array([KINDS[code].spans for code in np.atleast_1d(codes)], dtype=bool)
+
+
 def figure_points(row: Any) -> list[tuple[float, float]]:
     """The (normal score, log pay) points one normalised figure row pins down (reference USD)."""
-    kind = statistic_kind(str(row["statistic"]))
-    if kind is None:
-        raise ValueError(f"Figure {row['id']!r} has a statistic no kind reads: {row['statistic']!r}.")
-    return kind.normal_points(float(row["value_usd"]), float(row.get("value_high_usd", np.nan)), float(row.get("coverage", 0.5)))
+    return kind_of(str(row["statistic"])).normal_points(
+        float(row["value_usd"]), float(row.get("value_high_usd", np.nan)), float(row.get("coverage", 0.5))
+    )
 
 
 def kind_words() -> str:

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..data.statistics import KINDS, OrderOfSites, Quantile
+from ..data.statistics import OrderOfSites, Quantile, spans_of
 from ..training.measurement import REPORTING_SD
 from ..training.posterior import DiagnosticLimits, Posterior, SamplerSettings
 from ..training.posterior_cache import cached_posterior
@@ -59,11 +59,6 @@ CHANGE_YEARS = np.arange(0.0, 31.0)
 # steps), held to split R-hat 1.02 and 50 effective draws per chain.
 REFIT_SETTINGS = SamplerSettings(chains=4, warmup=300, samples=600)
 REFIT_LIMITS = DiagnosticLimits(r_hat=1.02, ess_bulk=200, ess_tail=200, divergences=8)
-
-
-def _spans(codes: np.ndarray) -> np.ndarray:
-    """Which statistics (by kind code) have a high end as well (a range)."""
-    return np.array([KINDS[code].spans for code in np.atleast_1d(codes)], dtype=bool)
 
 
 def _data_years(posterior: Posterior) -> dict[str, tuple[float, float]]:
@@ -205,7 +200,7 @@ def held_out_checks(posterior: Posterior, groups: list[tuple[str, list[str]]], *
     records: list[dict] = []
     rng = np.random.default_rng([posterior.seed, 31])
     spans = _data_years(posterior)
-    position = np.repeat(np.arange(len(ids)), np.where(_spans(data.kind), 2, 1))  # statistic of each check row
+    position = np.repeat(np.arange(len(ids)), np.where(spans_of(data.kind), 2, 1))  # statistic of each check row
     for label, members in groups:
         found = _refit(posterior, members)
         refit = found.posterior
@@ -234,7 +229,7 @@ def held_out_checks(posterior: Posterior, groups: list[tuple[str, list[str]]], *
                 "status": status,
                 "reason": "; ".join(reasons),
             }
-            spread = (len(rows) == 1 and bool(_spans(data.kind[rows])[0])) or (
+            spread = (len(rows) == 1 and bool(spans_of(data.kind[rows])[0])) or (
                 len(rows) > 1 and np.all(data.kind[rows] == Quantile.code)
             )
             width = _width_check(refit, rows, confidence, rng) if spread and status == "predicted" else {}

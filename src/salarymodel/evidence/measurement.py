@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.aging import PROJECTION_YEARS, figure_month, month_label, month_ordinal
-from ..data.statistics import KINDS, OrderOfSites
+from ..data.statistics import OrderOfSites, spans_of
 from ..data.training_data import TrainingData
 from ..training.bayes import fit_posterior
 from ..training.measurement import REPORTING_SD, prior_settings
@@ -58,7 +58,7 @@ def predictive_checks(posterior: Posterior, level: float = 0.9) -> pd.DataFrame:
     weights = draws["source_weight"].mean(axis=0)
     rows = []
     for i, (figure_id, statistic) in enumerate(zip(data.ids, data.statistics)):
-        spans = KINDS[data.kind[i]].spans
+        spans = bool(spans_of(data.kind[i])[0])
         parts = [("low", data.low[i])] + ([("high", data.high[i])] if spans else [])
         for part, observed in parts:
             low, mid, high = np.quantile(replicated[part][:, i], [tail, 0.5, 1 - tail])

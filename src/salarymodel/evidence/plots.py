@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..data.aging import month_label
 from ..data.levels import PARTITION_LEVELS
-from ..data.statistics import statistic_kind
+from ..data.statistics import kind_of
 
 __all__ = [
     "plot_reported_figures",
@@ -53,11 +53,11 @@ def plot_reported_figures(figures: pd.DataFrame, ax=None):
         used = row.get("excluded", "") == ""
         colour = _colour(row["country"])
         for _, r in group.iterrows():
-            kind = statistic_kind(r["statistic"])
-            if kind is not None and kind.spans:
+            kind = kind_of(r["statistic"])
+            if kind.spans:
                 ax.vlines(i, r["value_usd"], r["value_high_usd"], colour, linewidth=4, alpha=0.7)
             else:
-                if kind is not None and kind.location_only:
+                if kind.location_only:
                     ax.scatter(
                         i, r["value_usd"], facecolors=colour if used else "none", edgecolors=colour, marker="o", s=60, zorder=3
                     )
@@ -105,8 +105,7 @@ def plot_training_cells(rows: pd.DataFrame, figures: pd.DataFrame, country: str,
     reported = figures[(figures["country"] == country) & figures["company"].isna() & (figures["excluded"] == "")]
     for position, level in enumerate(levels, start=1):
         for _, r in reported[reported["level"] == level].iterrows():
-            spans = getattr(statistic_kind(r["statistic"]), "spans", False)
-            values = [r["value_usd"]] + ([r["value_high_usd"]] if spans else [])
+            values = [r["value_usd"]] + ([r["value_high_usd"]] if kind_of(r["statistic"]).spans else [])
             ax.scatter([position] * len(values), values, color="red", marker="x", zorder=3)
     ax.set_yscale("log")
     ax.set_ylabel("USD per year (log)")

@@ -28,7 +28,7 @@ from ..data.figures import level_edges
 from ..data.levels import levels_for_years
 from ..data.normalise import normalise_figures
 from ..data.records import check_records_money
-from ..data.statistics import figure_points, statistic_kind
+from ..data.statistics import figure_points, kind_of
 from ..serving.core import ModelCore
 from ..serving.explanations import quantiles
 from ..serving.model import SalaryModel
@@ -65,8 +65,8 @@ def _lognormal(figures: pd.DataFrame) -> tuple[float, float | None]:
     for _, rows in figures.groupby("id"):
         quantiles = []
         for r in rows.to_dict("records"):
-            kind, points = statistic_kind(r["statistic"]), figure_points(r)
-            if kind is not None and kind.spans:  # one row gives both ends: its own location and spread
+            kind, points = kind_of(r["statistic"]), figure_points(r)
+            if kind.spans:  # one row gives both ends: its own location and spread
                 (z_low, lo), (z_high, hi) = points
                 centres.append((lo + hi) / 2)
                 sds.append((hi - lo) / (z_high - z_low))
@@ -85,7 +85,7 @@ def _lognormal(figures: pd.DataFrame) -> tuple[float, float | None]:
 
 def _locations_only(figures: pd.DataFrame) -> bool:
     """Whether every figure says only where pay sits (means: the lognormal's mean, not its median)."""
-    return all(getattr(statistic_kind(s), "location_only", False) for s in figures["statistic"])
+    return all(kind_of(s).location_only for s in figures["statistic"])
 
 
 def _baselines(data) -> tuple[dict, dict]:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..data.listing import first_ids
 from ..data.sources import source_units
-from ..data.statistics import statistic_kind
+from ..data.statistics import kind_of
 from ..data.training_data import TrainingData
 
 __all__ = ["MAX_REFITS", "refit_folds", "source_of", "peer_baseline", "validation_summary"]
@@ -70,7 +70,7 @@ def peer_baseline(data: TrainingData) -> pd.DataFrame:
     """
     used = data.used_figures().copy()
     used["unit"] = source_units(used).to_numpy()
-    used = used[[not getattr(statistic_kind(s), "spans", False) for s in used["statistic"]]]  # single values only
+    used = used[[not kind_of(s).spans for s in used["statistic"]]]  # single values only
     cell = ["country", "company", "level", "years_min", "years_max", "statistic"]
     records = []
     for _, rows in used.groupby(cell, dropna=False, sort=False):

@@ -290,12 +290,12 @@ def _salaries(frame: pd.DataFrame, problems: list) -> np.ndarray | None:
     if "salary" not in frame.columns:
         return None
     from ._rows import numeric_years
-    from .rank import SALARY_BOUNDS
+    from .constraints import SALARY
 
     raw = frame["salary"]
     values = numeric_years(raw)  # numbers and numeric text, as for years
     given = ~raw.isna().to_numpy() & (raw.astype(str).str.strip() != "").to_numpy()
-    low, high = SALARY_BOUNDS
+    low, high = SALARY.low, SALARY.high
     bad = given & ~((values >= low) & (values <= high))
     for row in np.flatnonzero(bad):
         problems.append(

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..data.levels import MAX_YEARS
 from ..errors import ParameterError, ParameterTypeError
+from .model_io.schema import shown
 
 __all__ = [
     "Interval",
@@ -38,11 +39,6 @@ def parameter_message(name: str, owner: str | None, rule: str, value: str) -> st
     """The one wording of a refused parameter: what it must be, and what it got."""
     of = f" of {owner}" if owner else ""
     return f"The '{name}' parameter{of} must be {rule}. Got {value} instead."
-
-
-def _shown(value: object, limit: int = 40) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass(frozen=True)
@@ -83,7 +79,7 @@ class Interval:
 
     def refusal(self, value: object, owner: str | None) -> ParameterError:
         """The error naming this parameter, its rule and ``value``."""
-        return ParameterError(self.name, parameter_message(self.name, owner, self.rule, _shown(value)))
+        return ParameterError(self.name, parameter_message(self.name, owner, self.rule, shown(value, 40)))
 
     def check(self, value: object, owner: str | None = None) -> float:
         """``value`` as a float if it is a number in the interval (never a bool), else its error.
@@ -103,7 +99,7 @@ class Interval:
                 raise self.refusal(value, owner)
             raise ParameterTypeError(
                 self.name,
-                parameter_message(self.name, owner, self.type_rule, f"{_shown(value)} of type {type(value).__name__}"),
+                parameter_message(self.name, owner, self.type_rule, f"{shown(value, 40)} of type {type(value).__name__}"),
             )
         try:
             number = float(value)

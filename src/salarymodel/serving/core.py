@@ -59,10 +59,6 @@ def _make_room(cache: dict[Any, Any], most: int, entry_bytes: int) -> None:
         cache.clear()
 
 
-def _check_years(years: object, owner: str = "predict") -> float:
-    return YEARS.check(years, owner)
-
-
 class ModelCore:
     """The tables, names and money of one trained model, and typed reads of them.
 
@@ -324,7 +320,7 @@ class ModelCore:
         elif isinstance(years, (tuple, list)):
             return self._predict_range(code, years, company, confidence, currency, as_of, aging_rate)
         else:
-            y = _check_years(years)  # raises the precise error, or converts numpy numbers
+            y = YEARS.check(years, "predict")  # raises the precise error, or converts numpy numbers
         if company is None:
             cell, canonical, known, suggestion = self._cell_index[(code, None)], None, False, None
         else:
@@ -396,7 +392,7 @@ class ModelCore:
         """An estimate for experience lying evenly in a (low, high) range; see :mod:`.year_ranges`."""
         from .year_ranges import check_range, mixture_quantiles, range_median_offsets, range_provenance
 
-        low, high = check_range(years, _check_years)
+        low, high = check_range(years, YEARS.check)
         value = check_confidence(confidence)
         cell, canonical, known, suggestion = (
             (self._cell_index[(code, None)], None, False, None) if company is None else self.resolve_company(code, company)

@@ -134,12 +134,6 @@ def _ordinal(percentile: float) -> str:
     return f"{percentile:.1f}th"
 
 
-# A salary is ranked when it is a plausible annual amount in some currency: from one unit
-# (a rupee) to a trillion. Outside that no engineer is paid it, and its words would be
-# "0 EUR" or hundreds of digits.
-SALARY_BOUNDS = (SALARY.low, SALARY.high)
-
-
 def check_salary(salary: object, owner: str = "rank") -> float:
     """A salary: a finite number from one unit to a trillion (not a bool)."""
     return SALARY.check(salary, owner)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..data.levels import sample_years
 from ..data.listing import first_ids
-from ..data.statistics import sorted_quantile, statistic_kind
+from ..data.statistics import kind_of, sorted_quantile
 from ..data.training_data import TrainingData
 
 __all__ = ["P_GRID", "fidelity_table", "cell_sample"]
@@ -128,8 +128,7 @@ def fidelity_table(quantiles: QuantileFunction, data: TrainingData, countries: t
         if key not in samples:  # sorted once, so each statistic is a lookup, not a partition
             samples[key] = np.sort(cell_sample(quantiles, figure, data.levels, key[1]))
         sample = samples[key]
-        kind = statistic_kind(figure["statistic"])
-        assert kind is not None, figure["statistic"]  # the loader admits only statistics a kind reads
+        kind = kind_of(figure["statistic"])
         model_value, model_high = kind.value_on(sample, figure["coverage"])
         band80, band95 = sorted_quantile(sample, [0.1, 0.9]), sorted_quantile(sample, [0.025, 0.975])
         reported = [figure["value_usd"]] + ([figure["value_high_usd"]] if kind.spans else [])

@@ -56,7 +56,7 @@ from scipy import integrate, stats
 from ..data.figures import group_rank
 from ..data.levels import PARTITION_LEVELS
 from ..data.sources import source_units
-from ..data.statistics import KINDS, CellView, OrderOfSites, statistic_kind
+from ..data.statistics import KINDS, CellView, OrderOfSites, kind_of, spans_of
 
 __all__ = [
     "KNOTS",
@@ -263,7 +263,7 @@ class MeasurementData:
     @property
     def range_rows(self) -> np.ndarray:
         """Positions of the ranges among the statistics."""
-        return np.flatnonzero([KINDS[code].spans for code in self.kind]).astype(np.int32)
+        return np.flatnonzero(spans_of(self.kind)).astype(np.int32)
 
     def without(self, ids) -> MeasurementData:
         """The same data with the statistics of figures ``ids`` held out: they stay in
@@ -412,8 +412,7 @@ def measurement_data(
     }
     cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
     for i, row in enumerate(figures.to_dict("records")):
-        kind = statistic_kind(row["statistic"], ranked=bool(ranks[i]))
-        assert kind is not None, row["statistic"]  # the loader admits only statistics a kind reads
+        kind = kind_of(row["statistic"], ranked=bool(ranks[i]))
         key = (row["level"], row["years_min"], row["years_max"])
         if key not in cache:
             cache[key] = _cell_years(row["level"], float(row["years_min"]), float(row["years_max"]), levels)
