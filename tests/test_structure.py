@@ -26,9 +26,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import salarymodel
+from package_graph import PACKAGE, absolute_imports, import_graph, module_name, resolve_relative
 
-PACKAGE = Path(salarymodel.__file__).parent
 STAGES = ("data", "serving", "training", "evidence", "web", "cli")
 # What each stage may import (besides itself and the shared errors module).
 ALLOWED = {
@@ -56,63 +55,6 @@ TOP_LEVEL = {
 TOP_LEVEL_MODULES = set(TOP_LEVEL)
 # Private-looking attributes that are other libraries' public API.
 FOREIGN_API = {"_asdict", "_replace", "_fields", "_meta", "_getframe"}
-
-
-def _module_name(path: Path) -> str:
-    parts = path.relative_to(PACKAGE).with_suffix("").parts
-    return ".".join(parts)
-
-
-def _resolve(module: str, node: ast.ImportFrom) -> list[str]:
-    """Modules of the package named by a relative ``from ... import``."""
-    package = module.split(".")
-    is_package = package[-1] == "__init__"
-    base = package[:-1] if not is_package else package[:-1]
-    if node.level > 1:
-        base = base[: len(base) - (node.level - 1)]
-    target = base + (node.module.split(".") if node.module else [])
-    names = [".".join(target + [alias.name]) for alias in node.names] if not node.module else []
-    return [".".join(target)] + names
-
-
-def _absolute(node: ast.ImportFrom | ast.Import) -> list[str]:
-    names = [node.module] if isinstance(node, ast.ImportFrom) else [alias.name for alias in node.names]
-    return [n[len("salarymodel.") :] for n in names if n and n.startswith("salarymodel.")]
-
-
-def import_graph() -> dict[str, set[str]]:
-    """Module -> package modules it imports anywhere in its body (dotted, no prefix)."""
-    files = {(_module_name(p)): p for p in PACKAGE.rglob("*.py")}
-    known = set(files) | {m[: -len(".__init__")] for m in files if m.endswith(".__init__")}
-    graph: dict[str, set[str]] = {}
-    for module, path in files.items():
-        found: set[str] = set()
-        for node in ast.walk(_without_main_block(ast.parse(path.read_text()))):
-            if isinstance(node, ast.ImportFrom) and node.level:
-                candidates = _resolve(module, node)
-            elif isinstance(node, (ast.ImportFrom, ast.Import)):
-                candidates = _absolute(node)
-            else:
-                continue
-            # A package imported by name runs its __init__: that is the module it reaches.
-            found.update(c if c in files else f"{c}.__init__" for c in candidates if c in known)
-        graph[module] = found - {module}
-    return graph
-
-
-def _without_main_block(tree: ast.Module) -> ast.Module:
-    """The module without its ``if __name__ == "__main__":`` block (see the module's docstring)."""
-
-    def is_main(node: ast.stmt) -> bool:
-        return (
-            isinstance(node, ast.If)
-            and isinstance(node.test, ast.Compare)
-            and isinstance(node.test.left, ast.Name)
-            and node.test.left.id == "__name__"
-        )
-
-    tree.body = [node for node in tree.body if not is_main(node)]
-    return tree
 
 
 def stage(module: str) -> str:
@@ -166,8 +108,8 @@ def test_the_rules_see_a_forbidden_import(tmp_path):
     # The resolver reads both relative and absolute forms.
     tree = ast.parse("from ..training.synthetic import x\nimport salarymodel.evidence.report\n")
     relative, absolute = tree.body
-    assert _resolve("serving.model", relative)[0] == "training.synthetic"
-    assert _absolute(absolute) == ["evidence.report"]
+    assert resolve_relative("serving.model", relative)[0] == "training.synthetic"
+    assert absolute_imports(absolute) == ["evidence.report"]
     assert stage("training.synthetic") not in ALLOWED["serving"]
 
 
@@ -204,7 +146,7 @@ def _private_reaches(module: str, path: Path) -> list[str]:
     folder = module.rsplit(".", 1)[0] if "." in module else ""
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("salarymodel")):
-            target = _resolve(module, node)[0] if node.level else _absolute(node)[0]
+            target = resolve_relative(module, node)[0] if node.level else absolute_imports(node)[0]
             names = [a.name for a in node.names if a.name.startswith("_") and not a.name.startswith("__")]
             if names:
                 found.append(f"{module}: from {target} import {names}")
@@ -223,7 +165,7 @@ def _private_reaches(module: str, path: Path) -> list[str]:
 
 
 def test_no_module_reaches_into_another_modules_private_names():
-    files = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    files = {module_name(p): p for p in PACKAGE.rglob("*.py")}
     assert [reach for module, path in files.items() for reach in _private_reaches(module, path)] == []
 
 
@@ -244,7 +186,7 @@ def test_the_circle_finder_finds_circles():
 def test_the_years_grid_is_read_in_one_place():
     # grid.grid_position / grid.grid_index turn years into grid positions; nothing else divides
     # by the grid step, but year_ranges counting how many points a range spans.
-    dividing = {_module_name(p) for p in (PACKAGE / "serving").glob("*.py") if "/ GRID_STEP" in p.read_text()}
+    dividing = {module_name(p) for p in (PACKAGE / "serving").glob("*.py") if "/ GRID_STEP" in p.read_text()}
     assert dividing == {"serving.grid", "serving.year_ranges"}
     counts = [line for line in (PACKAGE / "serving" / "year_ranges.py").read_text().splitlines() if "/ GRID_STEP" in line]
     assert len(counts) == 1 and "round((high - low) / GRID_STEP)" in counts[0]
@@ -257,7 +199,7 @@ _MODEL_FILE_WORDS = ("FORMAT_VERSION", "format_version", "CARD_FILE", "CARD_MARK
 
 def test_the_model_file_is_known_by_its_package_and_at_most_three_modules_outside_it():
     outside = {
-        _module_name(p)
+        module_name(p)
         for p in PACKAGE.rglob("*.py")
         if "model_io" not in p.parts and any(word in p.read_text() for word in _MODEL_FILE_WORDS)
     }
@@ -280,7 +222,7 @@ def test_serving_never_imports_what_writes_or_reads_the_training_side():
     # The training file is a pickle of scikit-learn objects: training.state_file writes and
     # reads it; nothing in serving (the model-file package included) imports those libraries.
     reaching = {
-        _module_name(p): sorted(_third_party_imports(p) & {"joblib", "sklearn", "pickle"})
+        module_name(p): sorted(_third_party_imports(p) & {"joblib", "sklearn", "pickle"})
         for p in (PACKAGE / "serving").rglob("*.py")
     }
     assert {module: libs for module, libs in reaching.items() if libs} == {}
@@ -296,7 +238,7 @@ def test_the_model_is_a_facade_of_at_most_15_public_names_over_a_core():
     assert {"predict", "predict_frame", "percentiles", "curve", "rank", "ranges", "explain", "known"} <= set(public)
     # The feature modules are functions of the core: none of them takes the facade.
     takers = [
-        f"{_module_name(path)}:{node.name}"
+        f"{module_name(path)}:{node.name}"
         for path in (PACKAGE / "serving").rglob("*.py")
         if path.name != "model.py"
         for node in ast.walk(ast.parse(path.read_text()))

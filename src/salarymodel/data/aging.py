@@ -28,11 +28,15 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import ParameterError, ParameterTypeError
 from .shipped import raw_data_file
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "FIGURE_MONTH",
@@ -90,7 +94,8 @@ def parse_as_of(value: object) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if hasattr(value, "to_pydatetime"):  # pandas Timestamp, without importing pandas here
-        return value.to_pydatetime().date()
+        stamp: dt.date = value.to_pydatetime().date()
+        return stamp
     if not isinstance(value, str):
         raise ParameterTypeError(
             "as_of",
@@ -250,7 +255,7 @@ def load_wage_index(path: str | Path | None = None) -> dict[str, WageSeries]:
     return series
 
 
-def _real_growth(rows, name: str, country: str) -> tuple[float, float] | None:
+def _real_growth(rows: pd.DataFrame, name: str, country: str) -> tuple[float, float] | None:
     """A country's prior of real growth (log rate per year), from its rows' two columns
     (blank on every row for an index of pay; the same on every row that gives them)."""
     given = {(row["real_growth_pct"].strip(), row["real_growth_sd_pct"].strip()) for _, row in rows.iterrows()} - {("", "")}

@@ -5,7 +5,12 @@ Numpy only: serving reads levels on the hot path of ``predict``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["MAX_YEARS", "PARTITION_LEVELS", "level_for_years", "levels_for_years", "sample_years"]
 
@@ -33,7 +38,9 @@ def levels_for_years(years: np.ndarray, edges: tuple[float, ...]) -> np.ndarray:
     return np.asarray(PARTITION_LEVELS, dtype=object)[np.searchsorted(edges, years, side="right")]
 
 
-def sample_years(level: str, years_min: float, years_max: float, levels, n: int, rng: np.random.Generator) -> np.ndarray:
+def sample_years(
+    level: str, years_min: float, years_max: float, levels: pd.DataFrame, n: int, rng: np.random.Generator
+) -> np.ndarray:
     """Years of experience of ``n`` engineers of a figure's cell: uniform in its range;
     an 'all' cell mixes the partition levels by their ``share_of_all``.
 
@@ -44,4 +51,5 @@ def sample_years(level: str, years_min: float, years_max: float, levels, n: int,
     table = levels.loc[list(PARTITION_LEVELS)]
     shares, lows, highs = (table[c].to_numpy(float) for c in ("share_of_all", "years_min", "years_max"))
     which = rng.choice(len(PARTITION_LEVELS), size=n, p=shares)
-    return rng.uniform(lows[which], highs[which])
+    years: np.ndarray = rng.uniform(lows[which], highs[which])
+    return years

@@ -10,8 +10,10 @@ alias table ``data/raw/company_aliases.csv``.
 from __future__ import annotations
 
 import gettext
+import os
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from ..errors import ParameterError, ParameterTypeError
@@ -146,18 +148,18 @@ def country_key(value: object) -> str:
     return _fold(check_text(value, "country"))
 
 
-def country_labels(codes) -> dict[str, str]:
+def country_labels(codes: Iterable[str]) -> dict[str, str]:
     """Each country's common English name (for messages and listings)."""
     import pycountry
 
-    labels = {}
+    labels: dict[str, str] = {}
     for code in codes:
         country = pycountry.countries.get(alpha_2=code)
-        labels[code] = getattr(country, "common_name", None) or getattr(country, "name", code) if country else code
+        labels[code] = str(getattr(country, "common_name", None) or getattr(country, "name", code)) if country else code
     return labels
 
 
-def country_names_for(codes) -> dict[str, str]:
+def country_names_for(codes: Iterable[str]) -> dict[str, str]:
     """Every folded name and code of the given countries.
 
     A model ships this small table, so serving resolves the names of its own
@@ -181,7 +183,7 @@ def company_key(value: str) -> str:
     return " ".join(words)
 
 
-def load_company_aliases(path=None) -> dict[str, str]:
+def load_company_aliases(path: str | os.PathLike[str] | None = None) -> dict[str, str]:
     """Alias key -> canonical company name, from the alias table."""
     import pandas as pd
 
@@ -201,7 +203,12 @@ def load_company_aliases(path=None) -> dict[str, str]:
     return {company_key(alias): company for alias, company in zip(table["alias"], table["company"])}
 
 
-def fold_company_names(countries, companies, known=(), aliases=None) -> list:
+def fold_company_names(
+    countries: Sequence[str],
+    companies: Sequence[object],
+    known: Iterable[tuple[str, str]] = (),
+    aliases: dict[str, str] | None = None,
+) -> list[object]:
     """Each company name replaced by the first spelling of it seen in its country.
 
     Serving matches an employer by :func:`company_key` ("TIKTOK Inc." finds
@@ -226,10 +233,10 @@ def fold_company_names(countries, companies, known=(), aliases=None) -> list:
     def named(name: object) -> bool:
         return isinstance(name, str) and bool(name)
 
-    known = [(country, name) for country, name in known if named(name)]
+    seen = [(country, name) for country, name in known if named(name)]
     rows = list(zip(countries, companies))
     aliases = aliases or {}
-    present = {(country, company_key(name)) for country, name in known + rows if named(name)}
+    present = {(country, company_key(name)) for country, name in [*seen, *rows] if isinstance(name, str) and name}
     first: dict[tuple[str, str], str] = {}
 
     def fold(country: str, name: str) -> str:
@@ -239,6 +246,6 @@ def fold_company_names(countries, companies, known=(), aliases=None) -> list:
             return first.setdefault((country, company_key(target)), target)
         return first.setdefault((country, key), name)
 
-    for country, name in known:
+    for country, name in seen:
         fold(country, name)
-    return [fold(country, name) if named(name) else name for country, name in rows]
+    return [fold(country, name) if isinstance(name, str) and name else name for country, name in rows]

@@ -6,7 +6,7 @@ Needs the optional ``dask`` extra (``pip install "salarymodel[dask]"``).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,7 +20,13 @@ if TYPE_CHECKING:
 __all__ = ["predict_dask"]
 
 
-def _meta(index, sources: bool, percentiles, categories: tuple[list[str], list[str]], employers: list[str]) -> pd.DataFrame:
+def _meta(
+    index: pd.Index | None,
+    sources: bool,
+    percentiles: Iterable[float] | None,
+    categories: tuple[list[str], list[str]],
+    employers: list[str],
+) -> pd.DataFrame:
     currencies, as_ofs = categories
     from .estimate import SUPPORT_GRADES
 
@@ -55,9 +61,9 @@ def predict_dask(
     sources: bool = False,
     as_of: object = None,
     aging_rate: float | None = None,
-    percentiles=None,
+    percentiles: Iterable[float] | None = None,
     errors: str = "raise",
-):
+) -> Any:
     """Lazy Dask DataFrame of estimates, one ``score(core, partition)`` call per partition
     (``score`` is the pandas ``predict_frame``, ``categorise`` its ``frame_categories``).
 

@@ -10,6 +10,7 @@ model's :meth:`~salarymodel.serving.model.SalaryModel.predict_frame` calls
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from statistics import NormalDist
 from typing import TYPE_CHECKING
 
@@ -48,10 +49,13 @@ def read_stacked(stacked: np.ndarray, cell: np.ndarray, years: np.ndarray) -> np
     upper -= lower
     upper *= f
     upper += lower
-    return upper
+    values: np.ndarray = upper
+    return values
 
 
-def resolve_rows(core: ModelCore, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list]:
+def resolve_rows(
+    core: ModelCore, frame: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[tuple[int, str, str]]]:
     """Cell index, country index, known flag and years per row, plus
     problems as (row position, column, reason)."""
     from ._rows import factorize, numeric_years, unwrap
@@ -284,7 +288,7 @@ def predict_frame(
     return result
 
 
-def _salaries(frame: pd.DataFrame, problems: list) -> np.ndarray | None:
+def _salaries(frame: pd.DataFrame, problems: list[tuple[int, str, str]]) -> np.ndarray | None:
     """The optional ``salary`` column (a salary to rank; empty for none), with a
     problem for each value outside the salaries :func:`~salarymodel.serving.rank.check_salary` ranks."""
     if "salary" not in frame.columns:
@@ -309,7 +313,18 @@ def _salaries(frame: pd.DataFrame, problems: list) -> np.ndarray | None:
     return np.where(given & ~bad, values, np.nan)
 
 
-def _apply_salary(core: ModelCore, result, salary, cell, y, points, bad, row_rate, years, years_max) -> None:
+def _apply_salary(
+    core: ModelCore,
+    result: pd.DataFrame,
+    salary: np.ndarray,
+    cell: np.ndarray,
+    y: np.ndarray,
+    points: np.ndarray,
+    bad: np.ndarray,
+    row_rate: np.ndarray,
+    years: np.ndarray,
+    years_max: np.ndarray | None,
+) -> None:
     """Rows with a salary get its ``percentile`` (as :meth:`SalaryModel.rank` gives it)
     and ``compa_ratio`` (salary over the median)."""
     from .bands import Z_GRID, Z_STEP
@@ -343,7 +358,7 @@ def _apply_salary(core: ModelCore, result, salary, cell, y, points, bad, row_rat
     result["compa_ratio"] = compa_ratio
 
 
-def _years_max(frame: pd.DataFrame, years: np.ndarray, problems: list) -> np.ndarray | None:
+def _years_max(frame: pd.DataFrame, years: np.ndarray, problems: list[tuple[int, str, str]]) -> np.ndarray | None:
     """The optional ``years_max`` column (a range's high end; empty for one number),
     with a problem for each value that is not above ``years`` and at most 50."""
     if "years_max" not in frame.columns:
@@ -366,7 +381,18 @@ def _years_max(frame: pd.DataFrame, years: np.ndarray, problems: list) -> np.nda
     return np.where(given & ~bad, values, np.nan)
 
 
-def _apply_ranges(core: ModelCore, result, cell, years, years_max, bad, row_log_rate, confidence, levels, percentiles) -> None:
+def _apply_ranges(
+    core: ModelCore,
+    result: pd.DataFrame,
+    cell: np.ndarray,
+    years: np.ndarray,
+    years_max: np.ndarray,
+    bad: np.ndarray,
+    row_log_rate: np.ndarray,
+    confidence: float,
+    levels: list[float] | None,
+    percentiles: Iterable[float] | None,
+) -> None:
     """Rows with an experience range get the mixture's band, median, percentiles and support."""
     import pandas as pd
 
@@ -393,8 +419,8 @@ def _apply_ranges(core: ModelCore, result, cell, years, years_max, bad, row_log_
     logs += row_log_rate[ranged][:, None]
     # Written column by column (one assignment each, not one per row and column).
     columns = {"low": np.minimum(logs[:, 0], logs[:, 1]), "median": logs[:, 1], "high": np.maximum(logs[:, 2], logs[:, 1])}
-    for value, name in zip(rising_in_levels(logs[:, 3:], levels or [], axis=1).T, percentiles or ()):
-        columns[f"p{float(name):g}"] = value
+    for value, q in zip(rising_in_levels(logs[:, 3:], levels or [], axis=1).T, percentiles or ()):
+        columns[f"p{float(q):g}"] = value
     for name, value in columns.items():
         column = result[name].to_numpy(dtype=float).copy()
         column[ranged] = np.exp(value)

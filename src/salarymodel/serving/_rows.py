@@ -7,7 +7,7 @@ and reporting bad rows by index label and position.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Collection, Hashable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["factorize", "unwrap", "numeric_years", "problem_table", "require_profile_columns", "employer_names"]
 
 
-def require_profile_columns(columns) -> None:
+def require_profile_columns(columns: Collection[object]) -> None:
     """Raise if a profiles table lacks ``country`` or ``years``."""
     missing = [c for c in ("country", "years") if c not in columns]
     if missing:
@@ -63,10 +63,12 @@ def unwrap(value: object) -> object:
 def factorize(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Codes and uniques of a column; missing values get code -1."""
     try:
-        return pd.factorize(column, use_na_sentinel=True)
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        return np.asarray(codes), np.asarray(uniques)
     except TypeError:  # unhashable cells
         safe = column.map(lambda v: v if isinstance(v, Hashable) else _Unhashable(v))
-        return pd.factorize(safe, use_na_sentinel=True)
+        codes, uniques = pd.factorize(safe, use_na_sentinel=True)
+        return np.asarray(codes), np.asarray(uniques)
 
 
 def problem_table(problems: list[tuple[int, str, str]], index: pd.Index) -> pd.DataFrame:
@@ -97,7 +99,8 @@ def numeric_years(raw: pd.Series) -> np.ndarray:
     if kind == "b" or kind in "cmMV":
         return np.full(len(raw), np.nan)
     if kind in "iuf":
-        return raw.to_numpy(dtype=float, na_value=np.nan, copy=True) + 0.0  # -0.0 is 0
+        numbers: np.ndarray = raw.to_numpy(dtype=float, na_value=np.nan, copy=True) + 0.0  # -0.0 is 0
+        return numbers
     values = raw.to_numpy(dtype=object)
     readable = np.fromiter(
         (type(v) in _YEAR_TYPES or (isinstance(v, (np.integer, np.floating)) and not isinstance(v, np.bool_)) for v in values),

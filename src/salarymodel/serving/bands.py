@@ -63,12 +63,14 @@ class NormalisedResidualScore:
     @staticmethod
     def score(y: np.ndarray, centre: np.ndarray, scale: np.ndarray) -> np.ndarray:
         """Scores of observations ``y`` (log salary)."""
-        return (y - centre) / scale
+        scores: np.ndarray = (y - centre) / scale
+        return scores
 
     @staticmethod
-    def bound(centre, scale, s):
+    def bound(centre: np.ndarray, scale: np.ndarray, s: np.ndarray | float) -> np.ndarray:
         """Log-salary bound(s) at score ``s``; inverse of :meth:`score`."""
-        return centre + s * scale
+        bounds: np.ndarray = centre + s * scale
+        return bounds
 
 
 def check_confidence(confidence: object, owner: str = "predict") -> float:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:  # serving imports this module: pandas stays out of it
     import pandas as pd
@@ -101,7 +101,7 @@ class SalaryEstimate(NamedTuple):
     suggestion: str | None = None
     years_max: float | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The estimate as a plain dict (JSON-ready; sources as a list)."""
         data = self._asdict()
         data["sources"] = list(self.sources)

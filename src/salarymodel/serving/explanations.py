@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from statistics import NormalDist
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -49,14 +49,15 @@ def quantiles(core: ModelCore, frame: pd.DataFrame, levels: np.ndarray) -> np.nd
     rows, position = np.unique(cell, return_inverse=True)  # only the cells asked about
     block = core.quantile_block(np.asarray(levels, dtype=float).ravel(), rows)
     values = np.stack(read_tables(tuple(block), position, years), axis=1)
-    return np.exp(rising_in_levels(values, np.asarray(levels, dtype=float).ravel(), axis=1))
+    salaries: np.ndarray = np.exp(rising_in_levels(values, np.asarray(levels, dtype=float).ravel(), axis=1))
+    return salaries
 
 
 # Normal score of the 80% intervals' upper end: the median's interval and the band are both 80%.
 _Z80 = NormalDist().inv_cdf(0.9)
 
 
-def band_parts(core: ModelCore, country: str, years: YearsOfExperience, company: str | None = None) -> dict:
+def band_parts(core: ModelCore, country: str, years: YearsOfExperience, company: str | None = None) -> dict[str, Any]:
     """The two parts of the served 80% band at one point, in log salary sds.
 
     Read off what is served, so the account and the answer cannot disagree:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from typing import Any
 
 import numpy as np
 
@@ -133,7 +134,7 @@ class CellLookup:
             self.company_cache[(code, company)] = result
         return result
 
-    def known(self, local_currency: dict[str, str]) -> list[dict]:
+    def known(self, local_currency: dict[str, str]) -> list[dict[str, Any]]:
         """Each country with its name, currency and employers (plus their aliases)."""
         aliases: dict[str, list[str]] = {}
         for alias, name in sorted(self.aliases.items()):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -120,7 +120,7 @@ class MoneyTable:
         self.fx_last_month = self.fx_first_month + len(next(iter(self.fx_rates.values()))) - 1
 
     # -- plain data for the model file ----------------------------------------
-    def to_meta(self) -> tuple[dict, np.ndarray]:
+    def to_meta(self) -> tuple[dict[str, Any], np.ndarray]:
         """The JSON form of :class:`~salarymodel.serving.model_io.records.MoneyRecord` and the
         monthly rates as one (currencies, months) array."""
         currencies = sorted(self.fx_rates)
@@ -290,7 +290,7 @@ class MoneyTable:
             fx_rate, fx_month = rate, month
         return MoneyQuote(multiplier, code, fx_rate, month_label(fx_month), date.isoformat(), projected)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-friendly summary for the model card."""
         return {
             "reference_month": month_label(self.reference_month),

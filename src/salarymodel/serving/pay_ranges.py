@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ParameterError, ParameterTypeError
 from .bands import check_percentile
@@ -66,13 +66,13 @@ class PayRange:
     minimum: float
     midpoint: float
     maximum: float
-    percentiles: dict
+    percentiles: dict[float, float]
     currency: str
     as_of: str
     support: str
-    sources: tuple
+    sources: tuple[str, ...]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able fields, amounts rounded to the currency's minor unit (cents, paise)."""
         fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
         for name in ("minimum", "midpoint", "maximum"):
@@ -82,7 +82,7 @@ class PayRange:
         return fields
 
 
-def _level_years(core: ModelCore, levels) -> list[tuple[str, float, float]]:
+def _level_years(core: ModelCore, levels: object) -> list[tuple[str, float, float]]:
     """(name, low, high) for each level asked for, each a range of years within the model's."""
     if levels is None:
         edges = (0.0, *core.level_edges, LEAD_YEARS_MAX)
@@ -108,7 +108,7 @@ def _level_years(core: ModelCore, levels) -> list[tuple[str, float, float]]:
     return answer
 
 
-def _pair(value) -> tuple[float, float]:
+def _pair(value: object) -> tuple[float, float]:
     """One level's (low, high) years: numbers with 0 <= low < high <= MAX_YEARS."""
     from ..data.levels import MAX_YEARS
 
@@ -167,7 +167,7 @@ def pay_ranges(
     country: object,
     company: object = None,
     *,
-    levels=None,
+    levels: object = None,
     target: float = 50,
     spread: tuple[float, float] = (25, 75),
     currency: object = None,
@@ -212,7 +212,7 @@ def pay_ranges(
     return answers
 
 
-def schema_org(answer: PayRange, *, occupation: str = "Machine Learning Engineer") -> dict:
+def schema_org(answer: PayRange, *, occupation: str = "Machine Learning Engineer") -> dict[str, Any]:
     """One range as a schema.org ``MonetaryAmountDistribution`` (JSON-LD) a job board can read:
     annual base salary (``duration`` P1Y) with its 10th-90th percentiles."""
     return {
@@ -225,7 +225,7 @@ def schema_org(answer: PayRange, *, occupation: str = "Machine Learning Engineer
     }
 
 
-def json_ld(documents: list[dict]) -> str:
+def json_ld(documents: list[dict[str, Any]]) -> str:
     """JSON-LD text safe to paste inside a page's ``<script type="application/ld+json">``:
     ``<``, ``>`` and ``&`` are written as JSON escapes, so a level named ``</script>``
     cannot end the element (the JSON reads back the same)."""

@@ -13,9 +13,10 @@ Numpy and the standard library only: serving imports this module.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -119,7 +120,7 @@ class SalaryRank:
             f"as the market's median is known; median {median})."
         )
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able fields, the gaps included."""
         fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
         return {**fields, "gap_to_median": self.gap_to_median, "gap_to_p75": self.gap_to_p75}
@@ -139,7 +140,7 @@ def check_salary(salary: object, owner: str = "rank") -> float:
     return SALARY.check(salary, owner)
 
 
-def _one_year_quantile(core: ModelCore, cell: int, years: float):
+def _one_year_quantile(core: ModelCore, cell: int, years: float) -> Callable[[float], float]:
     """The log reference-USD quantile function of one cell at ``years``, as :meth:`percentiles` reads it
     (the cell's row of each level's table, interpolated on the years grid; levels asked once are not kept)."""
 
@@ -149,7 +150,7 @@ def _one_year_quantile(core: ModelCore, cell: int, years: float):
     return quantile
 
 
-def _range_quantile(core: ModelCore, cell: int, low: float, high: float):
+def _range_quantile(core: ModelCore, cell: int, low: float, high: float) -> Callable[[float], float]:
     from .year_ranges import mixture_cdf
 
     # The mixture's quantiles are its CDF inverted on a grid: linear in the level between
@@ -158,7 +159,7 @@ def _range_quantile(core: ModelCore, cell: int, low: float, high: float):
     return lambda level: float(np.interp(level, cdf, x))
 
 
-def _percentile(quantile, target: float) -> tuple[float, str | None]:
+def _percentile(quantile: Callable[[float], float], target: float) -> tuple[float, str | None]:
     """The lowest level (percent) at which ``quantile`` reaches ``target``.
 
     The quantile function is increasing and piecewise linear in the normal

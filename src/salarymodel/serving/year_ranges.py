@@ -11,9 +11,9 @@ found by inverting that averaged CDF numerically.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from statistics import NormalDist
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -21,6 +21,9 @@ from ..errors import ParameterError, ParameterTypeError
 from .bands import Z_GRID
 from .grid import GRID_STEP, YEARS_GRID, grid_index, grid_position, interpolate
 from .model_io.records import ServingTables
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class RangeReads(Protocol):
@@ -65,7 +68,7 @@ def parse_years_text(text: str) -> float | tuple[float, float]:
     return parse_number(text, "The years")
 
 
-def split_year_ranges(frame):
+def split_year_ranges(frame: pd.DataFrame) -> pd.DataFrame:
     """A profiles frame whose text ``years`` cells written as ranges ('3-5') are
     split into ``years`` and ``years_max`` (where that row has no ``years_max``);
     the frame itself when there are none."""
@@ -105,7 +108,7 @@ _CDF_POINTS = 256
 Z_LEVELS = np.array([NormalDist().cdf(float(z)) for z in Z_GRID])
 
 
-def check_range(years: object, check_one, owner: str = "predict") -> tuple[float, float]:
+def check_range(years: object, check_one: Callable[[object, str], float], owner: str = "predict") -> tuple[float, float]:
     """A (low, high) pair of years, each checked like one number, low below high."""
     if len(years) != 2:  # type: ignore[arg-type]
         raise ParameterTypeError(
@@ -156,7 +159,8 @@ def mixture_quantiles(
     ndarray of shape (len(levels),)
     """
     x, cdf = mixture_cdf(core, cell, low, high, quantiles)
-    return np.interp(np.asarray(levels, dtype=float), cdf, x)
+    values: np.ndarray = np.interp(np.asarray(levels, dtype=float), cdf, x)
+    return values
 
 
 def mixture_cdf(
