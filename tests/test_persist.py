@@ -263,8 +263,9 @@ def test_model_file_layout_is_pinned_to_the_format_version(model_dir):
     with np.load(model_file(model_dir), allow_pickle=False) as archive:
         arrays = sorted(name for name in archive.files if "scores_" not in name)
         meta = json.loads(archive["meta_json"].tobytes())
-    assert (FORMAT_VERSION, arrays, sorted(meta), sorted(meta["money"])) == (
-        11,
+    wages = sorted(next(iter(meta["money"]["wages"].values())))
+    assert (FORMAT_VERSION, arrays, sorted(meta), sorted(meta["money"]), wages) == (
+        12,
         [
             "centre",
             "fx_rates",
@@ -298,6 +299,7 @@ def test_model_file_layout_is_pinned_to_the_format_version(model_dir):
             "sources",
         ],
         ["first_month", "fx_currencies", "fx_first_month", "local_currency", "reference_month", "reference_per_usd", "wages"],
+        ["growth_sd", "log_levels", "months", "series", "source"],
     )
 
 
@@ -335,7 +337,7 @@ def test_a_format_older_than_9_is_refused_naming_the_command_that_converts_it(mo
     card = json.loads(card_path.read_text())
     card["format_version"] = UNREADABLE_OLDER_FORMAT
     card_path.write_text(json.dumps(card))
-    with pytest.raises(ModelVersionError, match=r"reads formats 9, 10, 11\. Retrain with 'python -m salarymodel.train --out"):
+    with pytest.raises(ModelVersionError, match=r"reads formats 9, 10, 11, 12\. Retrain with 'python -m salarymodel.train --out"):
         load_model(model_copy)
 
 

@@ -139,7 +139,7 @@ def _money_lines(money: dict, reference_year: int) -> list[str]:
         lines.append(
             f"  {country}: {index['series']}; published to {index['last_published']}, then "
             f"{index['projection_rate']:+.1%} a year (projected estimates are flagged), at most to "
-            f"{index['projected_at_most_to']}"
+            f"{index['projected_at_most_to']}; its annual rate varies by {index['projection_rate_sd']:.2%} (sd) year to year"
         )
     lines += [f"  FX: {serving['fx']['source']}, {serving['fx']['months']}", ""]
     return lines

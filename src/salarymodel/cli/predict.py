@@ -46,8 +46,8 @@ def format_parts(parts: dict) -> str:
     """The band's two parts, in words."""
     return (
         f"  band width: salaries within the market spread by {parts['within_sd']:.3f} (log sd); the median is "
-        f"known to {parts['median_sd_low']:.3f} below / {parts['median_sd_high']:.3f} above (log sd), "
-        f"{parts['median_share']:.0%} of the band's variance"
+        f"known to {parts['median_sd_low']:.3f} below / {parts['median_sd_high']:.3f} above (log sd, with "
+        f"{parts['aging_sd']:.3f} in quadrature from aging to today's money), {parts['median_share']:.0%} of the band's variance"
     )
 
 

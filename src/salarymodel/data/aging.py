@@ -53,6 +53,9 @@ __all__ = [
 FIGURE_MONTH = 7
 # How far past its last published value a wage index may be projected.
 PROJECTION_YEARS = 3
+# The year-to-year sd of an index's annual rate (log) where it has fewer than three
+# annual changes to measure it by: about the shipped indices' (0.008-0.026).
+FALLBACK_RATE_SD = 0.02
 
 _WAGE_COLUMNS = ("country", "period", "change_pct", "series", "source")
 # Optional: a prices-only series states the prior of pay's real growth on top of it.
@@ -132,6 +135,9 @@ class WageSeries:
     real_growth : tuple of float, optional
         For a consumer-price series: the prior mean and sd of pay's real growth
         on top of it (log rate per year); None for an index of pay.
+    growth_sd : float, default=0.0
+        The sd of the real growth already in ``log_levels`` (log rate per year):
+        a served consumer-price series carries its posterior's; 0 for an index of pay.
     """
 
     country: str
@@ -140,6 +146,7 @@ class WageSeries:
     series: str
     source: str
     real_growth: tuple[float, float] | None = None
+    growth_sd: float = 0.0
 
     @property
     def last_published(self) -> int:
@@ -151,6 +158,30 @@ class WageSeries:
         """The last published movement, as an annual rate (the default projection)."""
         step = (self.log_levels[-1] - self.log_levels[-2]) * 12 / (self.months[-1] - self.months[-2])
         return math.expm1(step)
+
+    @property
+    def rate_sd(self) -> float:
+        """The year-to-year sd of the index's annual rate (log), from its yearly changes
+        back from the last published month; :data:`FALLBACK_RATE_SD` with fewer than three."""
+        yearly = np.arange(self.last_published, int(self.months[0]) - 1, -12)[::-1]
+        changes = np.diff(np.interp(yearly, self.months, self.log_levels))
+        return float(np.std(changes, ddof=1)) if len(changes) >= 3 else FALLBACK_RATE_SD
+
+    def aging_sd(self, month: int, reference_month: int, aging_rate: float | None = None) -> float:
+        """The sd (log) of the aging factor from ``reference_month`` to ``month``.
+
+        Two parts, taken as independent: the real growth's own uncertainty over
+        the distance (``growth_sd`` times the years between), and past the last
+        published month the projection's. Each year's rate is read as the index's
+        mean rate give or take ``rate_sd``; projecting h years at the last published
+        rate misses by h times that rate's own deviation plus the h years' deviations,
+        an sd of ``rate_sd * sqrt(h * (h + 1))``. With a given ``aging_rate`` the rate is
+        the caller's, so only the years' deviations remain: ``rate_sd * sqrt(h)``.
+        """
+        growth = self.growth_sd * abs(month - reference_month) / 12
+        ahead = max(month - self.last_published, 0) / 12
+        projection = self.rate_sd * math.sqrt(ahead * (ahead + 1) if aging_rate is None else ahead)
+        return math.hypot(growth, projection)
 
     def log_level(self, month: int, aging_rate: float | None = None) -> tuple[float, bool]:
         """Log index at ``month`` and whether it is projected past the data.

@@ -23,6 +23,7 @@ import datetime as dt
 import math
 import time
 from collections.abc import Iterable, Sequence
+from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
 __all__ = ["ModelCore", "CACHE_BYTES"]
 
 _new_estimate = tuple.__new__
+# The median's interval is an 80% one: its half-width in normal scores, squared.
+_MEDIAN_Z2 = NormalDist().inv_cdf(0.9) ** 2
 # Each cache of tables keyed by a level or a confidence (which callers choose freely) holds
 # at most this many bytes: the shipped model keeps hundreds of levels, one with thousands
 # of employers a few, so no stream of odd confidences can grow a server's memory without end.
@@ -356,6 +359,11 @@ class ModelCore:
         high = high_row[i] + f * (high_row[i + 1] - high_row[i])
         m_low = m_low_row[i] + f * (m_low_row[i + 1] - m_low_row[i])
         m_high = m_high_row[i] + f * (m_high_row[i + 1] - m_high_row[i])
+        aging_sd = money.aging_sd
+        if aging_sd:  # the aging's uncertainty past the reference month, independent of the median's
+            extra = _MEDIAN_Z2 * aging_sd * aging_sd
+            m_low = log_median - math.sqrt((log_median - m_low) ** 2 + extra)
+            m_high = log_median + math.sqrt((m_high - log_median) ** 2 + extra)
         if f >= 1.0:  # the grid's last point: provenance is read there (grid_index, inlined)
             i += 1
         # tuple.__new__ skips the named tuple's argument handling: 20 fields, in order.
@@ -403,6 +411,9 @@ class ModelCore:
         low_level, high_level = band_levels(value)
         q_low, q_median, q_high = mixture_quantiles(self, cell, low, high, np.array([low_level, 0.5, high_level]))
         below, above = range_median_offsets(self, cell, low, high)
+        if money.aging_sd:
+            extra = _MEDIAN_Z2 * money.aging_sd**2
+            below, above = -math.sqrt(below**2 + extra), math.sqrt(above**2 + extra)
         support, sources, level = range_provenance(self, cell, low, high)
         rate = money.multiplier
         return SalaryEstimate(

@@ -71,8 +71,9 @@ def band_parts(core: ModelCore, country: str, years: YearsOfExperience, company:
     dict
         ``within_sd``: the spread of salaries within the market (part a),
         ``median_sd_low`` / ``median_sd_high``: the median's uncertainty
-        below and above it (part b), and ``median_share``: part (b)'s share
-        of the band's variance.
+        below and above it (part b), ``aging_sd``: the part of (b) that is the
+        aging's from the reference month to today's money, and ``median_share``:
+        part (b)'s share of the band's variance.
     """
     e = core.predict(country, years, company, confidence=0.8)
     median_low, median_high = math.log(e.median / e.median_low) / _Z80, math.log(e.median_high / e.median) / _Z80
@@ -83,6 +84,7 @@ def band_parts(core: ModelCore, country: str, years: YearsOfExperience, company:
         "within_sd": (within_low + within_high) / 2,
         "median_sd_low": median_low,
         "median_sd_high": median_high,
+        "aging_sd": core.money_quote(e.country).aging_sd,
         "median_share": (median_low**2 + median_high**2) / (band_low**2 + band_high**2),
     }
 

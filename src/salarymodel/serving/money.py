@@ -58,6 +58,9 @@ class MoneyQuote:
         ISO date whose money the amounts are in.
     projected : bool
         Whether the wage index was projected past its last published value.
+    aging_sd : float, default=0.0
+        The sd (log) of the aging from the reference month to ``as_of``
+        (:meth:`~salarymodel.data.aging.WageSeries.aging_sd`).
     """
 
     multiplier: float
@@ -66,6 +69,7 @@ class MoneyQuote:
     fx_period: str
     as_of: str
     projected: bool
+    aging_sd: float = 0.0
 
 
 def _month_start(month: int) -> dt.date:
@@ -130,7 +134,13 @@ class MoneyTable:
             "reference_per_usd": self.reference_per_usd,
             "local_currency": self.local_currency,
             "wages": {
-                c: {"months": w.months.tolist(), "log_levels": w.log_levels.tolist(), "series": w.series, "source": w.source}
+                c: {
+                    "months": w.months.tolist(),
+                    "log_levels": w.log_levels.tolist(),
+                    "series": w.series,
+                    "source": w.source,
+                    "growth_sd": w.growth_sd,
+                }
                 for c, w in self.wages.items()
             },
             "fx_first_month": self.fx_first_month,
@@ -142,7 +152,14 @@ class MoneyTable:
     def from_record(cls, record: MoneyRecord, fx: np.ndarray) -> MoneyTable:
         """Rebuild a table from the model file's record of :meth:`to_meta` and its rates."""
         wages = {
-            c: WageSeries(c, np.asarray(w.months, dtype=np.int64), np.asarray(w.log_levels, dtype=float), w.series, w.source)
+            c: WageSeries(
+                c,
+                np.asarray(w.months, dtype=np.int64),
+                np.asarray(w.log_levels, dtype=float),
+                w.series,
+                w.source,
+                growth_sd=w.growth_sd,
+            )
             for c, w in record.wages.items()
         }
         return cls(
@@ -257,13 +274,14 @@ class MoneyTable:
                     f"your own wage index holding {country}'s rows: python -m salarymodel.train --wage-index FILE "
                     "(or --data DIR); or leave as_of unset.",
                 )
-            log_wage, projected = 0.0, False
+            log_wage, projected, aging_sd = 0.0, False, 0.0
         else:
             try:
                 level, projected = wages.log_level(month, aging_rate)
             except ValueError as error:
                 raise ParameterError("as_of", f"The 'as_of' parameter got {date.isoformat()}: {error}") from None
             log_wage = level - wages.log_level(self.reference_month)[0]
+            aging_sd = wages.aging_sd(month, self.reference_month, aging_rate)
         multiplier = math.exp(log_wage) * self.reference_per_usd[local]
         if code == local:
             fx_rate, fx_month = self._latest_rate(code, month)
@@ -288,7 +306,7 @@ class MoneyTable:
                 )
             multiplier *= rate / rate_local
             fx_rate, fx_month = rate, month
-        return MoneyQuote(multiplier, code, fx_rate, month_label(fx_month), date.isoformat(), projected)
+        return MoneyQuote(multiplier, code, fx_rate, month_label(fx_month), date.isoformat(), projected, aging_sd)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly summary for the model card."""
@@ -304,6 +322,8 @@ class MoneyTable:
                     "series": w.series,
                     "last_published": month_label(w.last_published),
                     "projection_rate": round(w.last_annual_rate, 6),
+                    "projection_rate_sd": round(w.rate_sd, 6),
+                    "real_growth_sd": round(w.growth_sd, 6),
                     "projected_at_most_to": month_label(w.last_published + 12 * PROJECTION_YEARS),
                     "source": w.source,
                 }

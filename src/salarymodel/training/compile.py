@@ -50,19 +50,22 @@ def model_cells(countries, data: TrainingData, employers=()) -> list[tuple[str, 
 def served_wages(data: TrainingData, posterior: Posterior) -> dict[str, WageSeries]:
     """The indices serving ages pay with: each index of pay as published; a consumer-price
     index with pay's real growth added at its posterior median (its uncertainty is in the
-    median's interval at the reference date, through the figures it aged)."""
+    median's interval at the reference date, through the figures it aged, and the growth's
+    posterior sd goes with the series, so serving widens that interval with the distance)."""
     served = dict(data.wages)
     for c, country in enumerate(posterior.data.countries):
         series = data.wages.get(country)
         if series is None or series.real_growth is None or posterior.data.growth_sd[c] <= 0:
             continue
-        growth = float(np.median(posterior.draws["real_growth"][:, c]))
+        draws = posterior.draws["real_growth"][:, c]
+        growth = float(np.median(draws))
         served[country] = WageSeries(
             country,
             series.months,
             series.log_levels + growth * (series.months - series.months[0]) / 12.0,
             f"{series.series}; real growth {np.expm1(growth):.1%} a year (posterior median)",
             series.source,
+            growth_sd=float(np.std(draws)),
         )
     return served
 

@@ -35,19 +35,21 @@ History
 - 10: ``scale_high``, the scale above the median.
 - 11: populations: rows of the tables answering as a source of records
   sees the market.
+- 12: each wage index's ``growth_sd``, so the median's interval widens with
+  the aging's uncertainty past the reference month.
 """
 
 from __future__ import annotations
 
 from types import ModuleType
 
-from .old import format_9, format_10
+from .old import format_9, format_10, format_11
 
 __all__ = ["FORMAT_VERSION", "OLDER_READERS", "readable_formats"]
 
-FORMAT_VERSION = 11
+FORMAT_VERSION = 12
 # Older formats this package still reads, each with the module that upgrades it.
-OLDER_READERS: dict[int, ModuleType] = {9: format_9, 10: format_10}
+OLDER_READERS: dict[int, ModuleType] = {9: format_9, 10: format_10, 11: format_11}
 
 
 def readable_formats() -> list[int]:

@@ -196,6 +196,14 @@ def _measurement_lines(section: dict[str, Any] | None) -> list[str]:
     return lines
 
 
+def _aging_uncertainty_words(index: dict[str, Any]) -> str:
+    """How uncertain the index's aging is (a card of an earlier format has no such numbers)."""
+    if "projection_rate_sd" not in index:
+        return ""
+    growth = f"; real growth known to {index['real_growth_sd']:.2%} a year" if index["real_growth_sd"] else ""
+    return f"; its annual rate varies by {index['projection_rate_sd']:.2%} (sd) year to year{growth}"
+
+
 # Characters that make Markdown (or HTML inside it) out of text: a figure id or an employer
 # name from a user's file is shown as typed, never as a link, an image or a tag.
 _MARKUP = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#!"})
@@ -275,6 +283,7 @@ def render_markdown(card: dict[str, Any] | ModelCard) -> str:
             lines.append(
                 f"- {country} wage index published to {index['last_published']}, then projected at "
                 f"{index['projection_rate']:.1%} a year (at most to {index['projected_at_most_to']})"
+                + _aging_uncertainty_words(index)
             )
     lines += _measurement_lines(sections.measurement_model)
     lines += [

@@ -142,6 +142,8 @@ class WageRecord(Record):
     log_levels: tuple[Annotated[float, Between(-5, 5, rule="a finite log level within ±5")], ...]
     series: LongText
     source: LongText
+    # The sd of the real growth in the levels (log per year): 0 for an index of pay.
+    growth_sd: Annotated[float, Between(0, 1, rule="a log rate sd from 0 to 1")] = 0.0
 
     def check(self, field: str) -> None:
         if len(self.months) != len(self.log_levels):
