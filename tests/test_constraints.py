@@ -4,6 +4,8 @@ refuses a bad one in the words its declaration gives."""
 from __future__ import annotations
 
 import math
+import re
+from statistics import NormalDist
 
 import numpy as np
 import pytest
@@ -63,3 +65,20 @@ def test_training_settings_are_refused_before_any_work_in_the_declared_words(nam
     with pytest.raises(ParameterError) as caught:
         train(**{name: value})
     assert str(caught.value) == parameter_message(name, "train", constraint.rule, repr(value))
+
+
+def test_a_percentile_is_one_declaration_under_each_name_it_is_given_as(model):
+    from salarymodel.serving.bands import PERCENTILE, Z_GRID
+
+    # The tables' grid bounds it; renamed for the argument a user typed, in the same words.
+    assert PERCENTILE.holds(100 * NormalDist().cdf(Z_GRID[-1])) and not PERCENTILE.holds(100.0)
+    assert PERCENTILE.renamed("target").low == PERCENTILE.low and PERCENTILE.renamed("target").name == "target"
+    for call, name in (
+        (lambda value: model.percentiles("DE", 5, q=(value,)), "'q' parameter of percentiles"),
+        (lambda value: model.ranges("DE", target=value), "'target' parameter of ranges"),
+        (lambda value: model.ranges("DE", spread=(value, 75)), "'spread' parameter of ranges"),
+    ):
+        with pytest.raises(ParameterError, match=rf"The {name} must be {re.escape(PERCENTILE.rule)}\. Got 100 instead"):
+            call(100)
+        with pytest.raises(ParameterTypeError, match=rf"The {name} must be .* Got True of type bool instead"):
+            call(True)

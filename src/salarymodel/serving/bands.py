@@ -26,8 +26,8 @@ from statistics import NormalDist
 
 import numpy as np
 
-from ..errors import ParameterError, ParameterTypeError
-from .constraints import CONFIDENCE
+from ..errors import ParameterError
+from .constraints import CONFIDENCE, Interval
 
 __all__ = [
     "NormalisedResidualScore",
@@ -86,28 +86,22 @@ def check_confidence(confidence: object, owner: str = "predict") -> float:
     return value
 
 
+# A percentile the tables can read: within the normal scores of their grid. The words give
+# the bounds rounded inwards, so every number they allow is accepted.
+_LOWEST, _HIGHEST = 100 * _NORMAL.cdf(Z_GRID[0]), 100 * _NORMAL.cdf(Z_GRID[-1])
+_PERCENTILE_WORDS = (
+    f"a percentile between {math.ceil(_LOWEST * 1000) / 1000:g} and {math.floor(_HIGHEST * 1000) / 1000:g} (e.g. 10, 50, 90)"
+)
+PERCENTILE = Interval("q", _LOWEST, _HIGHEST, "both", _PERCENTILE_WORDS, type_rule=_PERCENTILE_WORDS)
+
+
 def check_percentile(q: object, owner: str = "percentiles", parameter: str = "q") -> float:
     """Validate one percentile (10 for the 10th): a number the tables can read.
 
     ``parameter`` is the argument the caller was given it as (``q``, ``target``,
     ``spread``), so the error names what the user typed.
     """
-    low, high = 100 * _NORMAL.cdf(Z_GRID[0]), 100 * _NORMAL.cdf(Z_GRID[-1])
-    # Shown rounded inwards, so every number the message allows is accepted.
-    what = "hold percentiles" if parameter in ("q", "spread") else "be a percentile"
-    message = (
-        f"The '{parameter}' parameter of {owner} must {what} between {math.ceil(low * 1000) / 1000:g} and "
-        f"{math.floor(high * 1000) / 1000:g} (e.g. 10, 50, 90). Got {q!r} instead."
-    )
-    if isinstance(q, bool) or not isinstance(q, (int, float, np.integer, np.floating)):
-        raise ParameterTypeError(parameter, message)
-    try:
-        value = float(q)
-    except OverflowError:
-        raise ParameterError(parameter, message) from None
-    if not low - 1e-9 <= value <= high + 1e-9:  # also rejects NaN
-        raise ParameterError(parameter, message)
-    return value
+    return PERCENTILE.renamed(parameter).check(q, owner)
 
 
 def rising_in_levels(values: np.ndarray, levels: Sequence[float] | np.ndarray, axis: int = 0) -> np.ndarray:

@@ -12,7 +12,7 @@ Numpy and the standard library only: serving imports this module.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -70,6 +70,10 @@ class Interval:
     rule: str
     whole: bool = False
     type_rule: str | None = None
+
+    def renamed(self, name: str) -> Interval:
+        """The same constraint on a parameter of another name (a percentile given as ``target``)."""
+        return replace(self, name=name)
 
     def holds(self, value: float) -> bool:
         """Whether a number lies in the interval (NaN never does)."""
