@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from salarymodel.data.shipped import raw_data_file
+from salarymodel.serving.grid import interpolate
 
 
 def _published(country: str) -> pd.DataFrame:
@@ -43,7 +44,7 @@ def _ecb_monthly_mean(currency: str, year: int, month: int) -> float:
 def test_reference_date_gives_the_2023_figure_exactly(model):
     estimate = model.predict("Germany", 5, as_of="2023-07-01")
     market = model.core.cells.index(("DE", None))
-    reference_eur = math.exp(model.core.read(model.tables.median, market, 5.0)) * model.core.per_usd["EUR"]
+    reference_eur = math.exp(float(interpolate(model.tables.median[market], 5.0))) * model.core.per_usd["EUR"]
     assert estimate.median == pytest.approx(reference_eur, rel=1e-6)
     assert (estimate.as_of, estimate.projected) == ("2023-07-01", False)
     # A date resolves to its month.

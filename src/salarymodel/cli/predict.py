@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..data.listing import first_ids
 from ..errors import ModelIntegrityError, ModelVersionError
+from ..serving.distribution import salary_percentiles
 from ..serving.explanations import band_parts
 from ..serving.words import amount, estimate_sentence, one_line
 from ._format import text_columns
@@ -249,7 +250,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         percentiles = None
         if args.percentiles is not None:
-            percentiles = answering.percentiles(
+            percentiles = salary_percentiles(
+                answering,
                 args.country,
                 args.years,
                 args.company,

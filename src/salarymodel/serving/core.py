@@ -30,11 +30,11 @@ import numpy as np
 
 from ..data.levels import MAX_YEARS, level_for_years
 from ..errors import ParameterError, ParameterTypeError
-from .bands import band_levels, check_confidence, check_percentile, quantile_rows, rising_in_levels
+from .bands import band_levels, check_confidence, check_percentile, quantile_rows
 from .constraints import YEARS
 from .employer_warning import warn_unknown_employer
 from .estimate import SUPPORT_GRADES, SalaryEstimate
-from .grid import YEARS_GRID, grid_position, interpolate
+from .grid import YEARS_GRID, grid_position
 from .lookup import CellLookup, CompanyCell
 from .model_io.records import ModelMeta, ServingTables
 from .money import MoneyQuote, MoneyTable
@@ -440,35 +440,6 @@ class ModelCore:
             high,
         )
 
-    def percentiles(
-        self,
-        country: object,
-        years: object,
-        company: object = None,
-        *,
-        q: tuple[float, ...] = (10, 25, 50, 75, 90),
-        currency: object = None,
-        as_of: object = None,
-        aging_rate: object = None,
-        population: str | None = None,
-    ) -> dict[float, float]:
-        """Percentiles of one engineer's salary; see :meth:`.model.SalaryModel.percentiles`."""
-        if population is not None:
-            view = self.population_view(population, country, owner="percentiles")
-            return view.percentiles(country, years, company, q=q, currency=currency, as_of=as_of, aging_rate=aging_rate)
-        levels = self.check_q(q)
-        estimate = self.predict(country, years, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
-        cell = self._cell_index[(estimate.country, estimate.company if estimate.company_known else None)]
-        rate = self.money_quote(estimate.country, currency, as_of, aging_rate).multiplier
-        if estimate.years_max is not None:  # a range: the mixture's percentiles
-            from .year_ranges import mixture_quantiles
-
-            logs = mixture_quantiles(self, cell, estimate.years, estimate.years_max, np.array(levels))
-            values = [math.exp(v) * rate for v in logs]
-        else:
-            values = [math.exp(self.read(self.quantile_table(level), cell, estimate.years)) * rate for level in levels]
-        return dict(zip((float(v) for v in q), rising_in_levels(np.array(values), levels).tolist()))
-
     @staticmethod
     def check_q(q: object) -> list[float]:
         if isinstance(q, (str, bytes)) or not hasattr(q, "__iter__"):
@@ -481,8 +452,3 @@ class ModelCore:
                 "q", "The 'q' parameter of percentiles must name at least one percentile. Got an empty sequence."
             )
         return [v / 100.0 for v in values]
-
-    @staticmethod
-    def read(table: np.ndarray, cell: int, years: float) -> float:
-        """One table value at ``years``, interpolated like :meth:`predict`."""
-        return float(interpolate(table[cell], float(years)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import ParameterTypeError
+from .distribution import Distribution, Query, resolve_query
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,21 +48,26 @@ def salary_curve(
     if isinstance(grid, (str, bytes)) or not hasattr(grid, "__iter__"):
         raise ParameterTypeError("years", f"The 'years' parameter of curve must be a sequence of years. Got {grid!r} instead.")
     rows = []
+    first: Query | None = None  # the question is resolved once; each year only moves it
     for y in grid:
-        estimate = core.predict(country, y, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
-        for percentile, salary in core.percentiles(
-            country, y, company, q=q, currency=currency, as_of=as_of, aging_rate=aging_rate
-        ).items():
+        levels = core.check_q(q)
+        if first is None:
+            first = query = resolve_query(core, country, y, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
+        else:
+            query = first.at(y)
+        distribution = Distribution(core, query)
+        support = distribution.support()
+        for percentile, salary in zip((float(v) for v in q), distribution.quantiles(levels).tolist()):
             rows.append(
                 (
-                    estimate.country,
-                    estimate.company,
-                    estimate.years,
+                    query.country,
+                    query.company,
+                    query.years,
                     percentile,
                     salary,
-                    estimate.currency,
-                    estimate.as_of,
-                    estimate.support,
+                    query.money.currency,
+                    query.money.as_of,
+                    support,
                 )
             )
     return pd.DataFrame(rows, columns=CURVE_COLUMNS)

@@ -193,8 +193,10 @@ class SalaryModel:
         >>> round(p[10]) == round(e.low) and round(p[50]) == round(e.median) and round(p[90]) == round(e.high)
         True
         """
-        return self.core.percentiles(
-            country, years, company, q=q, currency=currency, as_of=as_of, aging_rate=aging_rate, population=population
+        from .distribution import salary_percentiles
+
+        return salary_percentiles(
+            self.core, country, years, company, q=q, currency=currency, as_of=as_of, aging_rate=aging_rate, population=population
         )
 
     def rank(

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ParameterError, ParameterTypeError
 from .bands import check_percentile
+from .distribution import Distribution, resolve_query
 from .model_io.schema import shown
 
 if TYPE_CHECKING:
@@ -191,22 +192,22 @@ def pay_ranges(
     answers = []
     wanted = sorted({low_q, target, high_q, *_SCHEMA_PERCENTILES})
     for name, low, high in _level_years(core, levels):
-        years = (low, high)
-        estimate = core.predict(country, years, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
-        values = core.percentiles(country, years, company, q=tuple(wanted), currency=currency, as_of=as_of, aging_rate=aging_rate)
+        query = resolve_query(core, country, (low, high), company, currency=currency, as_of=as_of, aging_rate=aging_rate)
+        distribution = Distribution(core, query)
+        values = dict(zip(wanted, distribution.quantiles([q / 100.0 for q in wanted]).tolist()))
         answers.append(
             PayRange(
                 name,
-                estimate.years,
-                high if estimate.years_max is None else estimate.years_max,
+                query.years,
+                high if query.years_max is None else query.years_max,
                 values[low_q],
                 values[target],
                 values[high_q],
                 {q: values[float(q)] for q in _SCHEMA_PERCENTILES},
-                estimate.currency,
-                estimate.as_of,
-                estimate.support,
-                tuple(estimate.sources),
+                query.money.currency,
+                query.money.as_of,
+                distribution.support(),
+                tuple(distribution.sources()),
             )
         )
     return answers

@@ -18,11 +18,9 @@ from dataclasses import dataclass
 from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from .bands import Z_GRID
 from .constraints import SALARY
-from .grid import interpolate
+from .distribution import Distribution, resolve_query
 from .words import amount, engineers
 
 if TYPE_CHECKING:
@@ -140,25 +138,6 @@ def check_salary(salary: object, owner: str = "rank") -> float:
     return SALARY.check(salary, owner)
 
 
-def _one_year_quantile(core: ModelCore, cell: int, years: float) -> Callable[[float], float]:
-    """The log reference-USD quantile function of one cell at ``years``, as :meth:`percentiles` reads it
-    (the cell's row of each level's table, interpolated on the years grid; levels asked once are not kept)."""
-
-    def quantile(level: float) -> float:
-        return float(interpolate(core.quantile_block((level,), (cell,), keep=False)[0, 0], float(years)))
-
-    return quantile
-
-
-def _range_quantile(core: ModelCore, cell: int, low: float, high: float) -> Callable[[float], float]:
-    from .year_ranges import mixture_cdf
-
-    # The mixture's quantiles are its CDF inverted on a grid: linear in the level between
-    # the grid's points, so it is read (and inverted below) by interpolation.
-    x, cdf = mixture_cdf(core, cell, low, high)
-    return lambda level: float(np.interp(level, cdf, x))
-
-
 def _percentile(quantile: Callable[[float], float], target: float) -> tuple[float, str | None]:
     """The lowest level (percent) at which ``quantile`` reaches ``target``.
 
@@ -218,35 +197,33 @@ def salary_rank(
 ) -> SalaryRank:
     """Rank ``salary`` among ML engineers like the one asked about; see :meth:`SalaryModel.rank`."""
     value = check_salary(salary)
-    estimate = core.predict(country, years, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
-    cell = core.cell_index(estimate.country, estimate.company if estimate.company_known else None)
-    log_rate = math.log(core.money_quote(estimate.country, currency, as_of, aging_rate).multiplier)
-    if estimate.years_max is None:
-        quantile = _one_year_quantile(core, cell, estimate.years)
-    else:
-        quantile = _range_quantile(core, cell, estimate.years, estimate.years_max)
-    target = math.log(value) - log_rate
+    query = resolve_query(core, country, years, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
+    distribution = Distribution(core, query)
+    quantile = distribution.log_quantile
+    target = math.log(value) - distribution.log_rate
     percentile, beyond = _percentile(quantile, target)
     # The same salary against the distribution moved to each end of the median's 80% interval.
-    up, down = math.log(estimate.median_high / estimate.median), math.log(estimate.median / estimate.median_low)
+    median = distribution.median()
+    median_low, median_high = distribution.median_interval()
+    up, down = math.log(median_high / median), math.log(median / median_low)
     low_end, _ = _percentile(quantile, target - up)
     high_end, _ = _percentile(quantile, target + down)
-    p75 = math.exp(quantile(0.75) + log_rate)
+    p75 = math.exp(quantile(0.75) + distribution.log_rate)
     return SalaryRank(
-        estimate.country,
-        core.country_label(estimate.country),
-        estimate.years,
-        estimate.years_max,
-        estimate.company if estimate.company_known else None,
-        estimate.company_known,
+        query.country,
+        core.country_label(query.country),
+        query.years,
+        query.years_max,
+        query.company if query.company_known else None,
+        query.company_known,
         value,
-        estimate.currency,
-        estimate.as_of,
+        query.money.currency,
+        query.money.as_of,
         percentile,
         low_end,
         high_end,
-        estimate.median,
-        max(p75, estimate.median),
-        value / estimate.median,
+        median,
+        max(p75, median),
+        value / median,
         beyond,
     )

@@ -10,6 +10,7 @@ import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from ...serving.distribution import salary_percentiles
 from ...serving.explanations import band_parts
 from ...serving.words import estimate_sentence
 from ..batch import MAX_BATCH_BYTES, MAX_BATCH_ROWS, MAX_QUEUED_BATCHES, PERCENTILES, batch_answer
@@ -60,7 +61,7 @@ def estimate(
     core = answering_core(request.app.state.model, population, country)
     asked = years_value(years, years_max)
     e = core.predict(country, asked, company or None, confidence=confidence, currency=currency or None, as_of=as_of or None)
-    p = core.percentiles(country, asked, company or None, q=PERCENTILES, currency=currency or None, as_of=as_of or None)
+    p = salary_percentiles(core, country, asked, company or None, q=PERCENTILES, currency=currency or None, as_of=as_of or None)
     body = {key: _clean(value) for key, value in e.to_dict().items()}
     body.update(
         {
