@@ -6,13 +6,11 @@ around it, must match. Editing a quoted number makes this fail."""
 
 from __future__ import annotations
 
-import math
 import re
 import shlex
 import subprocess
 import sys
 from pathlib import Path
-from statistics import NormalDist
 
 import numpy as np
 import pytest
@@ -326,18 +324,3 @@ def test_the_sampler_numbers_are_its_settings_and_limits():
     assert (int(chains), int(warmup), int(samples)) == (settings.chains, settings.warmup, settings.samples)
     assert (float(r_hat), int(ess), int(ess)) == (posterior.MAX_R_HAT, posterior.MIN_ESS, posterior.MIN_ESS_TAIL)
     assert posterior.MAX_DIVERGENCES == 0 and "no divergent transition" in _prose()
-
-
-def test_the_population_numbers_are_the_models_and_the_tests(model):
-    from salarymodel.training import measurement
-    from test_populations import FACTOR, SPREAD
-
-    offset, spread = _quoted(r"its own offset, `Normal\(0, ([\d.]+)\)` in log pay.*?own factor, `Normal\(0, ([\d.]+)\)` in log")
-    assert (float(offset), float(spread)) == (measurement.POPULATION_SD, measurement.POPULATION_SPREAD_SD)
-    factor, drawn, market = _quoted(
-        r"300 rows drawn at ([\d.]+)x the German.*?drawn with a spread of ([\d.]+) in log pay"
-        r" \(the German market's is about ([\d.]+)\)"
-    )
-    assert (float(factor), float(drawn)) == (FACTOR, SPREAD)
-    five = model.predict("DE", 5, as_of="2023-07-01")  # the 80% band's half-width in normal scores
-    assert float(market) == pytest.approx(math.log(five.high / five.low) / (2 * NormalDist().inv_cdf(0.9)), abs=0.01)

@@ -117,11 +117,9 @@ def _populations(posterior: Posterior) -> list[dict]:
     for name, unit, countries in posterior.population_units():
         low, mid, high = np.exp(np.quantile(posterior.draws["source_offset"][:, unit], [0.1, 0.5, 0.9]))
         rows = int(posterior.data.record_count[posterior.data.record_unit == unit].sum())
-        entry = {"name": name, "countries": countries, "rows": rows, "ratio": {"median": mid, "low_80": low, "high_80": high}}
-        which = posterior.data.population_index()[unit]
-        if which >= 0:  # a source in a country no figure covers is that market's view, with its spread
-            entry["spread_ratio"] = _interval(np.exp(posterior.draws["population_log_spread"][:, which]))
-        found.append(entry)
+        found.append(
+            {"name": name, "countries": countries, "rows": rows, "ratio": {"median": mid, "low_80": low, "high_80": high}}
+        )
     return found
 
 

@@ -132,7 +132,7 @@ def posterior_tables(
             median = posterior.median_draws(country, company, COARSE_YEARS)
         else:
             median = posterior.population_median_draws(country, company, COARSE_YEARS, unit)
-        spread = posterior.spread_draws(country, company, COARSE_YEARS, unit=unit)
+        spread = posterior.spread_draws(country, company, COARSE_YEARS)
         centre = predictive_quantile(median, spread, 0.5)
         shape = shapes[countries.index(country)]
         for (ratio, scaled), levels in FITTED_LEVELS.items():

@@ -120,11 +120,6 @@ SHARED_SITE_SD = 0.05
 # India pay 2.6x the market, two sd here), so a population's rows set its own level and
 # move the market's only through what it shares (the country's spread and slope).
 POPULATION_SD = 0.5
-# Prior sd of a population's spread relative to its market's (log of the ratio of sds):
-# Normal(0, 0.3), x/1.35 at one sd. One employer's payroll is narrower than its market
-# (about 0.75x, the employer spread share's prior), a survey of product firms may be
-# wider; 300 rows pin the ratio to a few percent, a dozen leave it near the market's.
-POPULATION_SPREAD_SD = 0.3
 # "Several" sites (a lowest/highest of several whose count the source does not give):
 # 3 to 6, fewer more likely (two would be "both"; a dozen would be "many").
 SEVERAL = (3, 4, 5, 6)
@@ -143,8 +138,6 @@ def prior_settings() -> dict[str, str]:
         "source offsets": "tau_source * StudentT(3): heavy tails, so a site that contradicts the others counts less",
         "population offsets": f"Normal(0, {POPULATION_SD:g}) for each source of records (a survey, a payroll): "
         "its own level, learnt from its rows",
-        "population spreads": f"log of its spread over the market's ~ Normal(0, {POPULATION_SPREAD_SD:g}) for each "
-        "population: its own spread where its rows show it, the market's where they are few",
         "tau_employer": "HalfNormal(0.4): employers' effects, log pay (IT services vs product firms differ 2x)",
         "employer effects": "tau_employer * StudentT(3), partially pooled over all countries",
         "segment slopes": f"HalfNormal({SLOPE_SCALE:g} * exp(-mid / {SLOPE_DECAY_YEARS:g} - max(mid - "
@@ -290,24 +283,6 @@ class MeasurementData:
         )
         return replace(self, use=use, centre=centre)
 
-    def population_index(self) -> np.ndarray:
-        """Each unit's population number (0, 1, ... in unit order), -1 for a site.
-
-        A source of records is a population where the figures describe the market; in a
-        country no figure covers, its rows are the only view of that market, read as a site's.
-        """
-        covered = set(self.country.tolist())
-        is_population = [
-            unit.startswith("records:") and bool(covered & set(self.record_country[self.record_unit == j].tolist()))
-            for j, unit in enumerate(self.units)
-        ]
-        return np.where(is_population, np.cumsum(is_population) - 1, -1).astype(int)
-
-    @property
-    def sizes(self) -> tuple[int, int, int, int]:
-        """The model's static sizes: countries, units, employers and populations."""
-        return len(self.countries), len(self.units), len(self.employers), int((self.population_index() >= 0).sum())
-
     def arrays(self) -> dict[str, np.ndarray]:
         """The numeric arrays, for the model function."""
         names = [
@@ -343,9 +318,16 @@ class MeasurementData:
             "record_squares",
         ]
         arrays = {name: getattr(self, name) for name in names}
-        index = self.population_index()
-        arrays["unit_population"] = (index >= 0).astype(float)
-        arrays["unit_population_index"] = index
+        # A source of records is a population where the figures describe the market; in a
+        # country no figure covers, its rows are the only view of that market, read as a site's.
+        covered = set(self.country.tolist())
+        arrays["unit_population"] = np.array(
+            [
+                unit.startswith("records:") and bool(covered & set(self.record_country[self.record_unit == j].tolist()))
+                for j, unit in enumerate(self.units)
+            ],
+            dtype=float,
+        )
         arrays["use"] = np.ones(len(self.kind)) if self.use is None else np.asarray(self.use, dtype=float)
         arrays["range_rows"] = self.range_rows
         arrays["range_coverage"] = self.coverage[self.range_rows]
@@ -561,7 +543,7 @@ def record_bins(
     }
 
 
-def measurement_model(data: dict, n_countries: int, n_units: int, n_employers: int, n_populations: int = 0) -> None:
+def measurement_model(data: dict, n_countries: int, n_units: int, n_employers: int) -> None:
     """The generative model (NumPyro); ``data`` is :meth:`MeasurementData.arrays`."""
     import jax
     import jax.numpy as jnp
@@ -607,11 +589,6 @@ def measurement_model(data: dict, n_countries: int, n_units: int, n_employers: i
     with numpyro.plate("unit", n_units):
         weight = numpyro.sample("source_weight", dist.Gamma(1.5, 1.5))
     offset_var = jnp.where(data["unit_population"] > 0, POPULATION_SD**2, tau_source**2 / weight)
-    # A population's spread: the market's times its own factor (sampled only where there are
-    # populations, so a model of figures alone has the same parameters as without them).
-    if n_populations:
-        with numpyro.plate("population", n_populations):
-            population_spread = numpyro.sample("population_log_spread", dist.Normal(0.0, POPULATION_SPREAD_SD))
 
     def median_and_spread(country, employer, years):
         """Median and spread of log pay at ``years`` (n, points) of each entry's cell."""
@@ -689,9 +666,6 @@ def measurement_model(data: dict, n_countries: int, n_units: int, n_employers: i
         median, spread = median_and_spread(data["record_country"], data["record_employer"], data["record_years"][:, None])
         median = median - (growth[data["record_country"]] * data["record_age"])[:, None]
         variance = spread[:, 0] ** 2
-        if n_populations:
-            which = data["unit_population_index"][data["record_unit"]]
-            variance = variance * jnp.exp(2.0 * jnp.where(which >= 0, population_spread[jnp.maximum(which, 0)], 0.0))
         count = data["record_count"]
         residuals.append(data["record_mean"] - median[:, 0])
         variances.append(variance / count)

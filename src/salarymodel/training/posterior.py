@@ -220,17 +220,9 @@ class Posterior:
                 found.append((unit.removeprefix("records:"), j, countries))
         return found
 
-    def spread_draws(
-        self,
-        country: str,
-        company: str | None,
-        years: np.ndarray,
-        draws: np.ndarray | None = None,
-        unit: int | None = None,
-    ) -> np.ndarray:
+    def spread_draws(self, country: str, company: str | None, years: np.ndarray, draws: np.ndarray | None = None) -> np.ndarray:
         """Draws of the spread (sd of log pay) among engineers of a cell: shape
-        (draw, year), or (year,) with ``draws`` as in :meth:`median_draws`; with
-        ``unit`` a population's, its own factor times the market's."""
+        (draw, year), or (year,) with ``draws`` as in :meth:`median_draws`."""
         c = self.data.countries.index(country)
         years = np.asarray(years, dtype=float)
         pick = slice(None) if draws is None else np.asarray(draws)
@@ -241,10 +233,6 @@ class Posterior:
         if self.employer_index(country, company) >= 0:
             share = self.draws["employer_spread_share"][pick]
             spread = spread * (share if draws is not None else share[:, None])
-        which = -1 if unit is None else int(self.data.population_index()[unit])
-        if which >= 0:
-            factor = np.exp(self.draws["population_log_spread"][pick, which])
-            spread = spread * (factor if draws is not None else factor[:, None])
         return spread
 
     def mean_median(self, country: str, company: str | None, years: np.ndarray) -> np.ndarray:
@@ -360,7 +348,7 @@ def start_jax(chains: int) -> str:
 _SAMPLERS: dict[tuple, object] = {}
 
 
-def _start(n_countries: int, n_units: int, n_employers: int, n_populations: int) -> dict[str, np.ndarray]:
+def _start(n_countries: int, n_units: int, n_employers: int) -> dict[str, np.ndarray]:
     """Where every chain starts: typical values of the priors (range coverages, left
     out, start at random in their middle). Random starts in (-2, 2) of unconstrained
     space put a source scale far out in its tail and left a chain stuck for a whole
@@ -376,10 +364,10 @@ def _start(n_countries: int, n_units: int, n_employers: int, n_populations: int)
         "slope_raw": np.full((len(KNOTS) - 1, n_countries), 0.7),
         "employer_raw": np.zeros(max(n_employers, 1)),
         "source_weight": np.ones(n_units),
-    } | ({"population_log_spread": np.zeros(n_populations)} if n_populations else {})
+    }
 
 
-def _sampler(sizes: tuple[int, int, int, int], settings: SamplerSettings, method: str):
+def _sampler(sizes: tuple[int, int, int], settings: SamplerSettings, method: str):
     """One compiled NUTS run of all chains for models of these sizes, kept for the process.
 
     The data are arguments of the compiled program, not constants in it (as they
@@ -446,7 +434,7 @@ def fit_posterior(data: MeasurementData, *, seed: int = 0, settings: SamplerSett
     import jax
 
     arrays = {name: jax.numpy.asarray(value) for name, value in data.arrays().items()}
-    sizes = data.sizes
+    sizes = (len(data.countries), len(data.units), len(data.employers))
     run = _sampler(sizes, settings, method)
     samples, diverging = run(jax.random.split(jax.random.PRNGKey(seed), settings.chains), arrays)
     chains = {name: np.asarray(value) for name, value in samples.items()}

@@ -57,7 +57,7 @@ class Reweighted:
         return self.pareto_k <= MAX_PARETO_K and self.ess >= MIN_EFFECTIVE_DRAWS
 
 
-def _programs(sizes: tuple[int, int, int, int], arrays: dict, draws: dict[str, np.ndarray]):
+def _programs(sizes: tuple[int, int, int], arrays: dict, draws: dict[str, np.ndarray]):
     """Compiled once for these sizes and array shapes: the model's sampled sites, and,
     each over every draw, the unconstrained draws as one flat vector each, the log density
     (with the Jacobian) at such vectors, and the constrained parameters with the model's
@@ -125,7 +125,7 @@ def reweighted(full: Posterior, held: MeasurementData) -> Reweighted:
     start_jax(SamplerSettings().chains)  # before JAX starts: a sampled refit after this runs its chains side by side
     import jax.numpy as jnp
 
-    sizes = full.data.sizes
+    sizes = (len(full.data.countries), len(full.data.units), len(full.data.employers))
     full_arrays = {name: jnp.asarray(value) for name, value in full.data.arrays().items()}
     latent, flat, log_density, constrained = _programs(sizes, full_arrays, full.draws)
     params = {name: jnp.asarray(full.draws[name]) for name in latent}
