@@ -71,8 +71,17 @@ def _programs(sizes: tuple[int, int, int], arrays: dict, draws: dict[str, np.nda
     from numpyro import handlers
     from numpyro.infer.util import constrain_fn, potential_energy, unconstrain_fn
 
-    trace = handlers.trace(handlers.seed(measurement_model, 0)).get_trace(arrays, *sizes)
-    latent = tuple(name for name, site in trace.items() if site["type"] == "sample" and not site.get("is_observed", False))
+    # The sampled sites' names, read off an abstract trace: running the model op by op to
+    # see them compiled every operation on its own (12.7 s of a 2-minute evaluation).
+    names: list[str] = []
+
+    def sites(arrays):
+        trace = handlers.trace(handlers.seed(measurement_model, 0)).get_trace(arrays, *sizes)
+        names.extend(name for name, site in trace.items() if site["type"] == "sample" and not site.get("is_observed", False))
+        return 0.0
+
+    jax.eval_shape(sites, arrays)
+    latent = tuple(names)
     one = {name: draws[name][0] for name in latent}
     _, unravel = ravel_pytree(unconstrain_fn(measurement_model, (arrays, *sizes), {}, one))
 
