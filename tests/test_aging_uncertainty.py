@@ -102,3 +102,15 @@ def test_the_usage_guide_quotes_each_indexs_year_to_year_sd():
     wages = load_model().core.money.wages
     quoted = [float(value) / 100 for value in found.groups()]
     assert quoted == pytest.approx([wages["US"].rate_sd, wages["DE"].rate_sd, wages["IN"].rate_sd, FALLBACK_RATE_SD], abs=5e-5)
+
+
+def test_the_explained_band_parts_are_those_of_the_date_asked(model):
+    from salarymodel.serving.explanations import band_parts
+
+    for as_of in (REFERENCE, "2026-06-01"):
+        parts = band_parts(model.core, "US", 6.0, as_of=as_of)
+        e = model.predict("US", 6.0, as_of=as_of)
+        assert parts["aging_sd"] == model.core.money_quote("US", None, as_of).aging_sd
+        assert e.median * math.exp(Z80 * parts["median_sd_high"]) == pytest.approx(e.median_high, rel=1e-9)
+    assert band_parts(model.core, "US", 6.0, as_of=REFERENCE)["aging_sd"] == 0.0
+    assert band_parts(model.core, "US", 6.0, as_of="2026-06-01")["aging_sd"] > 0.0

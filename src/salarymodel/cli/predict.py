@@ -48,7 +48,8 @@ def format_parts(parts: dict) -> str:
     return (
         f"  band width: salaries within the market spread by {parts['within_sd']:.3f} (log sd); the median is "
         f"known to {parts['median_sd_low']:.3f} below / {parts['median_sd_high']:.3f} above (log sd, with "
-        f"{parts['aging_sd']:.3f} in quadrature from aging to today's money), {parts['median_share']:.0%} of the band's variance"
+        f"{parts['aging_sd']:.3f} in quadrature from aging to the estimate's date), "
+        f"{parts['median_share']:.0%} of the band's variance"
     )
 
 
@@ -281,7 +282,9 @@ def main(argv: list[str] | None = None) -> int:
         if standing is not None:
             data["rank"] = {**standing.to_dict(), "sentence": standing.sentence()}
         if explanation is not None:
-            data["band_parts"] = band_parts(answering, args.country, args.years, args.company)
+            data["band_parts"] = band_parts(
+                answering, args.country, args.years, args.company, as_of=args.as_of, aging_rate=args.aging_rate
+            )
             data["explanation"] = json.loads(explanation.to_json(orient="records"))
         print(json.dumps(data))
         return 0
@@ -291,7 +294,11 @@ def main(argv: list[str] | None = None) -> int:
     if percentiles is not None:
         print(format_percentiles(percentiles, estimate.currency))
     if explanation is not None:
-        print(format_parts(band_parts(answering, args.country, args.years, args.company)))
+        print(
+            format_parts(
+                band_parts(answering, args.country, args.years, args.company, as_of=args.as_of, aging_rate=args.aging_rate)
+            )
+        )
         print()
         print(format_explanation(explanation))
     return 0

@@ -23,14 +23,13 @@ import datetime as dt
 import math
 import time
 from collections.abc import Iterable, Sequence
-from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..data.levels import MAX_YEARS, level_for_years
 from ..errors import ParameterError, ParameterTypeError
-from .bands import band_levels, check_confidence, check_percentile, quantile_rows
+from .bands import MEDIAN_Z, band_levels, check_confidence, check_percentile, quantile_rows, widened_by_aging
 from .constraints import YEARS
 from .employer_warning import warn_unknown_employer
 from .estimate import SUPPORT_GRADES, SalaryEstimate
@@ -45,8 +44,7 @@ if TYPE_CHECKING:
 __all__ = ["ModelCore", "CACHE_BYTES"]
 
 _new_estimate = tuple.__new__
-# The median's interval is an 80% one: its half-width in normal scores, squared.
-_MEDIAN_Z2 = NormalDist().inv_cdf(0.9) ** 2
+_MEDIAN_Z2 = MEDIAN_Z**2
 # Each cache of tables keyed by a level or a confidence (which callers choose freely) holds
 # at most this many bytes: the shipped model keeps hundreds of levels, one with thousands
 # of employers a few, so no stream of odd confidences can grow a server's memory without end.
@@ -410,10 +408,7 @@ class ModelCore:
         money = self.money_quote(code, currency, as_of, aging_rate)
         low_level, high_level = band_levels(value)
         q_low, q_median, q_high = mixture_quantiles(self, cell, low, high, np.array([low_level, 0.5, high_level]))
-        below, above = range_median_offsets(self, cell, low, high)
-        if money.aging_sd:
-            extra = _MEDIAN_Z2 * money.aging_sd**2
-            below, above = -math.sqrt(below**2 + extra), math.sqrt(above**2 + extra)
+        below, above = widened_by_aging(*range_median_offsets(self, cell, low, high), money.aging_sd)
         support, sources, level = range_provenance(self, cell, low, high)
         rate = money.multiplier
         return SalaryEstimate(

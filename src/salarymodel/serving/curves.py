@@ -49,9 +49,10 @@ def salary_curve(
         raise ParameterTypeError("years", f"The 'years' parameter of curve must be a sequence of years. Got {grid!r} instead.")
     rows = []
     first: Query | None = None  # the question is resolved once; each year only moves it
+    levels: list[float] = []
     for y in grid:
-        levels = core.check_q(q)
         if first is None:
+            levels = core.check_q(q)
             first = query = resolve_query(core, country, y, company, currency=currency, as_of=as_of, aging_rate=aging_rate)
         else:
             query = first.at(y)

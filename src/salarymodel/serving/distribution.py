@@ -14,12 +14,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from statistics import NormalDist
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .bands import rising_in_levels
+from .bands import rising_in_levels, widened_by_aging
 from .constraints import YEARS
 from .employer_warning import warn_unknown_employer
 from .grid import grid_index, interpolate
@@ -30,9 +29,6 @@ if TYPE_CHECKING:
     from .core import ModelCore
 
 __all__ = ["Query", "resolve_query", "Distribution", "salary_percentiles"]
-
-# The median's interval is an 80% one: its half-width in normal scores, squared.
-_MEDIAN_Z2 = NormalDist().inv_cdf(0.9) ** 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,31 +135,29 @@ class Distribution:
             logs = mixture_quantiles(core, q.cell, q.years, q.years_max, np.asarray(levels, dtype=float))
         return np.asarray(rising_in_levels(np.exp(logs) * self.rate, levels))
 
-    def median(self) -> float:
-        """The median salary in the query's money (the tables' median row, as predict reads it)."""
+    def _log_median(self) -> float:
         q, core = self.query, self.core
         if q.years_max is None:
-            log_median = float(interpolate(core.tables.median[q.cell], q.years))
-        else:
-            log_median = float(mixture_quantiles(core, q.cell, q.years, q.years_max, np.array([0.5]))[0])
-        return math.exp(log_median) * self.rate
+            return float(interpolate(core.tables.median[q.cell], q.years))
+        return float(mixture_quantiles(core, q.cell, q.years, q.years_max, np.array([0.5]))[0])
+
+    def median(self) -> float:
+        """The median salary in the query's money (the tables' median row, as predict reads it)."""
+        return math.exp(self._log_median()) * self.rate
 
     def median_interval(self) -> tuple[float, float]:
         """The median's own 80% interval in the query's money, widened by the aging's
         uncertainty past the reference month (as predict gives it)."""
         q, core = self.query, self.core
-        median = self.median()
+        log_median = self._log_median()
         if q.years_max is None:
-            below = float(interpolate(core.tables.median_low[q.cell], q.years)) - float(
-                interpolate(core.tables.median[q.cell], q.years)
-            )
-            above = float(interpolate(core.tables.median_high[q.cell], q.years)) - float(
-                interpolate(core.tables.median[q.cell], q.years)
-            )
+            below = float(interpolate(core.tables.median_low[q.cell], q.years)) - log_median
+            above = float(interpolate(core.tables.median_high[q.cell], q.years)) - log_median
         else:
             below, above = range_median_offsets(core, q.cell, q.years, q.years_max)
-        extra = _MEDIAN_Z2 * q.money.aging_sd**2
-        return median * math.exp(-math.sqrt(below**2 + extra)), median * math.exp(math.sqrt(above**2 + extra))
+        below, above = widened_by_aging(below, above, q.money.aging_sd)
+        median = math.exp(log_median) * self.rate
+        return median * math.exp(below), median * math.exp(above)
 
     def sources(self) -> tuple[str, ...]:
         """The reported figures behind the answer (a range: behind any of its years)."""

@@ -9,13 +9,12 @@ scikit-learn and no training file.
 from __future__ import annotations
 
 import math
-from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._frame import read_tables, resolve_rows
-from .bands import rising_in_levels
+from .bands import MEDIAN_Z, rising_in_levels
 from .estimate import InvalidRowsError, YearsOfExperience
 
 if TYPE_CHECKING:
@@ -53,12 +52,17 @@ def quantiles(core: ModelCore, frame: pd.DataFrame, levels: np.ndarray) -> np.nd
     return salaries
 
 
-# Normal score of the 80% intervals' upper end: the median's interval and the band are both 80%.
-_Z80 = NormalDist().inv_cdf(0.9)
-
-
-def band_parts(core: ModelCore, country: str, years: YearsOfExperience, company: str | None = None) -> dict[str, Any]:
-    """The two parts of the served 80% band at one point, in log salary sds.
+def band_parts(
+    core: ModelCore,
+    country: str,
+    years: YearsOfExperience,
+    company: str | None = None,
+    *,
+    as_of: object = None,
+    aging_rate: object = None,
+) -> dict[str, Any]:
+    """The two parts of the served 80% band at one point, in log salary sds, in the
+    money of ``as_of`` (aged at ``aging_rate``), as :meth:`predict` answers it there.
 
     Read off what is served, so the account and the answer cannot disagree:
     the median's uncertainty on each side is its served 80% interval's
@@ -72,19 +76,19 @@ def band_parts(core: ModelCore, country: str, years: YearsOfExperience, company:
         ``within_sd``: the spread of salaries within the market (part a),
         ``median_sd_low`` / ``median_sd_high``: the median's uncertainty
         below and above it (part b), ``aging_sd``: the part of (b) that is the
-        aging's from the reference month to today's money, and ``median_share``:
+        aging's from the reference month to ``as_of``, and ``median_share``:
         part (b)'s share of the band's variance.
     """
-    e = core.predict(country, years, company, confidence=0.8)
-    median_low, median_high = math.log(e.median / e.median_low) / _Z80, math.log(e.median_high / e.median) / _Z80
-    band_low, band_high = math.log(e.median / e.low) / _Z80, math.log(e.high / e.median) / _Z80
+    e = core.predict(country, years, company, confidence=0.8, as_of=as_of, aging_rate=aging_rate)
+    median_low, median_high = math.log(e.median / e.median_low) / MEDIAN_Z, math.log(e.median_high / e.median) / MEDIAN_Z
+    band_low, band_high = math.log(e.median / e.low) / MEDIAN_Z, math.log(e.high / e.median) / MEDIAN_Z
     within_low = math.sqrt(max(band_low**2 - median_low**2, 0.0))
     within_high = math.sqrt(max(band_high**2 - median_high**2, 0.0))
     return {
         "within_sd": (within_low + within_high) / 2,
         "median_sd_low": median_low,
         "median_sd_high": median_high,
-        "aging_sd": core.money_quote(e.country).aging_sd,
+        "aging_sd": core.money_quote(e.country, None, as_of, aging_rate).aging_sd,
         "median_share": (median_low**2 + median_high**2) / (band_low**2 + band_high**2),
     }
 

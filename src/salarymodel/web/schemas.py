@@ -172,7 +172,7 @@ class BandParts(BaseModel):
     within_sd: float = Field(description="Spread of pay within the market (log sd)")
     median_sd_low: float = Field(description="How well the median is known, below it (log sd)")
     median_sd_high: float = Field(description="... above it (log sd)")
-    aging_sd: float = Field(description="The part of it that is the aging to today's money (log sd)")
+    aging_sd: float = Field(description="The part of it that is the aging to the estimate's date (log sd)")
     median_share: float = Field(description="The median's uncertainty's share of the band's variance")
 
 

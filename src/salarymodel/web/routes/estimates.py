@@ -125,7 +125,7 @@ def explain(
     asked = years_value(years, years_max)
     table = model.explain(country, asked, company or None, currency=currency or None, as_of=as_of or None, population=population)
     records = [{key: _clean(value) for key, value in record.items()} for record in table.to_dict("records")]
-    parts = band_parts(answering_core(model, population, country), country, asked, company or None)
+    parts = band_parts(answering_core(model, population, country), country, asked, company or None, as_of=as_of or None)
     return {"figures": records, "band_parts": parts}
 
 
