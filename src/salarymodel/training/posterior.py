@@ -90,12 +90,15 @@ class PosteriorDiagnosticsError(RuntimeError):
 @dataclass(frozen=True)
 class SamplerSettings:
     """NUTS settings: 4 chains (what R-hat needs to see chains disagree), each its own
-    XLA device, so they share the machine's cores."""
+    XLA device, so they share the machine's cores. A target acceptance of 0.95 (smaller
+    steps): at 0.9 two seeds in ten of the shipped figures had one or two divergent
+    transitions, and which seeds depended on the machine's floating point; at 0.95 none
+    of the ten had any, for about 15% more time."""
 
     chains: int = 4
     warmup: int = 600
     samples: int = 800
-    target_accept: float = 0.9
+    target_accept: float = 0.95
 
 
 @dataclass(frozen=True)
