@@ -55,18 +55,26 @@ def _run_folder(tmp_path_factory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
-_EVALUATION_WANTED = []
+_EVALUATION_WANTED: list[str] = []
+_READERS = ("evaluation_json", "validation_json")
 
 
+@pytest.hookimpl(trylast=True)  # after the run's marks deselected the tests it skips
 def pytest_collection_modifyitems(config, items):
-    """Note whether any test of this run reads the evaluation (then it is started early),
-    and run the modules holding those tests last, those tests at their end, so no worker
-    waits for it while other tests remain (the suite hands out whole modules)."""
-    reading = {item for item in items if "evaluation_json" in item.fixturenames}
-    _EVALUATION_WANTED.append(bool(reading))
+    """Note which evaluation this run's tests read (then it is started early): with the
+    leave-out validation (its refits sample dozens of posteriors: only the slow tests read
+    it) or without. Then order the modules (the suite hands out whole modules): first
+    those that never use the shared model, so one worker runs them while another trains
+    it; then the rest; those reading the evaluation last, those tests at their end, so no
+    worker waits for it while other tests remain."""
+    reading = {item for item in items if any(name in item.fixturenames for name in _READERS)}
+    validating = any("validation_json" in item.fixturenames for item in items)
+    _EVALUATION_WANTED.append("validation" if validating else "evaluation" if reading else "")
     waiting = {item.module for item in reading}
+    sharing = {item.module for item in items if "_shared_model_and_evaluation" in item.fixturenames}
     items[:] = (
-        [item for item in items if item.module not in waiting]
+        [item for item in items if item.module not in sharing]
+        + [item for item in items if item.module in sharing and item.module not in waiting]
         + [item for item in items if item.module in waiting and item not in reading]
         + [item for item in items if item in reading]
     )
@@ -76,8 +84,8 @@ def pytest_collection_modifyitems(config, items):
 def _shared_model_and_evaluation(tmp_path_factory):
     """One model (seed 0, default settings) for the whole run, however many workers:
     the first worker trains it, then starts ``python -m salarymodel.evaluate --json
-    --no-compare`` on it in the background (validation refits the pipeline many
-    times), so the tests that read the evaluation find it ready or nearly."""
+    --no-compare`` on it in the background (with ``--no-validation`` unless a test of
+    the run reads the validation), so the tests that read it find it ready or nearly."""
     import fcntl
     import subprocess
     import sys
@@ -88,10 +96,12 @@ def _shared_model_and_evaluation(tmp_path_factory):
     with open(shared / "model.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # the others wait here while the first trains
         _train_once(folder)
-        if not (shared / "evaluation.log").exists() and any(_EVALUATION_WANTED):
+        if not (shared / "evaluation.log").exists() and _EVALUATION_WANTED[0]:
             log = open(shared / "evaluation.log", "w")
             evaluation = subprocess.Popen(
-                [sys.executable, "-c", _EVALUATE, str(folder), str(report)], stdout=log, stderr=subprocess.STDOUT
+                [sys.executable, "-c", _EVALUATE, str(folder), str(report), _EVALUATION_WANTED[0]],
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
     yield folder, report
     if evaluation is not None:  # a test in another worker may still wait for it
@@ -102,8 +112,9 @@ def _shared_model_and_evaluation(tmp_path_factory):
 # is written too, so no reader waits for a report that will never come.
 _EVALUATE = """
 import json, os, subprocess, sys
-folder, report = sys.argv[1], sys.argv[2]
-done = subprocess.run([sys.executable, '-m', 'salarymodel.evaluate', '--model', folder, '--json', '--no-compare'],
+folder, report, wanted = sys.argv[1], sys.argv[2], sys.argv[3]
+options = [] if wanted == 'validation' else ['--no-validation']
+done = subprocess.run([sys.executable, '-m', 'salarymodel.evaluate', '--model', folder, '--json', '--no-compare', *options],
                       capture_output=True, text=True)
 text = done.stdout if done.returncode == 0 else json.dumps({'failed': done.returncode, 'stderr': done.stderr})
 with open(report + '.tmp', 'w') as handle:
@@ -139,7 +150,7 @@ def training_data(model):
 @pytest.fixture(scope="session")
 def evaluation_json(_shared_model_and_evaluation):
     """``python -m salarymodel.evaluate --json --no-compare`` on the run's model, run once
-    in the background (see above); the README, evaluate and validation tests share it."""
+    in the background (see above); the README and evaluate tests share it."""
     import json
     import time
 
@@ -151,6 +162,14 @@ def evaluation_json(_shared_model_and_evaluation):
     data = json.loads(report.read_text())
     assert "failed" not in data, data.get("stderr")
     return data
+
+
+@pytest.fixture(scope="session")
+def validation_json(evaluation_json):
+    """The same report with its leave-out validation: for slow tests only (its refits
+    sample dozens of posteriors)."""
+    assert "validation" in evaluation_json, "the run's evaluation was started without its validation"
+    return evaluation_json
 
 
 @pytest.fixture(autouse=True, scope="session")

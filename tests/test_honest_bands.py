@@ -14,12 +14,13 @@ from salarymodel.training.provenance import SUPPORT_GRADES
 
 
 @pytest.fixture(scope="module")
-def lofo(evaluation_json):
+def lofo(validation_json):
     # The session's evaluation already refitted the posterior without each figure
     # (seed 0): read its table instead of sampling 25 posteriors again.
-    return pd.DataFrame(evaluation_json["validation"]["leave_one_figure_out"]["figures"])
+    return pd.DataFrame(validation_json["validation"]["leave_one_figure_out"]["figures"])
 
 
+@pytest.mark.slow
 def test_leave_one_figure_out_intervals_cover_close_to_nominal(lofo):
     summary = validation_summary(lofo)
     assert summary["figures"] == 25 and summary["not_estimable"] == 0
@@ -30,19 +31,21 @@ def test_leave_one_figure_out_intervals_cover_close_to_nominal(lofo):
     assert summary["median_abs_error"] <= 0.15
 
 
-def test_no_single_figure_moves_another_countrys_median_by_more_than_two_percent(evaluation_json):
+@pytest.mark.slow
+def test_no_single_figure_moves_another_countrys_median_by_more_than_two_percent(validation_json):
     # Countries share only the source and employer scales: each figure's refit moves
     # the other countries' market medians, at the years their own figures describe,
     # by at most 2% (measured 1.5% on seed 0, f02; 1.8% over 0-30 years; refitting
     # with another seed and no figure removed moves them by up to about 1%).
-    summary = evaluation_json["validation"]["leave_one_figure_out"]["summary"]
+    summary = validation_json["validation"]["leave_one_figure_out"]["summary"]
     assert summary["max_median_change_other_country"] <= 0.02
     assert summary["max_median_change_other_country"] <= summary["max_median_change_other_country_all_years"]
     assert summary["refits_failing_diagnostics"] == []
 
 
-def test_held_out_spreads_are_judged_against_the_refits_width(lofo, evaluation_json):
-    summary = evaluation_json["validation"]["leave_one_figure_out"]["summary"]
+@pytest.mark.slow
+def test_held_out_spreads_are_judged_against_the_refits_width(lofo, validation_json):
+    summary = validation_json["validation"]["leave_one_figure_out"]["summary"]
     # Ten figures report a spread (ranges; f02's percentiles); their log widths
     # fall inside the refit's 80% interval of that width for 9 of 10 on seed 0.
     assert summary["spread_figures"] == 10 and summary["spread_inside_interval"] >= 0.7
@@ -52,6 +55,7 @@ def test_held_out_spreads_are_judged_against_the_refits_width(lofo, evaluation_j
     assert lofo.loc[lofo["statistic"] == "mean", "width_inside"].isna().all()  # a mean reports no spread
 
 
+@pytest.mark.slow
 def test_lowest_and_highest_site_means_are_read_as_order_statistics(lofo):
     by_id = lofo.set_index("id")
     assert "lowest of several" in by_id.at["f11", "reason"] and "highest of several" in by_id.at["f12", "reason"]
@@ -65,6 +69,7 @@ def test_lowest_and_highest_site_means_are_read_as_order_statistics(lofo):
     assert width("f11") < width("f13") and width("f12") < width("f13")
 
 
+@pytest.mark.slow
 def test_a_held_out_employer_is_judged_as_an_unknown_employer(lofo):
     microsoft = lofo[lofo["id"] == "f22"].iloc[0]
     market = lofo[lofo["id"] == "f21"].iloc[0]
@@ -106,8 +111,9 @@ def test_peer_baseline_is_empty_when_no_figure_has_a_peer(training_data):
     ]
 
 
-def test_leave_one_source_out_names_what_cannot_be_estimated(evaluation_json):
-    table = pd.DataFrame(evaluation_json["validation"]["leave_one_source_out"]["figures"])
+@pytest.mark.slow
+def test_leave_one_source_out_names_what_cannot_be_estimated(validation_json):
+    table = pd.DataFrame(validation_json["validation"]["leave_one_source_out"]["figures"])
     germany = table[table["country"] == "DE"]
     assert set(germany["held_out"]) == {"A1/TechMinds"}  # TechMinds' three ranges, one site
     assert (germany["status"] == "not estimable").all()

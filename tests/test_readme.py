@@ -156,8 +156,9 @@ def _quoted(pattern: str) -> tuple[str, ...]:
     return found.groups()
 
 
-def test_leave_one_figure_out_and_the_peer_baseline(evaluation_json):
-    validation = evaluation_json["validation"]
+@pytest.mark.slow
+def test_leave_one_figure_out_and_the_peer_baseline(validation_json):
+    validation = validation_json["validation"]
     lofo = validation["leave_one_figure_out"]
     # Each refit is its own NUTS run: on another CPU one figure may fall on the other
     # side of its interval, so shares agree within one figure.

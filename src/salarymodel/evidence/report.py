@@ -32,7 +32,7 @@ from ..training.fidelity import fidelity_table
 from ..training.state_file import training_state
 from .candidates import CANDIDATES
 from .external import POPULATION_NOTE, external_check
-from .held_out import MAX_PARETO_K, REFIT_LIMITS, REFIT_SETTINGS, held_out_checks, interval_note
+from .held_out import MAX_PARETO_K, REFIT_LIMITS, REFIT_SETTINGS, Refits, held_out_checks, interval_note
 from .metrics import CONFIDENCES, HOLDOUT_SEED_OFFSET, coverage_report
 from .sharpness import figure_sharpness, sharpness_summary
 from .validation import peer_baseline, refit_folds, source_of, validation_summary
@@ -151,8 +151,9 @@ def validation_section(model, *, confidence: float = 0.8) -> dict:
         (label, [i for source in members for i in by_source[source]]) for label, members in refit_folds(list(by_source), seed)
     ]
     section: dict[str, Any] = {}
+    done: Refits = {}  # a source of one figure is that figure's refit; a larger one starts from its parts'
     for name, groups in (("leave_one_figure_out", refit_folds(ids, seed)), ("leave_one_source_out", source_folds)):
-        table = held_out_checks(posterior, groups, confidence=confidence)
+        table = held_out_checks(posterior, groups, confidence=confidence, done=done)
         section[name] = {"summary": _held_out_summary(table), "figures": _records(table)}
     section["peer_baseline"] = _peer_baseline_section(state.training_data, section["leave_one_figure_out"]["figures"])
     section["refit"] = "posterior"

@@ -94,9 +94,35 @@ def _programs(sizes: tuple[int, int, int], arrays: dict, draws: dict[str, np.nda
     def constrained(arrays, vector):
         return constrain_fn(measurement_model, (arrays, *sizes), {}, unravel(vector), return_deterministic=True)
 
-    programs = (latent, *(jax.jit(jax.vmap(f, in_axes=(None, 0))) for f in (flat, log_density, constrained)))
+    programs = (latent, *(_in_blocks(jax.jit(jax.vmap(f, in_axes=(None, 0)))) for f in (flat, log_density, constrained)))
     _PROGRAMS[key] = programs
     return programs
+
+
+# Draws go through the compiled programs this many at a time, the last block padded, so
+# fits of any number of draws (the served fit's 3,200, a refit's 2,000) share one compilation.
+DRAWS_PER_BLOCK = 400
+
+
+def _in_blocks(program):
+    """``program(arrays, values)`` over the leading axis of ``values`` in fixed-size blocks."""
+    import jax
+
+    def run(arrays, values):
+        size = len(jax.tree_util.tree_leaves(values)[0])
+        parts = []
+        for start in range(0, size, DRAWS_PER_BLOCK):
+            taken = min(DRAWS_PER_BLOCK, size - start)
+
+            def block(value, start=start, taken=taken):
+                value = np.asarray(value)[start : start + taken]
+                return np.concatenate([value, np.repeat(value[-1:], DRAWS_PER_BLOCK - taken, axis=0)])
+
+            result = program(arrays, jax.tree_util.tree_map(block, values))
+            parts.append(jax.tree_util.tree_map(lambda value, taken=taken: np.asarray(value)[:taken], result))
+        return jax.tree_util.tree_map(lambda *blocks: np.concatenate(blocks), *parts)
+
+    return run
 
 
 def _smoothed(log_ratio: np.ndarray) -> tuple[np.ndarray, float]:
