@@ -48,6 +48,7 @@ __all__ = [
     "MAX_PARETO_K",
     "REFIT_SETTINGS",
     "REFIT_LIMITS",
+    "Refits",
     "held_out_checks",
     "median_changes",
     "interval_note",
@@ -124,12 +125,13 @@ def _refit(posterior: Posterior, members: list[str], done: Refits) -> _Refit:
     held = posterior.data.without(members)
     weighted = reweighted(posterior, held)
     found = _Refit(weighted.posterior, "reweighted", weighted.pareto_k, True) if weighted.reliable else None
-    parts = sorted((part for part in done if part < target and done[part].method == "sampled"), key=len, reverse=True)
-    for part in parts if found is None else ():
-        nearer = reweighted(done[part].posterior, held)
-        if nearer.reliable:
-            found = _Refit(nearer.posterior, "reweighted", nearer.pareto_k, True, tuple(sorted(part)))
-            break
+    if found is None:
+        parts = [part for part in done if part < target and done[part].method == "sampled"]
+        for part in sorted(parts, key=len, reverse=True):
+            nearer = reweighted(done[part].posterior, held)
+            if nearer.reliable:
+                found = _Refit(nearer.posterior, "reweighted", nearer.pareto_k, True, tuple(sorted(part)))
+                break
     if found is None:
         refit = cached_posterior(held, seed=posterior.seed, settings=REFIT_SETTINGS)
         for extra in _RETRY_SEEDS:
