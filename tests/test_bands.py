@@ -17,7 +17,7 @@ from salarymodel.evidence.sharpness import figure_sharpness, interval_score
 from salarymodel.serving.explanations import band_parts
 from salarymodel.serving.grid import YEARS_GRID
 from salarymodel.train import train
-from salarymodel.training.compile import model_cells
+from salarymodel.training.cells import model_cells
 
 MONEY_2023 = "2023-07-01"
 

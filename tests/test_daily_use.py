@@ -94,16 +94,16 @@ def test_fits_run_with_the_thread_limit(monkeypatch):
     from threadpoolctl import threadpool_info
 
     from salarymodel.train import train
-    from salarymodel.training import estimator as model_module
+    from salarymodel.training.quantile_curves import QuantileCurves
 
     seen = []
-    original = model_module.SalaryRegressor.fit
+    original = QuantileCurves.fit
 
     def recording_fit(self, *args, **kwargs):
         seen.append({pool["internal_api"]: pool["num_threads"] for pool in threadpool_info()})
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(model_module.SalaryRegressor, "fit", recording_fit)
+    monkeypatch.setattr(QuantileCurves, "fit", recording_fit)
     monkeypatch.setenv("SALARYMODEL_THREADS", "1")
     train(rows_per_country=2000)
     assert seen and all(threads and set(threads.values()) == {1} for threads in seen)

@@ -64,7 +64,8 @@ def test_uncertainty_shows_the_bands_two_parts(report):
 def test_the_served_tables_are_compared_with_regressions_fitted_to_the_same_engineers(model):
     comparison = compare_models(model, rows_per_country=8000, seed=0)
     names = [c["name"] for c in comparison["candidates"]]
-    assert len(names) == 4 and names[0] == comparison["served"] and any("gradient-boosted" in n for n in names)
+    assert len(names) == 3 and names[0] == comparison["served"] and any("gradient-boosted" in n for n in names)
+    assert "QuantileCurves" in names[0] and not any("conformal" in n for n in names)
     served = comparison["candidates"][0]
     constant = next(c for c in comparison["candidates"] if "constant" in c["name"])
     # The served tables are the posterior predictive, so fresh engineers of it fall in their

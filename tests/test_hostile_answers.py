@@ -317,7 +317,7 @@ def test_look_alike_letters_name_the_same_employer(model, tmp_path):
     # names, so they are the same employers, never a second one shown identically.
     from helpers import a_users_figure, figures_with
     from salarymodel.data.training_data import training_data
-    from salarymodel.training.compile import model_cells
+    from salarymodel.training.cells import model_cells
 
     for asked, meant in (("T\u0456kTok", "TikTok"), ("\u0410ccenture", "Accenture"), ("Micr\u03bfsoft", "Microsoft")):
         country = "US" if meant == "TikTok" else "IN"

@@ -134,12 +134,12 @@ def test_unexpected_or_missing_members_are_named(copy):
 
 def test_a_nan_table_is_refused_by_name(copy):
     members = _members(copy)
-    with io.BytesIO(members["scale.npy"]) as stream:
-        scale = np.load(stream)
-    scale[0, 5] = np.nan
-    members["scale.npy"] = _npy(scale)
+    with io.BytesIO(members["quantiles.npy"]) as stream:
+        quantiles = np.load(stream)
+    quantiles[0, 5, 3] = np.nan
+    members["quantiles.npy"] = _npy(quantiles)
     _replace_data(copy, _archive(members))
-    with pytest.raises(ModelIntegrityError, match="'scale' must be finite"):
+    with pytest.raises(ModelIntegrityError, match="'quantiles' must be finite"):
         load_model(copy)
 
 
@@ -256,11 +256,11 @@ def test_meta_values_that_would_break_an_estimate_are_refused_by_field(copy, cha
     [
         ("fx_rates", lambda t: np.zeros_like(t), "fx_rates"),
         ("fx_rates", lambda t: np.full_like(t, np.inf), "fx_rates"),
-        ("centre", lambda t: t + 1e6, "centre"),
-        ("scale", lambda t: t * 1e6, "scale"),
-        ("shapes", lambda t: t * 1e300, "shapes"),
+        ("median", lambda t: t + 1e6, "median"),
+        ("quantiles", lambda t: t * 1e300, "quantiles"),
+        ("quantiles", lambda t: -t, "quantiles"),
     ],
-    ids=["zero rates", "infinite rates", "huge centre", "huge scale", "huge shapes"],
+    ids=["zero rates", "infinite rates", "huge median", "huge quantiles", "falling quantiles"],
 )
 def test_table_values_out_of_range_are_refused_by_name(copy, name, change, named):
     _with_table(copy, name, change)
@@ -270,9 +270,9 @@ def test_table_values_out_of_range_are_refused_by_name(copy, name, change, named
 
 def test_a_malformed_array_header_or_a_huge_integer_in_the_card_names_the_file(copy):
     members = _members(copy)
-    good = members["scale.npy"]
+    good = members["median.npy"]
     header_end = good.index(b"\n") + 1
-    members["scale.npy"] = (
+    members["median.npy"] = (
         good[:10]
         + b"{'descr': '<f8', 'fortran_order': False, 'shape': (9, 1001"
         + b" " * (header_end - 10 - 58 - 1)
@@ -280,7 +280,7 @@ def test_a_malformed_array_header_or_a_huge_integer_in_the_card_names_the_file(c
         + good[header_end:]
     )
     _replace_data(copy, _archive(members))
-    with pytest.raises(ModelIntegrityError, match="'scale' has no valid array header"):
+    with pytest.raises(ModelIntegrityError, match="'median' has no valid array header"):
         load_model(copy)
     card = copy / "salary_model.json"
     text = card.read_text()

@@ -3,9 +3,6 @@ words stay short (speed is in the benchmark)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -134,36 +131,3 @@ def test_the_peer_baseline_names_a_few_peers_and_counts_the_rest(many_figures):
     cell = used[(used["country"] == "US") & used["company"].isna() & (used["level"] == "all") & (used["statistic"] == "mean")]
     others = cell[source_units(cell) != source_units(cell[cell["id"] == "f01"]).iloc[0]]
     assert f01["baseline_usd"] == pytest.approx(float(np.exp(np.log(others["value_usd"]).mean())), rel=1e-12)
-
-
-# Fits the served regression to 45,000 engineers spread over ``count`` US employers and
-# prints the process's peak memory (the regression alone: its design is what could grow).
-_PEAK_MEMORY = """
-import resource, sys
-import numpy as np, pandas as pd
-from salarymodel.training.engineers import engineer_regressor
-from salarymodel.training.estimator import FEATURES
-count, rng = int(sys.argv[1]), np.random.default_rng(0)
-n = 45_000
-company = pd.Series([f"Employer {i}" for i in rng.integers(0, count, n)] if count else [None] * n, dtype=object)
-rows = pd.DataFrame({"country": "US", "company": company, "years": rng.uniform(0, 50, n)})
-log_pay = 11.5 + 0.02 * rows["years"].to_numpy() + rng.normal(0, 0.3, n)
-model = engineer_regressor(0).fit(rows[FEATURES], log_pay, log_pay)
-print("peak_kb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-"""
-
-
-@pytest.mark.slow
-def test_the_regressions_memory_grows_linearly_with_the_number_of_employers():
-    # The regression's design is sparse (one employer column set per row), so memory
-    # grows with rows plus employers, not rows times employers: 300 employers once took
-    # 3.4 GB and 2,000 ran out of memory. Measured here: none, 250 and 1,000 employers.
-    peaks = {}
-    for count in (0, 250, 1000):
-        done = subprocess.run([sys.executable, "-c", _PEAK_MEMORY, str(count)], capture_output=True, text=True, timeout=600)
-        assert done.returncode == 0, done.stderr[-2000:]
-        peaks[count] = int(done.stdout.split("peak_kb")[-1]) * 1024
-    small, large = peaks[250] - peaks[0], peaks[1000] - peaks[0]
-    # Linear: 4x the employers costs about 4x the extra memory (quadratic would be 16x).
-    assert large <= 6 * max(small, 50 * 2**20), peaks
-    assert peaks[1000] < 4 * 2**30, peaks

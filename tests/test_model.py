@@ -7,24 +7,9 @@ import pandas as pd
 import pytest
 
 from salarymodel.evidence.metrics import coverage_report
-from salarymodel.serving.bands import NormalisedResidualScore, conformal_bounds
 from salarymodel.serving.explanations import quantiles
 from salarymodel.training.engineers import draw_engineers
 from salarymodel.training.state_file import training_state
-
-
-def test_score_and_bound_invert_each_other():
-    rng = np.random.default_rng(0)
-    y, centre, scale = rng.normal(11, 1, 50), rng.normal(11, 1, 50), rng.uniform(0.1, 1, 50)
-    scores = NormalisedResidualScore.score(y, centre, scale)
-    np.testing.assert_allclose(NormalisedResidualScore.bound(centre, scale, scores), y)
-
-
-def test_conformal_bounds_use_finite_sample_ranks():
-    scores = np.arange(1.0, 20.0)  # n = 19
-    # upper rank ceil(20 * 0.9) = 18, lower rank 20 - 18 = 2
-    assert conformal_bounds(scores, 0.8) == (2.0, 18.0)
-    assert conformal_bounds(scores, 0.99) == (-np.inf, np.inf)
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +145,7 @@ def test_quantiles_of_a_few_rows_are_the_full_tables_rows_whether_kept_or_not(mo
     levels, cells = (0.05, 0.3, 0.5, 0.5 + 1e-9, 0.77, 0.99), [4, 0, 4, 7]
     kept = served.core.quantile_block(levels, cells)
     computed = served.core.quantile_block(levels, cells, keep=False)
-    assert kept.shape == (6, 4, len(served.tables.centre[0])) and (kept == computed).all()
+    assert kept.shape == (6, 4, len(served.tables.median[0])) and (kept == computed).all()
     profiles = pd.DataFrame({"country": ["IN", "DE", "US"], "company": ["TCS", None, "TikTok"], "years": [1.0, 7.5, 30.0]})
     grid = np.linspace(0.01, 0.99, 99)
     expected = quantiles(served.core, profiles, grid)

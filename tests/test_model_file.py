@@ -146,11 +146,12 @@ def test_a_format_9_document_without_named_sources_reads_as_none(shipped):
     ("name", "change", "words"),
     [
         ("support", lambda t: t.astype(np.int32), "a table of shape (9, 1001) holding int8"),
-        ("centre", lambda t: t[:, :-1], "a table of shape (9, 1001) holding float64"),
-        ("scale", lambda t: np.zeros_like(t), "values in (0, 5]"),
+        ("quantiles", lambda t: t[:, :-1], "a table of shape (9, 101, 71) holding float64"),
+        ("quantiles", lambda t: t[:, :, ::-1].copy(), "must be rising with the level"),
+        ("median", lambda t: t + 30, "values in [0, 25]"),
         ("support", lambda t: np.full_like(t, 4), "support grades from 0 to 3"),
         ("source", lambda t: t + 1000, "indices into source_lists"),
-        ("shapes", lambda t: np.where(t > 0, np.inf, t), "finite numbers (no NaN or infinity)"),
+        ("quantiles", lambda t: np.where(t > 11, np.inf, t), "finite numbers (no NaN or infinity)"),
         ("fx_rates", lambda t: -t, "values in (1e-09, 1e+09), or NaN for none"),
     ],
 )

@@ -33,23 +33,12 @@ def _mixture_quantile(median: np.ndarray, spread: np.ndarray, level: float) -> n
 
 
 def _served(model, cell: int, level: float) -> np.ndarray:
-    t = model.tables.arrays()
-    return quantile_rows(
-        level,
-        t["centre"][cell : cell + 1],
-        t["scale"][cell : cell + 1],
-        t["ratio_low"][cell : cell + 1],
-        t["ratio_high"][cell : cell + 1],
-        np.array([model.core.countries.index(model.core.cells[cell][0])]),
-        t["shapes"],
-        t["scale_high"][cell : cell + 1],
-    )[0]
+    return quantile_rows(level, model.tables.quantiles[cell : cell + 1])[0]
 
 
-# Percentiles the product serves by default within 2%; the 5th and 95th, read from
-# the same two-piece shape, within 6% (measured on seed 0: 4.3% at worst, Microsoft in India,
-# an employer known from one figure, whose effect is heavy-tailed).
-TOLERANCE = {10: 0.02, 25: 0.02, 50: 0.02, 75: 0.02, 90: 0.02, 5: 0.06, 95: 0.06}
+# Percentiles the product serves by default within 2%, the 5th and 95th within 4%: the
+# regression's curves are learnt from finitely many engineers (4 per posterior draw and point).
+TOLERANCE = {10: 0.02, 25: 0.02, 50: 0.02, 75: 0.02, 90: 0.02, 5: 0.04, 95: 0.04}
 
 
 def test_served_percentiles_are_the_posterior_predictive_on_the_grid(model):
@@ -71,7 +60,7 @@ def test_served_percentiles_are_the_posterior_predictive_on_the_grid(model):
 def test_every_percentile_and_the_median_interval_are_ordered_and_never_fall(model):
     t = model.tables.arrays()
     assert (t["median_low"] <= t["median"]).all() and (t["median"] <= t["median_high"]).all()
-    for name in ("median", "median_low", "median_high", "centre"):
+    for name in ("median", "median_low", "median_high"):
         assert (np.diff(t[name], axis=1) >= 0).all(), name
     for level in (0.05, 0.1, 0.25, 0.75, 0.9, 0.95):
         for cell in range(len(model.core.cells)):

@@ -72,4 +72,5 @@ def test_compare_flag_records_the_model_comparison_in_the_card(tmp_path):
     done = _run("--out", "m", "--data-out", "d", "--rows", "4000", "--compare", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     comparison = json.loads((tmp_path / "m" / "salary_model.json").read_text())["metrics"]["model_comparison"]
-    assert len(comparison["candidates"]) == 4 and comparison["candidates"][0]["name"] == comparison["served"]
+    assert len(comparison["candidates"]) == 3 and comparison["candidates"][0]["name"] == comparison["served"]
+    assert comparison["served"].endswith("compiled by QuantileCurves")

@@ -35,10 +35,11 @@ from .serving.model_io.folder import check_model_folder, write_atomic
 from .serving.model_io.paths import TRAINING_SET_FILE
 from .serving.model_io.records import TrainingFacts
 from .training.bayes import fit_posterior
-from .training.compile import compile_model
-from .training.engineers import DEFAULT_ROWS_PER_COUNTRY, draw_engineers, engineer_regressor
-from .training.estimator import FEATURES, SalaryRegressor
+from .training.cells import served_rows
+from .training.compile import compile_model, fit_quantile_curves
+from .training.engineers import DEFAULT_ROWS_PER_COUNTRY, draw_engineers
 from .training.posterior import Posterior, SamplerSettings
+from .training.quantile_curves import QuantileCurves
 from .training.state_file import save_trained_model
 from .training.threads import fit_threads
 
@@ -69,9 +70,11 @@ class TrainingResult:
         calibration = card.evaluation.coverage(0.8)
         fidelity = card.evaluation.fidelity
         by_country = ", ".join(f"{c} {v:.1%}" for c, v in calibration["by_country"].items())
+        engineers = self.card["estimator"]["engineers"]
         lines = [
-            f"Trained salarymodel {card.training.version} on {card.training.rows:,} synthetic rows "
-            f"(seed {card.training.seed}) in {self.seconds:.1f} s.",
+            f"Trained salarymodel {card.training.version} in {self.seconds:.1f} s (seed {card.training.seed}): "
+            f"quantile curves learnt from {engineers:,} synthetic engineers; {card.training.rows:,} of them "
+            "written beside the model.",
             f"Countries: {', '.join(card.data.countries)}; reference year {card.money['reference_year']}.",
             f"80% band coverage on held-out rows: {calibration['overall']:.1%} overall ({by_country}).",
             f"Reported statistics reproduced within {fidelity['tolerance']:.0%} "
@@ -110,7 +113,7 @@ class _Run:
     data: TrainingData
     posterior: Posterior
     rows: pd.DataFrame
-    estimator: SalaryRegressor
+    curves: list[QuantileCurves]
     model: SalaryModel
     holdout: pd.DataFrame
 
@@ -120,16 +123,21 @@ def _fit(data: TrainingData, *, seed: int, rows_per_country: int, sampler, step)
     step("2/5 sampling the measurement model's posterior (NUTS)")
     posterior = fit_posterior(data, seed=seed, settings=sampler)
     posterior.diagnostics.check()  # a fit that fails its diagnostics writes no model
-    step("3/5 drawing engineers from the posterior predictive and fitting the regression")
+    step("3/5 drawing engineers from the posterior predictive and fitting the regression's quantile curves")
+    cells, populations = served_rows(data, posterior)
+    curves = fit_quantile_curves(posterior, cells, populations, seed=seed)
+    step("4/5 compiling the serving tables")
     rows = draw_engineers(data, posterior, rows_per_country=rows_per_country, seed=seed)
-    within = np.log(rows["within_salary_usd"].to_numpy())
-    estimator = engineer_regressor(seed).fit(rows[FEATURES], within, within)
-    step("4/5 compiling the serving tables from the posterior")
     facts = TrainingFacts(seed=seed, rows=len(rows), rows_per_country=rows_per_country, version=__version__)
-    model = compile_model(estimator, data, facts, posterior)
+    model = compile_model(curves, data, facts, posterior)
     step("5/5 checking the model and writing its card")
     holdout = draw_engineers(data, posterior, rows_per_country=rows_per_country, seed=seed + HOLDOUT_SEED_OFFSET)
-    return _Run(data, posterior, rows, estimator, model, holdout)
+    return _Run(data, posterior, rows, curves, model, holdout)
+
+
+def _json_params(params: dict) -> dict:
+    """An estimator's parameters as the card's JSON holds them (None stays None: a default)."""
+    return {name: (list(value) if isinstance(value, (tuple, np.ndarray)) else value) for name, value in params.items()}
 
 
 def _check_settings(rows_per_country: object, seed: object) -> None:
@@ -162,8 +170,10 @@ def train(
     figures : DataFrame, str or Path, default=None
         Figures or a figures file; the shipped figures when None.
     rows_per_country : int, default=15000
-        Synthetic training rows of each country (a fixed budget per country,
-        so one country's figures never change another's rows).
+        Synthetic engineers of each country in the sample written beside the
+        model and in its held-out coverage check (a fixed budget per country,
+        so one country's figures never change another's rows). The regression
+        learns from every posterior draw, whatever this is.
     seed : int, default=0
         Seed of the synthetic set and the calibration split.
     out : Path, default=None
@@ -238,7 +248,12 @@ def train(
                 "excluded": [{"id": r.id, "reason": r.excluded} for r in figures_frame.itertuples() if r.excluded],
             },
             "measurement_model": measurement_section(data, seed=seed, posterior=run.posterior),
-            "estimator": {"class": type(run.estimator).__name__, "params": run.estimator.get_params()},
+            "estimator": {
+                "class": type(run.curves[0]).__name__,
+                "params": _json_params(run.curves[0].get_params()),
+                "fitted_rows": len(run.curves),
+                "engineers": int(sum(fitted.n_engineers_ for fitted in run.curves)),
+            },
             "libraries": library_versions(),
             "metrics": {
                 "calibration": coverage_report(model, run.holdout),

@@ -32,7 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--rows",
         type=int,
         default=DEFAULT_ROWS_PER_COUNTRY,
-        help=f"synthetic rows per country (default {DEFAULT_ROWS_PER_COUNTRY})",
+        help=f"synthetic engineers per country written beside the model and held out for its coverage check "
+        f"(default {DEFAULT_ROWS_PER_COUNTRY}); the regression learns from every posterior draw",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="model folder (default ./models)")

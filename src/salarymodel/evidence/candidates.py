@@ -13,33 +13,13 @@ from scipy.special import ndtri
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.pipeline import make_pipeline
 
-from ..training.estimator import NonNegativeRidge, SalaryFeatures, SalaryRegressor
+from .spline_baseline import NonNegativeRidge, SalaryFeatures
 
-__all__ = ["ConformalSpline", "LogNormalSpline", "BoostedQuantiles", "CANDIDATES"]
-
-
-class ConformalSpline:
-    """The shipped model: spline ridge, local scale, per-country conformal scores."""
-
-    name = "spline ridge + normalised conformal band"
-
-    def __init__(self, seed: int = 0) -> None:
-        self.model = SalaryRegressor(random_state=seed)
-
-    def fit(self, X: pd.DataFrame, y: np.ndarray) -> ConformalSpline:
-        self.model.fit(X, y)
-        return self
-
-    def interval(self, X: pd.DataFrame, confidence: float) -> tuple[np.ndarray, np.ndarray]:
-        low, _, high = self.model.predict_interval(X, confidence)
-        return low, high
-
-    def quantiles(self, X: pd.DataFrame, levels: np.ndarray) -> np.ndarray:
-        return self.model.consensus_quantiles(X, levels)
+__all__ = ["LogNormalSpline", "BoostedQuantiles", "CANDIDATES"]
 
 
 class LogNormalSpline:
-    """Same spline ridge centre with one log-normal spread for everyone."""
+    """A monotone spline ridge centre with one log-normal spread for everyone."""
 
     name = "spline ridge + constant log-normal band"
 
@@ -47,7 +27,7 @@ class LogNormalSpline:
         self.seed = seed
 
     def fit(self, X: pd.DataFrame, y: np.ndarray) -> LogNormalSpline:
-        # Same monotone spline centre as the shipped model: rises non-negative, offsets free.
+        # Rises non-negative (the median never falls with years), offsets free.
         features = SalaryFeatures().fit(X)
         self.centre_ = make_pipeline(features, NonNegativeRidge(alpha=1.0, positive=features.positive_)).fit(X, y)
         self.sigma_ = float(np.std(y - self.centre_.predict(X)))
@@ -113,4 +93,4 @@ class BoostedQuantiles:
         return np.array([np.interp(wanted, known, row) for row in matrix])
 
 
-CANDIDATES = (ConformalSpline, LogNormalSpline, BoostedQuantiles)
+CANDIDATES = (LogNormalSpline, BoostedQuantiles)

@@ -27,7 +27,6 @@ from ..data.levels import PARTITION_LEVELS
 from ..data.statistics import LOCATION_TOLERANCE, SPREAD_TOLERANCE
 from ..serving.explanations import band_parts, quantiles
 from ..training.engineers import draw_engineers
-from ..training.estimator import FEATURES
 from ..training.fidelity import fidelity_table
 from ..training.state_file import training_state
 from .candidates import CANDIDATES
@@ -35,6 +34,7 @@ from .external import POPULATION_NOTE, external_check
 from .held_out import MAX_PARETO_K, REFIT_LIMITS, REFIT_SETTINGS, Refits, held_out_checks, interval_note
 from .metrics import CONFIDENCES, HOLDOUT_SEED_OFFSET, coverage_report
 from .sharpness import figure_sharpness, sharpness_summary
+from .spline_baseline import FEATURES
 from .validation import peer_baseline, refit_folds, source_of, validation_summary
 
 __all__ = [
@@ -246,9 +246,6 @@ def uncertainty_section(model) -> list[dict]:
 
 
 # The served model's row of the comparison.
-SERVED = "served: the posterior's tables, compiled by the spline regression"
-
-
 def compare_models(model, *, rows_per_country: int, seed: int) -> dict:
     """The served tables beside other regressions fitted to the same engineers.
 
@@ -262,7 +259,9 @@ def compare_models(model, *, rows_per_country: int, seed: int) -> dict:
     train_rows = draw_engineers(data, posterior, rows_per_country=rows_per_country, seed=seed)
     holdout = draw_engineers(data, posterior, rows_per_country=rows_per_country, seed=seed + HOLDOUT_SEED_OFFSET)
     countries = tuple(model.core.countries)
-    scored = [(SERVED, functools.partial(quantiles, model.core), 0.0)]
+    # The served tables, named by the regression that wrote them (the card's estimator).
+    served = f"served: the posterior's engineers, compiled by {type(state.estimator[0]).__name__}"
+    scored = [(served, functools.partial(quantiles, model.core), 0.0)]
     for family in CANDIDATES:
         candidate = family(seed=seed)
         start = time.perf_counter()
@@ -274,7 +273,7 @@ def compare_models(model, *, rows_per_country: int, seed: int) -> dict:
         "holdout_seed": seed + HOLDOUT_SEED_OFFSET,
         "rows": rows_per_country,
         "candidates": results,
-        "served": SERVED,
+        "served": served,
         "calibrated_rule": f"calibrated: within {OVERALL_TOLERANCE:.0%} overall at 50/80/90%, "
         f"{COUNTRY_TOLERANCE:.0%} per country, with medians that never fall with years",
     }

@@ -246,24 +246,13 @@ class ModelCore:
         """
         levels = [float(level) for level in levels]
         rows = np.asarray(cells, dtype=np.int64)
-        if keep and len(levels) * self.tables.centre.nbytes <= CACHE_BYTES:
+        if keep and len(levels) * self.tables.median.nbytes <= CACHE_BYTES:
             return np.stack([self.quantile_table(level)[rows] for level in levels])
         return np.stack([self._quantile_rows(level, rows) for level in levels])
 
     def _quantile_rows(self, level: float, rows: slice | np.ndarray) -> np.ndarray:
         """:func:`~.bands.quantile_rows` of the table rows ``rows`` (a slice or indices)."""
-        t = self.tables
-        return quantile_rows(
-            level,
-            t.centre[rows],
-            t.scale[rows],
-            t.ratio_low[rows],
-            t.ratio_high[rows],
-            self.lookup.cell_country[rows],
-            t.shapes,
-            t.scale_high[rows],
-            t.median[rows],
-        )
+        return quantile_rows(level, self.tables.quantiles[rows], self.tables.median[rows])
 
     def band_tables(self, confidence: object) -> tuple[np.ndarray, np.ndarray]:
         """Low and high log reference-USD tables (cells, grid) of the band at ``confidence``."""

@@ -11,12 +11,27 @@ import numpy as np
 
 from ..data.levels import MAX_YEARS
 
-__all__ = ["GRID_STEP", "YEARS_GRID", "GRID_SIZE", "SNAP", "grid_index", "grid_position", "interpolate"]
+__all__ = [
+    "GRID_STEP",
+    "YEARS_GRID",
+    "GRID_SIZE",
+    "QUANTILE_YEARS",
+    "SNAP",
+    "grid_index",
+    "grid_position",
+    "interpolate",
+    "onto_grid",
+]
 
 # Years grid on which the median is made non-decreasing and the model is served.
 GRID_STEP = 0.05
 YEARS_GRID = np.linspace(0.0, MAX_YEARS, int(round(MAX_YEARS / GRID_STEP)) + 1)
 GRID_SIZE = len(YEARS_GRID)
+# Years at which a model's quantile tables are kept (every half year): the posterior's
+# curves bend only at whole years, so the grid between them is read by interpolation.
+QUANTILE_YEARS = np.linspace(0.0, MAX_YEARS, int(round(2 * MAX_YEARS)) + 1)
+_BELOW = np.minimum(np.searchsorted(QUANTILE_YEARS, YEARS_GRID, side="right") - 1, len(QUANTILE_YEARS) - 2)
+_WEIGHT = (YEARS_GRID - QUANTILE_YEARS[_BELOW]) / (QUANTILE_YEARS[_BELOW + 1] - QUANTILE_YEARS[_BELOW])
 # Years that are a grid point up to float error (3.0 / 0.05 = 59.999...) snap to it.
 SNAP = 1e-9
 
@@ -70,3 +85,10 @@ def interpolate(row: np.ndarray, years: float | np.ndarray) -> np.ndarray:
     i, f = grid_position(years)
     lower = row[..., i]
     return np.asarray(lower + f * (row[..., i + 1] - lower))
+
+
+def onto_grid(values: np.ndarray) -> np.ndarray:
+    """Rows of values at :data:`QUANTILE_YEARS` (shape (..., len(QUANTILE_YEARS)))
+    interpolated linearly onto :data:`YEARS_GRID` (shape (..., GRID_SIZE))."""
+    result: np.ndarray = values[..., _BELOW] * (1.0 - _WEIGHT) + values[..., _BELOW + 1] * _WEIGHT
+    return result

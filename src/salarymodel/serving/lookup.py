@@ -14,8 +14,6 @@ import difflib
 import math
 from typing import Any
 
-import numpy as np
-
 from ..data.names import check_text, company_key, country_code, country_key
 from ..errors import UnknownCountryError
 from .model_io.records import ModelMeta
@@ -60,8 +58,6 @@ class CellLookup:
         Each country's employers with figures.
     rows : dict of (str, str or None) to int
         Each cell's table row.
-    cell_country : ndarray of int
-        Each table row's country, as an index into ``countries`` (populations' rows too).
     populations : dict of str to dict of int to int
         Each population's rows: the cell it answers for -> its own row.
     country_cache, company_cache : dict
@@ -77,8 +73,6 @@ class CellLookup:
         self.populations: dict[str, dict[int, int]] = {}
         for j, (name, cell) in enumerate(meta.populations):
             self.populations.setdefault(name, {})[cell] = len(self.cells) + j
-        row_cells = [c for c, _ in self.cells] + [self.cells[cell][0] for _, cell in meta.populations]
-        self.cell_country = np.array([self.countries.index(c) for c in row_cells], dtype=np.int64)
         self.labels = dict(meta.country_labels)
         self._names = dict(meta.country_names)
         # Per country, every folded key that names one of its employers: its own name's,

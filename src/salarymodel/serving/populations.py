@@ -28,11 +28,7 @@ __all__ = ["PER_CELL_TABLES", "population_tables", "population_countries", "chec
 
 # The tables with one row per cell (the others are per country or per currency).
 PER_CELL_TABLES = (
-    "centre",
-    "scale",
-    "scale_high",
-    "ratio_low",
-    "ratio_high",
+    "quantiles",
     "median",
     "median_low",
     "median_high",

@@ -1,8 +1,12 @@
-"""Compiling a fitted model into the plain tables that serve it.
+"""Compiling the posterior and its regression into the plain tables that serve it.
 
-The training side (scikit-learn estimator, posterior, figures) is
-evaluated once on the years grid for every (country, company) cell; what
-serving needs is kept as the model file's typed records
+Each served row (a country's market, each employer, each population's view
+of a cell) has its synthetic engineers (:func:`~.engineers.row_engineers`),
+and a :class:`~.quantile_curves.QuantileCurves` regression learns its
+quantile curves from them; their predictions at
+:data:`~salarymodel.serving.grid.QUANTILE_YEARS` are the row's quantile table.
+The median's own 80% interval is the posterior's 10th and 90th percentile of
+the row's median. What serving needs is kept as the model file's typed records
 (:mod:`salarymodel.serving.model_io.records`), so a saved model loads without
 unpickling and without importing scikit-learn, scipy or pandas.
 """
@@ -11,9 +15,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 
 from ..data.aging import WageSeries, figure_month, month_ordinal
 from ..data.figures import level_edges
@@ -24,27 +30,62 @@ from ..data.training_data import TrainingData
 from ..serving.bands import quantile_rows
 from ..serving.core import ModelCore
 from ..serving.explanations import quantiles
-from ..serving.grid import YEARS_GRID
+from ..serving.grid import QUANTILE_YEARS, YEARS_GRID, onto_grid
 from ..serving.model import SalaryModel
 from ..serving.model_io.records import FidelityRecord, ModelMeta, ServingTables, TrainingFacts
 from ..serving.money import MoneyTable
-from .compile_posterior import posterior_tables
+from ._seeds import country_rng
+from .cells import Cell, served_rows
+from .engineers import row_engineers
 from .posterior import Posterior
-from .predictive import shape_table
 from .provenance import provenance_tables
+from .quantile_curves import QuantileCurves
 from .state_file import TrainingState
 
-__all__ = ["compile_model", "model_cells", "served_wages"]
+__all__ = ["compile_model", "fit_quantile_curves", "served_wages"]
 
 
-def model_cells(countries, data: TrainingData, employers=()) -> list[tuple[str, str | None]]:
-    """The (country, company) cells a model serves: each market, then the employers of
-    the used figures and the given ``(country, company)`` pairs (e.g. the records')."""
-    used = data.used_figures()
-    companies = {c: set(used.loc[(used["country"] == c) & used["company"].notna(), "company"]) for c in countries}
-    for country, company in employers:
-        companies[country].add(company)
-    return [(c, None) for c in countries] + [(c, k) for c in countries for k in sorted(companies[c])]
+def fit_quantile_curves(
+    posterior: Posterior,
+    cells: Sequence[Cell],
+    populations: Sequence[tuple[str, int, int]],
+    *,
+    seed: int,
+    regression: QuantileCurves | None = None,
+) -> list[QuantileCurves]:
+    """One fitted regression (a clone of ``regression``) per served row: the cells', then
+    the populations', each learnt from that row's synthetic engineers.
+
+    Each country draws its rows' engineers, in row order, from its own stream of ``seed``.
+    """
+    template = QuantileCurves() if regression is None else regression
+    rows: list[tuple[int, int | None]] = [(i, None) for i in range(len(cells))]
+    rows += [(cell, unit) for _, cell, unit in populations]
+    streams: dict[str, np.random.Generator] = {}
+    fitted = []
+    for cell, unit in rows:
+        country, company = cells[cell]
+        rng = streams.setdefault(country, country_rng(seed, country, purpose=11))
+        years, pay = row_engineers(posterior, country, company, unit, rng)
+        fitted.append(clone(template).fit(years.reshape(-1, 1), pay))
+    return fitted
+
+
+def _median_interval(
+    posterior: Posterior, cells: Sequence[Cell], rows: Sequence[tuple[int, int | None]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The posterior's 10th and 90th percentiles of each row's median, on the years grid,
+    never falling with years (each draw's curve rises; the running maximum removes the
+    Monte Carlo noise)."""
+    low, high = np.empty((len(rows), len(QUANTILE_YEARS))), np.empty((len(rows), len(QUANTILE_YEARS)))
+    for i, (cell, unit) in enumerate(rows):
+        country, company = cells[cell]
+        if unit is None:
+            median = posterior.median_draws(country, company, QUANTILE_YEARS)
+        else:
+            median = posterior.population_median_draws(country, company, QUANTILE_YEARS, unit)
+        low[i], high[i] = np.quantile(median, [0.1, 0.9], axis=0)
+    return np.maximum.accumulate(onto_grid(low), axis=1), np.maximum.accumulate(onto_grid(high), axis=1)
 
 
 def served_wages(data: TrainingData, posterior: Posterior) -> dict[str, WageSeries]:
@@ -97,43 +138,40 @@ def _json_value(value: object) -> object:
     return value
 
 
-def compile_model(estimator, data: TrainingData, metadata: TrainingFacts, posterior: Posterior) -> SalaryModel:
-    """Evaluate a fitted estimator and its posterior into a serving :class:`SalaryModel`.
+def compile_model(
+    curves: Sequence[QuantileCurves], data: TrainingData, metadata: TrainingFacts, posterior: Posterior
+) -> SalaryModel:
+    """Compile the fitted quantile curves and their posterior into a serving :class:`SalaryModel`.
 
     Parameters
     ----------
-    estimator : SalaryRegressor
-        Fitted on the posterior's engineers (log reference-year USD).
+    curves : sequence of QuantileCurves
+        :func:`fit_quantile_curves`'s, one per row of :func:`served_rows`.
     data : TrainingData
         The run's figures, money basis and tables.
     metadata : TrainingFacts
         Seed, rows and version, for the model card and the API.
     posterior : Posterior
-        The measurement model's posterior the engineers were drawn from: the
-        centre, the median's uncertainty and the median's interval are its
-        posterior predictive's (:mod:`salarymodel.training.compile_posterior`).
+        The measurement model's posterior the engineers were drawn from (the
+        median's interval is read off it).
 
     Returns
     -------
     SalaryModel
         With its training side as ``model.training`` (a :class:`~.state_file.TrainingState`).
     """
-    countries = sorted(estimator.fits_)
+    cells, populations = served_rows(data, posterior)
+    countries = sorted(posterior.data.countries)
     used = data.used_figures()
     local = {c: code for c, code in data.local_currencies().items() if c in countries}
-    cells = model_cells(countries, data, posterior.data.employers)
-    shapes = np.stack([shape_table(estimator.within_scores_[c]) for c in countries])
-    cell_country = np.array([countries.index(c) for c, _ in cells])
-    populations: list[tuple[str, int, int]] = []  # (name, cell, unit): rows after the cells'
-    for name, unit, covered in posterior.population_units():
-        populations += [(name, i, unit) for i, (country, _) in enumerate(cells) if country in covered]
-    pairs = tuple((cell, unit) for _, cell, unit in populations)
-    read = posterior_tables(posterior, cells, estimator, shapes, countries, pairs)
-    centre, scale, ratio_low, ratio_high = read["centre"], read["scale"], read["ratio_low"], read["ratio_high"]
-    scale_high = read["scale_high"]
-    row_country = np.concatenate([cell_country, cell_country[[cell for _, cell, _ in populations]]]).astype(int)
-    median = quantile_rows(0.5, centre, scale, ratio_low, ratio_high, row_country, shapes)
-    median_low, median_high = np.minimum(read["median_low"], median), np.maximum(read["median_high"], median)
+    rows: list[tuple[int, int | None]] = [(i, None) for i in range(len(cells))]
+    rows += [(cell, unit) for _, cell, unit in populations]
+    if len(curves) != len(rows):
+        raise ValueError(f"One fitted regression per served row: {len(rows)} rows, {len(curves)} regressions.")
+    quantile_table = np.stack([fitted.predict_quantiles(QUANTILE_YEARS.reshape(-1, 1)) for fitted in curves])
+    median = quantile_rows(0.5, quantile_table)
+    median_low, median_high = _median_interval(posterior, cells, rows)
+    median_low, median_high = np.minimum(median_low, median), np.maximum(median_high, median)
     support, source, source_lists = provenance_tables(used, cells, YEARS_GRID)
     # A population's rows rest on the same figures as the cells they answer for (and on its rows).
     same = [i for i in range(len(cells))] + [cell for _, cell, _ in populations]
@@ -141,12 +179,7 @@ def compile_model(estimator, data: TrainingData, metadata: TrainingFacts, poster
     money = _money_table(data, posterior, local)
     money_meta, fx = money.to_meta()
     arrays = {
-        "centre": centre,
-        "scale": scale,
-        "scale_high": scale_high,
-        "ratio_low": ratio_low,
-        "ratio_high": ratio_high,
-        "shapes": shapes,
+        "quantiles": quantile_table,
         "median": median,
         "median_low": median_low,
         "median_high": median_high,
@@ -175,7 +208,7 @@ def compile_model(estimator, data: TrainingData, metadata: TrainingFacts, poster
     # Through the model file's own readers: training cannot build a model the loader would refuse.
     typed = ModelMeta.from_json(meta)
     tables = ServingTables.from_arrays(arrays, typed)
-    training = TrainingState(estimator, data, posterior)
+    training = TrainingState(list(curves), data, posterior)
     # The fidelity of every figure is evidence the served model carries (explain reads it).
     from .fidelity import fidelity_table
 

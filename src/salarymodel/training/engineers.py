@@ -1,24 +1,25 @@
 """Synthetic engineers drawn from the measurement model's posterior predictive.
 
-Each row is one engineer of a cell (country, and an employer or the
-market): a posterior draw ``j`` of the market (its median curve ``m_j``
-with the shared site bias, the employer's effect, the spread ``s_j``), a
-years of experience, and one base pay from that draw,
+Each engineer belongs to one served row (a country's market, an employer,
+or a population's view of either): a posterior draw ``j`` of its median
+curve ``m_j`` (the market's, with the shared site bias or the population's
+offset, and the employer's effect) and its spread ``s_j``, a years of
+experience, and one base pay from that draw,
 
     log pay = m_j(years) + s_j(years) * eps,      eps ~ Normal(0, 1).
 
-So the rows hold every uncertainty the posterior has, once: the spread of
-pay among engineers, and what the figures leave unknown about the market.
-Each row also carries the same engineer around the posterior mean of the
-median (``within_salary_usd``: ``mean_j m_j(years) + s_j(years) * eps``),
-the spread of pay alone, from which the regression learns the within-market
-scale; the median's own uncertainty is read off the posterior when the model
-is compiled (:mod:`salarymodel.training.compile`).
+So the engineers hold every uncertainty the posterior has, once: the spread
+of pay among engineers, and what the figures leave unknown about the market.
 
-Years are drawn densest early in a career (half the rows in the first 12
-years), where pay changes fastest, and reach :data:`~salarymodel.data.levels.MAX_YEARS`,
-so the fitted curve follows the posterior on the whole served grid. Each
-country draws from its own random stream (:mod:`salarymodel.training._seeds`).
+:func:`row_engineers` is the training set the regression
+(:mod:`.quantile_curves`) learns a row's quantile curves from: at every point
+of :data:`~salarymodel.serving.grid.QUANTILE_YEARS`, every posterior draw
+gives :data:`ENGINEERS_PER_DRAW` engineers with stratified normal scores, so
+their quantiles follow the posterior predictive closely. :func:`draw_engineers`
+draws a sample of the same engineers at any years (densest early in a career),
+``rows_per_country`` per country: the copy written beside a model, and the
+held-out engineers the evidence scores the served bands on. Each country
+draws from its own random stream (:mod:`salarymodel.training._seeds`).
 """
 
 from __future__ import annotations
@@ -30,13 +31,12 @@ from scipy.special import ndtri
 from ..data.figures import level_edges
 from ..data.levels import MAX_YEARS, levels_for_years
 from ..data.training_data import TrainingData
+from ..serving.grid import QUANTILE_YEARS
 from ._seeds import country_rng
-from .compile import model_cells
-from .estimator import SalaryRegressor
-from .measurement import KNOTS
+from .cells import model_cells
 from .posterior import Posterior
 
-__all__ = ["DEFAULT_ROWS_PER_COUNTRY", "COLUMNS", "REGRESSOR_KNOTS", "draw_engineers", "draw_years", "engineer_regressor"]
+__all__ = ["DEFAULT_ROWS_PER_COUNTRY", "COLUMNS", "ENGINEERS_PER_DRAW", "draw_engineers", "draw_years", "row_engineers"]
 
 # Synthetic engineers per country: a fixed budget each, so one country's figures
 # never change how many rows (or which draws) another country gets.
@@ -51,9 +51,12 @@ COLUMNS = [
     "currency",
     "figure_id",
     "figure_level",
-    "within_salary_usd",
     "engineer_salary_usd",
 ]
+# Engineers each posterior draw gives at each years point of a row's training set (one
+# per stratum of the normal scores): 4 keep the served percentiles within 2% of the
+# posterior predictive's (p5 and p95 within 4%).
+ENGINEERS_PER_DRAW = 4
 # Years u * u * MAX_YEARS for u uniform: density falls as 1/sqrt(years), half the
 # rows below MAX_YEARS / 4 (12.5 years).
 _YEARS_POWER = 2.0
@@ -97,8 +100,7 @@ def draw_engineers(data: TrainingData, posterior: Posterior, *, rows_per_country
     -------
     pandas.DataFrame
         Columns :data:`COLUMNS`. ``salary_usd`` and ``engineer_salary_usd``
-        are the engineer's pay (reference-year USD); ``within_salary_usd``
-        the same engineer around the posterior mean median; ``figure_id`` is
+        are the engineer's pay (reference-year USD); ``figure_id`` is
         ``"posterior"`` and ``figure_level`` the row's own level (rows stem
         from the whole posterior, not one figure).
     """
@@ -115,7 +117,6 @@ def draw_engineers(data: TrainingData, posterior: Posterior, *, rows_per_country
             draw = rng.permutation(np.resize(rng.permutation(posterior.size), int(size)))
             eps = posterior.spread_draws(cell_country, company, years, draw) * stratified_scores(int(size), rng)
             engineer = posterior.median_draws(cell_country, company, years, draw) + eps
-            within = posterior.mean_median(cell_country, company, years) + eps
             parts.append(
                 pd.DataFrame(
                     {
@@ -123,7 +124,6 @@ def draw_engineers(data: TrainingData, posterior: Posterior, *, rows_per_country
                         "company": pd.Series([company] * int(size), dtype=object),
                         "years": years,
                         "salary_usd": np.exp(engineer),
-                        "within_salary_usd": np.exp(within),
                     }
                 )
             )
@@ -137,11 +137,36 @@ def draw_engineers(data: TrainingData, posterior: Posterior, *, rows_per_country
     return frame[COLUMNS]
 
 
-# The regression that compiles the engineers follows the posterior's curves: piecewise
-# linear, bending at the measurement model's knots, flat past the last one.
-REGRESSOR_KNOTS = (*KNOTS.tolist(), float(MAX_YEARS))
+def row_engineers(
+    posterior: Posterior, country: str, company: str | None, unit: int | None, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """One served row's training set: years and log pay (reference-year USD) of
+    :data:`ENGINEERS_PER_DRAW` engineers per posterior draw at every point of
+    :data:`~salarymodel.serving.grid.QUANTILE_YEARS`.
 
+    Parameters
+    ----------
+    posterior : Posterior
+    country, company : str, str or None
+        The row's cell (``company`` None for the market).
+    unit : int or None
+        The population whose view of the cell the row answers for (an index
+        into ``posterior.data.units``); None for the sites' consensus.
+    rng : numpy.random.Generator
+        The country's stream.
 
-def engineer_regressor(seed: int):
-    """The scikit-learn regression fitted to the posterior's engineers (seeded folds)."""
-    return SalaryRegressor(random_state=seed, knots=list(REGRESSOR_KNOTS), degree=1)
+    Returns
+    -------
+    (years, log_pay) : ndarray, ndarray
+        Each of length draws x points x :data:`ENGINEERS_PER_DRAW`.
+    """
+    if unit is None:
+        median = posterior.median_draws(country, company, QUANTILE_YEARS)
+    else:
+        median = posterior.population_median_draws(country, company, QUANTILE_YEARS, unit)
+    spread = posterior.spread_draws(country, company, QUANTILE_YEARS)
+    # One score in each equal-probability stratum per draw and point.
+    strata = (np.arange(ENGINEERS_PER_DRAW) + rng.uniform(size=(*median.shape, ENGINEERS_PER_DRAW))) / ENGINEERS_PER_DRAW
+    pay = median[:, :, None] + spread[:, :, None] * ndtri(strata)
+    years = np.broadcast_to(QUANTILE_YEARS[None, :, None], pay.shape)
+    return years.ravel(), pay.ravel()

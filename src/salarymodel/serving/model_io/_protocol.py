@@ -13,8 +13,8 @@ Changing the format
 1. Change the records in :mod:`.records` (a table or a document field).
 2. Add 1 to :data:`FORMAT_VERSION` and a line to the history below.
 3. If the previous format can still answer as it did, add its reader to
-   :mod:`.old` (a module ``format_<N>.py`` with ``upgrade(arrays, document)``)
-   and register it in :data:`OLDER_READERS`; keep a folder written in that
+   :mod:`.old` (a module ``format_<N>.py`` with ``MEMBERS``, the names its
+   data file holds, and ``upgrade(arrays, document)``) and register it in :data:`OLDER_READERS`; keep a folder written in that
    format under ``tests/data/model_format_<N>`` and a test that it loads and
    answers as it did. Otherwise it is refused, and the changelog says so.
 4. Say so in ``CHANGELOG.md``.
@@ -37,19 +37,23 @@ History
   sees the market.
 - 12: each wage index's ``growth_sd``, so the median's interval widens with
   the aging's uncertainty past the reference month.
+- 13: one quantile table per row (``quantiles``: normal-score levels by half
+  years), the regression's predictions, in place of the two-piece form
+  (``centre``, ``scale``, ``scale_high``, ``ratio_low``, ``ratio_high``,
+  ``shapes``).
 """
 
 from __future__ import annotations
 
 from types import ModuleType
 
-from .old import format_9, format_10, format_11
+from .old import format_9, format_10, format_11, format_12
 
 __all__ = ["FORMAT_VERSION", "OLDER_READERS", "readable_formats"]
 
-FORMAT_VERSION = 12
+FORMAT_VERSION = 13
 # Older formats this package still reads, each with the module that upgrades it.
-OLDER_READERS: dict[int, ModuleType] = {9: format_9, 10: format_10, 11: format_11}
+OLDER_READERS: dict[int, ModuleType] = {9: format_9, 10: format_10, 11: format_11, 12: format_12}
 
 
 def readable_formats() -> list[int]:

@@ -240,7 +240,7 @@ def render_markdown(card: dict[str, Any] | ModelCard) -> str:
         "that reproduces salary figures reported by career and salary sites.",
         "",
         f"- created: {sections.training.created_at}",
-        f"- seed: {sections.training.seed}, training rows: {sections.training.rows}",
+        f"- seed: {sections.training.seed}, synthetic engineers written beside the model: {sections.training.rows}",
         f"- reference year: {money['reference_year']} (internal basis: pay of 1 July, ECB annual mean rates)",
         "",
         "## Intended use and limits",

@@ -9,11 +9,11 @@ A model folder holds one model version, named by its model card:
   and one JSON document (stored as bytes). It is read with
   ``allow_pickle=False``: loading it never runs code and never imports
   scikit-learn, scipy or pandas.
-- ``salary_model_training-<id>.joblib``: the training side (fitted estimator,
+- ``salary_model_training-<id>.joblib``: the training side (fitted regressions,
   the run's normalised figures, its posterior draws) for evaluation, written
   and read by :mod:`salarymodel.training.state_file`; this package only
   names it, sizes it and hashes it.
-- ``training_set-<id>.csv``: the synthetic rows the model was fitted on.
+- ``training_set-<id>.csv``: a sample of the synthetic engineers the model learnt from.
 
 ``<id>`` is the first 12 hex digits of the data file's SHA-256. Saving writes
 the new version's files beside the old one (new names, so nothing the old
@@ -437,11 +437,11 @@ def load_model_folder(path: str | os.PathLike[str]) -> SalaryModel:
     folder, _ = model_paths(path)
     card, data_path, data = _read_version(folder, Path(path))
     reader = OLDER_READERS.get(card["format_version"])
-    arrays = audit_archive(data, data_path, member_names() - (reader.MISSING_TABLES if reader else frozenset()))
+    arrays = audit_archive(data, data_path, set(reader.MEMBERS) if reader else member_names())
     document = load_json(arrays.pop(META_MEMBER).tobytes(), what="JSON document of", path=data_path)
-    if reader is not None and isinstance(document, dict):  # an older format, as the current one holds it
-        arrays, document = reader.upgrade(arrays, document)
     try:
+        if reader is not None and isinstance(document, dict):  # an older format, as the current one holds it
+            arrays, document = reader.upgrade(arrays, document)
         meta = ModelMeta.from_json(document)
         tables = ServingTables.from_arrays(arrays, meta)
     except FieldError as error:

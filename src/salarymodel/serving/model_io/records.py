@@ -22,8 +22,8 @@ from typing import Annotated, Any
 import numpy as np
 
 from ...data.aging import PROJECTION_YEARS
-from ..bands import R_GRID, Z_GRID
-from ..grid import GRID_SIZE
+from ..bands import Z_GRID
+from ..grid import GRID_SIZE, QUANTILE_YEARS
 from .schema import Array, Between, FieldError, Items, Record, Text, declared_types, path
 
 __all__ = [
@@ -42,8 +42,6 @@ __all__ = [
 # Log pay in reference USD: salaries between e^0 and e^25 (about 7e10) USD; spreads that keep
 # every served quantile finite.
 _LOG_PAY = Between(0, 25)
-_SCALE = Between(0, 5, low_open=True)
-_RATIO = Between(0, 20)
 _PER_CELL = ("cells", "grid")
 
 # The JSON document's member in the data file, stored as uint8 bytes.
@@ -55,23 +53,16 @@ class ServingTables:
     """The numpy tables serving reads, one row per (country, employer) cell, then one per
     population's view of a cell (``ModelMeta.populations``).
 
-    Log-pay tables are in log reference-year USD on the years grid:
-    ``centre`` and the scales of the within-market spread below and above
-    it, the median's uncertainty as ratios to those scales, the median and
-    its interval. ``support`` grades (0-3) and ``source`` indices into
-    ``ModelMeta.source_lists`` give each point's evidence; ``shapes`` is each
-    country's predictive shape (:mod:`.bands`) and ``fx_rates`` the ECB's
-    monthly rates per USD (NaN in a month without one).
+    Log-pay tables are in log reference-year USD: ``quantiles``, one
+    engineer's pay at each normal-score level of :data:`~..bands.Z_GRID` and
+    each point of :data:`~..grid.QUANTILE_YEARS` (rising along the levels);
+    on the years grid, the median and its interval. ``support`` grades (0-3)
+    and ``source`` indices into ``ModelMeta.source_lists`` give each point's
+    evidence; ``fx_rates`` are the ECB's monthly rates per USD (NaN in a month
+    without one).
     """
 
-    centre: Annotated[np.ndarray, Array("f8", _PER_CELL, _LOG_PAY)]
-    scale: Annotated[np.ndarray, Array("f8", _PER_CELL, _SCALE)]
-    scale_high: Annotated[np.ndarray, Array("f8", _PER_CELL, _SCALE)]
-    ratio_low: Annotated[np.ndarray, Array("f8", _PER_CELL, _RATIO)]
-    ratio_high: Annotated[np.ndarray, Array("f8", _PER_CELL, _RATIO)]
-    # Quantiles of S + rZ in units of the scale: r at most 8 and |Z| at most 3.5 keep them
-    # within about ±30; ±100 keeps every served quantile finite.
-    shapes: Annotated[np.ndarray, Array("f8", ("countries", "r", "z"), Between(-100, 100))]
+    quantiles: Annotated[np.ndarray, Array("f8", ("cells", "years", "z"), _LOG_PAY)]
     median: Annotated[np.ndarray, Array("f8", _PER_CELL, _LOG_PAY)]
     median_low: Annotated[np.ndarray, Array("f8", _PER_CELL, _LOG_PAY)]
     median_high: Annotated[np.ndarray, Array("f8", _PER_CELL, _LOG_PAY)]
@@ -94,8 +85,7 @@ class ServingTables:
         sizes = {
             "cells": meta.rows,
             "grid": GRID_SIZE,
-            "countries": len(meta.countries),
-            "r": len(R_GRID),
+            "years": len(QUANTILE_YEARS),
             "z": len(Z_GRID),
             "currencies": len(meta.money.fx_currencies),
         }
@@ -105,6 +95,8 @@ class ServingTables:
             declared = next(m for m in hints[field.name].__metadata__ if isinstance(m, Array))
             checked[field.name] = declared.check(arrays[field.name], field.name, sizes)
         tables = cls(**checked)
+        if (np.diff(tables.quantiles, axis=2) < 0).any():
+            raise FieldError("quantiles", "rising with the level", None, found="a quantile falls from one level to the next")
         if tables.source.size and tables.source.max() >= len(meta.source_lists):
             raise FieldError(
                 "source", "indices into source_lists", f"an index of {tables.source.max()} with {len(meta.source_lists)} lists"
@@ -298,7 +290,8 @@ class ModelMeta(Record):
 def serving_bytes(tables: ServingTables, meta: ModelMeta) -> bytes:
     """The data file: every table and the JSON document, uncompressed (loading is a
     memory copy, and the audit reads each member's header before its data)."""
-    members: dict[str, Any] = tables.arrays()
+    # Row-major, as the audit requires of every member.
+    members: dict[str, Any] = {name: np.ascontiguousarray(table) for name, table in tables.arrays().items()}
     members[META_MEMBER] = np.frombuffer(meta.json_bytes(), dtype=np.uint8)
     buffer = io.BytesIO()
     np.savez(buffer, **members)

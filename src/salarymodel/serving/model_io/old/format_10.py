@@ -1,7 +1,7 @@
 """Format 10: the tables of format 11 without populations.
 
 A format-10 document has no ``populations`` field, which the current record
-reads as none: the tables and document pass unchanged.
+reads as none. Then it is a format-11 file.
 """
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MISSING_TABLES", "upgrade"]
+from . import format_11
 
-# Tables the current format has and this one lacks.
-MISSING_TABLES: frozenset[str] = frozenset()
+__all__ = ["MEMBERS", "upgrade"]
+
+MEMBERS: frozenset[str] = format_11.MEMBERS
 
 
 def upgrade(arrays: dict[str, np.ndarray], document: dict[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Format-10 tables and document as format 11 holds them (no populations)."""
-    return arrays, document
+    """Format-10 tables and document as the current format holds them (no populations)."""
+    return format_11.upgrade(arrays, document)

@@ -1,9 +1,9 @@
-"""Format 11: the tables of format 12, wage indices without ``growth_sd``.
+"""Format 11: format 12 with wage indices without ``growth_sd``.
 
 A format-11 document's wage indices have no ``growth_sd``, which the current
 record reads as 0: such a model ages without the real growth's uncertainty
 (the projection's, read off the index itself, still widens its median's
-interval). The tables and document pass unchanged.
+interval). Then it is a format-12 file.
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MISSING_TABLES", "upgrade"]
+from . import format_12
 
-# Tables the current format has and this one lacks.
-MISSING_TABLES: frozenset[str] = frozenset()
+__all__ = ["MEMBERS", "upgrade"]
+
+MEMBERS: frozenset[str] = format_12.MEMBERS
 
 
 def upgrade(arrays: dict[str, np.ndarray], document: dict[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Format-11 tables and document as format 12 holds them (no real-growth sd)."""
-    return arrays, document
+    """Format-11 tables and document as the current format holds them (no real-growth sd)."""
+    return format_12.upgrade(arrays, document)

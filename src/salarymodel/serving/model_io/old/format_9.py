@@ -13,9 +13,9 @@ import numpy as np
 
 from . import format_10
 
-__all__ = ["MISSING_TABLES", "upgrade"]
+__all__ = ["MEMBERS", "upgrade"]
 
-MISSING_TABLES: frozenset[str] = frozenset({"scale_high"}) | format_10.MISSING_TABLES
+MEMBERS: frozenset[str] = format_10.MEMBERS - {"scale_high"}
 
 
 def upgrade(arrays: dict[str, np.ndarray], document: dict[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:

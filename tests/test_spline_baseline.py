@@ -11,7 +11,7 @@ from scipy import sparse
 from scipy.optimize import lsq_linear
 from sklearn.linear_model import Ridge
 
-from salarymodel.training.estimator import GramRidge, NonNegativeRidge, SalaryFeatures
+from salarymodel.evidence.spline_baseline import GramRidge, NonNegativeRidge, SalaryFeatures
 
 
 def _frame(n_rows: int, n_companies: int, seed: int = 0) -> pd.DataFrame:
