@@ -111,14 +111,20 @@ def _cells(posterior: Posterior, data: TrainingData) -> list[dict]:
 
 
 def _populations(posterior: Posterior) -> list[dict]:
-    """Each population (source of records): where it has rows, how many, and its offset from
-    the market as a pay ratio (posterior median and 80% interval)."""
+    """Each population (source of records): where it has rows, how many, its offset from
+    the market as a pay ratio and its spread of pay as a multiple of the market's (posterior
+    medians and 80% intervals)."""
     found = []
     for name, unit, countries in posterior.population_units():
-        low, mid, high = np.exp(np.quantile(posterior.draws["source_offset"][:, unit], [0.1, 0.5, 0.9]))
         rows = int(posterior.data.record_count[posterior.data.record_unit == unit].sum())
         found.append(
-            {"name": name, "countries": countries, "rows": rows, "ratio": {"median": mid, "low_80": low, "high_80": high}}
+            {
+                "name": name,
+                "countries": countries,
+                "rows": rows,
+                "ratio": _interval(np.exp(posterior.draws["source_offset"][:, unit])),
+                "spread_ratio": _interval(np.exp(posterior.draws["population_spread"][:, unit])),
+            }
         )
     return found
 

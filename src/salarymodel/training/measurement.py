@@ -61,6 +61,7 @@ from ..data.statistics import KINDS, CellView, OrderOfSites, kind_of, spans_of
 __all__ = [
     "KNOTS",
     "POPULATION_SD",
+    "POPULATION_SPREAD_SD",
     "REPORTING_SD",
     "SHARED_SITE_SD",
     "SPREAD_TREND_END",
@@ -120,6 +121,11 @@ SHARED_SITE_SD = 0.05
 # India pay 2.6x the market, two sd here), so a population's rows set its own level and
 # move the market's only through what it shares (the country's spread and slope).
 POPULATION_SD = 0.5
+# Prior sd of a population's spread of pay relative to its market's (log of the ratio):
+# Normal(0, 0.3), a spread between 0.55x and 1.8x the market's at two sd. A survey of one
+# kind of employer is narrower than the market, a job board's mix wider; a few rows leave
+# the market's spread, a few hundred set their own.
+POPULATION_SPREAD_SD = 0.3
 # "Several" sites (a lowest/highest of several whose count the source does not give):
 # 3 to 6, fewer more likely (two would be "both"; a dozen would be "many").
 SEVERAL = (3, 4, 5, 6)
@@ -138,6 +144,8 @@ def prior_settings() -> dict[str, str]:
         "source offsets": "tau_source * StudentT(3): heavy tails, so a site that contradicts the others counts less",
         "population offsets": f"Normal(0, {POPULATION_SD:g}) for each source of records (a survey, a payroll): "
         "its own level, learnt from its rows",
+        "population spreads": f"log(population's spread / market's) ~ Normal(0, {POPULATION_SPREAD_SD:g}) for each "
+        "source of records: its own spread, learnt from its rows",
         "tau_employer": "HalfNormal(0.4): employers' effects, log pay (IT services vs product firms differ 2x)",
         "employer effects": "tau_employer * StudentT(3), partially pooled over all countries",
         "segment slopes": f"HalfNormal({SLOPE_SCALE:g} * exp(-mid / {SLOPE_DECAY_YEARS:g} - max(mid - "
@@ -661,11 +669,16 @@ def measurement_model(data: dict, n_countries: int, n_units: int, n_employers: i
     # Individual salaries, one bin at a time: n engineers' pay as their source sees the
     # market. Their mean enters the shared-offset likelihood below with variance s^2 / n;
     # the spread around their mean adds -SS / (2 s^2) - (n - 1) log s (constants dropped).
+    # A population's engineers spread around its median by its own factor of the market's
+    # (sampled only when there are records: a model without them is unchanged).
     within = jnp.zeros(())
     if len(data["record_mean"]):
+        with numpyro.plate("unit", n_units):
+            spread_raw = numpyro.sample("population_spread_raw", dist.Normal(0.0, 1.0))
+        log_factor = numpyro.deterministic("population_spread", POPULATION_SPREAD_SD * spread_raw * (data["unit_population"] > 0))
         median, spread = median_and_spread(data["record_country"], data["record_employer"], data["record_years"][:, None])
         median = median - (growth[data["record_country"]] * data["record_age"])[:, None]
-        variance = spread[:, 0] ** 2
+        variance = (spread[:, 0] * jnp.exp(log_factor[data["record_unit"]])) ** 2
         count = data["record_count"]
         residuals.append(data["record_mean"] - median[:, 0])
         variances.append(variance / count)

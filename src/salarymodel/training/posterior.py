@@ -68,7 +68,7 @@ class DiagnosticLimits:
 
 
 # Sites computed from the sampled ones (not judged by the diagnostics on their own).
-_DERIVED = ("level", "slopes", "predicted_low", "predicted_high", "offset_mean", "offset_var")
+_DERIVED = ("level", "slopes", "predicted_low", "predicted_high", "offset_mean", "offset_var", "population_spread")
 HYPERPARAMETERS = ("tau_source", "tau_employer", "employer_spread_share")
 
 
@@ -213,6 +213,13 @@ class Posterior:
         c = self.data.countries.index(country)
         median = self.median_draws(country, company, years) - self.draws["site_bias"][:, c, None]
         return median + self.draws["source_offset"][:, unit, None]
+
+    def population_spread_draws(self, country: str, company: str | None, years: np.ndarray, unit: int) -> np.ndarray:
+        """Draws of the spread among a population's engineers of a cell: the market's times
+        the population's own factor (learnt from its rows). Shape (draw, year)."""
+        spread = self.spread_draws(country, company, years)
+        factor = self.draws.get("population_spread")
+        return spread if factor is None else spread * np.exp(factor[:, unit, None])
 
     def population_units(self) -> list[tuple[str, int, list[str]]]:
         """Each source of records: its name, its unit's index and the countries it has rows in."""

@@ -181,11 +181,16 @@ def _measurement_lines(section: dict[str, Any] | None) -> list[str]:
     )
     lines += [f"- {real_growth_text(item)}" for item in section.get("real_growth", [])]
     for population in section.get("populations", []):
-        ratio = population["ratio"]
+        ratio, spread = population["ratio"], population.get("spread_ratio")
+        spreads = (
+            f", its pay spread {spread['median']:.2f}x the market's ({spread['low_80']:.2f}-{spread['high_80']:.2f})"
+            if spread
+            else ""
+        )
         lines.append(
             f"- population {plain_markdown(population['name'])} ({population['rows']:,} rows in "
             f"{', '.join(population['countries'])}): pays {ratio['median']:.2f}x the market (80% interval "
-            f"{ratio['low_80']:.2f}-{ratio['high_80']:.2f}); ask with population="
+            f"{ratio['low_80']:.2f}-{ratio['high_80']:.2f}){spreads}; ask with population="
         )
     lines += [f"- prior {name}: {text}" for name, text in section["priors"].items()]
     return lines
