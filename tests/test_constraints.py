@@ -82,3 +82,22 @@ def test_a_percentile_is_one_declaration_under_each_name_it_is_given_as(model):
             call(100)
         with pytest.raises(ParameterTypeError, match=rf"The {name} must be .* Got True of type bool instead"):
             call(True)
+
+
+def test_parameters_and_model_file_fields_are_refused_in_one_wording_over_one_kind_of_bounds():
+    import typing
+
+    from salarymodel.errors import ParameterError
+    from salarymodel.serving.constraints import CONFIDENCE, Between, must_be
+    from salarymodel.serving.model_io.schema import FieldError, conform
+
+    assert CONFIDENCE.bounds == Between(0.0, 1.0, low_open=True, high_open=True)
+    for value in (0.0, 0.5, 1.0, float("nan"), float("inf")):
+        assert CONFIDENCE.holds(value) == CONFIDENCE.bounds.holds(value)
+    with pytest.raises(ParameterError) as parameter:
+        CONFIDENCE.check(1.5, "predict")
+    with pytest.raises(FieldError) as field:
+        conform(1.5, typing.Annotated[float, CONFIDENCE.bounds], "confidence")
+    assert str(parameter.value) == must_be("The 'confidence' parameter of predict", "a float in (0, 1)", "1.5")
+    assert str(field.value) == must_be("the field 'confidence'", "a number in (0, 1)", "1.5")
+    assert must_be("the field 'x'", "finite", "nan", found="item 2 is nan") == "the field 'x' must be finite, but item 2 is nan."

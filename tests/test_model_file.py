@@ -126,10 +126,11 @@ def test_a_field_that_breaks_its_rule_is_named(shipped, dotted, value, field):
 def test_a_missing_or_unexpected_field_is_named(shipped):
     document = dict(shipped[0])
     del document["reference_year"]
-    with pytest.raises(FieldError, match="'reference_year' must be a whole number in \\[1990, 2100\\]; got 'nothing"):
+    with pytest.raises(FieldError, match="'reference_year' must be a whole number in \\[1990, 2100\\]\\. Got 'nothing"):
         ModelMeta.from_json(document)
     with pytest.raises(
-        FieldError, match="'meta_json' must be an object with the fields countries, .* and no others; got \"fields \\['note'\\]\""
+        FieldError,
+        match="'meta_json' must be an object with the fields countries, .* and no others\\. Got \"fields \\['note'\\]\" instead",
     ):
         ModelMeta.from_json({**shipped[0], "note": 1})
     with pytest.raises(FieldError, match="'metadata' must be an object with the fields seed, rows"):
@@ -182,7 +183,7 @@ def test_the_rules_are_worded_from_the_declarations():
     assert describe(str | None) == "text of 1 to 200 printable characters or null"
     assert conform([1, 2.5], tuple[float, ...], "x") == (1.0, 2.5)
     assert conform({"a": [1]}, dict[str, tuple[int, ...]], "x") == {"a": (1,)}
-    with pytest.raises(FieldError, match="'x' must be a number above 0; got 0"):
+    with pytest.raises(FieldError, match="'x' must be a number above 0\\. Got 0 instead"):
         conform(0, typing.Annotated[float, Between(0, low_open=True)], "x")
     assert math.isinf(Between().high)
 
@@ -195,7 +196,7 @@ def test_the_documented_refusal_is_the_one_given(shipped):
     )
     with pytest.raises(FieldError) as caught:
         ModelMeta.from_json(document)
-    quoted = str(caught.value).split(";")[0]
+    quoted = str(caught.value).split(", but")[0]
     docs = " ".join((Path(__file__).parents[1] / "docs" / "model-files.md").read_text().split())
     assert f'("{quoted}")' in docs
 
@@ -212,8 +213,37 @@ def test_a_bad_item_of_a_list_is_named_by_its_position(shipped):
     with pytest.raises(
         FieldError,
         match=r"'money\.wages\.DE\.log_levels' must be a list whose items are each a "
-        r"finite log level within ±5; item 3 is nan$",
+        r"finite log level within ±5, but item 3 is nan\.$",
     ):
         ModelMeta.from_json(_changed(shipped[0], "money.wages.DE.log_levels", levels))
-    with pytest.raises(FieldError, match=r"'cells' must be .*; item 1 is \['DE', 7\]$"):
+    with pytest.raises(FieldError, match=r"'cells' must be .*, but item 1 is \['DE', 7\]\.$"):
         ModelMeta.from_json(_changed(shipped[0], "cells", [["DE", None], ["DE", 7]]))
+
+
+def test_the_pay_a_model_describes_is_data_its_answers_read(shipped):
+    import dataclasses
+
+    from fastapi.testclient import TestClient
+
+    from salarymodel import load_model
+    from salarymodel.serving.model import SalaryModel
+    from salarymodel.web.app import create_app
+
+    document = dict(shipped[0])
+    assert ModelMeta.from_json(document).pay == "base"
+    document.pop("pay", None)  # a format-12 document names none: base pay
+    assert ModelMeta.from_json(document).pay == "base"
+    with pytest.raises(FieldError, match="'pay' must be 'base' or 'total'"):
+        ModelMeta.from_json({**shipped[0], "pay": "bonus"})
+    served = load_model()
+    total = SalaryModel(served.tables, dataclasses.replace(served.meta, pay="total"))
+    client = TestClient(create_app(total))
+    for path, params in [
+        ("/api/v1/estimate", {"country": "DE", "years": 5}),
+        ("/api/v1/rank", {"country": "DE", "years": 5, "salary": 70000}),
+        ("/api/v1/curve", {"country": "DE"}),
+        ("/api/v1/ranges", {"country": "DE"}),
+        ("/api/v1/model", {}),
+    ]:
+        answer = client.get(path, params=params)
+        assert answer.status_code == 200 and answer.json()["pay"] == "total", path

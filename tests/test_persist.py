@@ -277,6 +277,7 @@ def test_model_file_layout_is_pinned_to_the_format_version(model_dir):
             "local_currency",
             "metadata",
             "money",
+            "pay",
             "populations",
             "reference_per_usd",
             "reference_year",

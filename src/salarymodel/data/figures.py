@@ -22,6 +22,7 @@ from .shipped import raw_data_file
 from .statistics import kind_words, statistic_kind
 
 __all__ = [
+    "BASE_PAY",
     "FIGURE_COLUMNS",
     "load_figures",
     "load_levels",
@@ -52,7 +53,9 @@ FIGURE_COLUMNS = [
     "group_rank",
 ]
 _REQUIRED = ["id", "source", "country", "currency", "year", "level", "pay", "statistic", "value"]
-_PAY_TYPES = {"base", "total"}
+# The pay a model is trained on and serves; figures of total pay are kept out.
+BASE_PAY = "base"
+_PAY_TYPES = {BASE_PAY, "total"}
 _GROUP_RANK = re.compile(r"^(lowest|highest) of ([2-9]|[1-9][0-9]+|several)$")
 
 
@@ -327,7 +330,7 @@ def _mixed_statistics(raw: pd.DataFrame) -> list[str]:
 def exclusion_reasons(figures: pd.DataFrame) -> pd.Series:
     """Why each figure is kept out of the base-salary model ('' when used)."""
     reasons = pd.Series("", index=figures.index, dtype=object)
-    reasons[figures["pay"] != "base"] = "total compensation, not base salary: kept out of the base-salary model"
+    reasons[figures["pay"] != BASE_PAY] = "total compensation, not base salary: kept out of the base-salary model"
     reasons[figures["country"].isna()] = "names no country: kept in the data, not used for a country estimate"
     return reasons
 

@@ -68,10 +68,6 @@ class MoneyBasis:
     per_usd: dict[str, float]
     aging_used: list[dict] = field(default_factory=list)
 
-    def to_usd(self, amount: float, currency: str) -> float:
-        """Convert a reference-year amount in ``currency`` to USD."""
-        return amount / self.per_usd[currency]
-
     def to_dict(self) -> dict:
         """JSON-friendly form for the model card."""
         return {

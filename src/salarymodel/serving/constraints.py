@@ -4,14 +4,18 @@ A parameter's constraint (scikit-learn's ``Interval`` habit) says what kind of
 number it takes, its bounds and how to say so. :meth:`Interval.check` is the
 one validation every surface runs: the Python API calls it, the command line
 adds the option's name to its error (:func:`salarymodel.cli.options.with_option`),
-the web answers its error with a 422 naming the parameter. Every refusal is
-worded by :func:`parameter_message`.
+the web answers its error with a 422 naming the parameter. The model file's
+schema (:mod:`.model_io.schema`) declares its numbers with the same bounds
+(:class:`Between`, which an :class:`Interval` holds its values to). Every
+refusal, of a parameter or of a field of a model file, is worded by
+:func:`must_be`.
 
 Numpy and the standard library only: serving imports this module.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -19,11 +23,13 @@ import numpy as np
 
 from ..data.levels import MAX_YEARS
 from ..errors import ParameterError, ParameterTypeError
-from .model_io.schema import shown
 
 __all__ = [
+    "Between",
     "Interval",
+    "must_be",
     "parameter_message",
+    "shown",
     "CONFIDENCE",
     "AGING_RATE",
     "YEARS",
@@ -35,10 +41,59 @@ __all__ = [
 _NUMBERS = (int, float, np.integer, np.floating)
 
 
+def shown(value: object, limit: int = 80) -> str:
+    """A value as an error message quotes it: its repr, cut to ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def must_be(subject: str, rule: str, got: str, *, found: str | None = None) -> str:
+    """The one wording of every refusal: what ``subject`` must be, and what it got
+    (``got``, a value as :func:`shown` quotes it) or, when more precise, what is wrong
+    with it (``found``: 'item 3 is nan')."""
+    return f"{subject} must be {rule}, but {found}." if found else f"{subject} must be {rule}. Got {got} instead."
+
+
 def parameter_message(name: str, owner: str | None, rule: str, value: str) -> str:
-    """The one wording of a refused parameter: what it must be, and what it got."""
+    """A refused parameter's message: its name and the function it was given to."""
     of = f" of {owner}" if owner else ""
-    return f"The '{name}' parameter{of} must be {rule}. Got {value} instead."
+    return must_be(f"The '{name}' parameter{of}", rule, value)
+
+
+@dataclass(frozen=True)
+class Between:
+    """A finite number in ``[low, high]`` (an end excluded when ``low_open`` /
+    ``high_open``)."""
+
+    low: float = -math.inf
+    high: float = math.inf
+    low_open: bool = False
+    high_open: bool = False
+    rule: str | None = None
+
+    def holds(self, values: np.ndarray | float) -> bool:
+        """Whether every value is finite and within the bounds (numpy or a number)."""
+        if isinstance(values, float):  # one value: plain comparisons, no array
+            return (
+                math.isfinite(values)
+                and (values > self.low if self.low_open else values >= self.low)
+                and (values < self.high if self.high_open else values <= self.high)
+            )
+        values = np.asarray(values, dtype=float)
+        above = values > self.low if self.low_open else values >= self.low
+        below = values < self.high if self.high_open else values <= self.high
+        return bool((np.isfinite(values) & above & below).all())
+
+    def words(self) -> str:
+        if self.rule:
+            return self.rule
+        if math.isinf(self.low) and math.isinf(self.high):
+            return "finite"
+        if math.isinf(self.high):
+            return f"{'above' if self.low_open else 'at least'} {self.low:g}"
+        if math.isinf(self.low):
+            return f"{'below' if self.high_open else 'at most'} {self.high:g}"
+        return f"in {'(' if self.low_open else '['}{self.low:g}, {self.high:g}{')' if self.high_open else ']'}"
 
 
 @dataclass(frozen=True)
@@ -75,11 +130,16 @@ class Interval:
         """The same constraint on a parameter of another name (a percentile given as ``target``)."""
         return replace(self, name=name)
 
+    @property
+    def bounds(self) -> Between:
+        """The interval's bounds, as the model file's schema declares its numbers."""
+        return Between(
+            self.low, self.high, low_open=self.closed in ("neither", "right"), high_open=self.closed in ("neither", "left")
+        )
+
     def holds(self, value: float) -> bool:
-        """Whether a number lies in the interval (NaN never does)."""
-        above = value >= self.low if self.closed in ("both", "left") else value > self.low
-        below = value <= self.high if self.closed in ("both", "right") else value < self.high
-        return above and below
+        """Whether a number lies in the interval (NaN and infinity never do)."""
+        return self.bounds.holds(float(value))
 
     def refusal(self, value: object, owner: str | None) -> ParameterError:
         """The error naming this parameter, its rule and ``value``."""

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ParameterError, ParameterTypeError
 from .bands import check_percentile
+from .constraints import shown
 from .distribution import Distribution, resolve_query
-from .model_io.schema import shown
 
 if TYPE_CHECKING:
     from .core import ModelCore

@@ -21,8 +21,8 @@ from __future__ import annotations
 import dataclasses
 
 from ..errors import ParameterError, ParameterTypeError
+from .constraints import shown
 from .model_io.records import ModelMeta, ServingTables
-from .model_io.schema import shown
 
 __all__ = ["PER_CELL_TABLES", "population_tables", "population_countries", "check_population"]
 

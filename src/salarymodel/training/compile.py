@@ -22,7 +22,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from ..data.aging import WageSeries, figure_month, month_ordinal
-from ..data.figures import level_edges
+from ..data.figures import BASE_PAY, level_edges
 from ..data.fx import monthly_rates_per_usd
 from ..data.names import country_labels, country_names_for
 from ..data.sources import load_sources
@@ -204,6 +204,7 @@ def compile_model(
         "metadata": metadata.to_json(),
         "fidelity": {"columns": ["id"], "records": []},
         "populations": [[name, cell] for name, cell, _ in populations],
+        "pay": BASE_PAY,
     }
     # Through the model file's own readers: training cannot build a model the loader would refuse.
     typed = ModelMeta.from_json(meta)

@@ -177,6 +177,6 @@ def batch_answer(model, kind: str, body: bytes, query: dict) -> tuple[int, dict]
         "rows": rows,
         "scored": len(rows) - bad,
         "bad": bad,
-        "pay": "base",
+        "pay": model.meta.pay,
         "limits": {"rows": MAX_BATCH_ROWS, "bytes": MAX_BATCH_BYTES},
     }

@@ -40,7 +40,7 @@ History
 - 13: one quantile table per row (``quantiles``: normal-score levels by half
   years), the regression's predictions, in place of the two-piece form
   (``centre``, ``scale``, ``scale_high``, ``ratio_low``, ``ratio_high``,
-  ``shapes``).
+  ``shapes``); the document's ``pay``, the pay the tables describe.
 """
 
 from __future__ import annotations

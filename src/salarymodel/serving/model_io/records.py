@@ -251,6 +251,9 @@ class ModelMeta(Record):
     # The tables' rows after the cells': each a population (a source of records) and the
     # cell it answers for as that population sees the market. A format-10 file has none.
     populations: tuple[tuple[Name, Annotated[int, Between(0)]], ...] = dataclasses.field(default=(), kw_only=True)
+    # The pay the tables describe (figures of other pay are kept out of training). A
+    # format-12 file and earlier describe base pay.
+    pay: Annotated[str, Text(pattern="base|total", rule="'base' or 'total'")] = dataclasses.field(default="base", kw_only=True)
 
     @property
     def rows(self) -> int:

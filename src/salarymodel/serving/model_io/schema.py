@@ -19,7 +19,6 @@ the callers bound sizes and depth before parsing.
 from __future__ import annotations
 
 import dataclasses
-import math
 import re
 import types
 import typing
@@ -27,6 +26,8 @@ from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, TypeVar
 
 import numpy as np
+
+from ..constraints import Between, must_be, shown
 
 __all__ = ["FieldError", "Text", "Between", "Items", "Array", "Record", "conform", "describe", "declared_types", "path", "shown"]
 
@@ -48,14 +49,8 @@ class FieldError(ValueError):
     """
 
     def __init__(self, field: str, rule: str, value: object, found: str | None = None) -> None:
-        super().__init__(f"the field '{field}' must be {rule}; {found or 'got ' + shown(value)}")
+        super().__init__(must_be(f"the field '{field}'", rule, shown(value), found=found))
         self.field, self.rule, self.value = field, rule, value
-
-
-def shown(value: object, limit: int = 80) -> str:
-    """A value as an error message quotes it: its repr, cut to ``limit`` characters."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass(frozen=True)
@@ -81,42 +76,6 @@ class Text:
         if self.rule:
             return self.rule
         return f"text of {0 if self.empty else 1} to {self.limit} {'' if self.any_character else 'printable '}characters"
-
-
-@dataclass(frozen=True)
-class Between:
-    """A finite number in ``[low, high]`` (an end excluded when ``low_open`` /
-    ``high_open``)."""
-
-    low: float = -math.inf
-    high: float = math.inf
-    low_open: bool = False
-    high_open: bool = False
-    rule: str | None = None
-
-    def holds(self, values: np.ndarray | float) -> bool:
-        """Whether every value is finite and within the bounds (numpy or a number)."""
-        if isinstance(values, float):  # one value: plain comparisons, no array
-            return (
-                math.isfinite(values)
-                and (values > self.low if self.low_open else values >= self.low)
-                and (values < self.high if self.high_open else values <= self.high)
-            )
-        values = np.asarray(values, dtype=float)
-        above = values > self.low if self.low_open else values >= self.low
-        below = values < self.high if self.high_open else values <= self.high
-        return bool((np.isfinite(values) & above & below).all())
-
-    def words(self) -> str:
-        if self.rule:
-            return self.rule
-        if math.isinf(self.low) and math.isinf(self.high):
-            return "finite"
-        if math.isinf(self.high):
-            return f"{'above' if self.low_open else 'at least'} {self.low:g}"
-        if math.isinf(self.low):
-            return f"{'below' if self.high_open else 'at most'} {self.high:g}"
-        return f"in {'(' if self.low_open else '['}{self.low:g}, {self.high:g}{')' if self.high_open else ']'}"
 
 
 @dataclass(frozen=True)

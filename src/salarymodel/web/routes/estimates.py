@@ -66,7 +66,7 @@ def estimate(
     body.update(
         {
             "percentiles": {f"p{q}": v for q, v in zip(PERCENTILES, p.values())},
-            "pay": "base",
+            "pay": core.meta.pay,
             "population": population or None,
             "model_version": core.metadata.version,
             "model_seed": core.metadata.seed,
@@ -102,7 +102,7 @@ def rank(
     body = {key: _clean(value) for key, value in answer.to_dict().items()}
     body.update(
         {
-            "pay": "base",
+            "pay": model.meta.pay,
             "population": population or None,
             "sentence": answer.sentence(),
             "model_version": model.meta.metadata.version,

@@ -43,7 +43,7 @@ def ranges(
         population=population,
     )
     return {
-        "pay": "base",
+        "pay": model.meta.pay,
         "target": target,
         "spread": [spread_low, spread_high],
         "ranges": [answer.to_dict() for answer in answers],
@@ -77,7 +77,7 @@ def curve(
         "company": first["company"],
         "currency": first["currency"],
         "as_of": first["as_of"],
-        "pay": "base",
+        "pay": model.meta.pay,
         "points": [{"years": float(y), **{f"p{int(q)}": float(row[q]) for q in wide.columns}} for y, row in wide.iterrows()],
     }
 
@@ -97,7 +97,7 @@ def model_summary(model: ModelDep, card: CardDep) -> dict:
         "rows": facts.rows,
         "countries": list(model.core.countries),
         "reference_year": model.core.reference_year,
-        "pay": "base",
+        "pay": model.meta.pay,
         "band": "80% of ML engineers like this (country, years, employer) earn between low and high: the "
         "spread within the market plus the uncertainty of the market's median, each counted once",
         "created_at": None,

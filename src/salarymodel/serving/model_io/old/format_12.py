@@ -74,15 +74,20 @@ def upgrade(arrays: dict[str, np.ndarray], document: dict[str, Any]) -> tuple[di
         row_cells = [country for country, _ in cells] + [cells[cell][0] for _, cell in document.get("populations", [])]
         row_country = np.array([countries.index(country) for country in row_cells], dtype=np.int64)
     except (KeyError, TypeError, ValueError, IndexError):
-        raise FieldError("cells", "cells of the document's countries", None, found="a format-12 document without them") from None
+        raise FieldError("cells", "cells of the document's countries", None, found="the format-12 document has none") from None
     for name in MEMBERS - {"shapes", "fx_rates", "meta_json"}:
         table = arrays[name]
         if table.shape != (len(row_cells), GRID_SIZE) or not np.isfinite(table).all():
-            raise FieldError(name, f"a finite table of shape ({len(row_cells)}, {GRID_SIZE})", None, found=f"shape {table.shape}")
+            raise FieldError(
+                name, f"a finite table of shape ({len(row_cells)}, {GRID_SIZE})", None, found=f"it has shape {table.shape}"
+            )
     if arrays["shapes"].shape != (len(countries), _R_POINTS, len(Z_GRID)) or not np.isfinite(arrays["shapes"]).all():
         shape = arrays["shapes"].shape
         raise FieldError(
-            "shapes", f"a finite table of shape ({len(countries)}, {_R_POINTS}, {len(Z_GRID)})", None, found=f"shape {shape}"
+            "shapes",
+            f"a finite table of shape ({len(countries)}, {_R_POINTS}, {len(Z_GRID)})",
+            None,
+            found=f"it has shape {shape}",
         )
     median = arrays["median"]
     quantiles = np.stack([_level_rows(k, arrays, row_country, median)[:, _POINTS] for k in range(len(Z_GRID))], axis=2)
