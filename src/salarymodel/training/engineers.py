@@ -3,7 +3,8 @@
 Each engineer belongs to one served row (a country's market, an employer,
 or a population's view of either): a posterior draw ``j`` of its median
 curve ``m_j`` (the market's, with the shared site bias or the population's
-offset, and the employer's effect) and its spread ``s_j``, a years of
+offset, and the employer's effect) and its spread ``s_j`` (a population's
+own: its factor of the market's), a years of
 experience, and one base pay from that draw,
 
     log pay = m_j(years) + s_j(years) * eps,      eps ~ Normal(0, 1).
