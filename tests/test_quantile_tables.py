@@ -183,3 +183,18 @@ def test_a_format_12_file_with_tables_of_the_wrong_shape_is_refused_by_name(tmp_
     _rewritten(folder, 12, change=shorter_shapes)
     with pytest.raises(ModelIntegrityError, match=r"'shapes' must be a finite table of shape \(3, 81, 71\)"):
         load_model(folder)
+
+
+def test_the_docs_quote_the_regressions_settings_as_the_code_has_them():
+    from salarymodel.serving.model_io._protocol import FORMAT_VERSION
+    from salarymodel.training.engineers import DEFAULT_ROWS_PER_COUNTRY
+    from salarymodel.training.measurement import POPULATION_SPREAD_SD
+
+    docs = Path(__file__).parents[1] / "docs"
+    methodology = " ".join((docs / "methodology.md").read_text(encoding="utf-8").split())
+    assert f"every posterior draw gives {ENGINEERS_PER_DRAW} engineers" in methodology
+    assert f"at {len(Z_GRID)} normal-score levels ({Z_GRID[0]:g} to {Z_GRID[-1]:g} sd)" in methodology
+    assert f"{DEFAULT_ROWS_PER_COUNTRY:,} per country (`--rows`)" in methodology
+    assert f"`log factor ~ Normal(0, {POPULATION_SPREAD_SD:g})`" in methodology
+    model_files = " ".join((docs / "model-files.md").read_text(encoding="utf-8").split())
+    assert f"format ({FORMAT_VERSION})" in model_files

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..data.training_data import TrainingData
 from .posterior import Posterior
 
-__all__ = ["Cell", "model_cells", "served_rows"]
+__all__ = ["Cell", "model_cells", "served_rows", "table_rows"]
 
 Cell = tuple[str, str | None]
 
@@ -29,3 +29,9 @@ def served_rows(data: TrainingData, posterior: Posterior) -> tuple[list[Cell], l
     for name, unit, covered in posterior.population_units():
         populations += [(name, i, unit) for i, (country, _) in enumerate(cells) if country in covered]
     return cells, populations
+
+
+def table_rows(cells: list[Cell], populations: list[tuple[str, int, int]]) -> list[tuple[int, int | None]]:
+    """Each row of a model's tables as (cell, unit): the cells' own (unit None), then each
+    population's view of a cell (:func:`served_rows`' order)."""
+    return [(i, None) for i in range(len(cells))] + [(cell, unit) for _, cell, unit in populations]

@@ -35,7 +35,7 @@ from ..serving.model import SalaryModel
 from ..serving.model_io.records import FidelityRecord, ModelMeta, ServingTables, TrainingFacts
 from ..serving.money import MoneyTable
 from ._seeds import country_rng
-from .cells import Cell, served_rows
+from .cells import Cell, served_rows, table_rows
 from .engineers import row_engineers
 from .posterior import Posterior
 from .provenance import provenance_tables
@@ -59,11 +59,9 @@ def fit_quantile_curves(
     Each country draws its rows' engineers, in row order, from its own stream of ``seed``.
     """
     template = QuantileCurves() if regression is None else regression
-    rows: list[tuple[int, int | None]] = [(i, None) for i in range(len(cells))]
-    rows += [(cell, unit) for _, cell, unit in populations]
     streams: dict[str, np.random.Generator] = {}
     fitted = []
-    for cell, unit in rows:
+    for cell, unit in table_rows(list(cells), list(populations)):
         country, company = cells[cell]
         rng = streams.setdefault(country, country_rng(seed, country, purpose=11))
         years, pay = row_engineers(posterior, country, company, unit, rng)
@@ -79,11 +77,7 @@ def _median_interval(
     Monte Carlo noise)."""
     low, high = np.empty((len(rows), len(QUANTILE_YEARS))), np.empty((len(rows), len(QUANTILE_YEARS)))
     for i, (cell, unit) in enumerate(rows):
-        country, company = cells[cell]
-        if unit is None:
-            median = posterior.median_draws(country, company, QUANTILE_YEARS)
-        else:
-            median = posterior.population_median_draws(country, company, QUANTILE_YEARS, unit)
+        median, _ = posterior.row_draws(*cells[cell], QUANTILE_YEARS, unit)
         low[i], high[i] = np.quantile(median, [0.1, 0.9], axis=0)
     return np.maximum.accumulate(onto_grid(low), axis=1), np.maximum.accumulate(onto_grid(high), axis=1)
 
@@ -164,8 +158,7 @@ def compile_model(
     countries = sorted(posterior.data.countries)
     used = data.used_figures()
     local = {c: code for c, code in data.local_currencies().items() if c in countries}
-    rows: list[tuple[int, int | None]] = [(i, None) for i in range(len(cells))]
-    rows += [(cell, unit) for _, cell, unit in populations]
+    rows = table_rows(cells, populations)
     if len(curves) != len(rows):
         raise ValueError(f"One fitted regression per served row: {len(rows)} rows, {len(curves)} regressions.")
     quantile_table = np.stack([fitted.predict_quantiles(QUANTILE_YEARS.reshape(-1, 1)) for fitted in curves])
@@ -174,7 +167,7 @@ def compile_model(
     median_low, median_high = np.minimum(median_low, median), np.maximum(median_high, median)
     support, source, source_lists = provenance_tables(used, cells, YEARS_GRID)
     # A population's rows rest on the same figures as the cells they answer for (and on its rows).
-    same = [i for i in range(len(cells))] + [cell for _, cell, _ in populations]
+    same = [cell for cell, _ in rows]
     support, source = np.asarray(support)[same], np.asarray(source)[same]
     money = _money_table(data, posterior, local)
     money_meta, fx = money.to_meta()

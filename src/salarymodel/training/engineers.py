@@ -161,12 +161,7 @@ def row_engineers(
     (years, log_pay) : ndarray, ndarray
         Each of length draws x points x :data:`ENGINEERS_PER_DRAW`.
     """
-    if unit is None:
-        median = posterior.median_draws(country, company, QUANTILE_YEARS)
-        spread = posterior.spread_draws(country, company, QUANTILE_YEARS)
-    else:
-        median = posterior.population_median_draws(country, company, QUANTILE_YEARS, unit)
-        spread = posterior.population_spread_draws(country, company, QUANTILE_YEARS, unit)
+    median, spread = posterior.row_draws(country, company, QUANTILE_YEARS, unit)
     # One score in each equal-probability stratum per draw and point.
     strata = (np.arange(ENGINEERS_PER_DRAW) + rng.uniform(size=(*median.shape, ENGINEERS_PER_DRAW))) / ENGINEERS_PER_DRAW
     pay = median[:, :, None] + spread[:, :, None] * ndtri(strata)

@@ -214,12 +214,16 @@ class Posterior:
         median = self.median_draws(country, company, years) - self.draws["site_bias"][:, c, None]
         return median + self.draws["source_offset"][:, unit, None]
 
-    def population_spread_draws(self, country: str, company: str | None, years: np.ndarray, unit: int) -> np.ndarray:
-        """Draws of the spread among a population's engineers of a cell: the market's times
-        the population's own factor (learnt from its rows). Shape (draw, year)."""
+    def row_draws(self, country: str, company: str | None, years: np.ndarray, unit: int | None) -> tuple[np.ndarray, np.ndarray]:
+        """Draws of the median and the spread of one served row, shape (draw, year) each:
+        the cell's (``unit`` None), or the cell as population ``unit`` sees it, whose
+        engineers spread by its own factor of the market's spread (learnt from its rows)."""
         spread = self.spread_draws(country, company, years)
+        if unit is None:
+            return self.median_draws(country, company, years), spread
         factor = self.draws.get("population_spread")
-        return spread if factor is None else spread * np.exp(factor[:, unit, None])
+        spread = spread if factor is None else spread * np.exp(factor[:, unit, None])
+        return self.population_median_draws(country, company, years, unit), spread
 
     def population_units(self) -> list[tuple[str, int, list[str]]]:
         """Each source of records: its name, its unit's index and the countries it has rows in."""
