@@ -22,17 +22,16 @@ def test_a_draw_more_probable_without_the_figures_weighs_more():
     assert np.exp(log_weights).sum() == pytest.approx(1.0)
 
 
-def test_holding_out_a_low_figure_moves_the_posterior_the_way_a_new_run_does(model):
-    # f02 reports US percentiles about 40% under the rest: without it the US level rises
-    # and the sites' spread falls (seed 0, a sampled refit without f02: level 11.39 -> 11.43,
-    # tau 0.119 -> 0.096; these weights: 11.41 and 0.109; weights of the wrong sign: 0.141).
+def test_holding_out_an_agreeing_figure_moves_the_posterior_the_way_a_new_run_does(model):
+    # f01 reports the US market within 2% of the other sites: without it they disagree
+    # more, so the sites' spread rises (seed 0, a sampled refit without f01: tau_source
+    # 0.117 -> 0.123; these weights: 0.126; weights of the wrong sign: 0.109).
     full = training_state(model).posterior
-    us = full.data.countries.index("US")
-    result = reweighted(full, full.data.without(["f02"]))
+    result = reweighted(full, full.data.without(["f01"]))
     moved = result.posterior.draws
-    assert moved["level"][:, us].mean() > full.draws["level"][:, us].mean() + 0.005
-    assert moved["tau_source"].mean() < full.draws["tau_source"].mean() - 0.005
-    assert result.posterior.data.use is not None and result.posterior.data.use[full.data.ids.index("f02")] == 0
+    assert result.reliable
+    assert moved["tau_source"].mean() > full.draws["tau_source"].mean() + 0.004
+    assert result.posterior.data.use is not None and result.posterior.data.use[full.data.ids.index("f01")] == 0
     assert set(moved) == set(full.draws)
     assert all(moved[name].shape == full.draws[name].shape for name in full.draws)
 

@@ -62,6 +62,7 @@ __all__ = [
     "KNOTS",
     "POPULATION_SD",
     "POPULATION_SPREAD_SD",
+    "LEVEL_EDGE_SD",
     "REPORTING_SD",
     "SHARED_SITE_SD",
     "SPREAD_TREND_END",
@@ -135,6 +136,11 @@ SEVERAL_PRIOR = (0.4, 0.3, 0.2, 0.1)
 LEVEL_MIX_CONCENTRATION = 20.0
 # Points per cell at which the curve is read (the cell's years, stratified).
 _POINTS = 16
+# Where sites put the edges between their levels (entry|mid, mid|senior, senior|lead) is
+# uncertain: each is Normal(levels.csv's edge, this sd) in years, so that 95% of the prior
+# lies where sites draw that edge (entry ends at 2 to 4 years, mid at 5.5 to 8.5, senior
+# at 10 to 14). The first level starts at 0 and the last is drawn up to its table end.
+LEVEL_EDGE_SD = (0.5, 0.75, 1.0)
 
 
 def prior_settings() -> dict[str, str]:
@@ -161,6 +167,9 @@ def prior_settings() -> dict[str, str]:
         "sites behind 'several'": "k in "
         + ", ".join(f"{k} ({p:.0%})" for k, p in zip(SEVERAL, SEVERAL_PRIOR))
         + " for a lowest/highest of several sites whose count the source does not give",
+        "level edges": "the edges between entry|mid, mid|senior and senior|lead where sites put them: "
+        + ", ".join(f"Normal(levels.csv's edge, {sd:g})" for sd in LEVEL_EDGE_SD)
+        + " years; a level's figure describes the years between its edges",
         "level mix": f"Dirichlet({LEVEL_MIX_CONCENTRATION:g} x levels.csv's share_of_all) for what an all-levels "
         "figure averages over",
         "reporting noise": f"Normal(0, {REPORTING_SD}) on every reported statistic",
@@ -197,19 +206,40 @@ def _order_statistic(rank: int, k: int) -> tuple[float, float]:
     return mean, moment(2) - mean**2
 
 
-def _cell_years(level: str, years_min: float, years_max: float, levels: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Stratified years of a cell and their weights: uniform in its range, or the
-    partition levels mixed by their ``share_of_all`` for an all-levels figure."""
+def _cell_years(
+    level: str, years_min: float, years_max: float, levels: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Stratified years of a cell, their weights, and for each point its partition level
+    (-1: years fixed, as given or a source's own bucket) and its place within that level
+    (0 to 1): uniform in its range, or the partition levels mixed by their
+    ``share_of_all`` for an all-levels figure."""
+    fractions = (np.arange(_POINTS) + 0.5) / _POINTS
     if level != "all":
-        return years_min + (years_max - years_min) * (np.arange(_POINTS) + 0.5) / _POINTS, np.full(_POINTS, 1 / _POINTS)
+        # A level's years as levels.csv gives them follow its sampled edges; years a figure
+        # states itself (f05: mid at 5 to 10 years) or a source's own bucket are fixed.
+        stated = level not in PARTITION_LEVELS or (years_min, years_max) != tuple(
+            levels.loc[level, ["years_min", "years_max"]].astype(float)
+        )
+        which = -1 if stated else PARTITION_LEVELS.index(level)
+        years = years_min + (years_max - years_min) * fractions
+        return years, np.full(_POINTS, 1 / _POINTS), np.full(_POINTS, which), fractions
     per = _POINTS // len(PARTITION_LEVELS)
+    within = (np.arange(per) + 0.5) / per
     points, weights = [], []
     for name in PARTITION_LEVELS:
         low, high, share = levels.loc[name, ["years_min", "years_max", "share_of_all"]].astype(float)
-        points.append(low + (high - low) * (np.arange(per) + 0.5) / per)
+        points.append(low + (high - low) * within)
         weights.append(np.full(per, share / per))
     weights_all = np.concatenate(weights)
-    return np.concatenate(points), weights_all / weights_all.sum()
+    of_level = np.repeat(np.arange(len(PARTITION_LEVELS)), per)
+    return np.concatenate(points), weights_all / weights_all.sum(), of_level, np.tile(within, len(PARTITION_LEVELS))
+
+
+def level_bounds(levels: pd.DataFrame) -> np.ndarray:
+    """The partition levels' bounds in years as levels.csv states them: the first level's
+    start, the edges between levels, the last level's end."""
+    table = levels.loc[list(PARTITION_LEVELS), ["years_min", "years_max"]].astype(float)
+    return np.concatenate([[table["years_min"].iloc[0]], table["years_max"].to_numpy()])
 
 
 @dataclass(frozen=True)
@@ -239,6 +269,11 @@ class MeasurementData:
     years: np.ndarray
     weights: np.ndarray
     centre: np.ndarray
+    # Each point's partition level (-1: fixed years) and its place in it, and the levels'
+    # bounds as levels.csv states them (the inner ones are sampled around these).
+    year_level: np.ndarray = field(default_factory=lambda: np.zeros((0, _POINTS), dtype=np.int32))
+    year_fraction: np.ndarray = field(default_factory=lambda: np.zeros((0, _POINTS)))
+    level_bounds: np.ndarray = field(default_factory=lambda: np.array([0.0, 3.0, 7.0, 12.0, 25.0]))
     # Years over which each statistic's country adds real growth (0: an index of pay),
     # and each country's prior of that growth (log rate a year; sd 0: none).
     age: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -324,6 +359,9 @@ class MeasurementData:
             "record_count",
             "record_mean",
             "record_squares",
+            "year_level",
+            "year_fraction",
+            "level_bounds",
         ]
         arrays = {name: getattr(self, name) for name in names}
         # A source of records is a population where the figures describe the market; in a
@@ -413,12 +451,14 @@ def measurement_data(
             "order_var",
             "years",
             "weights",
+            "year_level",
+            "year_fraction",
             "order_means",
             "order_vars",
             "order_log_prior",
         )
     }
-    cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+    cache: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
     for i, row in enumerate(figures.to_dict("records")):
         kind = kind_of(row["statistic"], ranked=bool(ranks[i]))
         key = (row["level"], row["years_min"], row["years_max"])
@@ -454,9 +494,14 @@ def measurement_data(
         columns["order_var"].append(variance)
         columns["years"].append(cache[key][0])
         columns["weights"].append(cache[key][1])
+        columns["year_level"].append(cache[key][2])
+        columns["year_fraction"].append(cache[key][3])
     arrays = {name: np.asarray(values) for name, values in columns.items()}
     for name in ("country", "unit", "employer", "kind"):
         arrays[name] = arrays[name].astype(np.int32).reshape(-1)
+    arrays["year_level"] = arrays["year_level"].astype(np.int32).reshape(len(figures), _POINTS)
+    arrays["year_fraction"] = arrays["year_fraction"].astype(float).reshape(len(figures), _POINTS)
+    arrays["level_bounds"] = level_bounds(levels)
     for name in ("order_means", "order_vars", "order_log_prior"):
         arrays[name] = np.asarray(columns[name], dtype=float).reshape(len(figures), len(SEVERAL))
     groups = [str(g) if rank else "" for g, rank in zip(figures.get("group", pd.Series([None] * len(figures))), ranks)]
@@ -613,7 +658,15 @@ def measurement_model(data: dict, n_countries: int, n_units: int, n_employers: i
     residuals, variances, units = [], [], []
     kind = data["kind"]
     if len(kind):
-        median, spread = median_and_spread(data["country"], data["employer"], data["years"])
+        # Where sites put the edges between levels: each inner bound around levels.csv's.
+        inner = data["level_bounds"][1:-1]
+        edges_raw = numpyro.sample("level_edges_raw", dist.Normal(0.0, 1.0).expand([len(LEVEL_EDGE_SD)]).to_event(1))
+        edges = numpyro.deterministic("level_edges", inner + jnp.asarray(LEVEL_EDGE_SD) * edges_raw)
+        bounds = jnp.concatenate([data["level_bounds"][:1], edges, data["level_bounds"][-1:]])
+        which = jnp.maximum(data["year_level"], 0)
+        start, end = bounds[which], bounds[which + 1]
+        years = jnp.where(data["year_level"] >= 0, start + (end - start) * data["year_fraction"], data["years"])
+        median, spread = median_and_spread(data["country"], data["employer"], years)
         median = median - (growth[data["country"]] * data["age"])[:, None]
         # An all-levels figure averages over a mix of levels that is itself uncertain.
         shares = data["level_shares"] / jnp.sum(data["level_shares"])

@@ -21,6 +21,7 @@ import numpy as np
 from ..data.levels import PARTITION_LEVELS
 from .measurement import (
     KNOTS,
+    LEVEL_EDGE_SD,
     LEVEL_MIX_CONCENTRATION,
     SEVERAL,
     SHARED_SITE_SD,
@@ -68,7 +69,16 @@ class DiagnosticLimits:
 
 
 # Sites computed from the sampled ones (not judged by the diagnostics on their own).
-_DERIVED = ("level", "slopes", "predicted_low", "predicted_high", "offset_mean", "offset_var", "population_spread")
+_DERIVED = (
+    "level",
+    "slopes",
+    "predicted_low",
+    "predicted_high",
+    "offset_mean",
+    "offset_var",
+    "population_spread",
+    "level_edges",
+)
 HYPERPARAMETERS = ("tau_source", "tau_employer", "employer_spread_share")
 
 
@@ -269,6 +279,20 @@ class Posterior:
     def quantile(self, name: str, q) -> np.ndarray:
         return np.quantile(self.draws[name], q, axis=0)
 
+    def level_edges(self) -> dict[str, dict]:
+        """Each edge between partition levels: its posterior (median, 80% interval) beside its
+        prior (levels.csv's edge, :data:`~.measurement.LEVEL_EDGE_SD`); none without figures."""
+        if "level_edges" not in self.draws:
+            return {}
+        names = [f"{a}|{b}" for a, b in zip(PARTITION_LEVELS, PARTITION_LEVELS[1:])]
+        z = 1.2815515655446004  # the 90th percentile of a standard normal
+        found = {}
+        for j, (name, centre, sd) in enumerate(zip(names, self.data.level_bounds[1:-1], LEVEL_EDGE_SD)):
+            low, mid, high = np.quantile(self.draws["level_edges"][:, j], [0.1, 0.5, 0.9])
+            prior = {"median": float(centre), "low_80": float(centre - z * sd), "high_80": float(centre + z * sd)}
+            found[name] = {"median": float(mid), "low_80": float(low), "high_80": float(high), "prior": prior}
+        return found
+
     def several(self) -> list[dict]:
         """For each figure ranked among "several" sites: the prior and posterior probability
         of each count of sites (the figures of one group share them)."""
@@ -327,6 +351,7 @@ class Posterior:
                 level: {**interval(self.draws["level_mix"][:, j]), "prior": interval(mix_prior[:, j])}
                 for j, level in enumerate(PARTITION_LEVELS)
             },
+            "level_edges": self.level_edges(),
             "several": self.several(),
             "countries": countries,
             "source_offsets": {u: interval(offsets[:, j]) for j, u in enumerate(self.data.units)},
@@ -378,6 +403,7 @@ def _start(n_countries: int, n_units: int, n_employers: int) -> dict[str, np.nda
         "slope_raw": np.full((len(KNOTS) - 1, n_countries), 0.7),
         "employer_raw": np.zeros(max(n_employers, 1)),
         "source_weight": np.ones(n_units),
+        "level_edges_raw": np.zeros(len(LEVEL_EDGE_SD)),
     }
 
 
