@@ -60,18 +60,19 @@ def test_every_hyperparameter_shows_its_prior_beside_its_posterior(card, model_d
     assert "share of lead in an all-levels figure" in markdown and 'sites behind f11\'s "several"' in markdown
 
 
-def test_the_level_edges_are_parameters_around_the_levels_table(card, model_dir):
+def test_each_countrys_level_edges_are_parameters_around_the_levels_table(card, model_dir):
     table = load_levels()
-    edges = card["level_edges"]
-    assert list(edges) == ["entry|mid", "mid|senior", "senior|lead"]
+    assert set(card["level_edges"]) == {"DE", "IN", "US"}
     z = 1.2815515655446004
-    for (name, value), sd in zip(edges.items(), LEVEL_EDGE_SD):
-        stated = float(table.loc[name.split("|")[0], "years_max"])
-        assert value["prior"]["median"] == stated
-        assert value["prior"]["high_80"] - value["prior"]["low_80"] == pytest.approx(2 * z * sd)
-        assert value["low_80"] < value["median"] < value["high_80"]
+    for edges in card["level_edges"].values():
+        assert list(edges) == ["entry|mid", "mid|senior", "senior|lead"]
+        for (name, value), sd in zip(edges.items(), LEVEL_EDGE_SD):
+            stated = float(table.loc[name.split("|")[0], "years_max"])
+            assert value["prior"]["median"] == stated
+            assert value["prior"]["high_80"] - value["prior"]["low_80"] == pytest.approx(2 * z * sd)
+            assert value["low_80"] < value["median"] < value["high_80"]
     markdown = (model_dir / "salary_model.md").read_text()
-    assert "- years at the senior|lead edge where sites put it: " in markdown
+    assert "- years at the senior|lead edge where DE's sites put it: " in markdown
 
 
 def _reports(data, edges_raw) -> float:
@@ -84,17 +85,23 @@ def _reports(data, edges_raw) -> float:
     arrays = {name: jnp.asarray(value) for name, value in data.arrays().items()}
     sizes = (len(data.countries), len(data.units), len(data.employers))
     model = handlers.substitute(handlers.seed(measurement_model, 3), data={"level_edges_raw": jnp.asarray(edges_raw)})
-    return float(handlers.trace(model).get_trace(arrays, *sizes)["reports"]["fn"].log_prob(None))
+    return float(handlers.trace(model).get_trace(arrays, *sizes)["reports"]["fn"].log_factor)
 
 
-def test_a_level_figure_describes_the_years_between_its_sampled_edges(training_data):
+def test_a_level_figure_describes_the_years_between_its_own_countrys_sampled_edges(training_data):
     from dataclasses import replace
 
     data = measurement_data(training_data.used_figures(), training_data.levels)
-    entry = data.ids.index("f17")  # Germany's entry-level range: 0 to the entry|mid edge
+    entry = data.ids.index("f17")  # Germany's entry-level range: 0 to Germany's entry|mid edge
     assert (data.year_level[entry] == 0).all()
-    moved = _reports(data, [2.0, 0.0, 0.0])
-    assert moved != pytest.approx(_reports(data, [0.0, 0.0, 0.0]), abs=1e-6)
+    germany, us = data.countries.index("DE"), data.countries.index("US")
+    still = np.zeros((len(data.countries), len(LEVEL_EDGE_SD)))
+    german, american = still.copy(), still.copy()
+    german[germany, 0] = american[us, 0] = 2.0
+    # Each country's edge moves its own figures' likelihood only.
+    only_germany = replace(data, use=(data.country == germany).astype(float))
+    assert _reports(only_germany, german) != pytest.approx(_reports(only_germany, still), abs=1e-6)
+    assert _reports(only_germany, american) == pytest.approx(_reports(only_germany, still), abs=1e-9)
     # With every figure's years fixed as given, the edges no longer enter the likelihood.
     fixed = replace(data, year_level=np.full_like(data.year_level, -1))
-    assert _reports(fixed, [2.0, 0.0, 0.0]) == pytest.approx(_reports(fixed, [0.0, 0.0, 0.0]), abs=1e-9)
+    assert _reports(fixed, german) == pytest.approx(_reports(fixed, still), abs=1e-9)

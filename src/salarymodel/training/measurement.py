@@ -658,13 +658,18 @@ def measurement_model(data: dict, n_countries: int, n_units: int, n_employers: i
     residuals, variances, units = [], [], []
     kind = data["kind"]
     if len(kind):
-        # Where sites put the edges between levels: each inner bound around levels.csv's.
+        # Where a country's sites put the edges between levels: each inner bound around
+        # levels.csv's, per country (an edge shared by countries let one US entry figure
+        # move Germany's reading of its entry range: countries share only the scales).
+        n_edges = len(LEVEL_EDGE_SD)
+        edges_raw = numpyro.sample("level_edges_raw", dist.Normal(0.0, 1.0).expand([n_countries, n_edges]).to_event(2))
         inner = data["level_bounds"][1:-1]
-        edges_raw = numpyro.sample("level_edges_raw", dist.Normal(0.0, 1.0).expand([len(LEVEL_EDGE_SD)]).to_event(1))
-        edges = numpyro.deterministic("level_edges", inner + jnp.asarray(LEVEL_EDGE_SD) * edges_raw)
-        bounds = jnp.concatenate([data["level_bounds"][:1], edges, data["level_bounds"][-1:]])
+        edges = numpyro.deterministic("level_edges", inner + jnp.asarray(LEVEL_EDGE_SD) * edges_raw)  # (country, edge)
+        outer = jnp.broadcast_to(data["level_bounds"][jnp.array([0, -1])], (n_countries, 2))
+        bounds = jnp.concatenate([outer[:, :1], edges, outer[:, 1:]], axis=1)[data["country"]]
         which = jnp.maximum(data["year_level"], 0)
-        start, end = bounds[which], bounds[which + 1]
+        start = jnp.take_along_axis(bounds, which, axis=1)
+        end = jnp.take_along_axis(bounds, which + 1, axis=1)
         years = jnp.where(data["year_level"] >= 0, start + (end - start) * data["year_fraction"], data["years"])
         median, spread = median_and_spread(data["country"], data["employer"], years)
         median = median - (growth[data["country"]] * data["age"])[:, None]

@@ -279,18 +279,21 @@ class Posterior:
     def quantile(self, name: str, q) -> np.ndarray:
         return np.quantile(self.draws[name], q, axis=0)
 
-    def level_edges(self) -> dict[str, dict]:
-        """Each edge between partition levels: its posterior (median, 80% interval) beside its
-        prior (levels.csv's edge, :data:`~.measurement.LEVEL_EDGE_SD`); none without figures."""
+    def level_edges(self) -> dict[str, dict[str, dict]]:
+        """Each country's edges between partition levels: each one's posterior (median, 80%
+        interval) beside its prior (levels.csv's edge, :data:`~.measurement.LEVEL_EDGE_SD`);
+        none without figures."""
         if "level_edges" not in self.draws:
             return {}
         names = [f"{a}|{b}" for a, b in zip(PARTITION_LEVELS, PARTITION_LEVELS[1:])]
         z = 1.2815515655446004  # the 90th percentile of a standard normal
-        found = {}
-        for j, (name, centre, sd) in enumerate(zip(names, self.data.level_bounds[1:-1], LEVEL_EDGE_SD)):
-            low, mid, high = np.quantile(self.draws["level_edges"][:, j], [0.1, 0.5, 0.9])
-            prior = {"median": float(centre), "low_80": float(centre - z * sd), "high_80": float(centre + z * sd)}
-            found[name] = {"median": float(mid), "low_80": float(low), "high_80": float(high), "prior": prior}
+        found: dict[str, dict[str, dict]] = {}
+        for c, country in enumerate(self.data.countries):
+            found[country] = {}
+            for j, (name, centre, sd) in enumerate(zip(names, self.data.level_bounds[1:-1], LEVEL_EDGE_SD)):
+                low, mid, high = np.quantile(self.draws["level_edges"][:, c, j], [0.1, 0.5, 0.9])
+                prior = {"median": float(centre), "low_80": float(centre - z * sd), "high_80": float(centre + z * sd)}
+                found[country][name] = {"median": float(mid), "low_80": float(low), "high_80": float(high), "prior": prior}
         return found
 
     def several(self) -> list[dict]:
@@ -403,7 +406,7 @@ def _start(n_countries: int, n_units: int, n_employers: int) -> dict[str, np.nda
         "slope_raw": np.full((len(KNOTS) - 1, n_countries), 0.7),
         "employer_raw": np.zeros(max(n_employers, 1)),
         "source_weight": np.ones(n_units),
-        "level_edges_raw": np.zeros(len(LEVEL_EDGE_SD)),
+        "level_edges_raw": np.zeros((n_countries, len(LEVEL_EDGE_SD))),
     }
 
 

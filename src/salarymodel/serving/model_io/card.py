@@ -165,8 +165,9 @@ def _measurement_lines(section: dict[str, Any] | None) -> list[str]:
         lines.append(f"- {name}: {moved(value)}")
     for level, value in section.get("level_mix", {}).items():
         lines.append(f"- share of {level} in an all-levels figure: {moved(value)}")
-    for edge, value in section.get("level_edges", {}).items():
-        lines.append(f"- years at the {edge} edge where sites put it: {moved(value)}")
+    for country, edges in section.get("level_edges", {}).items():
+        for edge, value in edges.items():
+            lines.append(f"- years at the {edge} edge where {country}'s sites put it: {moved(value)}")
     lines += [f"- {several_text(item)}" for item in section.get("several", [])]
     for country, value in section["countries"].items():
         slope = value["mean_slope_0_12_years"]
