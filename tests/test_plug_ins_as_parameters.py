@@ -115,3 +115,18 @@ def test_a_level_figure_describes_the_years_between_its_own_countrys_sampled_edg
     # With every figure's years fixed as given, the edges no longer enter the likelihood.
     fixed = replace(data, year_level=np.full_like(data.year_level, -1))
     assert _reports(fixed, german) == pytest.approx(_reports(fixed, still), abs=1e-9)
+
+
+def test_the_docs_quote_the_edges_priors_as_the_code_has_them():
+    from pathlib import Path
+
+    from salarymodel.training.measurement import level_bounds
+
+    bounds = level_bounds(load_levels())
+    methodology = " ".join((Path(__file__).parents[1] / "docs" / "methodology.md").read_text(encoding="utf-8").split())
+    priors = [
+        f"{name} `Normal({edge:g}, {sd:g})`" for name, edge, sd in zip(("entry|mid", "mid|senior"), bounds[1:], LEVEL_EDGE_SD)
+    ]
+    assert all(prior in methodology for prior in priors), priors
+    assert f"senior|lead `Normal({bounds[3]:g}, {LEVEL_EDGE_SD[2]:g})` years" in methodology
+    assert f"(entry starts at {bounds[0]:g}, lead is drawn up to {bounds[-1]:g} years)" in methodology

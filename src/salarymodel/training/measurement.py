@@ -167,7 +167,7 @@ def prior_settings() -> dict[str, str]:
         "sites behind 'several'": "k in "
         + ", ".join(f"{k} ({p:.0%})" for k, p in zip(SEVERAL, SEVERAL_PRIOR))
         + " for a lowest/highest of several sites whose count the source does not give",
-        "level edges": "the edges between entry|mid, mid|senior and senior|lead where sites put them: "
+        "level edges": "the edges between entry|mid, mid|senior and senior|lead where each country's sites put them: "
         + ", ".join(f"Normal(levels.csv's edge, {sd:g})" for sd in LEVEL_EDGE_SD)
         + " years; a level's figure describes the years between its edges",
         "level mix": f"Dirichlet({LEVEL_MIX_CONCENTRATION:g} x levels.csv's share_of_all) for what an all-levels "
@@ -271,9 +271,9 @@ class MeasurementData:
     centre: np.ndarray
     # Each point's partition level (-1: fixed years) and its place in it, and the levels'
     # bounds as levels.csv states them (the inner ones are sampled around these).
-    year_level: np.ndarray = field(default_factory=lambda: np.zeros((0, _POINTS), dtype=np.int32))
-    year_fraction: np.ndarray = field(default_factory=lambda: np.zeros((0, _POINTS)))
-    level_bounds: np.ndarray = field(default_factory=lambda: np.array([0.0, 3.0, 7.0, 12.0, 25.0]))
+    year_level: np.ndarray
+    year_fraction: np.ndarray
+    level_bounds: np.ndarray
     # Years over which each statistic's country adds real growth (0: an index of pay),
     # and each country's prior of that growth (log rate a year; sd 0: none).
     age: np.ndarray = field(default_factory=lambda: np.zeros(0))

@@ -17,6 +17,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import ndtri
 
 from ..data.levels import PARTITION_LEVELS
 from .measurement import (
@@ -286,7 +287,7 @@ class Posterior:
         if "level_edges" not in self.draws:
             return {}
         names = [f"{a}|{b}" for a, b in zip(PARTITION_LEVELS, PARTITION_LEVELS[1:])]
-        z = 1.2815515655446004  # the 90th percentile of a standard normal
+        z = ndtri(0.9)  # the prior's 80% interval is centre +- z sd
         found: dict[str, dict[str, dict]] = {}
         for c, country in enumerate(self.data.countries):
             found[country] = {}
