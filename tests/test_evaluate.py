@@ -7,9 +7,13 @@ import json
 import numpy as np
 import pytest
 
+from salarymodel import load_model
 from salarymodel.cli.evaluate import format_report
 from salarymodel.data.statistics import statistic_kind
-from salarymodel.evidence.report import compare_models
+from salarymodel.evidence import report as report_module
+from salarymodel.evidence.report import clean_json, compare_models, evaluation_report
+from salarymodel.serving.model_io.folder import read_card
+from salarymodel.serving.model_io.paths import shipped_model_dir
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +80,33 @@ def test_the_served_tables_are_compared_with_regressions_fitted_to_the_same_engi
         assert candidate["fit_seconds"] >= 0 and candidate["band_80_relative_width"] > 0
 
 
+def test_evaluate_reads_the_validation_and_comparison_its_card_holds(monkeypatch):
+    # The shipped model was trained with --validate --compare: its evaluation reads both
+    # from the card written with it, instead of refitting for minutes; --recompute refits.
+    card = read_card(shipped_model_dir())
+    stored = card["metrics"]["validation"], card["metrics"]["model_comparison"]
+    assert isinstance(stored[0], dict) and isinstance(stored[1], dict)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("recomputed a section the card holds")
+
+    monkeypatch.setattr(report_module, "validation_section", refuse)
+    monkeypatch.setattr(report_module, "compare_models", refuse)
+    model = load_model(shipped_model_dir())
+    data = json.loads(json.dumps(evaluation_report(model), default=clean_json))
+    assert data["validation"]["from"] == report_module.FROM_CARD.format(flag="--validate")
+    assert data["comparison"]["from"] == report_module.FROM_CARD.format(flag="--compare")
+    assert data["validation"]["leave_one_figure_out"] == stored[0]["leave_one_figure_out"]
+    assert data["comparison"]["candidates"] == stored[1]["candidates"]
+    text = format_report(data)
+    assert "from the model card: computed when this model was trained (--validate)" in text
+    assert "from the model card: computed when this model was trained (--compare)" in text
+    with pytest.raises(AssertionError, match="recomputed"):
+        evaluation_report(model, recompute=True)
+    markdown = (shipped_model_dir() / "salary_model.md").read_text()
+    assert f"- each figure left out: {stored[0]['leave_one_figure_out']['summary']['figures']} figures predicted" in markdown
+
+
 def test_evaluate_cli_emits_json_for_every_figure(evaluation_json):
     data = evaluation_json
     assert len({f["id"] for f in data["fidelity"]["figures"]}) == 27
@@ -94,6 +125,7 @@ def test_the_validation_refits_the_posterior_and_sits_beside_the_peer_baseline(v
     # so no seed spread: the sampler's Monte Carlo error is in its diagnostics).
     lofo = data["validation"]["leave_one_figure_out"]
     assert data["validation"]["refit"] == "posterior" and "seed_spread" not in lofo
+    assert data["validation"]["from"] == "this evaluation"  # the session's model was trained without --validate
     assert len({f["id"] for f in lofo["figures"]}) == 25
     # The naive yardstick sits beside the model's error on the same figures.
     peers = data["validation"]["peer_baseline"]

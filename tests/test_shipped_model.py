@@ -11,6 +11,7 @@ import pytest
 
 from salarymodel import load_model
 from salarymodel.serving.model_io.paths import CARD_FILE, shipped_model_dir
+from salarymodel.training.state_file import training_state
 
 # Training is seeded, but the same locked versions on another CPU move the last bits of
 # a float, and NUTS turns that into other (equally valid) chains: the answers then agree
@@ -54,8 +55,18 @@ def test_the_shipped_model_is_what_training_with_its_seed_gives(model):
             ), (country, company, years)
 
 
-def test_only_serving_files_ship():
+def test_the_shipped_files_are_the_serving_file_card_and_training_file():
+    # The training file ships too: evaluation of the default model reads it, so a fresh
+    # clone or a pip install can run `python -m salarymodel.evaluate` (it failed there,
+    # naming a retrain into the package's own folder). The synthetic training set stays local.
+    card = json.loads((shipped_model_dir() / CARD_FILE).read_text())
     names = {p.name for p in shipped_model_dir().iterdir()} - {"__pycache__"}
-    shipped = {n for n in names if not n.endswith((".joblib", ".csv"))}  # the training side stays local (git-ignored)
-    assert CARD_FILE in shipped and any(n.endswith(".npz") for n in shipped)
-    assert sum((shipped_model_dir() / n).stat().st_size for n in shipped) < 2_000_000
+    serving = {n for n in names if n.endswith((".npz", ".json", ".md"))}
+    assert CARD_FILE in serving and any(n.endswith(".npz") for n in serving)
+    assert sum((shipped_model_dir() / n).stat().st_size for n in serving) < 2_000_000
+    tracked = subprocess.run(
+        ["git", "ls-files", "."], capture_output=True, text=True, cwd=shipped_model_dir(), check=True
+    ).stdout.split()
+    assert set(tracked) == serving | {card["training_artifact"]["file"]}
+    state = training_state(load_model(shipped_model_dir()))  # checked against the card, then read
+    assert state.posterior.diagnostics.r_hat <= 1.01

@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,7 @@ from .data.training_data import TrainingData, training_data
 from .errors import ModelSwitchedError
 from .evidence.measurement import measurement_section
 from .evidence.metrics import HOLDOUT_SEED_OFFSET, coverage_report
-from .evidence.report import compare_models, external_section, fidelity_section, uncertainty_section
+from .evidence.report import compare_models, external_section, fidelity_section, uncertainty_section, validation_section
 from .serving.constraints import ROWS_PER_COUNTRY, SEED
 from .serving.model import SalaryModel
 from .serving.model_io.card import ModelCard, library_versions, now_iso, render_markdown
@@ -154,6 +155,7 @@ def train(
     out: Path | None = None,
     data_out: Path | None = None,
     compare: bool = False,
+    validate: bool = False,
     quiet: bool = True,
     progress=None,
     wage_index=None,
@@ -187,6 +189,12 @@ def train(
         Also fit every candidate model family on the same split and put the
         comparison into the model card (as ``python -m salarymodel.evaluate``
         reports it; adds several seconds).
+    validate : bool, default=False
+        Also leave each figure and each source out (the leave-out validation
+        ``python -m salarymodel.evaluate`` reports) and put it into the model
+        card, so the evaluation of this model reads it instead of refitting
+        (adds minutes: every figure whose reweighting is unreliable is
+        sampled again).
     quiet : bool, default=True
         Print the summary when False.
     progress : callable, default=None
@@ -233,7 +241,7 @@ def train(
         run = _fit(data, seed=seed, rows_per_country=rows_per_country, sampler=sampler, step=step)
         model, rows = run.model, run.rows
         figures_frame = data.figures.drop_duplicates("id")
-        card = {
+        card: dict[str, Any] = {
             "package": {"name": "salarymodel", "version": __version__},
             "created_at": now_iso(),
             "seed": seed,
@@ -268,7 +276,14 @@ def train(
                 ),
             },
         }
-    seconds = time.perf_counter() - start
+        validation_seconds = 0.0
+        if validate:
+            step("validating: each figure and each source left out (a refit each; minutes)")
+            started = time.perf_counter()
+            validation = validation_section(model)
+            validation_seconds = time.perf_counter() - started
+            card["metrics"]["validation"] = {**validation, "seconds": round(validation_seconds, 3)}
+    seconds = time.perf_counter() - start - validation_seconds  # the model's time; the validation's is its own
     card["training_seconds"] = round(seconds, 3)
     training_set = rows.to_csv(index=False).encode("utf-8")
     if out is not None:  # the model and its own training set switch together, with the card

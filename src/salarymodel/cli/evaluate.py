@@ -9,7 +9,10 @@ then fidelity to every reported figure, coverage of fresh posterior
 engineers, the served tables beside other regressions fitted to the same
 engineers, and the median's own uncertainty.
 
-Run ``python -m salarymodel.evaluate [--model DIR] [--json] [--no-compare] [--no-validation]``.
+Run ``python -m salarymodel.evaluate [--model DIR] [--json] [--no-compare] [--no-validation] [--recompute]``.
+The validation and the comparison are read from the model card where the
+training run computed them (``train --validate --compare``, as the shipped
+model was trained); ``--recompute`` computes them again.
 Two focused reports replace the full one: ``--real FILE`` scores a file of
 real salaries against the served bands (:mod:`salarymodel.evidence.real`);
 ``--measurement [--records FILE]`` fits the measurement model of the
@@ -162,7 +165,7 @@ def format_report(report: dict) -> str:
             if sampler
             else ""
         )
-        lines.append(f"VALIDATION ON FIGURES THE MODEL NEVER SAW ({how}; {validation['interval']})")
+        lines.append(f"VALIDATION ON FIGURES THE MODEL NEVER SAW ({how}; {validation['interval']}; from {validation['from']})")
         lines += _validation_lines("LEAVE ONE FIGURE OUT", report["validation"]["leave_one_figure_out"])
         lines += _validation_lines("LEAVE ONE SOURCE OUT", report["validation"]["leave_one_source_out"])
         lines += _peer_baseline_lines(report["validation"]["peer_baseline"])
@@ -226,7 +229,7 @@ def format_report(report: dict) -> str:
         comp = report["comparison"]
         lines.append(
             f"MODEL COMPARISON (train seed {comp['train_seed']}, held-out seed {comp['holdout_seed']}, "
-            f"{comp['rows']:,} rows each):"
+            f"{comp['rows']:,} rows each; from {comp['from']}):"
         )
         frame = pd.DataFrame(
             [
@@ -382,11 +385,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--model", type=Path, default=None, help="model folder (default: ./models if it holds a model, else the default model)"
     )
     parser.add_argument("--json", action="store_true", help="emit the report as JSON")
-    parser.add_argument("--no-compare", action="store_true", help="skip the model comparison (the slow part)")
+    parser.add_argument("--no-compare", action="store_true", help="skip the model comparison")
     parser.add_argument(
         "--no-validation",
         action="store_true",
-        help="skip leave-one-figure/source-out validation (it refits the whole pipeline per figure, or per fold past 40)",
+        help="skip leave-one-figure/source-out validation (a refit of the measurement model per figure, "
+        "or per fold past 40, where the model card does not hold it)",
+    )
+    parser.add_argument(
+        "--recompute",
+        action="store_true",
+        help="compute the validation and the comparison again even where the model card holds them "
+        "(train --validate / --compare wrote them; minutes)",
     )
     parser.add_argument(
         "--real",
@@ -442,7 +452,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.real is not None or args.measurement:
         return _focused(args, model)
-    report = evaluation_report(model, compare=not args.no_compare, validation=not args.no_validation)
+    report = evaluation_report(model, compare=not args.no_compare, validation=not args.no_validation, recompute=args.recompute)
     print(json.dumps(report, indent=2, default=clean_json) if args.json else format_report(report))
     return 0
 

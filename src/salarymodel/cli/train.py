@@ -68,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--compare", action="store_true", help="also compare the model families and record it in the model card (slower)"
     )
     parser.add_argument(
+        "--validate",
+        action="store_true",
+        help="also leave each figure and each source out and record it in the model card, where "
+        "'python -m salarymodel.evaluate' reads it (minutes)",
+    )
+    parser.add_argument(
         "--data-out",
         type=Path,
         default=None,
@@ -91,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             out=args.out,
             data_out=args.data_out,
             compare=args.compare,
+            validate=args.validate,
             quiet=True,
             # Each stage as it starts, on standard error: a long run shows where it is.
             progress=lambda stage: print(stage, file=sys.stderr, flush=True),

@@ -44,6 +44,7 @@ __all__ = [
     "sharpness_section",
     "compare_models",
     "validation_section",
+    "stored_section",
     "external_section",
     "money_section",
     "clean_json",
@@ -342,15 +343,39 @@ SHARPNESS_NOTE = (
 )
 
 
-def evaluation_report(model, *, compare: bool = True, validation: bool = True) -> dict:
-    """The full report for a loaded model (see the module docstring)."""
+# Where a section of the report came from: the model card (written by the training run
+# that made this model) or this evaluation.
+FROM_CARD = "the model card: computed when this model was trained ({flag})"
+COMPUTED_NOW = "this evaluation"
+
+
+def stored_section(model, name: str) -> dict | None:
+    """The card's ``metrics[name]`` when the training run computed it (``train --validate``
+    writes ``validation``, ``train --compare`` writes ``model_comparison``), else None."""
+    if model.folder is None:
+        return None
+    from ..serving.model_io.folder import read_card
+
+    metrics = read_card(model.folder).get("metrics")
+    section = metrics.get(name) if isinstance(metrics, dict) else None
+    return section if isinstance(section, dict) else None
+
+
+def evaluation_report(model, *, compare: bool = True, validation: bool = True, recompute: bool = False) -> dict:
+    """The full report for a loaded model (see the module docstring).
+
+    The validation and the comparison are read from the model card when the
+    training run computed them (``--validate``, ``--compare``): the card and the
+    model are written together, so they describe this model. ``recompute``
+    computes them again anyway.
+    """
     from ..training.threads import fit_threads
 
     with fit_threads():  # validation and the comparison refit many models
-        return _evaluation_report(model, compare=compare, validation=validation)
+        return _evaluation_report(model, compare=compare, validation=validation, recompute=recompute)
 
 
-def _evaluation_report(model, *, compare: bool, validation: bool) -> dict:
+def _evaluation_report(model, *, compare: bool, validation: bool, recompute: bool) -> dict:
     seed = model.core.metadata.seed
     rows = model.core.metadata.rows_per_country
     # Fresh engineers of the model's own posterior predictive (the card's calibration is the same).
@@ -366,7 +391,12 @@ def _evaluation_report(model, *, compare: bool, validation: bool) -> dict:
         },
     }
     if validation:
-        report["validation"] = validation_section(model)
+        stored = None if recompute else stored_section(model, "validation")
+        report["validation"] = (
+            {**stored, "from": FROM_CARD.format(flag="--validate")}
+            if stored
+            else {**validation_section(model), "from": COMPUTED_NOW}
+        )
     report.update(
         {
             "external": external_section(model),
@@ -379,5 +409,10 @@ def _evaluation_report(model, *, compare: bool, validation: bool) -> dict:
     )
     report["calibration"]["holdout_seed"] = seed + HOLDOUT_SEED_OFFSET
     if compare:
-        report["comparison"] = compare_models(model, rows_per_country=rows, seed=seed)
+        stored = None if recompute else stored_section(model, "model_comparison")
+        report["comparison"] = (
+            {**stored, "from": FROM_CARD.format(flag="--compare")}
+            if stored
+            else {**compare_models(model, rows_per_country=rows, seed=seed), "from": COMPUTED_NOW}
+        )
     return report

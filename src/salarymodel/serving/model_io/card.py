@@ -43,6 +43,7 @@ class CardEvaluation:
 
     calibration: dict[str, dict[str, Any]]
     fidelity: dict[str, Any]
+    validation: dict[str, Any] | None = None  # written by ``train --validate`` only
 
     def coverage(self, nominal: float) -> dict[str, Any]:
         """The coverage row of one nominal level (0.8: overall, by country, by level, mean width)."""
@@ -82,7 +83,11 @@ class ModelCard:
             money=card["money"],
             money_over_time=card.get("money_over_time"),
             measurement_model=card.get("measurement_model") or None,
-            evaluation=CardEvaluation(card["metrics"]["calibration"]["levels"], card["metrics"]["fidelity"]),
+            evaluation=CardEvaluation(
+                card["metrics"]["calibration"]["levels"],
+                card["metrics"]["fidelity"],
+                card["metrics"].get("validation") if isinstance(card["metrics"].get("validation"), dict) else None,
+            ),
             libraries=dict(card["libraries"]),
         )
 
@@ -318,5 +323,32 @@ def render_markdown(card: dict[str, Any] | ModelCard) -> str:
             f"- and {fidelity['figures_omitted']:,} more statistics with smaller errors (every one: "
             "`python -m salarymodel.evaluate`)"
         )
+    lines += _validation_lines(sections.evaluation.validation)
     lines += ["", "## Libraries", ", ".join(f"{k} {v}" for k, v in sections.libraries.items()), ""]
     return "\n".join(lines)
+
+
+def _validation_lines(validation: dict[str, Any] | None) -> list[str]:
+    """The leave-out validation's summaries, where the training run computed it (``--validate``)."""
+    if validation is None:
+        return [
+            "",
+            "Validation on figures the model never saw: not run (train with `--validate`, or `python -m salarymodel.evaluate`).",
+        ]
+    lines = [
+        "",
+        "Validation on figures the model never saw (each refit without them; "
+        "`python -m salarymodel.evaluate` prints every figure):",
+        "",
+    ]
+    for key, name in (("leave_one_figure_out", "each figure left out"), ("leave_one_source_out", "each source left out")):
+        summary = validation[key]["summary"]
+        if not summary["figures"]:
+            lines.append(f"- {name}: no figure could be predicted")
+            continue
+        lines.append(
+            f"- {name}: {summary['figures']} figures predicted ({summary['not_estimable']} not estimable), median "
+            f"error {summary['median_abs_error']:.1%}, {summary['inside_interval']:.0%} inside the 80% posterior "
+            f"predictive interval; another country's median moved at most {summary['max_median_change_other_country']:.1%}"
+        )
+    return lines
