@@ -44,6 +44,18 @@ def test_each_statistic_is_read_as_the_functional_its_source_reports(training_da
     assert "Beta" in prior_settings()["range coverage"] and REPORTING_SD > 0
 
 
+def test_employer_effects_are_sampled_as_effects_and_mix(model):
+    # Sampled centred: the effect itself is the parameter, its value in units of the
+    # scale a derived quantity. Written as scale x standard draw, TikTok's effect (fixed
+    # by f14/f15) and the scale were the posterior's narrowest, slowest direction.
+    from salarymodel.training.state_file import training_state
+
+    posterior = training_state(model).posterior
+    draws = posterior.draws
+    np.testing.assert_allclose(draws["tau_employer"][:, None] * draws["employer_raw"], draws["employer_effect"], rtol=1e-4)
+    assert posterior.diagnostics.ess_bulk >= 400 and not posterior.diagnostics.worst_parameter.startswith("employer_raw")
+
+
 def test_failed_diagnostics_are_refused_naming_each_problem():
     bad = Diagnostics(r_hat=1.3, ess_bulk=40, ess_tail=12, divergences=30, draws=1000, worst_parameter="tau_source")
     with pytest.raises(PosteriorDiagnosticsError) as error:

@@ -629,10 +629,13 @@ def measurement_model(data: dict, n_countries: int, n_units: int, n_employers: i
     decay = slope_prior_scales() / SLOPE_SCALE
     slopes = numpyro.deterministic("slopes", slope_raw * SLOPE_SCALE * decay[:, None])  # (segment, country)
 
-    # Each employer's effect: heavy-tailed, partially pooled over all countries.
+    # Each employer's effect: heavy-tailed, partially pooled over all countries. Sampled
+    # as the effect itself (centred): the figures fix TikTok's effect, and written as
+    # tau_employer times a standard draw it lay on a curved ridge with the scale (the
+    # posterior's narrowest direction; 97 steps an iteration against 64 centred).
     with numpyro.plate("employer", max(n_employers, 1)):
-        employer_raw = numpyro.sample("employer_raw", dist.StudentT(3.0, 0.0, 1.0))
-    effect = tau_employer * employer_raw
+        effect = numpyro.sample("employer_effect", dist.StudentT(3.0, 0.0, tau_employer))
+    numpyro.deterministic("employer_raw", effect / tau_employer)  # the effect in units of the scale
     # Each source's offset d_u ~ StudentT(3) * tau_source, written as a normal with
     # its own precision weight lambda_u ~ Gamma(3/2, 3/2): a site that contradicts the
     # others gets a small weight (a wide offset) instead of widening every band.
