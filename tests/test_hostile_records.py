@@ -145,3 +145,29 @@ def test_the_usage_guide_states_the_limits_the_reader_applies():
     assert "A file holds at most 250,000 rows and 64 MiB (`MAX_RECORDS`, `MAX_RECORDS_BYTES`" in text
     assert "it is read 50,000 rows at a time" in text
     assert (records.MAX_RECORDS, records.MAX_RECORDS_BYTES, records.CHUNK_ROWS) == (250_000, 64 << 20, 50_000)
+
+
+def test_cells_are_read_by_the_one_reader_of_numbers_and_named_in_the_files_order(tmp_path):
+    # Plain numerals are converted a block at a time; every other text still goes through
+    # parse_number, and the refusals keep the file's order: line, then column.
+    rows = [
+        GOOD,
+        'DE,2.5,,"70,000",EUR,2023,base,survey\n',
+        "DE,5,,75.000,EUR,2023.5,base,survey\n",
+        "XX,-1,,\uff170000,EUR,2023,base,survey\n",
+        'IN,.5,,"14,50,000",inr,2019.0,total,job board\n',
+    ]
+    text = _refusal(_file(tmp_path, *rows))
+    named = [line.split(":")[0].strip(" -") for line in text.splitlines() if line.strip(" -").startswith("line ")]
+    assert named == [
+        "line 4, column 'salary'",
+        "line 4, column 'year'",
+        "line 5, column 'country'",
+        "line 5, column 'years'",
+        "line 5, column 'salary'",
+    ]
+    assert "Got '75.000'" in text and "Got '\uff170000'" in text
+    frame = load_records(_file(tmp_path, rows[0], rows[1], rows[4]))
+    assert frame["salary"].tolist() == [70000.0, 70000.0, 1450000.0] and frame["years"].tolist() == [5.0, 2.5, 0.5]
+    assert frame["year"].tolist() == [2023, 2023, 2019] and frame["currency"].tolist() == ["EUR", "EUR", "INR"]
+    assert frame["company"].isna().all() and frame["source"].tolist() == ["survey", "survey", "job board"]
