@@ -193,8 +193,11 @@ def ramps(years) -> np.ndarray:
     return np.clip(years - KNOTS[:-1], 0.0, np.diff(KNOTS))
 
 
+@functools.cache
 def _order_statistic(rank: int, k: int) -> tuple[float, float]:
-    """Mean and variance of the ``rank``-th smallest of ``k`` standard normals."""
+    """Mean and variance of the ``rank``-th smallest of ``k`` standard normals (two
+    quadratures, about 0.1 s: kept per (rank, k), of which a survey has a handful, so a
+    figures file of a thousand order statistics does not spend minutes on them)."""
 
     def moment(power: int) -> float:
         def density(x: float) -> float:
