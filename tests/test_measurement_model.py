@@ -56,6 +56,17 @@ def test_employer_effects_are_sampled_as_effects_and_mix(model):
     assert posterior.diagnostics.ess_bulk >= 400 and not posterior.diagnostics.worst_parameter.startswith("employer_raw")
 
 
+def test_the_docs_quote_the_samplers_tree_depths_and_draws():
+    from pathlib import Path
+
+    from salarymodel.training.posterior import SamplerSettings
+
+    settings = SamplerSettings()
+    text = " ".join((Path(__file__).parents[1] / "docs" / "methodology.md").read_text(encoding="utf-8").split())
+    assert f"Four chains of {settings.warmup} warm-up and {settings.samples} kept draws each" in text and settings.chains == 4
+    assert f"trees at most {settings.warmup_tree_depth} deep during warm-up and {settings.max_tree_depth} after it" in text
+
+
 def test_failed_diagnostics_are_refused_naming_each_problem():
     bad = Diagnostics(r_hat=1.3, ess_bulk=40, ess_tail=12, divergences=30, draws=1000, worst_parameter="tau_source")
     with pytest.raises(PosteriorDiagnosticsError) as error:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["AmountError", "parse_amount", "parse_confidence", "parse_number"]
+__all__ = ["AMBIGUOUS_POINT", "PLAIN_NUMBER", "AmountError", "parse_amount", "parse_confidence", "parse_number"]
 
 # Words and letters that scale a number, as people write salaries.
 _SCALES = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "lakh": 1e5, "lakhs": 1e5, "lac": 1e5}
@@ -23,7 +23,11 @@ _SCALES.update({"crore": 1e7, "crores": 1e7, "cr": 1e7})
 _CURRENCY = re.compile(r"^(?:[A-Z]{3}\s+|[€$£₹]\s*)|(?:\s+[A-Z]{3}|\s*[€$£₹])$")
 # Thousands written with commas (70,000; 1,250,000) or the Indian way (14,50,000).
 _GROUPED = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d+)?$")
-_PLAIN = re.compile(r"^\d+(?:\.\d*)?$|^\.\d+$")
+# A plain numeral (ASCII digits, at most one point), and the one plain form read two ways:
+# one to three digits, a point, three digits (75.000). Batch readers of data files use them too.
+PLAIN_NUMBER = r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+"
+AMBIGUOUS_POINT = r"[1-9][0-9]{0,2}\.[0-9]{3}"
+_PLAIN = re.compile(PLAIN_NUMBER)
 
 
 class AmountError(ValueError):
@@ -41,12 +45,12 @@ def _number(text: str, what: str) -> float:
         return float(compact.replace(",", ""))
     if re.fullmatch(r"\d+,\d{1,2}", compact):
         raise AmountError(f"{what} {text!r} could be a decimal comma; write {compact.replace(',', '.')} with a point.")
-    if re.fullmatch(r"[1-9]\d{0,2}\.\d{3}", compact):
+    if re.fullmatch(AMBIGUOUS_POINT, compact):
         raise AmountError(
             f"{what} {text!r} could be {compact} or {compact.replace('.', '')}; write it without the point, "
             f"or with a comma for thousands ({compact.replace('.', ',')})."
         )
-    if _PLAIN.match(compact):
+    if _PLAIN.fullmatch(compact):
         return float(compact)
     raise AmountError(f"{what} must be a number such as 2.5 or 70,000. Got {text!r}.")
 

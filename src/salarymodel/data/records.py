@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..errors import FiguresError, ParameterError
 from .aging import WageSeries, figure_month
-from .amounts import AmountError, parse_number
+from .amounts import AMBIGUOUS_POINT, PLAIN_NUMBER, AmountError, parse_number
 from .levels import MAX_YEARS
 from .names import MAX_NAME_LENGTH
 
@@ -164,17 +164,11 @@ def _count_lines(path: str | Path) -> int:
     return count + (last != b"\n")
 
 
-# A cell the one reader of numbers would take as it is: ASCII digits with at most one point,
-# not three digits after a point behind one to three (``75.000`` reads two ways).
-_PLAIN_NUMBER = r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+"
-_AMBIGUOUS_POINT = r"[1-9][0-9]{0,2}\.[0-9]{3}"
-
-
 def _numbers(cells: pd.Series) -> np.ndarray:
     """Each cell's number (NaN: none, or one that reads two ways). Plain numerals are converted
     together; every other distinct text goes through :func:`_number`, so a block of a
     survey's salaries costs one vectorised pass, and the rules stay those of ``parse_number``."""
-    plain = (cells.str.fullmatch(_PLAIN_NUMBER) & ~cells.str.fullmatch(_AMBIGUOUS_POINT)).to_numpy(bool)
+    plain = (cells.str.fullmatch(PLAIN_NUMBER) & ~cells.str.fullmatch(AMBIGUOUS_POINT)).to_numpy(bool)
     values = np.full(len(cells), np.nan)
     values[plain] = cells[plain].astype(float).to_numpy()
     rest = ~plain | ~np.isfinite(values)

@@ -361,6 +361,13 @@ def stored_section(model, name: str) -> dict | None:
     return section if isinstance(section, dict) else None
 
 
+def _from_card_or_now(model, name: str, flag: str, recompute: bool, compute) -> dict:
+    """The card's section ``name`` (written by ``train {flag}``) unless ``recompute``, else
+    ``compute()``; either way saying where it came from."""
+    stored = None if recompute else stored_section(model, name)
+    return {**stored, "from": FROM_CARD.format(flag=flag)} if stored else {**compute(), "from": COMPUTED_NOW}
+
+
 def evaluation_report(model, *, compare: bool = True, validation: bool = True, recompute: bool = False) -> dict:
     """The full report for a loaded model (see the module docstring).
 
@@ -391,12 +398,7 @@ def _evaluation_report(model, *, compare: bool, validation: bool, recompute: boo
         },
     }
     if validation:
-        stored = None if recompute else stored_section(model, "validation")
-        report["validation"] = (
-            {**stored, "from": FROM_CARD.format(flag="--validate")}
-            if stored
-            else {**validation_section(model), "from": COMPUTED_NOW}
-        )
+        report["validation"] = _from_card_or_now(model, "validation", "--validate", recompute, lambda: validation_section(model))
     report.update(
         {
             "external": external_section(model),
@@ -409,10 +411,7 @@ def _evaluation_report(model, *, compare: bool, validation: bool, recompute: boo
     )
     report["calibration"]["holdout_seed"] = seed + HOLDOUT_SEED_OFFSET
     if compare:
-        stored = None if recompute else stored_section(model, "model_comparison")
-        report["comparison"] = (
-            {**stored, "from": FROM_CARD.format(flag="--compare")}
-            if stored
-            else {**compare_models(model, rows_per_country=rows, seed=seed), "from": COMPUTED_NOW}
+        report["comparison"] = _from_card_or_now(
+            model, "model_comparison", "--compare", recompute, lambda: compare_models(model, rows_per_country=rows, seed=seed)
         )
     return report

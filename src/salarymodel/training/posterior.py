@@ -206,6 +206,14 @@ class Posterior:
     def size(self) -> int:
         return int(self.draws["level"].shape[0])
 
+    def employer_effects(self) -> np.ndarray:
+        """Draws of each employer's effect on log pay, (draw, employer): the sampled effects,
+        or the scale times the standardised draws of a training file written before the
+        effects themselves were sampled."""
+        if "employer_effect" in self.draws:
+            return self.draws["employer_effect"]
+        return self.draws["tau_employer"][:, None] * self.draws["employer_raw"]
+
     def median_draws(self, country: str, company: str | None, years: np.ndarray, draws: np.ndarray | None = None) -> np.ndarray:
         """Draws of the median log pay of a cell: the market's, with the shared
         site bias, plus the employer's effect for a known employer.
@@ -219,7 +227,7 @@ class Posterior:
         pick = slice(None) if draws is None else np.asarray(draws)
         shift = self.draws["level"][pick, c] + self.draws["site_bias"][pick, c]
         if k >= 0:
-            shift = shift + self.draws["tau_employer"][pick] * self.draws["employer_raw"][pick, k]
+            shift = shift + self.employer_effects()[pick, k]
         slopes = self.draws["slopes"][pick, :, c]
         if draws is None:
             return shift[:, None] + slopes @ ramps(years).T
@@ -276,7 +284,7 @@ class Posterior:
         shift = float(np.mean(self.draws["level"][:, c] + self.draws["site_bias"][:, c]))
         k = self.employer_index(country, company)
         if k >= 0:
-            shift += float(np.mean(self.draws["tau_employer"] * self.draws["employer_raw"][:, k]))
+            shift += float(np.mean(self.employer_effects()[:, k]))
         return shift + ramps(np.asarray(years, dtype=float)) @ self.draws["slopes"][:, :, c].mean(axis=0)
 
     def employer_index(self, country: str, company: str | None) -> int:
@@ -347,7 +355,7 @@ class Posterior:
             if self.data.growth_sd[c] > 0:  # aged with consumer prices: pay's real growth a year
                 countries[country]["real_growth_per_year"] = interval(np.expm1(self.draws["real_growth"][:, c]))
         offsets = self.draws["source_offset"]
-        effects = self.draws["tau_employer"][:, None] * self.draws["employer_raw"]
+        effects = self.employer_effects()
         priors = _prior_draws()
         shares = self.data.level_shares / self.data.level_shares.sum()
         mix_prior = np.random.default_rng(0).dirichlet(LEVEL_MIX_CONCENTRATION * shares, 20_000)
